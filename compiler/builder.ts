@@ -1,0 +1,79 @@
+// Builds IR instructions. Lowering and every derivative rule go through a
+// Builder, so derivative rules are IR made of the same primitives as the
+// program (and can themselves be differentiated and optimized).
+
+import type { Attrs, Instr, Origin, Value } from "./ir.js";
+import { primitives, type Op } from "./primitives.js";
+import { broadcastShapes, shapesEqual, type Shape } from "./shapes.js";
+
+export class ValueFactory {
+  private next = 0;
+  make(shape: Shape, name: string, fromSource = false): Value {
+    return { id: this.next++, shape, name, fromSource };
+  }
+}
+
+export class Builder {
+  readonly body: Instr[] = [];
+  origin: Origin | undefined;
+  readonly values: ValueFactory;
+
+  constructor(values: ValueFactory) {
+    this.values = values;
+  }
+
+  apply(op: Op, args: readonly Value[], attrs: Attrs = {}, name?: string): Value {
+    const def = primitives[op];
+    if (def.arity !== "variadic" && def.arity !== args.length) {
+      throw new Error(`internal: primitive '${op}' takes ${def.arity} operands, got ${args.length}`);
+    }
+    const shape = def.shape(
+      args.map((a) => a.shape),
+      attrs,
+    );
+    const result = this.values.make(shape, name ?? temporaryName(op, args));
+    this.body.push({ result, op, args, attrs, origin: this.origin });
+    return result;
+  }
+
+  constant(value: number): Value {
+    return this.apply("const", [], { value }, "c");
+  }
+
+  // Shorthands that keep derivative rules one line each.
+  add = (a: Value, b: Value) => this.apply("add", [a, b]);
+  sub = (a: Value, b: Value) => this.apply("sub", [a, b]);
+  mul = (a: Value, b: Value) => this.apply("mul", [a, b]);
+  div = (a: Value, b: Value) => this.apply("div", [a, b]);
+  neg = (a: Value) => this.apply("neg", [a]);
+  /** `derivative * adjoint`, but 0 where the adjoint is 0 even if the derivative is not finite. */
+  scale = (derivative: Value, adjoint: Value) => this.apply("mulNoNan", [derivative, adjoint]);
+  /** `adjoint / divisor`, but 0 where the adjoint is 0. */
+  scaleDiv = (adjoint: Value, divisor: Value) => this.apply("divNoNan", [adjoint, divisor]);
+  where = (cond: Value, a: Value, b: Value) => this.apply("where", [cond, a, b]);
+  zero = () => this.constant(0);
+  one = () => this.constant(1);
+
+  /**
+   * Brings an adjoint to the shape of the operand it belongs to: sums over the
+   * axes along which the operand was broadcast, or broadcasts a scalar up.
+   */
+  fitTo(adjoint: Value, shape: Shape): Value {
+    if (shapesEqual(adjoint.shape, shape)) return adjoint;
+    if (shape.length === 0) return this.apply("sum", [adjoint]);
+    if (adjoint.shape.length === 0) return this.apply("broadcast", [adjoint], { shape });
+    if (shape.length === 1 && adjoint.shape.length === 2) return this.apply("sum", [adjoint], { axis: 0 });
+    if (broadcastShapes(adjoint.shape, shape) !== undefined) return this.apply("broadcast", [adjoint], { shape });
+    throw new Error(`internal: cannot fit an adjoint of shape [${adjoint.shape}] to [${shape}]`);
+  }
+}
+
+/** Names for temporaries: what they hold, e.g. `exp_z`, `mul_x_y`, or just `sum`. */
+function temporaryName(op: Op, args: readonly Value[]): string {
+  const label = primitives[op].label;
+  const named = args.filter((a) => a.fromSource && a.name.length <= 8);
+  if (named.length === args.length && args.length > 0 && args.length <= 2) {
+    return [label, ...named.map((a) => a.name)].join("_");
+  }
+  return label;
+}

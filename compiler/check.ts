@@ -1,0 +1,679 @@
+// The checker: names, arity, single assignment, `wrt`, calls to earlier
+// functions and shapes with symbolic dimensions. It reports every error it can
+// find (an erroneous sub-expression gets no shape, which silences follow-on
+// errors) and records the shape of every expression for lowering.
+
+import type {
+  CallExpr,
+  Expr,
+  FunctionDecl,
+  Identifier,
+  Program,
+  Span,
+  TypeExpr,
+} from "./ast.js";
+import { isReduction, isUnaryElementwise, reservedReason } from "./builtins.js";
+import { codes, type DiagnosticSink } from "./diagnostics.js";
+import { broadcastShapes, formatShape, shapesEqual, type Dim, type Shape } from "./shapes.js";
+
+export interface CheckedParam {
+  readonly name: string;
+  readonly shape: Shape;
+  readonly span: Span;
+}
+
+export interface CheckedFunction {
+  readonly decl: FunctionDecl;
+  readonly name: string;
+  readonly params: readonly CheckedParam[];
+  /** Symbolic dimensions, in order of first appearance in the parameter list. */
+  readonly dims: readonly string[];
+  /** Names of the parameters the generated derivatives are taken with respect to. */
+  readonly wrt: readonly string[];
+  readonly resultShape: Shape;
+  /** The shape of every well-typed expression of the body. */
+  readonly shapes: ReadonlyMap<Expr, Shape>;
+}
+
+export interface CheckedProgram {
+  readonly functions: readonly CheckedFunction[];
+}
+
+/** Suffixes of the exports generated for each function (SPEC section 4). */
+export const generatedSuffixes = ["Grad", "Forward", "Backward", "Jvp", "Jacobian", "Hvp", "Hessian"];
+
+// Words that would break the generated module if a user function took them as
+// its exported name.
+const reservedInTypeScript = new Set(
+  (
+    "break case catch class const continue debugger default delete do else enum export extends " +
+    "false finally for function if import in instanceof new null return super switch this throw " +
+    "true try typeof var void while with implements interface let package private protected " +
+    "public static yield await arguments eval undefined NaN Infinity"
+  ).split(" "),
+);
+
+export function checkProgram(program: Program, sink: DiagnosticSink): CheckedProgram {
+  const functions: CheckedFunction[] = [];
+  const byName = new Map<string, CheckedFunction>();
+  const declared = new Map<string, FunctionDecl>();
+  for (const decl of program.functions) declared.set(decl.name.name, declared.get(decl.name.name) ?? decl);
+
+  if (program.functions.length === 0) {
+    sink.error(codes.missingReturn, "the file defines no function; write `fn name(params) = expr`", program.span);
+  }
+  reportExportClashes(program, sink);
+
+  const seen = new Set<string>();
+  for (const decl of program.functions) {
+    const name = decl.name.name;
+    if (seen.has(name)) {
+      sink.error(codes.duplicateFunction, `function '${name}' is already defined`, decl.name.span);
+      continue;
+    }
+    seen.add(name);
+    const reason = reservedReason(name) ?? (reservedInTypeScript.has(name) ? "reserved in TypeScript" : undefined);
+    if (reason !== undefined) {
+      sink.error(codes.reservedName, `'${name}' is ${reason} and cannot name a function`, decl.name.span);
+    }
+    const checked = new FunctionChecker(decl, byName, declared, sink).check();
+    if (checked !== undefined) {
+      functions.push(checked);
+      byName.set(name, checked);
+    }
+  }
+  return { functions };
+}
+
+/** `fn f` generates `fGrad`, `FTape`, ...: no other function may take those names. */
+function reportExportClashes(program: Program, sink: DiagnosticSink): void {
+  const owners = new Map<string, string>();
+  for (const decl of program.functions) {
+    const name = decl.name.name;
+    for (const suffix of generatedSuffixes) owners.set(name + suffix, name);
+    owners.set(tapeTypeName(name), name);
+  }
+  for (const decl of program.functions) {
+    const owner = owners.get(decl.name.name);
+    if (owner !== undefined && owner !== decl.name.name) {
+      sink.error(
+        codes.exportNameClash,
+        `function name '${decl.name.name}' clashes with a function generated for '${owner}'`,
+        decl.name.span,
+      );
+    }
+  }
+}
+
+export function tapeTypeName(functionName: string): string {
+  return functionName.charAt(0).toUpperCase() + functionName.slice(1) + "Tape";
+}
+
+type Binding =
+  | { readonly kind: "param"; readonly shape: Shape }
+  | { readonly kind: "dim" }
+  | { readonly kind: "var"; readonly shape: Shape }
+  | { readonly kind: "function" };
+
+class FunctionChecker {
+  private readonly scope = new Map<string, Binding>();
+  private readonly shapes = new Map<Expr, Shape>();
+  private readonly params: CheckedParam[] = [];
+  private readonly dims: string[] = [];
+
+  private readonly decl: FunctionDecl;
+  private readonly earlier: ReadonlyMap<string, CheckedFunction>;
+  private readonly declared: ReadonlyMap<string, FunctionDecl>;
+  private readonly sink: DiagnosticSink;
+
+  constructor(
+    decl: FunctionDecl,
+    earlier: ReadonlyMap<string, CheckedFunction>,
+    declared: ReadonlyMap<string, FunctionDecl>,
+    sink: DiagnosticSink,
+  ) {
+    this.decl = decl;
+    this.earlier = earlier;
+    this.declared = declared;
+    this.sink = sink;
+  }
+
+  check(): CheckedFunction | undefined {
+    const { decl, sink } = this;
+    for (const name of this.earlier.keys()) this.scope.set(name, { kind: "function" });
+    this.scope.set(decl.name.name, { kind: "function" });
+
+    let ok = true;
+    for (const param of decl.params) {
+      const shape = this.resolveType(param.type, true);
+      if (!this.bind(param.name, shape === undefined ? { kind: "param", shape: [] } : { kind: "param", shape })) {
+        ok = false;
+      }
+      if (shape === undefined) ok = false;
+      else this.params.push({ name: param.name.name, shape, span: param.span });
+    }
+    const declaredShape = decl.returnType === undefined ? undefined : this.resolveType(decl.returnType, false);
+    const wrt = this.checkWrt();
+
+    let resultShape: Shape | undefined;
+    let returned = false;
+    for (const statement of decl.body) {
+      if (returned) {
+        sink.error(codes.statementAfterReturn, "statement after `return`; `return` must come last", statement.span);
+        ok = false;
+        continue;
+      }
+      const shape = this.expr(statement.value);
+      if (statement.kind === "return") {
+        returned = true;
+        resultShape = shape;
+        if (shape === undefined) ok = false;
+      } else {
+        if (shape === undefined) ok = false;
+        if (!this.bind(statement.name, { kind: "var", shape: shape ?? [] })) ok = false;
+      }
+    }
+    if (!returned) {
+      sink.error(codes.missingReturn, `function '${decl.name.name}' has no \`return\``, decl.name.span);
+      return undefined;
+    }
+    if (resultShape !== undefined && declaredShape !== undefined && !shapesEqual(resultShape, declaredShape)) {
+      const returnStatement = decl.body[decl.body.length - 1];
+      sink.error(
+        codes.returnTypeMismatch,
+        `'${decl.name.name}' is declared to return ${formatShape(declaredShape)} but returns ${formatShape(resultShape)}`,
+        returnStatement?.value.span ?? decl.name.span,
+      );
+      ok = false;
+    }
+    if (!ok || resultShape === undefined || wrt === undefined) return undefined;
+    return {
+      decl,
+      name: decl.name.name,
+      params: this.params,
+      dims: this.dims,
+      wrt,
+      resultShape,
+      shapes: this.shapes,
+    };
+  }
+
+  /** Adds a name to the function's one namespace; reports reserved words and clashes. */
+  private bind(id: Identifier, binding: Binding): boolean {
+    const reason = reservedReason(id.name);
+    if (reason !== undefined) {
+      this.sink.error(codes.reservedName, `'${id.name}' is ${reason} and cannot be used as a name`, id.span);
+      return false;
+    }
+    const existing = this.scope.get(id.name);
+    if (existing !== undefined) {
+      const what = { param: "a parameter", dim: "a dimension", var: "a variable", function: "a function" }[existing.kind];
+      const hint = existing.kind === "var" ? " (each name is assigned once)" : "";
+      this.sink.error(codes.duplicateName, `'${id.name}' is already ${what}${hint}`, id.span);
+      return false;
+    }
+    this.scope.set(id.name, binding);
+    return true;
+  }
+
+  private resolveType(type: TypeExpr, bindsDims: boolean): Shape | undefined {
+    if (type.dims.length > 2) {
+      this.sink.error(codes.badLiteral, `types have at most two dimensions, got ${type.dims.length}`, type.span);
+      return undefined;
+    }
+    const shape: Dim[] = [];
+    let ok = true;
+    for (const dim of type.dims) {
+      if (dim.kind === "dimLiteral") {
+        if (!Number.isInteger(dim.value) || dim.value < 1) {
+          this.sink.error(codes.badLiteral, `a dimension must be a positive integer, got ${dim.value}`, dim.span);
+          ok = false;
+        }
+        shape.push(dim.value);
+        continue;
+      }
+      const existing = this.scope.get(dim.name);
+      if (existing?.kind === "dim") {
+        shape.push(dim.name);
+      } else if (!bindsDims) {
+        this.sink.error(codes.unknownDimension, `unknown dimension '${dim.name}'; dimensions are introduced by parameter types`, dim.span);
+        ok = false;
+      } else if (this.bind({ kind: "identifier", name: dim.name, span: dim.span }, { kind: "dim" })) {
+        this.dims.push(dim.name);
+        shape.push(dim.name);
+      } else {
+        ok = false;
+      }
+    }
+    return ok ? shape : undefined;
+  }
+
+  private checkWrt(): string[] | undefined {
+    const { decl } = this;
+    if (decl.wrt === undefined) return decl.params.map((p) => p.name.name);
+    const names: string[] = [];
+    let ok = true;
+    for (const id of decl.wrt) {
+      if (!decl.params.some((p) => p.name.name === id.name)) {
+        this.sink.error(codes.unknownWrt, `'wrt ${id.name}' does not name a parameter of '${decl.name.name}'`, id.span);
+        ok = false;
+      } else if (names.includes(id.name)) {
+        this.sink.error(codes.duplicateWrt, `'${id.name}' is listed twice after 'wrt'`, id.span);
+        ok = false;
+      } else {
+        names.push(id.name);
+      }
+    }
+    return ok ? names : undefined;
+  }
+
+  private expr(e: Expr): Shape | undefined {
+    const shape = this.exprShape(e);
+    if (shape !== undefined) this.shapes.set(e, shape);
+    return shape;
+  }
+
+  private exprShape(e: Expr): Shape | undefined {
+    switch (e.kind) {
+      case "number":
+      case "pi":
+        return [];
+      case "name":
+        return this.nameShape(e.name, e.span);
+      case "unary":
+        return this.expr(e.operand);
+      case "binary":
+        return this.binary(e.operator, e.left, e.right, e.span);
+      case "comparison":
+        this.sink.error(
+          codes.comparisonOutsideWhere,
+          `a comparison can only be the condition of where(cond, a, b)`,
+          e.span,
+        );
+        this.expr(e.left);
+        this.expr(e.right);
+        return undefined;
+      case "call":
+        return this.call(e);
+      case "index":
+        return this.index(e.target, e.indices, e.span);
+      case "transpose": {
+        const shape = this.expr(e.operand);
+        if (shape === undefined) return undefined;
+        return shape.length === 2 ? [shape[1]!, shape[0]!] : shape;
+      }
+      case "array":
+        return this.arrayLiteral(e.elements, e.span);
+    }
+  }
+
+  private nameShape(name: string, span: Span): Shape | undefined {
+    const binding = this.scope.get(name);
+    if (binding === undefined) {
+      const later = this.decl.body.some((s) => s.kind === "assign" && s.name.name === name);
+      this.sink.error(
+        codes.unknownName,
+        later ? `'${name}' is used before it is assigned` : `unknown name '${name}'`,
+        span,
+      );
+      return undefined;
+    }
+    if (binding.kind === "function") {
+      this.sink.error(codes.unknownName, `'${name}' is a function; call it as ${name}(...)`, span);
+      return undefined;
+    }
+    return binding.kind === "dim" ? [] : binding.shape;
+  }
+
+  private binary(op: string, left: Expr, right: Expr, span: Span): Shape | undefined {
+    const a = this.expr(left);
+    const b = this.expr(right);
+    if (a === undefined || b === undefined) return undefined;
+    if (op === "@") return this.matmul(a, b, span);
+    return this.elementwise(op, a, b, span);
+  }
+
+  private elementwise(what: string, a: Shape, b: Shape, span: Span): Shape | undefined {
+    const shape = broadcastShapes(a, b);
+    if (shape === undefined) {
+      this.sink.error(
+        codes.shapeMismatch,
+        `shapes ${formatShape(a)} and ${formatShape(b)} do not match for '${what}'`,
+        span,
+      );
+    }
+    return shape;
+  }
+
+  private matmul(a: Shape, b: Shape, span: Span): Shape | undefined {
+    if (a.length === 0 || b.length === 0) {
+      this.sink.error(
+        codes.matmulMismatch,
+        `'@' needs vectors or matrices, got ${formatShape(a)} @ ${formatShape(b)}; use '*' for scalars`,
+        span,
+      );
+      return undefined;
+    }
+    const inner = a[a.length - 1]!;
+    const innerB = b[0]!;
+    if (inner !== innerB) {
+      this.sink.error(
+        codes.matmulMismatch,
+        `inner dimensions of ${formatShape(a)} @ ${formatShape(b)} differ: ${inner} vs ${innerB}`,
+        span,
+      );
+      return undefined;
+    }
+    return [...a.slice(0, -1), ...b.slice(1)];
+  }
+
+  private index(target: Expr, indices: readonly Expr[], span: Span): Shape | undefined {
+    const shape = this.expr(target);
+    if (shape === undefined) return undefined;
+    if (shape.length === 0) {
+      this.sink.error(codes.badIndex, `cannot index a scalar`, span);
+      return undefined;
+    }
+    if (indices.length !== shape.length) {
+      this.sink.error(
+        codes.badIndex,
+        `${formatShape(shape)} needs ${shape.length} ${shape.length === 1 ? "index" : "indices"}, got ${indices.length}`,
+        span,
+      );
+      return undefined;
+    }
+    let ok = true;
+    indices.forEach((index, axis) => {
+      const dim = shape[axis]!;
+      if (index.kind !== "number" || !Number.isInteger(index.value) || index.value < 0) {
+        this.sink.error(codes.badIndex, `an index must be a non-negative integer literal`, index.span);
+        ok = false;
+      } else if (typeof dim === "number" && index.value >= dim) {
+        this.sink.error(codes.badIndex, `index ${index.value} is out of range for dimension ${dim}`, index.span);
+        ok = false;
+      }
+    });
+    return ok ? [] : undefined;
+  }
+
+  private arrayLiteral(elements: readonly Expr[], span: Span): Shape | undefined {
+    if (elements.length === 0) {
+      this.sink.error(codes.badLiteral, `an empty literal has no shape`, span);
+      return undefined;
+    }
+    const shapes = elements.map((e) => this.expr(e));
+    if (shapes.some((s) => s === undefined)) return undefined;
+    const first = shapes[0]!;
+    if (first.length === 0 && shapes.every((s) => s!.length === 0)) return [elements.length];
+    const rowsAreLiterals = elements.every((e) => e.kind === "array");
+    if (rowsAreLiterals && shapes.every((s) => s!.length === 1)) {
+      const width = first[0]!;
+      const ragged = shapes.findIndex((s) => s![0] !== width);
+      if (ragged >= 0) {
+        this.sink.error(
+          codes.badLiteral,
+          `matrix rows differ in length: row 0 has ${width} elements, row ${ragged} has ${shapes[ragged]![0]}`,
+          elements[ragged]!.span,
+        );
+        return undefined;
+      }
+      return [elements.length, width];
+    }
+    const bad = elements.find((_, i) => shapes[i]!.length !== 0)!;
+    this.sink.error(
+      codes.badLiteral,
+      `elements of a vector literal must be scalars, got ${formatShape(shapes[elements.indexOf(bad)]!)}`,
+      bad.span,
+    );
+    return undefined;
+  }
+
+  private call(e: CallExpr): Shape | undefined {
+    const name = e.callee.name;
+    const userFunction = this.earlier.get(name);
+    if (userFunction !== undefined) return this.userCall(e, userFunction);
+    if (name === this.decl.name.name) {
+      this.sink.error(codes.recursiveCall, `'${name}' calls itself; recursion is not supported`, e.callee.span);
+      this.checkArgs(e);
+      return undefined;
+    }
+    if (this.declared.has(name)) {
+      this.sink.error(
+        codes.recursiveCall,
+        `'${name}' is defined later in the file; a function may only call functions defined before it`,
+        e.callee.span,
+      );
+      this.checkArgs(e);
+      return undefined;
+    }
+    if (name === "where") return this.where(e);
+    const args = this.checkArgs(e);
+    if (args === undefined) return undefined;
+    return this.builtin(e, args);
+  }
+
+  private checkArgs(e: CallExpr): Shape[] | undefined {
+    const shapes = e.args.map((a) => this.expr(a));
+    return shapes.every((s) => s !== undefined) ? (shapes as Shape[]) : undefined;
+  }
+
+  private userCall(e: CallExpr, callee: CheckedFunction): Shape | undefined {
+    this.noKeywords(e);
+    const args = this.checkArgs(e);
+    if (!this.arity(e, callee.params.length, callee.params.length)) return undefined;
+    if (args === undefined) return undefined;
+    // Bind the callee's symbolic dimensions from the arguments, then check agreement.
+    const bound = new Map<string, Dim>();
+    let ok = true;
+    callee.params.forEach((param, i) => {
+      const actual = args[i]!;
+      const arg = e.args[i]!;
+      if (actual.length !== param.shape.length) {
+        this.sink.error(
+          codes.shapeMismatch,
+          `argument '${param.name}' of '${callee.name}' must be ${formatShape(param.shape)}, got ${formatShape(actual)}`,
+          arg.span,
+        );
+        ok = false;
+        return;
+      }
+      param.shape.forEach((dim, axis) => {
+        const got = actual[axis]!;
+        const expected = typeof dim === "number" ? dim : bound.get(dim);
+        if (expected === undefined) bound.set(dim as string, got);
+        else if (expected !== got) {
+          this.sink.error(
+            codes.shapeMismatch,
+            `argument '${param.name}' of '${callee.name}' must be ${formatShape(param.shape.map((d) => (typeof d === "string" ? (bound.get(d) ?? d) : d)))}, got ${formatShape(actual)}`,
+            arg.span,
+          );
+          ok = false;
+        }
+      });
+    });
+    if (!ok) return undefined;
+    return callee.resultShape.map((d) => (typeof d === "string" ? bound.get(d)! : d));
+  }
+
+  private where(e: CallExpr): Shape | undefined {
+    this.noKeywords(e);
+    const [cond, a, b] = e.args;
+    if (!this.arity(e, 3, 3) || cond === undefined || a === undefined || b === undefined) {
+      this.checkArgs(e);
+      return undefined;
+    }
+    let condShape: Shape | undefined;
+    if (cond.kind !== "comparison") {
+      this.sink.error(codes.whereCondition, `the condition of where must be a comparison such as x > 0`, cond.span);
+      this.expr(cond);
+    } else {
+      const l = this.expr(cond.left);
+      const r = this.expr(cond.right);
+      if (l !== undefined && r !== undefined) condShape = this.elementwise(cond.operator, l, r, cond.span);
+      if (condShape !== undefined) this.shapes.set(cond, condShape);
+    }
+    const sa = this.expr(a);
+    const sb = this.expr(b);
+    if (condShape === undefined || sa === undefined || sb === undefined) return undefined;
+    const branches = this.elementwise("where", sa, sb, e.span);
+    return branches === undefined ? undefined : this.elementwise("where", condShape, branches, e.span);
+  }
+
+  private arity(e: CallExpr, min: number, max: number): boolean {
+    const n = e.args.length;
+    if (n >= min && n <= max) return true;
+    const expected = min === max ? `${min}` : `${min} to ${max}`;
+    this.sink.error(
+      codes.arity,
+      `'${e.callee.name}' takes ${expected} argument${max === 1 ? "" : "s"}, got ${n}`,
+      e.span,
+    );
+    return false;
+  }
+
+  private noKeywords(e: CallExpr): void {
+    for (const kw of e.keywordArgs) {
+      this.sink.error(codes.badKeywordArgument, `'${e.callee.name}' takes no keyword argument '${kw.name.name}'`, kw.span);
+    }
+  }
+
+  /** Reads `axis=0|1`; undefined when absent, null when invalid (already reported). */
+  private axis(e: CallExpr, input: Shape): number | undefined | null {
+    let axis: number | undefined | null;
+    for (const kw of e.keywordArgs) {
+      if (kw.name.name !== "axis") {
+        this.sink.error(codes.badKeywordArgument, `'${e.callee.name}' takes no keyword argument '${kw.name.name}'`, kw.span);
+        axis = null;
+      } else if (kw.value.kind !== "number" || (kw.value.value !== 0 && kw.value.value !== 1)) {
+        this.sink.error(codes.badKeywordArgument, `axis must be 0 or 1`, kw.value.span);
+        axis = null;
+      } else if (input.length !== 2) {
+        this.sink.error(
+          codes.badKeywordArgument,
+          `axis=${kw.value.value} needs a matrix, got ${formatShape(input)}`,
+          kw.span,
+        );
+        axis = null;
+      } else if (axis !== null) {
+        axis = kw.value.value;
+      }
+    }
+    return axis;
+  }
+
+  private builtin(e: CallExpr, args: Shape[]): Shape | undefined {
+    const name = e.callee.name;
+    const need = (shape: Shape, rank: number[], what: string, span: Span): boolean => {
+      if (rank.includes(shape.length)) return true;
+      this.sink.error(codes.badArgument, `'${name}' needs ${what}, got ${formatShape(shape)}`, span);
+      return false;
+    };
+    const arg0 = args[0];
+    const span0 = e.args[0]?.span ?? e.span;
+
+    if (isUnaryElementwise(name)) {
+      this.noKeywords(e);
+      return this.arity(e, 1, 1) ? arg0 : undefined;
+    }
+    if ((name === "max" || name === "min") && args.length === 2) {
+      this.noKeywords(e);
+      return this.elementwise(name, args[0]!, args[1]!, e.span);
+    }
+    if (isReduction(name)) {
+      if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+      const axis = this.axis(e, arg0);
+      if (axis === null) return undefined;
+      if (!need(arg0, [1, 2], "a vector or a matrix", span0)) return undefined;
+      if (axis === undefined) return [];
+      return [arg0[axis === 0 ? 1 : 0]!];
+    }
+    switch (name) {
+      case "pow":
+        this.noKeywords(e);
+        return this.arity(e, 2, 2) ? this.elementwise("pow", args[0]!, args[1]!, e.span) : undefined;
+      case "dot": {
+        this.noKeywords(e);
+        if (!this.arity(e, 2, 2)) return undefined;
+        const [a, b] = [args[0]!, args[1]!];
+        if (!need(a, [1], "vectors", e.args[0]!.span) || !need(b, [1], "vectors", e.args[1]!.span)) return undefined;
+        if (a[0] !== b[0]) {
+          this.sink.error(codes.shapeMismatch, `dot of ${formatShape(a)} and ${formatShape(b)}: lengths differ`, e.span);
+          return undefined;
+        }
+        return [];
+      }
+      case "outer": {
+        this.noKeywords(e);
+        if (!this.arity(e, 2, 2)) return undefined;
+        const [a, b] = [args[0]!, args[1]!];
+        if (!need(a, [1], "vectors", e.args[0]!.span) || !need(b, [1], "vectors", e.args[1]!.span)) return undefined;
+        return [a[0]!, b[0]!];
+      }
+      case "transpose":
+        this.noKeywords(e);
+        if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+        return arg0.length === 2 ? [arg0[1]!, arg0[0]!] : arg0;
+      case "trace":
+      case "det":
+      case "logdet":
+      case "inv":
+        this.noKeywords(e);
+        if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+        if (!need(arg0, [2], "a square matrix", span0)) return undefined;
+        if (arg0[0] !== arg0[1]) {
+          this.sink.error(codes.badArgument, `'${name}' needs a square matrix, got ${formatShape(arg0)}`, span0);
+          return undefined;
+        }
+        return name === "inv" ? arg0 : [];
+      case "diag":
+        this.noKeywords(e);
+        if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+        return need(arg0, [1], "a vector", span0) ? [arg0[0]!, arg0[0]!] : undefined;
+      case "diagonal": {
+        this.noKeywords(e);
+        if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+        if (!need(arg0, [2], "a matrix", span0)) return undefined;
+        const [m, n] = [arg0[0]!, arg0[1]!];
+        if (m === n) return [m];
+        if (typeof m === "number" && typeof n === "number") return [Math.min(m, n)];
+        this.sink.error(codes.badArgument, `diagonal of ${formatShape(arg0)} needs known or equal dimensions`, span0);
+        return undefined;
+      }
+      case "softmax": {
+        if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+        const axis = this.axis(e, arg0);
+        if (axis === null) return undefined;
+        if (arg0.length === 2 && axis === undefined) {
+          this.sink.error(codes.badKeywordArgument, `softmax of a matrix needs axis=0 or axis=1`, e.span);
+          return undefined;
+        }
+        return need(arg0, [1, 2], "a vector or a matrix", span0) ? arg0 : undefined;
+      }
+      case "zeros":
+      case "ones":
+      case "eye":
+        return this.constructorShape(e, name === "eye" ? 1 : 2);
+    }
+    this.sink.error(codes.unknownFunction, `unknown function '${name}'`, e.callee.span);
+    return undefined;
+  }
+
+  private constructorShape(e: CallExpr, maxArgs: number): Shape | undefined {
+    this.noKeywords(e);
+    if (!this.arity(e, 1, maxArgs)) return undefined;
+    const dims: Dim[] = [];
+    for (const arg of e.args) {
+      if (arg.kind === "number" && Number.isInteger(arg.value) && arg.value >= 1) dims.push(arg.value);
+      else if (arg.kind === "name" && this.scope.get(arg.name)?.kind === "dim") dims.push(arg.name);
+      else {
+        this.sink.error(
+          codes.badArgument,
+          `sizes of '${e.callee.name}' must be positive integer literals or dimension names`,
+          arg.span,
+        );
+        return undefined;
+      }
+    }
+    return e.callee.name === "eye" ? [dims[0]!, dims[0]!] : dims;
+  }
+}

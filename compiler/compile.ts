@@ -1,0 +1,76 @@
+// The pipeline: parse → check → lower → differentiate → optimize → emit.
+// `compile` is a pure function of (source, options): no file system, no global
+// state, deterministic output; bad source yields diagnostics, never a throw.
+
+import { checkProgram } from "./check.js";
+import { deriveFunction, type DerivedFunction } from "./derive.js";
+import { codes, DiagnosticSink, type Diagnostic } from "./diagnostics.js";
+import { emitModule } from "./emit.js";
+import { lowerFunction } from "./lower.js";
+import { parse } from "./parse.js";
+
+export type Mode = "grad" | "vjp" | "jvp" | "jacobian" | "hessian";
+export const allModes: readonly Mode[] = ["grad", "vjp", "jvp", "jacobian", "hessian"];
+export const defaultModes: readonly Mode[] = ["grad", "vjp"];
+
+export interface CompileOptions {
+  /** Used in diagnostics and the generated header. Default `input.grad`. */
+  readonly filename?: string;
+  /** Which derivative functions to generate. Default `["grad", "vjp"]`. */
+  readonly modes?: readonly Mode[];
+  /** Where generated code imports the runtime from. Default `gradc/runtime`. */
+  readonly runtimeImport?: string;
+  /** Validate arguments in generated code (default true). */
+  readonly checks?: boolean;
+}
+
+export interface CompileResult {
+  /** The generated TypeScript module, or undefined when there are errors. */
+  readonly code: string | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** Front end and middle end: everything up to emission. */
+export function analyze(source: string, filename: string): { functions: DerivedFunction[]; sink: DiagnosticSink } {
+  const sink = new DiagnosticSink(filename);
+  const program = parse(source, filename, sink);
+  if (program === undefined) return { functions: [], sink };
+  const checked = checkProgram(program, sink);
+  if (sink.hasErrors) return { functions: [], sink };
+  const byName = new Map(checked.functions.map((f) => [f.name, f]));
+  const functions: DerivedFunction[] = [];
+  for (const fn of checked.functions) {
+    const lowered = lowerFunction(fn, byName, source, sink);
+    if (lowered !== undefined) functions.push(deriveFunction(fn, lowered));
+  }
+  return { functions, sink };
+}
+
+export async function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const filename = options.filename ?? "input.grad";
+  const sink = new DiagnosticSink(filename);
+  const modes = options.modes ?? defaultModes;
+  for (const mode of modes) {
+    if (!allModes.includes(mode)) {
+      sink.error(codes.badOption, `unknown mode '${mode}'; modes are ${allModes.join(", ")}`, wholeFile);
+    } else if (!defaultModes.includes(mode)) {
+      sink.error(codes.badOption, `mode '${mode}' is not supported yet`, wholeFile);
+    }
+  }
+  if (sink.hasErrors) return { code: undefined, diagnostics: sink.diagnostics };
+  const analyzed = analyze(source, filename);
+  if (analyzed.sink.hasErrors) return { code: undefined, diagnostics: analyzed.sink.diagnostics };
+  const code = await emitModule(analyzed.functions, {
+    filename: baseName(filename),
+    runtimeImport: options.runtimeImport ?? "gradc/runtime",
+    checks: options.checks ?? true,
+  });
+  return { code, diagnostics: analyzed.sink.diagnostics };
+}
+
+const start = { offset: 0, line: 1, column: 1 };
+const wholeFile = { start, end: start };
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}

@@ -1,0 +1,97 @@
+// The intermediate representation: a function in A-normal form. Every
+// instruction applies one primitive to values and defines one new value (SSA),
+// which keeps its shape, a readable name and the source it came from.
+//
+// Grammar (what printIR prints):
+//
+//   function := "fn" NAME "(" (value ":" shape),* ")" "{" instr* "return" (NAME "=" value),* "}"
+//   instr    := value ":" shape "=" OP ("[" attr,* "]")? value*    "#" origin
+//   value    := "%" NAME
+//
+// Constants and dimension names are instructions too (`const`, `dim`), so every
+// operand is a value and passes need no special cases for literals.
+
+import type { Span } from "./ast.js";
+import type { Op } from "./primitives.js";
+import { formatShape, type Shape } from "./shapes.js";
+
+/** Where an instruction came from: the source statement, for comments and diagnostics. */
+export interface Origin {
+  readonly span: Span;
+  /** One line of source text describing the statement, e.g. `z = X @ w + b`. */
+  readonly text: string;
+  readonly line: number;
+}
+
+export interface Value {
+  readonly id: number;
+  readonly shape: Shape;
+  /** A readable name: the source name when there is one, else what the value holds. */
+  name: string;
+  /** True for parameters and assigned names, whose names the generated code keeps. */
+  fromSource: boolean;
+}
+
+export interface Attrs {
+  /** `const`: the number. */
+  readonly value?: number;
+  /** `dim`: the dimension's name. */
+  readonly dim?: string;
+  /** `index`, `oneHot`: the position. */
+  readonly index?: number;
+  /** `broadcast`, `oneHot`: the shape to produce. */
+  readonly shape?: Shape;
+  /** `sum` and other reductions along an axis. */
+  readonly axis?: number;
+}
+
+export interface Instr {
+  readonly result: Value;
+  readonly op: Op;
+  readonly args: readonly Value[];
+  readonly attrs: Attrs;
+  readonly origin: Origin | undefined;
+}
+
+export interface IRFunction {
+  readonly name: string;
+  readonly params: readonly Value[];
+  readonly body: readonly Instr[];
+  readonly outputs: readonly { readonly name: string; readonly value: Value }[];
+}
+
+export function printValue(v: Value): string {
+  return `%${v.name}.${v.id}`;
+}
+
+function printAttrs(attrs: Attrs): string {
+  const parts = Object.entries(attrs)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : String(v)}`);
+  return parts.length === 0 ? "" : `[${parts.join(", ")}]`;
+}
+
+export function printInstr(instr: Instr): string {
+  const args = instr.args.map(printValue).join(" ");
+  const rhs = [instr.op + printAttrs(instr.attrs), args].filter((s) => s !== "").join(" ");
+  const origin = instr.origin === undefined ? "" : `    # ${instr.origin.line}: ${instr.origin.text}`;
+  return `${printValue(instr.result)}: ${formatShape(instr.result.shape)} = ${rhs}${origin}`;
+}
+
+export function printIR(fn: IRFunction): string {
+  const params = fn.params.map((p) => `${printValue(p)}: ${formatShape(p.shape)}`).join(", ");
+  const lines = [`fn ${fn.name}(${params}) {`];
+  for (const instr of fn.body) lines.push(`  ${printInstr(instr)}`);
+  const outputs = fn.outputs.map((o) => `${o.name} = ${printValue(o.value)}`).join(", ");
+  lines.push(`  return ${outputs}`, "}");
+  return lines.join("\n");
+}
+
+/** Values each instruction uses, counted over a body and its outputs. */
+export function useCounts(body: readonly Instr[], outputs: readonly Value[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  const use = (v: Value) => counts.set(v.id, (counts.get(v.id) ?? 0) + 1);
+  for (const instr of body) instr.args.forEach(use);
+  outputs.forEach(use);
+  return counts;
+}

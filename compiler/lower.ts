@@ -1,0 +1,261 @@
+// Lowering: a checked function to IR in A-normal form, one primitive per
+// intermediate value (the paper's step 1: introduce intermediate variables).
+// Composite built-ins become primitives here (`mean` is `sum / n`, `norm1` is
+// `sum(abs(x))`), and calls to earlier functions are inlined, so derivatives
+// flow through every argument of a call.
+
+import type { CallExpr, ComparisonOperator, Expr, Span, Statement } from "./ast.js";
+import { Builder, ValueFactory } from "./builder.js";
+import { isUnaryElementwise } from "./builtins.js";
+import type { CheckedFunction } from "./check.js";
+import { codes, type DiagnosticSink } from "./diagnostics.js";
+import type { IRFunction, Origin, Value } from "./ir.js";
+import type { Op } from "./primitives.js";
+import type { Dim, Shape } from "./shapes.js";
+
+export interface LoweredFunction {
+  readonly ir: IRFunction;
+  readonly values: ValueFactory;
+  /** The smallest size each symbolic dimension must have, from indexing like x[3]. */
+  readonly minimumDims: ReadonlyMap<string, number>;
+}
+
+const comparisonOps: Record<ComparisonOperator, Op> = {
+  "<": "lt",
+  "<=": "le",
+  ">": "gt",
+  ">=": "ge",
+  "==": "eq",
+  "!=": "ne",
+};
+
+export function lowerFunction(
+  fn: CheckedFunction,
+  callees: ReadonlyMap<string, CheckedFunction>,
+  source: string,
+  sink: DiagnosticSink,
+): LoweredFunction | undefined {
+  const values = new ValueFactory();
+  const builder = new Builder(values);
+  const params = fn.params.map((p) => values.make(p.shape, p.name, true));
+  const dims = new Map<string, Dim>(fn.dims.map((d) => [d, d]));
+  const lowering = new Lowering(builder, callees, source, sink);
+  const result = lowering.body(fn, params, dims);
+  if (result === undefined || sink.hasErrors) return undefined;
+  return {
+    ir: { name: fn.name, params, body: builder.body, outputs: [{ name: "value", value: result }] },
+    values,
+    minimumDims: lowering.minimumDims,
+  };
+}
+
+class Lowering {
+  readonly minimumDims = new Map<string, number>();
+  private readonly b: Builder;
+  private readonly callees: ReadonlyMap<string, CheckedFunction>;
+  private readonly source: string;
+  private readonly sink: DiagnosticSink;
+  private failed = false;
+
+  constructor(b: Builder, callees: ReadonlyMap<string, CheckedFunction>, source: string, sink: DiagnosticSink) {
+    this.b = b;
+    this.callees = callees;
+    this.source = source;
+    this.sink = sink;
+  }
+
+  /**
+   * Lowers a function body with its parameters bound to `args` and its symbolic
+   * dimensions to `dims` (the caller's dimensions, when inlining a call).
+   */
+  body(fn: CheckedFunction, args: readonly Value[], dims: ReadonlyMap<string, Dim>): Value | undefined {
+    const scope = new Scope(fn, dims);
+    fn.params.forEach((p, i) => scope.values.set(p.name, args[i]!));
+    const outerOrigin = this.b.origin;
+    for (const statement of fn.decl.body) {
+      // Inlined statements keep the caller's origin: comments point at the call.
+      if (outerOrigin === undefined) this.b.origin = this.originOf(statement);
+      const value = this.expr(statement.value, scope);
+      if (value === undefined) return undefined;
+      if (statement.kind === "return") {
+        this.b.origin = outerOrigin;
+        return value;
+      }
+      if (!value.fromSource && outerOrigin === undefined) {
+        value.name = statement.name.name;
+        value.fromSource = true;
+      }
+      scope.values.set(statement.name.name, value);
+    }
+    this.b.origin = outerOrigin;
+    return undefined;
+  }
+
+  private originOf(statement: Statement): Origin {
+    const text = this.source
+      .slice(statement.span.start.offset, statement.span.end.offset)
+      .replace(/\s+/g, " ")
+      .trim();
+    return { span: statement.span, text, line: statement.span.start.line };
+  }
+
+  private unsupported(what: string, span: Span): undefined {
+    if (!this.failed) {
+      this.sink.error(codes.unsupported, `${what} is not supported yet`, span);
+    }
+    this.failed = true;
+    return undefined;
+  }
+
+  private expr(e: Expr, scope: Scope): Value | undefined {
+    const b = this.b;
+    switch (e.kind) {
+      case "number":
+        return b.constant(e.value);
+      case "pi":
+        return b.constant(Math.PI);
+      case "name": {
+        const value = scope.values.get(e.name);
+        if (value !== undefined) return value;
+        return this.dimension(scope.dims.get(e.name)!);
+      }
+      case "unary": {
+        const operand = this.expr(e.operand, scope);
+        if (operand === undefined) return undefined;
+        return e.operator === "-" ? b.neg(operand) : operand;
+      }
+      case "binary": {
+        const left = this.expr(e.left, scope);
+        const right = this.expr(e.right, scope);
+        if (left === undefined || right === undefined) return undefined;
+        if (e.operator === "@") return this.matmul(left, right, e.span);
+        const op = ({ "+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow" } as const)[e.operator];
+        return b.apply(op, [left, right]);
+      }
+      case "comparison": {
+        const left = this.expr(e.left, scope);
+        const right = this.expr(e.right, scope);
+        if (left === undefined || right === undefined) return undefined;
+        return b.apply(comparisonOps[e.operator], [left, right]);
+      }
+      case "call":
+        return this.call(e, scope);
+      case "index": {
+        const target = this.expr(e.target, scope);
+        if (target === undefined) return undefined;
+        if (target.shape.length !== 1) return this.unsupported("indexing a matrix", e.span);
+        const index = (e.indices[0] as { value: number }).value;
+        const dim = target.shape[0]!;
+        if (typeof dim === "string") {
+          this.minimumDims.set(dim, Math.max(this.minimumDims.get(dim) ?? 0, index + 1));
+        }
+        return b.apply("index", [target], { index });
+      }
+      case "transpose": {
+        const operand = this.expr(e.operand, scope);
+        if (operand === undefined) return undefined;
+        // Vectors are 1-D: their transpose is the same vector.
+        return operand.shape.length === 2 ? this.unsupported("transposing a matrix", e.span) : operand;
+      }
+      case "array": {
+        if (e.elements.some((el) => el.kind === "array")) return this.unsupported("a matrix literal", e.span);
+        const elements = this.all(e.elements, scope);
+        return elements === undefined ? undefined : b.apply("pack", elements);
+      }
+    }
+  }
+
+  private all(exprs: readonly Expr[], scope: Scope): Value[] | undefined {
+    const values: Value[] = [];
+    for (const e of exprs) {
+      const v = this.expr(e, scope);
+      if (v === undefined) return undefined;
+      values.push(v);
+    }
+    return values;
+  }
+
+  private dimension(dim: Dim): Value {
+    return typeof dim === "number" ? this.b.constant(dim) : this.b.apply("dim", [], { dim }, dim);
+  }
+
+  /** The number of elements of a shape, as a value. */
+  private count(shape: Shape): Value {
+    const [first, ...rest] = shape.map((d) => this.dimension(d));
+    return rest.reduce((acc, d) => this.b.mul(acc, d), first ?? this.b.one());
+  }
+
+  private matmul(left: Value, right: Value, span: Span): Value | undefined {
+    if (left.shape.length === 1 && right.shape.length === 1) return this.b.apply("dot", [left, right]);
+    return this.unsupported("'@' with a matrix operand", span);
+  }
+
+  private call(e: CallExpr, scope: Scope): Value | undefined {
+    const b = this.b;
+    const name = e.callee.name;
+    const callee = this.callees.get(name);
+    if (name === "where") {
+      const [cond, x, y] = e.args as [Expr, Expr, Expr];
+      const args = this.all([cond, x, y], scope);
+      return args === undefined ? undefined : b.apply("where", args);
+    }
+    const args = this.all(e.args, scope);
+    if (args === undefined) return undefined;
+    if (callee !== undefined) return this.inline(callee, args);
+    if (e.keywordArgs.length > 0) return this.unsupported(`'${name}' along an axis`, e.span);
+    const [x, y] = args as [Value, Value | undefined];
+    if (isUnaryElementwise(name)) return b.apply(name, [x]);
+    switch (name) {
+      case "max":
+      case "min":
+        return y === undefined ? b.apply(name === "max" ? "maxReduce" : "minReduce", [x]) : b.apply(name, [x, y]);
+      case "pow":
+        return b.apply("pow", [x, y!]);
+      case "sum":
+      case "prod":
+      case "norm2":
+      case "logsumexp":
+        return b.apply(name, [x]);
+      case "mean":
+        return b.div(b.apply("sum", [x]), this.count(x.shape));
+      case "norm1":
+        return b.apply("sum", [b.apply("abs", [x])]);
+      case "dot":
+        return b.apply("dot", [x, y!]);
+      case "softmax":
+        return x.shape.length === 1 ? b.apply("softmax", [x]) : this.unsupported("softmax of a matrix", e.span);
+      case "transpose":
+        return x.shape.length === 1 ? x : this.unsupported("transposing a matrix", e.span);
+      case "zeros":
+      case "ones": {
+        const shape = this.constructorShape(e, scope);
+        if (shape.length === 2) return this.unsupported(`a matrix of ${name}`, e.span);
+        return b.apply("broadcast", [b.constant(name === "zeros" ? 0 : 1)], { shape });
+      }
+    }
+    return this.unsupported(`'${name}'`, e.span);
+  }
+
+  private constructorShape(e: CallExpr, scope: Scope): Shape {
+    return e.args.map((arg) => (arg.kind === "number" ? arg.value : scope.dims.get((arg as { name: string }).name)!));
+  }
+
+  /** Inlines a call: the callee's body, with its parameters bound to the arguments. */
+  private inline(callee: CheckedFunction, args: readonly Value[]): Value | undefined {
+    const dims = new Map<string, Dim>();
+    callee.params.forEach((p, i) =>
+      p.shape.forEach((d, axis) => {
+        if (typeof d === "string") dims.set(d, args[i]!.shape[axis]!);
+      }),
+    );
+    return this.body(callee, args, dims);
+  }
+}
+
+class Scope {
+  readonly values = new Map<string, Value>();
+  readonly dims: ReadonlyMap<string, Dim>;
+  constructor(_fn: CheckedFunction, dims: ReadonlyMap<string, Dim>) {
+    this.dims = dims;
+  }
+}

@@ -1,0 +1,157 @@
+// The optimizer: constant folding, algebraic identities, common-subexpression
+// elimination and dead-code elimination, over a straight-line body.
+//
+// NaN semantics are kept: `x * 0` is not folded to 0 (NaN * 0 is NaN), but
+// `mulNoNan(d, 0)` is, since that primitive is defined to be 0 there.
+
+import { Builder, type ValueFactory } from "./builder.js";
+import type { Attrs, Instr, Value } from "./ir.js";
+import { primitives, type Op } from "./primitives.js";
+import { shapesEqual } from "./shapes.js";
+
+export interface Program {
+  readonly body: readonly Instr[];
+  readonly outputs: readonly Value[];
+}
+
+/** Simplifies and deduplicates, then drops what no output needs. Outputs may be replaced. */
+export function optimize(program: Program, values: ValueFactory): Program {
+  const simplified = simplify(program, values);
+  return { body: eliminateDeadCode(simplified.body, simplified.outputs), outputs: simplified.outputs };
+}
+
+function simplify(program: Program, values: ValueFactory): Program {
+  const b = new Builder(values);
+  const replaced = new Map<number, Value>();
+  const constants = new Map<number, number>();
+  const seen = new Map<string, Value>();
+  const negationOf = new Map<number, Value>();
+  const resolve = (v: Value) => replaced.get(v.id) ?? v;
+
+  /** Emits an instruction unless an identical one exists (CSE). */
+  const emit = (op: Op, args: readonly Value[], attrs: Attrs, template?: Instr, name?: string): Value => {
+    const key = `${op}(${args.map((a) => a.id).join(",")})${JSON.stringify(attrs)}`;
+    const existing = seen.get(key);
+    if (existing !== undefined) return existing;
+    if (template !== undefined) b.origin = template.origin;
+    const result = template === undefined ? b.apply(op, args, attrs, name) : reuse(b, template, args);
+    seen.set(key, result);
+    if (op === "const") constants.set(result.id, attrs.value!);
+    if (op === "neg") negationOf.set(result.id, args[0]!);
+    return result;
+  };
+
+  for (const instr of program.body) {
+    const args = instr.args.map(resolve);
+    const folded = fold(instr, args, constants, {
+      constant: (value) => emit("const", [], { value }),
+      negationOf: (v) => negationOf.get(v.id),
+      apply: (op, operands) => {
+        b.origin = instr.origin;
+        // A rewritten instruction still holds what the original held, so it keeps its name.
+        return emit(op, operands, {}, undefined, instr.result.name);
+      },
+    });
+    const result = folded ?? emit(instr.op, args, instr.attrs, instr);
+    if (result !== instr.result) {
+      // Keep the more readable name when a temporary folds into a named value.
+      if (instr.result.fromSource && !result.fromSource && !constants.has(result.id)) {
+        result.name = instr.result.name;
+        result.fromSource = true;
+      }
+      replaced.set(instr.result.id, result);
+    }
+  }
+  return { body: b.body, outputs: program.outputs.map(resolve) };
+}
+
+/** Re-emits an instruction with new operands, keeping its result value when nothing changed. */
+function reuse(b: Builder, instr: Instr, args: readonly Value[]): Value {
+  if (args.every((a, i) => a === instr.args[i])) {
+    b.body.push(instr);
+    return instr.result;
+  }
+  const result = b.apply(instr.op, args, instr.attrs, instr.result.name);
+  result.fromSource = instr.result.fromSource;
+  return result;
+}
+
+interface FoldTools {
+  constant(value: number): Value;
+  /** x when v = neg(x). */
+  negationOf(v: Value): Value | undefined;
+  apply(op: Op, args: readonly Value[]): Value;
+}
+
+/** A simpler value equal to the instruction's result, or undefined to keep it. */
+function fold(instr: Instr, args: readonly Value[], constants: ReadonlyMap<number, number>, t: FoldTools): Value | undefined {
+  const def = primitives[instr.op];
+  const c = args.map((a) => constants.get(a.id));
+  const shape = instr.result.shape;
+  const same = (v: Value) => (shapesEqual(v.shape, shape) ? v : undefined);
+  const isConst = (i: number, value: number) => c[i] !== undefined && Object.is(c[i], value);
+
+  if (def.evaluate !== undefined && args.length > 0 && c.every((x) => x !== undefined) && shape.length === 0) {
+    return t.constant(def.evaluate(...(c as number[])));
+  }
+  const [x, y] = args as [Value, Value];
+  switch (instr.op) {
+    case "add":
+      if (isConst(1, 0)) return same(x);
+      if (isConst(0, 0)) return same(y);
+      break;
+    case "sub":
+      if (isConst(1, 0)) return same(x);
+      if (isConst(0, 0) && same(y)) return t.apply("neg", [y]);
+      break;
+    case "mul":
+      if (isConst(1, 1)) return same(x);
+      if (isConst(0, 1)) return same(y);
+      if (isConst(1, -1) && same(x)) return t.apply("neg", [x]);
+      if (isConst(0, -1) && same(y)) return t.apply("neg", [y]);
+      break;
+    case "div":
+      if (isConst(1, 1)) return same(x);
+      break;
+    case "divNoNan":
+      if (isConst(1, 1)) return same(x);
+      if (isConst(0, 0) && shape.length === 0) return t.constant(0);
+      // Guarding a zero adjoint only matters when the divisor may be 0 or not finite.
+      if (c[1] !== undefined && c[1] !== 0 && Number.isFinite(c[1])) return t.apply("div", [x, y]);
+      if (c[0] !== undefined && c[0] !== 0) return t.apply("div", [x, y]);
+      break;
+    case "mulNoNan":
+      if (isConst(1, 1)) return same(x);
+      if (isConst(0, 1)) return same(y);
+      if ((isConst(0, 0) || isConst(1, 0)) && shape.length === 0) return t.constant(0);
+      // With a finite derivative or a nonzero adjoint, the guard never changes the product.
+      if (c[0] !== undefined && Number.isFinite(c[0])) return t.apply("mul", [x, y]);
+      if (c[1] !== undefined && c[1] !== 0) return t.apply("mul", [x, y]);
+      break;
+    case "pow":
+      if (isConst(1, 1)) return same(x);
+      break;
+    case "neg": {
+      const inner = t.negationOf(x);
+      if (inner !== undefined) return same(inner);
+      break;
+    }
+    case "where":
+      if (args[1] === args[2]) return same(args[1]!);
+      break;
+  }
+  return undefined;
+}
+
+/** Keeps the instructions that some output needs, in order. */
+export function eliminateDeadCode(body: readonly Instr[], outputs: readonly Value[]): Instr[] {
+  const live = new Set(outputs.map((v) => v.id));
+  const kept: Instr[] = [];
+  for (let i = body.length - 1; i >= 0; i--) {
+    const instr = body[i]!;
+    if (!live.has(instr.result.id)) continue;
+    kept.push(instr);
+    for (const arg of instr.args) live.add(arg.id);
+  }
+  return kept.reverse();
+}

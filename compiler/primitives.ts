@@ -1,0 +1,648 @@
+// The primitive table: one entry per IR operation, holding its shape rule, how
+// it is emitted as TypeScript, how it folds on constants, and its VJP rule.
+// Adding an operation touches this one place; `Record<Op, PrimitiveDef>` makes
+// TypeScript flag an operation without a rule.
+//
+// VJP rules are written in IR (through a Builder), never as TypeScript text, so
+// the backward pass is ordinary IR that can be optimized and differentiated
+// again. A rule returns one adjoint contribution per operand (undefined: none).
+// Products of an adjoint with a local derivative use `mulNoNan`/`divNoNan`, so
+// a zero adjoint — as from the branch `where` did not take — stays exactly zero
+// even where the local derivative is infinite or NaN.
+
+import type { Builder } from "./builder.js";
+import type { Attrs, Instr, Value } from "./ir.js";
+import { broadcastShapes, type Dim, type Shape } from "./shapes.js";
+
+/** What emission needs from the emitter: imports and dimension expressions. */
+export interface EmitContext {
+  /** The local name of a runtime export, importing it on first use. */
+  helper(name: string): string;
+  /** A dimension as a TypeScript expression (a number literal or a bound name). */
+  dim(d: Dim): string;
+}
+
+/** An operand as emitted code: its TypeScript expression and its shape. */
+export interface Operand {
+  readonly code: string;
+  readonly shape: Shape;
+}
+
+/**
+ * Element-wise operations are emitted from a formula for one element; the
+ * emitter loops it over vectors and matrices (and, later, fuses chains).
+ */
+export interface ElementwiseEmit {
+  readonly kind: "elementwise";
+  scalar(args: readonly string[], ctx: EmitContext): string;
+}
+
+/** Everything else is an expression over whole values, usually a runtime kernel call. */
+export interface ExpressionEmit {
+  readonly kind: "expression";
+  code(args: readonly Operand[], instr: Instr, ctx: EmitContext): string;
+}
+
+export type VjpRule = (
+  b: Builder,
+  instr: Instr,
+  adjoint: Value,
+) => readonly (Value | undefined)[];
+
+export interface PrimitiveDef {
+  /** Short name used for temporaries that hold this operation's result. */
+  readonly label: string;
+  readonly arity: number | "variadic";
+  readonly shape: (args: readonly Shape[], attrs: Attrs) => Shape;
+  readonly emit: ElementwiseEmit | ExpressionEmit;
+  /** Value on scalar constants, for constant folding (element-wise operations only). */
+  readonly evaluate?: (...args: number[]) => number;
+  /**
+   * The VJP rule; "none" for operations whose derivative is zero almost
+   * everywhere (comparisons, masks) or that have no operands.
+   */
+  readonly vjp: VjpRule | "none";
+}
+
+// ---------------------------------------------------------------------------
+// Helpers that build table entries
+
+const broadcastAll = (args: readonly Shape[]): Shape =>
+  args.reduce<Shape>((acc, s) => broadcastShapes(acc, s) ?? acc, []);
+
+const sameAsFirst = (args: readonly Shape[]): Shape => args[0] ?? [];
+const scalarResult = (): Shape => [];
+
+function elementwise(
+  label: string,
+  arity: number,
+  evaluate: (...args: number[]) => number,
+  scalar: (args: readonly string[], ctx: EmitContext) => string,
+  vjp: PrimitiveDef["vjp"],
+): PrimitiveDef {
+  return {
+    label,
+    arity,
+    shape: broadcastAll,
+    emit: { kind: "elementwise", scalar },
+    evaluate,
+    vjp,
+  };
+}
+
+/** A unary element-wise function `y = f(x)`; its rule maps (x, y, adjoint) to x's adjoint. */
+function unary(
+  label: string,
+  evaluate: (x: number) => number,
+  scalar: (x: string, ctx: EmitContext) => string,
+  rule: ((b: Builder, x: Value, y: Value, adjoint: Value) => Value) | "none",
+): PrimitiveDef {
+  return elementwise(
+    label,
+    1,
+    evaluate,
+    ([x], ctx) => scalar(x!, ctx),
+    rule === "none"
+      ? "none"
+      : (b, instr, adjoint) => [rule(b, instr.args[0]!, instr.result, adjoint)],
+  );
+}
+
+/** A kernel call over whole values: `helper(a, b)`, passing matrices by their data. */
+function kernel(
+  label: string,
+  arity: number,
+  helper: string,
+  shape: PrimitiveDef["shape"],
+  vjp: PrimitiveDef["vjp"],
+): PrimitiveDef {
+  return {
+    label,
+    arity,
+    shape,
+    emit: {
+      kind: "expression",
+      code: (args, _instr, ctx) =>
+        `${ctx.helper(helper)}(${args.map(flatData).join(", ")})`,
+    },
+    vjp,
+  };
+}
+
+function flatData(operand: Operand): string {
+  return operand.shape.length === 2 ? `${operand.code}.data` : operand.code;
+}
+
+function comparison(
+  label: string,
+  evaluate: (a: number, b: number) => boolean,
+  operator: string,
+): PrimitiveDef {
+  return elementwise(
+    label,
+    2,
+    (a, b) => (evaluate(a, b) ? 1 : 0),
+    ([a, b]) => `${a} ${operator} ${b} ? 1 : 0`,
+    "none",
+  );
+}
+
+/** The number of elements of a shape, as TypeScript. */
+export function sizeCode(shape: Shape, ctx: EmitContext): string {
+  return shape.length === 0 ? "1" : shape.map((d) => ctx.dim(d)).join(" * ");
+}
+
+// ---------------------------------------------------------------------------
+// The table
+
+/** Every IR operation. */
+export type Op =
+  | "const"
+  | "dim"
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "neg"
+  | "pow"
+  | "mulNoNan"
+  | "divNoNan"
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "sin"
+  | "cos"
+  | "tan"
+  | "asin"
+  | "acos"
+  | "atan"
+  | "sinh"
+  | "cosh"
+  | "tanh"
+  | "sigmoid"
+  | "softplus"
+  | "relu"
+  | "abs"
+  | "sign"
+  | "log1p"
+  | "expm1"
+  | "max"
+  | "min"
+  | "where"
+  | "lt"
+  | "le"
+  | "gt"
+  | "ge"
+  | "eq"
+  | "ne"
+  | "broadcast"
+  | "pack"
+  | "index"
+  | "oneHot"
+  | "sum"
+  | "prod"
+  | "prodExcept"
+  | "norm2"
+  | "maxReduce"
+  | "minReduce"
+  | "argmaxMask"
+  | "argminMask"
+  | "logsumexp"
+  | "dot"
+  | "softmax";
+
+export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
+  // Leaves --------------------------------------------------------------------
+  const: {
+    label: "c",
+    arity: 0,
+    shape: scalarResult,
+    emit: {
+      kind: "expression",
+      code: (_args, instr) => formatNumber(instr.attrs.value!),
+    },
+    vjp: "none",
+  },
+  /** The value of a symbolic dimension, as a real number. */
+  dim: {
+    label: "dim",
+    arity: 0,
+    shape: scalarResult,
+    emit: {
+      kind: "expression",
+      code: (_args, instr, ctx) => ctx.dim(instr.attrs.dim!),
+    },
+    vjp: "none",
+  },
+
+  // Arithmetic ----------------------------------------------------------------
+  add: elementwise(
+    "add",
+    2,
+    (a, b) => a + b,
+    ([a, b]) => `${a} + ${b}`,
+    (b, instr, g) => [
+      b.fitTo(g, instr.args[0]!.shape),
+      b.fitTo(g, instr.args[1]!.shape),
+    ],
+  ),
+  sub: elementwise(
+    "sub",
+    2,
+    (a, b) => a - b,
+    ([a, b]) => `${a} - ${b}`,
+    (b, instr, g) => [
+      b.fitTo(g, instr.args[0]!.shape),
+      b.fitTo(b.neg(g), instr.args[1]!.shape),
+    ],
+  ),
+  mul: elementwise(
+    "mul",
+    2,
+    (a, b) => a * b,
+    ([a, b]) => `${a} * ${b}`,
+    (b, instr, g) => {
+      const [x, y] = instr.args as [Value, Value];
+      return [b.fitTo(b.scale(y, g), x.shape), b.fitTo(b.scale(x, g), y.shape)];
+    },
+  ),
+  div: elementwise(
+    "div",
+    2,
+    (a, b) => a / b,
+    ([a, b]) => `${a} / ${b}`,
+    (b, instr, g) => {
+      const [x, y] = instr.args as [Value, Value];
+      // d(x/y)/dy = -(x/y)/y, reusing the quotient.
+      return [
+        b.fitTo(b.scaleDiv(g, y), x.shape),
+        b.fitTo(b.scale(b.neg(b.div(instr.result, y)), g), y.shape),
+      ];
+    },
+  ),
+  neg: elementwise(
+    "neg",
+    1,
+    (a) => -a,
+    ([a]) => `-${a}`,
+    (b, _instr, g) => [b.neg(g)],
+  ),
+  pow: elementwise(
+    "pow",
+    2,
+    (a, b) => a ** b,
+    ([a, b]) => `${a} ** ${b}`,
+    (b, instr, g) => {
+      const [x, p] = instr.args as [Value, Value];
+      const dx = b.mul(p, b.apply("pow", [x, b.sub(p, b.one())]));
+      // d(x^p)/dp = x^p log x, taken as 0 at x = 0 (the limit for p > 0).
+      const safeBase = b.where(b.apply("eq", [x, b.zero()]), b.one(), x);
+      const dp = b.mul(instr.result, b.apply("log", [safeBase]));
+      return [
+        b.fitTo(b.scale(dx, g), x.shape),
+        b.fitTo(b.scale(dp, g), p.shape),
+      ];
+    },
+  ),
+  /** `derivative * adjoint`, or 0 where the adjoint is 0 (TensorFlow's mul_no_nan). */
+  mulNoNan: elementwise(
+    "scaled",
+    2,
+    (d, g) => (g === 0 ? 0 : d * g),
+    ([d, g]) => `${g} === 0 ? 0 : ${d} * ${g}`,
+    (b, instr, adj) => {
+      const [d, g] = instr.args as [Value, Value];
+      return [
+        b.fitTo(b.scale(g, adj), d.shape),
+        b.fitTo(b.scale(d, adj), g.shape),
+      ];
+    },
+  ),
+  /** `adjoint / divisor`, or 0 where the adjoint is 0. */
+  divNoNan: elementwise(
+    "scaled",
+    2,
+    (g, y) => (g === 0 ? 0 : g / y),
+    ([g, y]) => `${g} === 0 ? 0 : ${g} / ${y}`,
+    (b, instr, adj) => {
+      const [g, y] = instr.args as [Value, Value];
+      return [
+        b.fitTo(b.scaleDiv(adj, y), g.shape),
+        b.fitTo(b.scale(b.neg(b.div(instr.result, y)), adj), y.shape),
+      ];
+    },
+  ),
+
+  // Element-wise functions ----------------------------------------------------
+  exp: unary(
+    "exp",
+    Math.exp,
+    (x) => `Math.exp(${x})`,
+    (b, _x, y, g) => b.scale(y, g),
+  ),
+  log: unary(
+    "log",
+    Math.log,
+    (x) => `Math.log(${x})`,
+    (b, x, _y, g) => b.scaleDiv(g, x),
+  ),
+  sqrt: unary(
+    "sqrt",
+    Math.sqrt,
+    (x) => `Math.sqrt(${x})`,
+    (b, _x, y, g) => b.scaleDiv(g, b.mul(b.constant(2), y)),
+  ),
+  sin: unary(
+    "sin",
+    Math.sin,
+    (x) => `Math.sin(${x})`,
+    (b, x, _y, g) => b.scale(b.apply("cos", [x]), g),
+  ),
+  cos: unary(
+    "cos",
+    Math.cos,
+    (x) => `Math.cos(${x})`,
+    (b, x, _y, g) => b.scale(b.neg(b.apply("sin", [x])), g),
+  ),
+  tan: unary(
+    "tan",
+    Math.tan,
+    (x) => `Math.tan(${x})`,
+    (b, _x, y, g) => b.scale(b.add(b.one(), b.mul(y, y)), g),
+  ),
+  asin: unary(
+    "asin",
+    Math.asin,
+    (x) => `Math.asin(${x})`,
+    (b, x, _y, g) =>
+      b.scaleDiv(g, b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
+  ),
+  acos: unary(
+    "acos",
+    Math.acos,
+    (x) => `Math.acos(${x})`,
+    (b, x, _y, g) =>
+      b.scaleDiv(b.neg(g), b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
+  ),
+  atan: unary(
+    "atan",
+    Math.atan,
+    (x) => `Math.atan(${x})`,
+    (b, x, _y, g) => b.scaleDiv(g, b.add(b.one(), b.mul(x, x))),
+  ),
+  sinh: unary(
+    "sinh",
+    Math.sinh,
+    (x) => `Math.sinh(${x})`,
+    (b, x, _y, g) => b.scale(b.apply("cosh", [x]), g),
+  ),
+  cosh: unary(
+    "cosh",
+    Math.cosh,
+    (x) => `Math.cosh(${x})`,
+    (b, x, _y, g) => b.scale(b.apply("sinh", [x]), g),
+  ),
+  tanh: unary(
+    "tanh",
+    Math.tanh,
+    (x) => `Math.tanh(${x})`,
+    (b, _x, y, g) => b.scale(b.sub(b.one(), b.mul(y, y)), g),
+  ),
+  sigmoid: unary(
+    "sigmoid",
+    sigmoid,
+    (x, ctx) => `${ctx.helper("sigmoid")}(${x})`,
+    (b, _x, y, g) => b.scale(b.mul(y, b.sub(b.one(), y)), g),
+  ),
+  softplus: unary(
+    "softplus",
+    softplus,
+    (x, ctx) => `${ctx.helper("softplus")}(${x})`,
+    (b, x, _y, g) => b.scale(b.apply("sigmoid", [x]), g),
+  ),
+  // Derivative 0 at 0, as for max(0, z) in the paper.
+  relu: unary(
+    "relu",
+    (x) => Math.max(x, 0),
+    (x) => `Math.max(${x}, 0)`,
+    (b, x, _y, g) => b.where(b.apply("gt", [x, b.zero()]), g, b.zero()),
+  ),
+  abs: unary(
+    "abs",
+    Math.abs,
+    (x) => `Math.abs(${x})`,
+    (b, x, _y, g) => b.scale(b.apply("sign", [x]), g),
+  ),
+  sign: unary("sign", Math.sign, (x) => `Math.sign(${x})`, "none"),
+  log1p: unary(
+    "log1p",
+    Math.log1p,
+    (x) => `Math.log1p(${x})`,
+    (b, x, _y, g) => b.scaleDiv(g, b.add(b.one(), x)),
+  ),
+  expm1: unary(
+    "expm1",
+    Math.expm1,
+    (x) => `Math.expm1(${x})`,
+    (b, _x, y, g) => b.scale(b.add(y, b.one()), g),
+  ),
+
+  // Selection -----------------------------------------------------------------
+  /** Element-wise max; at a tie the first operand gets the derivative. */
+  max: elementwise(
+    "max",
+    2,
+    Math.max,
+    ([a, b]) => `Math.max(${a}, ${b})`,
+    (b, instr, g) => {
+      const [x, y] = instr.args as [Value, Value];
+      const firstWins = b.apply("ge", [x, y]);
+      return [
+        b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
+        b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
+      ];
+    },
+  ),
+  /** Element-wise min; at a tie the first operand gets the derivative. */
+  min: elementwise(
+    "min",
+    2,
+    Math.min,
+    ([a, b]) => `Math.min(${a}, ${b})`,
+    (b, instr, g) => {
+      const [x, y] = instr.args as [Value, Value];
+      const firstWins = b.apply("le", [x, y]);
+      return [
+        b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
+        b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
+      ];
+    },
+  ),
+  /** `where(cond, a, b)`: cond is a 0/1 mask; the untaken branch gets an adjoint of exactly 0. */
+  where: elementwise(
+    "where",
+    3,
+    (c, a, b) => (c !== 0 ? a : b),
+    ([c, a, b]) => `${c} !== 0 ? ${a} : ${b}`,
+    (b, instr, g) => {
+      const [cond, x, y] = instr.args as [Value, Value, Value];
+      return [
+        undefined,
+        b.fitTo(b.where(cond, g, b.zero()), x.shape),
+        b.fitTo(b.where(cond, b.zero(), g), y.shape),
+      ];
+    },
+  ),
+  lt: comparison("lt", (a, b) => a < b, "<"),
+  le: comparison("le", (a, b) => a <= b, "<="),
+  gt: comparison("gt", (a, b) => a > b, ">"),
+  ge: comparison("ge", (a, b) => a >= b, ">="),
+  eq: comparison("eq", (a, b) => a === b, "==="),
+  ne: comparison("ne", (a, b) => a !== b, "!=="),
+
+  // Structure -----------------------------------------------------------------
+  /** A scalar repeated to `attrs.shape`. */
+  broadcast: {
+    label: "filled",
+    arity: 1,
+    shape: (_args, attrs) => attrs.shape!,
+    emit: {
+      kind: "expression",
+      code: ([x], instr, ctx) =>
+        `${ctx.helper("fill")}(${sizeCode(instr.result.shape, ctx)}, ${x!.code})`,
+    },
+    vjp: (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape)],
+  },
+  /** A vector literal `[a, b, c]` of scalars. */
+  pack: {
+    label: "vector",
+    arity: "variadic",
+    shape: (args) => [args.length],
+    emit: {
+      kind: "expression",
+      code: (args) => `Float64Array.of(${args.map((a) => a.code).join(", ")})`,
+    },
+    vjp: (b, instr, g) =>
+      instr.args.map((_, index) => b.apply("index", [g], { index })),
+  },
+  /** `x[i]` of a vector. */
+  index: {
+    label: "elem",
+    arity: 1,
+    shape: scalarResult,
+    emit: {
+      kind: "expression",
+      code: ([x], instr) => `${x!.code}[${instr.attrs.index!}]!`,
+    },
+    vjp: (b, instr, g) => [
+      b.apply("oneHot", [g], {
+        index: instr.attrs.index!,
+        shape: instr.args[0]!.shape,
+      }),
+    ],
+  },
+  /** Zeros of `attrs.shape` with the scalar operand at `attrs.index`: the adjoint of `index`. */
+  oneHot: {
+    label: "oneHot",
+    arity: 1,
+    shape: (_args, attrs) => attrs.shape!,
+    emit: {
+      kind: "expression",
+      code: ([x], instr, ctx) =>
+        `${ctx.helper("oneHot")}(${sizeCode(instr.result.shape, ctx)}, ${instr.attrs.index!}, ${x!.code})`,
+    },
+    vjp: (b, instr, g) => [
+      b.apply("index", [g], { index: instr.attrs.index! }),
+    ],
+  },
+
+  // Reductions ----------------------------------------------------------------
+  sum: kernel("sum", 1, "sum", scalarResult, (b, instr, g) => [
+    b.fitTo(g, instr.args[0]!.shape),
+  ]),
+  prod: kernel("prod", 1, "prod", scalarResult, (b, instr, g) => [
+    // Products of the other elements, so zeros in x are handled without dividing.
+    b.scale(b.apply("prodExcept", [instr.args[0]!]), g),
+  ]),
+  /** Element i: the product of all elements but the i-th. */
+  prodExcept: kernel("prodOthers", 1, "prodExcept", sameAsFirst, () => {
+    throw new Error(
+      "internal: primitive 'prodExcept' has no VJP rule yet (second derivatives of prod)",
+    );
+  }),
+  /** The Euclidean norm, without overflow; its gradient at the zero vector is 0. */
+  norm2: kernel("norm", 1, "norm2", scalarResult, (b, instr, g) => {
+    const x = instr.args[0]!;
+    const norm = instr.result;
+    const direction = b.where(
+      b.apply("eq", [norm, b.zero()]),
+      b.zero(),
+      b.div(x, norm),
+    );
+    return [b.scale(direction, g)];
+  }),
+  maxReduce: kernel("max", 1, "max", scalarResult, (b, instr, g) => [
+    b.scale(b.apply("argmaxMask", [instr.args[0]!]), g),
+  ]),
+  minReduce: kernel("min", 1, "min", scalarResult, (b, instr, g) => [
+    b.scale(b.apply("argminMask", [instr.args[0]!]), g),
+  ]),
+  /** 1 at the first largest element, 0 elsewhere. */
+  argmaxMask: {
+    label: "isMax",
+    arity: 1,
+    shape: sameAsFirst,
+    emit: {
+      kind: "expression",
+      code: ([x], _instr, ctx) =>
+        `${ctx.helper("oneHot")}(${flatData(x!)}.length, ${ctx.helper("argmax")}(${flatData(x!)}), 1)`,
+    },
+    vjp: "none",
+  },
+  /** 1 at the first smallest element, 0 elsewhere. */
+  argminMask: {
+    label: "isMin",
+    arity: 1,
+    shape: sameAsFirst,
+    emit: {
+      kind: "expression",
+      code: ([x], _instr, ctx) =>
+        `${ctx.helper("oneHot")}(${flatData(x!)}.length, ${ctx.helper("argmin")}(${flatData(x!)}), 1)`,
+    },
+    vjp: "none",
+  },
+  logsumexp: kernel("lse", 1, "logsumexp", scalarResult, (b, instr, g) => [
+    b.scale(b.apply("softmax", [instr.args[0]!]), g),
+  ]),
+
+  // Vectors -------------------------------------------------------------------
+  dot: kernel("dot", 2, "dot", scalarResult, (b, instr, g) => [
+    b.scale(instr.args[1]!, g),
+    b.scale(instr.args[0]!, g),
+  ]),
+  /** Softmax of a vector, computed stably. */
+  softmax: kernel("softmax", 1, "softmax", sameAsFirst, (b, instr, g) => {
+    const s = instr.result;
+    // J = diag(s) - s sᵀ, so Jᵀg = s ⊙ (g - (g·s)).
+    return [b.mul(s, b.sub(g, b.apply("dot", [g, s])))];
+  }),
+};
+
+/** Numbers as TypeScript literals; non-finite constants by name. */
+export function formatNumber(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Infinity) return "Infinity";
+  if (value === -Infinity) return "-Infinity";
+  if (Object.is(value, -0)) return "-0";
+  return String(value);
+}
+
+function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+function softplus(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}

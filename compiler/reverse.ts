@@ -1,0 +1,87 @@
+// Reverse mode: walks the IR backwards and applies each primitive's VJP rule to
+// the adjoint of its result (the paper's steps 2 and 3). A value used by
+// several instructions receives one contribution per use, and they are summed:
+// the total-derivative rule. The backward pass is IR built from the same
+// primitives, so it can be optimized and differentiated again.
+
+import { Builder, type ValueFactory } from "./builder.js";
+import type { Instr, IRFunction, Value } from "./ir.js";
+import { primitives } from "./primitives.js";
+
+export interface ReverseResult {
+  /** The backward instructions; they read primal values and the seed. */
+  readonly body: readonly Instr[];
+  /** The adjoint of each `wrt` parameter, in the order asked for. */
+  readonly gradients: readonly { readonly name: string; readonly value: Value }[];
+}
+
+/**
+ * The vector–Jacobian product of `fn`'s single output with `seed` (a value of
+ * the output's shape), with respect to the named parameters.
+ */
+export function reverse(
+  fn: IRFunction,
+  wrt: readonly string[],
+  seed: Value,
+  values: ValueFactory,
+): ReverseResult {
+  const output = fn.outputs[0]!.value;
+  const wrtParams = wrt.map((name) => fn.params.find((p) => p.name === name)!);
+  const active = activeValues(fn, new Set(wrtParams.map((p) => p.id)));
+  const b = new Builder(values);
+  const adjoints = new Map<number, Value>();
+  const primalIds = new Set([...fn.params.map((p) => p.id), ...fn.body.map((i) => i.result.id)]);
+
+  const accumulate = (target: Value, contribution: Value) => {
+    const existing = adjoints.get(target.id);
+    adjoints.set(target.id, existing === undefined ? contribution : b.add(existing, contribution));
+  };
+  /** Once a value's adjoint is complete, name it after the value: `dz` for `z`. */
+  // An adjoint passed through unchanged (as by `add`) keeps the first, outermost name.
+  const named = new Set<number>();
+  const nameAdjoint = (target: Value) => {
+    const adjoint = adjoints.get(target.id);
+    if (adjoint === undefined || adjoint === seed || primalIds.has(adjoint.id) || named.has(adjoint.id)) return;
+    adjoint.name = `d${target.name}`;
+    named.add(adjoint.id);
+  };
+
+  if (active.has(output.id)) adjoints.set(output.id, seed);
+  for (let i = fn.body.length - 1; i >= 0; i--) {
+    const instr = fn.body[i]!;
+    const adjoint = adjoints.get(instr.result.id);
+    if (adjoint === undefined) continue;
+    nameAdjoint(instr.result);
+    const rule = primitives[instr.op].vjp;
+    if (rule === "none") continue;
+    b.origin = instr.origin;
+    const contributions = rule(b, instr, adjoint);
+    instr.args.forEach((arg, k) => {
+      const contribution = contributions[k];
+      if (contribution !== undefined && active.has(arg.id)) accumulate(arg, contribution);
+    });
+  }
+
+  b.origin = undefined;
+  const gradients = wrtParams.map((param) => {
+    nameAdjoint(param);
+    const adjoint = adjoints.get(param.id) ?? zerosLike(b, param);
+    return { name: param.name, value: adjoint };
+  });
+  return { body: b.body, gradients };
+}
+
+function zerosLike(b: Builder, v: Value): Value {
+  const zero = b.zero();
+  return v.shape.length === 0 ? zero : b.apply("broadcast", [zero], { shape: v.shape }, `d${v.name}`);
+}
+
+/** Values that depend on one of the given parameters (activity analysis). */
+function activeValues(fn: IRFunction, sources: ReadonlySet<number>): Set<number> {
+  const active = new Set(sources);
+  for (const instr of fn.body) {
+    if (primitives[instr.op].vjp === "none") continue;
+    if (instr.args.some((a) => active.has(a.id))) active.add(instr.result.id);
+  }
+  return active;
+}
