@@ -1,0 +1,168 @@
+// The parser's entry point: runs the peggy parser generated from
+// compiler/grammar.peggy (`npm run build:parser`) and turns a syntax error
+// into one GC0001 diagnostic.
+
+import type { Position, Program, Span } from "./ast.js";
+import { codes, type DiagnosticSink } from "./diagnostics.js";
+import {
+  parse as peggyParse,
+  SyntaxError as PeggySyntaxError,
+} from "./parser.generated.js";
+
+/**
+ * Parses one .grad file. On a syntax error it reports a single diagnostic to
+ * `sink` and returns `undefined`; it never throws for bad input.
+ */
+export function parse(
+  source: string,
+  file: string,
+  sink: DiagnosticSink,
+): Program | undefined {
+  try {
+    // The generated parser is untyped; the grammar builds exactly a Program.
+    return peggyParse(source, { grammarSource: file }) as Program;
+  } catch (error) {
+    if (error instanceof PeggySyntaxError) {
+      const { message, span } = describeSyntaxError(error, source);
+      sink.error(codes.syntax, message, span);
+      return undefined;
+    }
+    // The parser is recursive descent: hundreds of nested brackets or signs
+    // exhaust the stack. That is bad input too, not a compiler bug.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      const start: Position = { offset: 0, line: 1, column: 1 };
+      sink.error(codes.syntax, "expression nested too deeply to parse", {
+        start,
+        end: start,
+      });
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/** A short message and the span of the offending token. */
+function describeSyntaxError(
+  error: PeggySyntaxError,
+  source: string,
+): { message: string; span: Span } {
+  const start = position(error.location.start);
+  // Errors raised by the grammar's own error() calls carry a finished message
+  // and the span to blame (peggy leaves `expected` null for them).
+  const expected = error.expected as PeggySyntaxError["expected"] | null;
+  if (expected === null) {
+    return {
+      message: error.message,
+      span: { start, end: position(error.location.end) },
+    };
+  }
+  // Inside brackets newlines are whitespace, so a bracket left open shows up
+  // lines later, or at the end of the file: point back at the bracket.
+  const atEnd = start.offset >= source.length;
+  const closerExpected = expected.some(
+    (e) => e.type === "literal" && (e.text === ")" || e.text === "]"),
+  );
+  const open = closerExpected
+    ? innermostOpenBracket(source, start.offset)
+    : undefined;
+  if (open !== undefined && atEnd) {
+    const end = {
+      offset: open.offset + 1,
+      line: open.line,
+      column: open.column + 1,
+    };
+    return {
+      message: `${JSON.stringify(source[open.offset])} was never closed`,
+      span: { start: open, end },
+    };
+  }
+  const hint =
+    open !== undefined && open.line < start.line
+      ? ` (the ${JSON.stringify(source[open.offset])} on line ${open.line} is not closed)`
+      : "";
+  const found = tokenAt(source, start.offset);
+  const end = {
+    offset: start.offset + found.length,
+    line: start.line,
+    column: start.column + found.length,
+  };
+  const foundText = atEnd
+    ? "end of file"
+    : found === ""
+      ? "end of line"
+      : JSON.stringify(found);
+  return {
+    message: `expected ${describeExpected(expected)} but found ${foundText}${hint}`,
+    span: { start, end },
+  };
+}
+
+function position(p: Position): Position {
+  return { offset: p.offset, line: p.line, column: p.column };
+}
+
+/**
+ * `"a"`, `"a" or "b"`, `"a", "b", or "c"`, without repeats: tokens first, then
+ * names like "expression", then the ends of lines and of the file.
+ */
+function describeExpected(expected: PeggySyntaxError["expected"]): string {
+  const rank = (d: string): number =>
+    d.startsWith('"') ? 0 : d.startsWith("end of") ? 2 : 1;
+  const descriptions = [
+    ...new Set(
+      expected.map((e) => {
+        switch (e.type) {
+          case "literal":
+            return JSON.stringify(e.text);
+          case "other":
+            return e.description;
+          case "end":
+            return "end of file";
+          case "any":
+            return "any character";
+          case "class":
+            // The grammar names every rule that matches a character class.
+            return "character";
+        }
+      }),
+    ),
+  ].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  if (descriptions.length <= 2) return descriptions.join(" or ");
+  return `${descriptions.slice(0, -1).join(", ")}, or ${descriptions.at(-1)}`;
+}
+
+/** The token at `offset`, for "but found ..."; empty at a line end or the end of the file. */
+function tokenAt(source: string, offset: number): string {
+  const rest = source.slice(offset);
+  if (rest === "" || rest.startsWith("\n") || rest.startsWith("\r\n"))
+    return "";
+  return (
+    /^(?:\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|[\p{L}\p{N}_]+|==|!=|<=|>=|->|\*\*)/u.exec(
+      rest,
+    )?.[0] ?? String.fromCodePoint(rest.codePointAt(0) ?? 0)
+  );
+}
+
+/** The innermost "(" or "[" still open at `offset`, ignoring comments. */
+function innermostOpenBracket(
+  source: string,
+  offset: number,
+): Position | undefined {
+  const open: number[] = [];
+  for (let i = 0; i < offset; i++) {
+    const c = source[i];
+    if (c === "#" || (c === "/" && source[i + 1] === "/")) {
+      while (i < source.length && source[i] !== "\n") i++;
+    } else if (c === "(" || c === "[") {
+      open.push(i);
+    } else if (c === ")" || c === "]") {
+      open.pop();
+    }
+  }
+  const at = open.at(-1);
+  if (at === undefined) return undefined;
+  // Lines and columns as peggy counts them: UTF-16 units, lines end at "\n".
+  const lineStart = source.lastIndexOf("\n", at - 1) + 1;
+  const line = source.slice(0, at).split("\n").length;
+  return { offset: at, line, column: at - lineStart + 1 };
+}
