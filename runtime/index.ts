@@ -1,0 +1,41 @@
+/**
+ * gradc's runtime: the `Matrix` type and its constructors, `ShapeError`, the argument checks and
+ * numeric kernels called by generated code, and `gradcheck` for testing gradients.
+ * Dependency-free, side-effect free, plain named exports.
+ */
+export { type Matrix, vec, mat, matrix, isMatrix } from "./matrix.js";
+export { ShapeError } from "./errors.js";
+export { checkScalar, checkVector, checkMatrix } from "./checks.js";
+export {
+  sigmoid,
+  softplus,
+  relu,
+  sign,
+  sum,
+  prod,
+  prodExcept,
+  norm2,
+  max,
+  min,
+  argmax,
+  argmin,
+  logsumexp,
+  softmax,
+  dot,
+  fill,
+  oneHot,
+  matmul,
+  matvec,
+  vecmat,
+  transpose,
+  outer,
+  matmulTransA,
+  matmulTransB,
+} from "./kernels.js";
+export {
+  type Value,
+  type Gradients,
+  type GradcheckOptions,
+  type GradcheckResult,
+  gradcheck,
+} from "./gradcheck.js";

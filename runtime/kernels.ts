@@ -1,0 +1,353 @@
+import { ShapeError } from "./errors.js";
+import type { Matrix } from "./matrix.js";
+
+// Numeric kernels called by generated code. Vector kernels take a Float64Array; a matrix is
+// passed as its row-major `.data`. Every function returns fresh arrays and never mutates its input.
+
+// ---------------------------------------------------------------------------------------------
+// Scalar helpers
+
+/** The logistic function 1 / (1 + e^-x), without overflow for large |x| (sigmoid(-1000) = 0). */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so that softplus(1000) = 1000. */
+export function softplus(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/** max(x, 0); NaN stays NaN. */
+export function relu(x: number): number {
+  return x > 0 ? x : x <= 0 ? 0 : x;
+}
+
+/** 1 for x > 0, -1 for x < 0, 0 for ±0, NaN for NaN. */
+export function sign(x: number): number {
+  return x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reductions
+
+/** The sum of the elements (0 for an empty array). */
+export function sum(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]!;
+  return s;
+}
+
+/** The product of the elements (1 for an empty array). */
+export function prod(x: Float64Array): number {
+  let p = 1;
+  for (let i = 0; i < x.length; i++) p *= x[i]!;
+  return p;
+}
+
+/**
+ * Element i is the product of all elements except x[i] — the gradient of `prod(x)`. Uses prefix
+ * and suffix products, no division, so it is exact when elements are zero.
+ */
+export function prodExcept(x: Float64Array): Float64Array {
+  const n = x.length;
+  const out = new Float64Array(n);
+  let prefix = 1;
+  for (let i = 0; i < n; i++) {
+    out[i] = prefix;
+    prefix *= x[i]!;
+  }
+  let suffix = 1;
+  for (let i = n - 1; i >= 0; i--) {
+    out[i] = out[i]! * suffix;
+    suffix *= x[i]!;
+  }
+  return out;
+}
+
+/**
+ * The Euclidean (for a matrix's data: Frobenius) norm. Scales by the largest |x_i| first, so it
+ * neither overflows for elements like 1e200 nor underflows for 1e-200. 0 for the zero (or empty)
+ * vector, NaN if any element is NaN, otherwise Infinity if any element is infinite.
+ */
+export function norm2(x: Float64Array): number {
+  let scale = 0;
+  for (let i = 0; i < x.length; i++) {
+    const a = Math.abs(x[i]!);
+    if (a !== a) return NaN;
+    if (a > scale) scale = a;
+  }
+  if (scale === 0 || scale === Infinity) return scale;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) {
+    const t = x[i]! / scale;
+    s += t * t;
+  }
+  return scale * Math.sqrt(s);
+}
+
+/** The largest element; NaN if any element is NaN; -Infinity for an empty array. */
+export function max(x: Float64Array): number {
+  let m = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (v !== v) return NaN;
+    if (v > m) m = v;
+  }
+  return m;
+}
+
+/** The smallest element; NaN if any element is NaN; Infinity for an empty array. */
+export function min(x: Float64Array): number {
+  let m = Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (v !== v) return NaN;
+    if (v < m) m = v;
+  }
+  return m;
+}
+
+/**
+ * The index of the first largest element (where the derivative of `max(x)` goes); the index of
+ * the first NaN if there is one; -1 for an empty array.
+ */
+export function argmax(x: Float64Array): number {
+  let best = -1;
+  let m = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (v !== v) return i;
+    if (best < 0 || v > m) {
+      best = i;
+      m = v;
+    }
+  }
+  return best;
+}
+
+/**
+ * The index of the first smallest element (where the derivative of `min(x)` goes); the index of
+ * the first NaN if there is one; -1 for an empty array.
+ */
+export function argmin(x: Float64Array): number {
+  let best = -1;
+  let m = Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (v !== v) return i;
+    if (best < 0 || v < m) {
+      best = i;
+      m = v;
+    }
+  }
+  return best;
+}
+
+/**
+ * log(Σ exp(x_i)), computed stably as m + log(Σ exp(x_i − m)) with m = max(x), so that
+ * logsumexp([1000, 1000]) = 1000 + ln 2. All −Infinity (or empty) gives −Infinity, any +Infinity
+ * gives +Infinity, any NaN gives NaN.
+ */
+export function logsumexp(x: Float64Array): number {
+  let m = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    if (v !== v) return NaN;
+    if (v > m) m = v;
+  }
+  if (m === -Infinity || m === Infinity) return m;
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += Math.exp(x[i]! - m);
+  return m + Math.log(s);
+}
+
+/**
+ * exp(x_i) / Σ exp(x_j), computed stably by subtracting max(x) first. If some elements are
+ * +Infinity, they share the mass equally (the limit); all −Infinity gives NaN; NaN propagates.
+ */
+export function softmax(x: Float64Array): Float64Array {
+  const n = x.length;
+  const out = new Float64Array(n);
+  let m = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    if (v !== v) return out.fill(NaN);
+    if (v > m) m = v;
+  }
+  if (m === Infinity) {
+    let count = 0;
+    for (let i = 0; i < n; i++) if (x[i] === Infinity) count++;
+    for (let i = 0; i < n; i++) out[i] = x[i] === Infinity ? 1 / count : 0;
+    return out;
+  }
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp(x[i]! - m);
+    out[i] = e;
+    s += e;
+  }
+  for (let i = 0; i < n; i++) out[i] = out[i]! / s;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vector helpers
+
+/** The dot product Σ x_i y_i. Throws `ShapeError` if the lengths differ. */
+export function dot(x: Float64Array, y: Float64Array): number {
+  if (x.length !== y.length) {
+    throw new ShapeError(`dot: lengths differ (${x.length} and ${y.length})`);
+  }
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
+  return s;
+}
+
+/** A new array of `length` copies of `value`. */
+export function fill(length: number, value: number): Float64Array {
+  return new Float64Array(length).fill(value);
+}
+
+/** A new array of `length` zeros with `value` at `index` (e.g. the gradient of `x[index]`). */
+export function oneHot(length: number, index: number, value: number): Float64Array {
+  if (!Number.isInteger(index) || index < 0 || index >= length) {
+    throw new ShapeError(`oneHot: index ${index} is out of range for length ${length}`);
+  }
+  const out = new Float64Array(length);
+  out[index] = value;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matrix kernels (row-major, loops ordered so the innermost loop walks memory contiguously)
+
+/** The matrix product AB of an m×k and a k×n matrix (i-k-j loop order). */
+export function matmul(a: Matrix, b: Matrix): Matrix {
+  const m = a.rows;
+  const k = a.cols;
+  const n = b.cols;
+  if (b.rows !== k) {
+    throw new ShapeError(`matmul: cannot multiply ${m}×${k} by ${b.rows}×${n}`);
+  }
+  const ad = a.data;
+  const bd = b.data;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const oi = i * n;
+    for (let p = 0; p < k; p++) {
+      const aip = ad[i * k + p]!;
+      const bp = p * n;
+      for (let j = 0; j < n; j++) out[oi + j] = out[oi + j]! + aip * bd[bp + j]!;
+    }
+  }
+  return { rows: m, cols: n, data: out };
+}
+
+/** The matrix–vector product Ax of an m×n matrix and a length-n vector → length m. */
+export function matvec(a: Matrix, x: Float64Array): Float64Array {
+  const m = a.rows;
+  const n = a.cols;
+  if (x.length !== n) {
+    throw new ShapeError(`matvec: cannot multiply ${m}×${n} by a vector of length ${x.length}`);
+  }
+  const ad = a.data;
+  const out = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const ai = i * n;
+    let s = 0;
+    for (let j = 0; j < n; j++) s += ad[ai + j]! * x[j]!;
+    out[i] = s;
+  }
+  return out;
+}
+
+/** The vector–matrix product xᵀA of a length-m vector and an m×n matrix → length n. */
+export function vecmat(x: Float64Array, a: Matrix): Float64Array {
+  const m = a.rows;
+  const n = a.cols;
+  if (x.length !== m) {
+    throw new ShapeError(`vecmat: cannot multiply a vector of length ${x.length} by ${m}×${n}`);
+  }
+  const ad = a.data;
+  const out = new Float64Array(n);
+  for (let i = 0; i < m; i++) {
+    const xi = x[i]!;
+    const ai = i * n;
+    for (let j = 0; j < n; j++) out[j] = out[j]! + xi * ad[ai + j]!;
+  }
+  return out;
+}
+
+/** The transpose Aᵀ (a new n×m matrix). */
+export function transpose(a: Matrix): Matrix {
+  const m = a.rows;
+  const n = a.cols;
+  const ad = a.data;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const ai = i * n;
+    for (let j = 0; j < n; j++) out[j * m + i] = ad[ai + j]!;
+  }
+  return { rows: n, cols: m, data: out };
+}
+
+/** The outer product x yᵀ: an x.length × y.length matrix. */
+export function outer(x: Float64Array, y: Float64Array): Matrix {
+  const m = x.length;
+  const n = y.length;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const xi = x[i]!;
+    const oi = i * n;
+    for (let j = 0; j < n; j++) out[oi + j] = xi * y[j]!;
+  }
+  return { rows: m, cols: n, data: out };
+}
+
+/** AᵀB of a k×m and a k×n matrix → m×n, without materializing Aᵀ. */
+export function matmulTransA(a: Matrix, b: Matrix): Matrix {
+  const k = a.rows;
+  const m = a.cols;
+  const n = b.cols;
+  if (b.rows !== k) {
+    throw new ShapeError(`matmulTransA: cannot multiply (${k}×${m})ᵀ by ${b.rows}×${n}`);
+  }
+  const ad = a.data;
+  const bd = b.data;
+  const out = new Float64Array(m * n);
+  for (let p = 0; p < k; p++) {
+    const ap = p * m;
+    const bp = p * n;
+    for (let i = 0; i < m; i++) {
+      const api = ad[ap + i]!;
+      const oi = i * n;
+      for (let j = 0; j < n; j++) out[oi + j] = out[oi + j]! + api * bd[bp + j]!;
+    }
+  }
+  return { rows: m, cols: n, data: out };
+}
+
+/** ABᵀ of an m×k and an n×k matrix → m×n, without materializing Bᵀ. */
+export function matmulTransB(a: Matrix, b: Matrix): Matrix {
+  const m = a.rows;
+  const k = a.cols;
+  const n = b.rows;
+  if (b.cols !== k) {
+    throw new ShapeError(`matmulTransB: cannot multiply ${m}×${k} by (${n}×${b.cols})ᵀ`);
+  }
+  const ad = a.data;
+  const bd = b.data;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    const ai = i * k;
+    for (let j = 0; j < n; j++) {
+      const bj = j * k;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += ad[ai + p]! * bd[bj + p]!;
+      out[i * n + j] = s;
+    }
+  }
+  return { rows: m, cols: n, data: out };
+}
