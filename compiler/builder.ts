@@ -63,7 +63,8 @@ export class Builder {
     if (shape.length === 0) return this.apply("sum", [adjoint]);
     if (adjoint.shape.length === 0) return this.apply("broadcast", [adjoint], { shape });
     if (shape.length === 1 && adjoint.shape.length === 2) return this.apply("sum", [adjoint], { axis: 0 });
-    if (broadcastShapes(adjoint.shape, shape) !== undefined) return this.apply("broadcast", [adjoint], { shape });
+    if (broadcastShapes(adjoint.shape, shape) !== undefined)
+      return this.apply("broadcast", [adjoint], { shape });
     throw new Error(`internal: cannot fit an adjoint of shape [${adjoint.shape}] to [${shape}]`);
   }
 }

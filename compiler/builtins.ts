@@ -5,8 +5,25 @@ export const keywords = ["fn", "return", "wrt", "real", "pi"] as const;
 
 /** Element-wise functions of one argument. */
 export const unaryElementwise = [
-  "exp", "log", "sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh",
-  "sigmoid", "softplus", "relu", "abs", "sign", "log1p", "expm1",
+  "exp",
+  "log",
+  "sqrt",
+  "sin",
+  "cos",
+  "tan",
+  "asin",
+  "acos",
+  "atan",
+  "sinh",
+  "cosh",
+  "tanh",
+  "sigmoid",
+  "softplus",
+  "relu",
+  "abs",
+  "sign",
+  "log1p",
+  "expm1",
 ] as const;
 export type UnaryElementwiseName = (typeof unaryElementwise)[number];
 
@@ -15,8 +32,21 @@ export const reductions = ["sum", "mean", "prod", "norm1", "norm2", "max", "min"
 export type ReductionName = (typeof reductions)[number];
 
 export const otherBuiltins = [
-  "pow", "where", "dot", "outer", "transpose", "trace", "diag", "diagonal", "softmax",
-  "inv", "det", "logdet", "zeros", "ones", "eye",
+  "pow",
+  "where",
+  "dot",
+  "outer",
+  "transpose",
+  "trace",
+  "diag",
+  "diagonal",
+  "softmax",
+  "inv",
+  "det",
+  "logdet",
+  "zeros",
+  "ones",
+  "eye",
 ] as const;
 
 export const builtinNames: ReadonlySet<string> = new Set<string>([

@@ -3,15 +3,7 @@
 // find (an erroneous sub-expression gets no shape, which silences follow-on
 // errors) and records the shape of every expression for lowering.
 
-import type {
-  CallExpr,
-  Expr,
-  FunctionDecl,
-  Identifier,
-  Program,
-  Span,
-  TypeExpr,
-} from "./ast.js";
+import type { CallExpr, Expr, FunctionDecl, Identifier, Program, Span, TypeExpr } from "./ast.js";
 import { isReduction, isUnaryElementwise, reservedReason } from "./builtins.js";
 import { codes, type DiagnosticSink } from "./diagnostics.js";
 import { broadcastShapes, formatShape, shapesEqual, type Dim, type Shape } from "./shapes.js";
@@ -60,7 +52,11 @@ export function checkProgram(program: Program, sink: DiagnosticSink): CheckedPro
   for (const decl of program.functions) declared.set(decl.name.name, declared.get(decl.name.name) ?? decl);
 
   if (program.functions.length === 0) {
-    sink.error(codes.missingReturn, "the file defines no function; write `fn name(params) = expr`", program.span);
+    sink.error(
+      codes.missingReturn,
+      "the file defines no function; write `fn name(params) = expr`",
+      program.span,
+    );
   }
   reportExportClashes(program, sink);
 
@@ -72,7 +68,8 @@ export function checkProgram(program: Program, sink: DiagnosticSink): CheckedPro
       continue;
     }
     seen.add(name);
-    const reason = reservedReason(name) ?? (reservedInTypeScript.has(name) ? "reserved in TypeScript" : undefined);
+    const reason =
+      reservedReason(name) ?? (reservedInTypeScript.has(name) ? "reserved in TypeScript" : undefined);
     if (reason !== undefined) {
       sink.error(codes.reservedName, `'${name}' is ${reason} and cannot name a function`, decl.name.span);
     }
@@ -146,20 +143,27 @@ class FunctionChecker {
     let ok = true;
     for (const param of decl.params) {
       const shape = this.resolveType(param.type, true);
-      if (!this.bind(param.name, shape === undefined ? { kind: "param", shape: [] } : { kind: "param", shape })) {
+      if (
+        !this.bind(param.name, shape === undefined ? { kind: "param", shape: [] } : { kind: "param", shape })
+      ) {
         ok = false;
       }
       if (shape === undefined) ok = false;
       else this.params.push({ name: param.name.name, shape, span: param.span });
     }
-    const declaredShape = decl.returnType === undefined ? undefined : this.resolveType(decl.returnType, false);
+    const declaredShape =
+      decl.returnType === undefined ? undefined : this.resolveType(decl.returnType, false);
     const wrt = this.checkWrt();
 
     let resultShape: Shape | undefined;
     let returned = false;
     for (const statement of decl.body) {
       if (returned) {
-        sink.error(codes.statementAfterReturn, "statement after `return`; `return` must come last", statement.span);
+        sink.error(
+          codes.statementAfterReturn,
+          "statement after `return`; `return` must come last",
+          statement.span,
+        );
         ok = false;
         continue;
       }
@@ -177,7 +181,11 @@ class FunctionChecker {
       sink.error(codes.missingReturn, `function '${decl.name.name}' has no \`return\``, decl.name.span);
       return undefined;
     }
-    if (resultShape !== undefined && declaredShape !== undefined && !shapesEqual(resultShape, declaredShape)) {
+    if (
+      resultShape !== undefined &&
+      declaredShape !== undefined &&
+      !shapesEqual(resultShape, declaredShape)
+    ) {
       const returnStatement = decl.body[decl.body.length - 1];
       sink.error(
         codes.returnTypeMismatch,
@@ -207,7 +215,12 @@ class FunctionChecker {
     }
     const existing = this.scope.get(id.name);
     if (existing !== undefined) {
-      const what = { param: "a parameter", dim: "a dimension", var: "a variable", function: "a function" }[existing.kind];
+      const what = {
+        param: "a parameter",
+        dim: "a dimension",
+        var: "a variable",
+        function: "a function",
+      }[existing.kind];
       const hint = existing.kind === "var" ? " (each name is assigned once)" : "";
       this.sink.error(codes.duplicateName, `'${id.name}' is already ${what}${hint}`, id.span);
       return false;
@@ -218,7 +231,11 @@ class FunctionChecker {
 
   private resolveType(type: TypeExpr, bindsDims: boolean): Shape | undefined {
     if (type.dims.length > 2) {
-      this.sink.error(codes.badLiteral, `types have at most two dimensions, got ${type.dims.length}`, type.span);
+      this.sink.error(
+        codes.badLiteral,
+        `types have at most two dimensions, got ${type.dims.length}`,
+        type.span,
+      );
       return undefined;
     }
     const shape: Dim[] = [];
@@ -226,7 +243,11 @@ class FunctionChecker {
     for (const dim of type.dims) {
       if (dim.kind === "dimLiteral") {
         if (!Number.isInteger(dim.value) || dim.value < 1) {
-          this.sink.error(codes.badLiteral, `a dimension must be a positive integer, got ${dim.value}`, dim.span);
+          this.sink.error(
+            codes.badLiteral,
+            `a dimension must be a positive integer, got ${dim.value}`,
+            dim.span,
+          );
           ok = false;
         }
         shape.push(dim.value);
@@ -236,7 +257,11 @@ class FunctionChecker {
       if (existing?.kind === "dim") {
         shape.push(dim.name);
       } else if (!bindsDims) {
-        this.sink.error(codes.unknownDimension, `unknown dimension '${dim.name}'; dimensions are introduced by parameter types`, dim.span);
+        this.sink.error(
+          codes.unknownDimension,
+          `unknown dimension '${dim.name}'; dimensions are introduced by parameter types`,
+          dim.span,
+        );
         ok = false;
       } else if (this.bind({ kind: "identifier", name: dim.name, span: dim.span }, { kind: "dim" })) {
         this.dims.push(dim.name);
@@ -255,7 +280,11 @@ class FunctionChecker {
     let ok = true;
     for (const id of decl.wrt) {
       if (!decl.params.some((p) => p.name.name === id.name)) {
-        this.sink.error(codes.unknownWrt, `'wrt ${id.name}' does not name a parameter of '${decl.name.name}'`, id.span);
+        this.sink.error(
+          codes.unknownWrt,
+          `'wrt ${id.name}' does not name a parameter of '${decl.name.name}'`,
+          id.span,
+        );
         ok = false;
       } else if (names.includes(id.name)) {
         this.sink.error(codes.duplicateWrt, `'${id.name}' is listed twice after 'wrt'`, id.span);
@@ -389,7 +418,11 @@ class FunctionChecker {
         this.sink.error(codes.badIndex, `an index must be a non-negative integer literal`, index.span);
         ok = false;
       } else if (typeof dim === "number" && index.value >= dim) {
-        this.sink.error(codes.badIndex, `index ${index.value} is out of range for dimension ${dim}`, index.span);
+        this.sink.error(
+          codes.badIndex,
+          `index ${index.value} is out of range for dimension ${dim}`,
+          index.span,
+        );
         ok = false;
       }
     });
@@ -433,7 +466,11 @@ class FunctionChecker {
     const userFunction = this.earlier.get(name);
     if (userFunction !== undefined) return this.userCall(e, userFunction);
     if (name === this.decl.name.name) {
-      this.sink.error(codes.recursiveCall, `'${name}' calls itself; recursion is not supported`, e.callee.span);
+      this.sink.error(
+        codes.recursiveCall,
+        `'${name}' calls itself; recursion is not supported`,
+        e.callee.span,
+      );
       this.checkArgs(e);
       return undefined;
     }
@@ -504,7 +541,11 @@ class FunctionChecker {
     }
     let condShape: Shape | undefined;
     if (cond.kind !== "comparison") {
-      this.sink.error(codes.whereCondition, `the condition of where must be a comparison such as x > 0`, cond.span);
+      this.sink.error(
+        codes.whereCondition,
+        `the condition of where must be a comparison such as x > 0`,
+        cond.span,
+      );
       this.expr(cond);
     } else {
       const l = this.expr(cond.left);
@@ -533,7 +574,11 @@ class FunctionChecker {
 
   private noKeywords(e: CallExpr): void {
     for (const kw of e.keywordArgs) {
-      this.sink.error(codes.badKeywordArgument, `'${e.callee.name}' takes no keyword argument '${kw.name.name}'`, kw.span);
+      this.sink.error(
+        codes.badKeywordArgument,
+        `'${e.callee.name}' takes no keyword argument '${kw.name.name}'`,
+        kw.span,
+      );
     }
   }
 
@@ -542,7 +587,11 @@ class FunctionChecker {
     let axis: number | undefined | null;
     for (const kw of e.keywordArgs) {
       if (kw.name.name !== "axis") {
-        this.sink.error(codes.badKeywordArgument, `'${e.callee.name}' takes no keyword argument '${kw.name.name}'`, kw.span);
+        this.sink.error(
+          codes.badKeywordArgument,
+          `'${e.callee.name}' takes no keyword argument '${kw.name.name}'`,
+          kw.span,
+        );
         axis = null;
       } else if (kw.value.kind !== "number" || (kw.value.value !== 0 && kw.value.value !== 1)) {
         this.sink.error(codes.badKeywordArgument, `axis must be 0 or 1`, kw.value.span);
@@ -595,9 +644,14 @@ class FunctionChecker {
         this.noKeywords(e);
         if (!this.arity(e, 2, 2)) return undefined;
         const [a, b] = [args[0]!, args[1]!];
-        if (!need(a, [1], "vectors", e.args[0]!.span) || !need(b, [1], "vectors", e.args[1]!.span)) return undefined;
+        if (!need(a, [1], "vectors", e.args[0]!.span) || !need(b, [1], "vectors", e.args[1]!.span))
+          return undefined;
         if (a[0] !== b[0]) {
-          this.sink.error(codes.shapeMismatch, `dot of ${formatShape(a)} and ${formatShape(b)}: lengths differ`, e.span);
+          this.sink.error(
+            codes.shapeMismatch,
+            `dot of ${formatShape(a)} and ${formatShape(b)}: lengths differ`,
+            e.span,
+          );
           return undefined;
         }
         return [];
@@ -606,7 +660,8 @@ class FunctionChecker {
         this.noKeywords(e);
         if (!this.arity(e, 2, 2)) return undefined;
         const [a, b] = [args[0]!, args[1]!];
-        if (!need(a, [1], "vectors", e.args[0]!.span) || !need(b, [1], "vectors", e.args[1]!.span)) return undefined;
+        if (!need(a, [1], "vectors", e.args[0]!.span) || !need(b, [1], "vectors", e.args[1]!.span))
+          return undefined;
         return [a[0]!, b[0]!];
       }
       case "transpose":
@@ -621,7 +676,11 @@ class FunctionChecker {
         if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
         if (!need(arg0, [2], "a square matrix", span0)) return undefined;
         if (arg0[0] !== arg0[1]) {
-          this.sink.error(codes.badArgument, `'${name}' needs a square matrix, got ${formatShape(arg0)}`, span0);
+          this.sink.error(
+            codes.badArgument,
+            `'${name}' needs a square matrix, got ${formatShape(arg0)}`,
+            span0,
+          );
           return undefined;
         }
         return name === "inv" ? arg0 : [];
@@ -636,7 +695,11 @@ class FunctionChecker {
         const [m, n] = [arg0[0]!, arg0[1]!];
         if (m === n) return [m];
         if (typeof m === "number" && typeof n === "number") return [Math.min(m, n)];
-        this.sink.error(codes.badArgument, `diagonal of ${formatShape(arg0)} needs known or equal dimensions`, span0);
+        this.sink.error(
+          codes.badArgument,
+          `diagonal of ${formatShape(arg0)} needs known or equal dimensions`,
+          span0,
+        );
         return undefined;
       }
       case "softmax": {

@@ -31,7 +31,10 @@ export interface CompileResult {
 }
 
 /** Front end and middle end: everything up to emission. */
-export function analyze(source: string, filename: string): { functions: DerivedFunction[]; sink: DiagnosticSink } {
+export function analyze(
+  source: string,
+  filename: string,
+): { functions: DerivedFunction[]; sink: DiagnosticSink } {
   const sink = new DiagnosticSink(filename);
   const program = parse(source, filename, sink);
   if (program === undefined) return { functions: [], sink };

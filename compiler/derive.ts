@@ -12,7 +12,10 @@ import { reverse } from "./reverse.js";
 export interface GradientProgram {
   readonly program: Program;
   readonly value: Value;
-  readonly gradients: readonly { readonly name: string; readonly value: Value }[];
+  readonly gradients: readonly {
+    readonly name: string;
+    readonly value: Value;
+  }[];
 }
 
 export interface SplitPrograms {
@@ -20,7 +23,10 @@ export interface SplitPrograms {
   readonly backward: Program;
   readonly value: Value;
   readonly seed: Value;
-  readonly gradients: readonly { readonly name: string; readonly value: Value }[];
+  readonly gradients: readonly {
+    readonly name: string;
+    readonly value: Value;
+  }[];
   /** Parameters and forward values the backward pass reads, in definition order. */
   readonly tape: readonly Value[];
 }
@@ -39,7 +45,13 @@ export function deriveFunction(checked: CheckedFunction, lowered: LoweredFunctio
   const result = ir.outputs[0]!.value;
   const value = optimize({ body: ir.body, outputs: [result] }, values);
   const grad = checked.resultShape.length === 0 ? gradient(lowered, checked.wrt, values) : undefined;
-  return { checked, lowered, value, grad, split: split(lowered, checked.wrt, values) };
+  return {
+    checked,
+    lowered,
+    value,
+    grad,
+    split: split(lowered, checked.wrt, values),
+  };
 }
 
 function joint(lowered: LoweredFunction, wrt: readonly string[], seed: Value, seedInstrs: readonly Instr[]) {
@@ -48,7 +60,10 @@ function joint(lowered: LoweredFunction, wrt: readonly string[], seed: Value, se
   const outputs = [ir.outputs[0]!.value, ...backward.gradients.map((g) => g.value)];
   const program = optimize({ body: [...seedInstrs, ...ir.body, ...backward.body], outputs }, values);
   const [value, ...grads] = program.outputs as [Value, ...Value[]];
-  const gradients = backward.gradients.map((g, i) => ({ name: g.name, value: grads[i]! }));
+  const gradients = backward.gradients.map((g, i) => ({
+    name: g.name,
+    value: grads[i]!,
+  }));
   return { program, value, gradients };
 }
 
@@ -72,7 +87,9 @@ function split(lowered: LoweredFunction, wrt: readonly string[], values: ValueFa
   const inForward = new Set(forwardBody);
   const backwardBody = program.body.filter((instr) => !inForward.has(instr));
   const forwardIds = new Set([...lowered.ir.params, ...forwardBody.map((i) => i.result)].map((v) => v.id));
-  const inlined = new Set(forwardBody.filter((i) => i.op === "const" || i.op === "dim").map((i) => i.result.id));
+  const inlined = new Set(
+    forwardBody.filter((i) => i.op === "const" || i.op === "dim").map((i) => i.result.id),
+  );
   const needed = new Set<number>();
   for (const instr of backwardBody) for (const arg of instr.args) needed.add(arg.id);
   for (const g of gradients) needed.add(g.value.id);
@@ -80,10 +97,15 @@ function split(lowered: LoweredFunction, wrt: readonly string[], values: ValueFa
     (v) => needed.has(v.id) && forwardIds.has(v.id) && !inlined.has(v.id),
   );
   // Constants the backward pass shares with the forward pass are re-emitted inline.
-  const sharedLeaves = forwardBody.filter((i) => (i.op === "const" || i.op === "dim") && needed.has(i.result.id));
+  const sharedLeaves = forwardBody.filter(
+    (i) => (i.op === "const" || i.op === "dim") && needed.has(i.result.id),
+  );
   return {
     forward: { body: forwardBody, outputs: [value] },
-    backward: { body: [...sharedLeaves, ...backwardBody], outputs: gradients.map((g) => g.value) },
+    backward: {
+      body: [...sharedLeaves, ...backwardBody],
+      outputs: gradients.map((g) => g.value),
+    },
     value,
     seed,
     gradients,

@@ -1,3 +1,10 @@
 // The programmatic API of gradc.
-export { compile, allModes, defaultModes, type CompileOptions, type CompileResult, type Mode } from "./compile.js";
+export {
+  compile,
+  allModes,
+  defaultModes,
+  type CompileOptions,
+  type CompileResult,
+  type Mode,
+} from "./compile.js";
 export { formatDiagnostic, type Diagnostic, type Severity } from "./diagnostics.js";

@@ -43,7 +43,12 @@ export function lowerFunction(
   const result = lowering.body(fn, params, dims);
   if (result === undefined || sink.hasErrors) return undefined;
   return {
-    ir: { name: fn.name, params, body: builder.body, outputs: [{ name: "value", value: result }] },
+    ir: {
+      name: fn.name,
+      params,
+      body: builder.body,
+      outputs: [{ name: "value", value: result }],
+    },
     values,
     minimumDims: lowering.minimumDims,
   };
@@ -57,7 +62,12 @@ class Lowering {
   private readonly sink: DiagnosticSink;
   private failed = false;
 
-  constructor(b: Builder, callees: ReadonlyMap<string, CheckedFunction>, source: string, sink: DiagnosticSink) {
+  constructor(
+    b: Builder,
+    callees: ReadonlyMap<string, CheckedFunction>,
+    source: string,
+    sink: DiagnosticSink,
+  ) {
     this.b = b;
     this.callees = callees;
     this.source = source;
@@ -129,7 +139,15 @@ class Lowering {
         const right = this.expr(e.right, scope);
         if (left === undefined || right === undefined) return undefined;
         if (e.operator === "@") return this.matmul(left, right, e.span);
-        const op = ({ "+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow" } as const)[e.operator];
+        const op = (
+          {
+            "+": "add",
+            "-": "sub",
+            "*": "mul",
+            "/": "div",
+            "^": "pow",
+          } as const
+        )[e.operator];
         return b.apply(op, [left, right]);
       }
       case "comparison": {
@@ -208,7 +226,9 @@ class Lowering {
     switch (name) {
       case "max":
       case "min":
-        return y === undefined ? b.apply(name === "max" ? "maxReduce" : "minReduce", [x]) : b.apply(name, [x, y]);
+        return y === undefined
+          ? b.apply(name === "max" ? "maxReduce" : "minReduce", [x])
+          : b.apply(name, [x, y]);
       case "pow":
         return b.apply("pow", [x, y!]);
       case "sum":
@@ -223,21 +243,27 @@ class Lowering {
       case "dot":
         return b.apply("dot", [x, y!]);
       case "softmax":
-        return x.shape.length === 1 ? b.apply("softmax", [x]) : this.unsupported("softmax of a matrix", e.span);
+        return x.shape.length === 1
+          ? b.apply("softmax", [x])
+          : this.unsupported("softmax of a matrix", e.span);
       case "transpose":
         return x.shape.length === 1 ? x : this.unsupported("transposing a matrix", e.span);
       case "zeros":
       case "ones": {
         const shape = this.constructorShape(e, scope);
         if (shape.length === 2) return this.unsupported(`a matrix of ${name}`, e.span);
-        return b.apply("broadcast", [b.constant(name === "zeros" ? 0 : 1)], { shape });
+        return b.apply("broadcast", [b.constant(name === "zeros" ? 0 : 1)], {
+          shape,
+        });
       }
     }
     return this.unsupported(`'${name}'`, e.span);
   }
 
   private constructorShape(e: CallExpr, scope: Scope): Shape {
-    return e.args.map((arg) => (arg.kind === "number" ? arg.value : scope.dims.get((arg as { name: string }).name)!));
+    return e.args.map((arg) =>
+      arg.kind === "number" ? arg.value : scope.dims.get((arg as { name: string }).name)!,
+    );
   }
 
   /** Inlines a call: the callee's body, with its parameters bound to the arguments. */

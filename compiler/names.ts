@@ -2,8 +2,8 @@
 // names, JavaScript reserved words, globals the code uses, or runtime imports.
 
 const reservedWords = new Set(
+  // ECMAScript reserved words, strict-mode reserved words and literals.
   (
-    // ECMAScript reserved words, strict-mode reserved words and literals.
     "break case catch class const continue debugger default delete do else enum export extends false " +
     "finally for function if import in instanceof new null return super switch this throw true try " +
     "typeof var void while with implements interface let package private protected public static " +

@@ -7,7 +7,7 @@
 import { Builder, type ValueFactory } from "./builder.js";
 import type { Attrs, Instr, Value } from "./ir.js";
 import { primitives, type Op } from "./primitives.js";
-import { shapesEqual } from "./shapes.js";
+import { broadcastShapes, shapesEqual, type Shape } from "./shapes.js";
 
 export interface Program {
   readonly body: readonly Instr[];
@@ -16,8 +16,11 @@ export interface Program {
 
 /** Simplifies and deduplicates, then drops what no output needs. Outputs may be replaced. */
 export function optimize(program: Program, values: ValueFactory): Program {
-  const simplified = simplify(program, values);
-  return { body: eliminateDeadCode(simplified.body, simplified.outputs), outputs: simplified.outputs };
+  const simplified = simplify(relaxGuards(program), values);
+  return {
+    body: eliminateDeadCode(simplified.body, simplified.outputs),
+    outputs: simplified.outputs,
+  };
 }
 
 function simplify(program: Program, values: ValueFactory): Program {
@@ -26,6 +29,7 @@ function simplify(program: Program, values: ValueFactory): Program {
   const constants = new Map<number, number>();
   const seen = new Map<string, Value>();
   const negationOf = new Map<number, Value>();
+  const broadcastSource = new Map<number, Value>();
   const resolve = (v: Value) => replaced.get(v.id) ?? v;
 
   /** Emits an instruction unless an identical one exists (CSE). */
@@ -38,11 +42,12 @@ function simplify(program: Program, values: ValueFactory): Program {
     seen.set(key, result);
     if (op === "const") constants.set(result.id, attrs.value!);
     if (op === "neg") negationOf.set(result.id, args[0]!);
+    if (op === "broadcast" && args[0]!.shape.length === 0) broadcastSource.set(result.id, args[0]!);
     return result;
   };
 
   for (const instr of program.body) {
-    const args = instr.args.map(resolve);
+    const args = unbroadcast(instr, instr.args.map(resolve), broadcastSource);
     const folded = fold(instr, args, constants, {
       constant: (value) => emit("const", [], { value }),
       negationOf: (v) => negationOf.get(v.id),
@@ -65,6 +70,63 @@ function simplify(program: Program, values: ValueFactory): Program {
   return { body: b.body, outputs: program.outputs.map(resolve) };
 }
 
+// Operations whose results can hold zeros that stand for "no dependence": the
+// branch `where` did not take, the other entries of a one-hot vector, masks.
+const zeroProducing = new Set<Op>([
+  "where",
+  "oneHot",
+  "argmaxMask",
+  "argminMask",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "eq",
+  "ne",
+  "sign",
+]);
+
+/**
+ * `mulNoNan`/`divNoNan` guard adjoints that may be zero because a selection
+ * dropped a branch. Where no such selection reaches the adjoint, the guard
+ * can never matter, and plain `mul`/`div` are used.
+ */
+export function relaxGuards(program: Program): Program {
+  const masked = new Set<number>();
+  const body = program.body.map((instr) => {
+    if (zeroProducing.has(instr.op) || instr.args.some((a) => masked.has(a.id))) masked.add(instr.result.id);
+    const adjoint =
+      instr.op === "mulNoNan" ? instr.args[1]! : instr.op === "divNoNan" ? instr.args[0]! : undefined;
+    if (adjoint === undefined || masked.has(adjoint.id)) return instr;
+    return {
+      ...instr,
+      op: instr.op === "mulNoNan" ? ("mul" as const) : ("div" as const),
+    };
+  });
+  return { body, outputs: program.outputs };
+}
+
+/**
+ * Element-wise operations broadcast scalars themselves, so a scalar filled
+ * out to a vector (as sum's adjoint is) can be passed as the scalar, when
+ * another operand still gives the result its shape.
+ */
+function unbroadcast(instr: Instr, args: Value[], broadcastSource: ReadonlyMap<number, Value>): Value[] {
+  if (primitives[instr.op].emit.kind !== "elementwise") return args;
+  const result = [...args];
+  for (let i = 0; i < result.length; i++) {
+    const scalar = broadcastSource.get(result[i]!.id);
+    if (scalar === undefined) continue;
+    const candidate = result.map((a, k) => (k === i ? scalar : a));
+    const shape = candidate.reduce<Shape | undefined>(
+      (acc, a) => (acc === undefined ? undefined : broadcastShapes(acc, a.shape)),
+      [],
+    );
+    if (shape !== undefined && shapesEqual(shape, instr.result.shape)) result[i] = scalar;
+  }
+  return result;
+}
+
 /** Re-emits an instruction with new operands, keeping its result value when nothing changed. */
 function reuse(b: Builder, instr: Instr, args: readonly Value[]): Value {
   if (args.every((a, i) => a === instr.args[i])) {
@@ -84,14 +146,24 @@ interface FoldTools {
 }
 
 /** A simpler value equal to the instruction's result, or undefined to keep it. */
-function fold(instr: Instr, args: readonly Value[], constants: ReadonlyMap<number, number>, t: FoldTools): Value | undefined {
+function fold(
+  instr: Instr,
+  args: readonly Value[],
+  constants: ReadonlyMap<number, number>,
+  t: FoldTools,
+): Value | undefined {
   const def = primitives[instr.op];
   const c = args.map((a) => constants.get(a.id));
   const shape = instr.result.shape;
   const same = (v: Value) => (shapesEqual(v.shape, shape) ? v : undefined);
   const isConst = (i: number, value: number) => c[i] !== undefined && Object.is(c[i], value);
 
-  if (def.evaluate !== undefined && args.length > 0 && c.every((x) => x !== undefined) && shape.length === 0) {
+  if (
+    def.evaluate !== undefined &&
+    args.length > 0 &&
+    c.every((x) => x !== undefined) &&
+    shape.length === 0
+  ) {
     return t.constant(def.evaluate(...(c as number[])));
   }
   const [x, y] = args as [Value, Value];

@@ -4,20 +4,13 @@
 
 import type { Position, Program, Span } from "./ast.js";
 import { codes, type DiagnosticSink } from "./diagnostics.js";
-import {
-  parse as peggyParse,
-  SyntaxError as PeggySyntaxError,
-} from "./parser.generated.js";
+import { parse as peggyParse, SyntaxError as PeggySyntaxError } from "./parser.generated.js";
 
 /**
  * Parses one .grad file. On a syntax error it reports a single diagnostic to
  * `sink` and returns `undefined`; it never throws for bad input.
  */
-export function parse(
-  source: string,
-  file: string,
-  sink: DiagnosticSink,
-): Program | undefined {
+export function parse(source: string, file: string, sink: DiagnosticSink): Program | undefined {
   try {
     // The generated parser is untyped; the grammar builds exactly a Program.
     return peggyParse(source, { grammarSource: file }) as Program;
@@ -42,10 +35,7 @@ export function parse(
 }
 
 /** A short message and the span of the offending token. */
-function describeSyntaxError(
-  error: PeggySyntaxError,
-  source: string,
-): { message: string; span: Span } {
+function describeSyntaxError(error: PeggySyntaxError, source: string): { message: string; span: Span } {
   const start = position(error.location.start);
   // Errors raised by the grammar's own error() calls carry a finished message
   // and the span to blame (peggy leaves `expected` null for them).
@@ -59,12 +49,8 @@ function describeSyntaxError(
   // Inside brackets newlines are whitespace, so a bracket left open shows up
   // lines later, or at the end of the file: point back at the bracket.
   const atEnd = start.offset >= source.length;
-  const closerExpected = expected.some(
-    (e) => e.type === "literal" && (e.text === ")" || e.text === "]"),
-  );
-  const open = closerExpected
-    ? innermostOpenBracket(source, start.offset)
-    : undefined;
+  const closerExpected = expected.some((e) => e.type === "literal" && (e.text === ")" || e.text === "]"));
+  const open = closerExpected ? innermostOpenBracket(source, start.offset) : undefined;
   if (open !== undefined && atEnd) {
     const end = {
       offset: open.offset + 1,
@@ -86,11 +72,7 @@ function describeSyntaxError(
     line: start.line,
     column: start.column + found.length,
   };
-  const foundText = atEnd
-    ? "end of file"
-    : found === ""
-      ? "end of line"
-      : JSON.stringify(found);
+  const foundText = atEnd ? "end of file" : found === "" ? "end of line" : JSON.stringify(found);
   return {
     message: `expected ${describeExpected(expected)} but found ${foundText}${hint}`,
     span: { start, end },
@@ -106,8 +88,7 @@ function position(p: Position): Position {
  * names like "expression", then the ends of lines and of the file.
  */
 function describeExpected(expected: PeggySyntaxError["expected"]): string {
-  const rank = (d: string): number =>
-    d.startsWith('"') ? 0 : d.startsWith("end of") ? 2 : 1;
+  const rank = (d: string): number => (d.startsWith('"') ? 0 : d.startsWith("end of") ? 2 : 1);
   const descriptions = [
     ...new Set(
       expected.map((e) => {
@@ -134,20 +115,15 @@ function describeExpected(expected: PeggySyntaxError["expected"]): string {
 /** The token at `offset`, for "but found ..."; empty at a line end or the end of the file. */
 function tokenAt(source: string, offset: number): string {
   const rest = source.slice(offset);
-  if (rest === "" || rest.startsWith("\n") || rest.startsWith("\r\n"))
-    return "";
+  if (rest === "" || rest.startsWith("\n") || rest.startsWith("\r\n")) return "";
   return (
-    /^(?:\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|[\p{L}\p{N}_]+|==|!=|<=|>=|->|\*\*)/u.exec(
-      rest,
-    )?.[0] ?? String.fromCodePoint(rest.codePointAt(0) ?? 0)
+    /^(?:\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|[\p{L}\p{N}_]+|==|!=|<=|>=|->|\*\*)/u.exec(rest)?.[0] ??
+    String.fromCodePoint(rest.codePointAt(0) ?? 0)
   );
 }
 
 /** The innermost "(" or "[" still open at `offset`, ignoring comments. */
-function innermostOpenBracket(
-  source: string,
-  offset: number,
-): Position | undefined {
+function innermostOpenBracket(source: string, offset: number): Position | undefined {
   const open: number[] = [];
   for (let i = 0; i < offset; i++) {
     const c = source[i];

@@ -35,6 +35,10 @@ export interface Operand {
 export interface ElementwiseEmit {
   readonly kind: "elementwise";
   scalar(args: readonly string[], ctx: EmitContext): string;
+  /** For comparisons: the formula as a boolean, used directly as a condition. */
+  readonly condition?: (args: readonly string[]) => string;
+  /** Operands the formula takes as a boolean condition (`where`'s first). */
+  readonly conditionOperands?: readonly number[];
 }
 
 /** Everything else is an expression over whole values, usually a runtime kernel call. */
@@ -43,11 +47,7 @@ export interface ExpressionEmit {
   code(args: readonly Operand[], instr: Instr, ctx: EmitContext): string;
 }
 
-export type VjpRule = (
-  b: Builder,
-  instr: Instr,
-  adjoint: Value,
-) => readonly (Value | undefined)[];
+export type VjpRule = (b: Builder, instr: Instr, adjoint: Value) => readonly (Value | undefined)[];
 
 export interface PrimitiveDef {
   /** Short name used for temporaries that hold this operation's result. */
@@ -102,9 +102,7 @@ function unary(
     1,
     evaluate,
     ([x], ctx) => scalar(x!, ctx),
-    rule === "none"
-      ? "none"
-      : (b, instr, adjoint) => [rule(b, instr.args[0]!, instr.result, adjoint)],
+    rule === "none" ? "none" : (b, instr, adjoint) => [rule(b, instr.args[0]!, instr.result, adjoint)],
   );
 }
 
@@ -122,8 +120,7 @@ function kernel(
     shape,
     emit: {
       kind: "expression",
-      code: (args, _instr, ctx) =>
-        `${ctx.helper(helper)}(${args.map(flatData).join(", ")})`,
+      code: (args, _instr, ctx) => `${ctx.helper(helper)}(${args.map(flatData).join(", ")})`,
     },
     vjp,
   };
@@ -133,18 +130,24 @@ function flatData(operand: Operand): string {
   return operand.shape.length === 2 ? `${operand.code}.data` : operand.code;
 }
 
+/** A comparison yields a 0/1 mask; as `where`'s condition it is emitted as a boolean. */
 function comparison(
   label: string,
   evaluate: (a: number, b: number) => boolean,
   operator: string,
 ): PrimitiveDef {
-  return elementwise(
+  return {
     label,
-    2,
-    (a, b) => (evaluate(a, b) ? 1 : 0),
-    ([a, b]) => `${a} ${operator} ${b} ? 1 : 0`,
-    "none",
-  );
+    arity: 2,
+    shape: broadcastAll,
+    emit: {
+      kind: "elementwise",
+      scalar: ([a, b]) => `${a} ${operator} ${b} ? 1 : 0`,
+      condition: ([a, b]) => `${a} ${operator} ${b}`,
+    },
+    evaluate: (a, b) => (evaluate(a, b) ? 1 : 0),
+    vjp: "none",
+  };
 }
 
 /** The number of elements of a shape, as TypeScript. */
@@ -241,20 +244,14 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     2,
     (a, b) => a + b,
     ([a, b]) => `${a} + ${b}`,
-    (b, instr, g) => [
-      b.fitTo(g, instr.args[0]!.shape),
-      b.fitTo(g, instr.args[1]!.shape),
-    ],
+    (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape), b.fitTo(g, instr.args[1]!.shape)],
   ),
   sub: elementwise(
     "sub",
     2,
     (a, b) => a - b,
     ([a, b]) => `${a} - ${b}`,
-    (b, instr, g) => [
-      b.fitTo(g, instr.args[0]!.shape),
-      b.fitTo(b.neg(g), instr.args[1]!.shape),
-    ],
+    (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape), b.fitTo(b.neg(g), instr.args[1]!.shape)],
   ),
   mul: elementwise(
     "mul",
@@ -298,10 +295,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       // d(x^p)/dp = x^p log x, taken as 0 at x = 0 (the limit for p > 0).
       const safeBase = b.where(b.apply("eq", [x, b.zero()]), b.one(), x);
       const dp = b.mul(instr.result, b.apply("log", [safeBase]));
-      return [
-        b.fitTo(b.scale(dx, g), x.shape),
-        b.fitTo(b.scale(dp, g), p.shape),
-      ];
+      return [b.fitTo(b.scale(dx, g), x.shape), b.fitTo(b.scale(dp, g), p.shape)];
     },
   ),
   /** `derivative * adjoint`, or 0 where the adjoint is 0 (TensorFlow's mul_no_nan). */
@@ -312,10 +306,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ([d, g]) => `${g} === 0 ? 0 : ${d} * ${g}`,
     (b, instr, adj) => {
       const [d, g] = instr.args as [Value, Value];
-      return [
-        b.fitTo(b.scale(g, adj), d.shape),
-        b.fitTo(b.scale(d, adj), g.shape),
-      ];
+      return [b.fitTo(b.scale(g, adj), d.shape), b.fitTo(b.scale(d, adj), g.shape)];
     },
   ),
   /** `adjoint / divisor`, or 0 where the adjoint is 0. */
@@ -374,15 +365,13 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     "asin",
     Math.asin,
     (x) => `Math.asin(${x})`,
-    (b, x, _y, g) =>
-      b.scaleDiv(g, b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
+    (b, x, _y, g) => b.scaleDiv(g, b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
   ),
   acos: unary(
     "acos",
     Math.acos,
     (x) => `Math.acos(${x})`,
-    (b, x, _y, g) =>
-      b.scaleDiv(b.neg(g), b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
+    (b, x, _y, g) => b.scaleDiv(b.neg(g), b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
   ),
   atan: unary(
     "atan",
@@ -479,12 +468,17 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     },
   ),
   /** `where(cond, a, b)`: cond is a 0/1 mask; the untaken branch gets an adjoint of exactly 0. */
-  where: elementwise(
-    "where",
-    3,
-    (c, a, b) => (c !== 0 ? a : b),
-    ([c, a, b]) => `${c} !== 0 ? ${a} : ${b}`,
-    (b, instr, g) => {
+  where: {
+    label: "where",
+    arity: 3,
+    shape: broadcastAll,
+    emit: {
+      kind: "elementwise",
+      scalar: ([c, a, b]) => `${c} ? ${a} : ${b}`,
+      conditionOperands: [0],
+    },
+    evaluate: (c, a, b) => (c !== 0 ? a : b),
+    vjp: (b, instr, g) => {
       const [cond, x, y] = instr.args as [Value, Value, Value];
       return [
         undefined,
@@ -492,7 +486,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
         b.fitTo(b.where(cond, b.zero(), g), y.shape),
       ];
     },
-  ),
+  },
   lt: comparison("lt", (a, b) => a < b, "<"),
   le: comparison("le", (a, b) => a <= b, "<="),
   gt: comparison("gt", (a, b) => a > b, ">"),
@@ -508,8 +502,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     shape: (_args, attrs) => attrs.shape!,
     emit: {
       kind: "expression",
-      code: ([x], instr, ctx) =>
-        `${ctx.helper("fill")}(${sizeCode(instr.result.shape, ctx)}, ${x!.code})`,
+      code: ([x], instr, ctx) => `${ctx.helper("fill")}(${sizeCode(instr.result.shape, ctx)}, ${x!.code})`,
     },
     vjp: (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape)],
   },
@@ -522,8 +515,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       kind: "expression",
       code: (args) => `Float64Array.of(${args.map((a) => a.code).join(", ")})`,
     },
-    vjp: (b, instr, g) =>
-      instr.args.map((_, index) => b.apply("index", [g], { index })),
+    vjp: (b, instr, g) => instr.args.map((_, index) => b.apply("index", [g], { index })),
   },
   /** `x[i]` of a vector. */
   index: {
@@ -551,34 +543,24 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       code: ([x], instr, ctx) =>
         `${ctx.helper("oneHot")}(${sizeCode(instr.result.shape, ctx)}, ${instr.attrs.index!}, ${x!.code})`,
     },
-    vjp: (b, instr, g) => [
-      b.apply("index", [g], { index: instr.attrs.index! }),
-    ],
+    vjp: (b, instr, g) => [b.apply("index", [g], { index: instr.attrs.index! })],
   },
 
   // Reductions ----------------------------------------------------------------
-  sum: kernel("sum", 1, "sum", scalarResult, (b, instr, g) => [
-    b.fitTo(g, instr.args[0]!.shape),
-  ]),
+  sum: kernel("sum", 1, "sum", scalarResult, (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape)]),
   prod: kernel("prod", 1, "prod", scalarResult, (b, instr, g) => [
     // Products of the other elements, so zeros in x are handled without dividing.
     b.scale(b.apply("prodExcept", [instr.args[0]!]), g),
   ]),
   /** Element i: the product of all elements but the i-th. */
   prodExcept: kernel("prodOthers", 1, "prodExcept", sameAsFirst, () => {
-    throw new Error(
-      "internal: primitive 'prodExcept' has no VJP rule yet (second derivatives of prod)",
-    );
+    throw new Error("internal: primitive 'prodExcept' has no VJP rule yet (second derivatives of prod)");
   }),
   /** The Euclidean norm, without overflow; its gradient at the zero vector is 0. */
   norm2: kernel("norm", 1, "norm2", scalarResult, (b, instr, g) => {
     const x = instr.args[0]!;
     const norm = instr.result;
-    const direction = b.where(
-      b.apply("eq", [norm, b.zero()]),
-      b.zero(),
-      b.div(x, norm),
-    );
+    const direction = b.where(b.apply("eq", [norm, b.zero()]), b.zero(), b.div(x, norm));
     return [b.scale(direction, g)];
   }),
   maxReduce: kernel("max", 1, "max", scalarResult, (b, instr, g) => [

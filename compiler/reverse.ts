@@ -12,7 +12,10 @@ export interface ReverseResult {
   /** The backward instructions; they read primal values and the seed. */
   readonly body: readonly Instr[];
   /** The adjoint of each `wrt` parameter, in the order asked for. */
-  readonly gradients: readonly { readonly name: string; readonly value: Value }[];
+  readonly gradients: readonly {
+    readonly name: string;
+    readonly value: Value;
+  }[];
 }
 
 /**
@@ -41,7 +44,8 @@ export function reverse(
   const named = new Set<number>();
   const nameAdjoint = (target: Value) => {
     const adjoint = adjoints.get(target.id);
-    if (adjoint === undefined || adjoint === seed || primalIds.has(adjoint.id) || named.has(adjoint.id)) return;
+    if (adjoint === undefined || adjoint === seed || primalIds.has(adjoint.id) || named.has(adjoint.id))
+      return;
     adjoint.name = `d${target.name}`;
     named.add(adjoint.id);
   };

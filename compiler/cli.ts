@@ -1,0 +1,601 @@
+// The `gradc` command line (SPEC section 6). `main` is the whole CLI as a
+// function of (argv, io): it never calls process.exit and never lets a stack
+// trace reach the user for bad input. Exit codes: 0 ok, 1 diagnostics with
+// errors (or an output that could not be written, or `--check` found stale
+// outputs), 2 usage errors, 70 internal errors (a bug in gradc).
+
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { watch as chokidarWatch } from "chokidar";
+import { Command, CommanderError, Option } from "commander";
+import { allModes, compile, defaultModes, type Mode } from "./compile.js";
+import { formatDiagnostic, type Diagnostic } from "./diagnostics.js";
+
+export interface CliIo {
+  /** Receives complete chunks of text, each ending with a newline. */
+  readonly stdout: (s: string) => void;
+  readonly stderr: (s: string) => void;
+  /** Directory relative paths are resolved against. Default `process.cwd()`. */
+  readonly cwd?: string;
+}
+
+export const exitCodes = { ok: 0, errors: 1, usage: 2, internal: 70 } as const;
+
+/** A usage error: printed as `gradc: MESSAGE`, exit 2. */
+class UsageError extends Error {}
+
+const defaultIo: CliIo = {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+};
+
+/** Runs the CLI; resolves to the exit code. With `compile --watch` it resolves only once the watcher stops. */
+export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  let exitCode: number = exitCodes.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and --version "exit" with 0; everything else commander reports is a usage error.
+      return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    if (error instanceof UsageError) {
+      safeWrite(io.stderr, `gradc: ${error.message}\n`);
+      return exitCodes.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    safeWrite(io.stderr, `gradc: internal error: ${message} (please report this)\n`);
+    return exitCodes.internal;
+  }
+}
+
+function safeWrite(write: (s: string) => void, s: string): void {
+  try {
+    write(s);
+  } catch {
+    // Nowhere left to report to.
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Command definitions
+
+interface CompileCommandOptions {
+  output?: string;
+  outDir?: string;
+  modes?: string;
+  runtimeImport?: string;
+  inlineRuntime?: boolean;
+  checks: boolean;
+  watch?: boolean;
+  check?: boolean;
+}
+
+interface CheckCommandOptions {
+  modes?: string;
+}
+
+const compileExamples = `
+Examples:
+  $ gradc compile model.grad                       # writes model.grad.ts next to it
+  $ gradc compile src/*.grad --out-dir generated   # writes generated/<name>.grad.ts
+  $ gradc compile model.grad -o src/model.ts --modes grad,vjp
+  $ gradc compile model.grad --runtime-import ./runtime.js --no-checks
+  $ gradc compile src/*.grad --check               # CI: fail if an output is stale
+  $ gradc compile src/*.grad --watch               # recompile on every change
+`;
+
+const checkExamples = `
+Examples:
+  $ gradc check model.grad
+  $ gradc check src/*.grad
+`;
+
+const explainExamples = `
+Examples:
+  $ gradc explain model.grad --fn loss --wrt w
+  $ gradc explain model.grad --format text
+
+Note: explain is not implemented yet.
+`;
+
+const programExamples = `
+Examples:
+  $ gradc compile model.grad          # writes model.grad.ts
+  $ gradc check model.grad            # diagnostics only
+  $ gradc help compile                # options of a command
+
+Exit codes: 0 ok, 1 errors in the sources (or stale outputs with --check), 2 usage error.
+`;
+
+function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+  const cwd = io.cwd ?? process.cwd();
+  const program = new Command("gradc");
+  // Settings made before .command() are inherited by the subcommands.
+  program
+    .description("Compile .grad math files into TypeScript that computes values and gradients.")
+    .version(readVersion(), "-V, --version", "print the gradc version")
+    .helpOption("-h, --help", "show help")
+    .helpCommand("help [command]", "show help for a command")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      // Commander's messages look like "error: unknown option '--x'"; make them one gradc line.
+      outputError: (s, write) => write(`gradc: ${s.replace(/^error: /, "").trimEnd()}\n`),
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText("after", programExamples);
+
+  program
+    .command("compile")
+    .description("compile .grad files to TypeScript")
+    .argument("<files...>", ".grad files to compile")
+    .addOption(
+      new Option("-o, --output <file>", "output file (only with a single input)").conflicts("outDir"),
+    )
+    .option("--out-dir <dir>", "write DIR/<name>.grad.ts for each input (created if needed)")
+    .option(
+      "--modes <list>",
+      `comma-separated derivative modes (${allModes.join(", ")})`,
+      defaultModes.join(","),
+    )
+    .option(
+      "--runtime-import <specifier>",
+      "module the generated code imports the runtime from",
+      "gradc/runtime",
+    )
+    .option("--inline-runtime", "copy the runtime pieces used into the output (not supported yet)")
+    .option("--no-checks", "do not validate argument shapes in the generated code")
+    .addOption(new Option("--watch", "recompile each file when it changes").conflicts("check"))
+    .option("--check", "write nothing; exit 1 if an output is missing or out of date")
+    .addHelpText("after", compileExamples)
+    .action(async (files: string[], options: CompileCommandOptions) => {
+      setExitCode(await runCompileCommand(files, options, io, cwd));
+    });
+
+  program
+    .command("check")
+    .description("report diagnostics only; writes nothing")
+    .argument("<files...>", ".grad files to check")
+    .option(
+      "--modes <list>",
+      `comma-separated derivative modes (${allModes.join(", ")})`,
+      defaultModes.join(","),
+    )
+    .addHelpText("after", checkExamples)
+    .action(async (files: string[], options: CheckCommandOptions) => {
+      setExitCode(await runCheckCommand(files, options, io, cwd));
+    });
+
+  program
+    .command("explain")
+    .description("explain the derivation of a gradient, step by step (not implemented yet)")
+    .argument("<file>", ".grad file")
+    .option("--fn <name>", "function to explain")
+    .option("--wrt <param>", "parameter to differentiate with respect to")
+    .addOption(new Option("--format <format>", "output format").choices(["md", "text"]).default("md"))
+    .addHelpText("after", explainExamples)
+    .action(() => {
+      throw new UsageError("explain is not implemented yet");
+    });
+
+  return program;
+}
+
+/** The version in gradc's package.json (found from the source or the built file). */
+function readVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const candidate = path.join(dir, "package.json");
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, "utf8")) as { name?: unknown; version?: unknown };
+      if (pkg.name === "gradc" && typeof pkg.version === "string") return pkg.version;
+    }
+    dir = path.dirname(dir);
+  }
+  return "unknown";
+}
+
+// ---------------------------------------------------------------------------
+// Option validation
+
+/** Parses `--modes`: comma-separated, validated against `allModes`, duplicates dropped. */
+export function parseModes(list: string): Mode[] {
+  const names = list
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  const valid = `valid modes: ${allModes.join(", ")}`;
+  if (names.length === 0) throw new UsageError(`--modes needs at least one mode (${valid})`);
+  const modes: Mode[] = [];
+  for (const name of names) {
+    const mode = allModes.find((m) => m === name);
+    if (mode === undefined) throw new UsageError(`unknown mode '${name}' in --modes (${valid})`);
+    if (!modes.includes(mode)) modes.push(mode);
+  }
+  return modes;
+}
+
+/** One input file and where its output goes. Paths are kept as the user wrote them, for messages. */
+export interface Job {
+  /** The input as given (relative to cwd), used in diagnostics. */
+  readonly input: string;
+  readonly inputPath: string;
+  /** The output for messages: relative if the user's paths were. */
+  readonly output: string;
+  readonly outputPath: string;
+}
+
+export interface OutputOptions {
+  /** `-o`: the one output file. */
+  readonly output?: string | undefined;
+  /** `--out-dir`. */
+  readonly outDir?: string | undefined;
+}
+
+/** Pairs inputs with outputs; rejects ambiguous or dangerous combinations. */
+export function planJobs(files: readonly string[], options: OutputOptions, cwd: string): Job[] {
+  if (files.length === 0) throw new UsageError("no input files");
+  if (options.output !== undefined && options.outDir !== undefined) {
+    throw new UsageError("use either -o or --out-dir, not both");
+  }
+  const unique: string[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    const resolved = path.resolve(cwd, file);
+    if (!seen.has(resolved)) {
+      seen.add(resolved);
+      unique.push(file);
+    }
+  }
+  if (options.output !== undefined && unique.length !== 1) {
+    throw new UsageError(`-o takes a single input file, got ${unique.length}; use --out-dir for several`);
+  }
+  const jobs: Job[] = unique.map((input) => {
+    let output: string;
+    if (options.output !== undefined) output = options.output;
+    else if (options.outDir !== undefined) output = path.join(options.outDir, `${path.basename(input)}.ts`);
+    else output = `${input}.ts`;
+    return { input, inputPath: path.resolve(cwd, input), output, outputPath: path.resolve(cwd, output) };
+  });
+  const byOutput = new Map<string, Job>();
+  for (const job of jobs) {
+    if (job.outputPath === job.inputPath) {
+      throw new UsageError(`output ${job.output} would overwrite its input`);
+    }
+    const other = byOutput.get(job.outputPath);
+    if (other !== undefined) {
+      throw new UsageError(`${other.input} and ${job.input} would both be written to ${job.output}`);
+    }
+    byOutput.set(job.outputPath, job);
+  }
+  const inputs = new Set(jobs.map((j) => j.inputPath));
+  for (const job of jobs) {
+    if (inputs.has(job.outputPath)) throw new UsageError(`output ${job.output} would overwrite an input`);
+  }
+  return jobs;
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+export interface BuildSettings {
+  readonly modes: readonly Mode[];
+  readonly runtimeImport: string;
+  readonly checks: boolean;
+}
+
+async function runCompileCommand(
+  files: readonly string[],
+  options: CompileCommandOptions,
+  io: CliIo,
+  cwd: string,
+): Promise<number> {
+  if (options.inlineRuntime === true) throw new UsageError("--inline-runtime is not supported yet");
+  const settings: BuildSettings = {
+    modes: parseModes(options.modes ?? defaultModes.join(",")),
+    runtimeImport: options.runtimeImport ?? "gradc/runtime",
+    checks: options.checks,
+  };
+  if (settings.runtimeImport.trim() === "") throw new UsageError("--runtime-import needs a module specifier");
+  const jobs = planJobs(files, { output: options.output, outDir: options.outDir }, cwd);
+  const sources = await readSources(jobs, io);
+  if (sources === undefined) return exitCodes.usage;
+
+  if (options.watch === true) {
+    const watcher = await startWatch(jobs, settings, io, sources);
+    await watcher.closed;
+    return exitCodes.ok;
+  }
+
+  let exitCode: number = exitCodes.ok;
+  for (const [i, job] of jobs.entries()) {
+    const source = sources[i] ?? "";
+    const result =
+      options.check === true
+        ? await checkOutput(job, source, settings, io)
+        : await build(job, source, settings, io);
+    exitCode = Math.max(exitCode, result);
+  }
+  return exitCode;
+}
+
+async function runCheckCommand(
+  files: readonly string[],
+  options: CheckCommandOptions,
+  io: CliIo,
+  cwd: string,
+): Promise<number> {
+  const modes = parseModes(options.modes ?? defaultModes.join(","));
+  const jobs = planJobs(files, {}, cwd);
+  const sources = await readSources(jobs, io);
+  if (sources === undefined) return exitCodes.usage;
+  let exitCode: number = exitCodes.ok;
+  for (const [i, job] of jobs.entries()) {
+    const source = sources[i] ?? "";
+    const result = await compile(source, { filename: job.input, modes });
+    report(result.diagnostics, source, io);
+    if (result.code === undefined) exitCode = exitCodes.errors;
+  }
+  return exitCode;
+}
+
+/** Reads every input before doing anything; undefined (after reporting) if any cannot be read. */
+async function readSources(jobs: readonly Job[], io: CliIo): Promise<string[] | undefined> {
+  const sources: string[] = [];
+  let ok = true;
+  for (const job of jobs) {
+    const read = await readInput(job);
+    if (typeof read === "string") sources.push(read);
+    else {
+      io.stderr(`gradc: cannot read ${job.input}: ${read.reason}\n`);
+      ok = false;
+    }
+  }
+  return ok ? sources : undefined;
+}
+
+async function readInput(job: Job): Promise<string | { reason: string }> {
+  try {
+    return await readFile(job.inputPath, "utf8");
+  } catch (error) {
+    return { reason: describeFsError(error) };
+  }
+}
+
+/** A short reason for a file-system error, without Node's absolute paths. */
+function describeFsError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "is a directory";
+    case "ENOTDIR":
+      return "a component of the path is not a directory";
+    case "EROFS":
+      return "read-only file system";
+    case "ENOSPC":
+      return "no space left on device";
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function report(diagnostics: readonly Diagnostic[], source: string, io: CliIo): void {
+  for (const d of diagnostics) io.stderr(`${formatDiagnostic(d, source)}\n`);
+}
+
+/** Compiles one file and writes its output atomically; leaves the old output alone on errors. */
+async function build(job: Job, source: string, settings: BuildSettings, io: CliIo): Promise<number> {
+  const result = await compile(source, {
+    filename: job.input,
+    modes: settings.modes,
+    runtimeImport: settings.runtimeImport,
+    checks: settings.checks,
+  });
+  report(result.diagnostics, source, io);
+  if (result.code === undefined) return exitCodes.errors;
+  try {
+    await writeAtomically(job.outputPath, result.code);
+  } catch (error) {
+    io.stderr(`gradc: cannot write ${job.output}: ${describeFsError(error)}\n`);
+    return exitCodes.errors;
+  }
+  io.stdout(`wrote ${job.output}\n`);
+  return exitCodes.ok;
+}
+
+/** `--check`: compiles and compares with the existing output; writes nothing. */
+async function checkOutput(job: Job, source: string, settings: BuildSettings, io: CliIo): Promise<number> {
+  const result = await compile(source, {
+    filename: job.input,
+    modes: settings.modes,
+    runtimeImport: settings.runtimeImport,
+    checks: settings.checks,
+  });
+  report(result.diagnostics, source, io);
+  if (result.code === undefined) return exitCodes.errors;
+  let existing: string;
+  try {
+    existing = await readFile(job.outputPath, "utf8");
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    io.stderr(
+      code === "ENOENT"
+        ? `${job.output} is missing\n`
+        : `gradc: cannot read ${job.output}: ${describeFsError(error)}\n`,
+    );
+    return exitCodes.errors;
+  }
+  if (existing !== result.code) {
+    io.stderr(`${job.output} is out of date\n`);
+    return exitCodes.errors;
+  }
+  return exitCodes.ok;
+}
+
+/** Writes a temp file in the target's directory, then renames it over the target. */
+async function writeAtomically(target: string, contents: string): Promise<void> {
+  const dir = path.dirname(target);
+  await mkdir(dir, { recursive: true });
+  const temp = path.join(
+    dir,
+    `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
+  );
+  try {
+    await writeFile(temp, contents, { encoding: "utf8", flag: "wx" });
+    await rename(temp, target);
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Watch mode
+
+export interface Watcher {
+  /** Stops watching; resolves once any compile in progress has finished. */
+  close(): Promise<void>;
+  /** Resolves when the watcher has been closed. */
+  readonly closed: Promise<void>;
+  /** Resolves once no compile is running or queued. */
+  idle(): Promise<void>;
+}
+
+export interface WatchOptions extends OutputOptions {
+  readonly modes?: readonly Mode[];
+  readonly runtimeImport?: string;
+  readonly checks?: boolean;
+}
+
+/**
+ * Compiles `files` once, then recompiles each one whenever it changes, until
+ * `close()` is called. Results go to `io` as in `gradc compile`. Throws a
+ * usage error (message only) for an unusable combination of files and options.
+ */
+export async function watch(
+  files: readonly string[],
+  options: WatchOptions = {},
+  io: CliIo = defaultIo,
+): Promise<Watcher> {
+  const cwd = io.cwd ?? process.cwd();
+  const jobs = planJobs(files, options, cwd);
+  return startWatch(
+    jobs,
+    {
+      modes: options.modes ?? defaultModes,
+      runtimeImport: options.runtimeImport ?? "gradc/runtime",
+      checks: options.checks ?? true,
+    },
+    io,
+    undefined,
+  );
+}
+
+async function startWatch(
+  jobs: readonly Job[],
+  settings: BuildSettings,
+  io: CliIo,
+  initialSources: readonly string[] | undefined,
+): Promise<Watcher> {
+  const byPath = new Map(jobs.map((job) => [job.inputPath, job]));
+  // One run per file at a time; a change during a run schedules exactly one more.
+  const running = new Map<string, Promise<void>>();
+  const dirty = new Set<string>();
+  let closing = false;
+
+  const rebuild = async (job: Job, source?: string): Promise<void> => {
+    let text = source;
+    if (text === undefined) {
+      const read = await readInput(job);
+      if (typeof read !== "string") {
+        io.stderr(`gradc: cannot read ${job.input}: ${read.reason}\n`);
+        return;
+      }
+      text = read;
+    }
+    await build(job, text, settings, io);
+  };
+
+  const schedule = (job: Job, source?: string): void => {
+    if (closing) return;
+    if (running.has(job.inputPath)) {
+      dirty.add(job.inputPath);
+      return;
+    }
+    const run = (async () => {
+      try {
+        await rebuild(job, source);
+        while (dirty.delete(job.inputPath) && !closing) await rebuild(job);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        safeWrite(io.stderr, `gradc: internal error: ${message} (please report this)\n`);
+      } finally {
+        running.delete(job.inputPath);
+      }
+    })();
+    running.set(job.inputPath, run);
+  };
+
+  const idle = async (): Promise<void> => {
+    while (running.size > 0) await Promise.all(running.values());
+  };
+
+  const fsWatcher = chokidarWatch(
+    jobs.map((job) => job.inputPath),
+    {
+      ignoreInitial: true,
+      persistent: true,
+      // Compile a file once the editor has finished writing it.
+      awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 },
+    },
+  );
+  const onEvent = (file: string): void => {
+    const job = byPath.get(path.resolve(file));
+    if (job !== undefined) schedule(job);
+  };
+  fsWatcher.on("add", onEvent);
+  fsWatcher.on("change", onEvent);
+  fsWatcher.on("unlink", (file: string) => {
+    const job = byPath.get(path.resolve(file));
+    if (job !== undefined) io.stderr(`gradc: ${job.input} was removed; waiting for it to come back\n`);
+  });
+  fsWatcher.on("error", (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    safeWrite(io.stderr, `gradc: watch error: ${message}\n`);
+  });
+  await new Promise<void>((resolve) => fsWatcher.once("ready", () => resolve()));
+
+  jobs.forEach((job, i) => schedule(job, initialSources?.[i]));
+  await idle();
+  io.stdout(`watching ${jobs.length} ${jobs.length === 1 ? "file" : "files"} for changes (Ctrl-C to stop)\n`);
+
+  let resolveClosed: () => void = () => {};
+  const closed = new Promise<void>((resolve) => {
+    resolveClosed = resolve;
+  });
+  let closePromise: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closePromise ??= (async () => {
+      closing = true;
+      await fsWatcher.close();
+      await idle();
+      resolveClosed();
+    })();
+    return closePromise;
+  };
+  return { close, closed, idle };
+}
