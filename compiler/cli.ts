@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { watch as chokidarWatch } from "chokidar";
 import { Command, CommanderError, Option } from "commander";
 import { allModes, compile, defaultModes, type Mode } from "./compile.js";
-import { formatDiagnostic, type Diagnostic } from "./diagnostics.js";
+import { codes, formatDiagnostic, type Diagnostic } from "./diagnostics.js";
 
 export interface CliIo {
   /** Receives complete chunks of text, each ending with a newline. */
@@ -394,7 +394,11 @@ function describeFsError(error: unknown): string {
 }
 
 function report(diagnostics: readonly Diagnostic[], source: string, io: CliIo): void {
-  for (const d of diagnostics) io.stderr(`${formatDiagnostic(d, source)}\n`);
+  for (const d of diagnostics) {
+    // Option diagnostics (GC03xx) are about the command line, not a place in the file: no caret.
+    const text = d.code === codes.badOption ? undefined : source;
+    io.stderr(`${formatDiagnostic(d, text)}\n`);
+  }
 }
 
 /** Compiles one file and writes its output atomically; leaves the old output alone on errors. */

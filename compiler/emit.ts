@@ -3,8 +3,9 @@
 // becomes `f`, `fGrad`, `fForward`/`fBackward` and the `FTape` type.
 
 import * as prettier from "prettier";
+import * as runtime from "../runtime/index.js";
 import { Project, type OptionalKind, type ParameterDeclarationStructure } from "ts-morph";
-import type { CheckedFunction } from "./check.js";
+import type { CheckedFunction, CheckedParam } from "./check.js";
 import { tapeTypeName } from "./check.js";
 import type { DerivedFunction } from "./derive.js";
 import type { Instr, Value } from "./ir.js";
@@ -105,30 +106,8 @@ class ModuleContext {
   }
 }
 
-/** Every runtime name a generated function might import; locals never take these. */
-const runtimeNames = [
-  "Matrix",
-  "ShapeError",
-  "checkScalar",
-  "checkVector",
-  "checkMatrix",
-  "matrix",
-  "fill",
-  "oneHot",
-  "sum",
-  "prod",
-  "prodExcept",
-  "norm2",
-  "max",
-  "min",
-  "argmax",
-  "argmin",
-  "logsumexp",
-  "softmax",
-  "dot",
-  "sigmoid",
-  "softplus",
-];
+/** Every name the runtime exports; locals of generated functions never take these. */
+const runtimeNames = [...Object.keys(runtime), "Matrix"];
 
 class FunctionEmitter {
   private readonly fn: DerivedFunction;
@@ -177,27 +156,21 @@ class FunctionEmitter {
   emitInto(file: import("ts-morph").SourceFile): void {
     const { checked, fn } = this;
     const name = checked.name;
-    const params: OptionalKind<ParameterDeclarationStructure>[] = checked.params.map((p, i) => ({
-      name: this.paramNames[i]!,
-      type: this.typeOf(p.shape),
-    }));
     const signature = sourceSignature(checked);
     const resultType = this.typeOf(checked.resultShape);
     const gradType = `{ ${checked.wrt.map((w) => `${propertyKey(w)}: ${this.typeOf(this.param(w).shape)}`).join("; ")} }`;
 
     // f
     const valueBody = new BodyWriter(this, this.naming(), fn.value.body, fn.value.outputs);
+    const valueReturn = `return ${valueBody.operand(fn.value.outputs[0]!).code};`;
+    const valueChecks = this.validation(valueBody.usedDims);
     file.addFunction({
       isExported: true,
       name,
-      parameters: params,
+      parameters: this.parameters(valueBody, valueChecks),
       returnType: resultType,
       docs: [`${signature}\n\nThe value of \`${name}\`.`],
-      statements: [
-        ...this.validation(valueBody.usedDims),
-        ...valueBody.lines,
-        `return ${valueBody.operand(fn.value.outputs[0]!).code};`,
-      ],
+      statements: [...valueChecks.lines, ...valueBody.lines, valueReturn],
     });
 
     // fGrad
@@ -207,19 +180,17 @@ class FunctionEmitter {
       const grads = g.gradients
         .map((x) => `${propertyKey(x.name)}: ${body.operand(x.value).code}`)
         .join(", ");
+      const gradReturn = `return { value: ${body.operand(g.value).code}, grad: { ${grads} } };`;
+      const gradChecks = this.validation(body.usedDims);
       file.addFunction({
         isExported: true,
         name: `${name}Grad`,
-        parameters: params,
+        parameters: this.parameters(body, gradChecks),
         returnType: `{ value: number; grad: ${gradType} }`,
         docs: [
           `${signature}\n\nThe value of \`${name}\` and its gradient with respect to ${listNames(checked.wrt)}.`,
         ],
-        statements: [
-          ...this.validation(body.usedDims),
-          ...body.lines,
-          `return { value: ${body.operand(g.value).code}, grad: { ${grads} } };`,
-        ],
+        statements: [...gradChecks.lines, ...body.lines, gradReturn],
       });
     }
 
@@ -254,17 +225,19 @@ class FunctionEmitter {
 
     const forward = new BodyWriter(this, tapeNaming.fork(), s.forward.body, [s.value, ...s.tape]);
     const forwardDims = new Set([...forward.usedDims, ...tapeDims]);
+    const tapeValues = [
+      ...s.tape.map((v) => forward.operand(v).code),
+      ...tapeDims.map((d) => this.dimNames.get(d)!),
+    ];
+    const forwardReturn = `return { value: ${forward.operand(s.value).code}, tape: { ${tapeValues.join(", ")} } };`;
+    const forwardChecks = this.validation(forwardDims);
     file.addFunction({
       isExported: true,
       name: `${name}Forward`,
-      parameters: params,
+      parameters: this.parameters(forward, forwardChecks),
       returnType: `{ value: ${resultType}; tape: ${tapeType} }`,
       docs: [`${signature}\n\nThe value of \`${name}\`, and the tape \`${name}Backward\` reads.`],
-      statements: [
-        ...this.validation(forwardDims),
-        ...forward.lines,
-        `return { value: ${forward.operand(s.value).code}, tape: { ${tapeFields.map((f) => f.key).join(", ")} } };`,
-      ],
+      statements: [...forwardChecks.lines, ...forward.lines, forwardReturn],
     });
 
     const usesTape = tapeFields.length > 0;
@@ -316,10 +289,20 @@ class FunctionEmitter {
     return this.loopIndex;
   }
 
+  /** The parameter list; a parameter nothing reads is prefixed `_` (noUnusedParameters). */
+  private parameters(body: BodyWriter, checks: Validation): OptionalKind<ParameterDeclarationStructure>[] {
+    const irParams = this.fn.lowered.ir.params;
+    return this.checked.params.map((p, k) => {
+      const used = checks.readsParam.has(k) || body.usesValue(irParams[k]!);
+      return { name: used ? this.paramNames[k]! : `_${this.paramNames[k]!}`, type: this.typeOf(p.shape) };
+    });
+  }
+
   /** Argument checks, and bindings of the dimensions the body uses. */
-  private validation(usedDims: ReadonlySet<string>): string[] {
+  private validation(usedDims: ReadonlySet<string>): Validation {
     const { checked, options } = this;
     const lines: string[] = [];
+    const readsParam = new Set<number>();
     const bound = new Set<string>();
     const minimum = this.fn.lowered.minimumDims;
     // A dimension is bound if the body uses it or a later check compares against it.
@@ -327,10 +310,38 @@ class FunctionEmitter {
       usedDims.has(d) ||
       (options.checks &&
         (minimum.has(d) || checked.params.slice(paramIndex + 1).some((p) => p.shape.includes(d))));
-    const check = this.helper.bind(this);
     checked.params.forEach((p, k) => {
       const local = this.paramNames[k]!;
       const quoted = JSON.stringify(p.name);
+      const before = lines.length;
+      this.checkParam(p, k, local, quoted, lines, bound, needsBinding);
+      if (lines.length > before) readsParam.add(k);
+    });
+    if (options.checks) {
+      for (const [d, size] of [...minimum.entries()].sort()) {
+        const owner = checked.params.find((p) => p.shape.includes(d))!;
+        lines.push(
+          `if (${this.dimName(d)} < ${size}) throw new ${this.helper("ShapeError")}(` +
+            `\`${owner.name}: indexing needs ${d} >= ${size}, but ${d} = \${${this.dimName(d)}}\`);`,
+        );
+      }
+    }
+    return { lines, readsParam };
+  }
+
+  /** The check of one parameter, binding the dimensions it introduces. */
+  private checkParam(
+    p: CheckedParam,
+    k: number,
+    local: string,
+    quoted: string,
+    lines: string[],
+    bound: Set<string>,
+    needsBinding: (d: string, paramIndex: number) => boolean,
+  ): void {
+    const { options } = this;
+    const check = this.helper.bind(this);
+    {
       if (p.shape.length === 0) {
         if (options.checks) lines.push(`${check("checkScalar")}(${local}, ${quoted});`);
         return;
@@ -367,17 +378,7 @@ class FunctionEmitter {
           lines.push(`const ${this.dimName(d)} = ${local}.${field};`);
         }
       }
-    });
-    if (options.checks) {
-      for (const [d, size] of [...minimum.entries()].sort()) {
-        const owner = checked.params.find((p) => p.shape.includes(d))!;
-        lines.push(
-          `if (${this.dimName(d)} < ${size}) throw new ${check("ShapeError")}(` +
-            `\`${owner.name}: indexing needs ${d} >= ${size}, but ${d} = \${${this.dimName(d)}}\`);`,
-        );
-      }
     }
-    return lines;
   }
 
   private seedValidation(seed: string): { lines: string[]; dims: string[] } {
@@ -590,6 +591,12 @@ function occurrences(instr: Instr, k: number): number {
     { helper: (n) => n, dim: (d) => String(d) },
   );
   return probe.split(marker).length - 1;
+}
+
+interface Validation {
+  readonly lines: string[];
+  /** Indices of the parameters the checks read. */
+  readonly readsParam: ReadonlySet<number>;
 }
 
 /** Local names of values within one generated function. */

@@ -495,16 +495,32 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   ne: comparison("ne", (a, b) => a !== b, "!=="),
 
   // Structure -----------------------------------------------------------------
-  /** A scalar repeated to `attrs.shape`. */
+  /**
+   * A scalar repeated to `attrs.shape`, or a vector repeated as the rows of a
+   * matrix (`attrs.axis` 0, as NumPy broadcasts) or as its columns (axis 1).
+   */
   broadcast: {
     label: "filled",
     arity: 1,
     shape: (_args, attrs) => attrs.shape!,
     emit: {
       kind: "expression",
-      code: ([x], instr, ctx) => `${ctx.helper("fill")}(${sizeCode(instr.result.shape, ctx)}, ${x!.code})`,
+      code: ([x], instr, ctx) => {
+        const [rows, cols] = instr.result.shape.map((d) => ctx.dim(d));
+        if (x!.shape.length === 1) {
+          return instr.attrs.axis === 1
+            ? `${ctx.helper("tileColumns")}(${x!.code}, ${cols})`
+            : `${ctx.helper("tileRows")}(${x!.code}, ${rows})`;
+        }
+        if (cols !== undefined) return `${ctx.helper("fillMatrix")}(${rows}, ${cols}, ${x!.code})`;
+        return `${ctx.helper("fill")}(${rows}, ${x!.code})`;
+      },
     },
-    vjp: (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape)],
+    vjp: (b, instr, g) => {
+      const x = instr.args[0]!;
+      if (x.shape.length === 1 && instr.attrs.axis === 1) return [b.apply("sum", [g], { axis: 1 })];
+      return [b.fitTo(g, x.shape)];
+    },
   },
   /** A vector literal `[a, b, c]` of scalars. */
   pack: {
@@ -547,7 +563,24 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   },
 
   // Reductions ----------------------------------------------------------------
-  sum: kernel("sum", 1, "sum", scalarResult, (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape)]),
+  /** The sum of all elements, or along `attrs.axis` of a matrix (0: per column, 1: per row). */
+  sum: {
+    label: "sum",
+    arity: 1,
+    shape: ([x], attrs) => (attrs.axis === undefined ? [] : [x![attrs.axis === 0 ? 1 : 0]!]),
+    emit: {
+      kind: "expression",
+      code: ([x], instr, ctx) => {
+        if (instr.attrs.axis === undefined) return `${ctx.helper("sum")}(${flatData(x!)})`;
+        return `${ctx.helper(instr.attrs.axis === 0 ? "sumColumns" : "sumRows")}(${x!.code})`;
+      },
+    },
+    vjp: (b, instr, g) => {
+      const x = instr.args[0]!;
+      if (instr.attrs.axis === undefined) return [b.fitTo(g, x.shape)];
+      return [b.apply("broadcast", [g], { shape: x.shape, axis: instr.attrs.axis })];
+    },
+  },
   prod: kernel("prod", 1, "prod", scalarResult, (b, instr, g) => [
     // Products of the other elements, so zeros in x are handled without dividing.
     b.scale(b.apply("prodExcept", [instr.args[0]!]), g),

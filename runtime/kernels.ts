@@ -221,6 +221,53 @@ export function oneHot(length: number, index: number, value: number): Float64Arr
 }
 
 // ---------------------------------------------------------------------------------------------
+// Broadcasting and reductions along an axis
+
+/** An m×n matrix of copies of `value`. */
+export function fillMatrix(rows: number, cols: number, value: number): Matrix {
+  return { rows, cols, data: new Float64Array(rows * cols).fill(value) };
+}
+
+/** The m×n matrix whose every row is `v` (NumPy's broadcast of a vector over rows). */
+export function tileRows(v: Float64Array, rows: number): Matrix {
+  const cols = v.length;
+  const data = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) data.set(v, i * cols);
+  return { rows, cols, data };
+}
+
+/** The m×n matrix whose every column is `v`. */
+export function tileColumns(v: Float64Array, cols: number): Matrix {
+  const rows = v.length;
+  const data = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) data.fill(v[i]!, i * cols, (i + 1) * cols);
+  return { rows, cols, data };
+}
+
+/** Sums down each column (axis 0): one entry per column. */
+export function sumColumns(a: Matrix): Float64Array {
+  const { rows, cols, data } = a;
+  const out = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) {
+    const offset = i * cols;
+    for (let j = 0; j < cols; j++) out[j]! += data[offset + j]!;
+  }
+  return out;
+}
+
+/** Sums along each row (axis 1): one entry per row. */
+export function sumRows(a: Matrix): Float64Array {
+  const { rows, cols, data } = a;
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += data[i * cols + j]!;
+    out[i] = s;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Matrix kernels (row-major, loops ordered so the innermost loop walks memory contiguously)
 
 /** The matrix product AB of an m×k and a k×n matrix (i-k-j loop order). */

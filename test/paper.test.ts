@@ -20,13 +20,13 @@ const closeAll = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 };
 
 /** The Jacobian of a vector-valued function, one reverse sweep per output with a unit seed. */
-function jacobianByRows(forward: GeneratedModule[string], backward: GeneratedModule[string], args: unknown[], param: string): number[][] {
-  const { value, tape } = forward!(...args);
+function jacobianByRows(forward: (...a: unknown[]) => any, backward: (...a: unknown[]) => any, args: unknown[], param: string): number[][] {
+  const { value, tape } = forward(...args);
   const outputs = (value as Float64Array).length;
   return Array.from({ length: outputs }, (_, i) => {
     const seed = new Float64Array(outputs);
     seed[i] = 1;
-    const row = backward!(tape, seed)[param];
+    const row = backward(tape, seed)[param];
     return typeof row === "number" ? [row] : Array.from(row as Float64Array);
   });
 }

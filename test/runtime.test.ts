@@ -1,6 +1,11 @@
 import { describe, it, expect } from "vitest";
 import * as runtime from "../runtime/index.js";
 import {
+  fillMatrix,
+  sumColumns,
+  sumRows,
+  tileColumns,
+  tileRows,
   ShapeError,
   argmax,
   argmin,
@@ -120,6 +125,7 @@ describe("module", () => {
         "checkVector",
         "dot",
         "fill",
+        "fillMatrix",
         "gradcheck",
         "isMatrix",
         "logsumexp",
@@ -142,6 +148,10 @@ describe("module", () => {
         "softmax",
         "softplus",
         "sum",
+        "sumColumns",
+        "sumRows",
+        "tileColumns",
+        "tileRows",
         "transpose",
         "vec",
         "vecmat",
@@ -685,5 +695,28 @@ describe("gradcheck", () => {
     });
     const args: Value[] = [2];
     expect(gradcheck(f, g, args).ok).toBe(true);
+  });
+});
+
+describe("broadcasting and axis reductions", () => {
+  const a = mat([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  it("sumColumns sums down each column, sumRows along each row", () => {
+    expect(Array.from(sumColumns(a))).toEqual([5, 7, 9]);
+    expect(Array.from(sumRows(a))).toEqual([6, 15]);
+  });
+  it("tileRows repeats a vector as every row, tileColumns as every column", () => {
+    const rows = tileRows(vec([1, 2, 3]), 2);
+    expect([rows.rows, rows.cols]).toEqual([2, 3]);
+    expect(Array.from(rows.data)).toEqual([1, 2, 3, 1, 2, 3]);
+    const cols = tileColumns(vec([7, 8]), 3);
+    expect([cols.rows, cols.cols]).toEqual([2, 3]);
+    expect(Array.from(cols.data)).toEqual([7, 7, 7, 8, 8, 8]);
+  });
+  it("fillMatrix fills an m×n matrix", () => {
+    const f = fillMatrix(2, 2, 0.5);
+    expect([f.rows, f.cols, ...f.data]).toEqual([2, 2, 0.5, 0.5, 0.5, 0.5]);
   });
 });

@@ -12,7 +12,7 @@ const generatedDir = join(dirname(fileURLToPath(import.meta.url)), "..", ".gener
 
 // Generated modules are typed; tests call their exports dynamically.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type GeneratedModule = Record<string, (...args: any[]) => any>;
+export type GeneratedModule = Record<string, any>;
 
 export async function compileOrThrow(source: string, options: CompileOptions = {}): Promise<string> {
   const { code, diagnostics } = await compile(source, { filename: "test.grad", ...options });
