@@ -69,3 +69,30 @@ export function reservedReason(name: string): string | undefined {
   if (builtinNames.has(name)) return "a built-in function";
   return undefined;
 }
+
+/** How many positional arguments each built-in takes: [min, max]. */
+export function builtinArity(name: string): readonly [number, number] | undefined {
+  if (isUnaryElementwise(name) || isReduction(name)) return name === "max" || name === "min" ? [1, 2] : [1, 1];
+  switch (name) {
+    case "pow":
+    case "dot":
+    case "outer":
+      return [2, 2];
+    case "where":
+      return [3, 3];
+    case "zeros":
+    case "ones":
+      return [1, 2];
+    case "transpose":
+    case "trace":
+    case "diag":
+    case "diagonal":
+    case "softmax":
+    case "inv":
+    case "det":
+    case "logdet":
+    case "eye":
+      return [1, 1];
+  }
+  return undefined;
+}

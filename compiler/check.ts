@@ -4,7 +4,8 @@
 // errors) and records the shape of every expression for lowering.
 
 import type { CallExpr, Expr, FunctionDecl, Identifier, Program, Span, TypeExpr } from "./ast.js";
-import { isReduction, isUnaryElementwise, reservedReason } from "./builtins.js";
+import { builtinArity, builtinNames, isReduction, isUnaryElementwise, reservedReason } from "./builtins.js";
+import { isReservedInGeneratedCode } from "./names.js";
 import { codes, type DiagnosticSink } from "./diagnostics.js";
 import { broadcastShapes, formatShape, shapesEqual, type Dim, type Shape } from "./shapes.js";
 
@@ -34,17 +35,6 @@ export interface CheckedProgram {
 /** Suffixes of the exports generated for each function (SPEC section 4). */
 export const generatedSuffixes = ["Grad", "Forward", "Backward", "Jvp", "Jacobian", "Hvp", "Hessian"];
 
-// Words that would break the generated module if a user function took them as
-// its exported name.
-const reservedInTypeScript = new Set(
-  (
-    "break case catch class const continue debugger default delete do else enum export extends " +
-    "false finally for function if import in instanceof new null return super switch this throw " +
-    "true try typeof var void while with implements interface let package private protected " +
-    "public static yield await arguments eval undefined NaN Infinity"
-  ).split(" "),
-);
-
 export function checkProgram(program: Program, sink: DiagnosticSink): CheckedProgram {
   const functions: CheckedFunction[] = [];
   const byName = new Map<string, CheckedFunction>();
@@ -60,21 +50,23 @@ export function checkProgram(program: Program, sink: DiagnosticSink): CheckedPro
   }
   reportExportClashes(program, sink);
 
+  // Functions already checked, including those with errors (calls to them stay quiet).
   const seen = new Set<string>();
   for (const decl of program.functions) {
     const name = decl.name.name;
-    if (seen.has(name)) {
+    const duplicate = seen.has(name);
+    if (duplicate)
       sink.error(codes.duplicateFunction, `function '${name}' is already defined`, decl.name.span);
-      continue;
-    }
-    seen.add(name);
     const reason =
-      reservedReason(name) ?? (reservedInTypeScript.has(name) ? "reserved in TypeScript" : undefined);
+      reservedReason(name) ??
+      (isReservedInGeneratedCode(name) ? "reserved in the generated TypeScript" : undefined);
     if (reason !== undefined) {
       sink.error(codes.reservedName, `'${name}' is ${reason} and cannot name a function`, decl.name.span);
     }
-    const checked = new FunctionChecker(decl, byName, declared, sink).check();
-    if (checked !== undefined) {
+    // A duplicate's body is still checked, for its own errors.
+    const checked = new FunctionChecker(decl, byName, declared, seen, sink).check();
+    seen.add(name);
+    if (checked !== undefined && !duplicate && reason === undefined) {
       functions.push(checked);
       byName.set(name, checked);
     }
@@ -82,22 +74,25 @@ export function checkProgram(program: Program, sink: DiagnosticSink): CheckedPro
   return { functions };
 }
 
-/** `fn f` generates `fGrad`, `FTape`, ...: no other function may take those names. */
+/** `fn f` exports `f`, `fGrad`, `FTape`, ...: two functions may not export the same name. */
 function reportExportClashes(program: Program, sink: DiagnosticSink): void {
   const owners = new Map<string, string>();
+  const reported = new Set<string>();
   for (const decl of program.functions) {
     const name = decl.name.name;
-    for (const suffix of generatedSuffixes) owners.set(name + suffix, name);
-    owners.set(tapeTypeName(name), name);
-  }
-  for (const decl of program.functions) {
-    const owner = owners.get(decl.name.name);
-    if (owner !== undefined && owner !== decl.name.name) {
-      sink.error(
-        codes.exportNameClash,
-        `function name '${decl.name.name}' clashes with a function generated for '${owner}'`,
-        decl.name.span,
-      );
+    const exported = [name, ...generatedSuffixes.map((suffix) => name + suffix), tapeTypeName(name)];
+    for (const exportName of exported) {
+      const owner = owners.get(exportName);
+      if (owner !== undefined && owner !== name && !reported.has(name)) {
+        reported.add(name);
+        const what = exportName === name ? `the name '${name}'` : `'${exportName}'`;
+        sink.error(
+          codes.exportNameClash,
+          `'${name}' would export ${what}, which '${owner}' already exports`,
+          decl.name.span,
+        );
+      }
+      if (owner === undefined) owners.set(exportName, name);
     }
   }
 }
@@ -110,7 +105,17 @@ type Binding =
   | { readonly kind: "param"; readonly shape: Shape }
   | { readonly kind: "dim" }
   | { readonly kind: "var"; readonly shape: Shape }
-  | { readonly kind: "function" };
+  | { readonly kind: "function" }
+  // A name whose definition had an error: uses of it report nothing more.
+  // `what` says what the source defined it as, for a later clash.
+  | { readonly kind: "error"; readonly what?: string };
+
+const describeBinding = {
+  param: "a parameter",
+  dim: "a dimension",
+  var: "a variable",
+  function: "a function",
+} as const;
 
 class FunctionChecker {
   private readonly scope = new Map<string, Binding>();
@@ -121,17 +126,20 @@ class FunctionChecker {
   private readonly decl: FunctionDecl;
   private readonly earlier: ReadonlyMap<string, CheckedFunction>;
   private readonly declared: ReadonlyMap<string, FunctionDecl>;
+  private readonly checkedBefore: ReadonlySet<string>;
   private readonly sink: DiagnosticSink;
 
   constructor(
     decl: FunctionDecl,
     earlier: ReadonlyMap<string, CheckedFunction>,
     declared: ReadonlyMap<string, FunctionDecl>,
+    checkedBefore: ReadonlySet<string>,
     sink: DiagnosticSink,
   ) {
     this.decl = decl;
     this.earlier = earlier;
     this.declared = declared;
+    this.checkedBefore = checkedBefore;
     this.sink = sink;
   }
 
@@ -174,7 +182,13 @@ class FunctionChecker {
         if (shape === undefined) ok = false;
       } else {
         if (shape === undefined) ok = false;
-        if (!this.bind(statement.name, { kind: "var", shape: shape ?? [] })) ok = false;
+        if (
+          !this.bind(
+            statement.name,
+            shape === undefined ? { kind: "error", what: describeBinding.var } : { kind: "var", shape },
+          )
+        )
+          ok = false;
       }
     }
     if (!returned) {
@@ -211,22 +225,24 @@ class FunctionChecker {
     const reason = reservedReason(id.name);
     if (reason !== undefined) {
       this.sink.error(codes.reservedName, `'${id.name}' is ${reason} and cannot be used as a name`, id.span);
+      this.scope.set(id.name, { kind: "error" });
       return false;
     }
     const existing = this.scope.get(id.name);
     if (existing !== undefined) {
-      const what = {
-        param: "a parameter",
-        dim: "a dimension",
-        var: "a variable",
-        function: "a function",
-      }[existing.kind];
-      const hint = existing.kind === "var" ? " (each name is assigned once)" : "";
-      this.sink.error(codes.duplicateName, `'${id.name}' is already ${what}${hint}`, id.span);
+      const what = existing.kind === "error" ? existing.what : describeBinding[existing.kind];
+      if (what !== undefined) {
+        const hint =
+          existing.kind === "var" || what === describeBinding.var ? " (each name is assigned once)" : "";
+        this.sink.error(codes.duplicateName, `'${id.name}' is already ${what}${hint}`, id.span);
+      }
+      // Later uses mean the first definition, unless that was a function.
+      if (existing.kind === "function")
+        this.scope.set(id.name, { kind: "error", what: describeBinding.function });
       return false;
     }
     this.scope.set(id.name, binding);
-    return true;
+    return binding.kind !== "error";
   }
 
   private resolveType(type: TypeExpr, bindsDims: boolean): Shape | undefined {
@@ -347,6 +363,7 @@ class FunctionChecker {
       );
       return undefined;
     }
+    if (binding.kind === "error") return undefined;
     if (binding.kind === "function") {
       this.sink.error(codes.unknownName, `'${name}' is a function; call it as ${name}(...)`, span);
       return undefined;
@@ -474,12 +491,27 @@ class FunctionChecker {
       this.checkArgs(e);
       return undefined;
     }
+    if (this.checkedBefore.has(name)) {
+      // An earlier function with errors of its own, already reported.
+      this.checkArgs(e);
+      return undefined;
+    }
     if (this.declared.has(name)) {
       this.sink.error(
         codes.recursiveCall,
         `'${name}' is defined later in the file; a function may only call functions defined before it`,
         e.callee.span,
       );
+      this.checkArgs(e);
+      return undefined;
+    }
+    const arity = builtinArity(name);
+    if (arity === undefined || !builtinNames.has(name)) {
+      this.sink.error(codes.unknownFunction, `unknown function '${name}'`, e.callee.span);
+      this.checkArgs(e);
+      return undefined;
+    }
+    if (!this.arity(e, arity[0], arity[1])) {
       this.checkArgs(e);
       return undefined;
     }
@@ -490,7 +522,12 @@ class FunctionChecker {
   }
 
   private checkArgs(e: CallExpr): Shape[] | undefined {
-    const shapes = e.args.map((a) => this.expr(a));
+    // where's first argument is its condition: a comparison is in place there.
+    const shapes = e.args.map((a, i) =>
+      e.callee.name === "where" && i === 0 && a.kind === "comparison"
+        ? this.comparisonSides(a)
+        : this.expr(a),
+    );
     return shapes.every((s) => s !== undefined) ? (shapes as Shape[]) : undefined;
   }
 
@@ -532,13 +569,18 @@ class FunctionChecker {
     return callee.resultShape.map((d) => (typeof d === "string" ? bound.get(d)! : d));
   }
 
+  private comparisonSides(cond: Expr & { kind: "comparison" }): Shape | undefined {
+    const l = this.expr(cond.left);
+    const r = this.expr(cond.right);
+    const shape =
+      l !== undefined && r !== undefined ? this.elementwise(cond.operator, l, r, cond.span) : undefined;
+    if (shape !== undefined) this.shapes.set(cond, shape);
+    return shape;
+  }
+
   private where(e: CallExpr): Shape | undefined {
     this.noKeywords(e);
-    const [cond, a, b] = e.args;
-    if (!this.arity(e, 3, 3) || cond === undefined || a === undefined || b === undefined) {
-      this.checkArgs(e);
-      return undefined;
-    }
+    const [cond, a, b] = e.args as [Expr, Expr, Expr];
     let condShape: Shape | undefined;
     if (cond.kind !== "comparison") {
       this.sink.error(
@@ -548,10 +590,7 @@ class FunctionChecker {
       );
       this.expr(cond);
     } else {
-      const l = this.expr(cond.left);
-      const r = this.expr(cond.right);
-      if (l !== undefined && r !== undefined) condShape = this.elementwise(cond.operator, l, r, cond.span);
-      if (condShape !== undefined) this.shapes.set(cond, condShape);
+      condShape = this.comparisonSides(cond);
     }
     const sa = this.expr(a);
     const sb = this.expr(b);
@@ -563,7 +602,7 @@ class FunctionChecker {
   private arity(e: CallExpr, min: number, max: number): boolean {
     const n = e.args.length;
     if (n >= min && n <= max) return true;
-    const expected = min === max ? `${min}` : `${min} to ${max}`;
+    const expected = min === max ? `${min}` : max === min + 1 ? `${min} or ${max}` : `${min} to ${max}`;
     this.sink.error(
       codes.arity,
       `'${e.callee.name}' takes ${expected} argument${max === 1 ? "" : "s"}, got ${n}`,

@@ -11,7 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { watch as chokidarWatch } from "chokidar";
 import { Command, CommanderError, Option } from "commander";
-import { allModes, compile, defaultModes, type Mode } from "./compile.js";
+import { allModes, check, compile, defaultModes, type Mode } from "./compile.js";
 import { codes, formatDiagnostic, type Diagnostic } from "./diagnostics.js";
 
 export interface CliIo {
@@ -341,9 +341,9 @@ async function runCheckCommand(
   let exitCode: number = exitCodes.ok;
   for (const [i, job] of jobs.entries()) {
     const source = sources[i] ?? "";
-    const result = await compile(source, { filename: job.input, modes });
-    report(result.diagnostics, source, io);
-    if (result.code === undefined) exitCode = exitCodes.errors;
+    const { diagnostics } = check(source, { filename: job.input, modes });
+    report(diagnostics, source, io);
+    if (diagnostics.some((d) => d.severity === "error")) exitCode = exitCodes.errors;
   }
   return exitCode;
 }

@@ -35,7 +35,7 @@ export function analyze(
   source: string,
   filename: string,
 ): { functions: DerivedFunction[]; sink: DiagnosticSink } {
-  const sink = new DiagnosticSink(filename);
+  const sink = new DiagnosticSink(filename, source);
   const program = parse(source, filename, sink);
   if (program === undefined) return { functions: [], sink };
   const checked = checkProgram(program, sink);
@@ -51,24 +51,34 @@ export function analyze(
 
 export async function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
   const filename = options.filename ?? "input.grad";
+  const optionErrors = checkOptions(options, filename);
+  const analyzed = analyze(source, filename);
+  const diagnostics = [...optionErrors, ...analyzed.sink.diagnostics];
+  if (diagnostics.some((d) => d.severity === "error")) return { code: undefined, diagnostics };
+  const code = await emitModule(analyzed.functions, {
+    filename: baseName(filename),
+    runtimeImport: options.runtimeImport ?? "gradc/runtime",
+    checks: options.checks ?? true,
+  });
+  return { code, diagnostics };
+}
+
+/** Diagnostics only: what `compile` would report, without generating code. */
+export function check(source: string, options: CompileOptions = {}): { readonly diagnostics: readonly Diagnostic[] } {
+  const filename = options.filename ?? "input.grad";
+  return { diagnostics: [...checkOptions(options, filename), ...analyze(source, filename).sink.diagnostics] };
+}
+
+function checkOptions(options: CompileOptions, filename: string): readonly Diagnostic[] {
   const sink = new DiagnosticSink(filename);
-  const modes = options.modes ?? defaultModes;
-  for (const mode of modes) {
+  for (const mode of options.modes ?? defaultModes) {
     if (!allModes.includes(mode)) {
       sink.error(codes.badOption, `unknown mode '${mode}'; modes are ${allModes.join(", ")}`, wholeFile);
     } else if (!defaultModes.includes(mode)) {
       sink.error(codes.badOption, `mode '${mode}' is not supported yet`, wholeFile);
     }
   }
-  if (sink.hasErrors) return { code: undefined, diagnostics: sink.diagnostics };
-  const analyzed = analyze(source, filename);
-  if (analyzed.sink.hasErrors) return { code: undefined, diagnostics: analyzed.sink.diagnostics };
-  const code = await emitModule(analyzed.functions, {
-    filename: baseName(filename),
-    runtimeImport: options.runtimeImport ?? "gradc/runtime",
-    checks: options.checks ?? true,
-  });
-  return { code, diagnostics: analyzed.sink.diagnostics };
+  return sink.diagnostics;
 }
 
 const start = { offset: 0, line: 1, column: 1 };

@@ -2,7 +2,7 @@
 // 1-based source span. Passes report through a DiagnosticSink; a stage reports
 // all of its errors before the pipeline stops (peggy's session pattern).
 
-import type { Span } from "./ast.js";
+import type { Position, Span } from "./ast.js";
 
 export type Severity = "error" | "warning";
 
@@ -57,12 +57,30 @@ export type DiagnosticCode = (typeof codes)[keyof typeof codes];
 export class DiagnosticSink {
   readonly diagnostics: Diagnostic[] = [];
   readonly file: string;
-  constructor(file: string) {
+  private readonly source: string | undefined;
+
+  /** With the source, columns count characters (code points), as a terminal shows them. */
+  constructor(file: string, source?: string) {
     this.file = file;
+    this.source = source;
   }
 
   error(code: DiagnosticCode, message: string, span: Span): void {
-    this.diagnostics.push(diagnosticAt(this.file, "error", code, message, span));
+    const at =
+      this.source === undefined ? span : { start: this.position(span.start), end: this.position(span.end) };
+    this.diagnostics.push(diagnosticAt(this.file, "error", code, message, at));
+  }
+
+  private position(p: Position): Position {
+    const source = this.source!;
+    const offset = Math.max(0, Math.min(p.offset, source.length));
+    const lineStart = source.lastIndexOf("\n", offset - 1) + 1;
+    let line = 1;
+    for (let i = source.indexOf("\n"); i !== -1 && i < lineStart; i = source.indexOf("\n", i + 1)) line++;
+    // A byte-order mark is not a column.
+    const from = lineStart === 0 && source.charCodeAt(0) === 0xfeff ? 1 : lineStart;
+    const column = [...source.slice(from, Math.max(from, offset))].length + 1;
+    return { offset, line, column };
   }
 
   get hasErrors(): boolean {
@@ -99,14 +117,18 @@ export function diagnosticAt(
 export function formatDiagnostic(d: Diagnostic, source: string | undefined): string {
   const head = `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`;
   if (source === undefined) return head;
-  const lines = source.split(/\r\n|\r|\n/);
+  const lines = source.replace(/^\uFEFF/, "").split(/\r\n|\n/);
   const text = lines[d.line - 1];
   if (text === undefined) return head;
   const gutter = String(d.line);
   const pad = " ".repeat(gutter.length);
-  const caretEnd = d.endLine === d.line ? Math.max(d.endColumn, d.column + 1) : text.length + 1;
-  const width = Math.max(1, Math.min(caretEnd, text.length + 1) - d.column);
+  const chars = [...text];
+  const caretEnd = d.endLine === d.line ? Math.max(d.endColumn, d.column + 1) : chars.length + 1;
+  const width = Math.max(1, Math.min(caretEnd, chars.length + 1) - d.column);
   // Tabs before the caret are kept so the caret lines up in any terminal.
-  const lead = text.slice(0, d.column - 1).replace(/[^\t]/g, " ");
+  const lead = chars
+    .slice(0, d.column - 1)
+    .map((c) => (c === "\t" ? c : " "))
+    .join("");
   return `${head}\n ${gutter} | ${text}\n ${pad} | ${lead}${"^".repeat(width)}`;
 }

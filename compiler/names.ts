@@ -7,11 +7,9 @@ const reservedWords = new Set(
     "break case catch class const continue debugger default delete do else enum export extends false " +
     "finally for function if import in instanceof new null return super switch this throw true try " +
     "typeof var void while with implements interface let package private protected public static " +
-    "yield await async arguments eval of undefined NaN Infinity " +
+    "yield await arguments eval undefined NaN Infinity " +
     // Globals generated code refers to.
-    "Math Float64Array Number Object Error globalThis " +
-    // TypeScript type names generated code writes.
-    "number string boolean any unknown never object symbol bigint type as is keyof readonly declare"
+    "Math Float64Array Number Object Error globalThis"
   ).split(" "),
 );
 

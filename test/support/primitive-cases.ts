@@ -178,12 +178,37 @@ function arithmetic(): PrimitiveCase[] {
   }
   const x = (shape: Shape, sample: Sampler = anyReal): Param[] => [{ name: "x", shape, sample }];
   cases.push(
-    { name: "x^2 (constant exponent, any sign)", source: "fn f(x: real) = x^2", params: x("real"), reference: map1((v) => v ** 2) },
+    {
+      name: "x^2 (constant exponent, any sign)",
+      source: "fn f(x: real) = x^2",
+      params: x("real"),
+      reference: map1((v) => v ** 2),
+    },
     { name: "x^3 vector", source: "fn f(x: real[n]) = x^3", params: x("n"), reference: map1((v) => v ** 3) },
-    { name: "x^-1", source: "fn f(x: real[n]) = x^-1", params: x("n", awayFromZero(0.5, 2)), reference: map1((v) => 1 / v) },
-    { name: "x^-2", source: "fn f(x: real) = x^-2", params: x("real", awayFromZero(0.5, 2)), reference: map1((v) => v ** -2) },
-    { name: "x^0.5", source: "fn f(x: real[n]) = x^0.5", params: x("n", between(0.2, 3)), reference: map1(Math.sqrt) },
-    { name: "2^x (constant base)", source: "fn f(x: real[n]) = 2^x", params: x("n"), reference: map1((v) => 2 ** v) },
+    {
+      name: "x^-1",
+      source: "fn f(x: real[n]) = x^-1",
+      params: x("n", awayFromZero(0.5, 2)),
+      reference: map1((v) => 1 / v),
+    },
+    {
+      name: "x^-2",
+      source: "fn f(x: real) = x^-2",
+      params: x("real", awayFromZero(0.5, 2)),
+      reference: map1((v) => v ** -2),
+    },
+    {
+      name: "x^0.5",
+      source: "fn f(x: real[n]) = x^0.5",
+      params: x("n", between(0.2, 3)),
+      reference: map1(Math.sqrt),
+    },
+    {
+      name: "2^x (constant base)",
+      source: "fn f(x: real[n]) = 2^x",
+      params: x("n"),
+      reference: map1((v) => 2 ** v),
+    },
     {
       name: "x^y^2 (right-associative)",
       source: "fn f(x: real, y: real) = x^y^2",
@@ -196,7 +221,12 @@ function arithmetic(): PrimitiveCase[] {
     { name: "unary -x, scalar", source: "fn f(x: real) = -x", params: x("real"), reference: map1((v) => -v) },
     { name: "unary -x, vector", source: "fn f(x: real[n]) = -x", params: x("n"), reference: map1((v) => -v) },
     { name: "unary +x, vector", source: "fn f(x: real[n]) = +x", params: x("n"), reference: map1((v) => v) },
-    { name: "-x^2 is -(x^2)", source: "fn f(x: real[n]) = -x^2", params: x("n"), reference: map1((v) => -(v ** 2)) },
+    {
+      name: "-x^2 is -(x^2)",
+      source: "fn f(x: real[n]) = -x^2",
+      params: x("n"),
+      reference: map1((v) => -(v ** 2)),
+    },
     {
       name: "-(a * b) + a - b, mixed shapes",
       source: "fn f(a: real[n], b: real) = sum(-(a * b) + a - b)",
@@ -206,9 +236,24 @@ function arithmetic(): PrimitiveCase[] {
       ],
       reference: (a, b) => ref.sum(mapN((u, v) => -(u * v) + u - v, a, b)),
     },
-    { name: "pi * x", source: "fn f(x: real[n]) = pi * x", params: x("n"), reference: map1((v) => Math.PI * v) },
-    { name: "3 * x / 2 - 1 (constants)", source: "fn f(x: real) = 3 * x / 2 - 1", params: x("real"), reference: map1((v) => (3 * v) / 2 - 1) },
-    { name: "sum(x) / n (dimension as a real)", source: "fn f(x: real[n]) = sum(x) / n", params: x("n"), reference: (v) => ref.mean(v) },
+    {
+      name: "pi * x",
+      source: "fn f(x: real[n]) = pi * x",
+      params: x("n"),
+      reference: map1((v) => Math.PI * v),
+    },
+    {
+      name: "3 * x / 2 - 1 (constants)",
+      source: "fn f(x: real) = 3 * x / 2 - 1",
+      params: x("real"),
+      reference: map1((v) => (3 * v) / 2 - 1),
+    },
+    {
+      name: "sum(x) / n (dimension as a real)",
+      source: "fn f(x: real[n]) = sum(x) / n",
+      params: x("n"),
+      reference: (v) => ref.mean(v),
+    },
   );
   return cases;
 }
@@ -241,8 +286,18 @@ function elementwiseCases(): PrimitiveCase[] {
   for (const [fn, [f, sample]] of Object.entries(elementwise)) {
     const m = map1(f);
     cases.push(
-      { name: `${fn}(x), scalar`, source: `fn f(x: real) = ${fn}(x)`, params: [{ name: "x", shape: "real", sample }], reference: m },
-      { name: `${fn}(x), vector`, source: `fn f(x: real[n]) = ${fn}(x)`, params: [{ name: "x", shape: "n", sample }], reference: m },
+      {
+        name: `${fn}(x), scalar`,
+        source: `fn f(x: real) = ${fn}(x)`,
+        params: [{ name: "x", shape: "real", sample }],
+        reference: m,
+      },
+      {
+        name: `${fn}(x), vector`,
+        source: `fn f(x: real[n]) = ${fn}(x)`,
+        params: [{ name: "x", shape: "n", sample }],
+        reference: m,
+      },
       {
         name: `sum(${fn}(x))`,
         source: `fn f(x: real[n]) = sum(${fn}(x))`,
@@ -272,7 +327,13 @@ function twoArgument(): PrimitiveCase[] {
       ];
       const sig = `a: ${shapeText(sa)}, b: ${shapeText(sb)}`;
       const f = map2(binary[fn]!);
-      cases.push({ name: `${fn}(a, b), ${label}`, source: `fn f(${sig}) = ${fn}(a, b)`, params, reference: f, ...(accept && { accept }) });
+      cases.push({
+        name: `${fn}(a, b), ${label}`,
+        source: `fn f(${sig}) = ${fn}(a, b)`,
+        params,
+        reference: f,
+        ...(accept && { accept }),
+      });
       if (label !== "scalar-scalar") {
         cases.push({
           name: `sum(${fn}(a, b)), ${label}`,
@@ -286,10 +347,30 @@ function twoArgument(): PrimitiveCase[] {
   }
   const z: Param[] = [{ name: "z", shape: "n", sample: awayFromZero() }];
   cases.push(
-    { name: "max(0, z) (ReLU)", source: "fn f(z: real[n]) = max(0, z)", params: z, reference: map1((v) => Math.max(0, v)) },
-    { name: "max(z, 0)", source: "fn f(z: real[n]) = max(z, 0)", params: z, reference: map1((v) => Math.max(v, 0)) },
-    { name: "min(0, z)", source: "fn f(z: real[n]) = min(0, z)", params: z, reference: map1((v) => Math.min(0, v)) },
-    { name: "min(z, 1)", source: "fn f(z: real) = min(z, 1)", params: [{ name: "z", shape: "real", sample: awayFromZero(0.1, 0.9) }], reference: map1((v) => Math.min(v, 1)) },
+    {
+      name: "max(0, z) (ReLU)",
+      source: "fn f(z: real[n]) = max(0, z)",
+      params: z,
+      reference: map1((v) => Math.max(0, v)),
+    },
+    {
+      name: "max(z, 0)",
+      source: "fn f(z: real[n]) = max(z, 0)",
+      params: z,
+      reference: map1((v) => Math.max(v, 0)),
+    },
+    {
+      name: "min(0, z)",
+      source: "fn f(z: real[n]) = min(0, z)",
+      params: z,
+      reference: map1((v) => Math.min(0, v)),
+    },
+    {
+      name: "min(z, 1)",
+      source: "fn f(z: real) = min(z, 1)",
+      params: [{ name: "z", shape: "real", sample: awayFromZero(0.1, 0.9) }],
+      reference: map1((v) => Math.min(v, 1)),
+    },
     {
       name: "pow(x, 3), negative base, constant exponent",
       source: "fn f(x: real[n]) = pow(x, 3)",
@@ -407,7 +488,13 @@ function whereCases(): PrimitiveCase[] {
     {
       name: "where(x >= 0.5, log(x), x - 1), constant threshold",
       source: "fn f(x: real[n]) = where(x >= 0.5, log(x), x - 1)",
-      params: [{ name: "x", shape: "n", sample: (r) => (r() < 0.5 ? between(-1, 0.4)(r, 0, 0) : between(0.6, 2)(r, 0, 0)) }],
+      params: [
+        {
+          name: "x",
+          shape: "n",
+          sample: (r) => (r() < 0.5 ? between(-1, 0.4)(r, 0, 0) : between(0.6, 2)(r, 0, 0)),
+        },
+      ],
       reference: map1((v) => (v >= 0.5 ? Math.log(v) : v - 1)),
     },
   );
@@ -523,9 +610,24 @@ function reductionCases(): PrimitiveCase[] {
 function vectorCases(): PrimitiveCase[] {
   const v = (name: string, shape: Shape = "n", sample: Sampler = anyReal): Param => ({ name, shape, sample });
   return [
-    { name: "dot(x, y)", source: "fn f(x: real[n], y: real[n]) = dot(x, y)", params: [v("x"), v("y")], reference: ref.dot },
-    { name: "x @ y (vectors)", source: "fn f(x: real[n], y: real[n]) = x @ y", params: [v("x"), v("y")], reference: ref.dot },
-    { name: "dot(x, x)", source: "fn f(x: real[n]) = dot(x, x)", params: [v("x")], reference: (x) => ref.dot(x, x) },
+    {
+      name: "dot(x, y)",
+      source: "fn f(x: real[n], y: real[n]) = dot(x, y)",
+      params: [v("x"), v("y")],
+      reference: ref.dot,
+    },
+    {
+      name: "x @ y (vectors)",
+      source: "fn f(x: real[n], y: real[n]) = x @ y",
+      params: [v("x"), v("y")],
+      reference: ref.dot,
+    },
+    {
+      name: "dot(x, x)",
+      source: "fn f(x: real[n]) = dot(x, x)",
+      params: [v("x")],
+      reference: (x) => ref.dot(x, x),
+    },
     { name: "x @ x", source: "fn f(x: real[n]) = x @ x", params: [v("x")], reference: (x) => ref.dot(x, x) },
     {
       name: "dot(sin(x), y) * s",
@@ -539,7 +641,12 @@ function vectorCases(): PrimitiveCase[] {
       params: [v("x", 3)],
       reference: (x) => ref.dot(x, Float64Array.of(1, 2, 3)),
     },
-    { name: "softmax(x)", source: "fn f(x: real[n]) = softmax(x)", params: [v("x", "n", between(-3, 3))], reference: ref.softmax },
+    {
+      name: "softmax(x)",
+      source: "fn f(x: real[n]) = softmax(x)",
+      params: [v("x", "n", between(-3, 3))],
+      reference: ref.softmax,
+    },
     {
       name: "softmax(x * y), y scalar",
       source: "fn f(x: real[n], y: real) = softmax(x * y)",
@@ -579,7 +686,8 @@ function callCases(): PrimitiveCase[] {
     },
     {
       name: "vector callee g(x, exp(y)) * g(y, y)",
-      source: "fn g(u: real[k], v: real[k]) = dot(u, v)\nfn f(x: real[n], y: real[n]) = g(x, exp(y)) * g(y, y)",
+      source:
+        "fn g(u: real[k], v: real[k]) = dot(u, v)\nfn f(x: real[n], y: real[n]) = g(x, exp(y)) * g(y, y)",
       params: [v("x"), v("y")],
       reference: (x, y) => ref.dot(x, map1(Math.exp)(y)) * ref.dot(y, y),
     },
@@ -613,7 +721,8 @@ function callCases(): PrimitiveCase[] {
     },
     {
       name: "callee mixing scalars and vectors, scalar argument broadcast",
-      source: "fn g(u: real[k], c: real) = sum(u * c) + c^2\nfn f(x: real[n], y: real) = g(exp(x), y * y) * y",
+      source:
+        "fn g(u: real[k], c: real) = sum(u * c) + c^2\nfn f(x: real[n], y: real) = g(exp(x), y * y) * y",
       params: [v("x"), s("y")],
       reference: (x, y) => (ref.sum(map1(Math.exp)(x)) * num(y) ** 2 + num(y) ** 4) * num(y),
     },
