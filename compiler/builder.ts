@@ -72,9 +72,18 @@ export class Builder {
 /** Names for temporaries: what they hold, e.g. `exp_z`, `mul_x_y`, or just `sum`. */
 function temporaryName(op: Op, args: readonly Value[]): string {
   const label = primitives[op].label;
-  const named = args.filter((a) => a.fromSource && a.name.length <= 8);
-  if (named.length === args.length && args.length > 0 && args.length <= 2) {
-    return [label, ...named.map((a) => a.name)].join("_");
-  }
-  return label;
+  const named = args.filter((a) => a.fromSource && a.name.length <= 8).map((a) => a.name);
+  if (named.length !== args.length || args.length === 0 || args.length > 2) return label;
+  // Arithmetic reads as it is written: `y_minus_a`, `x_times_b`.
+  const infix = infixLabels[op];
+  if (infix !== undefined && named.length === 2) return `${named[0]}_${infix}_${named[1]}`;
+  return [label, ...named].join("_");
 }
+
+const infixLabels: Partial<Record<Op, string>> = {
+  add: "plus",
+  sub: "minus",
+  mul: "times",
+  div: "over",
+  pow: "pow",
+};

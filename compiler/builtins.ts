@@ -72,7 +72,8 @@ export function reservedReason(name: string): string | undefined {
 
 /** How many positional arguments each built-in takes: [min, max]. */
 export function builtinArity(name: string): readonly [number, number] | undefined {
-  if (isUnaryElementwise(name) || isReduction(name)) return name === "max" || name === "min" ? [1, 2] : [1, 1];
+  if (isUnaryElementwise(name) || isReduction(name))
+    return name === "max" || name === "min" ? [1, 2] : [1, 1];
   switch (name) {
     case "pow":
     case "dot":

@@ -64,7 +64,10 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
 }
 
 /** Diagnostics only: what `compile` would report, without generating code. */
-export function check(source: string, options: CompileOptions = {}): { readonly diagnostics: readonly Diagnostic[] } {
+export function check(
+  source: string,
+  options: CompileOptions = {},
+): { readonly diagnostics: readonly Diagnostic[] } {
   const filename = options.filename ?? "input.grad";
   return { diagnostics: [...checkOptions(options, filename), ...analyze(source, filename).sink.diagnostics] };
 }

@@ -8,7 +8,7 @@ import { Project, type OptionalKind, type ParameterDeclarationStructure } from "
 import type { CheckedFunction, CheckedParam } from "./check.js";
 import { tapeTypeName } from "./check.js";
 import type { DerivedFunction } from "./derive.js";
-import type { Instr, Value } from "./ir.js";
+import type { Instr, Origin, Value } from "./ir.js";
 import { NameScope } from "./names.js";
 import { formatNumber, primitives, sizeCode, type EmitContext, type Operand } from "./primitives.js";
 import { shapesEqual, type Dim, type Shape } from "./shapes.js";
@@ -177,10 +177,8 @@ class FunctionEmitter {
     if (fn.grad !== undefined) {
       const g = fn.grad;
       const body = new BodyWriter(this, this.naming(), g.program.body, g.program.outputs);
-      const grads = g.gradients
-        .map((x) => `${propertyKey(x.name)}: ${body.operand(x.value).code}`)
-        .join(", ");
-      const gradReturn = `return { value: ${body.operand(g.value).code}, grad: { ${grads} } };`;
+      const grads = g.gradients.map((x) => property(x.name, body.operand(x.value).code)).join(", ");
+      const gradReturn = `return { ${property("value", body.operand(g.value).code)}, grad: { ${grads} } };`;
       const gradChecks = this.validation(body.usedDims);
       file.addFunction({
         isExported: true,
@@ -229,7 +227,7 @@ class FunctionEmitter {
       ...s.tape.map((v) => forward.operand(v).code),
       ...tapeDims.map((d) => this.dimNames.get(d)!),
     ];
-    const forwardReturn = `return { value: ${forward.operand(s.value).code}, tape: { ${tapeValues.join(", ")} } };`;
+    const forwardReturn = `return { ${property("value", forward.operand(s.value).code)}, tape: { ${tapeValues.join(", ")} } };`;
     const forwardChecks = this.validation(forwardDims);
     file.addFunction({
       isExported: true,
@@ -241,9 +239,7 @@ class FunctionEmitter {
     });
 
     const usesTape = tapeFields.length > 0;
-    const grads = s.gradients
-      .map((x) => `${propertyKey(x.name)}: ${backward.operand(x.value).code}`)
-      .join(", ");
+    const grads = s.gradients.map((x) => property(x.name, backward.operand(x.value).code)).join(", ");
     const seedUsed =
       backward.usesValue(s.seed) || s.gradients.some((x) => x.value === s.seed) || seedCheck.lines.length > 0;
     file.addFunction({
@@ -434,8 +430,7 @@ class BodyWriter implements EmitContext {
     let origin: string | undefined;
     for (const instr of statements) {
       if (this.fused.has(instr.result.id)) continue;
-      const comment =
-        instr.origin === undefined ? undefined : `// line ${instr.origin.line}: ${instr.origin.text}`;
+      const comment = commentFor(instr.origin);
       if (comment !== undefined && comment !== origin) {
         if (this.lines.length > 0) this.lines.push("");
         this.lines.push(comment);
@@ -579,6 +574,18 @@ class BodyWriter implements EmitContext {
       `for (let ${i} = 0; ${i} < ${size}; ${i}++) ${name}.data[${i}] = ${formula};`,
     ];
   }
+}
+
+/** The comment that ties a block of generated code to its source statement. */
+function commentFor(origin: Origin | undefined): string | undefined {
+  if (origin === undefined) return undefined;
+  return `// ${origin.backward ? "backward through " : ""}line ${origin.line}: ${origin.text}`;
+}
+
+/** `key: code`, or just `key` when they are the same. */
+function property(key: string, code: string): string {
+  const k = propertyKey(key);
+  return k === code ? k : `${k}: ${code}`;
 }
 
 /** How many times an element-wise formula mentions its operand `k`. */

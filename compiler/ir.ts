@@ -21,6 +21,8 @@ export interface Origin {
   /** One line of source text describing the statement, e.g. `z = X @ w + b`. */
   readonly text: string;
   readonly line: number;
+  /** True for the backward pass's instructions for this statement. */
+  readonly backward?: boolean;
 }
 
 export interface Value {

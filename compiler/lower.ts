@@ -88,6 +88,9 @@ class Lowering {
       const value = this.expr(statement.value, scope);
       if (value === undefined) return undefined;
       if (statement.kind === "return") {
+        if (!value.fromSource && outerOrigin === undefined && this.b.body.some((i) => i.result === value)) {
+          value.name = "value";
+        }
         this.b.origin = outerOrigin;
         return value;
       }

@@ -47,23 +47,34 @@ function describeSyntaxError(error: PeggySyntaxError, source: string): { message
     };
   }
   // Inside brackets newlines are whitespace, so a bracket left open shows up
-  // lines later, or at the end of the file: point back at the bracket.
+  // lines later, or at the end of the file; a block left open shows up at the
+  // end of the file or at the next function. Point back at the bracket.
   const atEnd = start.offset >= source.length;
-  const closerExpected = expected.some((e) => e.type === "literal" && (e.text === ")" || e.text === "]"));
-  const open = closerExpected ? innermostOpenBracket(source, start.offset) : undefined;
-  if (open !== undefined && atEnd) {
-    const end = {
-      offset: open.offset + 1,
-      line: open.line,
-      column: open.column + 1,
-    };
-    return {
-      message: `${JSON.stringify(source[open.offset])} was never closed`,
-      span: { start: open, end },
-    };
+  const open = innermostOpenBracket(source, start.offset);
+  // In a block, the end of a statement (where `}` may follow on the next line)
+  // counts as expecting the `}`: peggy does not list the "}" of `x }`.
+  const closerExpected =
+    open !== undefined &&
+    expected.some(
+      (e) =>
+        (e.type === "literal" && e.text === closers[source[open.offset]!]) ||
+        (source[open.offset] === "{" && e.type === "other" && e.description === "end of line"),
+    );
+  if (open !== undefined && closerExpected) {
+    const bracket = JSON.stringify(source[open.offset]);
+    const span = { start: open, end: { offset: open.offset + 1, line: open.line, column: open.column + 1 } };
+    if (atEnd) return { message: `${bracket} was never closed`, span };
+    // What follows on a later line reads as a new statement or function (or
+    // the end of the block): the bracket was meant to be closed before it.
+    if (open.line < start.line && startsLine(source, start.offset) && startsStatement(source, start.offset)) {
+      return {
+        message: `${bracket} is not closed: expected ${describeExpected(expected)} but found ${JSON.stringify(tokenAt(source, start.offset))} on line ${start.line}`,
+        span,
+      };
+    }
   }
   const hint =
-    open !== undefined && open.line < start.line
+    open !== undefined && closerExpected && source[open.offset] !== "{" && open.line < start.line
       ? ` (the ${JSON.stringify(source[open.offset])} on line ${open.line} is not closed)`
       : "";
   const found = tokenAt(source, start.offset);
@@ -77,6 +88,21 @@ function describeSyntaxError(error: PeggySyntaxError, source: string): { message
     message: `expected ${describeExpected(expected)} but found ${foundText}${hint}`,
     span: { start, end },
   };
+}
+
+const closers: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
+
+/** Whether only spaces and tabs come before `offset` on its line. */
+function startsLine(source: string, offset: number): boolean {
+  const lineStart = source.lastIndexOf("\n", offset - 1) + 1;
+  return /^[ \t]*$/.test(source.slice(lineStart, offset));
+}
+
+/** Whether the text at `offset` looks like the start of a statement or function, or the end of a block. */
+function startsStatement(source: string, offset: number): boolean {
+  return /^(?:(?:return|fn)(?![\p{L}\p{Nd}_])|\}|[\p{L}_][\p{L}\p{Nd}_]*[ \t]*=(?!=))/u.test(
+    source.slice(offset),
+  );
 }
 
 function position(p: Position): Position {
@@ -122,16 +148,16 @@ function tokenAt(source: string, offset: number): string {
   );
 }
 
-/** The innermost "(" or "[" still open at `offset`, ignoring comments. */
+/** The innermost "(", "[" or "{" still open at `offset`, ignoring comments. */
 function innermostOpenBracket(source: string, offset: number): Position | undefined {
   const open: number[] = [];
   for (let i = 0; i < offset; i++) {
     const c = source[i];
     if (c === "#" || (c === "/" && source[i + 1] === "/")) {
       while (i < source.length && source[i] !== "\n") i++;
-    } else if (c === "(" || c === "[") {
+    } else if (c === "(" || c === "[" || c === "{") {
       open.push(i);
-    } else if (c === ")" || c === "]") {
+    } else if (c === ")" || c === "]" || c === "}") {
       open.pop();
     }
   }

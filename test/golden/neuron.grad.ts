@@ -18,8 +18,8 @@ export function neuron(w: Float64Array, b: number, x: Float64Array, y: number): 
   const a = Math.max(0, z);
 
   // line 6: return (y - a)^2
-  const pow = (y - a) ** 2;
-  return pow;
+  const value = (y - a) ** 2;
+  return value;
 }
 
 /**
@@ -44,24 +44,26 @@ export function neuronGrad(
   const a = Math.max(0, z);
 
   // line 6: return (y - a)^2
-  const sub_y_a = y - a;
-  const pow = sub_y_a ** 2;
-  const da = -(2 * sub_y_a);
+  const y_minus_a = y - a;
+  const value = y_minus_a ** 2;
 
-  // line 5: a = max(0, z)
+  // backward through line 6: return (y - a)^2
+  const da = -(2 * y_minus_a);
+
+  // backward through line 5: a = max(0, z)
   const dz = 0 >= z ? 0 : da;
 
-  // line 4: z = w @ x + b
+  // backward through line 4: z = w @ x + b
   const dw = new Float64Array(n);
   for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
-  return { value: pow, grad: { w: dw, b: dz } };
+  return { value, grad: { w: dw, b: dz } };
 }
 
 /** What `neuronBackward` needs from `neuronForward`. */
 export interface NeuronTape {
   readonly x: Float64Array;
   readonly z: number;
-  readonly sub_y_a: number;
+  readonly y_minus_a: number;
   readonly n: number;
 }
 
@@ -87,9 +89,9 @@ export function neuronForward(
   const a = Math.max(0, z);
 
   // line 6: return (y - a)^2
-  const sub_y_a = y - a;
-  const pow = sub_y_a ** 2;
-  return { value: pow, tape: { x, z, sub_y_a, n } };
+  const y_minus_a = y - a;
+  const value = y_minus_a ** 2;
+  return { value, tape: { x, z, y_minus_a, n } };
 }
 
 /**
@@ -98,15 +100,15 @@ export function neuronForward(
  * The vector–Jacobian product: the gradient of `neuron`'s result weighted by `seed` (same shape as the result), with respect to `w`, `b`.
  */
 export function neuronBackward(tape: NeuronTape, seed: number): { w: Float64Array; b: number } {
-  const { x, z, sub_y_a, n } = tape;
+  const { x, z, y_minus_a, n } = tape;
   checkScalar(seed, "seed");
-  // line 6: return (y - a)^2
-  const da = -(2 * sub_y_a * seed);
+  // backward through line 6: return (y - a)^2
+  const da = -(2 * y_minus_a * seed);
 
-  // line 5: a = max(0, z)
+  // backward through line 5: a = max(0, z)
   const dz = 0 >= z ? 0 : da;
 
-  // line 4: z = w @ x + b
+  // backward through line 4: z = w @ x + b
   const dw = new Float64Array(n);
   for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
   return { w: dw, b: dz };
