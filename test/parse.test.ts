@@ -162,6 +162,18 @@ describe("literals", () => {
       "(([(x^2), (x^3)]@[[1, 2], [3, 4]])@[(x^2), (x^3)])",
     );
   });
+
+  it("the empty literal is an array with no elements (the checker rejects it)", () => {
+    expect(expr("[]")).toMatchObject({ kind: "array", elements: [] });
+    expect(expr("[ ]")).toMatchObject({ kind: "array", elements: [] });
+    expect(expr("[\n]")).toMatchObject({ kind: "array", elements: [] });
+    expect(show(expr("[[], []]"))).toBe("[[], []]");
+    const e = expr("x + []");
+    expect(e.kind === "binary" && e.right).toMatchObject({ kind: "array", elements: [] });
+    if (e.kind === "binary") expect(at(e.right.span)).toBe("1:21-1:23");
+    expect(syntaxError("fn f(x: real) = [1, 2,]").message).toBe('expected expression but found "]"');
+    expect(syntaxError("fn f(x: real) = [,]").message).toBe('expected "]" or expression but found ","');
+  });
 });
 
 describe("calls", () => {
@@ -183,6 +195,8 @@ describe("calls", () => {
 
   it("no arguments, nested calls, spaces before the parenthesis", () => {
     expect(show(expr("f()"))).toBe("f()");
+    expect(expr("f()")).toMatchObject({ kind: "call", args: [], keywordArgs: [] });
+    expect(expr("f( \n )")).toMatchObject({ kind: "call", args: [], keywordArgs: [] });
     expect(show(expr("max(0, min(x, 1))"))).toBe("max(0, min(x, 1))");
     expect(show(expr("sum (x)"))).toBe("sum(x)");
   });
@@ -376,12 +390,54 @@ describe("names", () => {
       kind: "assign",
       name: { name: "returned" },
     });
-    expect(syntaxError("fn f(real: real) = 1").message).toBe(
-      'expected ")" or name but found "real"',
+  });
+
+  it("keywords are names where a name is bound (the checker rejects them)", () => {
+    const f = onlyFunction("fn real(x: real) = x");
+    expect(f.name).toMatchObject({ kind: "identifier", name: "real" });
+    expect(at(f.name.span)).toBe("1:4-1:8");
+    expect(onlyFunction("fn fn(x: real) = x").name.name).toBe("fn");
+
+    const g = onlyFunction("fn f(pi: real, wrt: real, fn: real, return: real) = 2 * pi");
+    expect(g.params.map((p) => p.name)).toMatchObject([
+      { kind: "identifier", name: "pi" },
+      { kind: "identifier", name: "wrt" },
+      { kind: "identifier", name: "fn" },
+      { kind: "identifier", name: "return" },
+    ]);
+    expect(at(g.params[0]!.name.span)).toBe("1:6-1:8");
+    // In an expression `pi` is still the constant.
+    const [ret] = g.body;
+    expect(ret?.value).toMatchObject({ kind: "binary", right: { kind: "pi" } });
+    expect(onlyFunction("fn f(real: real) = 1").params[0]?.name.name).toBe("real");
+
+    const h = onlyFunction("fn f(x: real) wrt pi, real = 1");
+    expect(h.wrt?.map((w) => w.name)).toEqual(["pi", "real"]);
+    expect(h.wrt?.map((w) => w.kind)).toEqual(["identifier", "identifier"]);
+
+    const b = onlyFunction(
+      "fn f(x: real) -> real {\n  pi = 3\n  wrt = 1\n  real = 2\n  fn=4\n  return pi\n}",
     );
-    expect(syntaxError("fn f(x: real) wrt pi = 1").message).toBe(
-      'expected name but found "pi"',
-    );
+    expect(b.body.map((s) => (s.kind === "assign" ? s.name.name : s.kind))).toEqual([
+      "pi",
+      "wrt",
+      "real",
+      "fn",
+      "return",
+    ]);
+    expect(b.body[0]).toMatchObject({ kind: "assign", name: { kind: "identifier", name: "pi" } });
+    expect(at(b.body[0]!.span)).toBe("2:3-2:9");
+    expect(b.body[4]).toMatchObject({ kind: "return", value: { kind: "pi" } });
+  });
+
+  it("`return` always starts a return statement; a keyword starts a statement only as an assignment", () => {
+    const r = syntaxError("fn f(x: real) -> real {\n  return = 1\n}");
+    expect([r.line, r.column, r.message]).toEqual([2, 10, 'expected expression but found "="']);
+    const p = syntaxError("fn f(x: real) -> real {\n  pi == 3\n}");
+    expect([p.line, p.column, p.message]).toEqual([2, 3, 'expected "}" or statement but found "pi"']);
+    const q = syntaxError("fn f(x: real) -> real {\n  pi + 3\n}");
+    expect([q.line, q.column, q.message]).toEqual([2, 3, 'expected "}" or statement but found "pi"']);
+    expect(syntaxError("fn f(x: real) = 2 * fn").message).toBe('expected expression but found "fn"');
   });
 
   it("built-in function names parse as names (the checker rejects rebinding them)", () => {
@@ -490,8 +546,38 @@ describe("syntax errors", () => {
     [
       "missing ]",
       "fn f(x: real) -> real {\n  y = [1, [2, 3]  # (\n  return y\n}\n",
-      "3:3",
-      'expected ",", "]", or operator but found "return" (the "[" on line 2 is not closed)',
+      "2:7",
+      '"[" is not closed: expected ",", "]", or operator but found "return" on line 3',
+    ],
+    [
+      "missing ) before the next statement: same place as at the end of the file",
+      "fn f(x: real) -> real {\n  y = (x + 1\n  return y\n}",
+      "2:7",
+      '"(" is not closed: expected ")" or operator but found "return" on line 3',
+    ],
+    [
+      "missing ) before an assignment after a `;`",
+      "fn f(x: real) -> real {\n  y = (x + 1\n  z = 2; return y\n}",
+      "2:7",
+      '"(" is not closed: expected ")" or operator but found "z" on line 3',
+    ],
+    [
+      "missing ] before the next function",
+      "fn f(x: real) = [x, 1\nfn g(y: real) = y",
+      "1:17",
+      '"[" is not closed: expected ",", "]", or operator but found "fn" on line 2',
+    ],
+    [
+      "a later line that does not start a statement is blamed itself",
+      "fn f(x: real) = g(x,\n  y $ 1)",
+      "2:5",
+      'expected ")", ",", or operator but found "$" (the "(" on line 1 is not closed)',
+    ],
+    [
+      "missing ) on the same line as the next token",
+      "fn f(x: real) -> real {\n  y = (x + 1; return y\n}",
+      "2:13",
+      'expected ")" or operator but found ";"',
     ],
     [
       "missing ) in the parameters",
@@ -502,8 +588,8 @@ describe("syntax errors", () => {
     [
       "missing ) on a line",
       "fn f(x: real) -> real {\n  return g((x)\n}",
-      "3:1",
-      'expected ")", ",", or operator but found "}" (the "(" on line 2 is not closed)',
+      "2:11",
+      '"(" is not closed: expected ")", ",", or operator but found "}" on line 3',
     ],
     [
       "fn without a name",
@@ -526,8 +612,20 @@ describe("syntax errors", () => {
     [
       "unterminated block",
       "fn f(x: real) -> real {\n  return x\n",
-      "3:1",
-      'expected "}" or statement but found end of file',
+      "1:23",
+      '"{" was never closed',
+    ],
+    [
+      "unterminated block at the end of a statement",
+      "fn f(x: real) -> real { return x",
+      "1:23",
+      '"{" was never closed',
+    ],
+    [
+      "unterminated block before the next function",
+      "fn f(x: real) -> real {\n  return x\nfn g(y: real) = y",
+      "1:23",
+      '"{" is not closed: expected "}" or statement but found "fn" on line 3',
     ],
     [
       "number next to a name",
@@ -584,9 +682,9 @@ describe("syntax errors", () => {
       'expected dimension but found "0"',
     ],
     [
-      "empty vector",
-      "fn f(x: real) = []",
-      "1:18",
+      "empty index",
+      "fn f(x: real) = x[]",
+      "1:19",
       'expected expression but found "]"',
     ],
     [
