@@ -16,7 +16,9 @@ export interface Program {
 
 /** Simplifies and deduplicates, then drops what no output needs. Outputs may be replaced. */
 export function optimize(program: Program, values: ValueFactory): Program {
-  const simplified = simplify(relaxGuards(program), values);
+  // Guards are relaxed between two rounds: folding first sees through constant
+  // adjoints, and the second round simplifies the plain products that remain.
+  const simplified = simplify(relaxGuards(simplify(program, values)), values);
   return {
     body: eliminateDeadCode(simplified.body, simplified.outputs),
     outputs: simplified.outputs,

@@ -1,0 +1,160 @@
+// One spec per middle-end pass, read through the IR printer: lowering to
+// A-normal form, reverse mode, and the optimizer.
+
+import { describe, expect, it } from "vitest";
+import { Builder, ValueFactory } from "../compiler/builder.js";
+import { analyze } from "../compiler/compile.js";
+import { printInstr, printIR, type IRFunction, type Value } from "../compiler/ir.js";
+import { eliminateDeadCode, optimize, relaxGuards } from "../compiler/optimize.js";
+import { reverse } from "../compiler/reverse.js";
+
+function lowered(source: string) {
+  const { functions, sink } = analyze(source, "t.grad");
+  expect(sink.diagnostics).toEqual([]);
+  return functions[functions.length - 1]!.lowered;
+}
+
+/** The body as `op args` lines, without ids or origins, for compact expectations. */
+function ops(body: readonly { op: string; args: readonly Value[]; result: Value; attrs: object }[]): string[] {
+  return body.map((i) => {
+    const attrs = Object.entries(i.attrs).map(([k, v]) => `${k}=${String(v)}`);
+    return [i.result.name, "=", i.op + (attrs.length > 0 ? `[${attrs.join(",")}]` : ""), ...i.args.map((a) => a.name)].join(" ");
+  });
+}
+
+describe("lower: A-normal form, one primitive per intermediate", () => {
+  it("names assigned values after the source and the result `value`, keeping each statement's origin", () => {
+    const { ir } = lowered("fn f(x: real, y: real) -> real {\n  u = x * y\n  return u + sin(u)\n}");
+    expect(printIR(ir)).toBe(
+      [
+        "fn f(%x.0: real, %y.1: real) {",
+        "  %u.2: real = mul %x.0 %y.1    # 2: u = x * y",
+        "  %sin_u.3: real = sin %u.2    # 3: return u + sin(u)",
+        "  %value.4: real = add %u.2 %sin_u.3    # 3: return u + sin(u)",
+        "  return value = %value.4",
+        "}",
+      ].join("\n"),
+    );
+  });
+
+  it("builds composites from primitives: mean is sum / n, norm1 is sum(abs), a - b stays sub", () => {
+    const { ir } = lowered("fn f(x: real[n]) = mean(x) + norm1(x) - x[0]");
+    expect(ops(ir.body)).toEqual([
+      "sum_x = sum x",
+      "n = dim[dim=n]",
+      "div = div sum_x n",
+      "abs_x = abs x",
+      "sum = sum abs_x",
+      "add = add div sum",
+      "elem_x = index[index=0] x",
+      "value = sub add elem_x",
+    ]);
+  });
+
+  it("inlines calls to earlier functions, binding their dimensions to the caller's", () => {
+    const { ir } = lowered("fn g(a: real[k]) = sum(a) / k\nfn f(x: real[3]) = g(x * 2)");
+    expect(ops(ir.body)).toEqual(["c = const[value=2]", "mul = mul x c", "sum = sum mul", "c = const[value=3]", "value = div sum c"]);
+  });
+});
+
+describe("reverse: VJP rules walked backwards, adjoints summed over uses", () => {
+  it("sums the adjoint of a value used twice (the total-derivative rule)", () => {
+    const { ir, values } = lowered("fn f(x: real) -> real {\n  u = x * x\n  return u + x\n}");
+    const seed = values.make([], "seed");
+    const { body, gradients } = reverse(ir, ["x"], seed, values);
+    // d(u + x)/dx = du/dx + 1: the adjoint of x has three contributions (two from u = x*x, one direct).
+    expect(ops(body)).toEqual([
+      "scaled = mulNoNan x seed",
+      "scaled = mulNoNan x seed",
+      "add = add seed scaled",
+      "dx = add add scaled",
+    ]);
+    expect(gradients.map((g) => g.name)).toEqual(["x"]);
+  });
+
+  it("skips what does not depend on the wrt parameters and names adjoints after their values", () => {
+    const { ir, values } = lowered("fn f(x: real, y: real) -> real {\n  z = exp(x) * y\n  return z\n}");
+    const seed = values.make([], "seed");
+    const { body, gradients } = reverse(ir, ["y"], seed, values);
+    // Rules build every operand's contribution; what no gradient needs is dead code for DCE.
+    expect(ops(eliminateDeadCode(body, gradients.map((g) => g.value)))).toEqual(["dy = mulNoNan exp_x seed"]);
+    expect(gradients[0]!.value.name).toBe("dy");
+  });
+
+  it("gives a zero gradient for a parameter the result does not use", () => {
+    const { ir, values } = lowered("fn f(x: real, v: real[n]) = x");
+    const seed = values.make([], "seed");
+    const { body, gradients } = reverse(ir, ["x", "v"], seed, values);
+    expect(gradients[0]!.value).toBe(seed);
+    expect(ops(body)).toEqual(["c = const[value=0]", "dv = broadcast[shape=n] c"]);
+  });
+});
+
+describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
+  const setup = () => {
+    const values = new ValueFactory();
+    const b = new Builder(values);
+    const x = values.make([], "x", true);
+    const v = values.make(["n"], "v", true);
+    return { values, b, x, v };
+  };
+  const run = (b: Builder, values: ValueFactory, outputs: Value[]) => optimize({ body: b.body, outputs }, values);
+
+  it("folds constants and applies x*1, x+0, x/1, x^1, -(-x)", () => {
+    const { values, b, x } = setup();
+    const two = b.add(b.constant(1), b.constant(1));
+    const y = b.apply("pow", [b.div(b.add(b.mul(x, b.one()), b.zero()), b.one()), b.sub(two, b.one())]);
+    const out = b.neg(b.neg(y));
+    const result = run(b, values, [out]);
+    expect(result.outputs[0]).toBe(x);
+    expect(result.body).toEqual([]);
+  });
+
+  it("keeps x * 0, since NaN * 0 is NaN, but folds mulNoNan(d, 0) to 0", () => {
+    const { values, b, x } = setup();
+    const product = b.mul(x, b.zero());
+    const guarded = b.scale(b.apply("log", [x]), b.zero());
+    const result = run(b, values, [product, guarded]);
+    expect(ops(result.body)).toEqual(["c = const[value=0]", "mul = mul x c"]);
+    expect(result.outputs[1]!.name).toBe("c");
+  });
+
+  it("eliminates common subexpressions and dead code", () => {
+    const { values, b, x } = setup();
+    const a = b.apply("sin", [x]);
+    const a2 = b.apply("sin", [x]);
+    b.apply("cos", [x]); // dead
+    const out = b.add(a, a2);
+    const result = run(b, values, [out]);
+    expect(ops(result.body)).toEqual(["sin_x = sin x", "add = add sin_x sin_x"]);
+  });
+
+  it("passes a filled scalar straight to element-wise operations, which broadcast it", () => {
+    const { values, b, x, v } = setup();
+    const filled = b.apply("broadcast", [x], { shape: ["n"] });
+    const out = b.mul(v, filled);
+    const result = run(b, values, [out]);
+    expect(ops(result.body)).toEqual(["mul = mul v x"]);
+  });
+
+  it("drops NaN guards on adjoints no selection reaches, keeps them after `where`", () => {
+    const { values, b, x } = setup();
+    const plain = b.scale(b.apply("cos", [x]), x);
+    const selected = b.where(b.apply("gt", [x, b.zero()]), x, b.zero());
+    const guarded = b.scale(b.apply("cos", [x]), selected);
+    const relaxed = relaxGuards({ body: b.body, outputs: [plain, guarded] });
+    const byResult = new Map(relaxed.body.map((i) => [i.result.id, i.op]));
+    expect(byResult.get(plain.id)).toBe("mul");
+    expect(byResult.get(guarded.id)).toBe("mulNoNan");
+  });
+
+  it("prints instructions with shapes and attributes", () => {
+    const { b, v } = setup();
+    const s = b.apply("sum", [v]);
+    expect(printInstr(b.body[0]!)).toBe(`%sum_v.${s.id}: real = sum %v.${v.id}`);
+    const m = b.apply("sum", [b.values.make(["m", 3], "A", true)], { axis: 0 });
+    expect(printInstr(b.body[1]!)).toBe(`%sum_A.${m.id}: real[3] = sum[axis=0] %A.${m.id - 1}`);
+  });
+});
+
+export type { IRFunction };
