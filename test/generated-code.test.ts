@@ -2,12 +2,12 @@
 // settings SPEC promises, it is deterministic, and it matches the reviewed
 // golden file.
 
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compileOrThrow } from "./support/load.js";
+import { typecheck } from "./support/typecheck.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const paperSource = readFileSync(join(root, "examples/paper.grad"), "utf8");
@@ -31,40 +31,8 @@ fn matrices(A: real[m, n], v: real[n]) -> real[m, n] {
 }
 `;
 
-function typecheck(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(root, "test/.generated/tsc-"));
-  for (const [name, code] of Object.entries(files)) writeFileSync(join(dir, name), code);
-  const tsconfig = {
-    compilerOptions: {
-      target: "ES2022",
-      module: "NodeNext",
-      moduleResolution: "NodeNext",
-      lib: ["ES2022"],
-      types: [],
-      strict: true,
-      noUncheckedIndexedAccess: true,
-      noUnusedLocals: true,
-      noUnusedParameters: true,
-      exactOptionalPropertyTypes: true,
-      verbatimModuleSyntax: true,
-      erasableSyntaxOnly: true,
-      noEmit: true,
-      paths: { "gradc/runtime": [join(root, "runtime/index.ts")] },
-    },
-    files: Object.keys(files),
-  };
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
-  try {
-    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", dir], { encoding: "utf8" });
-    return "";
-  } catch (error) {
-    return String((error as { stdout?: string }).stdout ?? error);
-  }
-}
-
 describe("generated code", () => {
   it("typechecks with tsc under SPEC's strict settings, with and without argument checks", async () => {
-    mkdirSync(join(root, "test/.generated"), { recursive: true });
     const files = {
       "paper.grad.ts": await compileOrThrow(paperSource, { filename: "paper.grad" }),
       "everything.grad.ts": await compileOrThrow(everything, { filename: "everything.grad" }),

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { Builder, ValueFactory } from "../compiler/builder.js";
 import { analyze } from "../compiler/compile.js";
-import { printInstr, printIR, type IRFunction, type Value } from "../compiler/ir.js";
+import { printInstr, printIR, type Value } from "../compiler/ir.js";
 import { eliminateDeadCode, optimize, relaxGuards } from "../compiler/optimize.js";
 import { reverse } from "../compiler/reverse.js";
 
@@ -15,10 +15,17 @@ function lowered(source: string) {
 }
 
 /** The body as `op args` lines, without ids or origins, for compact expectations. */
-function ops(body: readonly { op: string; args: readonly Value[]; result: Value; attrs: object }[]): string[] {
+function ops(
+  body: readonly { op: string; args: readonly Value[]; result: Value; attrs: object }[],
+): string[] {
   return body.map((i) => {
     const attrs = Object.entries(i.attrs).map(([k, v]) => `${k}=${String(v)}`);
-    return [i.result.name, "=", i.op + (attrs.length > 0 ? `[${attrs.join(",")}]` : ""), ...i.args.map((a) => a.name)].join(" ");
+    return [
+      i.result.name,
+      "=",
+      i.op + (attrs.length > 0 ? `[${attrs.join(",")}]` : ""),
+      ...i.args.map((a) => a.name),
+    ].join(" ");
   });
 }
 
@@ -53,7 +60,13 @@ describe("lower: A-normal form, one primitive per intermediate", () => {
 
   it("inlines calls to earlier functions, binding their dimensions to the caller's", () => {
     const { ir } = lowered("fn g(a: real[k]) = sum(a) / k\nfn f(x: real[3]) = g(x * 2)");
-    expect(ops(ir.body)).toEqual(["c = const[value=2]", "mul = mul x c", "sum = sum mul", "c = const[value=3]", "value = div sum c"]);
+    expect(ops(ir.body)).toEqual([
+      "c = const[value=2]",
+      "mul = mul x c",
+      "sum = sum mul",
+      "c = const[value=3]",
+      "value = div sum c",
+    ]);
   });
 });
 
@@ -77,7 +90,14 @@ describe("reverse: VJP rules walked backwards, adjoints summed over uses", () =>
     const seed = values.make([], "seed");
     const { body, gradients } = reverse(ir, ["y"], seed, values);
     // Rules build every operand's contribution; what no gradient needs is dead code for DCE.
-    expect(ops(eliminateDeadCode(body, gradients.map((g) => g.value)))).toEqual(["dy = mulNoNan exp_x seed"]);
+    expect(
+      ops(
+        eliminateDeadCode(
+          body,
+          gradients.map((g) => g.value),
+        ),
+      ),
+    ).toEqual(["dy = mulNoNan exp_x seed"]);
     expect(gradients[0]!.value.name).toBe("dy");
   });
 
@@ -98,7 +118,8 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
     const v = values.make(["n"], "v", true);
     return { values, b, x, v };
   };
-  const run = (b: Builder, values: ValueFactory, outputs: Value[]) => optimize({ body: b.body, outputs }, values);
+  const run = (b: Builder, values: ValueFactory, outputs: Value[]) =>
+    optimize({ body: b.body, outputs }, values);
 
   it("folds constants and applies x*1, x+0, x/1, x^1, -(-x)", () => {
     const { values, b, x } = setup();
@@ -138,7 +159,7 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
   });
 
   it("drops NaN guards on adjoints no selection reaches, keeps them after `where`", () => {
-    const { values, b, x } = setup();
+    const { b, x } = setup();
     const plain = b.scale(b.apply("cos", [x]), x);
     const selected = b.where(b.apply("gt", [x, b.zero()]), x, b.zero());
     const guarded = b.scale(b.apply("cos", [x]), selected);
@@ -157,4 +178,4 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
   });
 });
 
-export type { IRFunction };
+
