@@ -455,13 +455,18 @@ class BodyWriter implements EmitContext {
       const user = consumer.get(v.id);
       if (user === undefined || uses.get(v.id) !== 1 || pinned.has(v.id) || v.fromSource) continue;
       if (user.origin !== instr.origin) continue;
+      // A sum that accumulates a fused loop is a statement of its own.
+      if (isTotalSum(instr) && this.fused.has(instr.args[0]!.id)) continue;
+      const elementwiseProducer = primitives[instr.op].emit.kind === "elementwise";
+      if (isTotalSum(user) && v.shape.length > 0 && elementwiseProducer) {
+        // sum(element-wise chain): accumulate in the chain's loop, no array.
+        this.fused.set(v.id, instr);
+        continue;
+      }
       const userEmit = primitives[user.op].emit;
       if (userEmit.kind !== "elementwise" || occurrences(user, user.args.indexOf(v)) !== 1) continue;
       const scalarIntoScalar = v.shape.length === 0 && user.result.shape.length === 0;
-      const loopIntoLoop =
-        v.shape.length > 0 &&
-        primitives[instr.op].emit.kind === "elementwise" &&
-        shapesEqual(v.shape, user.result.shape);
+      const loopIntoLoop = v.shape.length > 0 && elementwiseProducer && shapesEqual(v.shape, user.result.shape);
       if (scalarIntoScalar || loopIntoLoop) this.fused.set(v.id, instr);
     }
   }
@@ -557,6 +562,15 @@ class BodyWriter implements EmitContext {
     const emit = primitives[instr.op].emit;
     const name = this.naming.nameOf(instr.result);
     const shape = instr.result.shape;
+    const summed = isTotalSum(instr) ? this.fused.get(instr.args[0]!.id) : undefined;
+    if (summed !== undefined) {
+      const i = this.emitter.index;
+      const size = sizeCode(summed.result.shape, this);
+      return [
+        `let ${name} = 0;`,
+        `for (let ${i} = 0; ${i} < ${size}; ${i}++) ${name} += ${this.elementFormula(summed, summed.result.shape)};`,
+      ];
+    }
     if (shape.length === 0 || emit.kind === "expression")
       return [`const ${name} = ${this.scalarFormula(instr)};`];
     // Element-wise over a vector or matrix: one loop over the elements.
@@ -586,6 +600,11 @@ function commentFor(origin: Origin | undefined): string | undefined {
 function property(key: string, code: string): string {
   const k = propertyKey(key);
   return k === code ? k : `${k}: ${code}`;
+}
+
+/** A sum of all elements of its operand. */
+function isTotalSum(instr: Instr): boolean {
+  return instr.op === "sum" && instr.attrs.axis === undefined;
 }
 
 /** How many times an element-wise formula mentions its operand `k`. */

@@ -21,9 +21,9 @@ export function loss(a: number, b: number, c: number, t: Float64Array, y: Float6
   for (let i = 0; i < N; i++) residual[i] = prediction[i]! - y[i]!;
 
   // line 6: return mean(residual^2)
-  const pow = new Float64Array(N);
-  for (let i = 0; i < N; i++) pow[i] = residual[i]! ** 2;
-  const value = sum(pow) / N;
+  let sum_2 = 0;
+  for (let i = 0; i < N; i++) sum_2 += residual[i]! ** 2;
+  const value = sum_2 / N;
   return value;
 }
 
@@ -55,9 +55,9 @@ export function lossGrad(
   for (let i = 0; i < N; i++) residual[i] = prediction[i]! - y[i]!;
 
   // line 6: return mean(residual^2)
-  const pow_2 = new Float64Array(N);
-  for (let i = 0; i < N; i++) pow_2[i] = residual[i]! ** 2;
-  const value = sum(pow_2) / N;
+  let sum_2 = 0;
+  for (let i = 0; i < N; i++) sum_2 += residual[i]! ** 2;
+  const value = sum_2 / N;
 
   // backward through line 6: return mean(residual^2)
   const dsum = 1 / N;
@@ -65,13 +65,11 @@ export function lossGrad(
   for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
 
   // backward through line 4: prediction = a + b * t + c * t^2
-  const scaled = new Float64Array(N);
-  for (let i = 0; i < N; i++) scaled[i] = pow[i]! * dresidual[i]!;
-  const dc = sum(scaled);
+  let dc = 0;
+  for (let i = 0; i < N; i++) dc += pow[i]! * dresidual[i]!;
   const da = sum(dresidual);
-  const scaled_2 = new Float64Array(N);
-  for (let i = 0; i < N; i++) scaled_2[i] = t[i]! * dresidual[i]!;
-  const db = sum(scaled_2);
+  let db = 0;
+  for (let i = 0; i < N; i++) db += t[i]! * dresidual[i]!;
   return { value, grad: { a: da, b: db, c: dc } };
 }
 
@@ -111,9 +109,9 @@ export function lossForward(
   for (let i = 0; i < N; i++) residual[i] = prediction[i]! - y[i]!;
 
   // line 6: return mean(residual^2)
-  const pow_2 = new Float64Array(N);
-  for (let i = 0; i < N; i++) pow_2[i] = residual[i]! ** 2;
-  const value = sum(pow_2) / N;
+  let sum_2 = 0;
+  for (let i = 0; i < N; i++) sum_2 += residual[i]! ** 2;
+  const value = sum_2 / N;
   return { value, tape: { t, pow, residual, N } };
 }
 
@@ -131,12 +129,10 @@ export function lossBackward(tape: LossTape, seed: number): { a: number; b: numb
   for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
 
   // backward through line 4: prediction = a + b * t + c * t^2
-  const scaled = new Float64Array(N);
-  for (let i = 0; i < N; i++) scaled[i] = pow[i]! * dresidual[i]!;
-  const dc = sum(scaled);
+  let dc = 0;
+  for (let i = 0; i < N; i++) dc += pow[i]! * dresidual[i]!;
   const da = sum(dresidual);
-  const scaled_2 = new Float64Array(N);
-  for (let i = 0; i < N; i++) scaled_2[i] = t[i]! * dresidual[i]!;
-  const db = sum(scaled_2);
+  let db = 0;
+  for (let i = 0; i < N; i++) db += t[i]! * dresidual[i]!;
   return { a: da, b: db, c: dc };
 }

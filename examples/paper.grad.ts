@@ -1224,9 +1224,8 @@ export function mulScalarBackward(
   // backward through line 70: x * z
   const dx = new Float64Array(n);
   for (let i = 0; i < n; i++) dx[i] = z * seed[i]!;
-  const scaled_x_seed = new Float64Array(n);
-  for (let i = 0; i < n; i++) scaled_x_seed[i] = x[i]! * seed[i]!;
-  const dz = sum(scaled_x_seed);
+  let dz = 0;
+  for (let i = 0; i < n; i++) dz += x[i]! * seed[i]!;
   return { x: dx, z: dz };
 }
 
@@ -1296,9 +1295,8 @@ export function sumScaled(x: Float64Array, z: number): number {
   const n = checkVector(x, "x");
   checkScalar(z, "z");
   // line 75: sum(x * z)
-  const x_times_z = new Float64Array(n);
-  for (let i = 0; i < n; i++) x_times_z[i] = x[i]! * z;
-  const value = sum(x_times_z);
+  let value = 0;
+  for (let i = 0; i < n; i++) value += x[i]! * z;
   return value;
 }
 
@@ -1314,9 +1312,8 @@ export function sumScaledGrad(
   const n = checkVector(x, "x");
   checkScalar(z, "z");
   // line 75: sum(x * z)
-  const x_times_z = new Float64Array(n);
-  for (let i = 0; i < n; i++) x_times_z[i] = x[i]! * z;
-  const value = sum(x_times_z);
+  let value = 0;
+  for (let i = 0; i < n; i++) value += x[i]! * z;
 
   // backward through line 75: sum(x * z)
   const dx_times_z = fill(n, 1);
@@ -1345,9 +1342,8 @@ export function sumScaledForward(
   const n = checkVector(x, "x");
   checkScalar(z, "z");
   // line 75: sum(x * z)
-  const x_times_z = new Float64Array(n);
-  for (let i = 0; i < n; i++) x_times_z[i] = x[i]! * z;
-  const value = sum(x_times_z);
+  let value = 0;
+  for (let i = 0; i < n; i++) value += x[i]! * z;
   return { value, tape: { x, z, n } };
 }
 
@@ -1366,9 +1362,8 @@ export function sumScaledBackward(
   const dx_times_z = fill(n, seed);
   const dx = new Float64Array(n);
   for (let i = 0; i < n; i++) dx[i] = z * dx_times_z[i]!;
-  const scaled = new Float64Array(n);
-  for (let i = 0; i < n; i++) scaled[i] = x[i]! * seed;
-  const dz = sum(scaled);
+  let dz = 0;
+  for (let i = 0; i < n; i++) dz += x[i]! * seed;
   return { x: dx, z: dz };
 }
 
