@@ -24,6 +24,7 @@ export function checkVector(value: unknown, param: string, length?: number, dim?
   if (!(value instanceof Float64Array)) {
     throw new ShapeError(`${param} must be a Float64Array, got ${describeValue(value)}`);
   }
+  if (value.length === 0) throw new ShapeError(`${param} is empty; a vector has at least one element`);
   if (length !== undefined && value.length !== length) {
     throw new ShapeError(`${param} has length ${value.length}, ${expectation(length, dim)}`);
   }

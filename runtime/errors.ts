@@ -9,3 +9,14 @@ export class ShapeError extends Error {
     this.name = "ShapeError";
   }
 }
+
+/**
+ * Thrown when a matrix that must be invertible is singular (LU finds a pivot that is exactly 0 or
+ * not finite), e.g. `"inv: the matrix is singular"`.
+ */
+export class SingularMatrixError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SingularMatrixError";
+  }
+}

@@ -4,7 +4,7 @@
  * Dependency-free, side-effect free, plain named exports.
  */
 export { type Matrix, vec, mat, matrix, isMatrix } from "./matrix.js";
-export { ShapeError } from "./errors.js";
+export { ShapeError, SingularMatrixError } from "./errors.js";
 export { checkScalar, checkVector, checkMatrix } from "./checks.js";
 export {
   sigmoid,
@@ -37,6 +37,30 @@ export {
   matmulTransA,
   matmulTransB,
 } from "./kernels.js";
+export {
+  maxAlong,
+  minAlong,
+  argmaxMaskAlong,
+  argminMaskAlong,
+  sumAlong,
+  prodAlong,
+  prodExceptAlong,
+  norm2Along,
+  logsumexpAlong,
+  softmaxAlong,
+  tileAlong,
+} from "./along.js";
+export {
+  type LuDecomposition,
+  diagonal,
+  diagMatrix,
+  eye,
+  oneHotMatrix,
+  lu,
+  det,
+  logdet,
+  inv,
+} from "./linalg.js";
 export {
   type Value,
   type Gradients,

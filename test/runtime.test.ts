@@ -155,6 +155,26 @@ describe("module", () => {
         "transpose",
         "vec",
         "vecmat",
+        "SingularMatrixError",
+        "argmaxMaskAlong",
+        "argminMaskAlong",
+        "det",
+        "diagMatrix",
+        "diagonal",
+        "eye",
+        "inv",
+        "logdet",
+        "logsumexpAlong",
+        "lu",
+        "maxAlong",
+        "minAlong",
+        "norm2Along",
+        "oneHotMatrix",
+        "prodAlong",
+        "prodExceptAlong",
+        "softmaxAlong",
+        "sumAlong",
+        "tileAlong",
       ].sort(),
     );
   });
@@ -255,7 +275,7 @@ describe("checks", () => {
   it("checkVector returns the length and checks it", () => {
     expect(checkVector(vec([1, 2, 3]), "x")).toBe(3);
     expect(checkVector(vec([1, 2, 3]), "x", 3, "d")).toBe(3);
-    expect(checkVector(new Float64Array(0), "x", 0)).toBe(0);
+    expectShapeError(() => checkVector(new Float64Array(0), "x", 0), "x is empty; a vector has at least one element");
     expectShapeError(() => checkVector(vec([1, 2, 3, 4]), "x", 3, "d"), "x has length 4, but d = 3");
     expectShapeError(() => checkVector(vec([1, 2, 3, 4]), "x", 3), "x has length 4, expected 3");
     expectShapeError(() => checkVector(vec([1, 2, 3, 4]), "x", 3, "3"), "x has length 4, expected 3");
@@ -718,5 +738,11 @@ describe("broadcasting and axis reductions", () => {
   it("fillMatrix fills an m×n matrix", () => {
     const f = fillMatrix(2, 2, 0.5);
     expect([f.rows, f.cols, ...f.data]).toEqual([2, 2, 0.5, 0.5, 0.5, 0.5]);
+  });
+});
+
+describe("checkVector of an empty vector", () => {
+  it("throws: dimensions are positive", () => {
+    expect(() => runtime.checkVector(new Float64Array(0), "x")).toThrow("x is empty; a vector has at least one element");
   });
 });
