@@ -43,8 +43,7 @@ export function analyze(
   const byName = new Map(checked.functions.map((f) => [f.name, f]));
   const functions: DerivedFunction[] = [];
   for (const fn of checked.functions) {
-    const lowered = lowerFunction(fn, byName, source, sink);
-    if (lowered !== undefined) functions.push(deriveFunction(fn, lowered));
+    functions.push(deriveFunction(fn, lowerFunction(fn, byName, source)));
   }
   return { functions, sink };
 }

@@ -45,8 +45,6 @@ export const codes = {
   badKeywordArgument: "GC0208",
   badLiteral: "GC0209",
   badArgument: "GC0210",
-  notDifferentiable: "GC0211",
-  unsupported: "GC0212",
   // GC03xx: options given to the compiler
   badOption: "GC0301",
 } as const;

@@ -177,7 +177,11 @@ class FunctionEmitter {
     if (fn.grad !== undefined) {
       const g = fn.grad;
       const body = new BodyWriter(this, this.naming(), g.program.body, g.program.outputs);
-      const grads = g.gradients.map((x) => property(x.name, body.operand(x.value).code)).join(", ");
+      const grads = this.gradientProperties(
+        body,
+        g.gradients,
+        new Set(fn.lowered.ir.params.map((p) => p.id)),
+      );
       const gradReturn = `return { ${property("value", body.operand(g.value).code)}, grad: { ${grads} } };`;
       const gradChecks = this.validation(body.usedDims);
       file.addFunction({
@@ -239,7 +243,11 @@ class FunctionEmitter {
     });
 
     const usesTape = tapeFields.length > 0;
-    const grads = s.gradients.map((x) => property(x.name, backward.operand(x.value).code)).join(", ");
+    const grads = this.gradientProperties(
+      backward,
+      s.gradients,
+      new Set([s.seed.id, ...s.tape.map((v) => v.id)]),
+    );
     const seedUsed =
       backward.usesValue(s.seed) || s.gradients.some((x) => x.value === s.seed) || seedCheck.lines.length > 0;
     file.addFunction({
@@ -283,6 +291,29 @@ class FunctionEmitter {
 
   get index(): string {
     return this.loopIndex;
+  }
+
+  /**
+   * `{ w: dw, b: db }`. A gradient that is the caller's own array (an argument,
+   * the seed, the tape) or another gradient is copied, so callers may mutate
+   * what they get back.
+   */
+  private gradientProperties(
+    body: BodyWriter,
+    gradients: readonly { readonly name: string; readonly value: Value }[],
+    callerOwned: ReadonlySet<number>,
+  ): string {
+    const returned = new Set<number>();
+    return gradients
+      .map(({ name, value }) => {
+        const code = body.operand(value).code;
+        const shared = callerOwned.has(value.id) || returned.has(value.id);
+        returned.add(value.id);
+        if (!shared || value.shape.length === 0) return property(name, code);
+        if (value.shape.length === 1) return property(name, `${code}.slice()`);
+        return property(name, `${this.helper("matrix")}(${code}.rows, ${code}.cols, ${code}.data.slice())`);
+      })
+      .join(", ");
   }
 
   /** The parameter list; a parameter nothing reads is prefixed `_` (noUnusedParameters). */
@@ -466,7 +497,8 @@ class BodyWriter implements EmitContext {
       const userEmit = primitives[user.op].emit;
       if (userEmit.kind !== "elementwise" || occurrences(user, user.args.indexOf(v)) !== 1) continue;
       const scalarIntoScalar = v.shape.length === 0 && user.result.shape.length === 0;
-      const loopIntoLoop = v.shape.length > 0 && elementwiseProducer && shapesEqual(v.shape, user.result.shape);
+      const loopIntoLoop =
+        v.shape.length > 0 && elementwiseProducer && shapesEqual(v.shape, user.result.shape);
       if (scalarIntoScalar || loopIntoLoop) this.fused.set(v.id, instr);
     }
   }

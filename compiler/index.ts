@@ -1,6 +1,7 @@
 // The programmatic API of gradc.
 export {
   compile,
+  check,
   allModes,
   defaultModes,
   type CompileOptions,

@@ -43,8 +43,13 @@ export interface Attrs {
   readonly index?: number;
   /** `broadcast`, `oneHot`: the shape to produce. */
   readonly shape?: Shape;
-  /** `sum` and other reductions along an axis. */
+  /** Reductions along an axis (0: one result per column, 1: per row); `broadcast` back along it. */
   readonly axis?: number;
+  /** `index`, `oneHot` of a matrix: the column (`index` is the row). */
+  readonly column?: number;
+  /** `matmul`: use the transpose of the first / second operand. */
+  readonly transA?: boolean;
+  readonly transB?: boolean;
 }
 
 export interface Instr {

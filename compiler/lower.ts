@@ -4,11 +4,10 @@
 // `sum(abs(x))`), and calls to earlier functions are inlined, so derivatives
 // flow through every argument of a call.
 
-import type { CallExpr, ComparisonOperator, Expr, Span, Statement } from "./ast.js";
+import type { CallExpr, ComparisonOperator, Expr, Statement } from "./ast.js";
 import { Builder, ValueFactory } from "./builder.js";
 import { isUnaryElementwise } from "./builtins.js";
 import type { CheckedFunction } from "./check.js";
-import { codes, type DiagnosticSink } from "./diagnostics.js";
 import type { IRFunction, Origin, Value } from "./ir.js";
 import type { Op } from "./primitives.js";
 import type { Dim, Shape } from "./shapes.js";
@@ -33,15 +32,14 @@ export function lowerFunction(
   fn: CheckedFunction,
   callees: ReadonlyMap<string, CheckedFunction>,
   source: string,
-  sink: DiagnosticSink,
-): LoweredFunction | undefined {
+): LoweredFunction {
   const values = new ValueFactory();
   const builder = new Builder(values);
   const params = fn.params.map((p) => values.make(p.shape, p.name, true));
   const dims = new Map<string, Dim>(fn.dims.map((d) => [d, d]));
-  const lowering = new Lowering(builder, callees, source, sink);
+  const lowering = new Lowering(builder, callees, source);
   const result = lowering.body(fn, params, dims);
-  if (result === undefined || sink.hasErrors) return undefined;
+  if (result === undefined) throw new Error(`internal: function '${fn.name}' lowered without a result`);
   return {
     ir: {
       name: fn.name,
@@ -59,19 +57,11 @@ class Lowering {
   private readonly b: Builder;
   private readonly callees: ReadonlyMap<string, CheckedFunction>;
   private readonly source: string;
-  private readonly sink: DiagnosticSink;
-  private failed = false;
 
-  constructor(
-    b: Builder,
-    callees: ReadonlyMap<string, CheckedFunction>,
-    source: string,
-    sink: DiagnosticSink,
-  ) {
+  constructor(b: Builder, callees: ReadonlyMap<string, CheckedFunction>, source: string) {
     this.b = b;
     this.callees = callees;
     this.source = source;
-    this.sink = sink;
   }
 
   /**
@@ -112,14 +102,6 @@ class Lowering {
     return { span: statement.span, text, line: statement.span.start.line };
   }
 
-  private unsupported(what: string, span: Span): undefined {
-    if (!this.failed) {
-      this.sink.error(codes.unsupported, `${what} is not supported yet`, span);
-    }
-    this.failed = true;
-    return undefined;
-  }
-
   private expr(e: Expr, scope: Scope): Value | undefined {
     const b = this.b;
     switch (e.kind) {
@@ -141,7 +123,7 @@ class Lowering {
         const left = this.expr(e.left, scope);
         const right = this.expr(e.right, scope);
         if (left === undefined || right === undefined) return undefined;
-        if (e.operator === "@") return this.matmul(left, right, e.span);
+        if (e.operator === "@") return this.matmul(left, right);
         const op = (
           {
             "+": "add",
@@ -164,22 +146,32 @@ class Lowering {
       case "index": {
         const target = this.expr(e.target, scope);
         if (target === undefined) return undefined;
-        if (target.shape.length !== 1) return this.unsupported("indexing a matrix", e.span);
-        const index = (e.indices[0] as { value: number }).value;
-        const dim = target.shape[0]!;
-        if (typeof dim === "string") {
-          this.minimumDims.set(dim, Math.max(this.minimumDims.get(dim) ?? 0, index + 1));
-        }
-        return b.apply("index", [target], { index });
+        const [index, column] = e.indices.map((i) => (i as { value: number }).value) as [number, number?];
+        // Indexing with a symbolic size needs that size to be large enough, checked at run time.
+        [index, column].forEach((position, axis) => {
+          const dim = target.shape[axis];
+          if (position !== undefined && typeof dim === "string") {
+            this.minimumDims.set(dim, Math.max(this.minimumDims.get(dim) ?? 0, position + 1));
+          }
+        });
+        return b.apply("index", [target], column === undefined ? { index } : { index, column });
       }
       case "transpose": {
         const operand = this.expr(e.operand, scope);
         if (operand === undefined) return undefined;
         // Vectors are 1-D: their transpose is the same vector.
-        return operand.shape.length === 2 ? this.unsupported("transposing a matrix", e.span) : operand;
+        return operand.shape.length === 2 ? b.apply("transpose", [operand]) : operand;
       }
       case "array": {
-        if (e.elements.some((el) => el.kind === "array")) return this.unsupported("a matrix literal", e.span);
+        if (e.elements.some((el) => el.kind === "array")) {
+          const rows = e.elements as readonly (Expr & { kind: "array" })[];
+          const elements = this.all(
+            rows.flatMap((row) => row.elements),
+            scope,
+          );
+          const shape = [rows.length, rows[0]!.elements.length];
+          return elements === undefined ? undefined : b.apply("pack", elements, { shape });
+        }
         const elements = this.all(e.elements, scope);
         return elements === undefined ? undefined : b.apply("pack", elements);
       }
@@ -206,9 +198,17 @@ class Lowering {
     return rest.reduce((acc, d) => this.b.mul(acc, d), first ?? this.b.one());
   }
 
-  private matmul(left: Value, right: Value, span: Span): Value | undefined {
-    if (left.shape.length === 1 && right.shape.length === 1) return this.b.apply("dot", [left, right]);
-    return this.unsupported("'@' with a matrix operand", span);
+  /** `@` in its four forms. */
+  private matmul(left: Value, right: Value): Value {
+    const op =
+      left.shape.length === 1
+        ? right.shape.length === 1
+          ? "dot"
+          : "vecmat"
+        : right.shape.length === 1
+          ? "matvec"
+          : "matmul";
+    return this.b.apply(op, [left, right]);
   }
 
   private call(e: CallExpr, scope: Scope): Value | undefined {
@@ -223,14 +223,15 @@ class Lowering {
     const args = this.all(e.args, scope);
     if (args === undefined) return undefined;
     if (callee !== undefined) return this.inline(callee, args);
-    if (e.keywordArgs.length > 0) return this.unsupported(`'${name}' along an axis`, e.span);
+    const axisArg = e.keywordArgs.find((k) => k.name.name === "axis")?.value;
+    const axis = axisArg === undefined ? {} : { axis: (axisArg as { value: number }).value };
     const [x, y] = args as [Value, Value | undefined];
     if (isUnaryElementwise(name)) return b.apply(name, [x]);
     switch (name) {
       case "max":
       case "min":
         return y === undefined
-          ? b.apply(name === "max" ? "maxReduce" : "minReduce", [x])
+          ? b.apply(name === "max" ? "maxReduce" : "minReduce", [x], axis)
           : b.apply(name, [x, y]);
       case "pow":
         return b.apply("pow", [x, y!]);
@@ -238,29 +239,40 @@ class Lowering {
       case "prod":
       case "norm2":
       case "logsumexp":
-        return b.apply(name, [x]);
-      case "mean":
-        return b.div(b.apply("sum", [x]), this.count(x.shape));
+      case "softmax":
+        return b.apply(name, [x], axis);
+      case "mean": {
+        const reduced = axis.axis === undefined ? x.shape : [x.shape[axis.axis]!];
+        return b.div(b.apply("sum", [x], axis), this.count(reduced));
+      }
       case "norm1":
-        return b.apply("sum", [b.apply("abs", [x])]);
+        return b.apply("sum", [b.apply("abs", [x])], axis);
       case "dot":
         return b.apply("dot", [x, y!]);
-      case "softmax":
-        return x.shape.length === 1
-          ? b.apply("softmax", [x])
-          : this.unsupported("softmax of a matrix", e.span);
+      case "outer":
+        return b.apply("outer", [x, y!]);
       case "transpose":
-        return x.shape.length === 1 ? x : this.unsupported("transposing a matrix", e.span);
+        return x.shape.length === 1 ? x : b.apply("transpose", [x]);
+      case "trace":
+        return b.apply("sum", [b.apply("diagonal", [x])]);
+      case "diag":
+        return b.apply("diag", [x], { shape: [x.shape[0]!, x.shape[0]!] });
+      case "diagonal":
+      case "inv":
+      case "det":
+      case "logdet":
+        return b.apply(name, [x]);
       case "zeros":
-      case "ones": {
-        const shape = this.constructorShape(e, scope);
-        if (shape.length === 2) return this.unsupported(`a matrix of ${name}`, e.span);
+      case "ones":
         return b.apply("broadcast", [b.constant(name === "zeros" ? 0 : 1)], {
-          shape,
+          shape: this.constructorShape(e, scope),
         });
+      case "eye": {
+        const [n] = this.constructorShape(e, scope) as [Dim];
+        return b.apply("eye", [], { shape: [n, n] });
       }
     }
-    return this.unsupported(`'${name}'`, e.span);
+    throw new Error(`internal: no lowering for built-in '${name}'`);
   }
 
   private constructorShape(e: CallExpr, scope: Scope): Shape {

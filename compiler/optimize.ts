@@ -53,10 +53,10 @@ function simplify(program: Program, values: ValueFactory): Program {
     const folded = fold(instr, args, constants, {
       constant: (value) => emit("const", [], { value }),
       negationOf: (v) => negationOf.get(v.id),
-      apply: (op, operands) => {
+      apply: (op, operands, attrs = {}) => {
         b.origin = instr.origin;
         // A rewritten instruction still holds what the original held, so it keeps its name.
-        return emit(op, operands, {}, undefined, instr.result.name);
+        return emit(op, operands, attrs, undefined, instr.result.name);
       },
     });
     const result = folded ?? emit(instr.op, args, instr.attrs, instr);
@@ -144,7 +144,7 @@ interface FoldTools {
   constant(value: number): Value;
   /** x when v = neg(x). */
   negationOf(v: Value): Value | undefined;
-  apply(op: Op, args: readonly Value[]): Value;
+  apply(op: Op, args: readonly Value[], attrs?: Attrs): Value;
 }
 
 /** A simpler value equal to the instruction's result, or undefined to keep it. */
@@ -210,9 +210,13 @@ function fold(
       if (inner !== undefined) return same(inner);
       break;
     }
-    case "where":
+    case "where": {
       if (args[1] === args[2]) return same(args[1]!);
-      break;
+      // A constant condition picks its branch (filled out to the result's shape).
+      if (c[0] === undefined) break;
+      const chosen = c[0] !== 0 ? args[1]! : args[2]!;
+      return same(chosen) ?? t.apply("broadcast", [chosen], { shape });
+    }
   }
   return undefined;
 }

@@ -210,6 +210,17 @@ export type Op =
   | "minReduce"
   | "argmaxMask"
   | "argminMask"
+  | "matmul"
+  | "matvec"
+  | "vecmat"
+  | "outer"
+  | "transpose"
+  | "eye"
+  | "diag"
+  | "diagonal"
+  | "inv"
+  | "det"
+  | "logdet"
   | "logsumexp"
   | "dot"
   | "softmax";
@@ -291,7 +302,12 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ([a, b]) => `${a} ** ${b}`,
     (b, instr, g) => {
       const [x, p] = instr.args as [Value, Value];
-      const dx = b.mul(p, b.apply("pow", [x, b.sub(p, b.one())]));
+      // p x^(p−1), taken as 0 where p = 0 (x^0 is constant, even at x = 0).
+      const dx = b.where(
+        b.apply("eq", [p, b.zero()]),
+        b.zero(),
+        b.mul(p, b.apply("pow", [x, b.sub(p, b.one())])),
+      );
       // d(x^p)/dp = x^p log x, taken as 0 at x = 0 (the limit for p > 0).
       const safeBase = b.where(b.apply("eq", [x, b.zero()]), b.one(), x);
       const dp = b.mul(instr.result, b.apply("log", [safeBase]));
@@ -522,126 +538,322 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       return [b.fitTo(g, x.shape)];
     },
   },
-  /** A vector literal `[a, b, c]` of scalars. */
+  /** A vector literal `[a, b, c]` of scalars, or a matrix literal (`attrs.shape`, row-major). */
   pack: {
     label: "vector",
     arity: "variadic",
-    shape: (args) => [args.length],
+    shape: (args, attrs) => attrs.shape ?? [args.length],
     emit: {
       kind: "expression",
-      code: (args) => `Float64Array.of(${args.map((a) => a.code).join(", ")})`,
+      code: (args, instr, ctx) => {
+        const values = `Float64Array.of(${args.map((a) => a.code).join(", ")})`;
+        const [rows, cols] = instr.result.shape;
+        return cols === undefined ? values : `${ctx.helper("matrix")}(${rows}, ${cols}, ${values})`;
+      },
     },
-    vjp: (b, instr, g) => instr.args.map((_, index) => b.apply("index", [g], { index })),
+    vjp: (b, instr, g) => {
+      const cols = instr.result.shape[1];
+      return instr.args.map((_, k) =>
+        typeof cols === "number"
+          ? b.apply("index", [g], { index: Math.floor(k / cols), column: k % cols })
+          : b.apply("index", [g], { index: k }),
+      );
+    },
   },
-  /** `x[i]` of a vector. */
+  /** `x[i]` of a vector, or `A[i, j]` of a matrix (`attrs.column` is j). */
   index: {
     label: "elem",
     arity: 1,
     shape: scalarResult,
     emit: {
       kind: "expression",
-      code: ([x], instr) => `${x!.code}[${instr.attrs.index!}]!`,
+      code: ([x], instr, ctx) => {
+        const { index, column } = instr.attrs;
+        if (column === undefined) return `${x!.code}[${index!}]!`;
+        const cols = ctx.dim(x!.shape[1]!);
+        return `${x!.code}.data[${index!} * ${cols} + ${column}]!`;
+      },
     },
     vjp: (b, instr, g) => [
-      b.apply("oneHot", [g], {
-        index: instr.attrs.index!,
-        shape: instr.args[0]!.shape,
-      }),
+      b.apply("oneHot", [g], { ...positionOf(instr.attrs), shape: instr.args[0]!.shape }),
     ],
   },
-  /** Zeros of `attrs.shape` with the scalar operand at `attrs.index`: the adjoint of `index`. */
+  /** Zeros of `attrs.shape` with the scalar operand at one position: the adjoint of `index`. */
   oneHot: {
     label: "oneHot",
     arity: 1,
     shape: (_args, attrs) => attrs.shape!,
     emit: {
       kind: "expression",
-      code: ([x], instr, ctx) =>
-        `${ctx.helper("oneHot")}(${sizeCode(instr.result.shape, ctx)}, ${instr.attrs.index!}, ${x!.code})`,
-    },
-    vjp: (b, instr, g) => [b.apply("index", [g], { index: instr.attrs.index! })],
-  },
-
-  // Reductions ----------------------------------------------------------------
-  /** The sum of all elements, or along `attrs.axis` of a matrix (0: per column, 1: per row). */
-  sum: {
-    label: "sum",
-    arity: 1,
-    shape: ([x], attrs) => (attrs.axis === undefined ? [] : [x![attrs.axis === 0 ? 1 : 0]!]),
-    emit: {
-      kind: "expression",
       code: ([x], instr, ctx) => {
-        if (instr.attrs.axis === undefined) return `${ctx.helper("sum")}(${flatData(x!)})`;
-        return `${ctx.helper(instr.attrs.axis === 0 ? "sumColumns" : "sumRows")}(${x!.code})`;
+        const { index, column } = instr.attrs;
+        const [rows, cols] = instr.result.shape.map((d) => ctx.dim(d));
+        if (column === undefined) return `${ctx.helper("oneHot")}(${rows}, ${index!}, ${x!.code})`;
+        return `${ctx.helper("oneHotMatrix")}(${rows}, ${cols}, ${index!}, ${column}, ${x!.code})`;
       },
     },
-    vjp: (b, instr, g) => {
-      const x = instr.args[0]!;
-      if (instr.attrs.axis === undefined) return [b.fitTo(g, x.shape)];
-      return [b.apply("broadcast", [g], { shape: x.shape, axis: instr.attrs.axis })];
-    },
+    vjp: (b, instr, g) => [b.apply("index", [g], positionOf(instr.attrs))],
   },
-  prod: kernel("prod", 1, "prod", scalarResult, (b, instr, g) => [
-    // Products of the other elements, so zeros in x are handled without dividing.
-    b.scale(b.apply("prodExcept", [instr.args[0]!]), g),
-  ]),
-  /** Element i: the product of all elements but the i-th. */
-  prodExcept: kernel("prodOthers", 1, "prodExcept", sameAsFirst, () => {
-    throw new Error("internal: primitive 'prodExcept' has no VJP rule yet (second derivatives of prod)");
-  }),
-  /** The Euclidean norm, without overflow; its gradient at the zero vector is 0. */
-  norm2: kernel("norm", 1, "norm2", scalarResult, (b, instr, g) => {
-    const x = instr.args[0]!;
-    const norm = instr.result;
-    const direction = b.where(b.apply("eq", [norm, b.zero()]), b.zero(), b.div(x, norm));
-    return [b.scale(direction, g)];
-  }),
-  maxReduce: kernel("max", 1, "max", scalarResult, (b, instr, g) => [
-    b.scale(b.apply("argmaxMask", [instr.args[0]!]), g),
-  ]),
-  minReduce: kernel("min", 1, "min", scalarResult, (b, instr, g) => [
-    b.scale(b.apply("argminMask", [instr.args[0]!]), g),
-  ]),
-  /** 1 at the first largest element, 0 elsewhere. */
-  argmaxMask: {
-    label: "isMax",
-    arity: 1,
-    shape: sameAsFirst,
-    emit: {
-      kind: "expression",
-      code: ([x], _instr, ctx) =>
-        `${ctx.helper("oneHot")}(${flatData(x!)}.length, ${ctx.helper("argmax")}(${flatData(x!)}), 1)`,
-    },
-    vjp: "none",
-  },
-  /** 1 at the first smallest element, 0 elsewhere. */
-  argminMask: {
-    label: "isMin",
-    arity: 1,
-    shape: sameAsFirst,
-    emit: {
-      kind: "expression",
-      code: ([x], _instr, ctx) =>
-        `${ctx.helper("oneHot")}(${flatData(x!)}.length, ${ctx.helper("argmin")}(${flatData(x!)}), 1)`,
-    },
-    vjp: "none",
-  },
-  logsumexp: kernel("lse", 1, "logsumexp", scalarResult, (b, instr, g) => [
-    b.scale(b.apply("softmax", [instr.args[0]!]), g),
-  ]),
 
-  // Vectors -------------------------------------------------------------------
+  // Reductions: of all elements, or along `attrs.axis` of a matrix ------------
+  sum: reduction("sum", "sum", (b, instr, g) =>
+    instr.attrs.axis === undefined ? [b.fitTo(g, instr.args[0]!.shape)] : [spread(b, instr, g)],
+  ),
+  prod: reduction("prod", "prod", (b, instr, g) => [
+    // Products of the other elements, so zeros are handled without dividing.
+    b.scale(b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
+  ]),
+  /** Each element replaced by the product of the others (in its column or row, with an axis). */
+  prodExcept: {
+    label: "prodOthers",
+    arity: 1,
+    shape: sameAsFirst,
+    emit: alongKernel("prodExcept"),
+    vjp: () => {
+      throw new Error("internal: primitive 'prodExcept' has no VJP rule yet (second derivatives of prod)");
+    },
+  },
+  /** The Euclidean norm, without overflow; its gradient at zero is 0. */
+  norm2: reduction("norm", "norm2", (b, instr, g) => {
+    const x = instr.args[0]!;
+    const norm = spread(b, instr, instr.result);
+    const direction = b.where(b.apply("eq", [norm, b.zero()]), b.zero(), b.div(x, norm));
+    return [b.scale(direction, spread(b, instr, g))];
+  }),
+  /** The largest element; the derivative goes to the first largest. */
+  maxReduce: reduction("max", "max", (b, instr, g) => [
+    b.scale(b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
+  ]),
+  /** The smallest element; the derivative goes to the first smallest. */
+  minReduce: reduction("min", "min", (b, instr, g) => [
+    b.scale(b.apply("argminMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
+  ]),
+  /** 1 at the first largest element (of each column or row, with an axis), 0 elsewhere. */
+  argmaxMask: { label: "isMax", arity: 1, shape: sameAsFirst, emit: maskKernel("argmax"), vjp: "none" },
+  /** 1 at the first smallest element (of each column or row, with an axis), 0 elsewhere. */
+  argminMask: { label: "isMin", arity: 1, shape: sameAsFirst, emit: maskKernel("argmin"), vjp: "none" },
+  /** log Σ exp, computed stably. */
+  logsumexp: reduction("lse", "logsumexp", (b, instr, g) => [
+    b.scale(b.apply("softmax", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
+  ]),
+  /** Softmax of a vector, or of each column (axis 0) or row (axis 1) of a matrix, computed stably. */
+  softmax: {
+    label: "softmax",
+    arity: 1,
+    shape: sameAsFirst,
+    emit: alongKernel("softmax"),
+    vjp: (b, instr, g) => {
+      const s = instr.result;
+      // J = diag(s) − s sᵀ per slice, so Jᵀg = s ⊙ (g − g·s).
+      const gs =
+        instr.attrs.axis === undefined
+          ? b.apply("dot", [g, s])
+          : b.apply("broadcast", [b.apply("sum", [b.mul(g, s)], axisOf(instr))], {
+              shape: s.shape,
+              axis: instr.attrs.axis,
+            });
+      return [b.mul(s, b.sub(g, gs))];
+    },
+  },
+
+  // Vectors and matrices -------------------------------------------------------
   dot: kernel("dot", 2, "dot", scalarResult, (b, instr, g) => [
     b.scale(instr.args[1]!, g),
     b.scale(instr.args[0]!, g),
   ]),
-  /** Softmax of a vector, computed stably. */
-  softmax: kernel("softmax", 1, "softmax", sameAsFirst, (b, instr, g) => {
-    const s = instr.result;
-    // J = diag(s) - s sᵀ, so Jᵀg = s ⊙ (g - (g·s)).
-    return [b.mul(s, b.sub(g, b.apply("dot", [g, s])))];
+  /** A B, Aᵀ B or A Bᵀ (`attrs.transA`, `attrs.transB`). */
+  matmul: {
+    label: "product",
+    arity: 2,
+    shape: ([a, b], attrs) => [
+      attrs.transA === true ? a![1]! : a![0]!,
+      attrs.transB === true ? b![0]! : b![1]!,
+    ],
+    emit: {
+      kind: "expression",
+      code: ([a, b], instr, ctx) => {
+        const { transA, transB } = instr.attrs;
+        if (transA === true && transB === true) {
+          return `${ctx.helper("matmulTransB")}(${ctx.helper("transpose")}(${a!.code}), ${b!.code})`;
+        }
+        const kernelName = transA === true ? "matmulTransA" : transB === true ? "matmulTransB" : "matmul";
+        return `${ctx.helper(kernelName)}(${a!.code}, ${b!.code})`;
+      },
+    },
+    vjp: (b, instr, g) => {
+      const [x, y] = instr.args as [Value, Value];
+      const mm = (p: Value, q: Value, transA: boolean, transB: boolean) =>
+        b.apply("matmul", [p, q], { ...(transA ? { transA } : {}), ...(transB ? { transB } : {}) });
+      const { transA = false, transB = false } = instr.attrs;
+      // C = op(X) op(Y): dX and dY from G, keeping each in its operand's layout.
+      if (!transA && !transB) return [mm(g, y, false, true), mm(x, g, true, false)];
+      if (transA && !transB) return [mm(y, g, false, true), mm(x, g, false, false)];
+      if (!transA && transB) return [mm(g, y, false, false), mm(g, x, true, false)];
+      return [mm(y, g, true, true), mm(g, x, true, true)];
+    },
+  },
+  /** A x. */
+  matvec: kernel(
+    "Ax",
+    2,
+    "matvec",
+    ([a]) => [a![0]!],
+    (b, instr, g) => {
+      const [a, x] = instr.args as [Value, Value];
+      return [b.apply("outer", [g, x]), b.apply("vecmat", [g, a])];
+    },
+  ),
+  /** xᵀ A, as a vector. */
+  vecmat: kernel(
+    "xA",
+    2,
+    "vecmat",
+    ([, a]) => [a![1]!],
+    (b, instr, g) => {
+      const [x, a] = instr.args as [Value, Value];
+      return [b.apply("matvec", [a, g]), b.apply("outer", [x, g])];
+    },
+  ),
+  /** x yᵀ. */
+  outer: kernel(
+    "outer",
+    2,
+    "outer",
+    ([x, y]) => [x![0]!, y![0]!],
+    (b, instr, g) => {
+      const [x, y] = instr.args as [Value, Value];
+      return [b.apply("matvec", [g, y]), b.apply("vecmat", [x, g])];
+    },
+  ),
+  transpose: kernel(
+    "transposed",
+    1,
+    "transpose",
+    ([a]) => [a![1]!, a![0]!],
+    (b, _instr, g) => [b.apply("transpose", [g])],
+  ),
+  /** The identity matrix of `attrs.shape`. */
+  eye: {
+    label: "identity",
+    arity: 0,
+    shape: (_args, attrs) => attrs.shape!,
+    emit: {
+      kind: "expression",
+      code: (_args, instr, ctx) => `${ctx.helper("eye")}(${ctx.dim(instr.result.shape[0]!)})`,
+    },
+    vjp: "none",
+  },
+  /** A matrix of `attrs.shape` with the vector on its main diagonal. */
+  diag: {
+    label: "diag",
+    arity: 1,
+    shape: (_args, attrs) => attrs.shape!,
+    emit: {
+      kind: "expression",
+      code: ([v], instr, ctx) => {
+        const [rows, cols] = instr.result.shape.map((d) => ctx.dim(d));
+        return `${ctx.helper("diagMatrix")}(${v!.code}, ${rows}, ${cols})`;
+      },
+    },
+    vjp: (b, _instr, g) => [b.apply("diagonal", [g])],
+  },
+  /** The main diagonal of a matrix. */
+  diagonal: kernel(
+    "diagonal",
+    1,
+    "diagonal",
+    ([a]) => [minDim(a![0]!, a![1]!)],
+    (b, instr, g) => [b.apply("diag", [g], { shape: instr.args[0]!.shape })],
+  ),
+  /** A⁻¹; its adjoint is −A⁻ᵀ G A⁻ᵀ. */
+  inv: kernel("inverse", 1, "inv", sameAsFirst, (b, instr, g) => {
+    const y = instr.result;
+    return [b.neg(b.apply("matmul", [b.apply("matmul", [y, g], { transA: true }), y], { transB: true }))];
   }),
+  /** det A; its gradient is det(A) A⁻ᵀ. */
+  det: kernel("det", 1, "det", scalarResult, (b, instr, g) => [
+    b.scale(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), b.mul(instr.result, g)),
+  ]),
+  /** log det A (for det A > 0); its gradient is A⁻ᵀ. */
+  logdet: kernel("logdet", 1, "logdet", scalarResult, (b, instr, g) => [
+    b.scale(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), g),
+  ]),
 };
+
+/** The attributes naming a position: `index`, and `column` for a matrix. */
+function positionOf(attrs: Attrs): Attrs {
+  return attrs.column === undefined ? { index: attrs.index! } : { index: attrs.index!, column: attrs.column };
+}
+
+function axisOf(instr: Instr): Attrs {
+  return instr.attrs.axis === undefined ? {} : { axis: instr.attrs.axis };
+}
+
+function minDim(a: Dim, b: Dim): Dim {
+  return typeof a === "number" && typeof b === "number" ? Math.min(a, b) : a;
+}
+
+/**
+ * A reduction: of all elements to a scalar (`helper`), or along `attrs.axis`
+ * of a matrix to a vector (`helperAlong`).
+ */
+function reduction(label: string, helper: string, vjp: VjpRule): PrimitiveDef {
+  return {
+    label,
+    arity: 1,
+    shape: ([x], attrs) => (attrs.axis === undefined ? [] : [x![attrs.axis === 0 ? 1 : 0]!]),
+    emit: {
+      kind: "expression",
+      code: ([x], instr, ctx) =>
+        instr.attrs.axis === undefined
+          ? `${ctx.helper(helper)}(${flatData(x!)})`
+          : `${ctx.helper(`${helper}Along`)}(${x!.code}, ${instr.attrs.axis})`,
+    },
+    vjp,
+  };
+}
+
+/** A kernel producing a value shaped like its operand: `helper(x)`, or `helperAlong(A, axis)`. */
+function alongKernel(helper: string): ExpressionEmit {
+  return {
+    kind: "expression",
+    code: ([x], instr, ctx) => {
+      if (instr.attrs.axis !== undefined)
+        return `${ctx.helper(`${helper}Along`)}(${x!.code}, ${instr.attrs.axis})`;
+      if (x!.shape.length < 2) return `${ctx.helper(helper)}(${x!.code})`;
+      // Over all elements of a matrix: the kernel runs on its data.
+      const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
+      return `${ctx.helper("matrix")}(${rows}, ${cols}, ${ctx.helper(helper)}(${x!.code}.data))`;
+    },
+  };
+}
+
+/** The mask of the first extreme element, of all elements or of each column or row. */
+function maskKernel(arg: "argmax" | "argmin"): ExpressionEmit {
+  return {
+    kind: "expression",
+    code: ([x], instr, ctx) => {
+      if (instr.attrs.axis !== undefined) {
+        return `${ctx.helper(`${arg}MaskAlong`)}(${x!.code}, ${instr.attrs.axis})`;
+      }
+      const data = flatData(x!);
+      const mask = `${ctx.helper("oneHot")}(${data}.length, ${ctx.helper(arg)}(${data}), 1)`;
+      if (x!.shape.length < 2) return mask;
+      const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
+      return `${ctx.helper("matrix")}(${rows}, ${cols}, ${mask})`;
+    },
+  };
+}
+
+/**
+ * The adjoint of a reduction's result, spread back over the reduced elements;
+ * a scalar stays a scalar, which element-wise operations broadcast themselves.
+ */
+function spread(b: Builder, instr: Instr, g: Value): Value {
+  const x = instr.args[0]!;
+  if (instr.attrs.axis === undefined) return g;
+  return b.apply("broadcast", [g], { shape: x.shape, axis: instr.attrs.axis });
+}
 
 /** Numbers as TypeScript literals; non-finite constants by name. */
 export function formatNumber(value: number): string {

@@ -950,7 +950,7 @@ export function vaddBackward(
 ): { w: Float64Array; x: Float64Array } {
   const { n } = tape;
   checkVector(seed, "seed", n, "n");
-  return { w: seed, x: seed };
+  return { w: seed.slice(), x: seed.slice() };
 }
 
 /**
@@ -1003,7 +1003,7 @@ export function vsubBackward(
   // backward through line 63: w - x
   const dx = new Float64Array(n);
   for (let i = 0; i < n; i++) dx[i] = -seed[i]!;
-  return { w: seed, x: dx };
+  return { w: seed.slice(), x: dx };
 }
 
 /**
@@ -1169,7 +1169,7 @@ export function addScalarBackward(
   checkVector(seed, "seed", n, "n");
   // backward through line 69: x + z
   const dz = sum(seed);
-  return { x: seed, z: dz };
+  return { x: seed.slice(), z: dz };
 }
 
 /**
@@ -1393,7 +1393,7 @@ export function dotProductGrad(
   checkVector(x, "x", n, "n");
   // line 76: dot(w, x)
   const value = dot(w, x);
-  return { value, grad: { w: x, x: w } };
+  return { value, grad: { w: x.slice(), x: w.slice() } };
 }
 
 /** What `dotProductBackward` needs from `dotProductForward`. */

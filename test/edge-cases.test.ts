@@ -1,0 +1,46 @@
+// Behaviour at the edges users hit: constant conditions, aliasing of returned
+// arrays, constant exponents at zero, empty vectors.
+
+import { describe, expect, it } from "vitest";
+import { compileOrThrow, load } from "./support/load.js";
+import { typecheck } from "./support/typecheck.js";
+
+describe("edge cases", () => {
+  it("a constant condition in where picks its branch, and the output typechecks", async () => {
+    const source = "fn f(x: real) = where(1 > 0, x, 1 / x)\nfn g(v: real[n]) = sum(where(2 < 1, v, 3))";
+    expect(typecheck({ "constant.grad.ts": await compileOrThrow(source) })).toBe("");
+    const m = await load(source);
+    expect(m.fGrad(0.5)).toEqual({ value: 0.5, grad: { x: 1 } });
+    expect(m.gGrad(Float64Array.of(1, 2))).toEqual({ value: 6, grad: { v: Float64Array.of(0, 0) } });
+  });
+
+  it("returned gradients never alias the caller's arrays or each other", async () => {
+    const m = await load("fn f(x: real[n], y: real[n]) = dot(x, y)\nfn g(x: real[n], y: real[n]) = sum(x + y)\nfn h(v: real[n]) -> real[n] = v");
+    const x = Float64Array.of(1, 2);
+    const y = Float64Array.of(3, 4);
+    const { grad } = m.fGrad(x, y);
+    expect(Array.from(grad.x)).toEqual([3, 4]);
+    expect(grad.x).not.toBe(y);
+    expect(grad.y).not.toBe(x);
+    const g = m.gGrad(x, y).grad;
+    expect(g.x).not.toBe(g.y);
+    g.x[0] = 99;
+    expect(g.y[0]).toBe(1);
+    const seed = Float64Array.of(5, 6);
+    const back = m.hBackward(m.hForward(x).tape, seed);
+    expect(Array.from(back.v)).toEqual([5, 6]);
+    expect(back.v).not.toBe(seed);
+  });
+
+  it("x^0 has derivative 0 everywhere, x = 0 included", async () => {
+    const m = await load("fn f(x: real) = x^0 + 2 * x\nfn g(x: real, p: real) = x^p");
+    expect(m.fGrad(0)).toEqual({ value: 1, grad: { x: 2 } });
+    expect(m.gGrad(0, 0).grad.x).toBe(0);
+    expect(m.gGrad(2, 3).grad).toEqual({ x: 12, p: 8 * Math.log(2) });
+  });
+
+  it("an empty vector is a ShapeError: dimensions are positive", async () => {
+    const m = await load("fn f(x: real[n]) = max(x)");
+    expect(() => m.fGrad(new Float64Array(0))).toThrow("x is empty; a vector has at least one element");
+  });
+});
