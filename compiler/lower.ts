@@ -170,7 +170,7 @@ class Lowering {
             scope,
           );
           const shape = [rows.length, rows[0]!.elements.length];
-          return elements === undefined ? undefined : b.apply("pack", elements, { shape });
+          return elements === undefined ? undefined : b.apply("pack", elements, { shape }, "matrix");
         }
         const elements = this.all(e.elements, scope);
         return elements === undefined ? undefined : b.apply("pack", elements);

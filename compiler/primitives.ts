@@ -106,7 +106,7 @@ function unary(
   );
 }
 
-/** A kernel call over whole values: `helper(a, b)`, passing matrices by their data. */
+/** A kernel call over whole values: `helper(a, b)`. */
 function kernel(
   label: string,
   arity: number,
@@ -120,7 +120,7 @@ function kernel(
     shape,
     emit: {
       kind: "expression",
-      code: (args, _instr, ctx) => `${ctx.helper(helper)}(${args.map(flatData).join(", ")})`,
+      code: (args, _instr, ctx) => `${ctx.helper(helper)}(${args.map((a) => a.code).join(", ")})`,
     },
     vjp,
   };
