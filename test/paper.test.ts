@@ -201,3 +201,38 @@ describe("the gradient of neuron activation max(0, w · x + b)", () => {
     expect(grad.b).toBe(0);
   });
 });
+
+describe("the gradient of the neural network loss function", () => {
+  const rand = random(23);
+  it.each([0, 1, 2, 3])("batch %d: ∂C/∂w = 2/N Σ eᵢ xᵢᵀ and ∂C/∂b = 2/N Σ eᵢ over the active samples", () => {
+    const N = 12;
+    const d = 3;
+    const X = { rows: N, cols: d, data: randomVector(rand, N * d) };
+    const w = randomVector(rand, d);
+    const b = uniform(rand, -0.5, 0.5);
+    const y = randomVector(rand, N);
+    const dw = new Float64Array(d);
+    let db = 0;
+    let C = 0;
+    for (let i = 0; i < N; i++) {
+      const xi = X.data.subarray(i * d, (i + 1) * d);
+      const z = xi.reduce((acc, v, k) => acc + v * w[k]!, 0) + b;
+      C += (y[i]! - Math.max(0, z)) ** 2 / N;
+      if (z <= 0) continue;
+      const e = z - y[i]!;
+      xi.forEach((v, k) => (dw[k] = dw[k]! + ((2 / N) * e * v)));
+      db += (2 / N) * e;
+    }
+    const { value, grad } = m.lossGrad!(w, b, X, y);
+    close(value, C);
+    closeAll(grad.w, dw);
+    close(grad.b, db);
+  });
+});
+
+describe("[x², x³] · [[1, 2], [3, 4]] · [x², x³]", () => {
+  it.each(points)("d/dx = 4x³ + 25x⁴ + 24x⁵ at x = %d", (x) => {
+    close(m.quadraticForm!(x), x ** 4 + 5 * x ** 5 + 4 * x ** 6);
+    close(m.quadraticFormGrad!(x).grad.x, 4 * x ** 3 + 25 * x ** 4 + 24 * x ** 5);
+  });
+});
