@@ -10,7 +10,7 @@ import { tapeTypeName } from "./check.js";
 import type { DerivedFunction } from "./derive.js";
 import type { Instr, Origin, Value } from "./ir.js";
 import { NameScope } from "./names.js";
-import { formatNumber, primitives, sizeCode, type EmitContext, type Operand } from "./primitives.js";
+import { primitives, sizeCode, type EmitContext, type Operand } from "./primitives.js";
 import { shapesEqual, type Dim, type Shape } from "./shapes.js";
 
 export interface EmitOptions {
@@ -708,4 +708,3 @@ function propertyKey(name: string): string {
   return /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name) ? name : JSON.stringify(name);
 }
 
-export { formatNumber };

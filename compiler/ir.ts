@@ -93,12 +93,3 @@ export function printIR(fn: IRFunction): string {
   lines.push(`  return ${outputs}`, "}");
   return lines.join("\n");
 }
-
-/** Values each instruction uses, counted over a body and its outputs. */
-export function useCounts(body: readonly Instr[], outputs: readonly Value[]): Map<number, number> {
-  const counts = new Map<number, number>();
-  const use = (v: Value) => counts.set(v.id, (counts.get(v.id) ?? 0) + 1);
-  for (const instr of body) instr.args.forEach(use);
-  outputs.forEach(use);
-  return counts;
-}

@@ -69,7 +69,7 @@ class Lowering {
    * dimensions to `dims` (the caller's dimensions, when inlining a call).
    */
   body(fn: CheckedFunction, args: readonly Value[], dims: ReadonlyMap<string, Dim>): Value | undefined {
-    const scope = new Scope(fn, dims);
+    const scope = new Scope(dims);
     fn.params.forEach((p, i) => scope.values.set(p.name, args[i]!));
     const outerOrigin = this.b.origin;
     for (const statement of fn.decl.body) {
@@ -293,10 +293,11 @@ class Lowering {
   }
 }
 
+/** What names mean while lowering one (possibly inlined) function body. */
 class Scope {
   readonly values = new Map<string, Value>();
   readonly dims: ReadonlyMap<string, Dim>;
-  constructor(_fn: CheckedFunction, dims: ReadonlyMap<string, Dim>) {
+  constructor(dims: ReadonlyMap<string, Dim>) {
     this.dims = dims;
   }
 }

@@ -32,8 +32,3 @@ export function broadcastShapes(a: Shape, b: Shape): Shape | undefined {
   if (b.length === 1 && a.length === 2 && b[0] === a[1]) return a;
   return undefined;
 }
-
-/** Number of elements, as a product of dimensions (numbers and names). */
-export function sizeTerms(shape: Shape): Dim[] {
-  return [...shape];
-}

@@ -35,19 +35,14 @@ import {
   vec,
   type Matrix,
 } from "../runtime/index.js";
+import { random } from "./support/numeric.js";
 
 // ---------------------------------------------------------------- helpers
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [-1, 1). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const next = random(seed);
+  return () => next() * 2 - 1;
 }
 
 function randomMatrix(rows: number, cols: number, next: () => number): Matrix {
