@@ -9,15 +9,19 @@ import { compileOrThrow } from "./support/load.js";
 import { exactFit, fit, makeData } from "../examples/least-squares.js";
 import { f, fBackward, fForward, fGrad } from "../examples/paper.grad.js";
 
-const examples = fileURLToPath(new URL("../examples/", import.meta.url));
+const root = fileURLToPath(new URL("..", import.meta.url));
 
 describe("examples", () => {
-  const sources = readdirSync(examples).filter((name) => name.endsWith(".grad"));
+  const sources = ["examples", "bench"].flatMap((dir) =>
+    readdirSync(join(root, dir))
+      .filter((name) => name.endsWith(".grad"))
+      .map((name) => `${dir}/${name}`),
+  );
 
-  it.each(sources)("examples/%s.ts is up to date (run `npx gradc compile examples/*.grad`)", async (name) => {
-    const source = readFileSync(join(examples, name), "utf8");
-    const expected = await compileOrThrow(source, { filename: `examples/${name}` });
-    expect(readFileSync(join(examples, `${name}.ts`), "utf8")).toBe(expected);
+  it.each(sources)("%s.ts is up to date (run `npm run examples`)", async (path) => {
+    const source = readFileSync(join(root, path), "utf8");
+    const expected = await compileOrThrow(source, { filename: path });
+    expect(readFileSync(join(root, `${path}.ts`), "utf8")).toBe(expected);
   });
 
   it("paper.grad.ts gives f(x, y) = 3x²y and its gradient [6yx, 3x²] to a TypeScript program", () => {
