@@ -809,3 +809,17 @@ describe("syntax errors", () => {
     expect(d.message).toBe("expression nested too deeply to parse");
   });
 });
+
+describe("function headers over several lines", () => {
+  it.each([
+    "fn f(x: real) -> real\n    wrt x = x^2",
+    "fn f(x: real)\n  -> real = x^2",
+    "fn f(x: real)\n  = x^2",
+    "fn f(x: real, y: real)\n  -> real\n  wrt x\n{\n  return x * y\n}",
+  ])("%j parses", (source) => {
+    const sink = new DiagnosticSink("test.grad");
+    const program = parse(source, "test.grad", sink);
+    expect(sink.diagnostics).toEqual([]);
+    expect(program?.functions).toHaveLength(1);
+  });
+});
