@@ -54,6 +54,12 @@ export class Builder {
   zero = () => this.constant(0);
   one = () => this.constant(1);
 
+  /** The sum of the defined tangents, each brought to `shape`; undefined when none is. */
+  sumTangents(parts: readonly (Value | undefined)[], shape: Shape): Value | undefined {
+    const present = parts.filter((p): p is Value => p !== undefined).map((p) => this.fitTo(p, shape));
+    return present.length === 0 ? undefined : present.reduce((acc, p) => this.add(acc, p));
+  }
+
   /**
    * Brings an adjoint to the shape of the operand it belongs to: sums over the
    * axes along which the operand was broadcast, or broadcasts a scalar up.

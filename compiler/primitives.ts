@@ -49,6 +49,13 @@ export interface ExpressionEmit {
 
 export type VjpRule = (b: Builder, instr: Instr, adjoint: Value) => readonly (Value | undefined)[];
 
+/** The tangent of the result from the operands' tangents (undefined: zero), or undefined if zero. */
+export type JvpRule = (
+  b: Builder,
+  instr: Instr,
+  tangents: readonly (Value | undefined)[],
+) => Value | undefined;
+
 export interface PrimitiveDef {
   /** Short name used for temporaries that hold this operation's result. */
   readonly label: string;
@@ -62,7 +69,12 @@ export interface PrimitiveDef {
    * everywhere (comparisons, masks) or that have no operands.
    */
   readonly vjp: VjpRule | "none";
+  /** The JVP rule (forward mode); "none" where the VJP rule is "none". */
+  readonly jvp: JvpRule | "none";
 }
+
+/** An entry before its JVP rule is attached (the helpers below build these). */
+type PrimitiveBase = Omit<PrimitiveDef, "jvp">;
 
 // ---------------------------------------------------------------------------
 // Helpers that build table entries
@@ -79,7 +91,7 @@ function elementwise(
   evaluate: (...args: number[]) => number,
   scalar: (args: readonly string[], ctx: EmitContext) => string,
   vjp: PrimitiveDef["vjp"],
-): PrimitiveDef {
+): PrimitiveBase {
   return {
     label,
     arity,
@@ -90,20 +102,27 @@ function elementwise(
   };
 }
 
-/** A unary element-wise function `y = f(x)`; its rule maps (x, y, adjoint) to x's adjoint. */
+/**
+ * A unary element-wise function `y = f(x)`. Its Jacobian is diagonal, so one
+ * rule, mapping (x, y, v) to f'(x) ⊙ v, is both the VJP and the JVP.
+ */
 function unary(
   label: string,
   evaluate: (x: number) => number,
   scalar: (x: string, ctx: EmitContext) => string,
-  rule: ((b: Builder, x: Value, y: Value, adjoint: Value) => Value) | "none",
+  rule: ((b: Builder, x: Value, y: Value, v: Value) => Value) | "none",
 ): PrimitiveDef {
-  return elementwise(
+  const base = elementwise(
     label,
     1,
     evaluate,
     ([x], ctx) => scalar(x!, ctx),
     rule === "none" ? "none" : (b, instr, adjoint) => [rule(b, instr.args[0]!, instr.result, adjoint)],
   );
+  return {
+    ...base,
+    jvp: rule === "none" ? "none" : (b, instr, [t]) => t && rule(b, instr.args[0]!, instr.result, t),
+  };
 }
 
 /** A kernel call over whole values: `helper(a, b)`. */
@@ -113,7 +132,7 @@ function kernel(
   helper: string,
   shape: PrimitiveDef["shape"],
   vjp: PrimitiveDef["vjp"],
-): PrimitiveDef {
+): PrimitiveBase {
   return {
     label,
     arity,
@@ -147,6 +166,7 @@ function comparison(
     },
     evaluate: (a, b) => (evaluate(a, b) ? 1 : 0),
     vjp: "none",
+    jvp: "none",
   };
 }
 
@@ -205,6 +225,7 @@ export type Op =
   | "sum"
   | "prod"
   | "prodExcept"
+  | "prodExceptTangent"
   | "norm2"
   | "maxReduce"
   | "minReduce"
@@ -236,6 +257,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       code: (_args, instr) => formatNumber(instr.attrs.value!),
     },
     vjp: "none",
+    jvp: "none",
   },
   /** The value of a symbolic dimension, as a real number. */
   dim: {
@@ -247,98 +269,133 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       code: (_args, instr, ctx) => ctx.dim(instr.attrs.dim!),
     },
     vjp: "none",
+    jvp: "none",
   },
 
   // Arithmetic ----------------------------------------------------------------
-  add: elementwise(
-    "add",
-    2,
-    (a, b) => a + b,
-    ([a, b]) => `${a} + ${b}`,
-    (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape), b.fitTo(g, instr.args[1]!.shape)],
-  ),
-  sub: elementwise(
-    "sub",
-    2,
-    (a, b) => a - b,
-    ([a, b]) => `${a} - ${b}`,
-    (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape), b.fitTo(b.neg(g), instr.args[1]!.shape)],
-  ),
-  mul: elementwise(
-    "mul",
-    2,
-    (a, b) => a * b,
-    ([a, b]) => `${a} * ${b}`,
-    (b, instr, g) => {
-      const [x, y] = instr.args as [Value, Value];
-      return [b.fitTo(b.scale(y, g), x.shape), b.fitTo(b.scale(x, g), y.shape)];
-    },
-  ),
-  div: elementwise(
-    "div",
-    2,
-    (a, b) => a / b,
-    ([a, b]) => `${a} / ${b}`,
-    (b, instr, g) => {
-      const [x, y] = instr.args as [Value, Value];
-      // d(x/y)/dy = -(x/y)/y, reusing the quotient.
-      return [
-        b.fitTo(b.scaleDiv(g, y), x.shape),
-        b.fitTo(b.scale(b.neg(b.div(instr.result, y)), g), y.shape),
-      ];
-    },
-  ),
-  neg: elementwise(
-    "neg",
-    1,
-    (a) => -a,
-    ([a]) => `-${a}`,
-    (b, _instr, g) => [b.neg(g)],
-  ),
-  pow: elementwise(
-    "pow",
-    2,
-    (a, b) => a ** b,
-    ([a, b]) => `${a} ** ${b}`,
-    (b, instr, g) => {
-      const [x, p] = instr.args as [Value, Value];
-      // p x^(p−1), taken as 0 where p = 0 (x^0 is constant, even at x = 0).
-      const dx = b.where(
-        b.apply("eq", [p, b.zero()]),
-        b.zero(),
-        b.mul(p, b.apply("pow", [x, b.sub(p, b.one())])),
+  add: {
+    ...elementwise(
+      "add",
+      2,
+      (a, b) => a + b,
+      ([a, b]) => `${a} + ${b}`,
+      (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape), b.fitTo(g, instr.args[1]!.shape)],
+    ),
+    jvp: (b, instr, [ta, tb]) => b.sumTangents([ta, tb], instr.result.shape),
+  },
+  sub: {
+    ...elementwise(
+      "sub",
+      2,
+      (a, b) => a - b,
+      ([a, b]) => `${a} - ${b}`,
+      (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape), b.fitTo(b.neg(g), instr.args[1]!.shape)],
+    ),
+    jvp: (b, instr, [ta, tb]) => b.sumTangents([ta, tb && b.neg(tb)], instr.result.shape),
+  },
+  mul: {
+    ...elementwise(
+      "mul",
+      2,
+      (a, b) => a * b,
+      ([a, b]) => `${a} * ${b}`,
+      (b, instr, g) => {
+        const [x, y] = instr.args as [Value, Value];
+        return [b.fitTo(b.scale(y, g), x.shape), b.fitTo(b.scale(x, g), y.shape)];
+      },
+    ),
+    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
+  },
+  div: {
+    ...elementwise(
+      "div",
+      2,
+      (a, b) => a / b,
+      ([a, b]) => `${a} / ${b}`,
+      (b, instr, g) => {
+        const [x, y] = instr.args as [Value, Value];
+        // d(x/y)/dy = -(x/y)/y, reusing the quotient.
+        return [
+          b.fitTo(b.scaleDiv(g, y), x.shape),
+          b.fitTo(b.scale(b.neg(b.div(instr.result, y)), g), y.shape),
+        ];
+      },
+    ),
+    jvp: (b, instr, [ta, tb]) => {
+      const y = instr.args[1]!;
+      return b.sumTangents(
+        [ta && b.div(ta, y), tb && b.neg(b.mul(b.div(instr.result, y), tb))],
+        instr.result.shape,
       );
-      // d(x^p)/dp = x^p log x, taken as 0 at x = 0 (the limit for p > 0).
-      const safeBase = b.where(b.apply("eq", [x, b.zero()]), b.one(), x);
-      const dp = b.mul(instr.result, b.apply("log", [safeBase]));
-      return [b.fitTo(b.scale(dx, g), x.shape), b.fitTo(b.scale(dp, g), p.shape)];
     },
-  ),
+  },
+  neg: {
+    ...elementwise(
+      "neg",
+      1,
+      (a) => -a,
+      ([a]) => `-${a}`,
+      (b, _instr, g) => [b.neg(g)],
+    ),
+    jvp: (b, _instr, [t]) => t && b.neg(t),
+  },
+  pow: {
+    ...elementwise(
+      "pow",
+      2,
+      (a, b) => a ** b,
+      ([a, b]) => `${a} ** ${b}`,
+      (b, instr, g) => {
+        const [x, p] = instr.args as [Value, Value];
+        const [dx, dp] = powPartials(b, instr);
+        return [b.fitTo(b.scale(dx, g), x.shape), b.fitTo(b.scale(dp, g), p.shape)];
+      },
+    ),
+    jvp: (b, instr, [tx, tp]) => {
+      const [dx, dp] = powPartials(b, instr);
+      return b.sumTangents([tx && b.mul(dx, tx), tp && b.mul(dp, tp)], instr.result.shape);
+    },
+  },
   /** `derivative * adjoint`, or 0 where the adjoint is 0 (TensorFlow's mul_no_nan). */
-  mulNoNan: elementwise(
-    "scaled",
-    2,
-    (d, g) => (g === 0 ? 0 : d * g),
-    ([d, g]) => `${g} === 0 ? 0 : ${d} * ${g}`,
-    (b, instr, adj) => {
+  mulNoNan: {
+    ...elementwise(
+      "scaled",
+      2,
+      (d, g) => (g === 0 ? 0 : d * g),
+      ([d, g]) => `${g} === 0 ? 0 : ${d} * ${g}`,
+      (b, instr, adj) => {
+        const [d, g] = instr.args as [Value, Value];
+        return [b.fitTo(b.scale(g, adj), d.shape), b.fitTo(b.scale(d, adj), g.shape)];
+      },
+    ),
+    jvp: (b, instr, [td, tg]) => {
       const [d, g] = instr.args as [Value, Value];
-      return [b.fitTo(b.scale(g, adj), d.shape), b.fitTo(b.scale(d, adj), g.shape)];
+      return b.sumTangents([td && b.scale(td, g), tg && b.scale(d, tg)], instr.result.shape);
     },
-  ),
+  },
   /** `adjoint / divisor`, or 0 where the adjoint is 0. */
-  divNoNan: elementwise(
-    "scaled",
-    2,
-    (g, y) => (g === 0 ? 0 : g / y),
-    ([g, y]) => `${g} === 0 ? 0 : ${g} / ${y}`,
-    (b, instr, adj) => {
-      const [g, y] = instr.args as [Value, Value];
-      return [
-        b.fitTo(b.scaleDiv(adj, y), g.shape),
-        b.fitTo(b.scale(b.neg(b.div(instr.result, y)), adj), y.shape),
-      ];
+  divNoNan: {
+    ...elementwise(
+      "scaled",
+      2,
+      (g, y) => (g === 0 ? 0 : g / y),
+      ([g, y]) => `${g} === 0 ? 0 : ${g} / ${y}`,
+      (b, instr, adj) => {
+        const [g, y] = instr.args as [Value, Value];
+        return [
+          b.fitTo(b.scaleDiv(adj, y), g.shape),
+          b.fitTo(b.scale(b.neg(b.div(instr.result, y)), adj), y.shape),
+        ];
+      },
+    ),
+    jvp: (b, instr, [tg, ty]) => {
+      const y = instr.args[1]!;
+      return b.sumTangents(
+        [tg && b.scaleDiv(tg, y), ty && b.neg(b.scale(b.div(ty, y), instr.result))],
+        instr.result.shape,
+      );
     },
-  ),
+  },
 
   // Element-wise functions ----------------------------------------------------
   exp: unary(
@@ -454,35 +511,43 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
 
   // Selection -----------------------------------------------------------------
   /** Element-wise max; at a tie the first operand gets the derivative. */
-  max: elementwise(
-    "max",
-    2,
-    Math.max,
-    ([a, b]) => `Math.max(${a}, ${b})`,
-    (b, instr, g) => {
-      const [x, y] = instr.args as [Value, Value];
-      const firstWins = b.apply("ge", [x, y]);
-      return [
-        b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
-        b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
-      ];
-    },
-  ),
+  max: {
+    ...elementwise(
+      "max",
+      2,
+      Math.max,
+      ([a, b]) => `Math.max(${a}, ${b})`,
+      (b, instr, g) => {
+        const [x, y] = instr.args as [Value, Value];
+        const firstWins = b.apply("ge", [x, y]);
+        return [
+          b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
+          b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
+        ];
+      },
+    ),
+    jvp: (b, instr, [ta, tb]) =>
+      selectTangent(b, instr, b.apply("ge", [instr.args[0]!, instr.args[1]!]), ta, tb),
+  },
   /** Element-wise min; at a tie the first operand gets the derivative. */
-  min: elementwise(
-    "min",
-    2,
-    Math.min,
-    ([a, b]) => `Math.min(${a}, ${b})`,
-    (b, instr, g) => {
-      const [x, y] = instr.args as [Value, Value];
-      const firstWins = b.apply("le", [x, y]);
-      return [
-        b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
-        b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
-      ];
-    },
-  ),
+  min: {
+    ...elementwise(
+      "min",
+      2,
+      Math.min,
+      ([a, b]) => `Math.min(${a}, ${b})`,
+      (b, instr, g) => {
+        const [x, y] = instr.args as [Value, Value];
+        const firstWins = b.apply("le", [x, y]);
+        return [
+          b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
+          b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
+        ];
+      },
+    ),
+    jvp: (b, instr, [ta, tb]) =>
+      selectTangent(b, instr, b.apply("le", [instr.args[0]!, instr.args[1]!]), ta, tb),
+  },
   /** `where(cond, a, b)`: cond is a 0/1 mask; the untaken branch gets an adjoint of exactly 0. */
   where: {
     label: "where",
@@ -502,6 +567,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
         b.fitTo(b.where(cond, b.zero(), g), y.shape),
       ];
     },
+    jvp: (b, instr, [, ta, tb]) => selectTangent(b, instr, instr.args[0]!, ta, tb),
   },
   lt: comparison("lt", (a, b) => a < b, "<"),
   le: comparison("le", (a, b) => a <= b, "<="),
@@ -537,6 +603,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       if (x.shape.length === 1 && instr.attrs.axis === 1) return [b.apply("sum", [g], { axis: 1 })];
       return [b.fitTo(g, x.shape)];
     },
+    jvp: (b, instr, [t]) => t && b.apply("broadcast", [t], instr.attrs),
   },
   /** A vector literal `[a, b, c]` of scalars, or a matrix literal (`attrs.shape`, row-major). */
   pack: {
@@ -559,6 +626,14 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
           : b.apply("index", [g], { index: k }),
       );
     },
+    jvp: (b, instr, tangents) =>
+      tangents.every((t) => t === undefined)
+        ? undefined
+        : b.apply(
+            "pack",
+            tangents.map((t) => t ?? b.zero()),
+            instr.attrs,
+          ),
   },
   /** `x[i]` of a vector, or `A[i, j]` of a matrix (`attrs.column` is j). */
   index: {
@@ -577,6 +652,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     vjp: (b, instr, g) => [
       b.apply("oneHot", [g], { ...positionOf(instr.attrs), shape: instr.args[0]!.shape }),
     ],
+    jvp: (b, instr, [t]) => t && b.apply("index", [t], instr.attrs),
   },
   /** Zeros of `attrs.shape` with the scalar operand at one position: the adjoint of `index`. */
   oneHot: {
@@ -593,16 +669,24 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       },
     },
     vjp: (b, instr, g) => [b.apply("index", [g], positionOf(instr.attrs))],
+    jvp: (b, instr, [t]) => t && b.apply("oneHot", [t], instr.attrs),
   },
 
   // Reductions: of all elements, or along `attrs.axis` of a matrix ------------
-  sum: reduction("sum", "sum", (b, instr, g) =>
-    instr.attrs.axis === undefined ? [b.fitTo(g, instr.args[0]!.shape)] : [spread(b, instr, g)],
-  ),
-  prod: reduction("prod", "prod", (b, instr, g) => [
-    // Products of the other elements, so zeros are handled without dividing.
-    b.scale(b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
-  ]),
+  sum: {
+    ...reduction("sum", "sum", (b, instr, g) =>
+      instr.attrs.axis === undefined ? [b.fitTo(g, instr.args[0]!.shape)] : [spread(b, instr, g)],
+    ),
+    jvp: (b, instr, [t]) => t && b.apply("sum", [t], instr.attrs),
+  },
+  prod: {
+    ...reduction("prod", "prod", (b, instr, g) => [
+      // Products of the other elements, so zeros are handled without dividing.
+      b.scale(b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
+    ]),
+    jvp: (b, instr, [t]) =>
+      t && b.apply("sum", [b.mul(b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), t)], axisOf(instr)),
+  },
   /** Each element replaced by the product of the others (in its column or row, with an axis). */
   prodExcept: {
     label: "prodOthers",
@@ -612,55 +696,89 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     vjp: () => {
       throw new Error("internal: primitive 'prodExcept' has no VJP rule yet (second derivatives of prod)");
     },
+    jvp: (b, instr, [t]) => t && b.apply("prodExceptTangent", [instr.args[0]!, t], axisOf(instr)),
+  },
+  /** The tangent of prodExcept(x) along t: Σ_{j≠i} t_j Π_{k∉{i,j}} x_k (products of dual numbers). */
+  prodExceptTangent: {
+    label: "prodOthersDot",
+    arity: 2,
+    shape: sameAsFirst,
+    emit: alongKernel2("prodExceptTangent"),
+    vjp: () => {
+      throw new Error("internal: primitive 'prodExceptTangent' has no VJP rule (third derivatives of prod)");
+    },
+    jvp: () => {
+      throw new Error("internal: primitive 'prodExceptTangent' has no JVP rule (third derivatives of prod)");
+    },
   },
   /** The Euclidean norm, without overflow; its gradient at zero is 0. */
-  norm2: reduction("norm", "norm2", (b, instr, g) => {
-    const x = instr.args[0]!;
-    const norm = spread(b, instr, instr.result);
-    const direction = b.where(b.apply("eq", [norm, b.zero()]), b.zero(), b.div(x, norm));
-    return [b.scale(direction, spread(b, instr, g))];
-  }),
+  norm2: {
+    ...reduction("norm", "norm2", (b, instr, g) => {
+      return [b.scale(normDirection(b, instr), spread(b, instr, g))];
+    }),
+    jvp: (b, instr, [t]) => t && b.apply("sum", [b.mul(normDirection(b, instr), t)], axisOf(instr)),
+  },
   /** The largest element; the derivative goes to the first largest. */
-  maxReduce: reduction("max", "max", (b, instr, g) => [
-    b.scale(b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
-  ]),
+  maxReduce: {
+    ...reduction("max", "max", (b, instr, g) => [
+      b.scale(b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
+    ]),
+    jvp: (b, instr, [t]) =>
+      t && b.apply("sum", [b.mul(b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), t)], axisOf(instr)),
+  },
   /** The smallest element; the derivative goes to the first smallest. */
-  minReduce: reduction("min", "min", (b, instr, g) => [
-    b.scale(b.apply("argminMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
-  ]),
+  minReduce: {
+    ...reduction("min", "min", (b, instr, g) => [
+      b.scale(b.apply("argminMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
+    ]),
+    jvp: (b, instr, [t]) =>
+      t && b.apply("sum", [b.mul(b.apply("argminMask", [instr.args[0]!], axisOf(instr)), t)], axisOf(instr)),
+  },
   /** 1 at the first largest element (of each column or row, with an axis), 0 elsewhere. */
-  argmaxMask: { label: "isMax", arity: 1, shape: sameAsFirst, emit: maskKernel("argmax"), vjp: "none" },
+  argmaxMask: {
+    label: "isMax",
+    arity: 1,
+    shape: sameAsFirst,
+    emit: maskKernel("argmax"),
+    vjp: "none",
+    jvp: "none",
+  },
   /** 1 at the first smallest element (of each column or row, with an axis), 0 elsewhere. */
-  argminMask: { label: "isMin", arity: 1, shape: sameAsFirst, emit: maskKernel("argmin"), vjp: "none" },
+  argminMask: {
+    label: "isMin",
+    arity: 1,
+    shape: sameAsFirst,
+    emit: maskKernel("argmin"),
+    vjp: "none",
+    jvp: "none",
+  },
   /** log Σ exp, computed stably. */
-  logsumexp: reduction("lse", "logsumexp", (b, instr, g) => [
-    b.scale(b.apply("softmax", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
-  ]),
+  logsumexp: {
+    ...reduction("lse", "logsumexp", (b, instr, g) => [
+      b.scale(b.apply("softmax", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
+    ]),
+    jvp: (b, instr, [t]) =>
+      t && b.apply("sum", [b.mul(b.apply("softmax", [instr.args[0]!], axisOf(instr)), t)], axisOf(instr)),
+  },
   /** Softmax of a vector, or of each column (axis 0) or row (axis 1) of a matrix, computed stably. */
   softmax: {
     label: "softmax",
     arity: 1,
     shape: sameAsFirst,
     emit: alongKernel("softmax"),
-    vjp: (b, instr, g) => {
-      const s = instr.result;
-      // J = diag(s) − s sᵀ per slice, so Jᵀg = s ⊙ (g − g·s).
-      const gs =
-        instr.attrs.axis === undefined
-          ? b.apply("dot", [g, s])
-          : b.apply("broadcast", [b.apply("sum", [b.mul(g, s)], axisOf(instr))], {
-              shape: s.shape,
-              axis: instr.attrs.axis,
-            });
-      return [b.mul(s, b.sub(g, gs))];
-    },
+    // J = diag(s) − s sᵀ per slice is symmetric, so one product serves both modes.
+    vjp: (b, instr, g) => [softmaxProduct(b, instr, g)],
+    jvp: (b, instr, [t]) => t && softmaxProduct(b, instr, t),
   },
 
   // Vectors and matrices -------------------------------------------------------
-  dot: kernel("dot", 2, "dot", scalarResult, (b, instr, g) => [
-    b.scale(instr.args[1]!, g),
-    b.scale(instr.args[0]!, g),
-  ]),
+  dot: {
+    ...kernel("dot", 2, "dot", scalarResult, (b, instr, g) => [
+      b.scale(instr.args[1]!, g),
+      b.scale(instr.args[0]!, g),
+    ]),
+    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
+  },
   /** A B, Aᵀ B or A Bᵀ (`attrs.transA`, `attrs.transB`). */
   matmul: {
     label: "product",
@@ -691,47 +809,60 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       if (!transA && transB) return [mm(g, y, false, false), mm(g, x, true, false)];
       return [mm(y, g, true, true), mm(g, x, true, true)];
     },
+    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
   },
   /** A x. */
-  matvec: kernel(
-    "Ax",
-    2,
-    "matvec",
-    ([a]) => [a![0]!],
-    (b, instr, g) => {
-      const [a, x] = instr.args as [Value, Value];
-      return [b.apply("outer", [g, x]), b.apply("vecmat", [g, a])];
-    },
-  ),
+  matvec: {
+    ...kernel(
+      "Ax",
+      2,
+      "matvec",
+      ([a]) => [a![0]!],
+      (b, instr, g) => {
+        const [a, x] = instr.args as [Value, Value];
+        return [b.apply("outer", [g, x]), b.apply("vecmat", [g, a])];
+      },
+    ),
+    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
+  },
   /** xᵀ A, as a vector. */
-  vecmat: kernel(
-    "xA",
-    2,
-    "vecmat",
-    ([, a]) => [a![1]!],
-    (b, instr, g) => {
-      const [x, a] = instr.args as [Value, Value];
-      return [b.apply("matvec", [a, g]), b.apply("outer", [x, g])];
-    },
-  ),
+  vecmat: {
+    ...kernel(
+      "xA",
+      2,
+      "vecmat",
+      ([, a]) => [a![1]!],
+      (b, instr, g) => {
+        const [x, a] = instr.args as [Value, Value];
+        return [b.apply("matvec", [a, g]), b.apply("outer", [x, g])];
+      },
+    ),
+    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
+  },
   /** x yᵀ. */
-  outer: kernel(
-    "outer",
-    2,
-    "outer",
-    ([x, y]) => [x![0]!, y![0]!],
-    (b, instr, g) => {
-      const [x, y] = instr.args as [Value, Value];
-      return [b.apply("matvec", [g, y]), b.apply("vecmat", [x, g])];
-    },
-  ),
-  transpose: kernel(
-    "transposed",
-    1,
-    "transpose",
-    ([a]) => [a![1]!, a![0]!],
-    (b, _instr, g) => [b.apply("transpose", [g])],
-  ),
+  outer: {
+    ...kernel(
+      "outer",
+      2,
+      "outer",
+      ([x, y]) => [x![0]!, y![0]!],
+      (b, instr, g) => {
+        const [x, y] = instr.args as [Value, Value];
+        return [b.apply("matvec", [g, y]), b.apply("vecmat", [x, g])];
+      },
+    ),
+    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
+  },
+  transpose: {
+    ...kernel(
+      "transposed",
+      1,
+      "transpose",
+      ([a]) => [a![1]!, a![0]!],
+      (b, _instr, g) => [b.apply("transpose", [g])],
+    ),
+    jvp: (b, _instr, [t]) => t && b.apply("transpose", [t]),
+  },
   /** The identity matrix of `attrs.shape`. */
   eye: {
     label: "identity",
@@ -742,6 +873,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       code: (_args, instr, ctx) => `${ctx.helper("eye")}(${ctx.dim(instr.result.shape[0]!)})`,
     },
     vjp: "none",
+    jvp: "none",
   },
   /** A matrix of `attrs.shape` with the vector on its main diagonal. */
   diag: {
@@ -756,29 +888,104 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       },
     },
     vjp: (b, _instr, g) => [b.apply("diagonal", [g])],
+    jvp: (b, instr, [t]) => t && b.apply("diag", [t], instr.attrs),
   },
   /** The main diagonal of a matrix. */
-  diagonal: kernel(
-    "diagonal",
-    1,
-    "diagonal",
-    ([a]) => [minDim(a![0]!, a![1]!)],
-    (b, instr, g) => [b.apply("diag", [g], { shape: instr.args[0]!.shape })],
-  ),
+  diagonal: {
+    ...kernel(
+      "diagonal",
+      1,
+      "diagonal",
+      ([a]) => [minDim(a![0]!, a![1]!)],
+      (b, instr, g) => [b.apply("diag", [g], { shape: instr.args[0]!.shape })],
+    ),
+    jvp: (b, _instr, [t]) => t && b.apply("diagonal", [t]),
+  },
   /** A⁻¹; its adjoint is −A⁻ᵀ G A⁻ᵀ. */
-  inv: kernel("inverse", 1, "inv", sameAsFirst, (b, instr, g) => {
-    const y = instr.result;
-    return [b.neg(b.apply("matmul", [b.apply("matmul", [y, g], { transA: true }), y], { transB: true }))];
-  }),
+  inv: {
+    ...kernel("inverse", 1, "inv", sameAsFirst, (b, instr, g) => {
+      const y = instr.result;
+      return [b.neg(b.apply("matmul", [b.apply("matmul", [y, g], { transA: true }), y], { transB: true }))];
+    }),
+    jvp: (b, instr, [t]) => {
+      if (t === undefined) return undefined;
+      const y = instr.result;
+      return b.neg(b.apply("matmul", [b.apply("matmul", [y, t]), y]));
+    },
+  },
   /** det A; its gradient is det(A) A⁻ᵀ. */
-  det: kernel("det", 1, "det", scalarResult, (b, instr, g) => [
-    b.scale(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), b.mul(instr.result, g)),
-  ]),
+  det: {
+    ...kernel("det", 1, "det", scalarResult, (b, instr, g) => [
+      b.scale(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), b.mul(instr.result, g)),
+    ]),
+    jvp: (b, instr, [t]) =>
+      t &&
+      b.mul(
+        instr.result,
+        b.apply("sum", [b.mul(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), t)]),
+      ),
+  },
   /** log det A (for det A > 0); its gradient is A⁻ᵀ. */
-  logdet: kernel("logdet", 1, "logdet", scalarResult, (b, instr, g) => [
-    b.scale(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), g),
-  ]),
+  logdet: {
+    ...kernel("logdet", 1, "logdet", scalarResult, (b, instr, g) => [
+      b.scale(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), g),
+    ]),
+    jvp: (b, instr, [t]) =>
+      t && b.apply("sum", [b.mul(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), t)]),
+  },
 };
+
+/** The partial derivatives of y = x^p: p x^(p−1) (0 where p = 0) and x^p log x (0 at x = 0). */
+function powPartials(b: Builder, instr: Instr): [Value, Value] {
+  const [x, p] = instr.args as [Value, Value];
+  const dx = b.where(
+    b.apply("eq", [p, b.zero()]),
+    b.zero(),
+    b.mul(p, b.apply("pow", [x, b.sub(p, b.one())])),
+  );
+  const safeBase = b.where(b.apply("eq", [x, b.zero()]), b.one(), x);
+  return [dx, b.mul(instr.result, b.apply("log", [safeBase]))];
+}
+
+/** x / ‖x‖ (per column or row with an axis), and 0 where the norm is 0. */
+function normDirection(b: Builder, instr: Instr): Value {
+  const norm = spread(b, instr, instr.result);
+  return b.where(b.apply("eq", [norm, b.zero()]), b.zero(), b.div(instr.args[0]!, norm));
+}
+
+/** J v for softmax's symmetric Jacobian J = diag(s) − s sᵀ (per slice): s ⊙ (v − v·s). */
+function softmaxProduct(b: Builder, instr: Instr, v: Value): Value {
+  const s = instr.result;
+  const vs =
+    instr.attrs.axis === undefined
+      ? b.apply("dot", [v, s])
+      : b.apply("broadcast", [b.apply("sum", [b.mul(v, s)], axisOf(instr))], {
+          shape: s.shape,
+          axis: instr.attrs.axis,
+        });
+  return b.mul(s, b.sub(v, vs));
+}
+
+/** The tangent of a selection: the chosen operand's tangent, element by element. */
+function selectTangent(
+  b: Builder,
+  instr: Instr,
+  firstChosen: Value,
+  ta: Value | undefined,
+  tb: Value | undefined,
+) {
+  if (ta === undefined && tb === undefined) return undefined;
+  return b.fitTo(b.where(firstChosen, ta ?? b.zero(), tb ?? b.zero()), instr.result.shape);
+}
+
+/** The tangent of a bilinear operation f(a, b): f(ta, b) + f(a, tb), with the same attributes. */
+function bilinearTangent(b: Builder, instr: Instr, ta: Value | undefined, tb: Value | undefined) {
+  const [x, y] = instr.args as [Value, Value];
+  return b.sumTangents(
+    [ta && b.apply(instr.op, [ta, y], instr.attrs), tb && b.apply(instr.op, [x, tb], instr.attrs)],
+    instr.result.shape,
+  );
+}
 
 /** The attributes naming a position: `index`, and `column` for a matrix. */
 function positionOf(attrs: Attrs): Attrs {
@@ -797,7 +1004,7 @@ function minDim(a: Dim, b: Dim): Dim {
  * A reduction: of all elements to a scalar (`helper`), or along `attrs.axis`
  * of a matrix to a vector (`helperAlong`).
  */
-function reduction(label: string, helper: string, vjp: VjpRule): PrimitiveDef {
+function reduction(label: string, helper: string, vjp: VjpRule): PrimitiveBase {
   return {
     label,
     arity: 1,
@@ -824,6 +1031,21 @@ function alongKernel(helper: string): ExpressionEmit {
       // Over all elements of a matrix: the kernel runs on its data.
       const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
       return `${ctx.helper("matrix")}(${rows}, ${cols}, ${ctx.helper(helper)}(${x!.code}.data))`;
+    },
+  };
+}
+
+/** Like `alongKernel`, for a kernel of two operands shaped alike. */
+function alongKernel2(helper: string): ExpressionEmit {
+  return {
+    kind: "expression",
+    code: ([x, t], instr, ctx) => {
+      if (instr.attrs.axis !== undefined) {
+        return `${ctx.helper(`${helper}Along`)}(${x!.code}, ${t!.code}, ${instr.attrs.axis})`;
+      }
+      if (x!.shape.length < 2) return `${ctx.helper(helper)}(${x!.code}, ${t!.code})`;
+      const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
+      return `${ctx.helper("matrix")}(${rows}, ${cols}, ${ctx.helper(helper)}(${x!.code}.data, ${t!.code}.data))`;
     },
   };
 }
