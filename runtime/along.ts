@@ -1,5 +1,5 @@
 import { ShapeError } from "./errors.js";
-import { sumColumns, sumRows, tileColumns, tileRows } from "./kernels.js";
+import { prodExceptTangentStrided, sumColumns, sumRows, tileColumns, tileRows } from "./kernels.js";
 import type { Matrix } from "./matrix.js";
 
 // Reductions of a matrix along an axis, their gradients' building blocks, and the broadcast back.
@@ -435,4 +435,17 @@ export function tileAlong(v: Float64Array, axis: number, rows: number, cols: num
     throw new ShapeError(`tileAlong: v has length ${v.length}, expected ${rows} (one per row)`);
   }
   return tileColumns(v, cols);
+}
+
+/** `prodExceptTangent` of each column (axis 0) or row (axis 1). */
+export function prodExceptTangentAlong(a: Matrix, t: Matrix, axis: number): Matrix {
+  checkAxis("prodExceptTangentAlong", axis);
+  const { rows, cols, data } = a;
+  const out = new Float64Array(rows * cols);
+  if (axis === 0) {
+    for (let j = 0; j < cols; j++) prodExceptTangentStrided(data, t.data, j, cols, rows, out);
+  } else {
+    for (let i = 0; i < rows; i++) prodExceptTangentStrided(data, t.data, i * cols, 1, cols, out);
+  }
+  return { rows, cols, data: out };
 }

@@ -59,9 +59,7 @@ export function checkMatrix(
 
 /** `"but d = 3"` for a named dimension, `"expected 3"` for a literal or no dimension text. */
 function expectation(size: number, dim: string | undefined): string {
-  return dim === undefined || dim === "" || /^[0-9]/.test(dim)
-    ? `expected ${size}`
-    : `but ${dim} = ${size}`;
+  return dim === undefined || dim === "" || /^[0-9]/.test(dim) ? `expected ${size}` : `but ${dim} = ${size}`;
 }
 
 /** A short name for the kind of `value`, for error messages: `number`, `Float64Array`, `Matrix`, … */

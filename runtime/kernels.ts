@@ -67,6 +67,49 @@ export function prodExcept(x: Float64Array): Float64Array {
 }
 
 /**
+ * The directional derivative of `prodExcept(x)` along `t`: element i is
+ * Σ_{j≠i} t_j Π_{k∉{i,j}} x_k. Computed as prefix and suffix products of the
+ * dual numbers x_k + ε t_k, so zeros in x need no division either.
+ */
+export function prodExceptTangent(x: Float64Array, t: Float64Array): Float64Array {
+  return prodExceptTangentStrided(x, t, 0, 1, x.length, new Float64Array(x.length));
+}
+
+/** `prodExceptTangent` over the `count` elements at `offset`, `offset + stride`, ... into `out`. */
+export function prodExceptTangentStrided(
+  x: Float64Array,
+  t: Float64Array,
+  offset: number,
+  stride: number,
+  count: number,
+  out: Float64Array,
+): Float64Array {
+  // Pass 1: out holds the ε part of the prefix product; the real part runs alongside.
+  let prefix = 1;
+  let prefixDot = 0;
+  for (let k = 0, i = offset; k < count; k++, i += stride) {
+    out[i] = prefixDot;
+    prefixDot = prefixDot * x[i]! + prefix * t[i]!;
+    prefix *= x[i]!;
+  }
+  // Pass 2: combine with the suffix product (s, ds): ε(P S) = dP s + p dS. p is rebuilt forwards.
+  const prefixes = new Float64Array(count);
+  prefix = 1;
+  for (let k = 0, i = offset; k < count; k++, i += stride) {
+    prefixes[k] = prefix;
+    prefix *= x[i]!;
+  }
+  let suffix = 1;
+  let suffixDot = 0;
+  for (let k = count - 1, i = offset + (count - 1) * stride; k >= 0; k--, i -= stride) {
+    out[i] = out[i]! * suffix + prefixes[k]! * suffixDot;
+    suffixDot = suffixDot * x[i]! + suffix * t[i]!;
+    suffix *= x[i]!;
+  }
+  return out;
+}
+
+/**
  * The Euclidean (for a matrix's data: Frobenius) norm. Scales by the largest |x_i| first, so it
  * neither overflows for elements like 1e200 nor underflows for 1e-200. 0 for the zero (or empty)
  * vector, NaN if any element is NaN, otherwise Infinity if any element is infinite.

@@ -137,6 +137,8 @@ describe("module", () => {
         "outer",
         "prod",
         "prodExcept",
+        "prodExceptTangent",
+        "prodExceptTangentAlong",
         "relu",
         "sigmoid",
         "sign",
@@ -270,7 +272,10 @@ describe("checks", () => {
   it("checkVector returns the length and checks it", () => {
     expect(checkVector(vec([1, 2, 3]), "x")).toBe(3);
     expect(checkVector(vec([1, 2, 3]), "x", 3, "d")).toBe(3);
-    expectShapeError(() => checkVector(new Float64Array(0), "x", 0), "x is empty; a vector has at least one element");
+    expectShapeError(
+      () => checkVector(new Float64Array(0), "x", 0),
+      "x is empty; a vector has at least one element",
+    );
     expectShapeError(() => checkVector(vec([1, 2, 3, 4]), "x", 3, "d"), "x has length 4, but d = 3");
     expectShapeError(() => checkVector(vec([1, 2, 3, 4]), "x", 3), "x has length 4, expected 3");
     expectShapeError(() => checkVector(vec([1, 2, 3, 4]), "x", 3, "3"), "x has length 4, expected 3");
@@ -280,7 +285,10 @@ describe("checks", () => {
   it("checkVector rejects non-vectors", () => {
     expectShapeError(() => checkVector([1, 2], "x"), "x must be a Float64Array, got Array");
     expectShapeError(() => checkVector(2, "x", 3, "d"), "x must be a Float64Array, got number");
-    expectShapeError(() => checkVector(new Float32Array(2), "x"), "x must be a Float64Array, got Float32Array");
+    expectShapeError(
+      () => checkVector(new Float32Array(2), "x"),
+      "x must be a Float64Array, got Float32Array",
+    );
     expectShapeError(() => checkVector(matrix(2, 2), "x"), "x must be a Float64Array, got Matrix (2 × 2)");
   });
 
@@ -310,7 +318,10 @@ describe("checks", () => {
       () => checkMatrix([[1, 2]], "X", undefined, "N", undefined, "d"),
       "X must be a Matrix, got Array",
     );
-    expectShapeError(() => checkMatrix(1, "X", undefined, "N", undefined, "d"), "X must be a Matrix, got number");
+    expectShapeError(
+      () => checkMatrix(1, "X", undefined, "N", undefined, "d"),
+      "X must be a Matrix, got number",
+    );
   });
 });
 
@@ -361,7 +372,14 @@ describe("reductions", () => {
   it("sum and prod", () => {
     expect(sum(vec([1, 2, 3.5]))).toBe(6.5);
     expect(sum(vec([]))).toBe(0);
-    expect(sum(mat([[1, 2], [3, 4]]).data)).toBe(10);
+    expect(
+      sum(
+        mat([
+          [1, 2],
+          [3, 4],
+        ]).data,
+      ),
+    ).toBe(10);
     expect(prod(vec([2, -3, 4]))).toBe(-24);
     expect(prod(vec([]))).toBe(1);
     expect(prod(vec([2, 0, 4]))).toBe(0);
@@ -390,7 +408,14 @@ describe("reductions", () => {
     expect(norm2(vec([]))).toBe(0);
     expect(norm2(vec([1, NaN, Infinity]))).toBeNaN();
     expect(norm2(vec([1, -Infinity]))).toBe(Infinity);
-    expect(norm2(mat([[1, 2], [2, 4]]).data)).toBe(5);
+    expect(
+      norm2(
+        mat([
+          [1, 2],
+          [2, 4],
+        ]).data,
+      ),
+    ).toBe(5);
   });
 
   it("max and min", () => {
@@ -484,7 +509,17 @@ describe("matrix kernels", () => {
   });
 
   it("matmul on a small exact example", () => {
-    const c = matmul(mat([[1, 2], [3, 4], [5, 6]]), mat([[1, 0, 2], [0, 1, -1]]));
+    const c = matmul(
+      mat([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+      mat([
+        [1, 0, 2],
+        [0, 1, -1],
+      ]),
+    );
     expect(c.rows).toBe(3);
     expect(c.cols).toBe(3);
     expect(Array.from(c.data)).toEqual([1, 2, 0, 3, 4, 2, 5, 6, 4]);
@@ -557,8 +592,14 @@ describe("matrix kernels", () => {
   });
 
   it("matrix kernels do not mutate their inputs", () => {
-    const a = mat([[1, 2], [3, 4]]);
-    const b = mat([[5, 6], [7, 8]]);
+    const a = mat([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = mat([
+      [5, 6],
+      [7, 8],
+    ]);
     matmul(a, b);
     matmulTransA(a, b);
     matmulTransB(a, b);
@@ -677,13 +718,22 @@ describe("gradcheck", () => {
   });
 
   it("treats NaN gradients as failures", () => {
-    const result = gradcheck((x: number) => x, () => [NaN], [1]);
+    const result = gradcheck(
+      (x: number) => x,
+      () => [NaN],
+      [1],
+    );
     expect(result.ok).toBe(false);
     expect(result.maxRelativeError).toBe(Infinity);
   });
 
   it("reports nothing to compare for empty wrt", () => {
-    const result = gradcheck((x: number) => x, () => [], [1], { wrt: [] });
+    const result = gradcheck(
+      (x: number) => x,
+      () => [],
+      [1],
+      { wrt: [] },
+    );
     expect(result).toEqual({ maxRelativeError: 0, ok: true, worst: undefined });
   });
 
@@ -693,14 +743,31 @@ describe("gradcheck", () => {
       "gradcheck: grad returned 2 gradients, but wrt names 4 arguments (pass options.wrt)",
     );
     expectShapeError(
-      () => gradcheck((x: Float64Array) => sum(x), () => [vec([1])], [vec([1, 2])]),
+      () =>
+        gradcheck(
+          (x: Float64Array) => sum(x),
+          () => [vec([1])],
+          [vec([1, 2])],
+        ),
       "gradcheck: gradient 0 (for argument 0) has length 1, expected 2",
     );
     expectShapeError(
-      () => gradcheck((A: Matrix) => sum(A.data), () => [matrix(2, 1)], [matrix(1, 2)]),
+      () =>
+        gradcheck(
+          (A: Matrix) => sum(A.data),
+          () => [matrix(2, 1)],
+          [matrix(1, 2)],
+        ),
       "gradcheck: gradient 0 (for argument 0) is 2×1, expected 1×2",
     );
-    expect(() => gradcheck((x: number) => x, () => [1], [1], { wrt: [1] })).toThrow(RangeError);
+    expect(() =>
+      gradcheck(
+        (x: number) => x,
+        () => [1],
+        [1],
+        { wrt: [1] },
+      ),
+    ).toThrow(RangeError);
   });
 
   it("accepts the loose Value signature too", () => {
@@ -738,6 +805,58 @@ describe("broadcasting and axis reductions", () => {
 
 describe("checkVector of an empty vector", () => {
   it("throws: dimensions are positive", () => {
-    expect(() => runtime.checkVector(new Float64Array(0), "x")).toThrow("x is empty; a vector has at least one element");
+    expect(() => runtime.checkVector(new Float64Array(0), "x")).toThrow(
+      "x is empty; a vector has at least one element",
+    );
+  });
+});
+
+describe("prodExceptTangent", () => {
+  const reference = (x: number[], t: number[]) =>
+    x.map((_, i) =>
+      x.reduce(
+        (acc, _xj, j) =>
+          j === i ? acc : acc + t[j]! * x.reduce((p, xk, k) => (k === i || k === j ? p : p * xk), 1),
+        0,
+      ),
+    );
+  it.each([
+    [
+      [2, 3, 5, 7],
+      [1, -1, 0.5, 2],
+    ],
+    [
+      [0, 3, 0, 7],
+      [1, 2, 3, 4],
+    ],
+    [[4], [9]],
+    [
+      [0, 2],
+      [1, 1],
+    ],
+  ])("matches Σ_{j≠i} t_j Π_{k∉{i,j}} x_k for x = %j", (x, t) => {
+    expect(Array.from(runtime.prodExceptTangent(vec(x), vec(t)))).toEqual(reference(x, t));
+  });
+  it("along each column and row", () => {
+    const a = mat([
+      [2, 0],
+      [3, 5],
+      [4, 6],
+    ]);
+    const t = mat([
+      [1, 2],
+      [0, 1],
+      [-1, 3],
+    ]);
+    const cols = runtime.prodExceptTangentAlong(a, t, 0);
+    const column = (m: typeof a, j: number) => [0, 1, 2].map((r) => m.data[r * 2 + j]!);
+    const perColumn = [0, 1].map((j) => reference(column(a, j), column(t, j)));
+    expect(Array.from(cols.data)).toEqual([0, 1, 2].flatMap((i) => [perColumn[0]![i]!, perColumn[1]![i]!]));
+    const rows = runtime.prodExceptTangentAlong(a, t, 1);
+    expect(Array.from(rows.data)).toEqual(
+      [0, 1, 2].flatMap((i) =>
+        reference([a.data[2 * i]!, a.data[2 * i + 1]!], [t.data[2 * i]!, t.data[2 * i + 1]!]),
+      ),
+    );
   });
 });
