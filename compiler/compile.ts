@@ -51,15 +51,23 @@ export function analyze(
 export async function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
   const filename = options.filename ?? "input.grad";
   const optionErrors = checkOptions(options, filename);
-  const analyzed = analyze(source, filename);
-  const diagnostics = [...optionErrors, ...analyzed.sink.diagnostics];
-  if (diagnostics.some((d) => d.severity === "error")) return { code: undefined, diagnostics };
-  const code = await emitModule(analyzed.functions, {
-    filename: baseName(filename),
-    runtimeImport: options.runtimeImport ?? "gradc/runtime",
-    checks: options.checks ?? true,
-  });
-  return { code, diagnostics };
+  try {
+    const analyzed = analyze(source, filename);
+    const diagnostics = [...optionErrors, ...analyzed.sink.diagnostics];
+    if (diagnostics.some((d) => d.severity === "error")) return { code: undefined, diagnostics };
+    const code = await emitModule(analyzed.functions, {
+      filename: baseName(filename),
+      runtimeImport: options.runtimeImport ?? "gradc/runtime",
+      checks: options.checks ?? true,
+    });
+    return { code, diagnostics };
+  } catch (error) {
+    // A bug or a resource limit, never the user's fault: report it rather than reject.
+    const sink = new DiagnosticSink(filename);
+    const reason = error instanceof RangeError ? "the program is too large to compile" : String(error);
+    sink.error(codes.internal, `internal compiler error: ${reason} (please report this)`, wholeFile);
+    return { code: undefined, diagnostics: [...optionErrors, ...sink.diagnostics] };
+  }
 }
 
 /** Diagnostics only: what `compile` would report, without generating code. */

@@ -47,6 +47,8 @@ export const codes = {
   badArgument: "GC0210",
   // GC03xx: options given to the compiler
   badOption: "GC0301",
+  // GC09xx: the compiler itself
+  internal: "GC0901",
 } as const;
 
 export type DiagnosticCode = (typeof codes)[keyof typeof codes];

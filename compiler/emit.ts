@@ -481,10 +481,17 @@ class BodyWriter implements EmitContext {
       }
     }
     const pinned = new Set(outputs.map((v) => v.id));
+    // How many operations a fused expression holds; past a limit it gets a line of its own,
+    // which keeps expressions readable (and within what prettier can format).
+    const size = new Map<number, number>();
+    const sizeOf = (instr: Instr) =>
+      1 + instr.args.reduce((acc, a) => acc + (this.fused.has(a.id) ? (size.get(a.id) ?? 0) : 0), 0);
     for (const instr of statements) {
       const v = instr.result;
+      size.set(v.id, sizeOf(instr));
       const user = consumer.get(v.id);
       if (user === undefined || uses.get(v.id) !== 1 || pinned.has(v.id) || v.fromSource) continue;
+      if (size.get(v.id)! > maxFusedOperations) continue;
       if (user.origin !== instr.origin) continue;
       // A sum that accumulates a fused loop is a statement of its own.
       if (isTotalSum(instr) && this.fused.has(instr.args[0]!.id)) continue;
@@ -625,7 +632,8 @@ class BodyWriter implements EmitContext {
 /** The comment that ties a block of generated code to its source statement. */
 function commentFor(origin: Origin | undefined): string | undefined {
   if (origin === undefined) return undefined;
-  return `// ${origin.backward ? "backward through " : ""}line ${origin.line}: ${origin.text}`;
+  const pass = `${origin.tangent ? "tangent of " : ""}${origin.backward ? "backward through " : ""}`;
+  return `// ${pass}line ${origin.line}: ${origin.text}`;
 }
 
 /** `key: code`, or just `key` when they are the same. */
@@ -633,6 +641,9 @@ function property(key: string, code: string): string {
   const k = propertyKey(key);
   return k === code ? k : `${k}: ${code}`;
 }
+
+/** The most operations one fused expression holds. */
+const maxFusedOperations = 12;
 
 /** A sum of all elements of its operand. */
 function isTotalSum(instr: Instr): boolean {
