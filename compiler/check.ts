@@ -624,7 +624,14 @@ class FunctionChecker {
   /** Reads `axis=0|1`; undefined when absent, null when invalid (already reported). */
   private axis(e: CallExpr, input: Shape): number | undefined | null {
     let axis: number | undefined | null;
+    let seen = false;
     for (const kw of e.keywordArgs) {
+      if (kw.name.name === "axis" && seen) {
+        this.sink.error(codes.badKeywordArgument, `axis is given more than once`, kw.span);
+        axis = null;
+        continue;
+      }
+      if (kw.name.name === "axis") seen = true;
       if (kw.name.name !== "axis") {
         this.sink.error(
           codes.badKeywordArgument,

@@ -242,6 +242,7 @@ export type Op =
   | "inv"
   | "det"
   | "logdet"
+  | "cofactor"
   | "logsumexp"
   | "dot"
   | "softmax";
@@ -916,14 +917,27 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   /** det A; its gradient is det(A) A⁻ᵀ. */
   det: {
     ...kernel("det", 1, "det", scalarResult, (b, instr, g) => [
-      b.scale(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), b.mul(instr.result, g)),
+      b.scale(b.apply("cofactor", [instr.args[0]!]), g),
     ]),
-    jvp: (b, instr, [t]) =>
-      t &&
-      b.mul(
-        instr.result,
-        b.apply("sum", [b.mul(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), t)]),
-      ),
+    jvp: (b, instr, [t]) => t && b.apply("sum", [b.mul(b.apply("cofactor", [instr.args[0]!]), t)]),
+  },
+  /** The cofactor matrix, det(A) A⁻ᵀ where A is invertible: the gradient of det, defined everywhere. */
+  cofactor: {
+    ...kernel("cofactors", 1, "cofactor", sameAsFirst, () => {
+      throw new Error("internal: primitive 'cofactor' has no VJP rule (third derivatives of det)");
+    }),
+    // d(det · A⁻ᵀ) = (C : T) A⁻ᵀ − det · (A⁻¹ T A⁻¹)ᵀ, for invertible A.
+    jvp: (b, instr, [t]) => {
+      if (t === undefined) return undefined;
+      const a = instr.args[0]!;
+      const y = b.apply("inv", [a]);
+      const first = b.mul(b.apply("sum", [b.mul(instr.result, t)]), b.apply("transpose", [y]));
+      const second = b.mul(
+        b.apply("det", [a]),
+        b.apply("transpose", [b.apply("matmul", [b.apply("matmul", [y, t]), y])]),
+      );
+      return b.sub(first, second);
+    },
   },
   /** log det A (for det A > 0); its gradient is A⁻ᵀ. */
   logdet: {

@@ -47,6 +47,8 @@ export function checkMatrix(
   if (!isMatrix(value)) {
     throw new ShapeError(`${param} must be a Matrix, got ${describeValue(value)}`);
   }
+  // real[n, n]: the rows bind n, and the columns must agree.
+  if (cols === undefined && colsDim !== "" && colsDim === rowsDim) cols = rows ?? value.rows;
   if (rows !== undefined && value.rows !== rows) {
     const has = value.rows === 1 ? "1 row" : `${value.rows} rows`;
     throw new ShapeError(`${param} has ${has}, ${expectation(rows, rowsDim)}`);

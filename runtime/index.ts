@@ -62,6 +62,7 @@ export {
   det,
   logdet,
   inv,
+  cofactor,
 } from "./linalg.js";
 export {
   type Value,

@@ -192,7 +192,7 @@ export function logdet(a: Matrix): number {
 export function inv(a: Matrix): Matrix {
   checkSquare("inv", a);
   const { lu: m, pivots, singular } = lu(a);
-  if (singular) throw new SingularMatrixError("inv: the matrix is singular");
+  if (singular || nearlySingular(a, m)) throw new SingularMatrixError("inv: the matrix is singular");
   const n = a.rows;
   const x = new Float64Array(n * n);
   for (let i = 0; i < n; i++) x[i * n + pivots[i]!] = 1;
@@ -219,4 +219,51 @@ export function inv(a: Matrix): Matrix {
     for (let j = 0; j < n; j++) x[rowI + j] = x[rowI + j]! / d;
   }
   return { rows: n, cols: n, data: x };
+}
+
+/**
+ * True when a pivot of the LU factors is below n·ε times the largest entry of
+ * `a`: the matrix is singular to working precision, and its inverse would be
+ * rounding noise (entries like 1e16) rather than an answer.
+ */
+function nearlySingular(a: Matrix, factors: Float64Array): boolean {
+  const n = a.rows;
+  let largest = 0;
+  for (const v of a.data) largest = Math.max(largest, Math.abs(v));
+  const tolerance = n * Number.EPSILON * largest;
+  for (let i = 0; i < n; i++) if (Math.abs(factors[i * n + i]!) <= tolerance) return true;
+  return false;
+}
+
+/**
+ * The cofactor matrix C, with C_ij = (−1)^(i+j) det(A without row i and column j):
+ * the gradient of det at A, defined for singular matrices too. It is det(A) A⁻ᵀ
+ * when A is invertible, and built from minors otherwise.
+ */
+export function cofactor(a: Matrix): Matrix {
+  checkSquare("cofactor", a);
+  const n = a.rows;
+  const { lu: m, singular } = lu(a);
+  if (!singular && !nearlySingular(a, m)) {
+    const d = det(a);
+    const y = inv(a);
+    const out = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = d * y.data[j * n + i]!;
+    return { rows: n, cols: n, data: out };
+  }
+  if (n === 1) return { rows: 1, cols: 1, data: Float64Array.of(1) };
+  const out = new Float64Array(n * n);
+  const minor = new Float64Array((n - 1) * (n - 1));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let k = 0;
+      for (let r = 0; r < n; r++) {
+        if (r === i) continue;
+        for (let c = 0; c < n; c++) if (c !== j) minor[k++] = a.data[r * n + c]!;
+      }
+      const sign = (i + j) % 2 === 0 ? 1 : -1;
+      out[i * n + j] = sign * det({ rows: n - 1, cols: n - 1, data: minor });
+    }
+  }
+  return { rows: n, cols: n, data: out };
 }

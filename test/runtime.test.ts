@@ -116,6 +116,7 @@ describe("module", () => {
         "argmax",
         "argmin",
         "checkMatrix",
+        "cofactor",
         "checkScalar",
         "checkVector",
         "dot",
