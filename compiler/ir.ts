@@ -23,6 +23,8 @@ export interface Origin {
   readonly line: number;
   /** True for the backward pass's instructions for this statement. */
   readonly backward?: boolean;
+  /** True for forward-mode (tangent) instructions for this statement. */
+  readonly tangent?: boolean;
 }
 
 export interface Value {

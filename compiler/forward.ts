@@ -1,0 +1,45 @@
+// Forward mode: walks the IR in order and applies each primitive's JVP rule to
+// the tangents of its operands. Applied to a gradient program (primal and
+// backward pass), it gives Hessian–vector products: forward over reverse.
+
+import { Builder, type ValueFactory } from "./builder.js";
+import type { Instr, Origin, Value } from "./ir.js";
+import { primitives } from "./primitives.js";
+
+export interface ForwardResult {
+  /** The tangent instructions; they read the body's values and the seeds. */
+  readonly body: readonly Instr[];
+  /** The tangent of a value of the body, or undefined where it is zero. */
+  tangentOf(value: Value): Value | undefined;
+}
+
+/** Pushes the tangents `seeds` (value id → its tangent) through `body`. */
+export function forward(body: readonly Instr[], seeds: ReadonlyMap<number, Value>, values: ValueFactory): ForwardResult {
+  const b = new Builder(values);
+  const tangents = new Map(seeds);
+  const tangentOrigins = new Map<Origin, Origin>();
+  const tangentOrigin = (origin: Origin | undefined) => {
+    if (origin === undefined) return undefined;
+    let derived = tangentOrigins.get(origin);
+    if (derived === undefined) tangentOrigins.set(origin, (derived = { ...origin, tangent: true }));
+    return derived;
+  };
+  const seedIds = new Set([...seeds.values()].map((v) => v.id));
+  const bodyIds = new Set(body.map((i) => i.result.id));
+
+  for (const instr of body) {
+    const argTangents = instr.args.map((a) => tangents.get(a.id));
+    if (argTangents.every((t) => t === undefined)) continue;
+    const rule = primitives[instr.op].jvp;
+    if (rule === "none") continue;
+    b.origin = tangentOrigin(instr.origin);
+    const tangent = rule(b, instr, argTangents);
+    if (tangent === undefined) continue;
+    // Name a new tangent after its value: `z_dot` for z (ż).
+    if (!seedIds.has(tangent.id) && !bodyIds.has(tangent.id) && !tangent.fromSource) {
+      tangent.name = `${instr.result.name}_dot`;
+    }
+    tangents.set(instr.result.id, tangent);
+  }
+  return { body: b.body, tangentOf: (v) => tangents.get(v.id) };
+}
