@@ -59,6 +59,7 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
       filename: baseName(filename),
       runtimeImport: options.runtimeImport ?? "gradc/runtime",
       checks: options.checks ?? true,
+      modes: new Set(options.modes ?? defaultModes),
     });
     return { code, diagnostics };
   } catch (error) {
@@ -84,8 +85,6 @@ function checkOptions(options: CompileOptions, filename: string): readonly Diagn
   for (const mode of options.modes ?? defaultModes) {
     if (!allModes.includes(mode)) {
       sink.error(codes.badOption, `unknown mode '${mode}'; modes are ${allModes.join(", ")}`, wholeFile);
-    } else if (!defaultModes.includes(mode)) {
-      sink.error(codes.badOption, `mode '${mode}' is not supported yet`, wholeFile);
     }
   }
   return sink.diagnostics;

@@ -7,6 +7,7 @@ import type { CheckedFunction } from "./check.js";
 import type { Instr, Value } from "./ir.js";
 import type { LoweredFunction } from "./lower.js";
 import { eliminateDeadCode, optimize, type Program } from "./optimize.js";
+import { forward } from "./forward.js";
 import { reverse } from "./reverse.js";
 
 export interface GradientProgram {
@@ -31,6 +32,24 @@ export interface SplitPrograms {
   readonly tape: readonly Value[];
 }
 
+/** Forward mode: the value and its tangent along one direction per `wrt` parameter. */
+export interface TangentProgram {
+  readonly program: Program;
+  readonly value: Value;
+  readonly tangent: Value;
+  /** The direction of each `wrt` parameter, in order: inputs of the program. */
+  readonly directions: readonly { readonly name: string; readonly value: Value }[];
+}
+
+/** Forward over reverse: the value, the gradient and the Hessian–vector product. */
+export interface HvpProgram {
+  readonly program: Program;
+  readonly value: Value;
+  readonly gradients: readonly { readonly name: string; readonly value: Value }[];
+  readonly hvps: readonly { readonly name: string; readonly value: Value }[];
+  readonly directions: readonly { readonly name: string; readonly value: Value }[];
+}
+
 export interface DerivedFunction {
   readonly checked: CheckedFunction;
   readonly lowered: LoweredFunction;
@@ -38,6 +57,9 @@ export interface DerivedFunction {
   /** Only for functions with a scalar result. */
   readonly grad: GradientProgram | undefined;
   readonly split: SplitPrograms;
+  readonly jvp: TangentProgram;
+  /** Only for functions with a scalar result. */
+  readonly hvp: HvpProgram | undefined;
 }
 
 export function deriveFunction(checked: CheckedFunction, lowered: LoweredFunction): DerivedFunction {
@@ -51,6 +73,69 @@ export function deriveFunction(checked: CheckedFunction, lowered: LoweredFunctio
     value,
     grad,
     split: split(lowered, checked.wrt, values),
+    jvp: tangentProgram(lowered, checked.wrt),
+    hvp: grad === undefined ? undefined : hvpProgram(lowered, checked.wrt, grad),
+  };
+}
+
+/** One direction value per `wrt` parameter, shaped like it: `x_dot` for x. */
+function directionsFor(lowered: LoweredFunction, wrt: readonly string[]) {
+  return wrt.map((name) => {
+    const param = lowered.ir.params.find((p) => p.name === name)!;
+    return { name, param, value: lowered.values.make(param.shape, `${name}_dot`, true) };
+  });
+}
+
+function zerosOf(body: Instr[], values: ValueFactory, like: Value): Value {
+  const zero: Instr = { result: values.make([], "c"), op: "const", args: [], attrs: { value: 0 }, origin: undefined };
+  body.push(zero);
+  if (like.shape.length === 0) return zero.result;
+  const filled: Instr = {
+    result: values.make(like.shape, "zeros"),
+    op: "broadcast",
+    args: [zero.result],
+    attrs: { shape: like.shape },
+    origin: undefined,
+  };
+  body.push(filled);
+  return filled.result;
+}
+
+function tangentProgram(lowered: LoweredFunction, wrt: readonly string[]): TangentProgram {
+  const { ir, values } = lowered;
+  const directions = directionsFor(lowered, wrt);
+  const result = ir.outputs[0]!.value;
+  const pushed = forward(ir.body, new Map(directions.map((d) => [d.param.id, d.value])), values);
+  const body = [...ir.body, ...pushed.body];
+  const tangent = pushed.tangentOf(result) ?? zerosOf(body, values, result);
+  const program = optimize({ body, outputs: [result, tangent] }, values);
+  return {
+    program,
+    value: program.outputs[0]!,
+    tangent: program.outputs[1]!,
+    directions: directions.map(({ name, value }) => ({ name, value })),
+  };
+}
+
+/** The JVP of the gradient program: Hessian–vector products by forward over reverse. */
+function hvpProgram(lowered: LoweredFunction, wrt: readonly string[], grad: GradientProgram): HvpProgram {
+  const { values } = lowered;
+  const directions = directionsFor(lowered, wrt);
+  const pushed = forward(grad.program.body, new Map(directions.map((d) => [d.param.id, d.value])), values);
+  const body = [...grad.program.body, ...pushed.body];
+  const hvps = grad.gradients.map((g) => ({
+    name: g.name,
+    value: pushed.tangentOf(g.value) ?? zerosOf(body, values, g.value),
+  }));
+  const outputs = [grad.value, ...grad.gradients.map((g) => g.value), ...hvps.map((h) => h.value)];
+  const program = optimize({ body, outputs }, values);
+  const n = grad.gradients.length;
+  return {
+    program,
+    value: program.outputs[0]!,
+    gradients: grad.gradients.map((g, i) => ({ name: g.name, value: program.outputs[1 + i]! })),
+    hvps: hvps.map((h, i) => ({ name: h.name, value: program.outputs[1 + n + i]! })),
+    directions: directions.map(({ name, value }) => ({ name, value })),
   };
 }
 

@@ -6,6 +6,8 @@ import * as prettier from "prettier";
 import * as runtime from "../runtime/index.js";
 import { Project, type OptionalKind, type ParameterDeclarationStructure } from "ts-morph";
 import type { CheckedFunction, CheckedParam } from "./check.js";
+import type { Mode } from "./compile.js";
+import { elementwiseFrom } from "./forward.js";
 import { tapeTypeName } from "./check.js";
 import type { DerivedFunction } from "./derive.js";
 import type { Instr, Origin, Value } from "./ir.js";
@@ -18,6 +20,8 @@ export interface EmitOptions {
   readonly filename: string;
   readonly runtimeImport: string;
   readonly checks: boolean;
+  /** Which derivative functions to export (`f` always is). */
+  readonly modes: ReadonlySet<Mode>;
 }
 
 export async function emitModule(
@@ -158,7 +162,7 @@ class FunctionEmitter {
     const name = checked.name;
     const signature = sourceSignature(checked);
     const resultType = this.typeOf(checked.resultShape);
-    const gradType = `{ ${checked.wrt.map((w) => `${propertyKey(w)}: ${this.typeOf(this.param(w).shape)}`).join("; ")} }`;
+    const gradType = this.gradType();
 
     // f
     const valueBody = new BodyWriter(this, this.naming(), fn.value.body, fn.value.outputs);
@@ -173,8 +177,10 @@ class FunctionEmitter {
       statements: [...valueChecks.lines, ...valueBody.lines, valueReturn],
     });
 
+    const modes = this.options.modes;
+    const jacobian = modes.has("jacobian");
     // fGrad
-    if (fn.grad !== undefined) {
+    if (fn.grad !== undefined && modes.has("grad")) {
       const g = fn.grad;
       const body = new BodyWriter(this, this.naming(), g.program.body, g.program.outputs);
       const grads = this.gradientProperties(
@@ -196,7 +202,19 @@ class FunctionEmitter {
       });
     }
 
-    // FTape, fForward, fBackward
+    if (modes.has("vjp") || jacobian) this.emitVjp(file, modes.has("vjp"));
+    if (modes.has("jvp") || jacobian) this.emitJvp(file, modes.has("jvp"));
+    if (jacobian) this.emitJacobian(file);
+    if (modes.has("hessian") && fn.hvp !== undefined) this.emitHessian(file);
+  }
+
+  /** `FTape`, `fForward` and `fBackward`; private when only the Jacobian needs them. */
+  private emitVjp(file: import("ts-morph").SourceFile, exported: boolean): void {
+    const { checked, fn } = this;
+    const name = checked.name;
+    const signature = sourceSignature(checked);
+    const resultType = this.typeOf(checked.resultShape);
+    const gradType = this.gradType();
     const s = fn.split;
     const tapeType = tapeTypeName(name);
     // Tape fields are named once, so forward and backward agree on them.
@@ -215,7 +233,7 @@ class FunctionEmitter {
       ...tapeDims.map((d) => ({ key: this.dimNames.get(d)!, type: "number" })),
     ];
     file.addInterface({
-      isExported: true,
+      isExported: exported,
       name: tapeType,
       docs: [`What \`${name}Backward\` needs from \`${name}Forward\`.`],
       properties: tapeFields.map((f) => ({
@@ -234,7 +252,7 @@ class FunctionEmitter {
     const forwardReturn = `return { ${property("value", forward.operand(s.value).code)}, tape: { ${tapeValues.join(", ")} } };`;
     const forwardChecks = this.validation(forwardDims);
     file.addFunction({
-      isExported: true,
+      isExported: exported,
       name: `${name}Forward`,
       parameters: this.parameters(forward, forwardChecks),
       returnType: `{ value: ${resultType}; tape: ${tapeType} }`,
@@ -251,7 +269,7 @@ class FunctionEmitter {
     const seedUsed =
       backward.usesValue(s.seed) || s.gradients.some((x) => x.value === s.seed) || seedCheck.lines.length > 0;
     file.addFunction({
-      isExported: true,
+      isExported: exported,
       name: `${name}Backward`,
       parameters: [
         { name: usesTape ? tapeName : `_${tapeName}`, type: tapeType },
@@ -267,6 +285,234 @@ class FunctionEmitter {
         ...seedCheck.lines,
         ...backward.lines,
         `return { ${grads} };`,
+      ],
+    });
+  }
+
+  /** `{ w: Float64Array; b: number }`: one entry per `wrt` parameter. */
+  private gradType(type: (shape: Shape) => string = (shape) => this.typeOf(shape)): string {
+    const entries = this.checked.wrt.map((w) => `${propertyKey(w)}: ${type(this.param(w).shape)}`);
+    return `{ ${entries.join("; ")} }`;
+  }
+
+  /** `fJvp(args, tangent)`: forward mode, the value and its directional derivative. */
+  private emitJvp(file: import("ts-morph").SourceFile, exported: boolean): void {
+    const { checked } = this;
+    const j = this.fn.jvp;
+    const name = checked.name;
+    const naming = this.naming();
+    const tangentName = naming.fresh("tangent");
+    const body = new BodyWriter(this, naming, j.program.body, j.program.outputs);
+    const directions = this.directionLines(j.directions, naming, tangentName, body);
+    const returned = `return { ${property("value", body.operand(j.value).code)}, ${property("tangent", body.operand(j.tangent).code)} };`;
+    const checks = this.validation(new Set([...body.usedDims, ...directions.dims]));
+    file.addFunction({
+      isExported: exported,
+      name: `${name}Jvp`,
+      parameters: [...this.parameters(body, checks), { name: tangentName, type: this.gradType() }],
+      returnType: `{ value: ${this.typeOf(checked.resultShape)}; tangent: ${this.typeOf(checked.resultShape)} }`,
+      docs: [
+        `${sourceSignature(checked)}\n\nForward mode: the value of \`${name}\` and its derivative along ` +
+          `\`${tangentName}\`, one direction per parameter in ${listNames(checked.wrt)} (the Jacobian–vector product).`,
+      ],
+      statements: [...checks.lines, ...directions.lines, ...body.lines, returned],
+    });
+  }
+
+  /** Unpacks and checks a direction object: `const { x: x_dot } = tangent;`. */
+  private directionLines(
+    directions: readonly { readonly name: string; readonly value: Value }[],
+    naming: Naming,
+    objectName: string,
+    body: BodyWriter,
+  ): { lines: string[]; dims: string[] } {
+    const fields = directions.map((d) => `${propertyKey(d.name)}: ${naming.nameOf(d.value)}`);
+    const lines = [`const { ${fields.join(", ")} } = ${objectName};`];
+    const dims: string[] = [];
+    for (const d of directions) {
+      const local = naming.nameOf(d.value);
+      body.operand(d.value);
+      const label = JSON.stringify(`${objectName}.${d.name}`);
+      const shape = d.value.shape;
+      const expect = (dim: Dim) => {
+        if (typeof dim === "number") return `${dim}, ""`;
+        dims.push(dim);
+        return `${this.dimName(dim)}, ${JSON.stringify(dim)}`;
+      };
+      if (!this.options.checks) continue;
+      if (shape.length === 0) lines.push(`${this.helper("checkScalar")}(${local}, ${label});`);
+      else if (shape.length === 1)
+        lines.push(`${this.helper("checkVector")}(${local}, ${label}, ${expect(shape[0]!)});`);
+      else
+        lines.push(
+          `${this.helper("checkMatrix")}(${local}, ${label}, ${expect(shape[0]!)}, ${expect(shape[1]!)});`,
+        );
+    }
+    return { lines, dims };
+  }
+
+  /** `fJacobian(args)`: in numerator layout, by reverse sweeps per output or forward sweeps per input. */
+  private emitJacobian(file: import("ts-morph").SourceFile): void {
+    const { checked } = this;
+    const name = checked.name;
+    const scope = this.baseScope.clone();
+    const local = (hint: string) => scope.fresh(hint);
+    const args = this.paramNames.join(", ");
+    const [value, tape, jacobianName, outputs, inputs, k] = [
+      "value",
+      "tape",
+      "jacobian",
+      "outputs",
+      "inputs",
+      "k",
+    ].map(local) as [string, string, string, string, string, string];
+    const matrixOf = this.helper("matrix");
+    const sizeOf = (shape: Shape, code: string) =>
+      shape.length === 0 ? "1" : shape.length === 1 ? `${code}.length` : `${code}.data.length`;
+    const wrtParams = checked.wrt.map((w) => ({
+      name: w,
+      shape: this.param(w).shape,
+      local: this.paramNames[checked.params.findIndex((p) => p.name === w)]!,
+    }));
+    const resultShape = checked.resultShape;
+    const seed =
+      resultShape.length === 0
+        ? "1"
+        : resultShape.length === 1
+          ? `${this.helper("unit")}(${outputs}, ${k})`
+          : `${matrixOf}(${value}.rows, ${value}.cols, ${this.helper("unit")}(${outputs}, ${k}))`;
+    const direction = (p: { shape: Shape; local: string }, active: boolean) => {
+      if (p.shape.length === 0) return active ? `${k} === 0 ? 1 : 0` : "0";
+      const vector = active
+        ? `${this.helper("unit")}(${p.local}${p.shape.length === 2 ? ".data" : ""}.length, ${k})`
+        : `new Float64Array(${sizeOf(p.shape, p.local)})`;
+      return p.shape.length === 1 ? vector : `${matrixOf}(${p.local}.rows, ${p.local}.cols, ${vector})`;
+    };
+    const diagonal = new Set(checked.wrt.filter((w) => elementwiseFrom(this.fn.lowered.ir, w)));
+    const lines = [
+      `const { ${property("value", value)}, ${property("tape", tape)} } = ${name}Forward(${args});`,
+      `const ${outputs} = ${sizeOf(resultShape, value)};`,
+      `const ${jacobianName} = { ${wrtParams.map((p) => `${propertyKey(p.name)}: ${matrixOf}(${outputs}, ${sizeOf(p.shape, p.local)})`).join(", ")} };`,
+    ];
+    const sweepDirections = (active: string) =>
+      `{ ${wrtParams.map((p) => `${propertyKey(p.name)}: ${direction(p, p.name === active)}`).join(", ")} }`;
+    for (const p of wrtParams.filter((q) => diagonal.has(q.name))) {
+      const ones = `${this.helper("fill")}(${sizeOf(p.shape, p.local)}, 1)`;
+      const allOnes = p.shape.length === 1 ? ones : `${matrixOf}(${p.local}.rows, ${p.local}.cols, ${ones})`;
+      const onesDirection = `{ ${wrtParams.map((q) => `${propertyKey(q.name)}: ${q.name === p.name ? allOnes : direction(q, false)}`).join(", ")} }`;
+      lines.push(
+        `// ${p.name} acts element by element: its Jacobian is diagonal, and one forward sweep with all ones finds it.`,
+        `${jacobianName}.${p.name} = ${this.helper("diagMatrix")}(${this.helper("flatten")}(${name}Jvp(${args}, ${onesDirection}).tangent), ${outputs}, ${outputs});`,
+      );
+    }
+    const general = wrtParams.filter((p) => !diagonal.has(p.name));
+    if (general.length > 0) {
+      lines.push(`const ${inputs} = ${general.map((p) => sizeOf(p.shape, p.local)).join(" + ")};`);
+      const rows = general.map(
+        (p) => `${this.helper("setRow")}(${jacobianName}.${p.name}, ${k}, row.${p.name});`,
+      );
+      lines.push(
+        `// Reverse mode when there are no more outputs than inputs: a backward sweep per output is a row.`,
+        `if (${outputs} <= ${inputs}) {`,
+        `for (let ${k} = 0; ${k} < ${outputs}; ${k}++) {`,
+        `const row = ${name}Backward(${tape}, ${seed});`,
+        ...rows,
+        `}`,
+        `} else {`,
+        `// Forward mode otherwise: a tangent sweep per input is a column.`,
+        ...general.map(
+          (p) =>
+            `for (let ${k} = 0; ${k} < ${sizeOf(p.shape, p.local)}; ${k}++) ${this.helper("setColumn")}(${jacobianName}.${p.name}, ${k}, ${name}Jvp(${args}, ${sweepDirections(p.name)}).tangent);`,
+        ),
+        `}`,
+      );
+    }
+    lines.push(`return { ${property("value", value)}, ${property("jacobian", jacobianName)} };`);
+    file.addFunction({
+      isExported: true,
+      name: `${name}Jacobian`,
+      parameters: this.checked.params.map((p, i) => ({
+        name: this.paramNames[i]!,
+        type: this.typeOf(p.shape),
+      })),
+      returnType: `{ value: ${this.typeOf(resultShape)}; jacobian: ${this.gradType(() => this.helper("Matrix"))} }`,
+      docs: [
+        `${sourceSignature(checked)}\n\nThe Jacobian of \`${name}\` in numerator layout: one row per (flattened) output, ` +
+          `one column per (flattened) entry of each parameter in ${listNames(checked.wrt)}.`,
+      ],
+      statements: lines,
+    });
+  }
+
+  /** `fHvp(args, direction)` by forward over reverse, and `fHessian(args)` column by column. */
+  private emitHessian(file: import("ts-morph").SourceFile): void {
+    const { checked } = this;
+    const h = this.fn.hvp!;
+    const name = checked.name;
+    const naming = this.naming();
+    const directionName = naming.fresh("direction");
+    const body = new BodyWriter(this, naming, h.program.body, h.program.outputs);
+    const directions = this.directionLines(h.directions, naming, directionName, body);
+    const callerOwned = new Set([
+      ...this.fn.lowered.ir.params.map((p) => p.id),
+      ...h.directions.map((d) => d.value.id),
+    ]);
+    const grads = this.gradientProperties(body, h.gradients, callerOwned);
+    const hvps = this.gradientProperties(body, h.hvps, callerOwned);
+    const returned = `return { ${property("value", body.operand(h.value).code)}, grad: { ${grads} }, hvp: { ${hvps} } };`;
+    const checks = this.validation(new Set([...body.usedDims, ...directions.dims]));
+    file.addFunction({
+      isExported: true,
+      name: `${name}Hvp`,
+      parameters: [...this.parameters(body, checks), { name: directionName, type: this.gradType() }],
+      returnType: `{ value: number; grad: ${this.gradType()}; hvp: ${this.gradType()} }`,
+      docs: [
+        `${sourceSignature(checked)}\n\nThe value, the gradient, and the Hessian–vector product along ` +
+          `\`${directionName}\` (one direction per parameter in ${listNames(checked.wrt)}), by forward mode over reverse mode.`,
+      ],
+      statements: [...checks.lines, ...directions.lines, ...body.lines, returned],
+    });
+
+    const scope = this.baseScope.clone();
+    const [hessian, size, column, k] = ["hessian", "size", "column", "k"].map((hint) =>
+      scope.fresh(hint),
+    ) as [string, string, string, string];
+    const args = this.paramNames.join(", ");
+    const matrixOf = this.helper("matrix");
+    const wrtParams = checked.wrt.map((w) => ({
+      name: w,
+      shape: this.param(w).shape,
+      local: this.paramNames[checked.params.findIndex((p) => p.name === w)]!,
+    }));
+    const sizeOf = (p: { shape: Shape; local: string }) =>
+      p.shape.length === 0 ? "1" : p.shape.length === 1 ? `${p.local}.length` : `${p.local}.data.length`;
+    const direction = (p: { shape: Shape; local: string }, active: boolean) => {
+      if (p.shape.length === 0) return active ? `${k} === 0 ? 1 : 0` : "0";
+      const vector = active ? `${this.helper("unit")}(${sizeOf(p)}, ${k})` : `new Float64Array(${sizeOf(p)})`;
+      return p.shape.length === 1 ? vector : `${matrixOf}(${p.local}.rows, ${p.local}.cols, ${vector})`;
+    };
+    const directionFor = (active: string | undefined) =>
+      `{ ${wrtParams.map((p) => `${propertyKey(p.name)}: ${active === undefined ? direction(p, false) : direction(p, p.name === active)}`).join(", ")} }`;
+    const hvpParts = wrtParams.map((p) => `hvp.${p.name}`).join(", ");
+    file.addFunction({
+      isExported: true,
+      name: `${name}Hessian`,
+      parameters: checked.params.map((p, i) => ({ name: this.paramNames[i]!, type: this.typeOf(p.shape) })),
+      returnType: `{ value: number; grad: ${this.gradType()}; hessian: ${this.helper("Matrix")} }`,
+      docs: [
+        `${sourceSignature(checked)}\n\nThe value, the gradient, and the Hessian over ${listNames(checked.wrt)} ` +
+          `(flattened in that order): one Hessian–vector product per column.`,
+      ],
+      statements: [
+        `const { value, grad } = ${name}Hvp(${args}, ${directionFor(undefined)});`,
+        `const ${size} = ${wrtParams.map(sizeOf).join(" + ")};`,
+        `const ${hessian} = ${matrixOf}(${size}, ${size});`,
+        `let ${column} = 0;`,
+        ...wrtParams.map(
+          (p) =>
+            `for (let ${k} = 0; ${k} < ${sizeOf(p)}; ${k}++) { const { hvp } = ${name}Hvp(${args}, ${directionFor(p.name)}); ${this.helper("setColumn")}(${hessian}, ${column}++, ${hvpParts}); }`,
+        ),
+        `return { value, grad, ${property("hessian", hessian)} };`,
       ],
     });
   }
@@ -718,4 +964,3 @@ function listNames(names: readonly string[]): string {
 function propertyKey(name: string): string {
   return /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name) ? name : JSON.stringify(name);
 }
-

@@ -3,8 +3,9 @@
 // backward pass), it gives Hessian–vector products: forward over reverse.
 
 import { Builder, type ValueFactory } from "./builder.js";
-import type { Instr, Origin, Value } from "./ir.js";
+import type { Instr, IRFunction, Origin, Value } from "./ir.js";
 import { primitives } from "./primitives.js";
+import { shapesEqual } from "./shapes.js";
 
 export interface ForwardResult {
   /** The tangent instructions; they read the body's values and the seeds. */
@@ -14,7 +15,11 @@ export interface ForwardResult {
 }
 
 /** Pushes the tangents `seeds` (value id → its tangent) through `body`. */
-export function forward(body: readonly Instr[], seeds: ReadonlyMap<number, Value>, values: ValueFactory): ForwardResult {
+export function forward(
+  body: readonly Instr[],
+  seeds: ReadonlyMap<number, Value>,
+  values: ValueFactory,
+): ForwardResult {
   const b = new Builder(values);
   const tangents = new Map(seeds);
   const tangentOrigins = new Map<Origin, Origin>();
@@ -42,4 +47,26 @@ export function forward(body: readonly Instr[], seeds: ReadonlyMap<number, Value
     tangents.set(instr.result.id, tangent);
   }
   return { body: b.body, tangentOf: (v) => tangents.get(v.id) };
+}
+
+/**
+ * True when `fn`'s result depends on parameter `name` only through element-wise
+ * operations on values shaped like the parameter and the result: then the
+ * Jacobian is diagonal (the paper's element-wise diagonal condition).
+ */
+export function elementwiseFrom(fn: IRFunction, name: string): boolean {
+  const param = fn.params.find((p) => p.name === name)!;
+  const result = fn.outputs[0]!.value;
+  if (param.shape.length === 0 || !shapesEqual(param.shape, result.shape)) return false;
+  const dependent = new Set([param.id]);
+  for (const instr of fn.body) {
+    const touched = instr.args.filter((a) => dependent.has(a.id));
+    if (touched.length === 0) continue;
+    if (primitives[instr.op].jvp === "none") continue;
+    const elementwise = primitives[instr.op].emit.kind === "elementwise";
+    if (!elementwise || !touched.every((a) => shapesEqual(a.shape, param.shape))) return false;
+    if (!shapesEqual(instr.result.shape, param.shape)) return false;
+    dependent.add(instr.result.id);
+  }
+  return dependent.has(result.id);
 }

@@ -71,3 +71,4 @@ export {
   type GradcheckResult,
   gradcheck,
 } from "./gradcheck.js";
+export { type Tensor, unit, flatten, setRow, setColumn } from "./sweeps.js";

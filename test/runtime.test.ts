@@ -122,6 +122,7 @@ describe("module", () => {
         "dot",
         "fill",
         "fillMatrix",
+        "flatten",
         "gradcheck",
         "isMatrix",
         "logsumexp",
@@ -141,6 +142,8 @@ describe("module", () => {
         "prodExceptTangent",
         "prodExceptTangentAlong",
         "relu",
+        "setColumn",
+        "setRow",
         "sigmoid",
         "sign",
         "softmax",
@@ -151,6 +154,7 @@ describe("module", () => {
         "tileColumns",
         "tileRows",
         "transpose",
+        "unit",
         "vec",
         "vecmat",
         "SingularMatrixError",
@@ -859,5 +863,18 @@ describe("prodExceptTangent", () => {
         reference([a.data[2 * i]!, a.data[2 * i + 1]!], [t.data[2 * i]!, t.data[2 * i + 1]!]),
       ),
     );
+  });
+});
+
+describe("sweep helpers", () => {
+  it("unit, flatten, setRow and setColumn", () => {
+    expect(Array.from(runtime.unit(3, 1))).toEqual([0, 1, 0]);
+    expect(Array.from(runtime.unit(2, 5))).toEqual([0, 0]);
+    expect(Array.from(runtime.flatten(2))).toEqual([2]);
+    expect(Array.from(runtime.flatten(mat([[1, 2], [3, 4]])))).toEqual([1, 2, 3, 4]);
+    const m = runtime.matrix(2, 3);
+    runtime.setRow(m, 1, 7, vec([8, 9]));
+    runtime.setColumn(m, 0, vec([5]), 6);
+    expect(Array.from(m.data)).toEqual([5, 0, 0, 6, 8, 9]);
   });
 });
