@@ -4,10 +4,13 @@ import {
   checkMatrix,
   checkScalar,
   checkVector,
+  matrix,
   matvec,
+  setColumn,
   sigmoid,
   softplus,
   sum,
+  unit,
   vecmat,
 } from "gradc/runtime";
 
@@ -145,6 +148,106 @@ export function leastSquaresBackward(
 }
 
 /**
+ * `fn leastSquares(a: real, b: real, c: real, t: real[N], y: real[N]) -> real wrt a, b, c`
+ *
+ * The value, the gradient, and the Hessian–vector product along `direction` (one direction per parameter in `a`, `b`, `c`), by forward mode over reverse mode.
+ */
+export function leastSquaresHvp(
+  a: number,
+  b: number,
+  c: number,
+  t: Float64Array,
+  y: Float64Array,
+  direction: { a: number; b: number; c: number },
+): {
+  value: number;
+  grad: { a: number; b: number; c: number };
+  hvp: { a: number; b: number; c: number };
+} {
+  checkScalar(a, "a");
+  checkScalar(b, "b");
+  checkScalar(c, "c");
+  const N = checkVector(t, "t");
+  checkVector(y, "y", N, "N");
+  const { a: a_dot, b: b_dot, c: c_dot } = direction;
+  checkScalar(a_dot, "direction.a");
+  checkScalar(b_dot, "direction.b");
+  checkScalar(c_dot, "direction.c");
+  // line 6: residual = a + b * t + c * t^2 - y
+  const pow = new Float64Array(N);
+  for (let i = 0; i < N; i++) pow[i] = t[i]! ** 2;
+  const residual = new Float64Array(N);
+  for (let i = 0; i < N; i++) residual[i] = a + b * t[i]! + c * pow[i]! - y[i]!;
+
+  // line 7: return mean(residual^2)
+  let sum_2 = 0;
+  for (let i = 0; i < N; i++) sum_2 += residual[i]! ** 2;
+  const value = sum_2 / N;
+
+  // backward through line 7: return mean(residual^2)
+  const dsum = 1 / N;
+  const dresidual = new Float64Array(N);
+  for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
+
+  // backward through line 6: residual = a + b * t + c * t^2 - y
+  let dc = 0;
+  for (let i = 0; i < N; i++) dc += pow[i]! * dresidual[i]!;
+  const da = sum(dresidual);
+  let db = 0;
+  for (let i = 0; i < N; i++) db += t[i]! * dresidual[i]!;
+
+  // tangent of line 6: residual = a + b * t + c * t^2 - y
+  const residual_dot = new Float64Array(N);
+  for (let i = 0; i < N; i++) residual_dot[i] = a_dot + b_dot * t[i]! + c_dot * pow[i]!;
+
+  // tangent of backward through line 7: return mean(residual^2)
+  const dresidual_dot = new Float64Array(N);
+  for (let i = 0; i < N; i++) dresidual_dot[i] = 2 * residual_dot[i]! * dsum;
+
+  // tangent of backward through line 6: residual = a + b * t + c * t^2 - y
+  let dc_dot = 0;
+  for (let i = 0; i < N; i++) dc_dot += pow[i]! * dresidual_dot[i]!;
+  const da_dot = sum(dresidual_dot);
+  let db_dot = 0;
+  for (let i = 0; i < N; i++) db_dot += t[i]! * dresidual_dot[i]!;
+  return { value, grad: { a: da, b: db, c: dc }, hvp: { a: da_dot, b: db_dot, c: dc_dot } };
+}
+
+/**
+ * `fn leastSquares(a: real, b: real, c: real, t: real[N], y: real[N]) -> real wrt a, b, c`
+ *
+ * The value, the gradient, and the Hessian over `a`, `b`, `c` (flattened in that order): one Hessian–vector product per column.
+ */
+export function leastSquaresHessian(
+  a: number,
+  b: number,
+  c: number,
+  t: Float64Array,
+  y: Float64Array,
+): { value: number; grad: { a: number; b: number; c: number }; hessian: Matrix } {
+  const { value, grad } = leastSquaresHvp(a, b, c, t, y, { a: 0, b: 0, c: 0 });
+  const size = 1 + 1 + 1;
+  const hessian = matrix(size, size);
+  let column = 0;
+  for (let k = 0; k < 1; k++) {
+    const { hvp } = leastSquaresHvp(a, b, c, t, y, { a: k === 0 ? 1 : 0, b: 0, c: 0 });
+    setColumn(hessian, column++, hvp.a, hvp.b, hvp.c);
+  }
+
+  for (let k = 0; k < 1; k++) {
+    const { hvp } = leastSquaresHvp(a, b, c, t, y, { a: 0, b: k === 0 ? 1 : 0, c: 0 });
+    setColumn(hessian, column++, hvp.a, hvp.b, hvp.c);
+  }
+
+  for (let k = 0; k < 1; k++) {
+    const { hvp } = leastSquaresHvp(a, b, c, t, y, { a: 0, b: 0, c: k === 0 ? 1 : 0 });
+    setColumn(hessian, column++, hvp.a, hvp.b, hvp.c);
+  }
+
+  return { value, grad, hessian };
+}
+
+/**
  * `fn logistic(w: real[d], X: real[N, d], y: real[N]) -> real wrt w`
  *
  * The value of `logistic`.
@@ -258,4 +361,88 @@ export function logisticBackward(tape: LogisticTape, seed: number): { w: Float64
   for (let i = 0; i < N; i++) dAx_X_w[i] = y[i]! * dmargin[i]!;
   const dw = vecmat(dAx_X_w, X);
   return { w: dw };
+}
+
+/**
+ * `fn logistic(w: real[d], X: real[N, d], y: real[N]) -> real wrt w`
+ *
+ * The value, the gradient, and the Hessian–vector product along `direction` (one direction per parameter in `w`), by forward mode over reverse mode.
+ */
+export function logisticHvp(
+  w: Float64Array,
+  X: Matrix,
+  y: Float64Array,
+  direction: { w: Float64Array },
+): { value: number; grad: { w: Float64Array }; hvp: { w: Float64Array } } {
+  const d = checkVector(w, "w");
+  checkMatrix(X, "X", undefined, "N", d, "d");
+  const N = X.rows;
+  checkVector(y, "y", N, "N");
+  const { w: w_dot } = direction;
+  checkVector(w_dot, "direction.w", d, "d");
+  // line 12: margin = y * (X @ w)
+  const Ax_X_w = matvec(X, w);
+  const margin = new Float64Array(N);
+  for (let i = 0; i < N; i++) margin[i] = y[i]! * Ax_X_w[i]!;
+
+  // line 13: return mean(softplus(-margin))
+  const neg_margin = new Float64Array(N);
+  for (let i = 0; i < N; i++) neg_margin[i] = -margin[i]!;
+  let sum_2 = 0;
+  for (let i = 0; i < N; i++) sum_2 += softplus(neg_margin[i]!);
+  const value = sum_2 / N;
+
+  // backward through line 13: return mean(softplus(-margin))
+  const dsum = 1 / N;
+  const sigmoid_2 = new Float64Array(N);
+  for (let i = 0; i < N; i++) sigmoid_2[i] = sigmoid(neg_margin[i]!);
+  const dmargin = new Float64Array(N);
+  for (let i = 0; i < N; i++) dmargin[i] = -(sigmoid_2[i]! * dsum);
+
+  // backward through line 12: margin = y * (X @ w)
+  const dAx_X_w = new Float64Array(N);
+  for (let i = 0; i < N; i++) dAx_X_w[i] = y[i]! * dmargin[i]!;
+  const dw = vecmat(dAx_X_w, X);
+
+  // tangent of line 12: margin = y * (X @ w)
+  const Ax_X_w_dot = matvec(X, w_dot);
+  const margin_dot = new Float64Array(N);
+  for (let i = 0; i < N; i++) margin_dot[i] = y[i]! * Ax_X_w_dot[i]!;
+
+  // tangent of line 13: return mean(softplus(-margin))
+  const neg_margin_dot = new Float64Array(N);
+  for (let i = 0; i < N; i++) neg_margin_dot[i] = -margin_dot[i]!;
+
+  // tangent of backward through line 13: return mean(softplus(-margin))
+  const dmargin_dot = new Float64Array(N);
+  for (let i = 0; i < N; i++)
+    dmargin_dot[i] = -(sigmoid_2[i]! * (1 - sigmoid_2[i]!) * neg_margin_dot[i]! * dsum);
+
+  // tangent of backward through line 12: margin = y * (X @ w)
+  const dAx_X_w_dot = new Float64Array(N);
+  for (let i = 0; i < N; i++) dAx_X_w_dot[i] = y[i]! * dmargin_dot[i]!;
+  const dw_dot = vecmat(dAx_X_w_dot, X);
+  return { value, grad: { w: dw }, hvp: { w: dw_dot } };
+}
+
+/**
+ * `fn logistic(w: real[d], X: real[N, d], y: real[N]) -> real wrt w`
+ *
+ * The value, the gradient, and the Hessian over `w` (flattened in that order): one Hessian–vector product per column.
+ */
+export function logisticHessian(
+  w: Float64Array,
+  X: Matrix,
+  y: Float64Array,
+): { value: number; grad: { w: Float64Array }; hessian: Matrix } {
+  const { value, grad } = logisticHvp(w, X, y, { w: new Float64Array(w.length) });
+  const size = w.length;
+  const hessian = matrix(size, size);
+  let column = 0;
+  for (let k = 0; k < w.length; k++) {
+    const { hvp } = logisticHvp(w, X, y, { w: unit(w.length, k) });
+    setColumn(hessian, column++, hvp.w);
+  }
+
+  return { value, grad, hessian };
 }

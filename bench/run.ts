@@ -3,7 +3,7 @@
 
 import { Bench } from "tinybench";
 import { matrix, type Matrix } from "../runtime/index.js";
-import { leastSquaresGrad, logisticGrad } from "./models.grad.js";
+import { leastSquaresGrad, logisticGrad, logisticHvp } from "./models.grad.js";
 
 function random(seed: number): () => number {
   let a = seed >>> 0;
@@ -59,6 +59,7 @@ const d = 20;
 const X = matrix(N, d, Float64Array.from({ length: N * d }, rand));
 const w = Float64Array.from({ length: d }, rand);
 const labels = Float64Array.from({ length: N }, () => (rand() > 0 ? 1 : -1));
+const direction = Float64Array.from({ length: d }, rand);
 
 // The two sides must agree before their speed means anything.
 const check = (name: string, a: number, b: number) => {
@@ -72,7 +73,8 @@ bench
   .add("least squares, N = 1000: gradc leastSquaresGrad", () => leastSquaresGrad(0.1, 0.2, 0.3, t, y))
   .add("least squares, N = 1000: hand-written", () => leastSquaresByHand(0.1, 0.2, 0.3, t, y))
   .add("logistic regression, 1000 × 20: gradc logisticGrad", () => logisticGrad(w, X, labels))
-  .add("logistic regression, 1000 × 20: hand-written", () => logisticByHand(w, X, labels));
+  .add("logistic regression, 1000 × 20: hand-written", () => logisticByHand(w, X, labels))
+  .add("logistic regression, 1000 × 20: gradc logisticHvp", () => logisticHvp(w, X, labels, { w: direction }));
 await bench.run();
 
 const rows = bench.tasks.map((task) => {
