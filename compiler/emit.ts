@@ -202,8 +202,14 @@ class FunctionEmitter {
       });
     }
 
-    if (modes.has("vjp") || jacobian) this.emitVjp(file, modes.has("vjp"));
-    if (modes.has("jvp") || jacobian) this.emitJvp(file, modes.has("jvp"));
+    // What the Jacobian's sweeps call: backward sweeps for most parameters, forward sweeps for a
+    // vector or matrix result with more outputs than inputs, or for an element-wise parameter.
+    const diagonal = checked.wrt.filter((w) => elementwiseFrom(fn.lowered.ir, w));
+    const swept = checked.wrt.length - diagonal.length;
+    const needsVjp = jacobian && swept > 0;
+    const needsJvp = jacobian && (diagonal.length > 0 || (swept > 0 && checked.resultShape.length > 0));
+    if (modes.has("vjp") || needsVjp) this.emitVjp(file, modes.has("vjp"));
+    if (modes.has("jvp") || needsJvp) this.emitJvp(file, modes.has("jvp"));
     if (jacobian) this.emitJacobian(file);
     if (modes.has("hessian") && fn.hvp !== undefined) this.emitHessian(file);
   }
@@ -389,8 +395,11 @@ class FunctionEmitter {
       return p.shape.length === 1 ? vector : `${matrixOf}(${p.local}.rows, ${p.local}.cols, ${vector})`;
     };
     const diagonal = new Set(checked.wrt.filter((w) => elementwiseFrom(this.fn.lowered.ir, w)));
+    const general = wrtParams.filter((p) => !diagonal.has(p.name));
     const lines = [
-      `const { ${property("value", value)}, ${property("tape", tape)} } = ${name}Forward(${args});`,
+      general.length > 0
+        ? `const { ${property("value", value)}, ${property("tape", tape)} } = ${name}Forward(${args});`
+        : `const ${value} = ${name}(${args});`,
       `const ${outputs} = ${sizeOf(resultShape, value)};`,
       `const ${jacobianName} = { ${wrtParams.map((p) => `${propertyKey(p.name)}: ${matrixOf}(${outputs}, ${sizeOf(p.shape, p.local)})`).join(", ")} };`,
     ];
@@ -405,27 +414,34 @@ class FunctionEmitter {
         `${jacobianName}.${p.name} = ${this.helper("diagMatrix")}(${this.helper("flatten")}(${name}Jvp(${args}, ${onesDirection}).tangent), ${outputs}, ${outputs});`,
       );
     }
-    const general = wrtParams.filter((p) => !diagonal.has(p.name));
     if (general.length > 0) {
-      lines.push(`const ${inputs} = ${general.map((p) => sizeOf(p.shape, p.local)).join(" + ")};`);
       const rows = general.map(
         (p) => `${this.helper("setRow")}(${jacobianName}.${p.name}, ${k}, row.${p.name});`,
       );
-      lines.push(
-        `// Reverse mode when there are no more outputs than inputs: a backward sweep per output is a row.`,
-        `if (${outputs} <= ${inputs}) {`,
+      const reverseSweeps = [
         `for (let ${k} = 0; ${k} < ${outputs}; ${k}++) {`,
         `const row = ${name}Backward(${tape}, ${seed});`,
         ...rows,
         `}`,
-        `} else {`,
-        `// Forward mode otherwise: a tangent sweep per input is a column.`,
-        ...general.map(
-          (p) =>
-            `for (let ${k} = 0; ${k} < ${sizeOf(p.shape, p.local)}; ${k}++) ${this.helper("setColumn")}(${jacobianName}.${p.name}, ${k}, ${name}Jvp(${args}, ${sweepDirections(p.name)}).tangent);`,
-        ),
-        `}`,
-      );
+      ];
+      if (resultShape.length === 0) {
+        // One output: a single backward sweep gives the one row (the gradient).
+        lines.push(...reverseSweeps);
+      } else {
+        lines.push(
+          `const ${inputs} = ${general.map((p) => sizeOf(p.shape, p.local)).join(" + ")};`,
+          `// Reverse mode when there are no more outputs than inputs: a backward sweep per output is a row.`,
+          `if (${outputs} <= ${inputs}) {`,
+          ...reverseSweeps,
+          `} else {`,
+          `// Forward mode otherwise: a tangent sweep per input is a column.`,
+          ...general.map(
+            (p) =>
+              `for (let ${k} = 0; ${k} < ${sizeOf(p.shape, p.local)}; ${k}++) ${this.helper("setColumn")}(${jacobianName}.${p.name}, ${k}, ${name}Jvp(${args}, ${sweepDirections(p.name)}).tangent);`,
+          ),
+          `}`,
+        );
+      }
     }
     lines.push(`return { ${property("value", value)}, ${property("jacobian", jacobianName)} };`);
     file.addFunction({
