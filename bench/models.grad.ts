@@ -258,9 +258,9 @@ export function logistic(w: Float64Array, X: Matrix, y: Float64Array): number {
   const N = X.rows;
   checkVector(y, "y", N, "N");
   // line 12: margin = y * (X @ w)
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const margin = new Float64Array(N);
-  for (let i = 0; i < N; i++) margin[i] = y[i]! * Ax_X_w[i]!;
+  for (let i = 0; i < N; i++) margin[i] = y[i]! * X_at_w[i]!;
 
   // line 13: return mean(softplus(-margin))
   let sum_2 = 0;
@@ -284,9 +284,9 @@ export function logisticGrad(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   // line 12: margin = y * (X @ w)
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const margin = new Float64Array(N);
-  for (let i = 0; i < N; i++) margin[i] = y[i]! * Ax_X_w[i]!;
+  for (let i = 0; i < N; i++) margin[i] = y[i]! * X_at_w[i]!;
 
   // line 13: return mean(softplus(-margin))
   const neg_margin = new Float64Array(N);
@@ -301,9 +301,9 @@ export function logisticGrad(
   for (let i = 0; i < N; i++) dmargin[i] = -(sigmoid(neg_margin[i]!) * dsum);
 
   // backward through line 12: margin = y * (X @ w)
-  const dAx_X_w = new Float64Array(N);
-  for (let i = 0; i < N; i++) dAx_X_w[i] = y[i]! * dmargin[i]!;
-  const dw = vecmat(dAx_X_w, X);
+  const dX_at_w = new Float64Array(N);
+  for (let i = 0; i < N; i++) dX_at_w[i] = y[i]! * dmargin[i]!;
+  const dw = vecmat(dX_at_w, X);
   return { value, grad: { w: dw } };
 }
 
@@ -330,9 +330,9 @@ export function logisticForward(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   // line 12: margin = y * (X @ w)
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const margin = new Float64Array(N);
-  for (let i = 0; i < N; i++) margin[i] = y[i]! * Ax_X_w[i]!;
+  for (let i = 0; i < N; i++) margin[i] = y[i]! * X_at_w[i]!;
 
   // line 13: return mean(softplus(-margin))
   const neg_margin = new Float64Array(N);
@@ -357,9 +357,9 @@ export function logisticBackward(tape: LogisticTape, seed: number): { w: Float64
   for (let i = 0; i < N; i++) dmargin[i] = -(sigmoid(neg_margin[i]!) * dsum);
 
   // backward through line 12: margin = y * (X @ w)
-  const dAx_X_w = new Float64Array(N);
-  for (let i = 0; i < N; i++) dAx_X_w[i] = y[i]! * dmargin[i]!;
-  const dw = vecmat(dAx_X_w, X);
+  const dX_at_w = new Float64Array(N);
+  for (let i = 0; i < N; i++) dX_at_w[i] = y[i]! * dmargin[i]!;
+  const dw = vecmat(dX_at_w, X);
   return { w: dw };
 }
 
@@ -381,9 +381,9 @@ export function logisticHvp(
   const { w: w_dot } = direction;
   checkVector(w_dot, "direction.w", d, "d");
   // line 12: margin = y * (X @ w)
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const margin = new Float64Array(N);
-  for (let i = 0; i < N; i++) margin[i] = y[i]! * Ax_X_w[i]!;
+  for (let i = 0; i < N; i++) margin[i] = y[i]! * X_at_w[i]!;
 
   // line 13: return mean(softplus(-margin))
   const neg_margin = new Float64Array(N);
@@ -400,14 +400,14 @@ export function logisticHvp(
   for (let i = 0; i < N; i++) dmargin[i] = -(sigmoid_2[i]! * dsum);
 
   // backward through line 12: margin = y * (X @ w)
-  const dAx_X_w = new Float64Array(N);
-  for (let i = 0; i < N; i++) dAx_X_w[i] = y[i]! * dmargin[i]!;
-  const dw = vecmat(dAx_X_w, X);
+  const dX_at_w = new Float64Array(N);
+  for (let i = 0; i < N; i++) dX_at_w[i] = y[i]! * dmargin[i]!;
+  const dw = vecmat(dX_at_w, X);
 
   // tangent of line 12: margin = y * (X @ w)
-  const Ax_X_w_dot = matvec(X, w_dot);
+  const X_at_w_dot = matvec(X, w_dot);
   const margin_dot = new Float64Array(N);
-  for (let i = 0; i < N; i++) margin_dot[i] = y[i]! * Ax_X_w_dot[i]!;
+  for (let i = 0; i < N; i++) margin_dot[i] = y[i]! * X_at_w_dot[i]!;
 
   // tangent of line 13: return mean(softplus(-margin))
   const neg_margin_dot = new Float64Array(N);
@@ -419,9 +419,9 @@ export function logisticHvp(
     dmargin_dot[i] = -(sigmoid_2[i]! * (1 - sigmoid_2[i]!) * neg_margin_dot[i]! * dsum);
 
   // tangent of backward through line 12: margin = y * (X @ w)
-  const dAx_X_w_dot = new Float64Array(N);
-  for (let i = 0; i < N; i++) dAx_X_w_dot[i] = y[i]! * dmargin_dot[i]!;
-  const dw_dot = vecmat(dAx_X_w_dot, X);
+  const dX_at_w_dot = new Float64Array(N);
+  for (let i = 0; i < N; i++) dX_at_w_dot[i] = y[i]! * dmargin_dot[i]!;
+  const dw_dot = vecmat(dX_at_w_dot, X);
   return { value, grad: { w: dw }, hvp: { w: dw_dot } };
 }
 

@@ -92,4 +92,7 @@ const infixLabels: Partial<Record<Op, string>> = {
   mul: "times",
   div: "over",
   pow: "pow",
+  matmul: "at",
+  matvec: "at",
+  vecmat: "at",
 };

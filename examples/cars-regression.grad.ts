@@ -27,9 +27,9 @@ export function predict(w: Float64Array, b: number, X: Matrix): Float64Array {
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   // line 15: X @ w + b
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const value = new Float64Array(N);
-  for (let i = 0; i < N; i++) value[i] = Ax_X_w[i]! + b;
+  for (let i = 0; i < N; i++) value[i] = X_at_w[i]! + b;
   return value;
 }
 
@@ -55,9 +55,9 @@ export function predictForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   // line 15: X @ w + b
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const value = new Float64Array(N);
-  for (let i = 0; i < N; i++) value[i] = Ax_X_w[i]! + b;
+  for (let i = 0; i < N; i++) value[i] = X_at_w[i]! + b;
   return { value, tape: { w, X, N } };
 }
 
@@ -91,9 +91,9 @@ export function loss(w: Float64Array, b: number, X: Matrix, y: Float64Array): nu
   const N = X.rows;
   checkVector(y, "y", N, "N");
   // line 19: residual = predict(w, b, X) - y
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const residual = new Float64Array(N);
-  for (let i = 0; i < N; i++) residual[i] = Ax_X_w[i]! + b - y[i]!;
+  for (let i = 0; i < N; i++) residual[i] = X_at_w[i]! + b - y[i]!;
 
   // line 20: return mean(residual^2)
   let sum_2 = 0;
@@ -119,9 +119,9 @@ export function lossGrad(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   // line 19: residual = predict(w, b, X) - y
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const residual = new Float64Array(N);
-  for (let i = 0; i < N; i++) residual[i] = Ax_X_w[i]! + b - y[i]!;
+  for (let i = 0; i < N; i++) residual[i] = X_at_w[i]! + b - y[i]!;
 
   // line 20: return mean(residual^2)
   let sum_2 = 0;
@@ -163,9 +163,9 @@ export function lossForward(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   // line 19: residual = predict(w, b, X) - y
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const residual = new Float64Array(N);
-  for (let i = 0; i < N; i++) residual[i] = Ax_X_w[i]! + b - y[i]!;
+  for (let i = 0; i < N; i++) residual[i] = X_at_w[i]! + b - y[i]!;
 
   // line 20: return mean(residual^2)
   let sum_2 = 0;

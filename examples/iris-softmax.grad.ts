@@ -28,9 +28,9 @@ export function probabilities(W: Matrix, b: Float64Array, X: Matrix): Matrix {
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   // line 22: softmax(X @ W + b, axis=1)
-  const product_X_W = matmul(X, W);
+  const X_at_W = matmul(X, W);
   const add = matrix(N, k);
-  for (let i = 0; i < N * k; i++) add.data[i] = product_X_W.data[i]! + b[i % k]!;
+  for (let i = 0; i < N * k; i++) add.data[i] = X_at_W.data[i]! + b[i % k]!;
   const value = softmaxAlong(add, 1);
   return value;
 }
@@ -61,9 +61,9 @@ export function probabilitiesForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   // line 22: softmax(X @ W + b, axis=1)
-  const product_X_W = matmul(X, W);
+  const X_at_W = matmul(X, W);
   const add = matrix(N, k);
-  for (let i = 0; i < N * k; i++) add.data[i] = product_X_W.data[i]! + b[i % k]!;
+  for (let i = 0; i < N * k; i++) add.data[i] = X_at_W.data[i]! + b[i % k]!;
   const value = softmaxAlong(add, 1);
   return { value, tape: { W, X, value, N, k } };
 }
@@ -106,9 +106,9 @@ export function loss(W: Matrix, b: Float64Array, X: Matrix, Y: Matrix): number {
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", k, "k");
   // line 26: Z = X @ W + b
-  const product_X_W = matmul(X, W);
+  const X_at_W = matmul(X, W);
   const Z = matrix(N, k);
-  for (let i = 0; i < N * k; i++) Z.data[i] = product_X_W.data[i]! + b[i % k]!;
+  for (let i = 0; i < N * k; i++) Z.data[i] = X_at_W.data[i]! + b[i % k]!;
 
   // line 27: trueLogit = sum(Y * Z, axis=1)
   const Y_times_Z = matrix(N, k);
@@ -142,9 +142,9 @@ export function lossGrad(
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", k, "k");
   // line 26: Z = X @ W + b
-  const product_X_W = matmul(X, W);
+  const X_at_W = matmul(X, W);
   const Z = matrix(N, k);
-  for (let i = 0; i < N * k; i++) Z.data[i] = product_X_W.data[i]! + b[i % k]!;
+  for (let i = 0; i < N * k; i++) Z.data[i] = X_at_W.data[i]! + b[i % k]!;
 
   // line 27: trueLogit = sum(Y * Z, axis=1)
   const Y_times_Z = matrix(N, k);
@@ -206,9 +206,9 @@ export function lossForward(
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", k, "k");
   // line 26: Z = X @ W + b
-  const product_X_W = matmul(X, W);
+  const X_at_W = matmul(X, W);
   const Z = matrix(N, k);
-  for (let i = 0; i < N * k; i++) Z.data[i] = product_X_W.data[i]! + b[i % k]!;
+  for (let i = 0; i < N * k; i++) Z.data[i] = X_at_W.data[i]! + b[i % k]!;
 
   // line 27: trueLogit = sum(Y * Z, axis=1)
   const Y_times_Z = matrix(N, k);

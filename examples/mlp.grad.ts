@@ -36,14 +36,14 @@ export function predict(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   // line 16: H = tanh(X @ W1 + b1)
-  const product_X_W1 = matmul(X, W1);
+  const X_at_W1 = matmul(X, W1);
   const H = matrix(N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(product_X_W1.data[i]! + b1[i % h]!);
+  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
 
   // line 17: return H @ w2 + b2
-  const Ax_H_w2 = matvec(H, w2);
+  const H_at_w2 = matvec(H, w2);
   const value = new Float64Array(N);
-  for (let i = 0; i < N; i++) value[i] = Ax_H_w2[i]! + b2;
+  for (let i = 0; i < N; i++) value[i] = H_at_w2[i]! + b2;
   return value;
 }
 
@@ -78,14 +78,14 @@ export function predictForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   // line 16: H = tanh(X @ W1 + b1)
-  const product_X_W1 = matmul(X, W1);
+  const X_at_W1 = matmul(X, W1);
   const H = matrix(N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(product_X_W1.data[i]! + b1[i % h]!);
+  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
 
   // line 17: return H @ w2 + b2
-  const Ax_H_w2 = matvec(H, w2);
+  const H_at_w2 = matvec(H, w2);
   const value = new Float64Array(N);
-  for (let i = 0; i < N; i++) value[i] = Ax_H_w2[i]! + b2;
+  for (let i = 0; i < N; i++) value[i] = H_at_w2[i]! + b2;
   return { value, tape: { W1, w2, X, H, N, h } };
 }
 
@@ -139,9 +139,9 @@ export function loss(
   checkVector(y, "y", N, "N");
   checkScalar(lambda, "lambda");
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
-  const product_X_W1 = matmul(X, W1);
+  const X_at_W1 = matmul(X, W1);
   const tanh = matrix(N, h);
-  for (let i = 0; i < N * h; i++) tanh.data[i] = Math.tanh(product_X_W1.data[i]! + b1[i % h]!);
+  for (let i = 0; i < N * h; i++) tanh.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
   const Ax = matvec(tanh, w2);
   const residual = new Float64Array(N);
   for (let i = 0; i < N; i++) residual[i] = Ax[i]! + b2 - y[i]!;
@@ -185,9 +185,9 @@ export function lossGrad(
   checkVector(y, "y", N, "N");
   checkScalar(lambda, "lambda");
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
-  const product_X_W1 = matmul(X, W1);
+  const X_at_W1 = matmul(X, W1);
   const tanh = matrix(N, h);
-  for (let i = 0; i < N * h; i++) tanh.data[i] = Math.tanh(product_X_W1.data[i]! + b1[i % h]!);
+  for (let i = 0; i < N * h; i++) tanh.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
   const Ax = matvec(tanh, w2);
   const residual = new Float64Array(N);
   for (let i = 0; i < N; i++) residual[i] = Ax[i]! + b2 - y[i]!;
@@ -269,9 +269,9 @@ export function lossForward(
   checkVector(y, "y", N, "N");
   checkScalar(lambda, "lambda");
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
-  const product_X_W1 = matmul(X, W1);
+  const X_at_W1 = matmul(X, W1);
   const tanh = matrix(N, h);
-  for (let i = 0; i < N * h; i++) tanh.data[i] = Math.tanh(product_X_W1.data[i]! + b1[i % h]!);
+  for (let i = 0; i < N * h; i++) tanh.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
   const Ax = matvec(tanh, w2);
   const residual = new Float64Array(N);
   for (let i = 0; i < N; i++) residual[i] = Ax[i]! + b2 - y[i]!;

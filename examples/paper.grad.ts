@@ -1555,9 +1555,9 @@ export function loss(w: Float64Array, b: number, X: Matrix, y: Float64Array): nu
   const N = X.rows;
   checkVector(y, "y", N, "N");
   // line 93: z = X @ w + b
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const z = new Float64Array(N);
-  for (let i = 0; i < N; i++) z[i] = Ax_X_w[i]! + b;
+  for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
 
   // line 94: a = max(0, z)
   const a = new Float64Array(N);
@@ -1587,9 +1587,9 @@ export function lossGrad(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   // line 93: z = X @ w + b
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const z = new Float64Array(N);
-  for (let i = 0; i < N; i++) z[i] = Ax_X_w[i]! + b;
+  for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
 
   // line 94: a = max(0, z)
   const a = new Float64Array(N);
@@ -1642,9 +1642,9 @@ export function lossForward(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   // line 93: z = X @ w + b
-  const Ax_X_w = matvec(X, w);
+  const X_at_w = matvec(X, w);
   const z = new Float64Array(N);
-  for (let i = 0; i < N; i++) z[i] = Ax_X_w[i]! + b;
+  for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
 
   // line 94: a = max(0, z)
   const a = new Float64Array(N);
