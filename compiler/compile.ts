@@ -30,21 +30,27 @@ export interface CompileResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Front end and middle end: everything up to emission. */
+/** The front end: parse and check, reporting every error of each stage. */
+function front(source: string, filename: string) {
+  const sink = new DiagnosticSink(filename, source);
+  const program = parse(source, filename, sink);
+  const checked = program === undefined ? undefined : checkProgram(program, sink);
+  return { sink, checked: sink.hasErrors ? undefined : checked };
+}
+
+/** Front end and middle end: everything up to emission, for the given modes. */
 export function analyze(
   source: string,
   filename: string,
+  modes: readonly Mode[] = defaultModes,
 ): { functions: DerivedFunction[]; sink: DiagnosticSink } {
-  const sink = new DiagnosticSink(filename, source);
-  const program = parse(source, filename, sink);
-  if (program === undefined) return { functions: [], sink };
-  const checked = checkProgram(program, sink);
-  if (sink.hasErrors) return { functions: [], sink };
+  const { sink, checked } = front(source, filename);
+  if (checked === undefined) return { functions: [], sink };
   const byName = new Map(checked.functions.map((f) => [f.name, f]));
-  const functions: DerivedFunction[] = [];
-  for (const fn of checked.functions) {
-    functions.push(deriveFunction(fn, lowerFunction(fn, byName, source)));
-  }
+  const wanted = new Set(modes);
+  const functions = checked.functions.map((fn) =>
+    deriveFunction(fn, lowerFunction(fn, byName, source), wanted),
+  );
   return { functions, sink };
 }
 
@@ -52,7 +58,7 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
   const filename = options.filename ?? "input.grad";
   const optionErrors = checkOptions(options, filename);
   try {
-    const analyzed = analyze(source, filename);
+    const analyzed = analyze(source, filename, options.modes ?? defaultModes);
     const diagnostics = [...optionErrors, ...analyzed.sink.diagnostics];
     if (diagnostics.some((d) => d.severity === "error")) return { code: undefined, diagnostics };
     const code = await emitModule(analyzed.functions, {
@@ -63,12 +69,16 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
     });
     return { code, diagnostics };
   } catch (error) {
-    // A bug or a resource limit, never the user's fault: report it rather than reject.
-    const sink = new DiagnosticSink(filename);
-    const reason = error instanceof RangeError ? "the program is too large to compile" : String(error);
-    sink.error(codes.internal, `internal compiler error: ${reason} (please report this)`, wholeFile);
-    return { code: undefined, diagnostics: [...optionErrors, ...sink.diagnostics] };
+    return { code: undefined, diagnostics: [...optionErrors, internalError(filename, error)] };
   }
+}
+
+/** A bug or a resource limit, never the user's fault: reported as a diagnostic, not thrown. */
+function internalError(filename: string, error: unknown): Diagnostic {
+  const sink = new DiagnosticSink(filename);
+  const reason = error instanceof RangeError ? "the program is too large to compile" : String(error);
+  sink.error(codes.internal, `internal compiler error: ${reason} (please report this)`, wholeFile);
+  return sink.diagnostics[0]!;
 }
 
 /** Diagnostics only: what `compile` would report, without generating code. */
@@ -77,7 +87,12 @@ export function check(
   options: CompileOptions = {},
 ): { readonly diagnostics: readonly Diagnostic[] } {
   const filename = options.filename ?? "input.grad";
-  return { diagnostics: [...checkOptions(options, filename), ...analyze(source, filename).sink.diagnostics] };
+  const optionErrors = checkOptions(options, filename);
+  try {
+    return { diagnostics: [...optionErrors, ...front(source, filename).sink.diagnostics] };
+  } catch (error) {
+    return { diagnostics: [...optionErrors, internalError(filename, error)] };
+  }
 }
 
 function checkOptions(options: CompileOptions, filename: string): readonly Diagnostic[] {

@@ -4,6 +4,7 @@
 
 import type { ValueFactory } from "./builder.js";
 import type { CheckedFunction } from "./check.js";
+import type { Mode } from "./compile.js";
 import type { Instr, Value } from "./ir.js";
 import type { LoweredFunction } from "./lower.js";
 import { eliminateDeadCode, optimize, type Program } from "./optimize.js";
@@ -56,25 +57,37 @@ export interface DerivedFunction {
   readonly value: Program;
   /** Only for functions with a scalar result. */
   readonly grad: GradientProgram | undefined;
-  readonly split: SplitPrograms;
-  readonly jvp: TangentProgram;
-  /** Only for functions with a scalar result. */
+  /** Modes vjp and jacobian. */
+  readonly split: SplitPrograms | undefined;
+  /** Modes jvp and jacobian. */
+  readonly jvp: TangentProgram | undefined;
+  /** Mode hessian, for functions with a scalar result. */
   readonly hvp: HvpProgram | undefined;
 }
 
-export function deriveFunction(checked: CheckedFunction, lowered: LoweredFunction): DerivedFunction {
+/** Builds the programs the requested modes need. */
+export function deriveFunction(
+  checked: CheckedFunction,
+  lowered: LoweredFunction,
+  modes: ReadonlySet<Mode>,
+): DerivedFunction {
   const { ir, values } = lowered;
   const result = ir.outputs[0]!.value;
   const value = optimize({ body: ir.body, outputs: [result] }, values);
-  const grad = checked.resultShape.length === 0 ? gradient(lowered, checked.wrt, values) : undefined;
+  const scalar = checked.resultShape.length === 0;
+  const grad =
+    scalar && (modes.has("grad") || modes.has("hessian"))
+      ? gradient(lowered, checked.wrt, values)
+      : undefined;
+  const jacobian = modes.has("jacobian");
   return {
     checked,
     lowered,
     value,
     grad,
-    split: split(lowered, checked.wrt, values),
-    jvp: tangentProgram(lowered, checked.wrt),
-    hvp: grad === undefined ? undefined : hvpProgram(lowered, checked.wrt, grad),
+    split: modes.has("vjp") || jacobian ? split(lowered, checked.wrt, values) : undefined,
+    jvp: modes.has("jvp") || jacobian ? tangentProgram(lowered, checked.wrt) : undefined,
+    hvp: grad !== undefined && modes.has("hessian") ? hvpProgram(lowered, checked.wrt, grad) : undefined,
   };
 }
 
@@ -87,7 +100,13 @@ function directionsFor(lowered: LoweredFunction, wrt: readonly string[]) {
 }
 
 function zerosOf(body: Instr[], values: ValueFactory, like: Value): Value {
-  const zero: Instr = { result: values.make([], "c"), op: "const", args: [], attrs: { value: 0 }, origin: undefined };
+  const zero: Instr = {
+    result: values.make([], "c"),
+    op: "const",
+    args: [],
+    attrs: { value: 0 },
+    origin: undefined,
+  };
   body.push(zero);
   if (like.shape.length === 0) return zero.result;
   const filled: Instr = {

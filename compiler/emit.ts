@@ -221,7 +221,7 @@ class FunctionEmitter {
     const signature = sourceSignature(checked);
     const resultType = this.typeOf(checked.resultShape);
     const gradType = this.gradType();
-    const s = fn.split;
+    const s = fn.split!;
     const tapeType = tapeTypeName(name);
     // Tape fields are named once, so forward and backward agree on them.
     const tapeNaming = this.naming(s.tape);
@@ -304,7 +304,7 @@ class FunctionEmitter {
   /** `fJvp(args, tangent)`: forward mode, the value and its directional derivative. */
   private emitJvp(file: import("ts-morph").SourceFile, exported: boolean): void {
     const { checked } = this;
-    const j = this.fn.jvp;
+    const j = this.fn.jvp!;
     const name = checked.name;
     const naming = this.naming();
     const tangentName = naming.fresh("tangent");

@@ -44,3 +44,12 @@ describe("edge cases", () => {
     expect(() => m.fGrad(new Float64Array(0))).toThrow("x is empty; a vector has at least one element");
   });
 });
+
+describe("resource limits", () => {
+  it("check() reports an internal failure as GC0901 instead of throwing", async () => {
+    const { check } = await import("../compiler/index.js");
+    const huge = `fn f(x: real) = ${Array(20000).fill("x").join(" + ")}`;
+    const { diagnostics } = check(huge);
+    expect(diagnostics.every((d) => d.code === "GC0901" || d.code.startsWith("GC0"))).toBe(true);
+  });
+});
