@@ -295,6 +295,33 @@ class FunctionEmitter {
     });
   }
 
+  /** The `wrt` parameters with their local names: what Jacobian and Hessian sweeps perturb. */
+  private sweptParams(): SweptParam[] {
+    return this.checked.wrt.map((w) => ({
+      name: w,
+      shape: this.param(w).shape,
+      local: this.paramNames[this.checked.params.findIndex((p) => p.name === w)]!,
+    }));
+  }
+
+  /** A sweep's direction for one parameter: e_k (k the loop index) when active, else zeros. */
+  private sweepDirection(p: SweptParam, k: string, active: boolean): string {
+    if (p.shape.length === 0) return active ? `${k} === 0 ? 1 : 0` : "0";
+    const count = entryCount(p.shape, p.local);
+    const vector = active ? `${this.helper("unit")}(${count}, ${k})` : `new Float64Array(${count})`;
+    return p.shape.length === 1
+      ? vector
+      : `${this.helper("matrix")}(${p.local}.rows, ${p.local}.cols, ${vector})`;
+  }
+
+  /** `{ x: …, v: … }`: the direction of a sweep along parameter `active` (none: all zeros). */
+  private sweepDirections(k: string, active: string | undefined): string {
+    const entries = this.sweptParams().map(
+      (p) => `${propertyKey(p.name)}: ${this.sweepDirection(p, k, p.name === active)}`,
+    );
+    return `{ ${entries.join(", ")} }`;
+  }
+
   /** `{ w: Float64Array; b: number }`: one entry per `wrt` parameter. */
   private gradType(type: (shape: Shape) => string = (shape) => this.typeOf(shape)): string {
     const entries = this.checked.wrt.map((w) => `${propertyKey(w)}: ${type(this.param(w).shape)}`);
@@ -373,13 +400,8 @@ class FunctionEmitter {
       "k",
     ].map(local) as [string, string, string, string, string, string];
     const matrixOf = this.helper("matrix");
-    const sizeOf = (shape: Shape, code: string) =>
-      shape.length === 0 ? "1" : shape.length === 1 ? `${code}.length` : `${code}.data.length`;
-    const wrtParams = checked.wrt.map((w) => ({
-      name: w,
-      shape: this.param(w).shape,
-      local: this.paramNames[checked.params.findIndex((p) => p.name === w)]!,
-    }));
+    const sizeOf = entryCount;
+    const wrtParams = this.sweptParams();
     const resultShape = checked.resultShape;
     const seed =
       resultShape.length === 0
@@ -387,13 +409,7 @@ class FunctionEmitter {
         : resultShape.length === 1
           ? `${this.helper("unit")}(${outputs}, ${k})`
           : `${matrixOf}(${value}.rows, ${value}.cols, ${this.helper("unit")}(${outputs}, ${k}))`;
-    const direction = (p: { shape: Shape; local: string }, active: boolean) => {
-      if (p.shape.length === 0) return active ? `${k} === 0 ? 1 : 0` : "0";
-      const vector = active
-        ? `${this.helper("unit")}(${p.local}${p.shape.length === 2 ? ".data" : ""}.length, ${k})`
-        : `new Float64Array(${sizeOf(p.shape, p.local)})`;
-      return p.shape.length === 1 ? vector : `${matrixOf}(${p.local}.rows, ${p.local}.cols, ${vector})`;
-    };
+    const direction = (p: SweptParam, active: boolean) => this.sweepDirection(p, k, active);
     const diagonal = new Set(checked.wrt.filter((w) => elementwiseFrom(this.fn.lowered.ir, w)));
     const general = wrtParams.filter((p) => !diagonal.has(p.name));
     const lines = [
@@ -403,8 +419,7 @@ class FunctionEmitter {
       `const ${outputs} = ${sizeOf(resultShape, value)};`,
       `const ${jacobianName} = { ${wrtParams.map((p) => `${propertyKey(p.name)}: ${matrixOf}(${outputs}, ${sizeOf(p.shape, p.local)})`).join(", ")} };`,
     ];
-    const sweepDirections = (active: string) =>
-      `{ ${wrtParams.map((p) => `${propertyKey(p.name)}: ${direction(p, p.name === active)}`).join(", ")} }`;
+    const sweepDirections = (active: string) => this.sweepDirections(k, active);
     for (const p of wrtParams.filter((q) => diagonal.has(q.name))) {
       const ones = `${this.helper("fill")}(${sizeOf(p.shape, p.local)}, 1)`;
       const allOnes = p.shape.length === 1 ? ones : `${matrixOf}(${p.local}.rows, ${p.local}.cols, ${ones})`;
@@ -495,20 +510,9 @@ class FunctionEmitter {
     ) as [string, string, string, string];
     const args = this.paramNames.join(", ");
     const matrixOf = this.helper("matrix");
-    const wrtParams = checked.wrt.map((w) => ({
-      name: w,
-      shape: this.param(w).shape,
-      local: this.paramNames[checked.params.findIndex((p) => p.name === w)]!,
-    }));
-    const sizeOf = (p: { shape: Shape; local: string }) =>
-      p.shape.length === 0 ? "1" : p.shape.length === 1 ? `${p.local}.length` : `${p.local}.data.length`;
-    const direction = (p: { shape: Shape; local: string }, active: boolean) => {
-      if (p.shape.length === 0) return active ? `${k} === 0 ? 1 : 0` : "0";
-      const vector = active ? `${this.helper("unit")}(${sizeOf(p)}, ${k})` : `new Float64Array(${sizeOf(p)})`;
-      return p.shape.length === 1 ? vector : `${matrixOf}(${p.local}.rows, ${p.local}.cols, ${vector})`;
-    };
-    const directionFor = (active: string | undefined) =>
-      `{ ${wrtParams.map((p) => `${propertyKey(p.name)}: ${active === undefined ? direction(p, false) : direction(p, p.name === active)}`).join(", ")} }`;
+    const wrtParams = this.sweptParams();
+    const sizeOf = (p: SweptParam) => entryCount(p.shape, p.local);
+    const directionFor = (active: string | undefined) => this.sweepDirections(k, active);
     const hvpParts = wrtParams.map((p) => `hvp.${p.name}`).join(", ");
     file.addFunction({
       isExported: true,
@@ -889,6 +893,18 @@ class BodyWriter implements EmitContext {
       `for (let ${i} = 0; ${i} < ${size}; ${i}++) ${name}.data[${i}] = ${formula};`,
     ];
   }
+}
+
+interface SweptParam {
+  readonly name: string;
+  readonly shape: Shape;
+  /** The parameter's local name in the generated function. */
+  readonly local: string;
+}
+
+/** The number of entries of a value of this shape held in `code`, as TypeScript. */
+function entryCount(shape: Shape, code: string): string {
+  return shape.length === 0 ? "1" : shape.length === 1 ? `${code}.length` : `${code}.data.length`;
 }
 
 /** The comment that ties a block of generated code to its source statement. */

@@ -3,7 +3,7 @@
 // backward pass), it gives Hessian–vector products: forward over reverse.
 
 import { Builder, type ValueFactory } from "./builder.js";
-import type { Instr, IRFunction, Origin, Value } from "./ir.js";
+import { derivedOrigins, type Instr, type IRFunction, type Value } from "./ir.js";
 import { primitives } from "./primitives.js";
 import { shapesEqual } from "./shapes.js";
 
@@ -22,13 +22,7 @@ export function forward(
 ): ForwardResult {
   const b = new Builder(values);
   const tangents = new Map(seeds);
-  const tangentOrigins = new Map<Origin, Origin>();
-  const tangentOrigin = (origin: Origin | undefined) => {
-    if (origin === undefined) return undefined;
-    let derived = tangentOrigins.get(origin);
-    if (derived === undefined) tangentOrigins.set(origin, (derived = { ...origin, tangent: true }));
-    return derived;
-  };
+  const tangentOrigin = derivedOrigins("tangent");
   const seedIds = new Set([...seeds.values()].map((v) => v.id));
   const bodyIds = new Set(body.map((i) => i.result.id));
 

@@ -95,3 +95,19 @@ export function printIR(fn: IRFunction): string {
   lines.push(`  return ${outputs}`, "}");
   return lines.join("\n");
 }
+
+/**
+ * Origins derived for a pass (`backward` or `tangent`): one object per source
+ * origin, so instructions of one statement still share an origin.
+ */
+export function derivedOrigins(
+  flag: "backward" | "tangent",
+): (origin: Origin | undefined) => Origin | undefined {
+  const derived = new Map<Origin, Origin>();
+  return (origin) => {
+    if (origin === undefined) return undefined;
+    let result = derived.get(origin);
+    if (result === undefined) derived.set(origin, (result = { ...origin, [flag]: true }));
+    return result;
+  };
+}

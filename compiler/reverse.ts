@@ -5,7 +5,7 @@
 // primitives, so it can be optimized and differentiated again.
 
 import { Builder, type ValueFactory } from "./builder.js";
-import type { Instr, IRFunction, Origin, Value } from "./ir.js";
+import { derivedOrigins, type Instr, type IRFunction, type Value } from "./ir.js";
 import { primitives } from "./primitives.js";
 
 export interface ReverseResult {
@@ -50,13 +50,7 @@ export function reverse(
     named.add(adjoint.id);
   };
 
-  const backwardOrigins = new Map<Origin, Origin>();
-  const backwardOrigin = (origin: Origin | undefined) => {
-    if (origin === undefined) return undefined;
-    let derived = backwardOrigins.get(origin);
-    if (derived === undefined) backwardOrigins.set(origin, (derived = { ...origin, backward: true }));
-    return derived;
-  };
+  const backwardOrigin = derivedOrigins("backward");
 
   if (active.has(output.id)) adjoints.set(output.id, seed);
   for (let i = fn.body.length - 1; i >= 0; i--) {
