@@ -8,6 +8,7 @@ import { codes, DiagnosticSink, type Diagnostic } from "./diagnostics.js";
 import { emitModule } from "./emit.js";
 import { lowerFunction } from "./lower.js";
 import { parse } from "./parse.js";
+import { formatShape } from "./shapes.js";
 
 export type Mode = "grad" | "vjp" | "jvp" | "jacobian" | "hessian";
 export const allModes: readonly Mode[] = ["grad", "vjp", "jvp", "jacobian", "hessian"];
@@ -31,10 +32,21 @@ export interface CompileResult {
 }
 
 /** The front end: parse and check, reporting every error of each stage. */
-function front(source: string, filename: string) {
+function front(source: string, filename: string, modes: readonly Mode[] = defaultModes) {
   const sink = new DiagnosticSink(filename, source);
   const program = parse(source, filename, sink);
   const checked = program === undefined ? undefined : checkProgram(program, sink);
+  if (checked !== undefined && modes.includes("hessian")) {
+    for (const fn of checked.functions) {
+      if (fn.resultShape.length > 0) {
+        sink.warning(
+          codes.modeNotApplicable,
+          `'${fn.name}' returns ${formatShape(fn.resultShape)}: Hessians are generated for functions that return real`,
+          fn.decl.name.span,
+        );
+      }
+    }
+  }
   return { sink, checked: sink.hasErrors ? undefined : checked };
 }
 
@@ -44,7 +56,7 @@ export function analyze(
   filename: string,
   modes: readonly Mode[] = defaultModes,
 ): { functions: DerivedFunction[]; sink: DiagnosticSink } {
-  const { sink, checked } = front(source, filename);
+  const { sink, checked } = front(source, filename, modes);
   if (checked === undefined) return { functions: [], sink };
   const byName = new Map(checked.functions.map((f) => [f.name, f]));
   const wanted = new Set(modes);
@@ -89,7 +101,7 @@ export function check(
   const filename = options.filename ?? "input.grad";
   const optionErrors = checkOptions(options, filename);
   try {
-    return { diagnostics: [...optionErrors, ...front(source, filename).sink.diagnostics] };
+    return { diagnostics: [...optionErrors, ...front(source, filename, options.modes).sink.diagnostics] };
   } catch (error) {
     return { diagnostics: [...optionErrors, internalError(filename, error)] };
   }

@@ -47,6 +47,7 @@ export const codes = {
   badArgument: "GC0210",
   // GC03xx: options given to the compiler
   badOption: "GC0301",
+  modeNotApplicable: "GC0302",
   // GC09xx: the compiler itself
   internal: "GC0901",
 } as const;
@@ -66,9 +67,17 @@ export class DiagnosticSink {
   }
 
   error(code: DiagnosticCode, message: string, span: Span): void {
+    this.report("error", code, message, span);
+  }
+
+  warning(code: DiagnosticCode, message: string, span: Span): void {
+    this.report("warning", code, message, span);
+  }
+
+  private report(severity: Severity, code: DiagnosticCode, message: string, span: Span): void {
     const at =
       this.source === undefined ? span : { start: this.position(span.start), end: this.position(span.end) };
-    this.diagnostics.push(diagnosticAt(this.file, "error", code, message, at));
+    this.diagnostics.push(diagnosticAt(this.file, severity, code, message, at));
   }
 
   private position(p: Position): Position {

@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../compiler/cli.js";
+import { compile } from "../compiler/index.js";
 import type { Matrix } from "../runtime/index.js";
 import { compileOrThrow, load, type GeneratedModule } from "./support/load.js";
 import {
@@ -560,6 +561,11 @@ describe("modes emit only the requested functions", () => {
   it("modes [hessian] on a vector-valued function: no Hessian (the result is not real)", async () => {
     const mod = await load("fn f(x: real[n]) = exp(x)\n", { modes: ["hessian"] });
     expect(exportsOf(mod)).toEqual(["f"]);
+    // ... and says so, with a warning at the function's name.
+    const { code, diagnostics } = await compile("fn f(x: real[n]) = exp(x)\n", { modes: ["hessian"] });
+    expect(code).toBeDefined();
+    expect(diagnostics.map((d) => [d.severity, d.code, d.line, d.column])).toEqual([["warning", "GC0302", 1, 4]]);
+    expect(diagnostics[0]!.message).toBe("'f' returns real[n]: Hessians are generated for functions that return real");
   });
 
   it("all five modes: every function of SPEC section 4", async () => {
