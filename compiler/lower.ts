@@ -84,9 +84,10 @@ class Lowering {
         this.b.origin = outerOrigin;
         return value;
       }
-      if (!value.fromSource && outerOrigin === undefined) {
+      if (!value.fromSource) {
         value.name = statement.name.name;
-        value.fromSource = true;
+        // An inlined callee's names are only hints: its statements fuse like temporaries.
+        value.fromSource = outerOrigin === undefined;
       }
       scope.values.set(statement.name.name, value);
     }

@@ -815,7 +815,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   /** A x. */
   matvec: {
     ...kernel(
-      "Ax",
+      "product",
       2,
       "matvec",
       ([a]) => [a![0]!],
@@ -829,7 +829,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   /** xᵀ A, as a vector. */
   vecmat: {
     ...kernel(
-      "xA",
+      "product",
       2,
       "vecmat",
       ([, a]) => [a![1]!],

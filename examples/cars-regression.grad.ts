@@ -209,8 +209,8 @@ export function exactWeights(X: Matrix, y: Float64Array): Float64Array {
   const div = sum(y) / N;
   const sub = new Float64Array(N);
   for (let i = 0; i < N; i++) sub[i] = y[i]! - div;
-  const Ax = matvec(transposed_X, sub);
-  const value = matvec(inverse, Ax);
+  const product_2 = matvec(transposed_X, sub);
+  const value = matvec(inverse, product_2);
   return value;
 }
 
@@ -220,7 +220,7 @@ export interface ExactWeightsTape {
   readonly transposed_X: Matrix;
   readonly inverse: Matrix;
   readonly sub: Float64Array;
-  readonly Ax: Float64Array;
+  readonly product: Float64Array;
   readonly N: number;
   readonly d: number;
 }
@@ -240,14 +240,14 @@ export function exactWeightsForward(
   checkVector(y, "y", N, "N");
   // line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
   const transposed_X = transpose(X);
-  const product = matmul(transposed_X, X);
-  const inverse = inv(product);
+  const product_2 = matmul(transposed_X, X);
+  const inverse = inv(product_2);
   const div = sum(y) / N;
   const sub = new Float64Array(N);
   for (let i = 0; i < N; i++) sub[i] = y[i]! - div;
-  const Ax = matvec(transposed_X, sub);
-  const value = matvec(inverse, Ax);
-  return { value, tape: { X, transposed_X, inverse, sub, Ax, N, d } };
+  const product = matvec(transposed_X, sub);
+  const value = matvec(inverse, product);
+  return { value, tape: { X, transposed_X, inverse, sub, product, N, d } };
 }
 
 /**
@@ -259,28 +259,28 @@ export function exactWeightsBackward(
   tape: ExactWeightsTape,
   seed: Float64Array,
 ): { X: Matrix; y: Float64Array } {
-  const { X, transposed_X, inverse, sub, Ax, N, d } = tape;
+  const { X, transposed_X, inverse, sub, product, N, d } = tape;
   checkVector(seed, "seed", d, "d");
   // backward through line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
-  const dinverse = outer(seed, Ax);
-  const dAx = vecmat(seed, inverse);
-  const dtransposed_X = outer(dAx, sub);
-  const dsub = vecmat(dAx, transposed_X);
+  const dinverse = outer(seed, product);
+  const dproduct = vecmat(seed, inverse);
+  const dtransposed_X = outer(dproduct, sub);
+  const dsub = vecmat(dproduct, transposed_X);
   let ddiv = 0;
   for (let i = 0; i < N; i++) ddiv += -dsub[i]!;
   const dsum_y = ddiv / N;
   const dy = new Float64Array(N);
   for (let i = 0; i < N; i++) dy[i] = dsub[i]! + dsum_y;
   const transposed = transpose(dtransposed_X);
-  const product = matmulTransA(inverse, dinverse);
-  const product_2 = matmulTransB(product, inverse);
-  const dproduct = matrix(d, d);
-  for (let i = 0; i < d * d; i++) dproduct.data[i] = -product_2.data[i]!;
-  const dtransposed_X_2 = matmulTransB(dproduct, X);
-  const product_3 = matmulTransA(transposed_X, dproduct);
+  const product_2 = matmulTransA(inverse, dinverse);
+  const product_3 = matmulTransB(product_2, inverse);
+  const dproduct_2 = matrix(d, d);
+  for (let i = 0; i < d * d; i++) dproduct_2.data[i] = -product_3.data[i]!;
+  const dtransposed_X_2 = matmulTransB(dproduct_2, X);
+  const product_4 = matmulTransA(transposed_X, dproduct_2);
   const transposed_2 = transpose(dtransposed_X_2);
   const dX = matrix(N, d);
   for (let i = 0; i < N * d; i++)
-    dX.data[i] = transposed.data[i]! + product_3.data[i]! + transposed_2.data[i]!;
+    dX.data[i] = transposed.data[i]! + product_4.data[i]! + transposed_2.data[i]!;
   return { X: dX, y: dy };
 }

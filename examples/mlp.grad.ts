@@ -140,11 +140,11 @@ export function loss(
   checkScalar(lambda, "lambda");
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
   const X_at_W1 = matmul(X, W1);
-  const tanh = matrix(N, h);
-  for (let i = 0; i < N * h; i++) tanh.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
-  const Ax = matvec(tanh, w2);
+  const H = matrix(N, h);
+  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
+  const product = matvec(H, w2);
   const residual = new Float64Array(N);
-  for (let i = 0; i < N; i++) residual[i] = Ax[i]! + b2 - y[i]!;
+  for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
 
   // line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
   let sum_2 = 0;
@@ -186,11 +186,11 @@ export function lossGrad(
   checkScalar(lambda, "lambda");
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
   const X_at_W1 = matmul(X, W1);
-  const tanh = matrix(N, h);
-  for (let i = 0; i < N * h; i++) tanh.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
-  const Ax = matvec(tanh, w2);
+  const H = matrix(N, h);
+  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
+  const product = matvec(H, w2);
   const residual = new Float64Array(N);
-  for (let i = 0; i < N; i++) residual[i] = Ax[i]! + b2 - y[i]!;
+  for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
 
   // line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
   let sum_2 = 0;
@@ -217,17 +217,16 @@ export function lossGrad(
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
   const db2 = sum(dresidual);
-  const dtanh = outer(dresidual, w2);
-  const xA = vecmat(dresidual, tanh);
+  const dH = outer(dresidual, w2);
+  const product_2 = vecmat(dresidual, H);
   const dw2 = new Float64Array(h);
-  for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + xA[i]!;
+  for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product_2[i]!;
   const dadd = matrix(N, h);
-  for (let i = 0; i < N * h; i++)
-    dadd.data[i] = (1 - tanh.data[i]! * tanh.data[i]!) * dtanh.data[i]!;
+  for (let i = 0; i < N * h; i++) dadd.data[i] = (1 - H.data[i]! * H.data[i]!) * dH.data[i]!;
   const db1 = sumAlong(dadd, 0);
-  const product = matmulTransA(X, dadd);
+  const product_3 = matmulTransA(X, dadd);
   const dW1 = matrix(d, h);
-  for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product.data[i]!;
+  for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product_3.data[i]!;
   return { value, grad: { W1: dW1, b1: db1, w2: dw2, b2: db2 } };
 }
 
@@ -237,7 +236,7 @@ export interface LossTape {
   readonly w2: Float64Array;
   readonly X: Matrix;
   readonly lambda: number;
-  readonly tanh: Matrix;
+  readonly H: Matrix;
   readonly residual: Float64Array;
   readonly N: number;
   readonly d: number;
@@ -270,11 +269,11 @@ export function lossForward(
   checkScalar(lambda, "lambda");
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
   const X_at_W1 = matmul(X, W1);
-  const tanh = matrix(N, h);
-  for (let i = 0; i < N * h; i++) tanh.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
-  const Ax = matvec(tanh, w2);
+  const H = matrix(N, h);
+  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
+  const product = matvec(H, w2);
   const residual = new Float64Array(N);
-  for (let i = 0; i < N; i++) residual[i] = Ax[i]! + b2 - y[i]!;
+  for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
 
   // line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
   let sum_2 = 0;
@@ -287,7 +286,7 @@ export function lossForward(
   let sum_4 = 0;
   for (let i = 0; i < N; i++) sum_4 += residual[i]! ** 2;
   const value = sum_4 / N + penalty;
-  return { value, tape: { W1, w2, X, lambda, tanh, residual, N, d, h } };
+  return { value, tape: { W1, w2, X, lambda, H, residual, N, d, h } };
 }
 
 /**
@@ -299,7 +298,7 @@ export function lossBackward(
   tape: LossTape,
   seed: number,
 ): { W1: Matrix; b1: Float64Array; w2: Float64Array; b2: number } {
-  const { W1, w2, X, lambda, tanh, residual, N, d, h } = tape;
+  const { W1, w2, X, lambda, H, residual, N, d, h } = tape;
   checkScalar(seed, "seed");
   // backward through line 27: return mean(residual^2) + penalty
   const dsum = seed / N;
@@ -315,16 +314,15 @@ export function lossBackward(
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
   const db2 = sum(dresidual);
-  const dtanh = outer(dresidual, w2);
-  const xA = vecmat(dresidual, tanh);
+  const dH = outer(dresidual, w2);
+  const product = vecmat(dresidual, H);
   const dw2 = new Float64Array(h);
-  for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + xA[i]!;
+  for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product[i]!;
   const dadd_2 = matrix(N, h);
-  for (let i = 0; i < N * h; i++)
-    dadd_2.data[i] = (1 - tanh.data[i]! * tanh.data[i]!) * dtanh.data[i]!;
+  for (let i = 0; i < N * h; i++) dadd_2.data[i] = (1 - H.data[i]! * H.data[i]!) * dH.data[i]!;
   const db1 = sumAlong(dadd_2, 0);
-  const product = matmulTransA(X, dadd_2);
+  const product_2 = matmulTransA(X, dadd_2);
   const dW1 = matrix(d, h);
-  for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product.data[i]!;
+  for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product_2.data[i]!;
   return { W1: dW1, b1: db1, w2: dw2, b2: db2 };
 }

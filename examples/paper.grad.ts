@@ -1694,8 +1694,8 @@ export function quadraticForm(x: number): number {
   const pow_2 = x ** 3;
   const vector = Float64Array.of(pow, pow_2);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
-  const xA = vecmat(vector, matrix_2);
-  const value = dot(xA, vector);
+  const product = vecmat(vector, matrix_2);
+  const value = dot(product, vector);
   return value;
 }
 
@@ -1711,14 +1711,14 @@ export function quadraticFormGrad(x: number): { value: number; grad: { x: number
   const pow_2 = x ** 3;
   const vector = Float64Array.of(pow, pow_2);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
-  const xA = vecmat(vector, matrix_2);
-  const value = dot(xA, vector);
+  const product = vecmat(vector, matrix_2);
+  const value = dot(product, vector);
 
   // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
   const mul = 3 * pow;
   const mul_2 = 2 * x;
   const dvector = matvec(matrix_2, vector);
-  const dx = mul * xA[1]! + mul_2 * xA[0]! + mul * dvector[1]! + mul_2 * dvector[0]!;
+  const dx = mul * product[1]! + mul_2 * product[0]! + mul * dvector[1]! + mul_2 * dvector[0]!;
   return { value, grad: { x: dx } };
 }
 
@@ -1728,7 +1728,7 @@ export interface QuadraticFormTape {
   readonly pow: number;
   readonly vector: Float64Array;
   readonly matrix_2: Matrix;
-  readonly xA: Float64Array;
+  readonly product: Float64Array;
 }
 
 /**
@@ -1743,9 +1743,9 @@ export function quadraticFormForward(x: number): { value: number; tape: Quadrati
   const pow_2 = x ** 3;
   const vector = Float64Array.of(pow, pow_2);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
-  const xA = vecmat(vector, matrix_2);
-  const value = dot(xA, vector);
-  return { value, tape: { x, pow, vector, matrix_2, xA } };
+  const product = vecmat(vector, matrix_2);
+  const value = dot(product, vector);
+  return { value, tape: { x, pow, vector, matrix_2, product } };
 }
 
 /**
@@ -1754,16 +1754,16 @@ export function quadraticFormForward(x: number): { value: number; tape: Quadrati
  * The vector–Jacobian product: the gradient of `quadraticForm`'s result weighted by `seed` (same shape as the result), with respect to `x`.
  */
 export function quadraticFormBackward(tape: QuadraticFormTape, seed: number): { x: number } {
-  const { x, pow, vector, matrix_2, xA } = tape;
+  const { x, pow, vector, matrix_2, product } = tape;
   checkScalar(seed, "seed");
   // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
-  const dxA = new Float64Array(2);
-  for (let i = 0; i < 2; i++) dxA[i] = vector[i]! * seed;
+  const dproduct = new Float64Array(2);
+  for (let i = 0; i < 2; i++) dproduct[i] = vector[i]! * seed;
   const dvector = new Float64Array(2);
-  for (let i = 0; i < 2; i++) dvector[i] = xA[i]! * seed;
+  for (let i = 0; i < 2; i++) dvector[i] = product[i]! * seed;
   const mul = 3 * pow;
   const mul_2 = 2 * x;
-  const dvector_2 = matvec(matrix_2, dxA);
+  const dvector_2 = matvec(matrix_2, dproduct);
   const dx = mul * dvector[1]! + mul_2 * dvector[0]! + mul * dvector_2[1]! + mul_2 * dvector_2[0]!;
   return { x: dx };
 }
