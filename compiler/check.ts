@@ -85,10 +85,11 @@ function reportExportClashes(program: Program, sink: DiagnosticSink): void {
       const owner = owners.get(exportName);
       if (owner !== undefined && owner !== name && !reported.has(name)) {
         reported.add(name);
+        // Reserved whatever the modes, so adding a mode never breaks a file that compiled.
         const what = exportName === name ? `the name '${name}'` : `'${exportName}'`;
         sink.error(
           codes.exportNameClash,
-          `'${name}' would export ${what}, which '${owner}' already exports`,
+          `'${name}' would export ${what}, which is reserved for what gradc generates from '${owner}'`,
           decl.name.span,
         );
       }
@@ -309,7 +310,8 @@ class FunctionChecker {
         names.push(id.name);
       }
     }
-    return ok ? names : undefined;
+    // Derivatives are listed, and Hessians flattened, in parameter-list order.
+    return ok ? decl.params.map((p) => p.name.name).filter((p) => names.includes(p)) : undefined;
   }
 
   private expr(e: Expr): Shape | undefined {

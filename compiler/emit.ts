@@ -337,7 +337,12 @@ class FunctionEmitter {
     const tangentName = naming.fresh("tangent");
     const body = new BodyWriter(this, naming, j.program.body, j.program.outputs);
     const directions = this.directionLines(j.directions, naming, tangentName, body);
-    const returned = `return { ${property("value", body.operand(j.value).code)}, ${property("tangent", body.operand(j.tangent).code)} };`;
+    const callerOwned = new Set(
+      [...this.fn.lowered.ir.params, ...j.directions.map((d) => d.value)].map((v) => v.id),
+    );
+    const value = this.gradientProperties(body, [{ name: "value", value: j.value }], callerOwned);
+    const tangent = this.gradientProperties(body, [{ name: "tangent", value: j.tangent }], callerOwned);
+    const returned = `return { ${value}, ${tangent} };`;
     const checks = this.validation(new Set([...body.usedDims, ...directions.dims]));
     file.addFunction({
       isExported: exported,
@@ -360,7 +365,12 @@ class FunctionEmitter {
     body: BodyWriter,
   ): { lines: string[]; dims: string[] } {
     const fields = directions.map((d) => `${propertyKey(d.name)}: ${naming.nameOf(d.value)}`);
-    const lines = [`const { ${fields.join(", ")} } = ${objectName};`];
+    const lines = [
+      ...(this.options.checks
+        ? [`${this.helper("checkDirection")}(${objectName}, ${JSON.stringify(objectName)});`]
+        : []),
+      `const { ${fields.join(", ")} } = ${objectName};`,
+    ];
     const dims: string[] = [];
     for (const d of directions) {
       const local = naming.nameOf(d.value);
@@ -524,6 +534,8 @@ class FunctionEmitter {
           `(flattened in that order): one Hessian–vector product per column.`,
       ],
       statements: [
+        // The arguments are checked before their sizes shape the directions.
+        ...this.validation(new Set()).lines,
         `const { value, grad } = ${name}Hvp(${args}, ${directionFor(undefined)});`,
         `const ${size} = ${wrtParams.map(sizeOf).join(" + ")};`,
         `const ${hessian} = ${matrixOf}(${size}, ${size});`,

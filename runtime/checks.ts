@@ -73,3 +73,15 @@ function describeValue(value: unknown): string {
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
   return typeof name === "string" && name !== "" ? name : "object";
 }
+
+/**
+ * Checks that a direction (`tangent` of `…Jvp`, `direction` of `…Hvp`) is an
+ * object, before its entries are read and checked one by one.
+ */
+export function checkDirection(value: unknown, param: string): void {
+  if (typeof value !== "object" || value === null || value instanceof Float64Array) {
+    throw new ShapeError(
+      `${param} must be an object with one entry per parameter, got ${describeValue(value)}`,
+    );
+  }
+}

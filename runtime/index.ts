@@ -5,7 +5,7 @@
  */
 export { type Matrix, vec, mat, matrix, isMatrix } from "./matrix.js";
 export { ShapeError, SingularMatrixError } from "./errors.js";
-export { checkScalar, checkVector, checkMatrix } from "./checks.js";
+export { checkScalar, checkDirection, checkVector, checkMatrix } from "./checks.js";
 export {
   sigmoid,
   softplus,

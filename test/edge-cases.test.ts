@@ -54,3 +54,34 @@ describe("resource limits", () => {
     expect(diagnostics[0]!.message).toContain("too large to compile");
   });
 });
+
+describe("forward mode and Hessians at the edges", () => {
+  const all = { modes: ["grad", "vjp", "jvp", "jacobian", "hessian"] as ("grad" | "vjp" | "jvp" | "jacobian" | "hessian")[] };
+
+  it("derivatives follow parameter-list order, whatever the order after wrt", async () => {
+    const m = await load("fn h(x: real, y: real) -> real wrt y, x = x^2 * y^3", all);
+    const { grad, hessian } = m.hHessian(2, 1);
+    expect(Object.keys(grad)).toEqual(["x", "y"]);
+    // [[∂²/∂x², ∂²/∂x∂y], [∂²/∂y∂x, ∂²/∂y²]] = [[2y³, 6xy²], [6xy², 6x²y]]
+    expect(Array.from(hessian.data)).toEqual([2, 12, 12, 24]);
+  });
+
+  it("a missing direction or argument is a ShapeError naming it, not a TypeError", async () => {
+    const m = await load("fn f(x: real, v: real[n]) = x * sum(v)", all);
+    const v = Float64Array.of(1, 2);
+    expect(() => m.fJvp(1, v, undefined)).toThrow("tangent must be an object with one entry per parameter");
+    expect(() => m.fHvp(1, v, null)).toThrow("direction must be an object with one entry per parameter");
+    expect(() => m.fHessian(1, undefined)).toThrow("v must be a Float64Array, got undefined");
+    expect(() => m.fJvp(1, v, { x: 1, v: Float64Array.of(1) })).toThrow("tangent.v has length 1, but n = 2");
+  });
+
+  it("fJvp never hands back the caller's own arrays", async () => {
+    const m = await load("fn id(v: real[n]) -> real[n] = v", all);
+    const v = Float64Array.of(1, 2);
+    const t = Float64Array.of(3, 4);
+    const { value, tangent } = m.idJvp(v, { v: t });
+    expect(Array.from(tangent)).toEqual([3, 4]);
+    expect(tangent).not.toBe(t);
+    expect(value).not.toBe(v);
+  });
+});

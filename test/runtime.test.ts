@@ -115,6 +115,7 @@ describe("module", () => {
         "ShapeError",
         "argmax",
         "argmin",
+        "checkDirection",
         "checkMatrix",
         "cofactor",
         "checkScalar",
@@ -871,10 +872,29 @@ describe("sweep helpers", () => {
     expect(Array.from(runtime.unit(3, 1))).toEqual([0, 1, 0]);
     expect(Array.from(runtime.unit(2, 5))).toEqual([0, 0]);
     expect(Array.from(runtime.flatten(2))).toEqual([2]);
-    expect(Array.from(runtime.flatten(mat([[1, 2], [3, 4]])))).toEqual([1, 2, 3, 4]);
+    expect(
+      Array.from(
+        runtime.flatten(
+          mat([
+            [1, 2],
+            [3, 4],
+          ]),
+        ),
+      ),
+    ).toEqual([1, 2, 3, 4]);
     const m = runtime.matrix(2, 3);
     runtime.setRow(m, 1, 7, vec([8, 9]));
     runtime.setColumn(m, 0, vec([5]), 6);
     expect(Array.from(m.data)).toEqual([5, 0, 0, 6, 8, 9]);
+  });
+});
+
+describe("checkDirection", () => {
+  it("accepts an object and rejects anything else, naming the parameter", () => {
+    expect(() => runtime.checkDirection({ x: 1 }, "tangent")).not.toThrow();
+    expect(() => runtime.checkDirection(undefined, "tangent")).toThrow(
+      "tangent must be an object with one entry per parameter, got undefined",
+    );
+    expect(() => runtime.checkDirection(vec([1]), "direction")).toThrow(runtime.ShapeError);
   });
 });
