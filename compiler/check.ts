@@ -658,6 +658,7 @@ class FunctionChecker {
     return axis;
   }
 
+  /** The shape of a built-in's result; its arity was checked by the caller. */
   private builtin(e: CallExpr, args: Shape[]): Shape | undefined {
     const name = e.callee.name;
     const need = (shape: Shape, rank: number[], what: string, span: Span): boolean => {
@@ -670,14 +671,14 @@ class FunctionChecker {
 
     if (isUnaryElementwise(name)) {
       this.noKeywords(e);
-      return this.arity(e, 1, 1) ? arg0 : undefined;
+      return arg0;
     }
     if ((name === "max" || name === "min") && args.length === 2) {
       this.noKeywords(e);
       return this.elementwise(name, args[0]!, args[1]!, e.span);
     }
     if (isReduction(name)) {
-      if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+      if (arg0 === undefined) return undefined;
       const axis = this.axis(e, arg0);
       if (axis === null) return undefined;
       if (!need(arg0, [1, 2], "a vector or a matrix", span0)) return undefined;
@@ -687,10 +688,9 @@ class FunctionChecker {
     switch (name) {
       case "pow":
         this.noKeywords(e);
-        return this.arity(e, 2, 2) ? this.elementwise("pow", args[0]!, args[1]!, e.span) : undefined;
+        return this.elementwise("pow", args[0]!, args[1]!, e.span);
       case "dot": {
         this.noKeywords(e);
-        if (!this.arity(e, 2, 2)) return undefined;
         const [a, b] = [args[0]!, args[1]!];
         if (!need(a, [1], "vectors", e.args[0]!.span) || !need(b, [1], "vectors", e.args[1]!.span))
           return undefined;
@@ -706,7 +706,6 @@ class FunctionChecker {
       }
       case "outer": {
         this.noKeywords(e);
-        if (!this.arity(e, 2, 2)) return undefined;
         const [a, b] = [args[0]!, args[1]!];
         if (!need(a, [1], "vectors", e.args[0]!.span) || !need(b, [1], "vectors", e.args[1]!.span))
           return undefined;
@@ -714,14 +713,14 @@ class FunctionChecker {
       }
       case "transpose":
         this.noKeywords(e);
-        if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+        if (arg0 === undefined) return undefined;
         return arg0.length === 2 ? [arg0[1]!, arg0[0]!] : arg0;
       case "trace":
       case "det":
       case "logdet":
       case "inv":
         this.noKeywords(e);
-        if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+        if (arg0 === undefined) return undefined;
         if (!need(arg0, [2], "a square matrix", span0)) return undefined;
         if (arg0[0] !== arg0[1]) {
           this.sink.error(
@@ -734,11 +733,11 @@ class FunctionChecker {
         return name === "inv" ? arg0 : [];
       case "diag":
         this.noKeywords(e);
-        if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+        if (arg0 === undefined) return undefined;
         return need(arg0, [1], "a vector", span0) ? [arg0[0]!, arg0[0]!] : undefined;
       case "diagonal": {
         this.noKeywords(e);
-        if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+        if (arg0 === undefined) return undefined;
         if (!need(arg0, [2], "a matrix", span0)) return undefined;
         const [m, n] = [arg0[0]!, arg0[1]!];
         if (m === n) return [m];
@@ -751,7 +750,7 @@ class FunctionChecker {
         return undefined;
       }
       case "softmax": {
-        if (!this.arity(e, 1, 1) || arg0 === undefined) return undefined;
+        if (arg0 === undefined) return undefined;
         const axis = this.axis(e, arg0);
         if (axis === null) return undefined;
         if (arg0.length === 2 && axis === undefined) {
@@ -763,15 +762,14 @@ class FunctionChecker {
       case "zeros":
       case "ones":
       case "eye":
-        return this.constructorShape(e, name === "eye" ? 1 : 2);
+        return this.constructorShape(e);
     }
     this.sink.error(codes.unknownFunction, `unknown function '${name}'`, e.callee.span);
     return undefined;
   }
 
-  private constructorShape(e: CallExpr, maxArgs: number): Shape | undefined {
+  private constructorShape(e: CallExpr): Shape | undefined {
     this.noKeywords(e);
-    if (!this.arity(e, 1, maxArgs)) return undefined;
     const dims: Dim[] = [];
     for (const arg of e.args) {
       if (arg.kind === "number" && Number.isInteger(arg.value) && arg.value >= 1) dims.push(arg.value);
