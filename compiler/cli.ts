@@ -152,7 +152,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
       "module the generated code imports the runtime from",
       "gradc/runtime",
     )
-    .option("--inline-runtime", "copy the runtime pieces used into the output (not supported yet)")
+    .option("--inline-runtime", "copy the runtime pieces the output uses into it (no import)")
     .option("--no-checks", "do not validate argument shapes in the generated code")
     .addOption(new Option("--watch", "recompile each file when it changes").conflicts("check"))
     .option("--check", "write nothing; exit 1 if an output is missing or out of date")
@@ -291,6 +291,7 @@ export interface BuildSettings {
   readonly modes: readonly Mode[];
   readonly runtimeImport: string;
   readonly checks: boolean;
+  readonly inlineRuntime: boolean;
 }
 
 async function runCompileCommand(
@@ -299,11 +300,11 @@ async function runCompileCommand(
   io: CliIo,
   cwd: string,
 ): Promise<number> {
-  if (options.inlineRuntime === true) throw new UsageError("--inline-runtime is not supported yet");
   const settings: BuildSettings = {
     modes: parseModes(options.modes ?? defaultModes.join(",")),
     runtimeImport: options.runtimeImport ?? "gradc/runtime",
     checks: options.checks,
+    inlineRuntime: options.inlineRuntime === true,
   };
   if (settings.runtimeImport.trim() === "") throw new UsageError("--runtime-import needs a module specifier");
   const jobs = planJobs(files, { output: options.output, outDir: options.outDir }, cwd);
@@ -401,14 +402,13 @@ function report(diagnostics: readonly Diagnostic[], source: string, io: CliIo): 
   }
 }
 
+function compileJob(job: Job, source: string, settings: BuildSettings) {
+  return compile(source, { filename: job.input, ...settings });
+}
+
 /** Compiles one file and writes its output atomically; leaves the old output alone on errors. */
 async function build(job: Job, source: string, settings: BuildSettings, io: CliIo): Promise<number> {
-  const result = await compile(source, {
-    filename: job.input,
-    modes: settings.modes,
-    runtimeImport: settings.runtimeImport,
-    checks: settings.checks,
-  });
+  const result = await compileJob(job, source, settings);
   report(result.diagnostics, source, io);
   if (result.code === undefined) return exitCodes.errors;
   try {
@@ -423,12 +423,7 @@ async function build(job: Job, source: string, settings: BuildSettings, io: CliI
 
 /** `--check`: compiles and compares with the existing output; writes nothing. */
 async function checkOutput(job: Job, source: string, settings: BuildSettings, io: CliIo): Promise<number> {
-  const result = await compile(source, {
-    filename: job.input,
-    modes: settings.modes,
-    runtimeImport: settings.runtimeImport,
-    checks: settings.checks,
-  });
+  const result = await compileJob(job, source, settings);
   report(result.diagnostics, source, io);
   if (result.code === undefined) return exitCodes.errors;
   let existing: string;
@@ -483,6 +478,7 @@ export interface WatchOptions extends OutputOptions {
   readonly modes?: readonly Mode[];
   readonly runtimeImport?: string;
   readonly checks?: boolean;
+  readonly inlineRuntime?: boolean;
 }
 
 /**
@@ -503,6 +499,7 @@ export async function watch(
       modes: options.modes ?? defaultModes,
       runtimeImport: options.runtimeImport ?? "gradc/runtime",
       checks: options.checks ?? true,
+      inlineRuntime: options.inlineRuntime ?? false,
     },
     io,
     undefined,

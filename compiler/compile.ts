@@ -23,6 +23,8 @@ export interface CompileOptions {
   readonly runtimeImport?: string;
   /** Validate arguments in generated code (default true). */
   readonly checks?: boolean;
+  /** Copy the runtime pieces the module uses into it, instead of importing `runtimeImport`. */
+  readonly inlineRuntime?: boolean;
 }
 
 export interface CompileResult {
@@ -78,6 +80,7 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
       runtimeImport: options.runtimeImport ?? "gradc/runtime",
       checks: options.checks ?? true,
       modes: new Set(options.modes ?? defaultModes),
+      inlineRuntime: options.inlineRuntime ?? false,
     });
     return { code, diagnostics };
   } catch (error) {
