@@ -10,7 +10,6 @@ import {
   setColumn,
   sigmoid,
   softplus,
-  sum,
   unit,
   vecmat,
 } from "gradc/runtime";
@@ -62,9 +61,11 @@ export function leastSquaresGrad(
   checkVector(y, "y", N, "N");
   // line 6: residual = a + b * t + c * t^2 - y
   const pow = new Float64Array(N);
-  for (let i = 0; i < N; i++) pow[i] = t[i]! ** 2;
   const residual = new Float64Array(N);
-  for (let i = 0; i < N; i++) residual[i] = a + b * t[i]! + c * pow[i]! - y[i]!;
+  for (let i = 0; i < N; i++) {
+    pow[i] = t[i]! ** 2;
+    residual[i] = a + b * t[i]! + c * pow[i]! - y[i]!;
+  }
 
   // line 7: return mean(residual^2)
   let sum_2 = 0;
@@ -78,10 +79,14 @@ export function leastSquaresGrad(
 
   // backward through line 6: residual = a + b * t + c * t^2 - y
   let dc = 0;
-  for (let i = 0; i < N; i++) dc += pow[i]! * dresidual[i]!;
-  const da = sum(dresidual);
+  let da = 0;
   let db = 0;
-  for (let i = 0; i < N; i++) db += t[i]! * dresidual[i]!;
+  for (let i = 0; i < N; i++) {
+    dc += pow[i]! * dresidual[i]!;
+    da += dresidual[i]!;
+    db += t[i]! * dresidual[i]!;
+  }
+
   return { value, grad: { a: da, b: db, c: dc } };
 }
 
@@ -112,9 +117,11 @@ export function leastSquaresForward(
   checkVector(y, "y", N, "N");
   // line 6: residual = a + b * t + c * t^2 - y
   const pow = new Float64Array(N);
-  for (let i = 0; i < N; i++) pow[i] = t[i]! ** 2;
   const residual = new Float64Array(N);
-  for (let i = 0; i < N; i++) residual[i] = a + b * t[i]! + c * pow[i]! - y[i]!;
+  for (let i = 0; i < N; i++) {
+    pow[i] = t[i]! ** 2;
+    residual[i] = a + b * t[i]! + c * pow[i]! - y[i]!;
+  }
 
   // line 7: return mean(residual^2)
   let sum_2 = 0;
@@ -141,10 +148,14 @@ export function leastSquaresBackward(
 
   // backward through line 6: residual = a + b * t + c * t^2 - y
   let dc = 0;
-  for (let i = 0; i < N; i++) dc += pow[i]! * dresidual[i]!;
-  const da = sum(dresidual);
+  let da = 0;
   let db = 0;
-  for (let i = 0; i < N; i++) db += t[i]! * dresidual[i]!;
+  for (let i = 0; i < N; i++) {
+    dc += pow[i]! * dresidual[i]!;
+    da += dresidual[i]!;
+    db += t[i]! * dresidual[i]!;
+  }
+
   return { a: da, b: db, c: dc };
 }
 
@@ -177,9 +188,11 @@ export function leastSquaresHvp(
   checkScalar(c_dot, "direction.c");
   // line 6: residual = a + b * t + c * t^2 - y
   const pow = new Float64Array(N);
-  for (let i = 0; i < N; i++) pow[i] = t[i]! ** 2;
   const residual = new Float64Array(N);
-  for (let i = 0; i < N; i++) residual[i] = a + b * t[i]! + c * pow[i]! - y[i]!;
+  for (let i = 0; i < N; i++) {
+    pow[i] = t[i]! ** 2;
+    residual[i] = a + b * t[i]! + c * pow[i]! - y[i]!;
+  }
 
   // line 7: return mean(residual^2)
   let sum_2 = 0;
@@ -193,10 +206,13 @@ export function leastSquaresHvp(
 
   // backward through line 6: residual = a + b * t + c * t^2 - y
   let dc = 0;
-  for (let i = 0; i < N; i++) dc += pow[i]! * dresidual[i]!;
-  const da = sum(dresidual);
+  let da = 0;
   let db = 0;
-  for (let i = 0; i < N; i++) db += t[i]! * dresidual[i]!;
+  for (let i = 0; i < N; i++) {
+    dc += pow[i]! * dresidual[i]!;
+    da += dresidual[i]!;
+    db += t[i]! * dresidual[i]!;
+  }
 
   // tangent of line 6: residual = a + b * t + c * t^2 - y
   const residual_dot = new Float64Array(N);
@@ -208,10 +224,14 @@ export function leastSquaresHvp(
 
   // tangent of backward through line 6: residual = a + b * t + c * t^2 - y
   let dc_dot = 0;
-  for (let i = 0; i < N; i++) dc_dot += pow[i]! * dresidual_dot[i]!;
-  const da_dot = sum(dresidual_dot);
+  let da_dot = 0;
   let db_dot = 0;
-  for (let i = 0; i < N; i++) db_dot += t[i]! * dresidual_dot[i]!;
+  for (let i = 0; i < N; i++) {
+    dc_dot += pow[i]! * dresidual_dot[i]!;
+    da_dot += dresidual_dot[i]!;
+    db_dot += t[i]! * dresidual_dot[i]!;
+  }
+
   return { value, grad: { a: da, b: db, c: dc }, hvp: { a: da_dot, b: db_dot, c: dc_dot } };
 }
 
@@ -297,9 +317,12 @@ export function logisticGrad(
 
   // line 13: return mean(softplus(-margin))
   const neg_margin = new Float64Array(N);
-  for (let i = 0; i < N; i++) neg_margin[i] = -margin[i]!;
   let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += softplus(neg_margin[i]!);
+  for (let i = 0; i < N; i++) {
+    neg_margin[i] = -margin[i]!;
+    sum_2 += softplus(neg_margin[i]!);
+  }
+
   const value = sum_2 / N;
 
   // backward through line 13: return mean(softplus(-margin))
@@ -343,9 +366,12 @@ export function logisticForward(
 
   // line 13: return mean(softplus(-margin))
   const neg_margin = new Float64Array(N);
-  for (let i = 0; i < N; i++) neg_margin[i] = -margin[i]!;
   let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += softplus(neg_margin[i]!);
+  for (let i = 0; i < N; i++) {
+    neg_margin[i] = -margin[i]!;
+    sum_2 += softplus(neg_margin[i]!);
+  }
+
   const value = sum_2 / N;
   return { value, tape: { X, y, neg_margin, N } };
 }
@@ -395,17 +421,22 @@ export function logisticHvp(
 
   // line 13: return mean(softplus(-margin))
   const neg_margin = new Float64Array(N);
-  for (let i = 0; i < N; i++) neg_margin[i] = -margin[i]!;
   let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += softplus(neg_margin[i]!);
+  for (let i = 0; i < N; i++) {
+    neg_margin[i] = -margin[i]!;
+    sum_2 += softplus(neg_margin[i]!);
+  }
+
   const value = sum_2 / N;
 
   // backward through line 13: return mean(softplus(-margin))
   const dsum = 1 / N;
   const sigmoid_2 = new Float64Array(N);
-  for (let i = 0; i < N; i++) sigmoid_2[i] = sigmoid(neg_margin[i]!);
   const dmargin = new Float64Array(N);
-  for (let i = 0; i < N; i++) dmargin[i] = -(sigmoid_2[i]! * dsum);
+  for (let i = 0; i < N; i++) {
+    sigmoid_2[i] = sigmoid(neg_margin[i]!);
+    dmargin[i] = -(sigmoid_2[i]! * dsum);
+  }
 
   // backward through line 12: margin = y * (X @ w)
   const dX_at_w = new Float64Array(N);

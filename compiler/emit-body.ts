@@ -40,16 +40,41 @@ export class BodyWriter implements EmitContext {
     const statements = body.filter((i) => !this.leaves.has(i.result.id));
     this.chooseFusions(statements, outputs);
     let origin: string | undefined;
+    let open: OpenLoop | undefined;
+    const close = () => {
+      if (open !== undefined) this.lines.push(...closeLoop(open, this.emitter.index));
+      open = undefined;
+    };
     for (const instr of statements) {
       if (this.fused.has(instr.result.id)) continue;
       const comment = commentFor(instr.origin);
       if (comment !== undefined && comment !== origin) {
+        close();
         if (this.lines.length > 0) this.lines.push("");
         this.lines.push(comment);
         origin = comment;
       }
-      this.lines.push(...this.statement(instr));
+      const piece = this.statement(instr, open);
+      if (piece.loop === undefined) {
+        close();
+        this.lines.push(...piece.declarations);
+        continue;
+      }
+      // Loops over the same elements run as one, unless one reads what another is still summing.
+      const { size, shape, body, accumulator } = piece.loop;
+      const fits =
+        open !== undefined &&
+        shapesEqual(open.shape, shape) &&
+        ![...open.accumulators].some((a) => mentions(body, a));
+      if (!fits) {
+        close();
+        open = { size, shape, declarations: [], bodies: [], accumulators: new Set() };
+      }
+      open!.declarations.push(...piece.declarations);
+      open!.bodies.push(body);
+      if (accumulator !== undefined) open!.accumulators.add(accumulator);
     }
+    close();
   }
 
   private chooseFusions(statements: readonly Instr[], outputs: readonly Value[]): void {
@@ -178,36 +203,87 @@ export class BodyWriter implements EmitContext {
     );
   }
 
-  private statement(instr: Instr): string[] {
+  /** The code for one instruction; `open` is a loop it may join. */
+  private statement(instr: Instr, open?: OpenLoop): Piece {
     const emit = primitives[instr.op].emit;
     const name = this.naming.nameOf(instr.result);
     const shape = instr.result.shape;
+    const i = this.emitter.index;
     const summed = isTotalSum(instr) ? this.fused.get(instr.args[0]!.id) : undefined;
     if (summed !== undefined) {
-      const i = this.emitter.index;
+      const body = `${name} += ${this.elementFormula(summed, summed.result.shape)};`;
       const size = sizeCode(summed.result.shape, this);
-      return [
-        `let ${name} = 0;`,
-        `for (let ${i} = 0; ${i} < ${size}; ${i}++) ${name} += ${this.elementFormula(summed, summed.result.shape)};`,
-      ];
+      return {
+        declarations: [`let ${name} = 0;`],
+        loop: { size, shape: summed.result.shape, body, accumulator: name },
+      };
     }
-    if (shape.length === 0 || emit.kind === "expression")
-      return [`const ${name} = ${this.scalarFormula(instr)};`];
-    // Element-wise over a vector or matrix: one loop over the elements.
-    const i = this.emitter.index;
+    // A sum of an array that a loop over the same elements is producing joins that loop.
+    const array = instr.args[0];
+    if (
+      isTotalSum(instr) &&
+      array !== undefined &&
+      open !== undefined &&
+      shapesEqual(array.shape, open.shape)
+    ) {
+      const body = `${name} += ${this.elementCode(array, array.shape)};`;
+      return {
+        declarations: [`let ${name} = 0;`],
+        loop: { size: open.size, shape: open.shape, body, accumulator: name },
+      };
+    }
+    if (shape.length === 0 || emit.kind === "expression") {
+      return { declarations: [`const ${name} = ${this.scalarFormula(instr)};`] };
+    }
+    // Element-wise over a vector or matrix: a loop over the elements.
     const formula = this.elementFormula(instr, shape);
     const size = sizeCode(shape, this);
     if (shape.length === 1) {
-      return [
-        `const ${name} = new Float64Array(${size});`,
-        `for (let ${i} = 0; ${i} < ${size}; ${i}++) ${name}[${i}] = ${formula};`,
-      ];
+      return {
+        declarations: [`const ${name} = new Float64Array(${size});`],
+        loop: { size, shape, body: `${name}[${i}] = ${formula};` },
+      };
     }
-    return [
-      `const ${name} = ${this.helper("matrix")}(${this.dim(shape[0]!)}, ${this.dim(shape[1]!)});`,
-      `for (let ${i} = 0; ${i} < ${size}; ${i}++) ${name}.data[${i}] = ${formula};`,
-    ];
+    return {
+      declarations: [
+        `const ${name} = ${this.helper("matrix")}(${this.dim(shape[0]!)}, ${this.dim(shape[1]!)});`,
+      ],
+      loop: { size, shape, body: `${name}.data[${i}] = ${formula};` },
+    };
   }
+}
+
+/** The code for one instruction: declarations, then possibly a loop over elements. */
+interface Piece {
+  readonly declarations: readonly string[];
+  readonly loop?: {
+    readonly size: string;
+    readonly shape: Shape;
+    readonly body: string;
+    readonly accumulator?: string;
+  };
+}
+
+/** Loops over the same elements being gathered into one. */
+interface OpenLoop {
+  readonly size: string;
+  readonly shape: Shape;
+  readonly declarations: string[];
+  readonly bodies: string[];
+  /** Sums in progress: later statements may not read them inside the loop. */
+  readonly accumulators: Set<string>;
+}
+
+function closeLoop(loop: OpenLoop, i: string): string[] {
+  const head = `for (let ${i} = 0; ${i} < ${loop.size}; ${i}++)`;
+  const body = loop.bodies.length === 1 ? ` ${loop.bodies[0]!}` : ` {\n${loop.bodies.join("\n")}\n}`;
+  return [...loop.declarations, head + body];
+}
+
+function mentions(code: string, name: string): boolean {
+  return new RegExp(`(^|[^\\p{L}\\p{N}_$])${name.replace(/\$/g, "\\$")}($|[^\\p{L}\\p{N}_$])`, "u").test(
+    code,
+  );
 }
 
 /** Local names of values within one generated function. */

@@ -1069,9 +1069,12 @@ export function vmulBackward(
   checkVector(seed, "seed", n, "n");
   // backward through line 64: w * x
   const dw = new Float64Array(n);
-  for (let i = 0; i < n; i++) dw[i] = x[i]! * seed[i]!;
   const dx = new Float64Array(n);
-  for (let i = 0; i < n; i++) dx[i] = w[i]! * seed[i]!;
+  for (let i = 0; i < n; i++) {
+    dw[i] = x[i]! * seed[i]!;
+    dx[i] = w[i]! * seed[i]!;
+  }
+
   return { w: dw, x: dx };
 }
 
@@ -1126,9 +1129,12 @@ export function vdivBackward(
   checkVector(seed, "seed", n, "n");
   // backward through line 65: w / x
   const dw = new Float64Array(n);
-  for (let i = 0; i < n; i++) dw[i] = seed[i]! / x[i]!;
   const dx = new Float64Array(n);
-  for (let i = 0; i < n; i++) dx[i] = -(value[i]! / x[i]!) * seed[i]!;
+  for (let i = 0; i < n; i++) {
+    dw[i] = seed[i]! / x[i]!;
+    dx[i] = -(value[i]! / x[i]!) * seed[i]!;
+  }
+
   return { w: dw, x: dx };
 }
 
@@ -1235,9 +1241,12 @@ export function mulScalarBackward(
   checkVector(seed, "seed", n, "n");
   // backward through line 70: x * z
   const dx = new Float64Array(n);
-  for (let i = 0; i < n; i++) dx[i] = z * seed[i]!;
   let dz = 0;
-  for (let i = 0; i < n; i++) dz += x[i]! * seed[i]!;
+  for (let i = 0; i < n; i++) {
+    dx[i] = z * seed[i]!;
+    dz += x[i]! * seed[i]!;
+  }
+
   return { x: dx, z: dz };
 }
 
@@ -1330,8 +1339,12 @@ export function sumScaledGrad(
   // backward through line 75: sum(x * z)
   const dx_times_z = fill(n, 1);
   const dx = new Float64Array(n);
-  for (let i = 0; i < n; i++) dx[i] = z * dx_times_z[i]!;
-  const dz = sum(x);
+  let dz = 0;
+  for (let i = 0; i < n; i++) {
+    dx[i] = z * dx_times_z[i]!;
+    dz += x[i]!;
+  }
+
   return { value, grad: { x: dx, z: dz } };
 }
 
@@ -1373,9 +1386,12 @@ export function sumScaledBackward(
   // backward through line 75: sum(x * z)
   const dx_times_z = fill(n, seed);
   const dx = new Float64Array(n);
-  for (let i = 0; i < n; i++) dx[i] = z * dx_times_z[i]!;
   let dz = 0;
-  for (let i = 0; i < n; i++) dz += x[i]! * seed;
+  for (let i = 0; i < n; i++) {
+    dx[i] = z * dx_times_z[i]!;
+    dz += x[i]! * seed;
+  }
+
   return { x: dx, z: dz };
 }
 
@@ -1444,9 +1460,12 @@ export function dotProductBackward(
   checkScalar(seed, "seed");
   // backward through line 76: dot(w, x)
   const dw = new Float64Array(n);
-  for (let i = 0; i < n; i++) dw[i] = x[i]! * seed;
   const dx = new Float64Array(n);
-  for (let i = 0; i < n; i++) dx[i] = w[i]! * seed;
+  for (let i = 0; i < n; i++) {
+    dw[i] = x[i]! * seed;
+    dx[i] = w[i]! * seed;
+  }
+
   return { w: dw, x: dx };
 }
 
@@ -1597,9 +1616,12 @@ export function lossGrad(
 
   // line 95: return mean((y - a)^2)
   const y_minus_a = new Float64Array(N);
-  for (let i = 0; i < N; i++) y_minus_a[i] = y[i]! - a[i]!;
   let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += y_minus_a[i]! ** 2;
+  for (let i = 0; i < N; i++) {
+    y_minus_a[i] = y[i]! - a[i]!;
+    sum_2 += y_minus_a[i]! ** 2;
+  }
+
   const value = sum_2 / N;
 
   // backward through line 95: return mean((y - a)^2)
@@ -1652,9 +1674,12 @@ export function lossForward(
 
   // line 95: return mean((y - a)^2)
   const y_minus_a = new Float64Array(N);
-  for (let i = 0; i < N; i++) y_minus_a[i] = y[i]! - a[i]!;
   let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += y_minus_a[i]! ** 2;
+  for (let i = 0; i < N; i++) {
+    y_minus_a[i] = y[i]! - a[i]!;
+    sum_2 += y_minus_a[i]! ** 2;
+  }
+
   const value = sum_2 / N;
   return { value, tape: { X, z, y_minus_a, N } };
 }
@@ -1758,9 +1783,12 @@ export function quadraticFormBackward(tape: QuadraticFormTape, seed: number): { 
   checkScalar(seed, "seed");
   // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
   const dproduct = new Float64Array(2);
-  for (let i = 0; i < 2; i++) dproduct[i] = vector[i]! * seed;
   const dvector = new Float64Array(2);
-  for (let i = 0; i < 2; i++) dvector[i] = product[i]! * seed;
+  for (let i = 0; i < 2; i++) {
+    dproduct[i] = vector[i]! * seed;
+    dvector[i] = product[i]! * seed;
+  }
+
   const mul = 3 * pow;
   const mul_2 = 2 * x;
   const dvector_2 = matvec(matrix_2, dproduct);
