@@ -52,6 +52,11 @@ export class Builder {
   scaleDiv = (adjoint: Value, divisor: Value) => this.apply("divNoNan", [adjoint, divisor]);
   where = (cond: Value, a: Value, b: Value) => this.apply("where", [cond, a, b]);
   zero = () => this.constant(0);
+  /** Zeros of `shape`: the constant 0, filled out when the shape is not a scalar's. */
+  zeros(shape: Shape, name?: string): Value {
+    const zero = this.zero();
+    return shape.length === 0 ? zero : this.apply("broadcast", [zero], { shape }, name ?? "zeros");
+  }
   one = () => this.constant(1);
 
   /** The sum of the defined tangents, each brought to `shape`; undefined when none is. */

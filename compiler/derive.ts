@@ -2,7 +2,7 @@
 // function: the value, the gradient (forward and backward fused, seed 1), and
 // the forward/backward pair with the tape between them.
 
-import type { ValueFactory } from "./builder.js";
+import { Builder, type ValueFactory } from "./builder.js";
 import type { CheckedFunction } from "./check.js";
 import type { Mode } from "./compile.js";
 import type { Instr, Value } from "./ir.js";
@@ -99,62 +99,46 @@ function directionsFor(lowered: LoweredFunction, wrt: readonly string[]) {
   });
 }
 
-function zerosOf(body: Instr[], values: ValueFactory, like: Value): Value {
-  const zero: Instr = {
-    result: values.make([], "c"),
-    op: "const",
-    args: [],
-    attrs: { value: 0 },
-    origin: undefined,
+/** The tangents of `body`'s values along one new direction per `wrt` parameter. */
+function pushDirections(lowered: LoweredFunction, wrt: readonly string[], body: readonly Instr[]) {
+  const directions = directionsFor(lowered, wrt);
+  const pushed = forward(body, new Map(directions.map((d) => [d.param.id, d.value])), lowered.values);
+  const b = new Builder(lowered.values);
+  const tangentOf = (v: Value) => pushed.tangentOf(v) ?? b.zeros(v.shape);
+  return {
+    directions: directions.map(({ name, value }) => ({ name, value })),
+    tangentOf,
+    /** The body, its tangents, and any zeros `tangentOf` had to make. */
+    body: () => [...body, ...pushed.body, ...b.body],
   };
-  body.push(zero);
-  if (like.shape.length === 0) return zero.result;
-  const filled: Instr = {
-    result: values.make(like.shape, "zeros"),
-    op: "broadcast",
-    args: [zero.result],
-    attrs: { shape: like.shape },
-    origin: undefined,
-  };
-  body.push(filled);
-  return filled.result;
 }
 
 function tangentProgram(lowered: LoweredFunction, wrt: readonly string[]): TangentProgram {
-  const { ir, values } = lowered;
-  const directions = directionsFor(lowered, wrt);
-  const result = ir.outputs[0]!.value;
-  const pushed = forward(ir.body, new Map(directions.map((d) => [d.param.id, d.value])), values);
-  const body = [...ir.body, ...pushed.body];
-  const tangent = pushed.tangentOf(result) ?? zerosOf(body, values, result);
-  const program = optimize({ body, outputs: [result, tangent] }, values);
+  const result = lowered.ir.outputs[0]!.value;
+  const pushed = pushDirections(lowered, wrt, lowered.ir.body);
+  const tangent = pushed.tangentOf(result);
+  const program = optimize({ body: pushed.body(), outputs: [result, tangent] }, lowered.values);
   return {
     program,
     value: program.outputs[0]!,
     tangent: program.outputs[1]!,
-    directions: directions.map(({ name, value }) => ({ name, value })),
+    directions: pushed.directions,
   };
 }
 
 /** The JVP of the gradient program: Hessian–vector products by forward over reverse. */
 function hvpProgram(lowered: LoweredFunction, wrt: readonly string[], grad: GradientProgram): HvpProgram {
-  const { values } = lowered;
-  const directions = directionsFor(lowered, wrt);
-  const pushed = forward(grad.program.body, new Map(directions.map((d) => [d.param.id, d.value])), values);
-  const body = [...grad.program.body, ...pushed.body];
-  const hvps = grad.gradients.map((g) => ({
-    name: g.name,
-    value: pushed.tangentOf(g.value) ?? zerosOf(body, values, g.value),
-  }));
+  const pushed = pushDirections(lowered, wrt, grad.program.body);
+  const hvps = grad.gradients.map((g) => ({ name: g.name, value: pushed.tangentOf(g.value) }));
   const outputs = [grad.value, ...grad.gradients.map((g) => g.value), ...hvps.map((h) => h.value)];
-  const program = optimize({ body, outputs }, values);
+  const program = optimize({ body: pushed.body(), outputs }, lowered.values);
   const n = grad.gradients.length;
   return {
     program,
     value: program.outputs[0]!,
     gradients: grad.gradients.map((g, i) => ({ name: g.name, value: program.outputs[1 + i]! })),
     hvps: hvps.map((h, i) => ({ name: h.name, value: program.outputs[1 + n + i]! })),
-    directions: directions.map(({ name, value }) => ({ name, value })),
+    directions: pushed.directions,
   };
 }
 
@@ -172,14 +156,9 @@ function joint(lowered: LoweredFunction, wrt: readonly string[], seed: Value, se
 }
 
 function gradient(lowered: LoweredFunction, wrt: readonly string[], values: ValueFactory): GradientProgram {
-  const seedInstr: Instr = {
-    result: values.make([], "seed"),
-    op: "const",
-    args: [],
-    attrs: { value: 1 },
-    origin: undefined,
-  };
-  return joint(lowered, wrt, seedInstr.result, [seedInstr]);
+  const b = new Builder(values);
+  const seed = b.apply("const", [], { value: 1 }, "seed");
+  return joint(lowered, wrt, seed, b.body);
 }
 
 function split(lowered: LoweredFunction, wrt: readonly string[], values: ValueFactory): SplitPrograms {

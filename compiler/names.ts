@@ -34,17 +34,9 @@ export class NameScope {
     return name;
   }
 
-  reserve(name: string): void {
-    this.taken.add(name);
-  }
-
   /** A scope that starts with this one's names taken. */
   clone(): NameScope {
     return new NameScope(this.taken);
-  }
-
-  has(name: string): boolean {
-    return this.taken.has(name) || reservedWords.has(name);
   }
 }
 

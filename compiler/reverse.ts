@@ -71,15 +71,10 @@ export function reverse(
   b.origin = undefined;
   const gradients = wrtParams.map((param) => {
     nameAdjoint(param);
-    const adjoint = adjoints.get(param.id) ?? zerosLike(b, param);
+    const adjoint = adjoints.get(param.id) ?? b.zeros(param.shape, `d${param.name}`);
     return { name: param.name, value: adjoint };
   });
   return { body: b.body, gradients };
-}
-
-function zerosLike(b: Builder, v: Value): Value {
-  const zero = b.zero();
-  return v.shape.length === 0 ? zero : b.apply("broadcast", [zero], { shape: v.shape }, `d${v.name}`);
 }
 
 /** Values that depend on one of the given parameters (activity analysis). */

@@ -4,12 +4,6 @@
 export type Dim = number | string;
 export type Shape = readonly Dim[];
 
-export const scalarShape: Shape = [];
-
-export function isScalar(shape: Shape): boolean {
-  return shape.length === 0;
-}
-
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
