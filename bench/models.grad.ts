@@ -142,18 +142,18 @@ export function leastSquaresBackward(
   const { t, pow, residual, N } = tape;
   checkScalar(seed, "seed");
   // backward through line 7: return mean(residual^2)
-  const dsum = seed / N;
+  const dsum = seed === 0 ? 0 : seed / N;
   const dresidual = new Float64Array(N);
-  for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
+  for (let i = 0; i < N; i++) dresidual[i] = dsum === 0 ? 0 : 2 * residual[i]! * dsum;
 
   // backward through line 6: residual = a + b * t + c * t^2 - y
   let dc = 0;
   let da = 0;
   let db = 0;
   for (let i = 0; i < N; i++) {
-    dc += pow[i]! * dresidual[i]!;
+    dc += dresidual[i]! === 0 ? 0 : pow[i]! * dresidual[i]!;
     da += dresidual[i]!;
-    db += t[i]! * dresidual[i]!;
+    db += dresidual[i]! === 0 ? 0 : t[i]! * dresidual[i]!;
   }
 
   return { a: da, b: db, c: dc };
@@ -216,20 +216,26 @@ export function leastSquaresHvp(
 
   // tangent of line 6: residual = a + b * t + c * t^2 - y
   const residual_dot = new Float64Array(N);
-  for (let i = 0; i < N; i++) residual_dot[i] = a_dot + b_dot * t[i]! + c_dot * pow[i]!;
+  for (let i = 0; i < N; i++)
+    residual_dot[i] =
+      a_dot + (b_dot === 0 ? 0 : t[i]! * b_dot) + (c_dot === 0 ? 0 : pow[i]! * c_dot);
 
   // tangent of backward through line 7: return mean(residual^2)
+  const scaled_dot = new Float64Array(N);
   const dresidual_dot = new Float64Array(N);
-  for (let i = 0; i < N; i++) dresidual_dot[i] = 2 * residual_dot[i]! * dsum;
+  for (let i = 0; i < N; i++) {
+    scaled_dot[i] = 2 * residual_dot[i]!;
+    dresidual_dot[i] = scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!;
+  }
 
   // tangent of backward through line 6: residual = a + b * t + c * t^2 - y
   let dc_dot = 0;
   let da_dot = 0;
   let db_dot = 0;
   for (let i = 0; i < N; i++) {
-    dc_dot += pow[i]! * dresidual_dot[i]!;
+    dc_dot += dresidual_dot[i]! === 0 ? 0 : pow[i]! * dresidual_dot[i]!;
     da_dot += dresidual_dot[i]!;
-    db_dot += t[i]! * dresidual_dot[i]!;
+    db_dot += dresidual_dot[i]! === 0 ? 0 : t[i]! * dresidual_dot[i]!;
   }
 
   return { value, grad: { a: da, b: db, c: dc }, hvp: { a: da_dot, b: db_dot, c: dc_dot } };
@@ -385,13 +391,13 @@ export function logisticBackward(tape: LogisticTape, seed: number): { w: Float64
   const { X, y, neg_margin, N } = tape;
   checkScalar(seed, "seed");
   // backward through line 13: return mean(softplus(-margin))
-  const dsum = seed / N;
+  const dsum = seed === 0 ? 0 : seed / N;
   const dmargin = new Float64Array(N);
-  for (let i = 0; i < N; i++) dmargin[i] = -(sigmoid(neg_margin[i]!) * dsum);
+  for (let i = 0; i < N; i++) dmargin[i] = -(dsum === 0 ? 0 : sigmoid(neg_margin[i]!) * dsum);
 
   // backward through line 12: margin = y * (X @ w)
   const dX_at_w = new Float64Array(N);
-  for (let i = 0; i < N; i++) dX_at_w[i] = y[i]! * dmargin[i]!;
+  for (let i = 0; i < N; i++) dX_at_w[i] = dmargin[i]! === 0 ? 0 : y[i]! * dmargin[i]!;
   const dw = vecmat(dX_at_w, X);
   return { w: dw };
 }
@@ -446,20 +452,24 @@ export function logisticHvp(
   // tangent of line 12: margin = y * (X @ w)
   const X_at_w_dot = matvec(X, w_dot);
   const margin_dot = new Float64Array(N);
-  for (let i = 0; i < N; i++) margin_dot[i] = y[i]! * X_at_w_dot[i]!;
+  for (let i = 0; i < N; i++) margin_dot[i] = X_at_w_dot[i]! === 0 ? 0 : y[i]! * X_at_w_dot[i]!;
 
   // tangent of line 13: return mean(softplus(-margin))
   const neg_margin_dot = new Float64Array(N);
   for (let i = 0; i < N; i++) neg_margin_dot[i] = -margin_dot[i]!;
 
   // tangent of backward through line 13: return mean(softplus(-margin))
+  const sigmoid_dot = new Float64Array(N);
   const dmargin_dot = new Float64Array(N);
-  for (let i = 0; i < N; i++)
-    dmargin_dot[i] = -(sigmoid_2[i]! * (1 - sigmoid_2[i]!) * neg_margin_dot[i]! * dsum);
+  for (let i = 0; i < N; i++) {
+    sigmoid_dot[i] =
+      neg_margin_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(margin[i]!) * neg_margin_dot[i]!;
+    dmargin_dot[i] = -(sigmoid_dot[i]! === 0 ? 0 : dsum * sigmoid_dot[i]!);
+  }
 
   // tangent of backward through line 12: margin = y * (X @ w)
   const dX_at_w_dot = new Float64Array(N);
-  for (let i = 0; i < N; i++) dX_at_w_dot[i] = y[i]! * dmargin_dot[i]!;
+  for (let i = 0; i < N; i++) dX_at_w_dot[i] = dmargin_dot[i]! === 0 ? 0 : y[i]! * dmargin_dot[i]!;
   const dw_dot = vecmat(dX_at_w_dot, X);
   return { value, grad: { w: dw }, hvp: { w: dw_dot } };
 }

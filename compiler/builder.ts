@@ -16,6 +16,8 @@ export class ValueFactory {
 export class Builder {
   readonly body: Instr[] = [];
   origin: Origin | undefined;
+  /** The instruction that defined each value this builder made. */
+  private readonly producers = new Map<number, Instr>();
   readonly values: ValueFactory;
 
   constructor(values: ValueFactory) {
@@ -32,8 +34,15 @@ export class Builder {
       attrs,
     );
     const result = this.values.make(shape, name ?? temporaryName(op, args));
-    this.body.push({ result, op, args, attrs, origin: this.origin });
+    const instr = { result, op, args, attrs, origin: this.origin };
+    this.body.push(instr);
+    this.producers.set(result.id, instr);
     return result;
+  }
+
+  /** The instruction of this builder that defined `v`, if any. */
+  producerOf(v: Value): Instr | undefined {
+    return this.producers.get(v.id);
   }
 
   constant(value: number): Value {

@@ -67,6 +67,8 @@ export function isReduction(name: string): name is ReductionName {
 export function reservedReason(name: string): string | undefined {
   if ((keywords as readonly string[]).includes(name)) return "a keyword";
   if (builtinNames.has(name)) return "a built-in function";
+  // As a key of the generated gradient objects it would set their prototype instead.
+  if (name === "__proto__") return "special in JavaScript objects";
   return undefined;
 }
 

@@ -484,6 +484,8 @@ class FunctionChecker {
     const name = e.callee.name;
     const userFunction = this.earlier.get(name);
     if (userFunction !== undefined) return this.userCall(e, userFunction);
+    // Built-in names cannot name functions (reported there), so such a call is the built-in's.
+    if (builtinNames.has(name)) return this.builtinCall(e, name);
     if (name === this.decl.name.name) {
       this.sink.error(
         codes.recursiveCall,
@@ -507,12 +509,13 @@ class FunctionChecker {
       this.checkArgs(e);
       return undefined;
     }
-    const arity = builtinArity(name);
-    if (arity === undefined || !builtinNames.has(name)) {
-      this.sink.error(codes.unknownFunction, `unknown function '${name}'`, e.callee.span);
-      this.checkArgs(e);
-      return undefined;
-    }
+    this.sink.error(codes.unknownFunction, `unknown function '${name}'`, e.callee.span);
+    this.checkArgs(e);
+    return undefined;
+  }
+
+  private builtinCall(e: CallExpr, name: string): Shape | undefined {
+    const arity = builtinArity(name)!;
     if (!this.arity(e, arity[0], arity[1])) {
       this.checkArgs(e);
       return undefined;

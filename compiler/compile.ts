@@ -46,6 +46,12 @@ function front(source: string, filename: string, modes: readonly Mode[] = defaul
           `'${fn.name}' returns ${formatShape(fn.resultShape)}: Hessians are generated for functions that return real`,
           fn.decl.name.span,
         );
+      } else if (fn.wrt.length === 0) {
+        sink.warning(
+          codes.modeNotApplicable,
+          `'${fn.name}' has no parameters: there is no Hessian to generate`,
+          fn.decl.name.span,
+        );
       }
     }
   }
@@ -69,8 +75,16 @@ export function analyze(
 }
 
 export async function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const { options: valid, errors: optionErrors } = checkOptions(options);
+  options = valid;
   const filename = options.filename ?? "input.grad";
-  const optionErrors = checkOptions(options, filename);
+  if (typeof source !== "string") {
+    return {
+      code: undefined,
+      diagnostics: [...optionErrors, optionError(filename, "the source must be a string")],
+    };
+  }
+  if (optionErrors.length > 0) return { code: undefined, diagnostics: optionErrors };
   try {
     const analyzed = analyze(source, filename, options.modes ?? defaultModes);
     const diagnostics = [...optionErrors, ...analyzed.sink.diagnostics];
@@ -91,7 +105,11 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
 /** A bug or a resource limit, never the user's fault: reported as a diagnostic, not thrown. */
 function internalError(filename: string, error: unknown): Diagnostic {
   const sink = new DiagnosticSink(filename);
-  const reason = error instanceof RangeError ? "the program is too large to compile" : String(error);
+  // One plain line: a library's message may carry a multi-line report with terminal colours.
+  const firstLine = String(error)
+    .replace(/\u001b\[[0-9;]*m/g, "")
+    .split(/\r?\n/)[0]!;
+  const reason = error instanceof RangeError ? "the program is too large to compile" : firstLine;
   sink.error(codes.internal, `internal compiler error: ${reason} (please report this)`, wholeFile);
   return sink.diagnostics[0]!;
 }
@@ -101,8 +119,12 @@ export function check(
   source: string,
   options: CompileOptions = {},
 ): { readonly diagnostics: readonly Diagnostic[] } {
+  const { options: valid, errors: optionErrors } = checkOptions(options);
+  options = valid;
   const filename = options.filename ?? "input.grad";
-  const optionErrors = checkOptions(options, filename);
+  if (typeof source !== "string") {
+    return { diagnostics: [...optionErrors, optionError(filename, "the source must be a string")] };
+  }
   try {
     return { diagnostics: [...optionErrors, ...front(source, filename, options.modes).sink.diagnostics] };
   } catch (error) {
@@ -110,14 +132,53 @@ export function check(
   }
 }
 
-function checkOptions(options: CompileOptions, filename: string): readonly Diagnostic[] {
-  const sink = new DiagnosticSink(filename);
-  for (const mode of options.modes ?? defaultModes) {
-    if (!allModes.includes(mode)) {
-      sink.error(codes.badOption, `unknown mode '${mode}'; modes are ${allModes.join(", ")}`, wholeFile);
+/**
+ * The options as given, minus any that are malformed (each reported), so the
+ * API answers a JavaScript caller's mistake with a diagnostic, as the CLI does.
+ */
+function checkOptions(given: unknown): { options: CompileOptions; errors: readonly Diagnostic[] } {
+  const errors: Diagnostic[] = [];
+  if (given === undefined || given === null) return { options: {}, errors };
+  if (typeof given !== "object" || Array.isArray(given)) {
+    return { options: {}, errors: [optionError("input.grad", "options must be an object")] };
+  }
+  const raw = given as Record<string, unknown>;
+  const options: { -readonly [K in keyof CompileOptions]: CompileOptions[K] } = {};
+  const filename = typeof raw.filename === "string" ? raw.filename : "input.grad";
+  const bad = (message: string) => errors.push(optionError(filename, message));
+  if (raw.filename !== undefined) {
+    if (typeof raw.filename === "string" && raw.filename !== "") options.filename = raw.filename;
+    else bad("filename must be a non-empty string");
+  }
+  if (raw.modes !== undefined) {
+    if (!Array.isArray(raw.modes)) bad(`modes must be an array of ${allModes.join(", ")}`);
+    else {
+      const unknown = raw.modes.filter((m) => !allModes.includes(m as Mode));
+      for (const mode of unknown) bad(`unknown mode '${String(mode)}'; modes are ${allModes.join(", ")}`);
+      if (unknown.length === 0) options.modes = raw.modes as Mode[];
     }
   }
-  return sink.diagnostics;
+  if (raw.runtimeImport !== undefined) {
+    if (
+      typeof raw.runtimeImport === "string" &&
+      raw.runtimeImport.trim() !== "" &&
+      !/[\r\n]/.test(raw.runtimeImport)
+    )
+      options.runtimeImport = raw.runtimeImport;
+    else bad("runtimeImport must be a non-empty module specifier");
+  }
+  for (const key of ["checks", "inlineRuntime"] as const) {
+    if (raw[key] === undefined) continue;
+    if (typeof raw[key] === "boolean") options[key] = raw[key];
+    else bad(`${key} must be true or false`);
+  }
+  return { options, errors };
+}
+
+function optionError(filename: string, message: string): Diagnostic {
+  const sink = new DiagnosticSink(filename);
+  sink.error(codes.badOption, message, wholeFile);
+  return sink.diagnostics[0]!;
 }
 
 const start = { offset: 0, line: 1, column: 1 };

@@ -87,7 +87,10 @@ export function deriveFunction(
     grad,
     split: modes.has("vjp") || jacobian ? split(lowered, checked.wrt, values) : undefined,
     jvp: modes.has("jvp") || jacobian ? tangentProgram(lowered, checked.wrt) : undefined,
-    hvp: grad !== undefined && modes.has("hessian") ? hvpProgram(lowered, checked.wrt, grad) : undefined,
+    hvp:
+      grad !== undefined && modes.has("hessian") && checked.wrt.length > 0
+        ? hvpProgram(lowered, checked.wrt, grad)
+        : undefined,
   };
 }
 
@@ -117,7 +120,11 @@ function tangentProgram(lowered: LoweredFunction, wrt: readonly string[]): Tange
   const result = lowered.ir.outputs[0]!.value;
   const pushed = pushDirections(lowered, wrt, lowered.ir.body);
   const tangent = pushed.tangentOf(result);
-  const program = optimize({ body: pushed.body(), outputs: [result, tangent] }, lowered.values);
+  const program = optimize(
+    { body: pushed.body(), outputs: [result, tangent] },
+    lowered.values,
+    pushed.directions.map((d) => d.value),
+  );
   return {
     program,
     value: program.outputs[0]!,
@@ -131,7 +138,11 @@ function hvpProgram(lowered: LoweredFunction, wrt: readonly string[], grad: Grad
   const pushed = pushDirections(lowered, wrt, grad.program.body);
   const hvps = grad.gradients.map((g) => ({ name: g.name, value: pushed.tangentOf(g.value) }));
   const outputs = [grad.value, ...grad.gradients.map((g) => g.value), ...hvps.map((h) => h.value)];
-  const program = optimize({ body: pushed.body(), outputs }, lowered.values);
+  const program = optimize(
+    { body: pushed.body(), outputs },
+    lowered.values,
+    pushed.directions.map((d) => d.value),
+  );
   const n = grad.gradients.length;
   return {
     program,
@@ -142,11 +153,22 @@ function hvpProgram(lowered: LoweredFunction, wrt: readonly string[], grad: Grad
   };
 }
 
-function joint(lowered: LoweredFunction, wrt: readonly string[], seed: Value, seedInstrs: readonly Instr[]) {
+/** The value and the backward pass from `seed`; `seedIsInput` when the caller passes the seed (it may hold zeros). */
+function joint(
+  lowered: LoweredFunction,
+  wrt: readonly string[],
+  seed: Value,
+  seedInstrs: readonly Instr[],
+  seedIsInput: boolean,
+) {
   const { ir, values } = lowered;
   const backward = reverse(ir, wrt, seed, values);
   const outputs = [ir.outputs[0]!.value, ...backward.gradients.map((g) => g.value)];
-  const program = optimize({ body: [...seedInstrs, ...ir.body, ...backward.body], outputs }, values);
+  const program = optimize(
+    { body: [...seedInstrs, ...ir.body, ...backward.body], outputs },
+    values,
+    seedIsInput ? [seed] : [],
+  );
   const [value, ...grads] = program.outputs as [Value, ...Value[]];
   const gradients = backward.gradients.map((g, i) => ({
     name: g.name,
@@ -158,13 +180,13 @@ function joint(lowered: LoweredFunction, wrt: readonly string[], seed: Value, se
 function gradient(lowered: LoweredFunction, wrt: readonly string[], values: ValueFactory): GradientProgram {
   const b = new Builder(values);
   const seed = b.apply("const", [], { value: 1 }, "seed");
-  return joint(lowered, wrt, seed, b.body);
+  return joint(lowered, wrt, seed, b.body, false);
 }
 
 function split(lowered: LoweredFunction, wrt: readonly string[], values: ValueFactory): SplitPrograms {
   const result = lowered.ir.outputs[0]!.value;
   const seed = values.make(result.shape, "seed", true);
-  const { program, value, gradients } = joint(lowered, wrt, seed, []);
+  const { program, value, gradients } = joint(lowered, wrt, seed, [], true);
   // The forward pass computes just what the value needs; the rest waits for the seed.
   const forwardBody = eliminateDeadCode(program.body, [value]);
   const inForward = new Set(forwardBody);

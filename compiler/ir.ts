@@ -52,6 +52,11 @@ export interface Attrs {
   /** `matmul`: use the transpose of the first / second operand. */
   readonly transA?: boolean;
   readonly transB?: boolean;
+  /**
+   * `mulNoNan`, `divNoNan`: the guard is part of the math (as in pow's p·x^(p−1), 0 where
+   * p = 0), not only a guard on an adjoint, so the optimizer never drops it.
+   */
+  readonly keepGuard?: boolean;
 }
 
 export interface Instr {

@@ -227,7 +227,7 @@ class Lowering {
     const axisArg = e.keywordArgs.find((k) => k.name.name === "axis")?.value;
     const axis = axisArg === undefined ? {} : { axis: (axisArg as { value: number }).value };
     const [x, y] = args as [Value, Value | undefined];
-    if (isUnaryElementwise(name)) return b.apply(name, [x]);
+    if (isUnaryElementwise(name)) return this.stableForm(name, x) ?? b.apply(name, [x]);
     switch (name) {
       case "max":
       case "min":
@@ -274,6 +274,30 @@ class Lowering {
       }
     }
     throw new Error(`internal: no lowering for built-in '${name}'`);
+  }
+
+  /**
+   * Compositions that round badly when computed step by step, in the form a careful
+   * person writes them: log(sigmoid(x)) = −softplus(−x) (not −∞ for x ≲ −745),
+   * log1p(exp(x)) = softplus(x) (not ∞ for x ≳ 710) and log(softmax(x)) =
+   * x − logsumexp(x) (log-softmax). Their derivatives follow the stable form too.
+   */
+  private stableForm(name: string, x: Value): Value | undefined {
+    const b = this.b;
+    const inner = b.producerOf(x);
+    if (inner === undefined) return undefined;
+    const [arg] = inner.args as [Value];
+    if (name === "log" && inner.op === "sigmoid") {
+      return b.neg(b.apply("softplus", [b.neg(arg)]));
+    }
+    if (name === "log1p" && inner.op === "exp") return b.apply("softplus", [arg]);
+    if (name === "log" && inner.op === "softmax") {
+      const { axis } = inner.attrs;
+      const lse = b.apply("logsumexp", [arg], axis === undefined ? {} : { axis });
+      const spread = axis === undefined ? lse : b.apply("broadcast", [lse], { shape: arg.shape, axis });
+      return b.sub(arg, spread);
+    }
+    return undefined;
   }
 
   private constructorShape(e: CallExpr, scope: Scope): Shape {

@@ -14,11 +14,15 @@ export interface Program {
   readonly outputs: readonly Value[];
 }
 
-/** Simplifies and deduplicates, then drops what no output needs. Outputs may be replaced. */
-export function optimize(program: Program, values: ValueFactory): Program {
+/**
+ * Simplifies and deduplicates, then drops what no output needs. Outputs may be replaced.
+ * `maybeZero` lists the program's inputs that may hold zeros standing for "no
+ * dependence": the seed of a backward pass, the directions of a forward pass.
+ */
+export function optimize(program: Program, values: ValueFactory, maybeZero: readonly Value[] = []): Program {
   // Guards are relaxed between two rounds: folding first sees through constant
   // adjoints, and the second round simplifies the plain products that remain.
-  const simplified = simplify(relaxGuards(simplify(program, values)), values);
+  const simplified = simplify(relaxGuards(simplify(program, values), maybeZero), values);
   return {
     body: eliminateDeadCode(simplified.body, simplified.outputs),
     outputs: simplified.outputs,
@@ -89,17 +93,18 @@ const zeroProducing = new Set<Op>([
 ]);
 
 /**
- * `mulNoNan`/`divNoNan` guard adjoints that may be zero because a selection
- * dropped a branch. Where no such selection reaches the adjoint, the guard
- * can never matter, and plain `mul`/`div` are used.
+ * `mulNoNan`/`divNoNan` guard adjoints and tangents that may be zero because a
+ * selection dropped a branch, or because the seed or direction the caller
+ * passed has zeros (as a Jacobian's unit sweeps do). Where neither reaches the
+ * guarded operand, the guard can never matter, and plain `mul`/`div` are used.
  */
-export function relaxGuards(program: Program): Program {
-  const masked = new Set<number>();
+export function relaxGuards(program: Program, maybeZero: readonly Value[] = []): Program {
+  const masked = new Set<number>(maybeZero.map((v) => v.id));
   const body = program.body.map((instr) => {
     if (zeroProducing.has(instr.op) || instr.args.some((a) => masked.has(a.id))) masked.add(instr.result.id);
     const adjoint =
       instr.op === "mulNoNan" ? instr.args[1]! : instr.op === "divNoNan" ? instr.args[0]! : undefined;
-    if (adjoint === undefined || masked.has(adjoint.id)) return instr;
+    if (adjoint === undefined || masked.has(adjoint.id) || instr.attrs.keepGuard === true) return instr;
     return {
       ...instr,
       op: instr.op === "mulNoNan" ? ("mul" as const) : ("div" as const),
@@ -200,7 +205,8 @@ function fold(
       if ((isConst(0, 0) || isConst(1, 0)) && shape.length === 0) return t.constant(0);
       // With a finite derivative or a nonzero adjoint, the guard never changes the product.
       if (c[0] !== undefined && Number.isFinite(c[0])) return t.apply("mul", [x, y]);
-      if (c[1] !== undefined && c[1] !== 0) return t.apply("mul", [x, y]);
+      // A constant factor reads first: `2 * x`.
+      if (c[1] !== undefined && c[1] !== 0) return t.apply("mul", [y, x]);
       break;
     case "pow":
       if (isConst(1, 1)) return same(x);

@@ -243,6 +243,7 @@ export type Op =
   | "det"
   | "logdet"
   | "cofactor"
+  | "cofactorTangent"
   | "logsumexp"
   | "dot"
   | "softmax";
@@ -305,7 +306,10 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
         return [b.fitTo(b.scale(y, g), x.shape), b.fitTo(b.scale(x, g), y.shape)];
       },
     ),
-    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
+    jvp: (b, instr, [ta, tb]) => {
+      const [x, y] = instr.args as [Value, Value];
+      return b.sumTangents([ta && b.scale(y, ta), tb && b.scale(x, tb)], instr.result.shape);
+    },
   },
   div: {
     ...elementwise(
@@ -325,7 +329,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     jvp: (b, instr, [ta, tb]) => {
       const y = instr.args[1]!;
       return b.sumTangents(
-        [ta && b.div(ta, y), tb && b.neg(b.mul(b.div(instr.result, y), tb))],
+        [ta && b.scaleDiv(ta, y), tb && b.neg(b.scale(b.div(instr.result, y), tb))],
         instr.result.shape,
       );
     },
@@ -354,7 +358,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ),
     jvp: (b, instr, [tx, tp]) => {
       const [dx, dp] = powPartials(b, instr);
-      return b.sumTangents([tx && b.mul(dx, tx), tp && b.mul(dp, tp)], instr.result.shape);
+      return b.sumTangents([tx && b.scale(dx, tx), tp && b.scale(dp, tp)], instr.result.shape);
     },
   },
   /** `derivative * adjoint`, or 0 where the adjoint is 0 (TensorFlow's mul_no_nan). */
@@ -391,8 +395,10 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ),
     jvp: (b, instr, [tg, ty]) => {
       const y = instr.args[1]!;
+      // −(g/y)·ty/y: zero where the tangent or the adjoint is, and (g/y)/y is never formed
+      // (it overflows where g/y is large).
       return b.sumTangents(
-        [tg && b.scaleDiv(tg, y), ty && b.neg(b.scale(b.div(ty, y), instr.result))],
+        [tg && b.scaleDiv(tg, y), ty && b.neg(b.scaleDiv(b.scale(instr.result, ty), y))],
         instr.result.shape,
       );
     },
@@ -469,13 +475,15 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     "tanh",
     Math.tanh,
     (x) => `Math.tanh(${x})`,
-    (b, _x, y, g) => b.scale(b.sub(b.one(), b.mul(y, y)), g),
+    // 1 / cosh² x rather than 1 − tanh² x, which is 0 once tanh x rounds to ±1 (|x| ≳ 19).
+    (b, x, _y, g) => b.scaleDiv(g, b.apply("pow", [b.apply("cosh", [x]), b.constant(2)])),
   ),
   sigmoid: unary(
     "sigmoid",
     sigmoid,
     (x, ctx) => `${ctx.helper("sigmoid")}(${x})`,
-    (b, _x, y, g) => b.scale(b.mul(y, b.sub(b.one(), y)), g),
+    // σ(x) σ(−x) rather than σ(x)(1 − σ(x)), which is 0 once σ(x) rounds to 1 (x ≳ 37).
+    (b, x, y, g) => b.scale(b.mul(y, b.apply("sigmoid", [b.neg(x)])), g),
   ),
   softplus: unary(
     "softplus",
@@ -778,7 +786,14 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       b.scale(instr.args[1]!, g),
       b.scale(instr.args[0]!, g),
     ]),
-    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
+    // Σ y ⊙ ẋ + Σ x ⊙ ẏ, element by element so that a zero tangent meets an infinite entry as 0.
+    jvp: (b, instr, [ta, tb]) => {
+      const [x, y] = instr.args as [Value, Value];
+      return b.sumTangents(
+        [ta && b.apply("sum", [b.scale(y, ta)]), tb && b.apply("sum", [b.scale(x, tb)])],
+        [],
+      );
+    },
   },
   /** A B, Aᵀ B or A Bᵀ (`attrs.transA`, `attrs.transB`). */
   matmul: {
@@ -926,17 +941,16 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...kernel("cofactors", 1, "cofactor", sameAsFirst, () => {
       throw new Error("internal: primitive 'cofactor' has no VJP rule (third derivatives of det)");
     }),
-    // d(det · A⁻ᵀ) = (C : T) A⁻ᵀ − det · (A⁻¹ T A⁻¹)ᵀ, for invertible A.
-    jvp: (b, instr, [t]) => {
-      if (t === undefined) return undefined;
-      const a = instr.args[0]!;
-      const y = b.apply("inv", [a]);
-      const first = b.mul(b.apply("sum", [b.mul(instr.result, t)]), b.apply("transpose", [y]));
-      const second = b.mul(
-        b.apply("det", [a]),
-        b.apply("transpose", [b.apply("matmul", [b.apply("matmul", [y, t]), y])]),
-      );
-      return b.sub(first, second);
+    // The runtime differentiates the adjugate directly, so singular matrices have a Hessian too.
+    jvp: (b, instr, [t]) => t && b.apply("cofactorTangent", [instr.args[0]!, t]),
+  },
+  /** The derivative of the cofactor matrix along a direction: det's second derivative. */
+  cofactorTangent: {
+    ...kernel("cofactorsDot", 2, "cofactorTangent", sameAsFirst, () => {
+      throw new Error("internal: primitive 'cofactorTangent' has no VJP rule (third derivatives of det)");
+    }),
+    jvp: () => {
+      throw new Error("internal: primitive 'cofactorTangent' has no JVP rule (third derivatives of det)");
     },
   },
   /** log det A (for det A > 0); its gradient is A⁻ᵀ. */
@@ -952,11 +966,10 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
 /** The partial derivatives of y = x^p: p x^(p−1) (0 where p = 0) and x^p log x (0 at x = 0). */
 function powPartials(b: Builder, instr: Instr): [Value, Value] {
   const [x, p] = instr.args as [Value, Value];
-  const dx = b.where(
-    b.apply("eq", [p, b.zero()]),
-    b.zero(),
-    b.mul(p, b.apply("pow", [x, b.sub(p, b.one())])),
-  );
+  // "0 where p = 0" (0^0 is 1 for every x) as a guarded product, not a branch: a
+  // branch would also zero the derivative of dx with respect to p, which the
+  // Hessian needs (∂²(x^p)/∂x∂p = 1/x at p = 0).
+  const dx = b.apply("mulNoNan", [b.apply("pow", [x, b.sub(p, b.one())]), p], { keepGuard: true });
   const safeBase = b.where(b.apply("eq", [x, b.zero()]), b.one(), x);
   return [dx, b.mul(instr.result, b.apply("log", [safeBase]))];
 }
@@ -970,13 +983,12 @@ function normDirection(b: Builder, instr: Instr): Value {
 /** J v for softmax's symmetric Jacobian J = diag(s) − s sᵀ (per slice): s ⊙ (v − v·s). */
 function softmaxProduct(b: Builder, instr: Instr, v: Value): Value {
   const s = instr.result;
+  // v·s over each slice: all elements (a vector, or a whole matrix), or each column or row.
+  const total = b.apply("sum", [b.mul(v, s)], axisOf(instr));
   const vs =
     instr.attrs.axis === undefined
-      ? b.apply("dot", [v, s])
-      : b.apply("broadcast", [b.apply("sum", [b.mul(v, s)], axisOf(instr))], {
-          shape: s.shape,
-          axis: instr.attrs.axis,
-        });
+      ? total
+      : b.apply("broadcast", [total], { shape: s.shape, axis: instr.attrs.axis });
   return b.mul(s, b.sub(v, vs));
 }
 

@@ -183,9 +183,9 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
   const { X, residual, N } = tape;
   checkScalar(seed, "seed");
   // backward through line 20: return mean(residual^2)
-  const dsum = seed / N;
+  const dsum = seed === 0 ? 0 : seed / N;
   const dresidual = new Float64Array(N);
-  for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
+  for (let i = 0; i < N; i++) dresidual[i] = dsum === 0 ? 0 : 2 * residual[i]! * dsum;
 
   // backward through line 19: residual = predict(w, b, X) - y
   const db = sum(dresidual);
@@ -268,7 +268,7 @@ export function exactWeightsBackward(
   const dsub = vecmat(dproduct, transposed_X);
   let ddiv = 0;
   for (let i = 0; i < N; i++) ddiv += -dsub[i]!;
-  const dsum_y = ddiv / N;
+  const dsum_y = ddiv === 0 ? 0 : ddiv / N;
   const dy = new Float64Array(N);
   for (let i = 0; i < N; i++) dy[i] = dsub[i]! + dsum_y;
   const transposed = transpose(dtransposed_X);

@@ -232,19 +232,22 @@ export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Floa
   const { X, Y, Z, N, k } = tape;
   checkScalar(seed, "seed");
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
-  const dsum = seed / N;
+  const dsum = seed === 0 ? 0 : seed / N;
   const dsub = fill(N, dsum);
   const dtrueLogit = new Float64Array(N);
   for (let i = 0; i < N; i++) dtrueLogit[i] = -dsub[i]!;
   const softmax_Z = softmaxAlong(Z, 1);
   const filled = tileColumns(dsub, k);
   const scaled = matrix(N, k);
-  for (let i = 0; i < N * k; i++) scaled.data[i] = softmax_Z.data[i]! * filled.data[i]!;
+  for (let i = 0; i < N * k; i++)
+    scaled.data[i] = filled.data[i]! === 0 ? 0 : softmax_Z.data[i]! * filled.data[i]!;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
   const dY_times_Z = tileColumns(dtrueLogit, k);
   const dZ = matrix(N, k);
-  for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + Y.data[i]! * dY_times_Z.data[i]!;
+  for (let i = 0; i < N * k; i++)
+    dZ.data[i] =
+      scaled.data[i]! + (dY_times_Z.data[i]! === 0 ? 0 : Y.data[i]! * dY_times_Z.data[i]!);
 
   // backward through line 26: Z = X @ W + b
   const db = sumAlong(dZ, 0);

@@ -132,18 +132,18 @@ export function lossBackward(tape: LossTape, seed: number): { a: number; b: numb
   const { t, pow, residual, N } = tape;
   checkScalar(seed, "seed");
   // backward through line 6: return mean(residual^2)
-  const dsum = seed / N;
+  const dsum = seed === 0 ? 0 : seed / N;
   const dresidual = new Float64Array(N);
-  for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
+  for (let i = 0; i < N; i++) dresidual[i] = dsum === 0 ? 0 : 2 * residual[i]! * dsum;
 
   // backward through line 4: prediction = a + b * t + c * t^2
   let dc = 0;
   let da = 0;
   let db = 0;
   for (let i = 0; i < N; i++) {
-    dc += pow[i]! * dresidual[i]!;
+    dc += dresidual[i]! === 0 ? 0 : pow[i]! * dresidual[i]!;
     da += dresidual[i]!;
-    db += t[i]! * dresidual[i]!;
+    db += dresidual[i]! === 0 ? 0 : t[i]! * dresidual[i]!;
   }
 
   return { a: da, b: db, c: dc };

@@ -52,6 +52,7 @@ export interface PredictTape {
   readonly W1: Matrix;
   readonly w2: Float64Array;
   readonly X: Matrix;
+  readonly add: Matrix;
   readonly H: Matrix;
   readonly N: number;
   readonly h: number;
@@ -79,14 +80,18 @@ export function predictForward(
   const N = X.rows;
   // line 16: H = tanh(X @ W1 + b1)
   const X_at_W1 = matmul(X, W1);
+  const add = matrix(N, h);
   const H = matrix(N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
+  for (let i = 0; i < N * h; i++) {
+    add.data[i] = X_at_W1.data[i]! + b1[i % h]!;
+    H.data[i] = Math.tanh(add.data[i]!);
+  }
 
   // line 17: return H @ w2 + b2
   const H_at_w2 = matvec(H, w2);
   const value = new Float64Array(N);
   for (let i = 0; i < N; i++) value[i] = H_at_w2[i]! + b2;
-  return { value, tape: { W1, w2, X, H, N, h } };
+  return { value, tape: { W1, w2, X, add, H, N, h } };
 }
 
 /**
@@ -98,7 +103,7 @@ export function predictBackward(
   tape: PredictTape,
   seed: Float64Array,
 ): { W1: Matrix; b1: Float64Array; w2: Float64Array; b2: number; X: Matrix } {
-  const { W1, w2, X, H, N, h } = tape;
+  const { W1, w2, X, add, H, N, h } = tape;
   checkVector(seed, "seed", N, "N");
   // backward through line 17: return H @ w2 + b2
   const db2 = sum(seed);
@@ -107,7 +112,8 @@ export function predictBackward(
 
   // backward through line 16: H = tanh(X @ W1 + b1)
   const dadd = matrix(N, h);
-  for (let i = 0; i < N * h; i++) dadd.data[i] = (1 - H.data[i]! * H.data[i]!) * dH.data[i]!;
+  for (let i = 0; i < N * h; i++)
+    dadd.data[i] = dH.data[i]! === 0 ? 0 : dH.data[i]! / Math.cosh(add.data[i]!) ** 2;
   const db1 = sumAlong(dadd, 0);
   const dX = matmulTransB(dadd, W1);
   const dW1 = matmulTransA(X, dadd);
@@ -186,8 +192,13 @@ export function lossGrad(
   checkScalar(lambda, "lambda");
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
   const X_at_W1 = matmul(X, W1);
+  const add = matrix(N, h);
   const H = matrix(N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
+  for (let i = 0; i < N * h; i++) {
+    add.data[i] = X_at_W1.data[i]! + b1[i % h]!;
+    H.data[i] = Math.tanh(add.data[i]!);
+  }
+
   const product = matvec(H, w2);
   const residual = new Float64Array(N);
   for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
@@ -222,7 +233,7 @@ export function lossGrad(
   const dw2 = new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product_2[i]!;
   const dadd = matrix(N, h);
-  for (let i = 0; i < N * h; i++) dadd.data[i] = (1 - H.data[i]! * H.data[i]!) * dH.data[i]!;
+  for (let i = 0; i < N * h; i++) dadd.data[i] = dH.data[i]! / Math.cosh(add.data[i]!) ** 2;
   const db1 = sumAlong(dadd, 0);
   const product_3 = matmulTransA(X, dadd);
   const dW1 = matrix(d, h);
@@ -236,6 +247,7 @@ export interface LossTape {
   readonly w2: Float64Array;
   readonly X: Matrix;
   readonly lambda: number;
+  readonly add: Matrix;
   readonly H: Matrix;
   readonly residual: Float64Array;
   readonly N: number;
@@ -269,8 +281,13 @@ export function lossForward(
   checkScalar(lambda, "lambda");
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
   const X_at_W1 = matmul(X, W1);
+  const add = matrix(N, h);
   const H = matrix(N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
+  for (let i = 0; i < N * h; i++) {
+    add.data[i] = X_at_W1.data[i]! + b1[i % h]!;
+    H.data[i] = Math.tanh(add.data[i]!);
+  }
+
   const product = matvec(H, w2);
   const residual = new Float64Array(N);
   for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
@@ -286,7 +303,7 @@ export function lossForward(
   let sum_4 = 0;
   for (let i = 0; i < N; i++) sum_4 += residual[i]! ** 2;
   const value = sum_4 / N + penalty;
-  return { value, tape: { W1, w2, X, lambda, H, residual, N, d, h } };
+  return { value, tape: { W1, w2, X, lambda, add, H, residual, N, d, h } };
 }
 
 /**
@@ -298,19 +315,19 @@ export function lossBackward(
   tape: LossTape,
   seed: number,
 ): { W1: Matrix; b1: Float64Array; w2: Float64Array; b2: number } {
-  const { W1, w2, X, lambda, H, residual, N, d, h } = tape;
+  const { W1, w2, X, lambda, add, H, residual, N, d, h } = tape;
   checkScalar(seed, "seed");
   // backward through line 27: return mean(residual^2) + penalty
-  const dsum = seed / N;
+  const dsum = seed === 0 ? 0 : seed / N;
   const dresidual = new Float64Array(N);
-  for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
+  for (let i = 0; i < N; i++) dresidual[i] = dsum === 0 ? 0 : 2 * residual[i]! * dsum;
 
   // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
-  const dadd = lambda * seed;
+  const dadd = seed === 0 ? 0 : lambda * seed;
   const scaled = new Float64Array(h);
-  for (let i = 0; i < h; i++) scaled[i] = 2 * w2[i]! * dadd;
+  for (let i = 0; i < h; i++) scaled[i] = dadd === 0 ? 0 : 2 * w2[i]! * dadd;
   const scaled_2 = matrix(d, h);
-  for (let i = 0; i < d * h; i++) scaled_2.data[i] = 2 * W1.data[i]! * dadd;
+  for (let i = 0; i < d * h; i++) scaled_2.data[i] = dadd === 0 ? 0 : 2 * W1.data[i]! * dadd;
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
   const db2 = sum(dresidual);
@@ -319,7 +336,8 @@ export function lossBackward(
   const dw2 = new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product[i]!;
   const dadd_2 = matrix(N, h);
-  for (let i = 0; i < N * h; i++) dadd_2.data[i] = (1 - H.data[i]! * H.data[i]!) * dH.data[i]!;
+  for (let i = 0; i < N * h; i++)
+    dadd_2.data[i] = dH.data[i]! === 0 ? 0 : dH.data[i]! / Math.cosh(add.data[i]!) ** 2;
   const db1 = sumAlong(dadd_2, 0);
   const product_2 = matmulTransA(X, dadd_2);
   const dW1 = matrix(d, h);

@@ -87,8 +87,8 @@ export function cubeGrad(x: number): { value: number; grad: { x: number } } {
   const value = x ** 3;
 
   // backward through line 10: x^3
-  const mul = 3 * x ** 2;
-  return { value, grad: { x: mul } };
+  const scaled = 3 * x ** 2;
+  return { value, grad: { x: scaled } };
 }
 
 /** What `cubeBackward` needs from `cubeForward`. */
@@ -117,7 +117,7 @@ export function cubeBackward(tape: CubeTape, seed: number): { x: number } {
   const { x } = tape;
   checkScalar(seed, "seed");
   // backward through line 10: x^3
-  const dx = 3 * x ** 2 * seed;
+  const dx = seed === 0 ? 0 : 3 * x ** 2 * seed;
   return { x: dx };
 }
 
@@ -174,7 +174,7 @@ export function quadraticBackward(tape: QuadraticTape, seed: number): { x: numbe
   const { x } = tape;
   checkScalar(seed, "seed");
   // backward through line 11: x^2 + 3 * x
-  const dx = 3 * seed + 2 * x * seed;
+  const dx = 3 * seed + (seed === 0 ? 0 : 2 * x * seed);
   return { x: dx };
 }
 
@@ -234,7 +234,8 @@ export function logSquareBackward(tape: LogSquareTape, seed: number): { x: numbe
   const { x, pow } = tape;
   checkScalar(seed, "seed");
   // backward through line 12: log(x^2)
-  const dx = 2 * x * (seed / pow);
+  const dpow = seed === 0 ? 0 : seed / pow;
+  const dx = dpow === 0 ? 0 : 2 * x * dpow;
   return { x: dx };
 }
 
@@ -261,7 +262,7 @@ export function nineTimesGrad(x: number): { value: number; grad: { x: number } }
   const value = 9 * (x + x ** 2);
 
   // backward through line 13: 9 * (x + x^2)
-  const dx = 9 + 2 * x * 9;
+  const dx = 9 + 9 * (2 * x);
   return { value, grad: { x: dx } };
 }
 
@@ -292,7 +293,7 @@ export function nineTimesBackward(tape: NineTimesTape, seed: number): { x: numbe
   checkScalar(seed, "seed");
   // backward through line 13: 9 * (x + x^2)
   const dadd = 9 * seed;
-  const dx = dadd + 2 * x * dadd;
+  const dx = dadd + (dadd === 0 ? 0 : 2 * x * dadd);
   return { x: dx };
 }
 
@@ -356,8 +357,9 @@ export function fBackward(tape: FTape, seed: number): { x: number; y: number } {
   const { x, y, mul } = tape;
   checkScalar(seed, "seed");
   // backward through line 17: 3 * x^2 * y
-  const dy = mul * seed;
-  const dx = 2 * x * (3 * (y * seed));
+  const dy = seed === 0 ? 0 : mul * seed;
+  const dpow = 3 * (seed === 0 ? 0 : y * seed);
+  const dx = dpow === 0 ? 0 : 2 * x * dpow;
   return { x: dx, y: dy };
 }
 
@@ -386,8 +388,8 @@ export function gGrad(x: number, y: number): { value: number; grad: { x: number;
   const value = 2 * x + y ** 8;
 
   // backward through line 18: 2 * x + y^8
-  const mul = 8 * y ** 7;
-  return { value, grad: { x: 2, y: mul } };
+  const scaled = 8 * y ** 7;
+  return { value, grad: { x: 2, y: scaled } };
 }
 
 /** What `gBackward` needs from `gForward`. */
@@ -417,7 +419,7 @@ export function gBackward(tape: GTape, seed: number): { x: number; y: number } {
   const { y } = tape;
   checkScalar(seed, "seed");
   // backward through line 18: 2 * x + y^8
-  const dy = 8 * y ** 7 * seed;
+  const dy = seed === 0 ? 0 : 8 * y ** 7 * seed;
   const dx = 2 * seed;
   return { x: dx, y: dy };
 }
@@ -482,8 +484,9 @@ export function fgBackward(tape: FgTape, seed: Float64Array): { v: Float64Array 
   // backward through line 27: return [f(x, y), g(x, y)]
   const dmul = seed[0]!;
   const dadd = seed[1]!;
-  const dy = 8 * y ** 7 * dadd + mul * dmul;
-  const dx = 2 * dadd + mul_2 * (3 * (y * dmul));
+  const dy = (dadd === 0 ? 0 : 8 * y ** 7 * dadd) + (dmul === 0 ? 0 : mul * dmul);
+  const dpow = 3 * (dmul === 0 ? 0 : y * dmul);
+  const dx = 2 * dadd + (dpow === 0 ? 0 : mul_2 * dpow);
 
   // backward through line 26: y = v[1]
   const oneHot_2 = oneHot(2, 1, dy);
@@ -551,7 +554,8 @@ export function sinSquareBackward(tape: SinSquareTape, seed: number): { x: numbe
   const { x, pow } = tape;
   checkScalar(seed, "seed");
   // backward through line 32: sin(x^2)
-  const dx = 2 * x * (Math.cos(pow) * seed);
+  const dpow = seed === 0 ? 0 : Math.cos(pow) * seed;
+  const dx = dpow === 0 ? 0 : 2 * x * dpow;
   return { x: dx };
 }
 
@@ -647,16 +651,16 @@ export function logSinCubeBackward(tape: LogSinCubeTape, seed: number): { x: num
   const { x, u1, u2, u3 } = tape;
   checkScalar(seed, "seed");
   // backward through line 39: return log(u3)
-  const du3 = seed / u3;
+  const du3 = seed === 0 ? 0 : seed / u3;
 
   // backward through line 38: u3 = u2^2
-  const du2 = 2 * u2 * du3;
+  const du2 = du3 === 0 ? 0 : 2 * u2 * du3;
 
   // backward through line 37: u2 = sin(u1)
-  const du1 = Math.cos(u1) * du2;
+  const du1 = du2 === 0 ? 0 : Math.cos(u1) * du2;
 
   // backward through line 36: u1 = x^3
-  const dx = 3 * x ** 2 * du1;
+  const dx = du1 === 0 ? 0 : 3 * x ** 2 * du1;
   return { x: dx };
 }
 
@@ -722,7 +726,7 @@ export function totalBackward(tape: TotalTape, seed: number): { x: number } {
   const { x } = tape;
   checkScalar(seed, "seed");
   // backward through line 45: u1 = x^2
-  const dx = seed + 2 * x * seed;
+  const dx = seed + (seed === 0 ? 0 : 2 * x * seed);
   return { x: dx };
 }
 
@@ -783,8 +787,8 @@ export function sinTotalBackward(tape: SinTotalTape, seed: number): { x: number 
   const { x, add } = tape;
   checkScalar(seed, "seed");
   // backward through line 48: sin(x + x^2)
-  const dadd = Math.cos(add) * seed;
-  const dx = dadd + 2 * x * dadd;
+  const dadd = seed === 0 ? 0 : Math.cos(add) * seed;
+  const dx = dadd + (dadd === 0 ? 0 : 2 * x * dadd);
   return { x: dx };
 }
 
@@ -844,7 +848,8 @@ export function productBackward(tape: ProductTape, seed: number): { x: number } 
   const { x, pow } = tape;
   checkScalar(seed, "seed");
   // backward through line 49: x * x^2
-  const dx = pow * seed + 2 * x * (x * seed);
+  const dpow = seed === 0 ? 0 : x * seed;
+  const dx = (seed === 0 ? 0 : pow * seed) + (dpow === 0 ? 0 : 2 * x * dpow);
   return { x: dx };
 }
 
@@ -904,14 +909,16 @@ export function vectorChainBackward(tape: VectorChainTape, seed: Float64Array): 
   const { x, g1, g2 } = tape;
   checkVector(seed, "seed", 2);
   // backward through line 57: return [log(g1), sin(g2)]
-  const dg2 = Math.cos(g2) * seed[1]!;
-  const dg1 = seed[0]! / g1;
+  const dlog_g1 = seed[0]!;
+  const dsin_g2 = seed[1]!;
+  const dg2 = dsin_g2 === 0 ? 0 : Math.cos(g2) * dsin_g2;
+  const dg1 = dlog_g1 === 0 ? 0 : dlog_g1 / g1;
 
   // backward through line 56: g2 = 3 * x
   const scaled = 3 * dg2;
 
   // backward through line 55: g1 = x^2
-  const dx = scaled + 2 * x * dg1;
+  const dx = scaled + (dg1 === 0 ? 0 : 2 * x * dg1);
   return { x: dx };
 }
 
@@ -1071,8 +1078,8 @@ export function vmulBackward(
   const dw = new Float64Array(n);
   const dx = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    dw[i] = x[i]! * seed[i]!;
-    dx[i] = w[i]! * seed[i]!;
+    dw[i] = seed[i]! === 0 ? 0 : x[i]! * seed[i]!;
+    dx[i] = seed[i]! === 0 ? 0 : w[i]! * seed[i]!;
   }
 
   return { w: dw, x: dx };
@@ -1131,8 +1138,8 @@ export function vdivBackward(
   const dw = new Float64Array(n);
   const dx = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    dw[i] = seed[i]! / x[i]!;
-    dx[i] = -(value[i]! / x[i]!) * seed[i]!;
+    dw[i] = seed[i]! === 0 ? 0 : seed[i]! / x[i]!;
+    dx[i] = seed[i]! === 0 ? 0 : -(value[i]! / x[i]!) * seed[i]!;
   }
 
   return { w: dw, x: dx };
@@ -1243,8 +1250,8 @@ export function mulScalarBackward(
   const dx = new Float64Array(n);
   let dz = 0;
   for (let i = 0; i < n; i++) {
-    dx[i] = z * seed[i]!;
-    dz += x[i]! * seed[i]!;
+    dx[i] = seed[i]! === 0 ? 0 : z * seed[i]!;
+    dz += seed[i]! === 0 ? 0 : x[i]! * seed[i]!;
   }
 
   return { x: dx, z: dz };
@@ -1388,8 +1395,8 @@ export function sumScaledBackward(
   const dx = new Float64Array(n);
   let dz = 0;
   for (let i = 0; i < n; i++) {
-    dx[i] = z * dx_times_z[i]!;
-    dz += x[i]! * seed;
+    dx[i] = dx_times_z[i]! === 0 ? 0 : z * dx_times_z[i]!;
+    dz += seed === 0 ? 0 : x[i]! * seed;
   }
 
   return { x: dx, z: dz };
@@ -1462,8 +1469,8 @@ export function dotProductBackward(
   const dw = new Float64Array(n);
   const dx = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    dw[i] = x[i]! * seed;
-    dx[i] = w[i]! * seed;
+    dw[i] = seed === 0 ? 0 : x[i]! * seed;
+    dx[i] = seed === 0 ? 0 : w[i]! * seed;
   }
 
   return { w: dw, x: dx };
@@ -1693,9 +1700,9 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
   const { X, z, y_minus_a, N } = tape;
   checkScalar(seed, "seed");
   // backward through line 95: return mean((y - a)^2)
-  const dsum = seed / N;
+  const dsum = seed === 0 ? 0 : seed / N;
   const da = new Float64Array(N);
-  for (let i = 0; i < N; i++) da[i] = -(2 * y_minus_a[i]! * dsum);
+  for (let i = 0; i < N; i++) da[i] = -(dsum === 0 ? 0 : 2 * y_minus_a[i]! * dsum);
 
   // backward through line 94: a = max(0, z)
   const dz = new Float64Array(N);
@@ -1740,10 +1747,11 @@ export function quadraticFormGrad(x: number): { value: number; grad: { x: number
   const value = dot(product, vector);
 
   // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
-  const mul = 3 * pow;
-  const mul_2 = 2 * x;
+  const scaled = 3 * pow;
+  const scaled_2 = 2 * x;
   const dvector = matvec(matrix_2, vector);
-  const dx = mul * product[1]! + mul_2 * product[0]! + mul * dvector[1]! + mul_2 * dvector[0]!;
+  const dx =
+    scaled * product[1]! + scaled_2 * product[0]! + scaled * dvector[1]! + scaled_2 * dvector[0]!;
   return { value, grad: { x: dx } };
 }
 
@@ -1785,13 +1793,21 @@ export function quadraticFormBackward(tape: QuadraticFormTape, seed: number): { 
   const dproduct = new Float64Array(2);
   const dvector = new Float64Array(2);
   for (let i = 0; i < 2; i++) {
-    dproduct[i] = vector[i]! * seed;
-    dvector[i] = product[i]! * seed;
+    dproduct[i] = seed === 0 ? 0 : vector[i]! * seed;
+    dvector[i] = seed === 0 ? 0 : product[i]! * seed;
   }
 
-  const mul = 3 * pow;
-  const mul_2 = 2 * x;
+  const dpow = dvector[0]!;
+  const dpow_2 = dvector[1]!;
+  const scaled = 3 * pow;
+  const scaled_2 = 2 * x;
   const dvector_2 = matvec(matrix_2, dproduct);
-  const dx = mul * dvector[1]! + mul_2 * dvector[0]! + mul * dvector_2[1]! + mul_2 * dvector_2[0]!;
+  const dpow_3 = dvector_2[0]!;
+  const dpow_4 = dvector_2[1]!;
+  const dx =
+    (dpow_2 === 0 ? 0 : scaled * dpow_2) +
+    (dpow === 0 ? 0 : scaled_2 * dpow) +
+    (dpow_4 === 0 ? 0 : scaled * dpow_4) +
+    (dpow_3 === 0 ? 0 : scaled_2 * dpow_3);
   return { x: dx };
 }

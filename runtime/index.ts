@@ -63,6 +63,7 @@ export {
   logdet,
   inv,
   cofactor,
+  cofactorTangent,
 } from "./linalg.js";
 export {
   type Value,

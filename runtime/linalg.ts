@@ -236,15 +236,42 @@ function nearlySingular(a: Matrix, factors: Float64Array): boolean {
 }
 
 /**
+ * True when the LU factors' smallest pivot is below √ε times their largest: the
+ * matrix is ill-conditioned, and det(A)·A⁻¹ would lose more than half of its
+ * digits to rounding, so cofactors are built from minors instead.
+ */
+function illConditioned(factors: Float64Array, n: number): boolean {
+  let smallest = Infinity;
+  let largest = 0;
+  for (let i = 0; i < n; i++) {
+    const u = Math.abs(factors[i * n + i]!);
+    smallest = Math.min(smallest, u);
+    largest = Math.max(largest, u);
+  }
+  return !(smallest > Math.sqrt(Number.EPSILON) * largest);
+}
+
+/** `a` without row `i` and column `j`, written into `out` ((n−1)² entries). */
+function minorOf(a: Float64Array, n: number, i: number, j: number, out: Float64Array): Matrix {
+  let k = 0;
+  for (let r = 0; r < n; r++) {
+    if (r === i) continue;
+    for (let c = 0; c < n; c++) if (c !== j) out[k++] = a[r * n + c]!;
+  }
+  return { rows: n - 1, cols: n - 1, data: out };
+}
+
+/**
  * The cofactor matrix C, with C_ij = (−1)^(i+j) det(A without row i and column j):
  * the gradient of det at A, defined for singular matrices too. It is det(A) A⁻ᵀ
- * when A is invertible, and built from minors otherwise.
+ * when A is well-conditioned, and built from minors otherwise (exactly as
+ * defined, so it stays accurate at and near singular matrices).
  */
 export function cofactor(a: Matrix): Matrix {
   checkSquare("cofactor", a);
   const n = a.rows;
   const { lu: m, singular } = lu(a);
-  if (!singular && !nearlySingular(a, m)) {
+  if (!singular && !illConditioned(m, n)) {
     const d = det(a);
     const y = inv(a);
     const out = new Float64Array(n * n);
@@ -256,13 +283,60 @@ export function cofactor(a: Matrix): Matrix {
   const minor = new Float64Array((n - 1) * (n - 1));
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      let k = 0;
-      for (let r = 0; r < n; r++) {
-        if (r === i) continue;
-        for (let c = 0; c < n; c++) if (c !== j) minor[k++] = a.data[r * n + c]!;
-      }
       const sign = (i + j) % 2 === 0 ? 1 : -1;
-      out[i * n + j] = sign * det({ rows: n - 1, cols: n - 1, data: minor });
+      out[i * n + j] = sign * det(minorOf(a.data, n, i, j, minor));
+    }
+  }
+  return { rows: n, cols: n, data: out };
+}
+
+/**
+ * The derivative of the cofactor matrix at `a` along `t` (the second derivative of det),
+ * defined at singular matrices too. For a well-conditioned `a` it is
+ * (C : T) A⁻ᵀ − det(A) (A⁻¹ T A⁻¹)ᵀ; otherwise each entry is the derivative of its
+ * minor's determinant, Σ cofactor(M_ij) ⊙ T_ij, with no inverse anywhere.
+ * Throws `ShapeError` unless `a` and `t` are square and of the same size.
+ */
+export function cofactorTangent(a: Matrix, t: Matrix): Matrix {
+  checkSquare("cofactorTangent", a);
+  const n = a.rows;
+  if (t.rows !== n || t.cols !== n) {
+    throw new ShapeError(`cofactorTangent: t is ${t.rows} × ${t.cols}, expected ${n} × ${n}`);
+  }
+  const out = new Float64Array(n * n);
+  const { lu: m, singular } = lu(a);
+  if (!singular && !illConditioned(m, n)) {
+    const d = det(a);
+    const y = inv(a).data;
+    // c = C : T = det · tr(A⁻¹ T); p = A⁻¹ T A⁻¹.
+    const yt = new Float64Array(n * n);
+    for (let i = 0; i < n; i++)
+      for (let k = 0; k < n; k++) {
+        const v = y[i * n + k]!;
+        if (v === 0) continue;
+        for (let j = 0; j < n; j++) yt[i * n + j] = yt[i * n + j]! + v * t.data[k * n + j]!;
+      }
+    let trace = 0;
+    for (let i = 0; i < n; i++) trace += yt[i * n + i]!;
+    const c = d * trace;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let p = 0; // (A⁻¹ T A⁻¹)_ji
+        for (let k = 0; k < n; k++) p += yt[j * n + k]! * y[k * n + i]!;
+        out[i * n + j] = c * y[j * n + i]! - d * p;
+      }
+    return { rows: n, cols: n, data: out };
+  }
+  if (n === 1) return { rows: 1, cols: 1, data: out };
+  const minorA = new Float64Array((n - 1) * (n - 1));
+  const minorT = new Float64Array((n - 1) * (n - 1));
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const c = cofactor(minorOf(a.data, n, i, j, minorA)).data;
+      minorOf(t.data, n, i, j, minorT);
+      let s = 0;
+      for (let k = 0; k < c.length; k++) s += c[k]! * minorT[k]!;
+      out[i * n + j] = (i + j) % 2 === 0 ? s : -s;
     }
   }
   return { rows: n, cols: n, data: out };

@@ -118,6 +118,7 @@ describe("module", () => {
         "checkDirection",
         "checkMatrix",
         "cofactor",
+        "cofactorTangent",
         "checkScalar",
         "checkVector",
         "dot",

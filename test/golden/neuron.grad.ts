@@ -103,7 +103,7 @@ export function neuronBackward(tape: NeuronTape, seed: number): { w: Float64Arra
   const { x, z, y_minus_a, n } = tape;
   checkScalar(seed, "seed");
   // backward through line 6: return (y - a)^2
-  const da = -(2 * y_minus_a * seed);
+  const da = -(seed === 0 ? 0 : 2 * y_minus_a * seed);
 
   // backward through line 5: a = max(0, z)
   const dz = 0 >= z ? 0 : da;
