@@ -29,6 +29,11 @@ export class Builder {
     if (def.arity !== "variadic" && def.arity !== args.length) {
       throw new Error(`internal: primitive '${op}' takes ${def.arity} operands, got ${args.length}`);
     }
+    const ranks = def.operandRanks;
+    if (ranks !== undefined && !args.every((a, k) => ranks[k]!.includes(a.shape.length))) {
+      const given = args.map((a) => a.shape.length).join(", ");
+      throw new Error(`internal: primitive '${op}' cannot take operands of ranks ${given}`);
+    }
     const shape = def.shape(
       args.map((a) => a.shape),
       attrs,

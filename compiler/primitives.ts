@@ -60,7 +60,10 @@ export interface PrimitiveDef {
   /** Short name used for temporaries that hold this operation's result. */
   readonly label: string;
   readonly arity: number | "variadic";
+  /** The result's shape; throws (an internal error) if the operands do not fit the operation. */
   readonly shape: (args: readonly Shape[], attrs: Attrs) => Shape;
+  /** The ranks each operand may have (0 scalar, 1 vector, 2 matrix); any when absent. */
+  readonly operandRanks?: readonly (readonly number[])[];
   readonly emit: ElementwiseEmit | ExpressionEmit;
   /** Value on scalar constants, for constant folding (element-wise operations only). */
   readonly evaluate?: (...args: number[]) => number;
@@ -79,8 +82,35 @@ type PrimitiveBase = Omit<PrimitiveDef, "jvp">;
 // ---------------------------------------------------------------------------
 // Helpers that build table entries
 
+/** Fails loudly: a pass built an operation its operands do not fit. */
+function misfit(what: string, args: readonly Shape[]): never {
+  throw new Error(
+    `internal: ${what} cannot take operands of shapes ${args.map((a) => `[${a.join(", ")}]`).join(", ")}`,
+  );
+}
+
 const broadcastAll = (args: readonly Shape[]): Shape =>
-  args.reduce<Shape>((acc, s) => broadcastShapes(acc, s) ?? acc, []);
+  args.reduce<Shape>((acc, s) => broadcastShapes(acc, s) ?? misfit("an element-wise operation", args), []);
+
+/** A shape rule for operations on square matrices (all operands shaped alike). */
+function ofSquare(rule: (args: readonly Shape[]) => Shape) {
+  return (args: readonly Shape[]): Shape => {
+    const fits = args.every((a) => a.length === 2 && a[0] === a[1] && a[0] === args[0]![0]);
+    return fits ? rule(args) : misfit("a square-matrix operation", args);
+  };
+}
+
+/** The shape rule of a product, checking that the inner dimensions agree. */
+function productShape(
+  what: string,
+  inner: (args: readonly Shape[]) => [Dim, Dim],
+  result: (args: readonly Shape[]) => Shape,
+) {
+  return (args: readonly Shape[]): Shape => {
+    const [a, b] = inner(args);
+    return a === b ? result(args) : misfit(what, args);
+  };
+}
 
 const sameAsFirst = (args: readonly Shape[]): Shape => args[0] ?? [];
 const scalarResult = (): Shape => [];
@@ -132,11 +162,13 @@ function kernel(
   helper: string,
   shape: PrimitiveDef["shape"],
   vjp: PrimitiveDef["vjp"],
+  operandRanks?: readonly (readonly number[])[],
 ): PrimitiveBase {
   return {
     label,
     arity,
     shape,
+    ...(operandRanks === undefined ? {} : { operandRanks }),
     emit: {
       kind: "expression",
       code: (args, _instr, ctx) => `${ctx.helper(helper)}(${args.map((a) => a.code).join(", ")})`,
@@ -782,10 +814,14 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
 
   // Vectors and matrices -------------------------------------------------------
   dot: {
-    ...kernel("dot", 2, "dot", scalarResult, (b, instr, g) => [
-      b.scale(instr.args[1]!, g),
-      b.scale(instr.args[0]!, g),
-    ]),
+    ...kernel(
+      "dot",
+      2,
+      "dot",
+      productShape("dot", ([x, y]) => [x![0]!, y![0]!], scalarResult),
+      (b, instr, g) => [b.scale(instr.args[1]!, g), b.scale(instr.args[0]!, g)],
+      [[1], [1]],
+    ),
     // Σ y ⊙ ẋ + Σ x ⊙ ẏ, element by element so that a zero tangent meets an infinite entry as 0.
     jvp: (b, instr, [ta, tb]) => {
       const [x, y] = instr.args as [Value, Value];
@@ -799,10 +835,13 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   matmul: {
     label: "product",
     arity: 2,
-    shape: ([a, b], attrs) => [
-      attrs.transA === true ? a![1]! : a![0]!,
-      attrs.transB === true ? b![0]! : b![1]!,
-    ],
+    shape: (args, attrs) => {
+      const [a, b] = args as [Shape, Shape];
+      const [rows, inner] = attrs.transA === true ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
+      const [inner2, cols] = attrs.transB === true ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
+      return inner === inner2 ? [rows, cols] : misfit("matmul", args);
+    },
+    operandRanks: [[2], [2]],
     emit: {
       kind: "expression",
       code: ([a, b], instr, ctx) => {
@@ -833,11 +872,16 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       "product",
       2,
       "matvec",
-      ([a]) => [a![0]!],
+      productShape(
+        "matvec",
+        ([a, x]) => [a![1]!, x![0]!],
+        ([a]) => [a![0]!],
+      ),
       (b, instr, g) => {
         const [a, x] = instr.args as [Value, Value];
         return [b.apply("outer", [g, x]), b.apply("vecmat", [g, a])];
       },
+      [[2], [1]],
     ),
     jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
   },
@@ -847,11 +891,16 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       "product",
       2,
       "vecmat",
-      ([, a]) => [a![1]!],
+      productShape(
+        "vecmat",
+        ([x, a]) => [x![0]!, a![0]!],
+        ([, a]) => [a![1]!],
+      ),
       (b, instr, g) => {
         const [x, a] = instr.args as [Value, Value];
         return [b.apply("matvec", [a, g]), b.apply("outer", [x, g])];
       },
+      [[1], [2]],
     ),
     jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
   },
@@ -866,6 +915,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
         const [x, y] = instr.args as [Value, Value];
         return [b.apply("matvec", [g, y]), b.apply("vecmat", [x, g])];
       },
+      [[1], [1]],
     ),
     jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
   },
@@ -876,6 +926,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       "transpose",
       ([a]) => [a![1]!, a![0]!],
       (b, _instr, g) => [b.apply("transpose", [g])],
+      [[2]],
     ),
     jvp: (b, _instr, [t]) => t && b.apply("transpose", [t]),
   },
@@ -914,12 +965,13 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       "diagonal",
       ([a]) => [minDim(a![0]!, a![1]!)],
       (b, instr, g) => [b.apply("diag", [g], { shape: instr.args[0]!.shape })],
+      [[2]],
     ),
     jvp: (b, _instr, [t]) => t && b.apply("diagonal", [t]),
   },
   /** A⁻¹; its adjoint is −A⁻ᵀ G A⁻ᵀ. */
   inv: {
-    ...kernel("inverse", 1, "inv", sameAsFirst, (b, instr, g) => {
+    ...kernel("inverse", 1, "inv", ofSquare(sameAsFirst), (b, instr, g) => {
       const y = instr.result;
       return [b.neg(b.apply("matmul", [b.apply("matmul", [y, g], { transA: true }), y], { transB: true }))];
     }),
@@ -931,14 +983,14 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   },
   /** det A; its gradient is det(A) A⁻ᵀ. */
   det: {
-    ...kernel("det", 1, "det", scalarResult, (b, instr, g) => [
+    ...kernel("det", 1, "det", ofSquare(scalarResult), (b, instr, g) => [
       b.scale(b.apply("cofactor", [instr.args[0]!]), g),
     ]),
     jvp: (b, instr, [t]) => t && b.apply("sum", [b.mul(b.apply("cofactor", [instr.args[0]!]), t)]),
   },
   /** The cofactor matrix, det(A) A⁻ᵀ where A is invertible: the gradient of det, defined everywhere. */
   cofactor: {
-    ...kernel("cofactors", 1, "cofactor", sameAsFirst, () => {
+    ...kernel("cofactors", 1, "cofactor", ofSquare(sameAsFirst), () => {
       throw new Error("internal: primitive 'cofactor' has no VJP rule (third derivatives of det)");
     }),
     // The runtime differentiates the adjugate directly, so singular matrices have a Hessian too.
@@ -946,7 +998,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   },
   /** The derivative of the cofactor matrix along a direction: det's second derivative. */
   cofactorTangent: {
-    ...kernel("cofactorsDot", 2, "cofactorTangent", sameAsFirst, () => {
+    ...kernel("cofactorsDot", 2, "cofactorTangent", ofSquare(sameAsFirst), () => {
       throw new Error("internal: primitive 'cofactorTangent' has no VJP rule (third derivatives of det)");
     }),
     jvp: () => {
@@ -955,7 +1007,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   },
   /** log det A (for det A > 0); its gradient is A⁻ᵀ. */
   logdet: {
-    ...kernel("logdet", 1, "logdet", scalarResult, (b, instr, g) => [
+    ...kernel("logdet", 1, "logdet", ofSquare(scalarResult), (b, instr, g) => [
       b.scale(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), g),
     ]),
     jvp: (b, instr, [t]) =>

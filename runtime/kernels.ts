@@ -238,8 +238,11 @@ export function softmax(x: Float64Array): Float64Array {
 // ---------------------------------------------------------------------------------------------
 // Vector helpers
 
-/** The dot product Σ x_i y_i. Throws `ShapeError` if the lengths differ. */
+/** The dot product Σ x_i y_i. Throws `ShapeError` unless both are `Float64Array`s of one length. */
 export function dot(x: Float64Array, y: Float64Array): number {
+  if (!(x instanceof Float64Array) || !(y instanceof Float64Array)) {
+    throw new ShapeError("dot: both operands must be vectors (Float64Array)");
+  }
   if (x.length !== y.length) {
     throw new ShapeError(`dot: lengths differ (${x.length} and ${y.length})`);
   }

@@ -488,6 +488,12 @@ describe("vector helpers", () => {
     expect(dot(vec([1, 2, 3]), vec([4, -5, 6]))).toBe(12);
     expect(dot(vec([]), vec([]))).toBe(0);
     expectShapeError(() => dot(vec([1]), vec([1, 2])), "dot: lengths differ (1 and 2)");
+    // A matrix has no length: rejected, never read as an empty vector.
+    const m = mat([[1, 2]]);
+    expectShapeError(
+      () => dot(m as unknown as Float64Array, m as unknown as Float64Array),
+      "dot: both operands must be vectors (Float64Array)",
+    );
   });
 
   it("fill", () => {
