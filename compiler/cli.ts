@@ -4,15 +4,15 @@
 // errors (or an output that could not be written, or `--check` found stale
 // outputs), 2 usage errors, 70 internal errors (a bug in gradc).
 
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { watch as chokidarWatch } from "chokidar";
 import { Command, CommanderError, Option } from "commander";
 import { allModes, check, compile, defaultModes, type Mode } from "./compile.js";
 import { codes, formatDiagnostic, type Diagnostic } from "./diagnostics.js";
+import { realTarget, writeOutput } from "./files.js";
 
 export interface CliIo {
   /** Receives complete chunks of text, each ending with a newline. */
@@ -239,6 +239,8 @@ export interface OutputOptions {
   readonly output?: string | undefined;
   /** `--out-dir`. */
   readonly outDir?: string | undefined;
+  /** `--check`: compare with the outputs instead of writing them. */
+  readonly check?: boolean;
 }
 
 /** Pairs inputs with outputs; rejects ambiguous or dangerous combinations. */
@@ -259,6 +261,9 @@ export function planJobs(files: readonly string[], options: OutputOptions, cwd: 
   if (options.output !== undefined && unique.length !== 1) {
     throw new UsageError(`-o takes a single input file, got ${unique.length}; use --out-dir for several`);
   }
+  if (options.output === standardOutput && options.check === true) {
+    throw new UsageError("--check compares with an output file; -o - writes to standard output");
+  }
   const jobs: Job[] = unique.map((input) => {
     let output: string;
     if (options.output !== undefined) output = options.output;
@@ -268,6 +273,7 @@ export function planJobs(files: readonly string[], options: OutputOptions, cwd: 
   });
   const byOutput = new Map<string, Job>();
   for (const job of jobs) {
+    if (job.output === standardOutput) continue;
     if (job.outputPath === job.inputPath) {
       throw new UsageError(`output ${job.output} would overwrite its input`);
     }
@@ -282,6 +288,36 @@ export function planJobs(files: readonly string[], options: OutputOptions, cwd: 
     if (inputs.has(job.outputPath)) throw new UsageError(`output ${job.output} would overwrite an input`);
   }
   return jobs;
+}
+
+/** `-o -`: the output goes to standard output. */
+const standardOutput = "-";
+
+/**
+ * `planJobs`'s checks again, on the paths the file system resolves (symbolic
+ * links followed), where two different spellings can name one file.
+ */
+async function checkRealPaths(jobs: readonly Job[]): Promise<void> {
+  const inputs = new Map<string, Job>();
+  for (const job of jobs) inputs.set(await realTarget(job.inputPath), job);
+  const outputs = new Map<string, Job>();
+  for (const job of jobs) {
+    if (job.output === standardOutput) continue;
+    const real = await realTarget(job.outputPath);
+    const input = inputs.get(real);
+    if (input !== undefined) {
+      throw new UsageError(
+        input === job
+          ? `output ${job.output} is its input ${job.input} (through a symbolic link)`
+          : `output ${job.output} would overwrite the input ${input.input} (through a symbolic link)`,
+      );
+    }
+    const other = outputs.get(real);
+    if (other !== undefined) {
+      throw new UsageError(`${other.input} and ${job.input} would both be written to ${job.output}`);
+    }
+    outputs.set(real, job);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -307,7 +343,12 @@ async function runCompileCommand(
     inlineRuntime: options.inlineRuntime === true,
   };
   if (settings.runtimeImport.trim() === "") throw new UsageError("--runtime-import needs a module specifier");
-  const jobs = planJobs(files, { output: options.output, outDir: options.outDir }, cwd);
+  const jobs = planJobs(
+    files,
+    { output: options.output, outDir: options.outDir, check: options.check === true },
+    cwd,
+  );
+  await checkRealPaths(jobs);
   const sources = await readSources(jobs, io);
   if (sources === undefined) return exitCodes.usage;
 
@@ -411,8 +452,12 @@ async function build(job: Job, source: string, settings: BuildSettings, io: CliI
   const result = await compileJob(job, source, settings);
   report(result.diagnostics, source, io);
   if (result.code === undefined) return exitCodes.errors;
+  if (job.output === standardOutput) {
+    io.stdout(result.code);
+    return exitCodes.ok;
+  }
   try {
-    await writeAtomically(job.outputPath, result.code);
+    await writeOutput(job.outputPath, result.code);
   } catch (error) {
     io.stderr(`gradc: cannot write ${job.output}: ${describeFsError(error)}\n`);
     return exitCodes.errors;
@@ -443,23 +488,6 @@ async function checkOutput(job: Job, source: string, settings: BuildSettings, io
     return exitCodes.errors;
   }
   return exitCodes.ok;
-}
-
-/** Writes a temp file in the target's directory, then renames it over the target. */
-async function writeAtomically(target: string, contents: string): Promise<void> {
-  const dir = path.dirname(target);
-  await mkdir(dir, { recursive: true });
-  const temp = path.join(
-    dir,
-    `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
-  );
-  try {
-    await writeFile(temp, contents, { encoding: "utf8", flag: "wx" });
-    await rename(temp, target);
-  } catch (error) {
-    await unlink(temp).catch(() => {});
-    throw error;
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -493,6 +521,7 @@ export async function watch(
 ): Promise<Watcher> {
   const cwd = io.cwd ?? process.cwd();
   const jobs = planJobs(files, options, cwd);
+  await checkRealPaths(jobs);
   return startWatch(
     jobs,
     {
