@@ -46,12 +46,16 @@ const bad: readonly BadCase[] = [
   {
     name: "missing ')' in a parameter list",
     source: "fn f(x: real = x",
-    expect: [{ code: "GC0001", line: 1, column: 14, endLine: 1, endColumn: 15, message: ['")"', 'found "="'] }],
+    expect: [
+      { code: "GC0001", line: 1, column: 14, endLine: 1, endColumn: 15, message: ['")"', 'found "="'] },
+    ],
   },
   {
     name: "missing '=' in a one-line function",
     source: "fn f(x: real) x + 1",
-    expect: [{ code: "GC0001", line: 1, column: 15, endLine: 1, endColumn: 16, message: ['"="', 'found "x"'] }],
+    expect: [
+      { code: "GC0001", line: 1, column: 15, endLine: 1, endColumn: 16, message: ['"="', 'found "x"'] },
+    ],
   },
   {
     name: "block body without '-> TYPE'",
@@ -86,7 +90,9 @@ const bad: readonly BadCase[] = [
   {
     name: "'fn' without a name",
     source: "fn (x: real) = x",
-    expect: [{ code: "GC0001", line: 1, column: 4, endLine: 1, endColumn: 5, message: ["name", 'found "("'] }],
+    expect: [
+      { code: "GC0001", line: 1, column: 4, endLine: 1, endColumn: 5, message: ["name", 'found "("'] },
+    ],
   },
   {
     name: "'3x' (implicit multiplication) points at the 'x'",
@@ -118,7 +124,9 @@ const bad: readonly BadCase[] = [
   {
     name: "unknown name",
     source: "fn f(x: real) = x + q",
-    expect: [{ code: "GC0101", line: 1, column: 21, endLine: 1, endColumn: 22, message: ["unknown name 'q'"] }],
+    expect: [
+      { code: "GC0101", line: 1, column: 21, endLine: 1, endColumn: 22, message: ["unknown name 'q'"] },
+    ],
   },
   {
     name: "name used before it is assigned",
@@ -163,7 +171,9 @@ const bad: readonly BadCase[] = [
   {
     name: "built-in name as a variable: one diagnostic, at the assignment",
     source: "fn f(x: real[3]) -> real {\n  sum = x[0] + x[1]\n  return sum * 2\n}",
-    expect: [{ code: "GC0103", line: 2, column: 3, endLine: 2, endColumn: 6, message: ["'sum'", "built-in"] }],
+    expect: [
+      { code: "GC0103", line: 2, column: 3, endLine: 2, endColumn: 6, message: ["'sum'", "built-in"] },
+    ],
   },
   {
     name: "keyword 'pi' as a parameter name",
@@ -189,6 +199,18 @@ const bad: readonly BadCase[] = [
     name: "recursion (a function calling itself)",
     source: "fn f(x: real) = f(x - 1)",
     expect: [{ code: "GC0105", line: 1, column: 17, endLine: 1, endColumn: 18, message: ["itself"] }],
+  },
+  {
+    name: "a function named after a built-in: one diagnostic, and its body still calls the built-in",
+    source: "fn dot(x: real[n], y: real[n]) = dot(x, y)",
+    expect: [
+      { code: "GC0103", line: 1, column: 4, endLine: 1, endColumn: 7, message: ["'dot'", "built-in"] },
+    ],
+  },
+  {
+    name: "'__proto__' as a variable",
+    source: "fn f(x: real) -> real {\n  __proto__ = x\n  return __proto__\n}",
+    expect: [{ code: "GC0103", line: 2, column: 3, endLine: 2, endColumn: 12, message: ["'__proto__'"] }],
   },
   {
     name: "calling a function defined later",
@@ -245,12 +267,16 @@ const bad: readonly BadCase[] = [
   {
     name: "vector literals of different sizes",
     source: "fn f(x: real) = [x, 1] + [x, 2, 3]",
-    expect: [{ code: "GC0202", line: 1, column: 17, endLine: 1, endColumn: 35, message: ["real[2]", "real[3]"] }],
+    expect: [
+      { code: "GC0202", line: 1, column: 17, endLine: 1, endColumn: 35, message: ["real[2]", "real[3]"] },
+    ],
   },
   {
     name: "real[n] + real[m]",
     source: "fn f(x: real[n], y: real[m]) = x + y",
-    expect: [{ code: "GC0202", line: 1, column: 32, endLine: 1, endColumn: 37, message: ["real[n]", "real[m]"] }],
+    expect: [
+      { code: "GC0202", line: 1, column: 32, endLine: 1, endColumn: 37, message: ["real[n]", "real[m]"] },
+    ],
   },
   {
     name: "a failed assignment does not cascade into later uses of the name",
@@ -265,7 +291,16 @@ const bad: readonly BadCase[] = [
   {
     name: "user-function argument of the wrong shape",
     source: "fn g(v: real[n]) = sum(v)\nfn f(x: real) = g(x)",
-    expect: [{ code: "GC0202", line: 2, column: 19, endLine: 2, endColumn: 20, message: ["'v'", "real[n]", "got real"] }],
+    expect: [
+      {
+        code: "GC0202",
+        line: 2,
+        column: 19,
+        endLine: 2,
+        endColumn: 20,
+        message: ["'v'", "real[n]", "got real"],
+      },
+    ],
   },
   {
     name: "user-function arguments disagreeing on a dimension",
@@ -280,7 +315,9 @@ const bad: readonly BadCase[] = [
   {
     name: "declared return type mismatch, one-line form",
     source: "fn f(x: real[3]) -> real = x * 2",
-    expect: [{ code: "GC0204", line: 1, column: 28, endLine: 1, endColumn: 33, message: ["real", "real[3]"] }],
+    expect: [
+      { code: "GC0204", line: 1, column: 28, endLine: 1, endColumn: 33, message: ["real", "real[3]"] },
+    ],
   },
   {
     name: "declared return type mismatch, block form",
@@ -325,7 +362,9 @@ const bad: readonly BadCase[] = [
   {
     name: "axis on a vector",
     source: "fn f(x: real[3]) = sum(x, axis=0)",
-    expect: [{ code: "GC0208", line: 1, column: 27, endLine: 1, endColumn: 33, message: ["matrix", "real[3]"] }],
+    expect: [
+      { code: "GC0208", line: 1, column: 27, endLine: 1, endColumn: 33, message: ["matrix", "real[3]"] },
+    ],
   },
   {
     name: "unknown keyword argument",
@@ -340,7 +379,9 @@ const bad: readonly BadCase[] = [
   {
     name: "vector literal with a vector element",
     source: "fn f(x: real[2]) = sum([x, 1])",
-    expect: [{ code: "GC0209", line: 1, column: 25, endLine: 1, endColumn: 26, message: ["scalar", "real[2]"] }],
+    expect: [
+      { code: "GC0209", line: 1, column: 25, endLine: 1, endColumn: 26, message: ["scalar", "real[2]"] },
+    ],
   },
   {
     name: "ragged matrix literal points at the odd row",
@@ -355,7 +396,9 @@ const bad: readonly BadCase[] = [
   {
     name: "reduction of a scalar",
     source: "fn f(x: real) = sum(x)",
-    expect: [{ code: "GC0210", line: 1, column: 21, endLine: 1, endColumn: 22, message: ["'sum'", "got real"] }],
+    expect: [
+      { code: "GC0210", line: 1, column: 21, endLine: 1, endColumn: 22, message: ["'sum'", "got real"] },
+    ],
   },
 
   // ---------------------------------------------------------------- line ends and layout
@@ -378,7 +421,9 @@ const bad: readonly BadCase[] = [
   {
     name: "'real' as a function name",
     source: "fn real(x: real) = x",
-    expect: [{ code: "GC0103", line: 1, column: 4, endLine: 1, endColumn: 8, message: ["'real'", "keyword"] }],
+    expect: [
+      { code: "GC0103", line: 1, column: 4, endLine: 1, endColumn: 8, message: ["'real'", "keyword"] },
+    ],
   },
   {
     name: "function named like a global the generated code uses (Math)",
@@ -477,20 +522,30 @@ const bad: readonly BadCase[] = [
 
 const good: readonly { readonly name: string; readonly source: string }[] = [
   { name: "unicode names", source: "fn f(θ: real, α_1: real) = θ * α_1 + sin(θ)" },
-  { name: "a keyword prefix is a name: pix, returned, realm", source: "fn f(pix: real, realm: real) -> real {\n  returned = pix * realm\n  return returned\n}" },
+  {
+    name: "a keyword prefix is a name: pix, returned, realm",
+    source: "fn f(pix: real, realm: real) -> real {\n  returned = pix * realm\n  return returned\n}",
+  },
   { name: "';' separates statements", source: "fn f(x: real) -> real { y = x * 2; z = y + 1; return z }" },
   { name: "';' separates functions", source: "fn f(x: real) = x; fn g(y: real) = y^2" },
   {
     name: "comments everywhere",
-    source: "# header\n// second header\nfn f(x: real) -> real { # after the brace\n  y = x # trailing\n  // a line comment\n  return y // done\n}\n# footer",
+    source:
+      "# header\n// second header\nfn f(x: real) -> real { # after the brace\n  y = x # trailing\n  // a line comment\n  return y // done\n}\n# footer",
   },
   { name: "one-liner with a declared type", source: "fn f(x: real[3]) -> real = sum(x)" },
   { name: "one-liner with a declared type and wrt", source: "fn f(x: real, y: real) -> real wrt x = x * y" },
   { name: "a dimension used as a number", source: "fn avg(x: real[n]) -> real = sum(x) / n" },
-  { name: "a function calling an earlier one", source: "fn sq(v: real[n]) -> real = dot(v, v)\nfn f(y: real[3], z: real) -> real = sq(y) * z" },
+  {
+    name: "a function calling an earlier one",
+    source: "fn sq(v: real[n]) -> real = dot(v, v)\nfn f(y: real[3], z: real) -> real = sq(y) * z",
+  },
   { name: "where with a comparison", source: "fn f(x: real[n]) -> real = sum(where(x > 0, x, 0))" },
   { name: "CRLF line ends", source: "fn f(x: real) -> real {\r\n  y = x^2\r\n  return y\r\n}\r\n" },
-  { name: "brace on the next line and blank lines", source: "\n\nfn f(x: real) -> real\n{\n\n  return -x^2\n\n}\n\n" },
+  {
+    name: "brace on the next line and blank lines",
+    source: "\n\nfn f(x: real) -> real\n{\n\n  return -x^2\n\n}\n\n",
+  },
   { name: "power with a signed exponent", source: "fn f(x: real) = x^-1 + -x^2" },
   { name: "zeros of a dimension", source: "fn f(x: real[n]) -> real = sum(x + ones(n))" },
 ];
@@ -540,7 +595,9 @@ describe("diagnostics of bad programs", () => {
       // Exactly the expected diagnostics: code and start position, in source order.
       const got = diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`);
       const want = c.expect.map((e) => `${e.code} ${e.line}:${e.column}`);
-      expect(got, diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`).join("\n")).toEqual(want);
+      expect(got, diagnostics.map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`).join("\n")).toEqual(
+        want,
+      );
       expect([...diagnostics].sort(byPosition)).toEqual(diagnostics);
 
       c.expect.forEach((e, i) => {
@@ -562,4 +619,44 @@ describe("good edge programs compile without diagnostics", () => {
       expect(code).toMatch(/^\/\/ Code generated by gradc from good\.grad\. DO NOT EDIT\./);
     });
   }
+});
+
+describe("the API's options are checked like the CLI's", () => {
+  const source = "fn f(x: real) = x";
+  const optionErrors = async (options: unknown) => {
+    const result = await compile(source, options as Parameters<typeof compile>[1]);
+    expect(result.code).toBeUndefined();
+    return result.diagnostics.map((d) => `${d.code} ${d.message}`);
+  };
+
+  it("null options mean the defaults", async () => {
+    const { code, diagnostics } = await compile(source, null as unknown as undefined);
+    expect(diagnostics).toEqual([]);
+    expect(code).toMatch(/^\/\/ Code generated by gradc from input\.grad\./);
+  });
+
+  it("malformed options resolve with GC0301 diagnostics, never a rejection", async () => {
+    expect(await optionErrors({ runtimeImport: "" })).toEqual([
+      "GC0301 runtimeImport must be a non-empty module specifier",
+    ]);
+    expect(await optionErrors({ modes: "grad" })).toEqual([
+      "GC0301 modes must be an array of grad, vjp, jvp, jacobian, hessian",
+    ]);
+    expect(await optionErrors({ modes: ["grad", "fast"] })).toEqual([
+      "GC0301 unknown mode 'fast'; modes are grad, vjp, jvp, jacobian, hessian",
+    ]);
+    expect(await optionErrors({ checks: "no", filename: 7 })).toEqual([
+      "GC0301 filename must be a non-empty string",
+      "GC0301 checks must be true or false",
+    ]);
+    expect(await optionErrors(42)).toEqual(["GC0301 options must be an object"]);
+  });
+
+  it("a file name with line breaks is escaped in the header comment", async () => {
+    const { code, diagnostics } = await compile(source, { filename: "a\nb\u2028c\rd.grad" });
+    expect(diagnostics).toEqual([]);
+    expect(code!.split("\n")[0]).toBe(
+      "// Code generated by gradc from a\\u000ab\\u2028c\\u000dd.grad. DO NOT EDIT.",
+    );
+  });
 });

@@ -15,7 +15,9 @@ describe("edge cases", () => {
   });
 
   it("returned gradients never alias the caller's arrays or each other", async () => {
-    const m = await load("fn f(x: real[n], y: real[n]) = dot(x, y)\nfn g(x: real[n], y: real[n]) = sum(x + y)\nfn h(v: real[n]) -> real[n] = v");
+    const m = await load(
+      "fn f(x: real[n], y: real[n]) = dot(x, y)\nfn g(x: real[n], y: real[n]) = sum(x + y)\nfn h(v: real[n]) -> real[n] = v",
+    );
     const x = Float64Array.of(1, 2);
     const y = Float64Array.of(3, 4);
     const { grad } = m.fGrad(x, y);
@@ -30,6 +32,22 @@ describe("edge cases", () => {
     const back = m.hBackward(m.hForward(x).tape, seed);
     expect(Array.from(back.v)).toEqual([5, 6]);
     expect(back.v).not.toBe(seed);
+  });
+
+  it("the value of an identity-like body is a copy, never the caller's array", async () => {
+    const m = await load(
+      "fn f(x: real[n]) -> real[n] = x\nfn g(x: real[n]) -> real[n] = x * 1\nfn h(x: real[n]) -> real[n] = where(x > 0, x, x)\nfn k(A: real[m, n]) -> real[m, n] = A + 0",
+    );
+    const x = Float64Array.of(1, -2);
+    for (const fn of ["f", "g", "h"]) {
+      const value = m[fn](x) as Float64Array;
+      expect(Array.from(value), fn).toEqual([1, -2]);
+      expect(value, fn).not.toBe(x);
+    }
+    const A = { rows: 1, cols: 2, data: Float64Array.of(3, 4) };
+    const B = m.k(A);
+    expect(Array.from(B.data)).toEqual([3, 4]);
+    expect(B.data).not.toBe(A.data);
   });
 
   it("x^0 has derivative 0 everywhere, x = 0 included", async () => {
@@ -56,7 +74,11 @@ describe("resource limits", () => {
 });
 
 describe("forward mode and Hessians at the edges", () => {
-  const all = { modes: ["grad", "vjp", "jvp", "jacobian", "hessian"] as ("grad" | "vjp" | "jvp" | "jacobian" | "hessian")[] };
+  const all = {
+    modes: ["grad", "vjp", "jvp", "jacobian", "hessian"] as (
+      "grad" | "vjp" | "jvp" | "jacobian" | "hessian"
+    )[],
+  };
 
   it("derivatives follow parameter-list order, whatever the order after wrt", async () => {
     const m = await load("fn h(x: real, y: real) -> real wrt y, x = x^2 * y^3", all);
