@@ -3,7 +3,7 @@
 // find (an erroneous sub-expression gets no shape, which silences follow-on
 // errors) and records the shape of every expression for lowering.
 
-import type { CallExpr, Expr, FunctionDecl, Identifier, Program, Span, TypeExpr } from "./ast.js";
+import type { BinaryExpr, CallExpr, Expr, FunctionDecl, Identifier, Program, Span, TypeExpr } from "./ast.js";
 import { builtinArity, builtinNames, isReduction, isUnaryElementwise, reservedReason } from "./builtins.js";
 import { isReservedInGeneratedCode } from "./names.js";
 import { codes, type DiagnosticSink } from "./diagnostics.js";
@@ -330,7 +330,7 @@ class FunctionChecker {
       case "unary":
         return this.expr(e.operand);
       case "binary":
-        return this.binary(e.operator, e.left, e.right, e.span);
+        return this.binaryChain(e);
       case "comparison":
         this.sink.error(
           codes.comparisonOutsideWhere,
@@ -373,12 +373,28 @@ class FunctionChecker {
     return binding.kind === "dim" ? [] : binding.shape;
   }
 
-  private binary(op: string, left: Expr, right: Expr, span: Span): Shape | undefined {
-    const a = this.expr(left);
-    const b = this.expr(right);
-    if (a === undefined || b === undefined) return undefined;
-    if (op === "@") return this.matmul(a, b, span);
-    return this.elementwise(op, a, b, span);
+  /**
+   * `a + b + c + …` nests to the left; its spine is walked in a loop, so a long
+   * chain is not limited by the stack.
+   */
+  private binaryChain(e: BinaryExpr): Shape | undefined {
+    const spine: BinaryExpr[] = [];
+    let node: Expr = e;
+    for (; node.kind === "binary"; node = node.left) spine.push(node);
+    let shape = this.expr(node);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const { operator, right, span } = spine[i]!;
+      const b = this.expr(right);
+      shape =
+        shape === undefined || b === undefined
+          ? undefined
+          : operator === "@"
+            ? this.matmul(shape, b, span)
+            : this.elementwise(operator, shape, b, span);
+      // The outermost node's shape is recorded by expr().
+      if (i > 0 && shape !== undefined) this.shapes.set(spine[i]!, shape);
+    }
+    return shape;
   }
 
   private elementwise(what: string, a: Shape, b: Shape, span: Span): Shape | undefined {

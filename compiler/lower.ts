@@ -4,7 +4,7 @@
 // `sum(abs(x))`), and calls to earlier functions are inlined, so derivatives
 // flow through every argument of a call.
 
-import type { CallExpr, ComparisonOperator, Expr, Statement } from "./ast.js";
+import type { BinaryExpr, CallExpr, ComparisonOperator, Expr, Statement } from "./ast.js";
 import { Builder, ValueFactory } from "./builder.js";
 import { isUnaryElementwise } from "./builtins.js";
 import type { CheckedFunction } from "./check.js";
@@ -27,6 +27,8 @@ const comparisonOps: Record<ComparisonOperator, Op> = {
   "==": "eq",
   "!=": "ne",
 };
+
+const binaryOps = { "+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow" } as const;
 
 export function lowerFunction(
   fn: CheckedFunction,
@@ -120,22 +122,8 @@ class Lowering {
         if (operand === undefined) return undefined;
         return e.operator === "-" ? b.neg(operand) : operand;
       }
-      case "binary": {
-        const left = this.expr(e.left, scope);
-        const right = this.expr(e.right, scope);
-        if (left === undefined || right === undefined) return undefined;
-        if (e.operator === "@") return this.matmul(left, right);
-        const op = (
-          {
-            "+": "add",
-            "-": "sub",
-            "*": "mul",
-            "/": "div",
-            "^": "pow",
-          } as const
-        )[e.operator];
-        return b.apply(op, [left, right]);
-      }
+      case "binary":
+        return this.binaryChain(e, scope);
       case "comparison": {
         const left = this.expr(e.left, scope);
         const right = this.expr(e.right, scope);
@@ -177,6 +165,21 @@ class Lowering {
         return elements === undefined ? undefined : b.apply("pack", elements);
       }
     }
+  }
+
+  /** A left-nested chain `a + b + c + …`, walked in a loop (its length is not limited by the stack). */
+  private binaryChain(e: BinaryExpr, scope: Scope): Value | undefined {
+    const spine: BinaryExpr[] = [];
+    let node: Expr = e;
+    for (; node.kind === "binary"; node = node.left) spine.push(node);
+    let left = this.expr(node, scope);
+    for (let i = spine.length - 1; i >= 0 && left !== undefined; i--) {
+      const { operator, right: rightExpr } = spine[i]!;
+      const right = this.expr(rightExpr, scope);
+      if (right === undefined) return undefined;
+      left = operator === "@" ? this.matmul(left, right) : this.b.apply(binaryOps[operator], [left, right]);
+    }
+    return left;
   }
 
   private all(exprs: readonly Expr[], scope: Scope): Value[] | undefined {
