@@ -339,7 +339,7 @@ export function logisticGrad(
   // backward through line 12: margin = y * (X @ w)
   const dX_at_w = new Float64Array(N);
   for (let i = 0; i < N; i++) dX_at_w[i] = y[i]! * dmargin[i]!;
-  const dw = vecmat(dX_at_w, X);
+  const dw = vecmat(dX_at_w, X, true);
   return { value, grad: { w: dw } };
 }
 
@@ -398,7 +398,7 @@ export function logisticBackward(tape: LogisticTape, seed: number): { w: Float64
   // backward through line 12: margin = y * (X @ w)
   const dX_at_w = new Float64Array(N);
   for (let i = 0; i < N; i++) dX_at_w[i] = dmargin[i]! === 0 ? 0 : y[i]! * dmargin[i]!;
-  const dw = vecmat(dX_at_w, X);
+  const dw = vecmat(dX_at_w, X, true);
   return { w: dw };
 }
 
@@ -447,10 +447,10 @@ export function logisticHvp(
   // backward through line 12: margin = y * (X @ w)
   const dX_at_w = new Float64Array(N);
   for (let i = 0; i < N; i++) dX_at_w[i] = y[i]! * dmargin[i]!;
-  const dw = vecmat(dX_at_w, X);
+  const dw = vecmat(dX_at_w, X, true);
 
   // tangent of line 12: margin = y * (X @ w)
-  const X_at_w_dot = matvec(X, w_dot);
+  const X_at_w_dot = matvec(X, w_dot, true);
   const margin_dot = new Float64Array(N);
   for (let i = 0; i < N; i++) margin_dot[i] = X_at_w_dot[i]! === 0 ? 0 : y[i]! * X_at_w_dot[i]!;
 
@@ -470,7 +470,7 @@ export function logisticHvp(
   // tangent of backward through line 12: margin = y * (X @ w)
   const dX_at_w_dot = new Float64Array(N);
   for (let i = 0; i < N; i++) dX_at_w_dot[i] = dmargin_dot[i]! === 0 ? 0 : y[i]! * dmargin_dot[i]!;
-  const dw_dot = vecmat(dX_at_w_dot, X);
+  const dw_dot = vecmat(dX_at_w_dot, X, true);
   return { value, grad: { w: dw }, hvp: { w: dw_dot } };
 }
 

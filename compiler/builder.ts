@@ -60,8 +60,13 @@ export class Builder {
   mul = (a: Value, b: Value) => this.apply("mul", [a, b]);
   div = (a: Value, b: Value) => this.apply("div", [a, b]);
   neg = (a: Value) => this.apply("neg", [a]);
-  /** `derivative * adjoint`, but 0 where the adjoint is 0 even if the derivative is not finite. */
-  scale = (derivative: Value, adjoint: Value) => this.apply("mulNoNan", [derivative, adjoint]);
+  /**
+   * `derivative * adjoint` (or tangent), but 0 where either is 0 even if the other is not
+   * finite: a zero adjoint or tangent, or a derivative that is exactly 0 by construction,
+   * stands for "no dependence". The optimizer keeps each guard only where that operand may
+   * be such a zero (see relaxGuards).
+   */
+  scale = (derivative: Value, adjoint: Value) => this.apply("mulNoNanBoth", [derivative, adjoint]);
   /** `adjoint / divisor`, but 0 where the adjoint is 0. */
   scaleDiv = (adjoint: Value, divisor: Value) => this.apply("divNoNan", [adjoint, divisor]);
   where = (cond: Value, a: Value, b: Value) => this.apply("where", [cond, a, b]);

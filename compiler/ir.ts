@@ -57,6 +57,16 @@ export interface Attrs {
    * p = 0), not only a guard on an adjoint, so the optimizer never drops it.
    */
   readonly keepGuard?: boolean;
+  /**
+   * Products (`matmul`, `matvec`, `vecmat`, `outer`) in derivative code: a zero factor
+   * contributes 0 even against an infinite or NaN one, as `mulNoNan` does element-wise.
+   */
+  readonly zeroSafe?: boolean;
+  /**
+   * `inv` in derivative code (logdet's gradient X⁻ᵀ): a singular matrix gives NaN entries
+   * instead of throwing, so a branch `where` did not take cannot make a derivative throw.
+   */
+  readonly nanIfSingular?: boolean;
 }
 
 export interface Instr {

@@ -101,7 +101,17 @@ const zeroProducing = new Set<Op>([
 export function relaxGuards(program: Program, maybeZero: readonly Value[] = []): Program {
   const masked = new Set<number>(maybeZero.map((v) => v.id));
   const body = program.body.map((instr) => {
-    if (zeroProducing.has(instr.op) || instr.args.some((a) => masked.has(a.id))) masked.add(instr.result.id);
+    const zeroing =
+      zeroProducing.has(instr.op) || (instr.op === "mulNoNan" && instr.attrs.keepGuard === true);
+    if (zeroing || instr.args.some((a) => masked.has(a.id))) masked.add(instr.result.id);
+    if (instr.op === "mulNoNanBoth") {
+      // Keep the guard on each operand that may be zero; none left is a plain product.
+      const [a, b] = instr.args as [Value, Value];
+      const [ma, mb] = [masked.has(a.id), masked.has(b.id)];
+      if (ma && mb) return instr;
+      if (!ma && !mb) return { ...instr, op: "mul" as const };
+      return { ...instr, op: "mulNoNan" as const, args: mb ? [a, b] : [b, a] };
+    }
     const adjoint =
       instr.op === "mulNoNan" ? instr.args[1]! : instr.op === "divNoNan" ? instr.args[0]! : undefined;
     if (adjoint === undefined || masked.has(adjoint.id) || instr.attrs.keepGuard === true) return instr;
@@ -198,6 +208,14 @@ function fold(
       // Guarding a zero adjoint only matters when the divisor may be 0 or not finite.
       if (c[1] !== undefined && c[1] !== 0 && Number.isFinite(c[1])) return t.apply("div", [x, y]);
       if (c[0] !== undefined && c[0] !== 0) return t.apply("div", [x, y]);
+      break;
+    case "mulNoNanBoth":
+      if (isConst(1, 1)) return same(x);
+      if (isConst(0, 1)) return same(y);
+      if ((isConst(0, 0) || isConst(1, 0)) && shape.length === 0) return t.constant(0);
+      // A finite nonzero constant is never such a zero: only the other operand needs its guard.
+      if (c[0] !== undefined && c[0] !== 0 && Number.isFinite(c[0])) return t.apply("mulNoNan", [x, y]);
+      if (c[1] !== undefined && c[1] !== 0 && Number.isFinite(c[1])) return t.apply("mulNoNan", [y, x]);
       break;
     case "mulNoNan":
       if (isConst(1, 1)) return same(x);

@@ -171,11 +171,20 @@ function kernel(
     ...(operandRanks === undefined ? {} : { operandRanks }),
     emit: {
       kind: "expression",
-      code: (args, _instr, ctx) => `${ctx.helper(helper)}(${args.map((a) => a.code).join(", ")})`,
+      code: (args, instr, ctx) =>
+        `${ctx.helper(helper)}(${[...args.map((a) => a.code), ...zeroSafeFlag(instr)].join(", ")})`,
     },
     vjp,
   };
 }
+
+/** The kernel's trailing `true` for a zero-safe product. */
+function zeroSafeFlag(instr: Instr): string[] {
+  return instr.attrs.zeroSafe === true || instr.attrs.nanIfSingular === true ? ["true"] : [];
+}
+
+/** Attributes for a product in derivative code (see `Attrs.zeroSafe`). */
+const derivative = { zeroSafe: true } as const;
 
 function flatData(operand: Operand): string {
   return operand.shape.length === 2 ? `${operand.code}.data` : operand.code;
@@ -221,6 +230,7 @@ export type Op =
   | "neg"
   | "pow"
   | "mulNoNan"
+  | "mulNoNanBoth"
   | "divNoNan"
   | "exp"
   | "log"
@@ -408,6 +418,26 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     jvp: (b, instr, [td, tg]) => {
       const [d, g] = instr.args as [Value, Value];
       return b.sumTangents([td && b.scale(td, g), tg && b.scale(d, tg)], instr.result.shape);
+    },
+  },
+  /**
+   * `a * b`, or 0 where either is 0: a local derivative times an adjoint or a tangent, each of
+   * which may be zero for want of dependence (a branch not taken, a zero direction or seed).
+   */
+  mulNoNanBoth: {
+    ...elementwise(
+      "scaled",
+      2,
+      (a, c) => (a === 0 || c === 0 ? 0 : a * c),
+      ([a, c]) => `${a} === 0 || ${c} === 0 ? 0 : ${a} * ${c}`,
+      (b, instr, adj) => {
+        const [x, y] = instr.args as [Value, Value];
+        return [b.fitTo(b.scale(y, adj), x.shape), b.fitTo(b.scale(x, adj), y.shape)];
+      },
+    ),
+    jvp: (b, instr, [tx, ty]) => {
+      const [x, y] = instr.args as [Value, Value];
+      return b.sumTangents([tx && b.scale(tx, y), ty && b.scale(x, ty)], instr.result.shape);
     },
   },
   /** `adjoint / divisor`, or 0 where the adjoint is 0. */
@@ -846,17 +876,24 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       kind: "expression",
       code: ([a, b], instr, ctx) => {
         const { transA, transB } = instr.attrs;
+        const flag = zeroSafeFlag(instr)
+          .map((f) => `, ${f}`)
+          .join("");
         if (transA === true && transB === true) {
-          return `${ctx.helper("matmulTransB")}(${ctx.helper("transpose")}(${a!.code}), ${b!.code})`;
+          return `${ctx.helper("matmulTransB")}(${ctx.helper("transpose")}(${a!.code}), ${b!.code}${flag})`;
         }
         const kernelName = transA === true ? "matmulTransA" : transB === true ? "matmulTransB" : "matmul";
-        return `${ctx.helper(kernelName)}(${a!.code}, ${b!.code})`;
+        return `${ctx.helper(kernelName)}(${a!.code}, ${b!.code}${flag})`;
       },
     },
     vjp: (b, instr, g) => {
       const [x, y] = instr.args as [Value, Value];
       const mm = (p: Value, q: Value, transA: boolean, transB: boolean) =>
-        b.apply("matmul", [p, q], { ...(transA ? { transA } : {}), ...(transB ? { transB } : {}) });
+        b.apply("matmul", [p, q], {
+          ...(transA ? { transA } : {}),
+          ...(transB ? { transB } : {}),
+          ...derivative,
+        });
       const { transA = false, transB = false } = instr.attrs;
       // C = op(X) op(Y): dX and dY from G, keeping each in its operand's layout.
       if (!transA && !transB) return [mm(g, y, false, true), mm(x, g, true, false)];
@@ -879,7 +916,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       ),
       (b, instr, g) => {
         const [a, x] = instr.args as [Value, Value];
-        return [b.apply("outer", [g, x]), b.apply("vecmat", [g, a])];
+        return [b.apply("outer", [g, x], derivative), b.apply("vecmat", [g, a], derivative)];
       },
       [[2], [1]],
     ),
@@ -898,7 +935,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       ),
       (b, instr, g) => {
         const [x, a] = instr.args as [Value, Value];
-        return [b.apply("matvec", [a, g]), b.apply("outer", [x, g])];
+        return [b.apply("matvec", [a, g], derivative), b.apply("outer", [x, g], derivative)];
       },
       [[1], [2]],
     ),
@@ -913,7 +950,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       ([x, y]) => [x![0]!, y![0]!],
       (b, instr, g) => {
         const [x, y] = instr.args as [Value, Value];
-        return [b.apply("matvec", [g, y]), b.apply("vecmat", [x, g])];
+        return [b.apply("matvec", [g, y], derivative), b.apply("vecmat", [x, g], derivative)];
       },
       [[1], [1]],
     ),
@@ -973,12 +1010,13 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   inv: {
     ...kernel("inverse", 1, "inv", ofSquare(sameAsFirst), (b, instr, g) => {
       const y = instr.result;
-      return [b.neg(b.apply("matmul", [b.apply("matmul", [y, g], { transA: true }), y], { transB: true }))];
+      const yTg = b.apply("matmul", [y, g], { transA: true, ...derivative });
+      return [b.neg(b.apply("matmul", [yTg, y], { transB: true, ...derivative }))];
     }),
     jvp: (b, instr, [t]) => {
       if (t === undefined) return undefined;
       const y = instr.result;
-      return b.neg(b.apply("matmul", [b.apply("matmul", [y, t]), y]));
+      return b.neg(b.apply("matmul", [b.apply("matmul", [y, t], derivative), y], derivative));
     },
   },
   /** det A; its gradient is det(A) A⁻ᵀ. */
@@ -1008,12 +1046,16 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   /** log det A (for det A > 0); its gradient is A⁻ᵀ. */
   logdet: {
     ...kernel("logdet", 1, "logdet", ofSquare(scalarResult), (b, instr, g) => [
-      b.scale(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), g),
+      b.scale(inverseTransposed(b, instr.args[0]!), g),
     ]),
-    jvp: (b, instr, [t]) =>
-      t && b.apply("sum", [b.mul(b.apply("transpose", [b.apply("inv", [instr.args[0]!])]), t)]),
+    jvp: (b, instr, [t]) => t && b.apply("sum", [b.scale(inverseTransposed(b, instr.args[0]!), t)]),
   },
 };
+
+/** X⁻ᵀ, logdet's gradient: NaN entries (not a throw) where X is singular and logdet is −∞. */
+function inverseTransposed(b: Builder, x: Value): Value {
+  return b.apply("transpose", [b.apply("inv", [x], { nanIfSingular: true })]);
+}
 
 /** The partial derivatives of y = x^p: p x^(p−1) (0 where p = 0) and x^p log x (0 at x = 0). */
 function powPartials(b: Builder, instr: Instr): [Value, Value] {
@@ -1060,7 +1102,10 @@ function selectTangent(
 function bilinearTangent(b: Builder, instr: Instr, ta: Value | undefined, tb: Value | undefined) {
   const [x, y] = instr.args as [Value, Value];
   return b.sumTangents(
-    [ta && b.apply(instr.op, [ta, y], instr.attrs), tb && b.apply(instr.op, [x, tb], instr.attrs)],
+    [
+      ta && b.apply(instr.op, [ta, y], { ...instr.attrs, ...derivative }),
+      tb && b.apply(instr.op, [x, tb], { ...instr.attrs, ...derivative }),
+    ],
     instr.result.shape,
   );
 }

@@ -74,8 +74,8 @@ export function predictBackward(
   checkVector(seed, "seed", N, "N");
   // backward through line 15: X @ w + b
   const db = sum(seed);
-  const dX = outer(seed, w);
-  const dw = vecmat(seed, X);
+  const dX = outer(seed, w, true);
+  const dw = vecmat(seed, X, true);
   return { w: dw, b: db, X: dX };
 }
 
@@ -135,7 +135,7 @@ export function lossGrad(
 
   // backward through line 19: residual = predict(w, b, X) - y
   const db = sum(dresidual);
-  const dw = vecmat(dresidual, X);
+  const dw = vecmat(dresidual, X, true);
   return { value, grad: { w: dw, b: db } };
 }
 
@@ -189,7 +189,7 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
 
   // backward through line 19: residual = predict(w, b, X) - y
   const db = sum(dresidual);
-  const dw = vecmat(dresidual, X);
+  const dw = vecmat(dresidual, X, true);
   return { w: dw, b: db };
 }
 
@@ -262,22 +262,22 @@ export function exactWeightsBackward(
   const { X, transposed_X, inverse, sub, product, N, d } = tape;
   checkVector(seed, "seed", d, "d");
   // backward through line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
-  const dinverse = outer(seed, product);
-  const dproduct = vecmat(seed, inverse);
-  const dtransposed_X = outer(dproduct, sub);
-  const dsub = vecmat(dproduct, transposed_X);
+  const dinverse = outer(seed, product, true);
+  const dproduct = vecmat(seed, inverse, true);
+  const dtransposed_X = outer(dproduct, sub, true);
+  const dsub = vecmat(dproduct, transposed_X, true);
   let ddiv = 0;
   for (let i = 0; i < N; i++) ddiv += -dsub[i]!;
   const dsum_y = ddiv === 0 ? 0 : ddiv / N;
   const dy = new Float64Array(N);
   for (let i = 0; i < N; i++) dy[i] = dsub[i]! + dsum_y;
   const transposed = transpose(dtransposed_X);
-  const product_2 = matmulTransA(inverse, dinverse);
-  const product_3 = matmulTransB(product_2, inverse);
+  const product_2 = matmulTransA(inverse, dinverse, true);
+  const product_3 = matmulTransB(product_2, inverse, true);
   const dproduct_2 = matrix(d, d);
   for (let i = 0; i < d * d; i++) dproduct_2.data[i] = -product_3.data[i]!;
-  const dtransposed_X_2 = matmulTransB(dproduct_2, X);
-  const product_4 = matmulTransA(transposed_X, dproduct_2);
+  const dtransposed_X_2 = matmulTransB(dproduct_2, X, true);
+  const product_4 = matmulTransA(transposed_X, dproduct_2, true);
   const transposed_2 = transpose(dtransposed_X_2);
   const dX = matrix(N, d);
   for (let i = 0; i < N * d; i++)

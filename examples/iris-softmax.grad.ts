@@ -87,8 +87,8 @@ export function probabilitiesBackward(
   const dadd = matrix(N, k);
   for (let i = 0; i < N * k; i++) dadd.data[i] = value.data[i]! * (seed.data[i]! - filled.data[i]!);
   const db = sumAlong(dadd, 0);
-  const dX = matmulTransB(dadd, W);
-  const dW = matmulTransA(X, dadd);
+  const dX = matmulTransB(dadd, W, true);
+  const dW = matmulTransA(X, dadd, true);
   return { W: dW, b: db, X: dX };
 }
 
@@ -174,7 +174,7 @@ export function lossGrad(
 
   // backward through line 26: Z = X @ W + b
   const db = sumAlong(dZ, 0);
-  const dW = matmulTransA(X, dZ);
+  const dW = matmulTransA(X, dZ, true);
   return { value, grad: { W: dW, b: db } };
 }
 
@@ -251,6 +251,6 @@ export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Floa
 
   // backward through line 26: Z = X @ W + b
   const db = sumAlong(dZ, 0);
-  const dW = matmulTransA(X, dZ);
+  const dW = matmulTransA(X, dZ, true);
   return { W: dW, b: db };
 }

@@ -107,16 +107,16 @@ export function predictBackward(
   checkVector(seed, "seed", N, "N");
   // backward through line 17: return H @ w2 + b2
   const db2 = sum(seed);
-  const dH = outer(seed, w2);
-  const dw2 = vecmat(seed, H);
+  const dH = outer(seed, w2, true);
+  const dw2 = vecmat(seed, H, true);
 
   // backward through line 16: H = tanh(X @ W1 + b1)
   const dadd = matrix(N, h);
   for (let i = 0; i < N * h; i++)
     dadd.data[i] = dH.data[i]! === 0 ? 0 : dH.data[i]! / Math.cosh(add.data[i]!) ** 2;
   const db1 = sumAlong(dadd, 0);
-  const dX = matmulTransB(dadd, W1);
-  const dW1 = matmulTransA(X, dadd);
+  const dX = matmulTransB(dadd, W1, true);
+  const dW1 = matmulTransA(X, dadd, true);
   return { W1: dW1, b1: db1, w2: dw2, b2: db2, X: dX };
 }
 
@@ -228,14 +228,14 @@ export function lossGrad(
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
   const db2 = sum(dresidual);
-  const dH = outer(dresidual, w2);
-  const product_2 = vecmat(dresidual, H);
+  const dH = outer(dresidual, w2, true);
+  const product_2 = vecmat(dresidual, H, true);
   const dw2 = new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product_2[i]!;
   const dadd = matrix(N, h);
   for (let i = 0; i < N * h; i++) dadd.data[i] = dH.data[i]! / Math.cosh(add.data[i]!) ** 2;
   const db1 = sumAlong(dadd, 0);
-  const product_3 = matmulTransA(X, dadd);
+  const product_3 = matmulTransA(X, dadd, true);
   const dW1 = matrix(d, h);
   for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product_3.data[i]!;
   return { value, grad: { W1: dW1, b1: db1, w2: dw2, b2: db2 } };
@@ -331,15 +331,15 @@ export function lossBackward(
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
   const db2 = sum(dresidual);
-  const dH = outer(dresidual, w2);
-  const product = vecmat(dresidual, H);
+  const dH = outer(dresidual, w2, true);
+  const product = vecmat(dresidual, H, true);
   const dw2 = new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product[i]!;
   const dadd_2 = matrix(N, h);
   for (let i = 0; i < N * h; i++)
     dadd_2.data[i] = dH.data[i]! === 0 ? 0 : dH.data[i]! / Math.cosh(add.data[i]!) ** 2;
   const db1 = sumAlong(dadd_2, 0);
-  const product_2 = matmulTransA(X, dadd_2);
+  const product_2 = matmulTransA(X, dadd_2, true);
   const dW1 = matrix(d, h);
   for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product_2.data[i]!;
   return { W1: dW1, b1: db1, w2: dw2, b2: db2 };

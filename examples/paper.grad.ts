@@ -1642,7 +1642,7 @@ export function lossGrad(
 
   // backward through line 93: z = X @ w + b
   const db = sum(dz);
-  const dw = vecmat(dz, X);
+  const dw = vecmat(dz, X, true);
   return { value, grad: { w: dw, b: db } };
 }
 
@@ -1710,7 +1710,7 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
 
   // backward through line 93: z = X @ w + b
   const db = sum(dz);
-  const dw = vecmat(dz, X);
+  const dw = vecmat(dz, X, true);
   return { w: dw, b: db };
 }
 
@@ -1749,7 +1749,7 @@ export function quadraticFormGrad(x: number): { value: number; grad: { x: number
   // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
   const scaled = 3 * pow;
   const scaled_2 = 2 * x;
-  const dvector = matvec(matrix_2, vector);
+  const dvector = matvec(matrix_2, vector, true);
   const dx =
     scaled * product[1]! + scaled_2 * product[0]! + scaled * dvector[1]! + scaled_2 * dvector[0]!;
   return { value, grad: { x: dx } };
@@ -1801,7 +1801,7 @@ export function quadraticFormBackward(tape: QuadraticFormTape, seed: number): { 
   const dpow_2 = dvector[1]!;
   const scaled = 3 * pow;
   const scaled_2 = 2 * x;
-  const dvector_2 = matvec(matrix_2, dproduct);
+  const dvector_2 = matvec(matrix_2, dproduct, true);
   const dpow_3 = dvector_2[0]!;
   const dpow_4 = dvector_2[1]!;
   const dx =

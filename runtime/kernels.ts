@@ -315,9 +315,40 @@ export function sumRows(a: Matrix): Float64Array {
 
 // ---------------------------------------------------------------------------------------------
 // Matrix kernels (row-major, loops ordered so the innermost loop walks memory contiguously)
+//
+// With `zeroSafe` (as generated derivative code calls them), a product term with a zero factor
+// contributes 0 even when the other factor is infinite or NaN: a zero adjoint or tangent stands
+// for "no dependence", as in element-wise code. The products run at full speed; only entries
+// that came out NaN are summed again, skipping such terms.
+
+/** Σ a[aOff + p·aStride] · b[bOff + p·bStride] over p < count, skipping terms with a zero factor. */
+function dotSkippingZeros(
+  count: number,
+  a: Float64Array,
+  aOff: number,
+  aStride: number,
+  b: Float64Array,
+  bOff: number,
+  bStride: number,
+): number {
+  let s = 0;
+  for (let p = 0; p < count; p++) {
+    const x = a[aOff + p * aStride]!;
+    const y = b[bOff + p * bStride]!;
+    if (x !== 0 && y !== 0) s += x * y;
+  }
+  return s;
+}
+
+/** Recomputes the NaN entries of a rows × cols result with `entry(i, j)`. */
+function repairNaN(out: Float64Array, cols: number, entry: (i: number, j: number) => number): void {
+  for (let t = 0; t < out.length; t++) {
+    if (out[t] !== out[t]) out[t] = entry(Math.floor(t / cols), t % cols);
+  }
+}
 
 /** The matrix product AB of an m×k and a k×n matrix (i-k-j loop order). */
-export function matmul(a: Matrix, b: Matrix): Matrix {
+export function matmul(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
   const m = a.rows;
   const k = a.cols;
   const n = b.cols;
@@ -335,11 +366,12 @@ export function matmul(a: Matrix, b: Matrix): Matrix {
       for (let j = 0; j < n; j++) out[oi + j] = out[oi + j]! + aip * bd[bp + j]!;
     }
   }
+  if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(k, ad, i * k, 1, bd, j, n));
   return { rows: m, cols: n, data: out };
 }
 
 /** The matrix–vector product Ax of an m×n matrix and a length-n vector → length m. */
-export function matvec(a: Matrix, x: Float64Array): Float64Array {
+export function matvec(a: Matrix, x: Float64Array, zeroSafe = false): Float64Array {
   const m = a.rows;
   const n = a.cols;
   if (x.length !== n) {
@@ -353,11 +385,12 @@ export function matvec(a: Matrix, x: Float64Array): Float64Array {
     for (let j = 0; j < n; j++) s += ad[ai + j]! * x[j]!;
     out[i] = s;
   }
+  if (zeroSafe) repairNaN(out, 1, (i) => dotSkippingZeros(n, ad, i * n, 1, x, 0, 1));
   return out;
 }
 
 /** The vector–matrix product xᵀA of a length-m vector and an m×n matrix → length n. */
-export function vecmat(x: Float64Array, a: Matrix): Float64Array {
+export function vecmat(x: Float64Array, a: Matrix, zeroSafe = false): Float64Array {
   const m = a.rows;
   const n = a.cols;
   if (x.length !== m) {
@@ -370,6 +403,7 @@ export function vecmat(x: Float64Array, a: Matrix): Float64Array {
     const ai = i * n;
     for (let j = 0; j < n; j++) out[j] = out[j]! + xi * ad[ai + j]!;
   }
+  if (zeroSafe) repairNaN(out, n, (_, j) => dotSkippingZeros(m, x, 0, 1, ad, j, n));
   return out;
 }
 
@@ -387,7 +421,7 @@ export function transpose(a: Matrix): Matrix {
 }
 
 /** The outer product x yᵀ: an x.length × y.length matrix. */
-export function outer(x: Float64Array, y: Float64Array): Matrix {
+export function outer(x: Float64Array, y: Float64Array, zeroSafe = false): Matrix {
   const m = x.length;
   const n = y.length;
   const out = new Float64Array(m * n);
@@ -396,11 +430,12 @@ export function outer(x: Float64Array, y: Float64Array): Matrix {
     const oi = i * n;
     for (let j = 0; j < n; j++) out[oi + j] = xi * y[j]!;
   }
+  if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(1, x, i, 1, y, j, 1));
   return { rows: m, cols: n, data: out };
 }
 
 /** AᵀB of a k×m and a k×n matrix → m×n, without materializing Aᵀ. */
-export function matmulTransA(a: Matrix, b: Matrix): Matrix {
+export function matmulTransA(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
   const k = a.rows;
   const m = a.cols;
   const n = b.cols;
@@ -419,11 +454,12 @@ export function matmulTransA(a: Matrix, b: Matrix): Matrix {
       for (let j = 0; j < n; j++) out[oi + j] = out[oi + j]! + api * bd[bp + j]!;
     }
   }
+  if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(k, ad, i, m, bd, j, n));
   return { rows: m, cols: n, data: out };
 }
 
 /** ABᵀ of an m×k and an n×k matrix → m×n, without materializing Bᵀ. */
-export function matmulTransB(a: Matrix, b: Matrix): Matrix {
+export function matmulTransB(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
   const m = a.rows;
   const k = a.cols;
   const n = b.rows;
@@ -442,5 +478,6 @@ export function matmulTransB(a: Matrix, b: Matrix): Matrix {
       out[i * n + j] = s;
     }
   }
+  if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(k, ad, i * k, 1, bd, j * k, 1));
   return { rows: m, cols: n, data: out };
 }

@@ -187,13 +187,17 @@ export function logdet(a: Matrix): number {
 /**
  * The inverse of a square matrix, via `lu`: solves LU X = P by forward and back substitution on
  * whole rows. Throws `ShapeError` if `a` is not square and `SingularMatrixError` if it is
- * singular (or has NaN / ±∞ entries).
+ * singular (or has NaN / ±∞ entries) — or, with `nanIfSingular` (as derivative code calls it),
+ * returns a matrix of NaN instead.
  */
-export function inv(a: Matrix): Matrix {
+export function inv(a: Matrix, nanIfSingular = false): Matrix {
   checkSquare("inv", a);
   const { lu: m, pivots, singular } = lu(a);
-  if (singular || nearlySingular(a, m)) throw new SingularMatrixError("inv: the matrix is singular");
   const n = a.rows;
+  if (singular || nearlySingular(a, m)) {
+    if (nanIfSingular) return { rows: n, cols: n, data: new Float64Array(n * n).fill(NaN) };
+    throw new SingularMatrixError("inv: the matrix is singular");
+  }
   const x = new Float64Array(n * n);
   for (let i = 0; i < n; i++) x[i * n + pivots[i]!] = 1;
   // L Y = P: row i of Y is row i of P minus Σ_{k<i} L_ik · (row k of Y).

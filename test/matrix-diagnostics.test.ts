@@ -726,6 +726,30 @@ describe("singular matrices at run time", () => {
       ),
     ).toBe(-Infinity);
   });
+
+  it("logdet's gradient at a singular matrix is NaN (the value is −Infinity), not a throw", async () => {
+    const m = await moduleFor("fn f(A: real[n, n]) = logdet(A)");
+    const { value, grad } = m.fGrad!(
+      mat([
+        [1, 2],
+        [2, 4],
+      ]),
+    );
+    expect(value).toBe(-Infinity);
+    expect([...grad.A.data].every(Number.isNaN)).toBe(true);
+  });
+
+  it("a logdet of a NaN matrix in a branch where did not take leaves every derivative finite", async () => {
+    // Found by the random-program check: the gradient used to throw SingularMatrixError here.
+    const source = "fn f(v: real[n], y: real) = where(y > 0, y^2, logdet(outer(v^pi, v) + eye(n)))";
+    const m = await load(source, { modes: ["grad", "vjp", "jvp", "hessian"] });
+    const v = Float64Array.of(-0.5, 1, 2); // (−0.5)^π is NaN
+    expect(m.f(v, 3)).toBe(9);
+    expect(m.fGrad(v, 3).grad).toEqual({ v: new Float64Array(3), y: 6 });
+    expect(m.fBackward(m.fForward(v, 3).tape, 1)).toEqual({ v: new Float64Array(3), y: 6 });
+    expect(m.fJvp(v, 3, { v: Float64Array.of(1, 1, 1), y: 1 }).tangent).toBe(6);
+    expect([...m.fHessian(v, 3).hessian.data]).toEqual([...new Array(15).fill(0), 2]);
+  });
 });
 
 describe("matrix arguments of the wrong size throw ShapeError naming the parameter", () => {

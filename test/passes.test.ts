@@ -77,8 +77,8 @@ describe("reverse: VJP rules walked backwards, adjoints summed over uses", () =>
     const { body, gradients } = reverse(ir, ["x"], seed, values);
     // d(u + x)/dx = du/dx + 1: the adjoint of x has three contributions (two from u = x*x, one direct).
     expect(ops(body)).toEqual([
-      "scaled = mulNoNan x seed",
-      "scaled = mulNoNan x seed",
+      "scaled = mulNoNanBoth x seed",
+      "scaled = mulNoNanBoth x seed",
       "add = add seed scaled",
       "dx = add add scaled",
     ]);
@@ -97,7 +97,7 @@ describe("reverse: VJP rules walked backwards, adjoints summed over uses", () =>
           gradients.map((g) => g.value),
         ),
       ),
-    ).toEqual(["dy = mulNoNan exp_x seed"]);
+    ).toEqual(["dy = mulNoNanBoth exp_x seed"]);
     expect(gradients[0]!.value.name).toBe("dy");
   });
 
