@@ -9,5 +9,11 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
+    // Test files share a worker's module cache: each would otherwise load ts-morph, TypeScript
+    // and prettier again. The tests keep no global state.
+    isolate: false,
+    globalSetup: ["test/support/global-setup.ts"],
+    // Generated modules are plain JavaScript that Node loads itself (see test/support/load.ts).
+    server: { deps: { external: [/\/test\/\.generated\//] } },
   },
 });

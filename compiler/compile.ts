@@ -25,6 +25,8 @@ export interface CompileOptions {
   readonly checks?: boolean;
   /** Copy the runtime pieces the module uses into it, instead of importing `runtimeImport`. */
   readonly inlineRuntime?: boolean;
+  /** Format the output with prettier (default true); without, compiles take a tenth of the time. */
+  readonly format?: boolean;
 }
 
 export interface CompileResult {
@@ -95,6 +97,7 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
       checks: options.checks ?? true,
       modes: new Set(options.modes ?? defaultModes),
       inlineRuntime: options.inlineRuntime ?? false,
+      format: options.format ?? true,
     });
     return { code, diagnostics };
   } catch (error) {
@@ -167,7 +170,7 @@ function checkOptions(given: unknown): { options: CompileOptions; errors: readon
       options.runtimeImport = raw.runtimeImport;
     else bad("runtimeImport must be a non-empty module specifier");
   }
-  for (const key of ["checks", "inlineRuntime"] as const) {
+  for (const key of ["checks", "inlineRuntime", "format"] as const) {
     if (raw[key] === undefined) continue;
     if (typeof raw[key] === "boolean") options[key] = raw[key];
     else bad(`${key} must be true or false`);

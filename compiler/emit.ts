@@ -34,6 +34,8 @@ export interface EmitOptions {
   readonly modes: ReadonlySet<Mode>;
   /** Copy the runtime pieces used into the module instead of importing them. */
   readonly inlineRuntime: boolean;
+  /** Format with prettier (ts-morph's own layout otherwise). */
+  readonly format: boolean;
 }
 
 export async function emitModule(
@@ -73,6 +75,7 @@ export async function emitModule(
   }
   const project = new Project({ useInMemoryFileSystem: true });
   const file = project.createSourceFile("module.ts", { statements });
+  if (!options.format) return file.getFullText();
   return prettier.format(file.getFullText(), {
     parser: "typescript",
     printWidth: 100,

@@ -756,7 +756,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       b.scale(b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
     jvp: (b, instr, [t]) =>
-      t && b.apply("sum", [b.mul(b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), t)], axisOf(instr)),
+      t && reductionTangent(b, instr, b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), t),
   },
   /** Each element replaced by the product of the others (in its column or row, with an axis). */
   prodExcept: {
@@ -787,7 +787,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...reduction("norm", "norm2", (b, instr, g) => {
       return [b.scale(normDirection(b, instr), spread(b, instr, g))];
     }),
-    jvp: (b, instr, [t]) => t && b.apply("sum", [b.mul(normDirection(b, instr), t)], axisOf(instr)),
+    jvp: (b, instr, [t]) => t && reductionTangent(b, instr, normDirection(b, instr), t),
   },
   /** The largest element; the derivative goes to the first largest. */
   maxReduce: {
@@ -795,7 +795,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       b.scale(b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
     jvp: (b, instr, [t]) =>
-      t && b.apply("sum", [b.mul(b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), t)], axisOf(instr)),
+      t && reductionTangent(b, instr, b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), t),
   },
   /** The smallest element; the derivative goes to the first smallest. */
   minReduce: {
@@ -803,7 +803,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       b.scale(b.apply("argminMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
     jvp: (b, instr, [t]) =>
-      t && b.apply("sum", [b.mul(b.apply("argminMask", [instr.args[0]!], axisOf(instr)), t)], axisOf(instr)),
+      t && reductionTangent(b, instr, b.apply("argminMask", [instr.args[0]!], axisOf(instr)), t),
   },
   /** 1 at the first largest element (of each column or row, with an axis), 0 elsewhere. */
   argmaxMask: {
@@ -829,7 +829,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       b.scale(b.apply("softmax", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
     jvp: (b, instr, [t]) =>
-      t && b.apply("sum", [b.mul(b.apply("softmax", [instr.args[0]!], axisOf(instr)), t)], axisOf(instr)),
+      t && reductionTangent(b, instr, b.apply("softmax", [instr.args[0]!], axisOf(instr)), t),
   },
   /** Softmax of a vector, or of each column (axis 0) or row (axis 1) of a matrix, computed stably. */
   softmax: {
@@ -1024,7 +1024,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...kernel("det", 1, "det", ofSquare(scalarResult), (b, instr, g) => [
       b.scale(b.apply("cofactor", [instr.args[0]!]), g),
     ]),
-    jvp: (b, instr, [t]) => t && b.apply("sum", [b.mul(b.apply("cofactor", [instr.args[0]!]), t)]),
+    jvp: (b, instr, [t]) => t && reductionTangent(b, instr, b.apply("cofactor", [instr.args[0]!]), t),
   },
   /** The cofactor matrix, det(A) A⁻ᵀ where A is invertible: the gradient of det, defined everywhere. */
   cofactor: {
@@ -1048,7 +1048,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...kernel("logdet", 1, "logdet", ofSquare(scalarResult), (b, instr, g) => [
       b.scale(inverseTransposed(b, instr.args[0]!), g),
     ]),
-    jvp: (b, instr, [t]) => t && b.apply("sum", [b.scale(inverseTransposed(b, instr.args[0]!), t)]),
+    jvp: (b, instr, [t]) => t && reductionTangent(b, instr, inverseTransposed(b, instr.args[0]!), t),
   },
 };
 
@@ -1065,7 +1065,9 @@ function powPartials(b: Builder, instr: Instr): [Value, Value] {
   // Hessian needs (∂²(x^p)/∂x∂p = 1/x at p = 0).
   const dx = b.apply("mulNoNan", [b.apply("pow", [x, b.sub(p, b.one())]), p], { keepGuard: true });
   const safeBase = b.where(b.apply("eq", [x, b.zero()]), b.one(), x);
-  return [dx, b.mul(instr.result, b.apply("log", [safeBase]))];
+  // x^p log x is 0 where x is 0 (or 1), even where x^p is infinite (p < 0).
+  const dp = b.apply("mulNoNan", [instr.result, b.apply("log", [safeBase])], { keepGuard: true });
+  return [dx, dp];
 }
 
 /** x / ‖x‖ (per column or row with an axis), and 0 where the norm is 0. */
@@ -1108,6 +1110,14 @@ function bilinearTangent(b: Builder, instr: Instr, ta: Value | undefined, tb: Va
     ],
     instr.result.shape,
   );
+}
+
+/**
+ * The tangent of a reduction (all elements, or along its axis) with the given partial
+ * derivatives: Σ ∂ ⊙ ṫ, where a zero partial (a mask, a branch) meets a NaN tangent as 0.
+ */
+function reductionTangent(b: Builder, instr: Instr, partial: Value, t: Value): Value {
+  return b.apply("sum", [b.scale(partial, t)], axisOf(instr));
 }
 
 /** The attributes naming a position: `index`, and `column` for a matrix. */

@@ -277,7 +277,7 @@ export function cofactor(a: Matrix): Matrix {
   const { lu: m, singular } = lu(a);
   if (!singular && !illConditioned(m, n)) {
     const d = det(a);
-    const y = inv(a);
+    const y = inv(a, true);
     const out = new Float64Array(n * n);
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = d * y.data[j * n + i]!;
     return { rows: n, cols: n, data: out };
@@ -311,7 +311,7 @@ export function cofactorTangent(a: Matrix, t: Matrix): Matrix {
   const { lu: m, singular } = lu(a);
   if (!singular && !illConditioned(m, n)) {
     const d = det(a);
-    const y = inv(a).data;
+    const y = inv(a, true).data;
     // c = C : T = det · tr(A⁻¹ T); p = A⁻¹ T A⁻¹.
     const yt = new Float64Array(n * n);
     for (let i = 0; i < n; i++)

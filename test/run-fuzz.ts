@@ -5,11 +5,12 @@
 // Ctrl-C), printing progress and, for each failing program, its seed, what
 // went wrong, its source and how to rerun it alone.
 //
-//   npm run fuzz                            # ten minutes from a random seed
-//   npm run fuzz -- --minutes 60            # longer
-//   npm run fuzz -- --seed 4711 --programs 1   # one program again
+//   npm run fuzz                                # ten minutes from a random seed
+//   npm run fuzz -- --minutes 60                # longer
+//   npm run fuzz -- --seed 4711 --programs 1    # one program again
 
 import { parseArgs } from "node:util";
+import setup from "./support/global-setup.js";
 import { checkPrograms, type Failure } from "./support/program-checks.js";
 
 const { values } = parseArgs({
@@ -37,6 +38,7 @@ process.on("SIGINT", () => {
   console.log("\nstopping after this batch (Ctrl-C again to quit now)");
 });
 
+setup(); // the runtime, as JavaScript, for the generated modules
 console.log(`fuzzing from seed ${start}${Number.isFinite(limit) ? `, ${limit} programs` : ""}`);
 const began = Date.now();
 const failures: Failure[] = [];

@@ -1,11 +1,15 @@
 // Compiles .grad source and imports the generated module, so tests run the
 // code users get. Modules are written under test/.generated/ (ignored by git),
-// named by a hash of their code, so vitest transforms and caches them.
+// named by a hash of their code, as JavaScript (types stripped by esbuild) that
+// Node loads itself: vitest.config.ts marks the folder external, so Vite does not
+// transform each of the thousands of modules the tests generate. They import the
+// runtime's sources, turned into JavaScript once per run by global-setup.ts.
 
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { transformSync } from "esbuild";
 import { compile, formatDiagnostic, type CompileOptions } from "../../compiler/index.js";
 
 const generatedDir = join(dirname(fileURLToPath(import.meta.url)), "..", ".generated");
@@ -22,10 +26,18 @@ export async function compileOrThrow(source: string, options: CompileOptions = {
   return code;
 }
 
+/**
+ * Compiles and imports. Unformatted by default (`format: false`): the same program in a tenth
+ * of the compile time; tests of the code's text use `compileOrThrow`.
+ */
 export async function load(source: string, options: CompileOptions = {}): Promise<GeneratedModule> {
-  const code = await compileOrThrow(source, options);
-  const file = join(generatedDir, `${createHash("sha256").update(code).digest("hex").slice(0, 16)}.ts`);
+  const code = await compileOrThrow(source, {
+    format: false,
+    runtimeImport: "./runtime/index.js",
+    ...options,
+  });
+  const file = join(generatedDir, `${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
   mkdirSync(generatedDir, { recursive: true });
-  writeFileSync(file, code);
+  writeFileSync(file, transformSync(code, { loader: "ts", format: "esm" }).code);
   return (await import(/* @vite-ignore */ pathToFileURL(file).href)) as GeneratedModule;
 }

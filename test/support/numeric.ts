@@ -37,7 +37,12 @@ export function flat(v: Value): number[] {
  * every element of argument `arg`, by central differences: one column per
  * element, as a list of columns.
  */
-export function numericJacobianColumns(f: (...args: Value[]) => Value, args: Value[], arg: number, h = 1e-6): number[][] {
+export function numericJacobianColumns(
+  f: (...args: Value[]) => Value,
+  args: Value[],
+  arg: number,
+  h = 1e-6,
+): number[][] {
   const columns: number[][] = [];
   const base = args[arg]!;
   const size = typeof base === "number" ? 1 : base.length;
@@ -58,7 +63,12 @@ export function numericJacobianColumns(f: (...args: Value[]) => Value, args: Val
 }
 
 /** The gradient of a scalar function with respect to argument `arg`, flattened. */
-export function numericGradient(f: (...args: Value[]) => number, args: Value[], arg: number, h = 1e-6): number[] {
+export function numericGradient(
+  f: (...args: Value[]) => number,
+  args: Value[],
+  arg: number,
+  h = 1e-6,
+): number[] {
   return numericJacobianColumns(f, args, arg, h).map((column) => column[0]!);
 }
 

@@ -103,7 +103,8 @@ async function loadBatch(
 ): Promise<GeneratedModule | undefined> {
   const source = programs.map((p) => p.source).join("\n");
   try {
-    return await load(source, { modes: [...allModes], filename: "fuzz.grad" });
+    // Unformatted: the same program, compiled in a tenth of the time (formatting is tested elsewhere).
+    return await load(source, { modes: [...allModes], filename: "fuzz.grad", format: false });
   } catch {
     for (const p of programs) {
       const { diagnostics, code } = await compile(p.source, { modes: [...allModes], filename: "fuzz.grad" });
@@ -241,9 +242,14 @@ function consistencyAt(
   try {
     return consistency(m, program, args, rand, kind);
   } catch (error) {
-    const value = entriesOf(m[program.name](...args));
-    if ((error as Error)?.name === "SingularMatrixError" && !finite(value)) return undefined;
-    return `at the ${kind} point ${argsText(args)}: threw ${(error as Error)?.stack ?? error}`;
+    const problem = `at the ${kind} point ${argsText(args)}: threw ${(error as Error)?.stack ?? error}`;
+    if ((error as Error)?.name !== "SingularMatrixError") return problem;
+    // inv of a singular (or NaN) matrix throws in the value too, by design.
+    try {
+      return finite(entriesOf(m[program.name](...args))) ? problem : undefined;
+    } catch (again) {
+      return (again as Error)?.name === "SingularMatrixError" ? undefined : problem;
+    }
   }
 }
 
@@ -289,6 +295,10 @@ function consistency(
   const expected = entriesOf(program.evaluate(args));
   const wellScaled = kind !== "large" && program.largest <= maxMagnitude;
   const tol = (t: number) => (wellScaled ? t : Infinity);
+  // With every argument 0, most programs sit on a kink (|x|, relu, √(x²) at 0) where the
+  // modes may legitimately differ (∞·0 meets a guard in one and not the other): there, as
+  // at large arguments, only values, zeros and the absence of throws are checked.
+  const smooth = kind !== "zeros" && kind !== "large";
   // Where an intermediate value overflowed, a derivative through it may be NaN in one mode and
   // finite in the other (∞/∞ forward, a zero adjoint backward): only values are compared there.
   const overflowed = program.overflowed;
@@ -359,7 +369,7 @@ function consistency(
     });
   for (let o = 0; o < outputs; o++) {
     // The derivative of an output that is NaN or infinite means nothing.
-    if (!Number.isFinite(value[o]!) || overflowed) continue;
+    if (!Number.isFinite(value[o]!) || overflowed || !smooth) continue;
     const fromJacobian = jacobianRows(o);
     for (let c = 0; c < columns.length; c++) {
       const forward = columns[c]![o]!;

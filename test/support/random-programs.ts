@@ -497,7 +497,7 @@ class Generator {
       ev: (env) => broadcastMap([a.ev(env)], (z) => z ** k),
     };
   }
-  /** pow(1 + a², b) and (1 + a²)^b², positive bases with variable exponents; x^y itself at times. */
+  /** pow(1 + a², b), (1 + a²)^b² and (a²)^b: bases of at least 1, or 0, with variable exponents. */
   private variablePower(a: Expr, b: Expr): Expr {
     const type = resultOf(a.type, b.type);
     const form = pick(this.rand, [0, 1, 2]);
@@ -517,13 +517,14 @@ class Generator {
         ev: (env) => broadcastMap([a.ev(env), b.ev(env)], (p, q) => (1 + p ** 2) ** (q ** 2)),
       };
     }
-    // A base that may be negative or zero: not real for some arguments (NaN), which only the
-    // value and the consistency of the modes are checked against.
+    // A base that may be exactly 0 (at the zeros point, 0^0 and 0^1). A negative base is left
+    // out: there ∂(a^b)/∂b = a^b log a is NaN at finite values, and a NaN partial times a
+    // tangent that cancels to 0 gives 0 forward but NaN backward — a difference no AD removes.
     return {
-      src: `${wrap(a, ATOM)}^${wrap(b, ATOM)}`,
+      src: `(${wrap(a, ATOM)}^2)^${wrap(b, ATOM)}`,
       prec: POW,
       type,
-      ev: (env) => broadcastMap([a.ev(env), b.ev(env)], (p, q) => p ** q),
+      ev: (env) => broadcastMap([a.ev(env), b.ev(env)], (p, q) => (p ** 2) ** q),
     };
   }
   private neg(a: Expr): Expr {
@@ -639,8 +640,25 @@ class Generator {
       },
     };
   }
+  /**
+   * det(E + I) of an expression E: E is often an outer product, whose determinant is 0 up to
+   * rounding, and a comparison or log of rounding noise would compare rounding, not derivatives.
+   */
   private det(a: Expr): Expr {
-    return { src: `det(${a.src})`, prec: ATOM, type: S, ev: (env) => determinant(a.ev(env) as Mat) };
+    const r = (a.type as { r: Dim }).r;
+    // A parameter as it is: the singular points make Q singular on purpose.
+    if (/^\w+$/.test(a.src)) {
+      return { src: `det(${a.src})`, prec: ATOM, type: S, ev: (env) => determinant(a.ev(env) as Mat) };
+    }
+    return {
+      src: `det(${wrap(a, ADD)} + eye(${dimSrc(r)}))`,
+      prec: ATOM,
+      type: S,
+      ev: (env) => {
+        const x = a.ev(env) as Mat;
+        return determinant(broadcastMap([x, identity(x.rows)], (p, q) => p + q) as Mat);
+      },
+    };
   }
   /** logdet(E Eᵀ + I): of a positive-definite matrix. */
   private logdet(e: Expr): Expr {
