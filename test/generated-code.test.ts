@@ -45,6 +45,24 @@ describe("generated code", () => {
     expect(typecheck(files)).toBe("");
   });
 
+  it("typechecks in every mode with and without checks, where locals or imports could go unused", async () => {
+    const all = ["grad", "vjp", "jvp", "jacobian", "hessian"] as const;
+    const cases: [string, string, readonly (typeof all)[number][], boolean][] = [
+      // An unused direction (y_dot) when checks are off.
+      ["direction", "fn f(x: real, y: real) = x * 2", ["jvp", "hessian"], false],
+      // A Jacobian of forward sweeps only: no unit seeds.
+      ["elementwise", "fn f(x: real[n]) -> real[n] = x * 2", ["jacobian"], true],
+      // No parameters: no Jacobian matrices, no sizes.
+      ["constant", "fn f() = 1", ["jacobian"], true],
+      ["constantAll", "fn f() = 1\nfn g(x: real) = x^2", all, false],
+    ];
+    const files: Record<string, string> = {};
+    for (const [name, source, modes, checks] of cases) {
+      files[`${name}.grad.ts`] = await compileOrThrow(source, { modes, checks });
+    }
+    expect(typecheck(files)).toBe("");
+  });
+
   it("format: false is the same program before prettier: formatting it gives the formatted output", async () => {
     const prettier = await import("prettier");
     const formatted = await compileOrThrow(everything, { filename: "everything.grad" });
