@@ -456,6 +456,9 @@ class Generator {
   // --- productions ---------------------------------------------------------
 
   private arith(op: string, a: Expr, b: Expr): Expr {
+    // e − e is 0 everywhere: a kink for whatever follows (0^u, √0), where forward and reverse
+    // mode legitimately differ (0·∞ meets a guard in one and not the other).
+    if (op === "-" && a.src === b.src) op = "+";
     const type = resultOf(a.type, b.type);
     const f =
       op === "+"
