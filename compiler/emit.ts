@@ -453,8 +453,7 @@ class FunctionEmitter {
   private emitJacobian(file: Declarations): void {
     const { checked } = this;
     const name = checked.name;
-    const scope = this.baseScope.clone();
-    const [value, tape, jacobianName, outputs, inputs, k, row] = [
+    const [value, tape, jacobianName, outputs, inputs, k, row] = this.driverLocals(
       "value",
       "tape",
       "jacobian",
@@ -462,8 +461,8 @@ class FunctionEmitter {
       "inputs",
       "k",
       "row",
-    ].map((hint) => scope.fresh(hint)) as [string, string, string, string, string, string, string];
-    const call = (fn: string, ...args: string[]) => `${fn}(${[...this.paramNames, ...args].join(", ")})`;
+    );
+    const call = (fn: string, ...args: string[]) => this.callWithArguments(fn, args);
     const sizeOf = entryCount;
     const wrtParams = this.sweptParams();
     const resultShape = checked.resultShape;
@@ -578,8 +577,7 @@ class FunctionEmitter {
       statements: [...checks.lines, ...directions.lines, ...body.lines, returned],
     });
 
-    const scope = this.baseScope.clone();
-    const [value, grad, hvp, hessian, size, column, k] = [
+    const [value, grad, hvp, hessian, size, column, k] = this.driverLocals(
       "value",
       "grad",
       "hvp",
@@ -587,8 +585,8 @@ class FunctionEmitter {
       "size",
       "column",
       "k",
-    ].map((hint) => scope.fresh(hint)) as [string, string, string, string, string, string, string];
-    const call = (fn: string, ...args: string[]) => `${fn}(${[...this.paramNames, ...args].join(", ")})`;
+    );
+    const call = (fn: string, ...args: string[]) => this.callWithArguments(fn, args);
     const matrixOf = this.helper("matrix");
     const wrtParams = this.sweptParams();
     const sizeOf = (p: SweptParam) => entryCount(p.shape, p.local);
@@ -617,6 +615,17 @@ class FunctionEmitter {
         `return { ${property("value", value)}, ${property("grad", grad)}, ${property("hessian", hessian)} };`,
       ],
     });
+  }
+
+  /** Fresh names for a driver's locals (`fJacobian`, `fHessian`), clear of every user name. */
+  private driverLocals<const H extends readonly string[]>(...hints: H): { [K in keyof H]: string } {
+    const scope = this.baseScope.clone();
+    return hints.map((hint) => scope.fresh(hint)) as { [K in keyof H]: string };
+  }
+
+  /** `fn(x, y, …extra)`: a call of a sibling export with this function's arguments. */
+  private callWithArguments(fn: string, extra: readonly string[]): string {
+    return `${fn}(${[...this.paramNames, ...extra].join(", ")})`;
   }
 
   private param(name: string) {

@@ -82,6 +82,16 @@ type PrimitiveBase = Omit<PrimitiveDef, "jvp">;
 // ---------------------------------------------------------------------------
 // Helpers that build table entries
 
+/** The rules of an element-wise product x ⊙ y: ∂/∂x = y, ∂/∂y = x, each factor guarded. */
+function productVjp(b: Builder, instr: Instr, g: Value): Value[] {
+  const [x, y] = instr.args as [Value, Value];
+  return [b.fitTo(b.scale(y, g), x.shape), b.fitTo(b.scale(x, g), y.shape)];
+}
+function productJvp(b: Builder, instr: Instr, [tx, ty]: readonly (Value | undefined)[]): Value | undefined {
+  const [x, y] = instr.args as [Value, Value];
+  return b.sumTangents([tx && b.scale(y, tx), ty && b.scale(x, ty)], instr.result.shape);
+}
+
 /** Fails loudly: a pass built an operation its operands do not fit. */
 function misfit(what: string, args: readonly Shape[]): never {
   throw new Error(
@@ -343,15 +353,9 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       2,
       (a, b) => a * b,
       ([a, b]) => `${a} * ${b}`,
-      (b, instr, g) => {
-        const [x, y] = instr.args as [Value, Value];
-        return [b.fitTo(b.scale(y, g), x.shape), b.fitTo(b.scale(x, g), y.shape)];
-      },
+      productVjp,
     ),
-    jvp: (b, instr, [ta, tb]) => {
-      const [x, y] = instr.args as [Value, Value];
-      return b.sumTangents([ta && b.scale(y, ta), tb && b.scale(x, tb)], instr.result.shape);
-    },
+    jvp: productJvp,
   },
   div: {
     ...elementwise(
@@ -430,15 +434,9 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       2,
       (a, c) => (a === 0 || c === 0 ? 0 : a * c),
       ([a, c]) => `${a} === 0 || ${c} === 0 ? 0 : ${a} * ${c}`,
-      (b, instr, adj) => {
-        const [x, y] = instr.args as [Value, Value];
-        return [b.fitTo(b.scale(y, adj), x.shape), b.fitTo(b.scale(x, adj), y.shape)];
-      },
+      productVjp,
     ),
-    jvp: (b, instr, [tx, ty]) => {
-      const [x, y] = instr.args as [Value, Value];
-      return b.sumTangents([tx && b.scale(tx, y), ty && b.scale(x, ty)], instr.result.shape);
-    },
+    jvp: productJvp,
   },
   /** `adjoint / divisor`, or 0 where the adjoint is 0. */
   divNoNan: {
