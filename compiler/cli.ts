@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { watch as chokidarWatch } from "chokidar";
 import { Command, CommanderError, Option } from "commander";
 import { allModes, check, compile, defaultModes, type Mode } from "./compile.js";
 import { codes, formatDiagnostic, type Diagnostic } from "./diagnostics.js";
@@ -584,6 +583,7 @@ async function startWatch(
     while (running.size > 0) await Promise.all(running.values());
   };
 
+  const { watch: chokidarWatch } = await import("chokidar");
   const fsWatcher = chokidarWatch(
     jobs.map((job) => job.inputPath),
     {
