@@ -20,23 +20,31 @@ export function isReservedInGeneratedCode(name: string): boolean {
 /** Hands out unique identifiers within one scope. */
 export class NameScope {
   private readonly taken = new Set<string>();
+  /** The next suffix to try for each base, so a thousand `add`s do not probe `add_2` … each time. */
+  private readonly nextSuffix = new Map<string, number>();
 
-  constructor(reserved: Iterable<string> = []) {
+  constructor(reserved: Iterable<string> = [], nextSuffix?: ReadonlyMap<string, number>) {
     for (const name of reserved) this.taken.add(name);
+    if (nextSuffix !== undefined) for (const [base, k] of nextSuffix) this.nextSuffix.set(base, k);
   }
 
   /** A unique identifier as close to `hint` as possible: `hint`, then `hint_2`, `hint_3`, ... */
   fresh(hint: string): string {
     const base = sanitize(hint);
     let name = base;
-    for (let k = 2; this.taken.has(name) || reservedWords.has(name); k++) name = `${base}_${k}`;
+    let k = this.nextSuffix.get(base) ?? 2;
+    if (this.taken.has(name) || reservedWords.has(name)) {
+      for (name = `${base}_${k}`; this.taken.has(name) || reservedWords.has(name); k++)
+        name = `${base}_${k + 1}`;
+      this.nextSuffix.set(base, k + 1);
+    }
     this.taken.add(name);
     return name;
   }
 
   /** A scope that starts with this one's names taken. */
   clone(): NameScope {
-    return new NameScope(this.taken);
+    return new NameScope(this.taken, this.nextSuffix);
   }
 }
 
