@@ -32,7 +32,7 @@ export interface CheckedProgram {
   readonly functions: readonly CheckedFunction[];
 }
 
-/** Suffixes of the exports generated for each function (SPEC section 4). */
+/** Suffixes of the exports generated for each function (`fGrad`, `fForward`, ...). */
 export const generatedSuffixes = ["Grad", "Forward", "Backward", "Jvp", "Jacobian", "Hvp", "Hessian"];
 
 export function checkProgram(program: Program, sink: DiagnosticSink): CheckedProgram {

@@ -1,4 +1,4 @@
-// The `gradc` command line (SPEC section 6). `main` is the whole CLI as a
+// The `gradc` command line. `main` is the whole CLI as a
 // function of (argv, io): it never calls process.exit and never lets a stack
 // trace reach the user for bad input. Exit codes: 0 ok, 1 diagnostics with
 // errors (or an output that could not be written, or `--check` found stale

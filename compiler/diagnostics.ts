@@ -123,7 +123,7 @@ export function diagnosticAt(
  *       3 |   return q + 1
  *         |          ^
  */
-export function formatDiagnostic(d: Diagnostic, source: string | undefined): string {
+export function formatDiagnostic(d: Diagnostic, source?: string): string {
   const head = `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`;
   if (source === undefined) return head;
   const lines = source.replace(/^\uFEFF/, "").split(/\r\n|\n/);

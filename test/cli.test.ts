@@ -1,4 +1,4 @@
-// The gradc CLI (SPEC section 6), driven through `main()` with captured output
+// The gradc CLI (docs/cli.md), driven through `main()` with captured output
 // in temporary directories, plus one run of the real built binary.
 
 import { execFileSync, execSync, spawnSync } from "node:child_process";

@@ -1,4 +1,4 @@
-// Diagnostics of bad programs, through the public API (SPEC sections 1–3, 6, 8).
+// Diagnostics of bad programs, through the public API (docs/cli.md, "Diagnostic codes").
 //
 // Every expectation says where a user should be pointed: the offending token
 // (or the smallest construct that is wrong), with the code of compiler/diagnostics.ts.

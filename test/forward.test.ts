@@ -1,4 +1,4 @@
-// Forward mode (SPEC section 4, mode `jvp`) on every case of both primitive
+// Forward mode (mode `jvp`) on every case of both primitive
 // tables — test/support/primitive-cases.ts (scalars and vectors) and
 // test/support/matrix-cases.ts (matrices) — each source compiled once with
 // modes ["vjp", "jvp"], at two sizes and two sample points per case (the

@@ -132,7 +132,7 @@ fn caller(x: real, v: real[n]) -> real wrt x, v {
   m = where(a <= b, a, b) + max(a, b) * min(a, 0.5)
   return prod(m) + norm1(a - b) + exp(-sum(m)^2)
 }`,
-  // Valid per SPEC but matrices may not be implemented yet: mutants still must not crash.
+  // Matrices: mutants of matrix programs must not crash either.
   `# Parr & Howard, neuron loss over a batch of N samples with d features
 fn loss(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b {
   z = X @ w + b          # affine

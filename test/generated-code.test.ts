@@ -1,5 +1,5 @@
 // Properties of the generated module itself: it typechecks under the strict
-// settings SPEC promises, it is deterministic, and it matches the reviewed
+// settings the docs promise, it is deterministic, and it matches the reviewed
 // golden file.
 
 import { readFileSync, writeFileSync } from "node:fs";
@@ -32,7 +32,7 @@ fn matrices(A: real[m, n], v: real[n]) -> real[m, n] {
 `;
 
 describe("generated code", () => {
-  it("typechecks with tsc under SPEC's strict settings, with and without argument checks", async () => {
+  it("typechecks with tsc under the strict settings, with and without argument checks", async () => {
     const files = {
       "paper.grad.ts": await compileOrThrow(paperSource, { filename: "paper.grad" }),
       "everything.grad.ts": await compileOrThrow(everything, { filename: "everything.grad" }),

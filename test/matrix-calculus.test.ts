@@ -1,5 +1,5 @@
 // Classic matrix-calculus identities (numerator layout, matrix entries as
-// independent variables, SPEC section 3) and the last sections of Parr &
+// independent variables) and the last sections of Parr &
 // Howard (docs: /work/shared/PAPER.md): each gradient from the generated code
 // is checked twice, against central finite differences AND against its
 // closed form computed in plain JavaScript (test/support/matrix-cases.ts `mref`).

@@ -1,9 +1,9 @@
-// Matrix shape rules (SPEC sections 2–3): every compile-time error with its
+// Matrix shape rules: every compile-time error with its
 // exact code (compiler/diagnostics.ts), line:column and the source text it
 // underlines; the matching good programs, whose result shapes are pinned by a
 // declared return type; and the run-time errors of generated code for bad
-// matrix arguments (ShapeError naming the parameter and the dimension, SPEC
-// section 4) and singular matrices (the runtime's SingularMatrixError).
+// matrix arguments (ShapeError naming the parameter and the dimension) and
+// singular matrices (the runtime's SingularMatrixError).
 
 import { describe, expect, it } from "vitest";
 import { compile, type Diagnostic } from "../compiler/index.js";

@@ -1,4 +1,4 @@
-// Every matrix primitive of SPEC sections 2–3 (matrix parameters and
+// Every matrix primitive (matrix parameters and
 // literals, `@` in its four forms, transpose, element-wise operators and
 // functions with broadcasting of scalars and of vectors over rows, `where`,
 // `A[i, j]`, whole-matrix and per-axis reductions, softmax along an axis,

@@ -1,4 +1,4 @@
-// Every primitive of SPEC section 3 (scalars and vectors), checked three ways
+// Every primitive on scalars and vectors, checked three ways
 // on random points and vector sizes 1, 3 and 7:
 //  - value: `f` against a direct JavaScript reference, and `fForward(...).value`
 //    equal to `f(...)`;
@@ -7,7 +7,7 @@
 //  - vjp: `fBackward(fForward(...).tape, seed)` with a random seed against the
 //    finite-difference vector–Jacobian product Σᵢ seedᵢ ∂fᵢ/∂x.
 // Then adjoint summing against closed forms, and the derivative conventions
-// and stability cases of the SPEC with exact expectations.
+// and stability cases of docs/language.md with exact expectations.
 
 import { describe, expect, it } from "vitest";
 import { load, type GeneratedModule } from "./support/load.js";

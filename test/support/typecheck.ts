@@ -1,5 +1,5 @@
-// Typechecks generated modules with tsc under the strict settings SPEC
-// promises users, resolving "gradc/runtime" to the runtime's source.
+// Typechecks generated modules with tsc under the strict settings the docs
+// promise users, resolving "gradc/runtime" to the runtime's source.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
