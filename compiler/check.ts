@@ -4,7 +4,7 @@
 // errors) and records the shape of every expression for lowering.
 
 import type { BinaryExpr, CallExpr, Expr, FunctionDecl, Identifier, Program, Span, TypeExpr } from "./ast.js";
-import { builtinArity, builtinNames, isReduction, isUnaryElementwise, reservedReason } from "./builtins.js";
+import { builtinNames, builtinOf, reservedReason, type BuiltinDef, type ShapeContext } from "./builtins.js";
 import { isReservedInGeneratedCode } from "./names.js";
 import { codes, type DiagnosticSink } from "./diagnostics.js";
 import { broadcastShapes, formatShape, shapesEqual, type Dim, type Shape } from "./shapes.js";
@@ -530,16 +530,57 @@ class FunctionChecker {
     return undefined;
   }
 
+  /** A call of a built-in: its arity and keywords here, its shape rule from its table entry. */
   private builtinCall(e: CallExpr, name: string): Shape | undefined {
-    const arity = builtinArity(name)!;
-    if (!this.arity(e, arity[0], arity[1])) {
+    const def = builtinOf(name)!;
+    if (!this.arity(e, def.arity[0], def.arity[1])) {
       this.checkArgs(e);
       return undefined;
     }
-    if (name === "where") return this.where(e);
+    if (name === "where") return this.where(e, def);
+    if (def.takesSizes === true) {
+      const sizes = this.sizes(e);
+      return sizes === undefined ? undefined : def.shape(this.shapeContext(e, [], sizes, undefined));
+    }
     const args = this.checkArgs(e);
     if (args === undefined) return undefined;
-    return this.builtin(e, args);
+    // `axis=` is for the one-argument forms (max(x, axis=0), not max(a, b)).
+    let axis: 0 | 1 | undefined;
+    if (def.takesAxis === true && args.length === 1) {
+      const parsed = this.axis(e, args[0]!);
+      if (parsed === null) return undefined;
+      axis = parsed as 0 | 1 | undefined;
+    } else {
+      this.noKeywords(e);
+    }
+    return def.shape(this.shapeContext(e, args, [], axis));
+  }
+
+  private shapeContext(
+    e: CallExpr,
+    args: readonly Shape[],
+    sizes: readonly Dim[],
+    axis: 0 | 1 | undefined,
+  ): ShapeContext {
+    const name = e.callee.name;
+    const spanOf = (k?: number) => (k === undefined ? e.span : (e.args[k]?.span ?? e.span));
+    return {
+      name,
+      args,
+      sizes,
+      axis,
+      error: (code, message, k) => {
+        this.sink.error(code, message, spanOf(k));
+        return undefined;
+      },
+      need: (k, ranks, what) => {
+        const shape = args[k]!;
+        if (ranks.includes(shape.length)) return true;
+        this.sink.error(codes.badArgument, `'${name}' needs ${what}, got ${formatShape(shape)}`, spanOf(k));
+        return false;
+      },
+      broadcast: (what, a, b) => this.elementwise(what, a, b, e.span),
+    };
   }
 
   private checkArgs(e: CallExpr): Shape[] | undefined {
@@ -599,7 +640,8 @@ class FunctionChecker {
     return shape;
   }
 
-  private where(e: CallExpr): Shape | undefined {
+  /** `where`: its condition must be a comparison, whose sides are checked here. */
+  private where(e: CallExpr, def: BuiltinDef): Shape | undefined {
     this.noKeywords(e);
     const [cond, a, b] = e.args as [Expr, Expr, Expr];
     let condShape: Shape | undefined;
@@ -616,8 +658,7 @@ class FunctionChecker {
     const sa = this.expr(a);
     const sb = this.expr(b);
     if (condShape === undefined || sa === undefined || sb === undefined) return undefined;
-    const branches = this.elementwise("where", sa, sb, e.span);
-    return branches === undefined ? undefined : this.elementwise("where", condShape, branches, e.span);
+    return def.shape(this.shapeContext(e, [condShape, sa, sb], [], undefined));
   }
 
   private arity(e: CallExpr, min: number, max: number): boolean {
@@ -677,117 +718,8 @@ class FunctionChecker {
     return axis;
   }
 
-  /** The shape of a built-in's result; its arity was checked by the caller. */
-  private builtin(e: CallExpr, args: Shape[]): Shape | undefined {
-    const name = e.callee.name;
-    const need = (shape: Shape, rank: number[], what: string, span: Span): boolean => {
-      if (rank.includes(shape.length)) return true;
-      this.sink.error(codes.badArgument, `'${name}' needs ${what}, got ${formatShape(shape)}`, span);
-      return false;
-    };
-    const arg0 = args[0];
-    const span0 = e.args[0]?.span ?? e.span;
-
-    if (isUnaryElementwise(name)) {
-      this.noKeywords(e);
-      return arg0;
-    }
-    if ((name === "max" || name === "min") && args.length === 2) {
-      this.noKeywords(e);
-      return this.elementwise(name, args[0]!, args[1]!, e.span);
-    }
-    if (isReduction(name)) {
-      if (arg0 === undefined) return undefined;
-      const axis = this.axis(e, arg0);
-      if (axis === null) return undefined;
-      if (!need(arg0, [1, 2], "a vector or a matrix", span0)) return undefined;
-      if (axis === undefined) return [];
-      return [arg0[axis === 0 ? 1 : 0]!];
-    }
-    switch (name) {
-      case "pow":
-        this.noKeywords(e);
-        return this.elementwise("pow", args[0]!, args[1]!, e.span);
-      case "dot": {
-        this.noKeywords(e);
-        const [a, b] = [args[0]!, args[1]!];
-        if (!need(a, [1], "vectors", e.args[0]!.span) || !need(b, [1], "vectors", e.args[1]!.span))
-          return undefined;
-        if (a[0] !== b[0]) {
-          this.sink.error(
-            codes.shapeMismatch,
-            `dot of ${formatShape(a)} and ${formatShape(b)}: lengths differ`,
-            e.span,
-          );
-          return undefined;
-        }
-        return [];
-      }
-      case "outer": {
-        this.noKeywords(e);
-        const [a, b] = [args[0]!, args[1]!];
-        if (!need(a, [1], "vectors", e.args[0]!.span) || !need(b, [1], "vectors", e.args[1]!.span))
-          return undefined;
-        return [a[0]!, b[0]!];
-      }
-      case "transpose":
-        this.noKeywords(e);
-        if (arg0 === undefined) return undefined;
-        return arg0.length === 2 ? [arg0[1]!, arg0[0]!] : arg0;
-      case "trace":
-      case "det":
-      case "logdet":
-      case "inv":
-        this.noKeywords(e);
-        if (arg0 === undefined) return undefined;
-        if (!need(arg0, [2], "a square matrix", span0)) return undefined;
-        if (arg0[0] !== arg0[1]) {
-          this.sink.error(
-            codes.badArgument,
-            `'${name}' needs a square matrix, got ${formatShape(arg0)}`,
-            span0,
-          );
-          return undefined;
-        }
-        return name === "inv" ? arg0 : [];
-      case "diag":
-        this.noKeywords(e);
-        if (arg0 === undefined) return undefined;
-        return need(arg0, [1], "a vector", span0) ? [arg0[0]!, arg0[0]!] : undefined;
-      case "diagonal": {
-        this.noKeywords(e);
-        if (arg0 === undefined) return undefined;
-        if (!need(arg0, [2], "a matrix", span0)) return undefined;
-        const [m, n] = [arg0[0]!, arg0[1]!];
-        if (m === n) return [m];
-        if (typeof m === "number" && typeof n === "number") return [Math.min(m, n)];
-        this.sink.error(
-          codes.badArgument,
-          `diagonal of ${formatShape(arg0)} needs known or equal dimensions`,
-          span0,
-        );
-        return undefined;
-      }
-      case "softmax": {
-        if (arg0 === undefined) return undefined;
-        const axis = this.axis(e, arg0);
-        if (axis === null) return undefined;
-        if (arg0.length === 2 && axis === undefined) {
-          this.sink.error(codes.badKeywordArgument, `softmax of a matrix needs axis=0 or axis=1`, e.span);
-          return undefined;
-        }
-        return need(arg0, [1, 2], "a vector or a matrix", span0) ? arg0 : undefined;
-      }
-      case "zeros":
-      case "ones":
-      case "eye":
-        return this.constructorShape(e);
-    }
-    this.sink.error(codes.unknownFunction, `unknown function '${name}'`, e.callee.span);
-    return undefined;
-  }
-
-  private constructorShape(e: CallExpr): Shape | undefined {
+  /** The sizes of a constructor (`zeros(m, n)`): positive integer literals or dimension names. */
+  private sizes(e: CallExpr): Dim[] | undefined {
     this.noKeywords(e);
     const dims: Dim[] = [];
     for (const arg of e.args) {
@@ -802,6 +734,6 @@ class FunctionChecker {
         return undefined;
       }
     }
-    return e.callee.name === "eye" ? [dims[0]!, dims[0]!] : dims;
+    return dims;
   }
 }

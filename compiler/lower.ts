@@ -6,7 +6,7 @@
 
 import type { BinaryExpr, CallExpr, ComparisonOperator, Expr, Statement } from "./ast.js";
 import { Builder, ValueFactory } from "./builder.js";
-import { isUnaryElementwise } from "./builtins.js";
+import { builtinOf } from "./builtins.js";
 import type { CheckedFunction } from "./check.js";
 import type { IRFunction, Origin, Value } from "./ir.js";
 import type { Op } from "./primitives.js";
@@ -215,92 +215,24 @@ class Lowering {
     return this.b.apply(op, [left, right]);
   }
 
+  /** A call: an earlier function is inlined; a built-in is lowered by its table entry. */
   private call(e: CallExpr, scope: Scope): Value | undefined {
-    const b = this.b;
     const name = e.callee.name;
     const callee = this.callees.get(name);
-    if (name === "where") {
-      const [cond, x, y] = e.args as [Expr, Expr, Expr];
-      const args = this.all([cond, x, y], scope);
-      return args === undefined ? undefined : b.apply("where", args);
-    }
-    const args = this.all(e.args, scope);
+    const def = builtinOf(name);
+    const args = def?.takesSizes === true ? [] : this.all(e.args, scope);
     if (args === undefined) return undefined;
     if (callee !== undefined) return this.inline(callee, args);
+    if (def === undefined) throw new Error(`internal: no lowering for '${name}'`);
     const axisArg = e.keywordArgs.find((k) => k.name.name === "axis")?.value;
-    const axis = axisArg === undefined ? {} : { axis: (axisArg as { value: number }).value };
-    const [x, y] = args as [Value, Value | undefined];
-    if (isUnaryElementwise(name)) return this.stableForm(name, x) ?? b.apply(name, [x]);
-    switch (name) {
-      case "max":
-      case "min":
-        return y === undefined
-          ? b.apply(name === "max" ? "maxReduce" : "minReduce", [x], axis)
-          : b.apply(name, [x, y]);
-      case "pow":
-        return b.apply("pow", [x, y!]);
-      case "sum":
-      case "prod":
-      case "norm2":
-      case "logsumexp":
-      case "softmax":
-        return b.apply(name, [x], axis);
-      case "mean": {
-        const reduced = axis.axis === undefined ? x.shape : [x.shape[axis.axis]!];
-        return b.div(b.apply("sum", [x], axis), this.count(reduced));
-      }
-      case "norm1":
-        return b.apply("sum", [b.apply("abs", [x])], axis);
-      case "dot":
-        return b.apply("dot", [x, y!]);
-      case "outer":
-        return b.apply("outer", [x, y!]);
-      case "transpose":
-        return x.shape.length === 1 ? x : b.apply("transpose", [x]);
-      case "trace":
-        return b.apply("sum", [b.apply("diagonal", [x])]);
-      case "diag":
-        return b.apply("diag", [x], { shape: [x.shape[0]!, x.shape[0]!] });
-      case "diagonal":
-      case "inv":
-      case "det":
-      case "logdet":
-        return b.apply(name, [x]);
-      case "zeros":
-      case "ones":
-        return b.apply("broadcast", [b.constant(name === "zeros" ? 0 : 1)], {
-          shape: this.constructorShape(e, scope),
-        });
-      case "eye": {
-        const [n] = this.constructorShape(e, scope) as [Dim];
-        return b.apply("eye", [], { shape: [n, n] });
-      }
-    }
-    throw new Error(`internal: no lowering for built-in '${name}'`);
-  }
-
-  /**
-   * Compositions that round badly when computed step by step, in the form a careful
-   * person writes them: log(sigmoid(x)) = −softplus(−x) (not −∞ for x ≲ −745),
-   * log1p(exp(x)) = softplus(x) (not ∞ for x ≳ 710) and log(softmax(x)) =
-   * x − logsumexp(x) (log-softmax). Their derivatives follow the stable form too.
-   */
-  private stableForm(name: string, x: Value): Value | undefined {
-    const b = this.b;
-    const inner = b.producerOf(x);
-    if (inner === undefined) return undefined;
-    const [arg] = inner.args as [Value];
-    if (name === "log" && inner.op === "sigmoid") {
-      return b.neg(b.apply("softplus", [b.neg(arg)]));
-    }
-    if (name === "log1p" && inner.op === "exp") return b.apply("softplus", [arg]);
-    if (name === "log" && inner.op === "softmax") {
-      const { axis } = inner.attrs;
-      const lse = b.apply("logsumexp", [arg], axis === undefined ? {} : { axis });
-      const spread = axis === undefined ? lse : b.apply("broadcast", [lse], { shape: arg.shape, axis });
-      return b.sub(arg, spread);
-    }
-    return undefined;
+    return def.lower({
+      name,
+      b: this.b,
+      args,
+      axis: axisArg === undefined ? undefined : ((axisArg as { value: number }).value as 0 | 1),
+      sizes: def.takesSizes === true ? this.constructorShape(e, scope) : [],
+      count: (shape) => this.count(shape),
+    });
   }
 
   private constructorShape(e: CallExpr, scope: Scope): Shape {
