@@ -114,6 +114,16 @@ function stableLog(c: LowerContext, name: "log" | "log1p"): Value {
   return b.apply(name, [x]);
 }
 
+/** An element-wise function of two arguments, the primitive of its name; they broadcast. */
+function elementwise2(op: Op, doc: string): BuiltinDef {
+  return {
+    arity: [2, 2],
+    doc,
+    shape: (c) => c.broadcast(op, c.args[0]!, c.args[1]!),
+    lower: (c) => c.b.apply(op, [c.args[0]!, c.args[1]!]),
+  };
+}
+
 /** `max`/`min`: of two arguments element-wise, of one a reduction. */
 function extreme(which: "max" | "min"): BuiltinDef {
   return {
@@ -167,12 +177,9 @@ export const builtins = {
   // Element-wise, two arguments.
   max: extreme("max"),
   min: extreme("min"),
-  pow: {
-    arity: [2, 2],
-    doc: "pow(a, b) = a ^ b, element-wise",
-    shape: (c) => c.broadcast("pow", c.args[0]!, c.args[1]!),
-    lower: (c) => c.b.apply("pow", [c.args[0]!, c.args[1]!]),
-  },
+  pow: elementwise2("pow", "pow(a, b) = a ^ b, element-wise"),
+  atan2: elementwise2("atan2", "atan2(y, x): the angle of the point (x, y), in (−π, π]"),
+  hypot: elementwise2("hypot", "hypot(x, y) = √(x² + y²), without overflow"),
   // Its condition is a comparison, which the checker and lowering read themselves.
   where: {
     arity: [3, 3],

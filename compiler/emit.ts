@@ -131,10 +131,10 @@ function printDeclaration(
       .write(`${exported}function ${declaration.name}(${params}): ${declaration.returnType}`)
       .block(() => {
         declaration.statements.forEach((statement, k) => {
-        // A block (a loop) is set off from what follows by a blank line.
-        if (k > 0 && declaration.statements[k - 1]!.trimEnd().endsWith("}")) writer.blankLineIfLastNot();
-        writer.writeLine(statement);
-      });
+          // A block (a loop) is set off from what follows by a blank line.
+          if (k > 0 && declaration.statements[k - 1]!.trimEnd().endsWith("}")) writer.blankLineIfLastNot();
+          writer.writeLine(statement);
+        });
       });
   } else {
     writer.write(`${exported}interface ${declaration.name}`).block(() => {

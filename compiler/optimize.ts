@@ -101,8 +101,8 @@ const zeroProducing = new Set<Op>([
 export function relaxGuards(program: Program, maybeZero: readonly Value[] = []): Program {
   const masked = new Set<number>(maybeZero.map((v) => v.id));
   const body = program.body.map((instr) => {
-    const zeroing =
-      zeroProducing.has(instr.op) || (instr.op === "mulNoNan" && instr.attrs.keepGuard === true);
+    // A guard that is part of the math (keepGuard) makes exact zeros too.
+    const zeroing = zeroProducing.has(instr.op) || instr.attrs.keepGuard === true;
     if (zeroing || instr.args.some((a) => masked.has(a.id))) masked.add(instr.result.id);
     if (instr.op === "mulNoNanBoth") {
       // Keep the guard on each operand that may be zero; none left is a plain product.

@@ -82,16 +82,6 @@ type PrimitiveBase = Omit<PrimitiveDef, "jvp">;
 // ---------------------------------------------------------------------------
 // Helpers that build table entries
 
-/** The rules of an element-wise product x ⊙ y: ∂/∂x = y, ∂/∂y = x, each factor guarded. */
-function productVjp(b: Builder, instr: Instr, g: Value): Value[] {
-  const [x, y] = instr.args as [Value, Value];
-  return [b.fitTo(b.scale(y, g), x.shape), b.fitTo(b.scale(x, g), y.shape)];
-}
-function productJvp(b: Builder, instr: Instr, [tx, ty]: readonly (Value | undefined)[]): Value | undefined {
-  const [x, y] = instr.args as [Value, Value];
-  return b.sumTangents([tx && b.scale(y, tx), ty && b.scale(x, ty)], instr.result.shape);
-}
-
 /** Fails loudly: a pass built an operation its operands do not fit. */
 function misfit(what: string, args: readonly Shape[]): never {
   throw new Error(
@@ -164,6 +154,33 @@ function unary(
     jvp: rule === "none" ? "none" : (b, instr, [t]) => t && rule(b, instr.args[0]!, instr.result, t),
   };
 }
+
+/**
+ * An element-wise function of two arguments z = f(a, b), from its partial derivatives: the one
+ * rule (∂z/∂a, ∂z/∂b) gives both the VJP, g ↦ (∂z/∂a ⊙ g, ∂z/∂b ⊙ g) summed back over
+ * broadcasting, and the JVP, (ȧ, ḃ) ↦ ∂z/∂a ⊙ ȧ + ∂z/∂b ⊙ ḃ.
+ */
+function binary(
+  label: string,
+  evaluate: (a: number, b: number) => number,
+  scalar: ElementwiseEmit["scalar"],
+  partials: (b: Builder, instr: Instr) => [Value, Value],
+): PrimitiveDef {
+  return {
+    ...elementwise(label, 2, evaluate, scalar, (b, instr, g) => {
+      const [x, y] = instr.args as [Value, Value];
+      const [dx, dy] = partials(b, instr);
+      return [b.fitTo(b.scale(dx, g), x.shape), b.fitTo(b.scale(dy, g), y.shape)];
+    }),
+    jvp: (b, instr, [tx, ty]) => {
+      const [dx, dy] = partials(b, instr);
+      return b.sumTangents([tx && b.scale(dx, tx), ty && b.scale(dy, ty)], instr.result.shape);
+    },
+  };
+}
+
+/** The partial derivatives of a product x ⊙ y: (y, x). */
+const productPartials = (_b: Builder, instr: Instr) => [instr.args[1]!, instr.args[0]!] as [Value, Value];
 
 /** A kernel call over whole values: `helper(a, b)`. */
 function kernel(
@@ -239,6 +256,8 @@ export type Op =
   | "div"
   | "neg"
   | "pow"
+  | "atan2"
+  | "hypot"
   | "mulNoNan"
   | "mulNoNanBoth"
   | "divNoNan"
@@ -347,16 +366,12 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ),
     jvp: (b, instr, [ta, tb]) => b.sumTangents([ta, tb && b.neg(tb)], instr.result.shape),
   },
-  mul: {
-    ...elementwise(
-      "mul",
-      2,
-      (a, b) => a * b,
-      ([a, b]) => `${a} * ${b}`,
-      productVjp,
-    ),
-    jvp: productJvp,
-  },
+  mul: binary(
+    "mul",
+    (a, b) => a * b,
+    ([a, b]) => `${a} * ${b}`,
+    productPartials,
+  ),
   div: {
     ...elementwise(
       "div",
@@ -390,23 +405,36 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ),
     jvp: (b, _instr, [t]) => t && b.neg(t),
   },
-  pow: {
-    ...elementwise(
-      "pow",
-      2,
-      (a, b) => a ** b,
-      ([a, b]) => `${a} ** ${b}`,
-      (b, instr, g) => {
-        const [x, p] = instr.args as [Value, Value];
-        const [dx, dp] = powPartials(b, instr);
-        return [b.fitTo(b.scale(dx, g), x.shape), b.fitTo(b.scale(dp, g), p.shape)];
-      },
-    ),
-    jvp: (b, instr, [tx, tp]) => {
-      const [dx, dp] = powPartials(b, instr);
-      return b.sumTangents([tx && b.scale(dx, tx), tp && b.scale(dp, tp)], instr.result.shape);
+  pow: binary(
+    "pow",
+    (a, b) => a ** b,
+    ([a, b]) => `${a} ** ${b}`,
+    powPartials,
+  ),
+  /** atan2(y, x), the angle of (x, y): ∂/∂y = x / (x² + y²), ∂/∂x = −y / (x² + y²). */
+  atan2: binary(
+    "atan2",
+    Math.atan2,
+    ([y, x]) => `Math.atan2(${y}, ${x})`,
+    (b, instr) => {
+      const [y, x] = instr.args as [Value, Value];
+      const r2 = b.add(b.mul(x, x), b.mul(y, y));
+      return [b.div(x, r2), b.neg(b.div(y, r2))];
     },
-  },
+  ),
+  /** hypot(x, y) = √(x² + y²) without overflow: ∂/∂x = x / h, ∂/∂y = y / h, and 0 at the origin. */
+  hypot: binary(
+    "hypot",
+    Math.hypot,
+    ([x, y]) => `Math.hypot(${x}, ${y})`,
+    (b, instr) => {
+      const [x, y] = instr.args as [Value, Value];
+      const h = instr.result;
+      // x / h is 0 where x is 0, which includes the origin (h ≥ |x|).
+      const share = (v: Value) => b.apply("divNoNan", [v, h], { keepGuard: true });
+      return [share(x), share(y)];
+    },
+  ),
   /** `derivative * adjoint`, or 0 where the adjoint is 0 (TensorFlow's mul_no_nan). */
   mulNoNan: {
     ...elementwise(
@@ -428,16 +456,12 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
    * `a * b`, or 0 where either is 0: a local derivative times an adjoint or a tangent, each of
    * which may be zero for want of dependence (a branch not taken, a zero direction or seed).
    */
-  mulNoNanBoth: {
-    ...elementwise(
-      "scaled",
-      2,
-      (a, c) => (a === 0 || c === 0 ? 0 : a * c),
-      ([a, c]) => `${a} === 0 || ${c} === 0 ? 0 : ${a} * ${c}`,
-      productVjp,
-    ),
-    jvp: productJvp,
-  },
+  mulNoNanBoth: binary(
+    "scaled",
+    (a, c) => (a === 0 || c === 0 ? 0 : a * c),
+    ([a, c]) => `${a} === 0 || ${c} === 0 ? 0 : ${a} * ${c}`,
+    productPartials,
+  ),
   /** `adjoint / divisor`, or 0 where the adjoint is 0. */
   divNoNan: {
     ...elementwise(

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compileOrThrow } from "./support/load.js";
 import type { Mode } from "../compiler/index.js";
+import { builtinNames, builtinOf } from "../compiler/builtins.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const documents = [
@@ -96,5 +97,14 @@ describe("the docs' excerpts of generated code", () => {
       }
       at = found + 1;
     }
+  });
+});
+
+describe("the language reference", () => {
+  const reference = readFileSync(join(root, "docs/language.md"), "utf8");
+  it.each([...builtinNames].map((name) => [name] as const))("documents %s", (name) => {
+    expect(builtinOf(name)!.doc.length).toBeGreaterThan(0);
+    // A table row or a bullet that names it as code: `name(` or `name`.
+    expect(reference).toMatch(new RegExp("`" + name + "[`(]"));
   });
 });

@@ -116,6 +116,8 @@ const binary: Record<string, (a: number, b: number) => number> = {
   max: (a, b) => Math.max(a, b),
   min: (a, b) => Math.min(a, b),
   pow: (a, b) => Math.pow(a, b),
+  atan2: (y, x) => Math.atan2(y, x),
+  hypot: (x, y) => Math.hypot(x, y),
 };
 
 // ---------------------------------------------------------------- accept helpers
@@ -315,8 +317,11 @@ function twoArgument(): PrimitiveCase[] {
     max: [anyReal, anyReal],
     min: [anyReal, anyReal],
     pow: [between(0.5, 2), anyReal],
+    // Away from the origin, where neither is differentiable (and from atan2's cut along x < 0).
+    atan2: [awayFromZero(0.2), between(0.2, 2)],
+    hypot: [awayFromZero(0.2), anyReal],
   };
-  for (const fn of ["max", "min", "pow"]) {
+  for (const fn of ["max", "min", "pow", "atan2", "hypot"]) {
     const [da, db] = domains[fn]!;
     // Ties between the arguments are kinks of max and min.
     const accept = fn === "pow" ? undefined : apart(0, 1);
@@ -732,7 +737,7 @@ function callCases(): PrimitiveCase[] {
 export const groups: readonly CaseGroup[] = [
   { title: "arithmetic + - * / ^ and unary -", cases: arithmetic() },
   { title: "element-wise functions", cases: elementwiseCases() },
-  { title: "max, min, pow of two arguments", cases: twoArgument() },
+  { title: "max, min, pow, atan2, hypot of two arguments", cases: twoArgument() },
   { title: "where", cases: whereCases() },
   { title: "vector literals and indexing", cases: literalsAndIndexing() },
   { title: "reductions", cases: reductionCases() },
