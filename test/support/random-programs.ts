@@ -1,6 +1,6 @@
 // Random well-typed .grad programs over every construct of the language —
 // scalars, vectors and matrices; arithmetic, powers and every element-wise
-// built-in; max, min and where; reductions with and without an axis; products
+// built-in; max, min, atan2, hypot and where; reductions with and without an axis; products
 // in their four forms, outer, transpose, trace, diag, diagonal, softmax, inv,
 // det, logdet; literals, indexing, constructors and calls to earlier
 // functions — each with a reference evaluator written here, independently of
@@ -378,6 +378,7 @@ class Generator {
       () => this.apply(pick(rand, unaryFunctions), sub(type)),
       () => this.apply(pick(rand, unaryFunctions), sub(type)),
       () => this.maxMin(pick(rand, ["max", "min"] as const), sub(type), partner()),
+      () => this.binaryFunction(pick(rand, ["atan2", "hypot"] as const), sub(type), partner()),
       () => this.where(pick(rand, comparisons), partner(), partner(), sub(type), partner()),
       () => this.partial(pick(rand, partialFunctions), sub(type), partner()),
     ];
@@ -545,6 +546,15 @@ class Generator {
     return { src: fn.src(a), prec: ATOM, type: a.type, ev: (env) => broadcastMap([a.ev(env)], fn.f) };
   }
   private maxMin(which: "max" | "min", a: Expr, b: Expr): Expr {
+    return {
+      src: `${which}(${a.src}, ${b.src})`,
+      prec: ATOM,
+      type: resultOf(a.type, b.type),
+      ev: (env) => broadcastMap([a.ev(env), b.ev(env)], Math[which]),
+    };
+  }
+  /** atan2(a, b) and hypot(a, b) (the origin, where neither is differentiable, has measure 0). */
+  private binaryFunction(which: "atan2" | "hypot", a: Expr, b: Expr): Expr {
     return {
       src: `${which}(${a.src}, ${b.src})`,
       prec: ATOM,
