@@ -4,7 +4,7 @@
 
 import type { Instr, Origin, Value } from "./ir.js";
 import type { NameScope } from "./names.js";
-import { primitives, sizeCode, type EmitContext, type Operand } from "./primitives.js";
+import { printers, sizeCode, type EmitContext, type Operand } from "./print-ops.js";
 import { shapesEqual, type Dim, type Shape } from "./shapes.js";
 
 /** What a body needs from the function it is emitted into. */
@@ -101,13 +101,13 @@ export class BodyWriter implements EmitContext {
       if (user.origin !== instr.origin) continue;
       // A sum that accumulates a fused loop is a statement of its own.
       if (isTotalSum(instr) && this.fused.has(instr.args[0]!.id)) continue;
-      const elementwiseProducer = primitives[instr.op].emit.kind === "elementwise";
+      const elementwiseProducer = printers[instr.op].kind === "elementwise";
       if (isTotalSum(user) && v.shape.length > 0 && elementwiseProducer) {
         // sum(element-wise chain): accumulate in the chain's loop, no array.
         this.fused.set(v.id, instr);
         continue;
       }
-      const userEmit = primitives[user.op].emit;
+      const userEmit = printers[user.op];
       if (userEmit.kind !== "elementwise" || occurrences(user, user.args.indexOf(v)) !== 1) continue;
       const scalarIntoScalar = v.shape.length === 0 && user.result.shape.length === 0;
       const loopIntoLoop =
@@ -134,8 +134,8 @@ export class BodyWriter implements EmitContext {
   operand(v: Value): Operand {
     const leaf = this.leaves.get(v.id);
     if (leaf !== undefined) {
-      const def = primitives[leaf.op];
-      if (def.emit.kind === "expression") return { code: def.emit.code([], leaf, this), shape: v.shape };
+      const def = printers[leaf.op];
+      if (def.kind === "expression") return { code: def.code([], leaf, this), shape: v.shape };
     }
     this.referenced.add(v.id);
     return { code: this.naming.nameOf(v), shape: v.shape };
@@ -148,7 +148,7 @@ export class BodyWriter implements EmitContext {
   }
 
   private scalarFormula(instr: Instr): string {
-    const emit = primitives[instr.op].emit;
+    const emit = printers[instr.op];
     if (emit.kind === "expression")
       return emit.code(
         instr.args.map((a) => this.operand(a)),
@@ -168,7 +168,7 @@ export class BodyWriter implements EmitContext {
   /** An operand used as a condition: a fused comparison as a boolean, else a mask test. */
   private conditionCode(v: Value, code: (v: Value) => string, shape?: Shape): string {
     const producer = this.fused.get(v.id);
-    const emit = producer === undefined ? undefined : primitives[producer.op].emit;
+    const emit = producer === undefined ? undefined : printers[producer.op];
     if (producer !== undefined && emit?.kind === "elementwise" && emit.condition !== undefined) {
       const args = producer.args.map((a) =>
         shape === undefined ? this.scalarCode(a) : this.elementCode(a, shape),
@@ -191,7 +191,7 @@ export class BodyWriter implements EmitContext {
   }
 
   private elementFormula(instr: Instr, shape: Shape): string {
-    const emit = primitives[instr.op].emit;
+    const emit = printers[instr.op];
     if (emit.kind !== "elementwise") throw new Error(`internal: cannot fuse '${instr.op}' into a loop`);
     return emit.scalar(
       instr.args.map((a, k) =>
@@ -205,7 +205,7 @@ export class BodyWriter implements EmitContext {
 
   /** The code for one instruction; `open` is a loop it may join. */
   private statement(instr: Instr, open?: OpenLoop): Piece {
-    const emit = primitives[instr.op].emit;
+    const emit = printers[instr.op];
     const name = this.naming.nameOf(instr.result);
     const shape = instr.result.shape;
     const i = this.emitter.index;
@@ -336,7 +336,7 @@ function isTotalSum(instr: Instr): boolean {
 
 /** How many times an element-wise formula mentions its operand `k`. */
 function occurrences(instr: Instr, k: number): number {
-  const emit = primitives[instr.op].emit;
+  const emit = printers[instr.op];
   if (emit.kind !== "elementwise") return 1;
   const marker = "\u0000";
   const probe = emit.scalar(

@@ -57,7 +57,7 @@ export function elementwiseFrom(fn: IRFunction, name: string): boolean {
     const touched = instr.args.filter((a) => dependent.has(a.id));
     if (touched.length === 0) continue;
     if (primitives[instr.op].jvp === "none") continue;
-    const elementwise = primitives[instr.op].emit.kind === "elementwise";
+    const elementwise = primitives[instr.op].elementwise === true;
     if (!elementwise || !touched.every((a) => shapesEqual(a.shape, param.shape))) return false;
     if (!shapesEqual(instr.result.shape, param.shape)) return false;
     dependent.add(instr.result.id);

@@ -76,22 +76,6 @@ function simplify(program: Program, values: ValueFactory): Program {
   return { body: b.body, outputs: program.outputs.map(resolve) };
 }
 
-// Operations whose results can hold zeros that stand for "no dependence": the
-// branch `where` did not take, the other entries of a one-hot vector, masks.
-const zeroProducing = new Set<Op>([
-  "where",
-  "oneHot",
-  "argmaxMask",
-  "argminMask",
-  "lt",
-  "le",
-  "gt",
-  "ge",
-  "eq",
-  "ne",
-  "sign",
-]);
-
 /**
  * `mulNoNan`/`divNoNan` guard adjoints and tangents that may be zero because a
  * selection dropped a branch, or because the seed or direction the caller
@@ -102,7 +86,7 @@ export function relaxGuards(program: Program, maybeZero: readonly Value[] = []):
   const masked = new Set<number>(maybeZero.map((v) => v.id));
   const body = program.body.map((instr) => {
     // A guard that is part of the math (keepGuard) makes exact zeros too.
-    const zeroing = zeroProducing.has(instr.op) || instr.attrs.keepGuard === true;
+    const zeroing = primitives[instr.op].masks === true || instr.attrs.keepGuard === true;
     if (zeroing || instr.args.some((a) => masked.has(a.id))) masked.add(instr.result.id);
     if (instr.op === "mulNoNanBoth") {
       // Keep the guard on each operand that may be zero; none left is a plain product.
@@ -129,7 +113,7 @@ export function relaxGuards(program: Program, maybeZero: readonly Value[] = []):
  * another operand still gives the result its shape.
  */
 function unbroadcast(instr: Instr, args: Value[], broadcastSource: ReadonlyMap<number, Value>): Value[] {
-  if (primitives[instr.op].emit.kind !== "elementwise") return args;
+  if (primitives[instr.op].elementwise !== true) return args;
   const result = [...args];
   for (let i = 0; i < result.length; i++) {
     const scalar = broadcastSource.get(result[i]!.id);

@@ -1,51 +1,21 @@
-// The primitive table: one entry per IR operation, holding its shape rule, how
-// it is emitted as TypeScript, how it folds on constants, and its VJP rule.
-// Adding an operation touches this one place; `Record<Op, PrimitiveDef>` makes
+// The primitive table: one entry per IR operation, holding the math — its shape
+// rule, its value on constants (for folding), whether it acts element-wise or
+// masks, and its derivative rules. How each operation prints as TypeScript is
+// the back end's table, print-ops.ts. `Record<Op, PrimitiveDef>` makes
 // TypeScript flag an operation without a rule.
 //
-// VJP rules are written in IR (through a Builder), never as TypeScript text, so
-// the backward pass is ordinary IR that can be optimized and differentiated
-// again. A rule returns one adjoint contribution per operand (undefined: none).
-// Products of an adjoint with a local derivative use `mulNoNan`/`divNoNan`, so
-// a zero adjoint — as from the branch `where` did not take — stays exactly zero
-// even where the local derivative is infinite or NaN.
+// Derivative rules are written in IR (through a Builder), never as TypeScript
+// text, so the backward pass is ordinary IR that can be optimized and
+// differentiated again. A VJP rule returns one adjoint contribution per operand
+// (undefined: none); element-wise functions derive both their VJP and JVP from
+// one rule (`unary`, `binary`). Products of a local derivative with an adjoint
+// or tangent are guarded (`scale`), so a zero that stands for "no dependence"
+// stays exactly zero even where the local derivative is infinite or NaN.
 
 import type { Builder } from "./builder.js";
 import type { Attrs, Instr, Value } from "./ir.js";
+import { sigmoid, softplus } from "../runtime/kernels.js";
 import { broadcastShapes, type Dim, type Shape } from "./shapes.js";
-
-/** What emission needs from the emitter: imports and dimension expressions. */
-export interface EmitContext {
-  /** The local name of a runtime export, importing it on first use. */
-  helper(name: string): string;
-  /** A dimension as a TypeScript expression (a number literal or a bound name). */
-  dim(d: Dim): string;
-}
-
-/** An operand as emitted code: its TypeScript expression and its shape. */
-export interface Operand {
-  readonly code: string;
-  readonly shape: Shape;
-}
-
-/**
- * Element-wise operations are emitted from a formula for one element; the
- * emitter loops it over vectors and matrices (and, later, fuses chains).
- */
-export interface ElementwiseEmit {
-  readonly kind: "elementwise";
-  scalar(args: readonly string[], ctx: EmitContext): string;
-  /** For comparisons: the formula as a boolean, used directly as a condition. */
-  readonly condition?: (args: readonly string[]) => string;
-  /** Operands the formula takes as a boolean condition (`where`'s first). */
-  readonly conditionOperands?: readonly number[];
-}
-
-/** Everything else is an expression over whole values, usually a runtime kernel call. */
-export interface ExpressionEmit {
-  readonly kind: "expression";
-  code(args: readonly Operand[], instr: Instr, ctx: EmitContext): string;
-}
 
 export type VjpRule = (b: Builder, instr: Instr, adjoint: Value) => readonly (Value | undefined)[];
 
@@ -64,7 +34,17 @@ export interface PrimitiveDef {
   readonly shape: (args: readonly Shape[], attrs: Attrs) => Shape;
   /** The ranks each operand may have (0 scalar, 1 vector, 2 matrix); any when absent. */
   readonly operandRanks?: readonly (readonly number[])[];
-  readonly emit: ElementwiseEmit | ExpressionEmit;
+  /**
+   * Acts element by element on operands that broadcast (so the emitter may print it as a
+   * formula in a loop, and chains of such operations fuse into one loop).
+   */
+  readonly elementwise?: true;
+  /**
+   * Its result holds exact zeros that stand for "no dependence" — a branch `where` did not
+   * take, the other entries of a one-hot vector, a comparison mask — so derivative products
+   * downstream keep their zero guards.
+   */
+  readonly masks?: true;
   /** Value on scalar constants, for constant folding (element-wise operations only). */
   readonly evaluate?: (...args: number[]) => number;
   /**
@@ -119,17 +99,9 @@ function elementwise(
   label: string,
   arity: number,
   evaluate: (...args: number[]) => number,
-  scalar: (args: readonly string[], ctx: EmitContext) => string,
   vjp: PrimitiveDef["vjp"],
 ): PrimitiveBase {
-  return {
-    label,
-    arity,
-    shape: broadcastAll,
-    emit: { kind: "elementwise", scalar },
-    evaluate,
-    vjp,
-  };
+  return { label, arity, shape: broadcastAll, elementwise: true, evaluate, vjp };
 }
 
 /**
@@ -139,14 +111,12 @@ function elementwise(
 function unary(
   label: string,
   evaluate: (x: number) => number,
-  scalar: (x: string, ctx: EmitContext) => string,
   rule: ((b: Builder, x: Value, y: Value, v: Value) => Value) | "none",
 ): PrimitiveDef {
   const base = elementwise(
     label,
     1,
     evaluate,
-    ([x], ctx) => scalar(x!, ctx),
     rule === "none" ? "none" : (b, instr, adjoint) => [rule(b, instr.args[0]!, instr.result, adjoint)],
   );
   return {
@@ -163,11 +133,10 @@ function unary(
 function binary(
   label: string,
   evaluate: (a: number, b: number) => number,
-  scalar: ElementwiseEmit["scalar"],
   partials: (b: Builder, instr: Instr) => [Value, Value],
 ): PrimitiveDef {
   return {
-    ...elementwise(label, 2, evaluate, scalar, (b, instr, g) => {
+    ...elementwise(label, 2, evaluate, (b, instr, g) => {
       const [x, y] = instr.args as [Value, Value];
       const [dx, dy] = partials(b, instr);
       return [b.fitTo(b.scale(dx, g), x.shape), b.fitTo(b.scale(dy, g), y.shape)];
@@ -182,65 +151,32 @@ function binary(
 /** The partial derivatives of a product x ⊙ y: (y, x). */
 const productPartials = (_b: Builder, instr: Instr) => [instr.args[1]!, instr.args[0]!] as [Value, Value];
 
-/** A kernel call over whole values: `helper(a, b)`. */
+/** An operation over whole values (printed as a runtime kernel call). */
 function kernel(
   label: string,
   arity: number,
-  helper: string,
   shape: PrimitiveDef["shape"],
   vjp: PrimitiveDef["vjp"],
   operandRanks?: readonly (readonly number[])[],
 ): PrimitiveBase {
-  return {
-    label,
-    arity,
-    shape,
-    ...(operandRanks === undefined ? {} : { operandRanks }),
-    emit: {
-      kind: "expression",
-      code: (args, instr, ctx) =>
-        `${ctx.helper(helper)}(${[...args.map((a) => a.code), ...zeroSafeFlag(instr)].join(", ")})`,
-    },
-    vjp,
-  };
-}
-
-/** The kernel's trailing `true` for a zero-safe product. */
-function zeroSafeFlag(instr: Instr): string[] {
-  return instr.attrs.zeroSafe === true || instr.attrs.nanIfSingular === true ? ["true"] : [];
+  return { label, arity, shape, ...(operandRanks === undefined ? {} : { operandRanks }), vjp };
 }
 
 /** Attributes for a product in derivative code (see `Attrs.zeroSafe`). */
 const derivative = { zeroSafe: true } as const;
 
-function flatData(operand: Operand): string {
-  return operand.shape.length === 2 ? `${operand.code}.data` : operand.code;
-}
-
-/** A comparison yields a 0/1 mask; as `where`'s condition it is emitted as a boolean. */
-function comparison(
-  label: string,
-  evaluate: (a: number, b: number) => boolean,
-  operator: string,
-): PrimitiveDef {
+/** A comparison: a 0/1 mask (no derivative; its zeros mean "not selected"). */
+function comparison(label: string, evaluate: (a: number, b: number) => boolean): PrimitiveDef {
   return {
     label,
     arity: 2,
     shape: broadcastAll,
-    emit: {
-      kind: "elementwise",
-      scalar: ([a, b]) => `${a} ${operator} ${b} ? 1 : 0`,
-      condition: ([a, b]) => `${a} ${operator} ${b}`,
-    },
+    elementwise: true,
+    masks: true,
     evaluate: (a, b) => (evaluate(a, b) ? 1 : 0),
     vjp: "none",
     jvp: "none",
   };
-}
-
-/** The number of elements of a shape, as TypeScript. */
-export function sizeCode(shape: Shape, ctx: EmitContext): string {
-  return shape.length === 0 ? "1" : shape.map((d) => ctx.dim(d)).join(" * ");
 }
 
 // ---------------------------------------------------------------------------
@@ -325,10 +261,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "c",
     arity: 0,
     shape: scalarResult,
-    emit: {
-      kind: "expression",
-      code: (_args, instr) => formatNumber(instr.attrs.value!),
-    },
     vjp: "none",
     jvp: "none",
   },
@@ -337,10 +269,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "dim",
     arity: 0,
     shape: scalarResult,
-    emit: {
-      kind: "expression",
-      code: (_args, instr, ctx) => ctx.dim(instr.attrs.dim!),
-    },
     vjp: "none",
     jvp: "none",
   },
@@ -351,7 +279,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       "add",
       2,
       (a, b) => a + b,
-      ([a, b]) => `${a} + ${b}`,
       (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape), b.fitTo(g, instr.args[1]!.shape)],
     ),
     jvp: (b, instr, [ta, tb]) => b.sumTangents([ta, tb], instr.result.shape),
@@ -361,23 +288,16 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       "sub",
       2,
       (a, b) => a - b,
-      ([a, b]) => `${a} - ${b}`,
       (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape), b.fitTo(b.neg(g), instr.args[1]!.shape)],
     ),
     jvp: (b, instr, [ta, tb]) => b.sumTangents([ta, tb && b.neg(tb)], instr.result.shape),
   },
-  mul: binary(
-    "mul",
-    (a, b) => a * b,
-    ([a, b]) => `${a} * ${b}`,
-    productPartials,
-  ),
+  mul: binary("mul", (a, b) => a * b, productPartials),
   div: {
     ...elementwise(
       "div",
       2,
       (a, b) => a / b,
-      ([a, b]) => `${a} / ${b}`,
       (b, instr, g) => {
         const [x, y] = instr.args as [Value, Value];
         // d(x/y)/dy = -(x/y)/y, reusing the quotient.
@@ -400,48 +320,31 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       "neg",
       1,
       (a) => -a,
-      ([a]) => `-${a}`,
       (b, _instr, g) => [b.neg(g)],
     ),
     jvp: (b, _instr, [t]) => t && b.neg(t),
   },
-  pow: binary(
-    "pow",
-    (a, b) => a ** b,
-    ([a, b]) => `${a} ** ${b}`,
-    powPartials,
-  ),
+  pow: binary("pow", (a, b) => a ** b, powPartials),
   /** atan2(y, x), the angle of (x, y): ∂/∂y = x / (x² + y²), ∂/∂x = −y / (x² + y²). */
-  atan2: binary(
-    "atan2",
-    Math.atan2,
-    ([y, x]) => `Math.atan2(${y}, ${x})`,
-    (b, instr) => {
-      const [y, x] = instr.args as [Value, Value];
-      const r2 = b.add(b.mul(x, x), b.mul(y, y));
-      return [b.div(x, r2), b.neg(b.div(y, r2))];
-    },
-  ),
+  atan2: binary("atan2", Math.atan2, (b, instr) => {
+    const [y, x] = instr.args as [Value, Value];
+    const r2 = b.add(b.mul(x, x), b.mul(y, y));
+    return [b.div(x, r2), b.neg(b.div(y, r2))];
+  }),
   /** hypot(x, y) = √(x² + y²) without overflow: ∂/∂x = x / h, ∂/∂y = y / h, and 0 at the origin. */
-  hypot: binary(
-    "hypot",
-    Math.hypot,
-    ([x, y]) => `Math.hypot(${x}, ${y})`,
-    (b, instr) => {
-      const [x, y] = instr.args as [Value, Value];
-      const h = instr.result;
-      // x / h is 0 where x is 0, which includes the origin (h ≥ |x|).
-      const share = (v: Value) => b.apply("divNoNan", [v, h], { keepGuard: true });
-      return [share(x), share(y)];
-    },
-  ),
+  hypot: binary("hypot", Math.hypot, (b, instr) => {
+    const [x, y] = instr.args as [Value, Value];
+    const h = instr.result;
+    // x / h is 0 where x is 0, which includes the origin (h ≥ |x|).
+    const share = (v: Value) => b.apply("divNoNan", [v, h], { keepGuard: true });
+    return [share(x), share(y)];
+  }),
   /** `derivative * adjoint`, or 0 where the adjoint is 0 (TensorFlow's mul_no_nan). */
   mulNoNan: {
     ...elementwise(
       "scaled",
       2,
       (d, g) => (g === 0 ? 0 : d * g),
-      ([d, g]) => `${g} === 0 ? 0 : ${d} * ${g}`,
       (b, instr, adj) => {
         const [d, g] = instr.args as [Value, Value];
         return [b.fitTo(b.scale(g, adj), d.shape), b.fitTo(b.scale(d, adj), g.shape)];
@@ -456,19 +359,13 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
    * `a * b`, or 0 where either is 0: a local derivative times an adjoint or a tangent, each of
    * which may be zero for want of dependence (a branch not taken, a zero direction or seed).
    */
-  mulNoNanBoth: binary(
-    "scaled",
-    (a, c) => (a === 0 || c === 0 ? 0 : a * c),
-    ([a, c]) => `${a} === 0 || ${c} === 0 ? 0 : ${a} * ${c}`,
-    productPartials,
-  ),
+  mulNoNanBoth: binary("scaled", (a, c) => (a === 0 || c === 0 ? 0 : a * c), productPartials),
   /** `adjoint / divisor`, or 0 where the adjoint is 0. */
   divNoNan: {
     ...elementwise(
       "scaled",
       2,
       (g, y) => (g === 0 ? 0 : g / y),
-      ([g, y]) => `${g} === 0 ? 0 : ${g} / ${y}`,
       (b, instr, adj) => {
         const [g, y] = instr.args as [Value, Value];
         return [
@@ -489,155 +386,70 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   },
 
   // Element-wise functions ----------------------------------------------------
-  exp: unary(
-    "exp",
-    Math.exp,
-    (x) => `Math.exp(${x})`,
-    (b, _x, y, g) => b.scale(y, g),
+  exp: unary("exp", Math.exp, (b, _x, y, g) => b.scale(y, g)),
+  log: unary("log", Math.log, (b, x, _y, g) => b.scaleDiv(g, x)),
+  sqrt: unary("sqrt", Math.sqrt, (b, _x, y, g) => b.scaleDiv(g, b.mul(b.constant(2), y))),
+  sin: unary("sin", Math.sin, (b, x, _y, g) => b.scale(b.apply("cos", [x]), g)),
+  cos: unary("cos", Math.cos, (b, x, _y, g) => b.scale(b.neg(b.apply("sin", [x])), g)),
+  tan: unary("tan", Math.tan, (b, _x, y, g) => b.scale(b.add(b.one(), b.mul(y, y)), g)),
+  asin: unary("asin", Math.asin, (b, x, _y, g) =>
+    b.scaleDiv(g, b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
   ),
-  log: unary(
-    "log",
-    Math.log,
-    (x) => `Math.log(${x})`,
-    (b, x, _y, g) => b.scaleDiv(g, x),
+  acos: unary("acos", Math.acos, (b, x, _y, g) =>
+    b.scaleDiv(b.neg(g), b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
   ),
-  sqrt: unary(
-    "sqrt",
-    Math.sqrt,
-    (x) => `Math.sqrt(${x})`,
-    (b, _x, y, g) => b.scaleDiv(g, b.mul(b.constant(2), y)),
-  ),
-  sin: unary(
-    "sin",
-    Math.sin,
-    (x) => `Math.sin(${x})`,
-    (b, x, _y, g) => b.scale(b.apply("cos", [x]), g),
-  ),
-  cos: unary(
-    "cos",
-    Math.cos,
-    (x) => `Math.cos(${x})`,
-    (b, x, _y, g) => b.scale(b.neg(b.apply("sin", [x])), g),
-  ),
-  tan: unary(
-    "tan",
-    Math.tan,
-    (x) => `Math.tan(${x})`,
-    (b, _x, y, g) => b.scale(b.add(b.one(), b.mul(y, y)), g),
-  ),
-  asin: unary(
-    "asin",
-    Math.asin,
-    (x) => `Math.asin(${x})`,
-    (b, x, _y, g) => b.scaleDiv(g, b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
-  ),
-  acos: unary(
-    "acos",
-    Math.acos,
-    (x) => `Math.acos(${x})`,
-    (b, x, _y, g) => b.scaleDiv(b.neg(g), b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
-  ),
-  atan: unary(
-    "atan",
-    Math.atan,
-    (x) => `Math.atan(${x})`,
-    (b, x, _y, g) => b.scaleDiv(g, b.add(b.one(), b.mul(x, x))),
-  ),
-  sinh: unary(
-    "sinh",
-    Math.sinh,
-    (x) => `Math.sinh(${x})`,
-    (b, x, _y, g) => b.scale(b.apply("cosh", [x]), g),
-  ),
-  cosh: unary(
-    "cosh",
-    Math.cosh,
-    (x) => `Math.cosh(${x})`,
-    (b, x, _y, g) => b.scale(b.apply("sinh", [x]), g),
-  ),
+  atan: unary("atan", Math.atan, (b, x, _y, g) => b.scaleDiv(g, b.add(b.one(), b.mul(x, x)))),
+  sinh: unary("sinh", Math.sinh, (b, x, _y, g) => b.scale(b.apply("cosh", [x]), g)),
+  cosh: unary("cosh", Math.cosh, (b, x, _y, g) => b.scale(b.apply("sinh", [x]), g)),
   tanh: unary(
     "tanh",
     Math.tanh,
-    (x) => `Math.tanh(${x})`,
     // 1 / cosh² x rather than 1 − tanh² x, which is 0 once tanh x rounds to ±1 (|x| ≳ 19).
     (b, x, _y, g) => b.scaleDiv(g, b.apply("pow", [b.apply("cosh", [x]), b.constant(2)])),
   ),
   sigmoid: unary(
     "sigmoid",
     sigmoid,
-    (x, ctx) => `${ctx.helper("sigmoid")}(${x})`,
     // σ(x) σ(−x) rather than σ(x)(1 − σ(x)), which is 0 once σ(x) rounds to 1 (x ≳ 37).
     (b, x, y, g) => b.scale(b.mul(y, b.apply("sigmoid", [b.neg(x)])), g),
   ),
-  softplus: unary(
-    "softplus",
-    softplus,
-    (x, ctx) => `${ctx.helper("softplus")}(${x})`,
-    (b, x, _y, g) => b.scale(b.apply("sigmoid", [x]), g),
-  ),
+  softplus: unary("softplus", softplus, (b, x, _y, g) => b.scale(b.apply("sigmoid", [x]), g)),
   // Derivative 0 at 0, as for max(0, z) in the paper.
   relu: unary(
     "relu",
     (x) => Math.max(x, 0),
-    (x) => `Math.max(${x}, 0)`,
     (b, x, _y, g) => b.where(b.apply("gt", [x, b.zero()]), g, b.zero()),
   ),
-  abs: unary(
-    "abs",
-    Math.abs,
-    (x) => `Math.abs(${x})`,
-    (b, x, _y, g) => b.scale(b.apply("sign", [x]), g),
-  ),
-  sign: unary("sign", Math.sign, (x) => `Math.sign(${x})`, "none"),
-  log1p: unary(
-    "log1p",
-    Math.log1p,
-    (x) => `Math.log1p(${x})`,
-    (b, x, _y, g) => b.scaleDiv(g, b.add(b.one(), x)),
-  ),
-  expm1: unary(
-    "expm1",
-    Math.expm1,
-    (x) => `Math.expm1(${x})`,
-    (b, _x, y, g) => b.scale(b.add(y, b.one()), g),
-  ),
+  abs: unary("abs", Math.abs, (b, x, _y, g) => b.scale(b.apply("sign", [x]), g)),
+  // 0 at 0: a mask of sorts (abs's derivative, which must keep 0 · ∞ at 0 from being NaN).
+  sign: { ...unary("sign", Math.sign, "none"), masks: true },
+  log1p: unary("log1p", Math.log1p, (b, x, _y, g) => b.scaleDiv(g, b.add(b.one(), x))),
+  expm1: unary("expm1", Math.expm1, (b, _x, y, g) => b.scale(b.add(y, b.one()), g)),
 
   // Selection -----------------------------------------------------------------
   /** Element-wise max; at a tie the first operand gets the derivative. */
   max: {
-    ...elementwise(
-      "max",
-      2,
-      Math.max,
-      ([a, b]) => `Math.max(${a}, ${b})`,
-      (b, instr, g) => {
-        const [x, y] = instr.args as [Value, Value];
-        const firstWins = b.apply("ge", [x, y]);
-        return [
-          b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
-          b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
-        ];
-      },
-    ),
+    ...elementwise("max", 2, Math.max, (b, instr, g) => {
+      const [x, y] = instr.args as [Value, Value];
+      const firstWins = b.apply("ge", [x, y]);
+      return [
+        b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
+        b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
+      ];
+    }),
     jvp: (b, instr, [ta, tb]) =>
       selectTangent(b, instr, b.apply("ge", [instr.args[0]!, instr.args[1]!]), ta, tb),
   },
   /** Element-wise min; at a tie the first operand gets the derivative. */
   min: {
-    ...elementwise(
-      "min",
-      2,
-      Math.min,
-      ([a, b]) => `Math.min(${a}, ${b})`,
-      (b, instr, g) => {
-        const [x, y] = instr.args as [Value, Value];
-        const firstWins = b.apply("le", [x, y]);
-        return [
-          b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
-          b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
-        ];
-      },
-    ),
+    ...elementwise("min", 2, Math.min, (b, instr, g) => {
+      const [x, y] = instr.args as [Value, Value];
+      const firstWins = b.apply("le", [x, y]);
+      return [
+        b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
+        b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
+      ];
+    }),
     jvp: (b, instr, [ta, tb]) =>
       selectTangent(b, instr, b.apply("le", [instr.args[0]!, instr.args[1]!]), ta, tb),
   },
@@ -646,11 +458,8 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "where",
     arity: 3,
     shape: broadcastAll,
-    emit: {
-      kind: "elementwise",
-      scalar: ([c, a, b]) => `${c} ? ${a} : ${b}`,
-      conditionOperands: [0],
-    },
+    elementwise: true,
+    masks: true,
     evaluate: (c, a, b) => (c !== 0 ? a : b),
     vjp: (b, instr, g) => {
       const [cond, x, y] = instr.args as [Value, Value, Value];
@@ -662,12 +471,12 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     },
     jvp: (b, instr, [, ta, tb]) => selectTangent(b, instr, instr.args[0]!, ta, tb),
   },
-  lt: comparison("lt", (a, b) => a < b, "<"),
-  le: comparison("le", (a, b) => a <= b, "<="),
-  gt: comparison("gt", (a, b) => a > b, ">"),
-  ge: comparison("ge", (a, b) => a >= b, ">="),
-  eq: comparison("eq", (a, b) => a === b, "==="),
-  ne: comparison("ne", (a, b) => a !== b, "!=="),
+  lt: comparison("lt", (a, b) => a < b),
+  le: comparison("le", (a, b) => a <= b),
+  gt: comparison("gt", (a, b) => a > b),
+  ge: comparison("ge", (a, b) => a >= b),
+  eq: comparison("eq", (a, b) => a === b),
+  ne: comparison("ne", (a, b) => a !== b),
 
   // Structure -----------------------------------------------------------------
   /**
@@ -678,19 +487,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "filled",
     arity: 1,
     shape: (_args, attrs) => attrs.shape!,
-    emit: {
-      kind: "expression",
-      code: ([x], instr, ctx) => {
-        const [rows, cols] = instr.result.shape.map((d) => ctx.dim(d));
-        if (x!.shape.length === 1) {
-          return instr.attrs.axis === 1
-            ? `${ctx.helper("tileColumns")}(${x!.code}, ${cols})`
-            : `${ctx.helper("tileRows")}(${x!.code}, ${rows})`;
-        }
-        if (cols !== undefined) return `${ctx.helper("fillMatrix")}(${rows}, ${cols}, ${x!.code})`;
-        return `${ctx.helper("fill")}(${rows}, ${x!.code})`;
-      },
-    },
     vjp: (b, instr, g) => {
       const x = instr.args[0]!;
       if (x.shape.length === 1 && instr.attrs.axis === 1) return [b.apply("sum", [g], { axis: 1 })];
@@ -703,14 +499,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "vector",
     arity: "variadic",
     shape: (args, attrs) => attrs.shape ?? [args.length],
-    emit: {
-      kind: "expression",
-      code: (args, instr, ctx) => {
-        const values = `Float64Array.of(${args.map((a) => a.code).join(", ")})`;
-        const [rows, cols] = instr.result.shape;
-        return cols === undefined ? values : `${ctx.helper("matrix")}(${rows}, ${cols}, ${values})`;
-      },
-    },
     vjp: (b, instr, g) => {
       const cols = instr.result.shape[1];
       return instr.args.map((_, k) =>
@@ -733,15 +521,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "elem",
     arity: 1,
     shape: scalarResult,
-    emit: {
-      kind: "expression",
-      code: ([x], instr, ctx) => {
-        const { index, column } = instr.attrs;
-        if (column === undefined) return `${x!.code}[${index!}]!`;
-        const cols = ctx.dim(x!.shape[1]!);
-        return `${x!.code}.data[${index!} * ${cols} + ${column}]!`;
-      },
-    },
     vjp: (b, instr, g) => [
       b.apply("oneHot", [g], { ...positionOf(instr.attrs), shape: instr.args[0]!.shape }),
     ],
@@ -750,30 +529,22 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   /** Zeros of `attrs.shape` with the scalar operand at one position: the adjoint of `index`. */
   oneHot: {
     label: "oneHot",
+    masks: true,
     arity: 1,
     shape: (_args, attrs) => attrs.shape!,
-    emit: {
-      kind: "expression",
-      code: ([x], instr, ctx) => {
-        const { index, column } = instr.attrs;
-        const [rows, cols] = instr.result.shape.map((d) => ctx.dim(d));
-        if (column === undefined) return `${ctx.helper("oneHot")}(${rows}, ${index!}, ${x!.code})`;
-        return `${ctx.helper("oneHotMatrix")}(${rows}, ${cols}, ${index!}, ${column}, ${x!.code})`;
-      },
-    },
     vjp: (b, instr, g) => [b.apply("index", [g], positionOf(instr.attrs))],
     jvp: (b, instr, [t]) => t && b.apply("oneHot", [t], instr.attrs),
   },
 
   // Reductions: of all elements, or along `attrs.axis` of a matrix ------------
   sum: {
-    ...reduction("sum", "sum", (b, instr, g) =>
+    ...reduction("sum", (b, instr, g) =>
       instr.attrs.axis === undefined ? [b.fitTo(g, instr.args[0]!.shape)] : [spread(b, instr, g)],
     ),
     jvp: (b, instr, [t]) => t && b.apply("sum", [t], instr.attrs),
   },
   prod: {
-    ...reduction("prod", "prod", (b, instr, g) => [
+    ...reduction("prod", (b, instr, g) => [
       // Products of the other elements, so zeros are handled without dividing.
       b.scale(b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
@@ -785,7 +556,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "prodOthers",
     arity: 1,
     shape: sameAsFirst,
-    emit: alongKernel("prodExcept"),
     vjp: () => {
       throw new Error("internal: primitive 'prodExcept' has no VJP rule yet (second derivatives of prod)");
     },
@@ -796,7 +566,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "prodOthersDot",
     arity: 2,
     shape: sameAsFirst,
-    emit: alongKernel2("prodExceptTangent"),
     vjp: () => {
       throw new Error("internal: primitive 'prodExceptTangent' has no VJP rule (third derivatives of prod)");
     },
@@ -806,14 +575,14 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   },
   /** The Euclidean norm, without overflow; its gradient at zero is 0. */
   norm2: {
-    ...reduction("norm", "norm2", (b, instr, g) => {
+    ...reduction("norm", (b, instr, g) => {
       return [b.scale(normDirection(b, instr), spread(b, instr, g))];
     }),
     jvp: (b, instr, [t]) => t && reductionTangent(b, instr, normDirection(b, instr), t),
   },
   /** The largest element; the derivative goes to the first largest. */
   maxReduce: {
-    ...reduction("max", "max", (b, instr, g) => [
+    ...reduction("max", (b, instr, g) => [
       b.scale(b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
     jvp: (b, instr, [t]) =>
@@ -821,7 +590,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   },
   /** The smallest element; the derivative goes to the first smallest. */
   minReduce: {
-    ...reduction("min", "min", (b, instr, g) => [
+    ...reduction("min", (b, instr, g) => [
       b.scale(b.apply("argminMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
     jvp: (b, instr, [t]) =>
@@ -830,24 +599,24 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   /** 1 at the first largest element (of each column or row, with an axis), 0 elsewhere. */
   argmaxMask: {
     label: "isMax",
+    masks: true,
     arity: 1,
     shape: sameAsFirst,
-    emit: maskKernel("argmax"),
     vjp: "none",
     jvp: "none",
   },
   /** 1 at the first smallest element (of each column or row, with an axis), 0 elsewhere. */
   argminMask: {
     label: "isMin",
+    masks: true,
     arity: 1,
     shape: sameAsFirst,
-    emit: maskKernel("argmin"),
     vjp: "none",
     jvp: "none",
   },
   /** log Σ exp, computed stably. */
   logsumexp: {
-    ...reduction("lse", "logsumexp", (b, instr, g) => [
+    ...reduction("lse", (b, instr, g) => [
       b.scale(b.apply("softmax", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
     jvp: (b, instr, [t]) =>
@@ -858,7 +627,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "softmax",
     arity: 1,
     shape: sameAsFirst,
-    emit: alongKernel("softmax"),
     // J = diag(s) − s sᵀ per slice is symmetric, so one product serves both modes.
     vjp: (b, instr, g) => [softmaxProduct(b, instr, g)],
     jvp: (b, instr, [t]) => t && softmaxProduct(b, instr, t),
@@ -869,7 +637,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...kernel(
       "dot",
       2,
-      "dot",
       productShape("dot", ([x, y]) => [x![0]!, y![0]!], scalarResult),
       (b, instr, g) => [b.scale(instr.args[1]!, g), b.scale(instr.args[0]!, g)],
       [[1], [1]],
@@ -894,20 +661,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       return inner === inner2 ? [rows, cols] : misfit("matmul", args);
     },
     operandRanks: [[2], [2]],
-    emit: {
-      kind: "expression",
-      code: ([a, b], instr, ctx) => {
-        const { transA, transB } = instr.attrs;
-        const flag = zeroSafeFlag(instr)
-          .map((f) => `, ${f}`)
-          .join("");
-        if (transA === true && transB === true) {
-          return `${ctx.helper("matmulTransB")}(${ctx.helper("transpose")}(${a!.code}), ${b!.code}${flag})`;
-        }
-        const kernelName = transA === true ? "matmulTransA" : transB === true ? "matmulTransB" : "matmul";
-        return `${ctx.helper(kernelName)}(${a!.code}, ${b!.code}${flag})`;
-      },
-    },
     vjp: (b, instr, g) => {
       const [x, y] = instr.args as [Value, Value];
       const mm = (p: Value, q: Value, transA: boolean, transB: boolean) =>
@@ -930,7 +683,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...kernel(
       "product",
       2,
-      "matvec",
       productShape(
         "matvec",
         ([a, x]) => [a![1]!, x![0]!],
@@ -949,7 +701,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...kernel(
       "product",
       2,
-      "vecmat",
       productShape(
         "vecmat",
         ([x, a]) => [x![0]!, a![0]!],
@@ -968,7 +719,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...kernel(
       "outer",
       2,
-      "outer",
       ([x, y]) => [x![0]!, y![0]!],
       (b, instr, g) => {
         const [x, y] = instr.args as [Value, Value];
@@ -982,7 +732,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...kernel(
       "transposed",
       1,
-      "transpose",
       ([a]) => [a![1]!, a![0]!],
       (b, _instr, g) => [b.apply("transpose", [g])],
       [[2]],
@@ -994,10 +743,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "identity",
     arity: 0,
     shape: (_args, attrs) => attrs.shape!,
-    emit: {
-      kind: "expression",
-      code: (_args, instr, ctx) => `${ctx.helper("eye")}(${ctx.dim(instr.result.shape[0]!)})`,
-    },
     vjp: "none",
     jvp: "none",
   },
@@ -1006,13 +751,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "diag",
     arity: 1,
     shape: (_args, attrs) => attrs.shape!,
-    emit: {
-      kind: "expression",
-      code: ([v], instr, ctx) => {
-        const [rows, cols] = instr.result.shape.map((d) => ctx.dim(d));
-        return `${ctx.helper("diagMatrix")}(${v!.code}, ${rows}, ${cols})`;
-      },
-    },
     vjp: (b, _instr, g) => [b.apply("diagonal", [g])],
     jvp: (b, instr, [t]) => t && b.apply("diag", [t], instr.attrs),
   },
@@ -1021,7 +759,6 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...kernel(
       "diagonal",
       1,
-      "diagonal",
       ([a]) => [minDim(a![0]!, a![1]!)],
       (b, instr, g) => [b.apply("diag", [g], { shape: instr.args[0]!.shape })],
       [[2]],
@@ -1030,7 +767,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   },
   /** A⁻¹; its adjoint is −A⁻ᵀ G A⁻ᵀ. */
   inv: {
-    ...kernel("inverse", 1, "inv", ofSquare(sameAsFirst), (b, instr, g) => {
+    ...kernel("inverse", 1, ofSquare(sameAsFirst), (b, instr, g) => {
       const y = instr.result;
       const yTg = b.apply("matmul", [y, g], { transA: true, ...derivative });
       return [b.neg(b.apply("matmul", [yTg, y], { transB: true, ...derivative }))];
@@ -1043,14 +780,14 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   },
   /** det A; its gradient is det(A) A⁻ᵀ. */
   det: {
-    ...kernel("det", 1, "det", ofSquare(scalarResult), (b, instr, g) => [
+    ...kernel("det", 1, ofSquare(scalarResult), (b, instr, g) => [
       b.scale(b.apply("cofactor", [instr.args[0]!]), g),
     ]),
     jvp: (b, instr, [t]) => t && reductionTangent(b, instr, b.apply("cofactor", [instr.args[0]!]), t),
   },
   /** The cofactor matrix, det(A) A⁻ᵀ where A is invertible: the gradient of det, defined everywhere. */
   cofactor: {
-    ...kernel("cofactors", 1, "cofactor", ofSquare(sameAsFirst), () => {
+    ...kernel("cofactors", 1, ofSquare(sameAsFirst), () => {
       throw new Error("internal: primitive 'cofactor' has no VJP rule (third derivatives of det)");
     }),
     // The runtime differentiates the adjugate directly, so singular matrices have a Hessian too.
@@ -1058,7 +795,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   },
   /** The derivative of the cofactor matrix along a direction: det's second derivative. */
   cofactorTangent: {
-    ...kernel("cofactorsDot", 2, "cofactorTangent", ofSquare(sameAsFirst), () => {
+    ...kernel("cofactorsDot", 2, ofSquare(sameAsFirst), () => {
       throw new Error("internal: primitive 'cofactorTangent' has no VJP rule (third derivatives of det)");
     }),
     jvp: () => {
@@ -1067,7 +804,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   },
   /** log det A (for det A > 0); its gradient is A⁻ᵀ. */
   logdet: {
-    ...kernel("logdet", 1, "logdet", ofSquare(scalarResult), (b, instr, g) => [
+    ...kernel("logdet", 1, ofSquare(scalarResult), (b, instr, g) => [
       b.scale(inverseTransposed(b, instr.args[0]!), g),
     ]),
     jvp: (b, instr, [t]) => t && reductionTangent(b, instr, inverseTransposed(b, instr.args[0]!), t),
@@ -1159,66 +896,12 @@ function minDim(a: Dim, b: Dim): Dim {
  * A reduction: of all elements to a scalar (`helper`), or along `attrs.axis`
  * of a matrix to a vector (`helperAlong`).
  */
-function reduction(label: string, helper: string, vjp: VjpRule): PrimitiveBase {
+function reduction(label: string, vjp: VjpRule): PrimitiveBase {
   return {
     label,
     arity: 1,
     shape: ([x], attrs) => (attrs.axis === undefined ? [] : [x![attrs.axis === 0 ? 1 : 0]!]),
-    emit: {
-      kind: "expression",
-      code: ([x], instr, ctx) =>
-        instr.attrs.axis === undefined
-          ? `${ctx.helper(helper)}(${flatData(x!)})`
-          : `${ctx.helper(`${helper}Along`)}(${x!.code}, ${instr.attrs.axis})`,
-    },
     vjp,
-  };
-}
-
-/** A kernel producing a value shaped like its operand: `helper(x)`, or `helperAlong(A, axis)`. */
-function alongKernel(helper: string): ExpressionEmit {
-  return {
-    kind: "expression",
-    code: ([x], instr, ctx) => {
-      if (instr.attrs.axis !== undefined)
-        return `${ctx.helper(`${helper}Along`)}(${x!.code}, ${instr.attrs.axis})`;
-      if (x!.shape.length < 2) return `${ctx.helper(helper)}(${x!.code})`;
-      // Over all elements of a matrix: the kernel runs on its data.
-      const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
-      return `${ctx.helper("matrix")}(${rows}, ${cols}, ${ctx.helper(helper)}(${x!.code}.data))`;
-    },
-  };
-}
-
-/** Like `alongKernel`, for a kernel of two operands shaped alike. */
-function alongKernel2(helper: string): ExpressionEmit {
-  return {
-    kind: "expression",
-    code: ([x, t], instr, ctx) => {
-      if (instr.attrs.axis !== undefined) {
-        return `${ctx.helper(`${helper}Along`)}(${x!.code}, ${t!.code}, ${instr.attrs.axis})`;
-      }
-      if (x!.shape.length < 2) return `${ctx.helper(helper)}(${x!.code}, ${t!.code})`;
-      const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
-      return `${ctx.helper("matrix")}(${rows}, ${cols}, ${ctx.helper(helper)}(${x!.code}.data, ${t!.code}.data))`;
-    },
-  };
-}
-
-/** The mask of the first extreme element, of all elements or of each column or row. */
-function maskKernel(arg: "argmax" | "argmin"): ExpressionEmit {
-  return {
-    kind: "expression",
-    code: ([x], instr, ctx) => {
-      if (instr.attrs.axis !== undefined) {
-        return `${ctx.helper(`${arg}MaskAlong`)}(${x!.code}, ${instr.attrs.axis})`;
-      }
-      const data = flatData(x!);
-      const mask = `${ctx.helper("oneHot")}(${data}.length, ${ctx.helper(arg)}(${data}), 1)`;
-      if (x!.shape.length < 2) return mask;
-      const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
-      return `${ctx.helper("matrix")}(${rows}, ${cols}, ${mask})`;
-    },
   };
 }
 
@@ -1230,23 +913,4 @@ function spread(b: Builder, instr: Instr, g: Value): Value {
   const x = instr.args[0]!;
   if (instr.attrs.axis === undefined) return g;
   return b.apply("broadcast", [g], { shape: x.shape, axis: instr.attrs.axis });
-}
-
-/** Numbers as TypeScript literals; non-finite constants by name. */
-export function formatNumber(value: number): string {
-  if (Number.isNaN(value)) return "NaN";
-  if (value === Infinity) return "Infinity";
-  if (value === -Infinity) return "-Infinity";
-  if (Object.is(value, -0)) return "-0";
-  return String(value);
-}
-
-function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
-
-function softplus(x: number): number {
-  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 }

@@ -1,0 +1,279 @@
+// How each IR operation prints as TypeScript: the back end's table, keyed by the
+// same operations as the math table (primitives.ts), which holds no code text.
+// An element-wise operation prints as a formula for one element (the emitter
+// loops it, and fuses chains of them); anything else as an expression over
+// whole values, usually a call of a runtime kernel. A second back end
+// (WebAssembly) would sit beside this table and read the same IR.
+
+import type { Instr } from "./ir.js";
+import type { Op } from "./primitives.js";
+import type { Dim, Shape } from "./shapes.js";
+
+/** What printing needs from the emitter: imports and dimension expressions. */
+export interface EmitContext {
+  /** The local name of a runtime export, importing it on first use. */
+  helper(name: string): string;
+  /** A dimension as a TypeScript expression (a number literal or a bound name). */
+  dim(d: Dim): string;
+}
+
+/** An operand as emitted code: its TypeScript expression and its shape. */
+export interface Operand {
+  readonly code: string;
+  readonly shape: Shape;
+}
+
+/** An element-wise operation: a formula for one element. */
+export interface ElementwisePrinter {
+  readonly kind: "elementwise";
+  scalar(args: readonly string[], ctx: EmitContext): string;
+  /** For comparisons: the formula as a boolean, used directly as a condition. */
+  readonly condition?: (args: readonly string[]) => string;
+  /** Operands the formula takes as a boolean condition (`where`'s first). */
+  readonly conditionOperands?: readonly number[];
+}
+
+/** An expression over whole values, usually a runtime kernel call. */
+export interface ExpressionPrinter {
+  readonly kind: "expression";
+  code(args: readonly Operand[], instr: Instr, ctx: EmitContext): string;
+}
+
+export type OpPrinter = ElementwisePrinter | ExpressionPrinter;
+
+/** The number of elements of a shape, as TypeScript. */
+export function sizeCode(shape: Shape, ctx: EmitContext): string {
+  return shape.length === 0 ? "1" : shape.map((d) => ctx.dim(d)).join(" * ");
+}
+
+/** Numbers as TypeScript literals; non-finite constants by name. */
+export function formatNumber(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (value === Infinity) return "Infinity";
+  if (value === -Infinity) return "-Infinity";
+  if (Object.is(value, -0)) return "-0";
+  return String(value);
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+const formula = (scalar: ElementwisePrinter["scalar"]): ElementwisePrinter => ({
+  kind: "elementwise",
+  scalar,
+});
+
+/** `Math.f(x)`, or a runtime helper `f(x)`. */
+const mathCall = (name: string): ElementwisePrinter => formula(([x]) => `Math.${name}(${x})`);
+const helperCall = (name: string): ElementwisePrinter => formula(([x], ctx) => `${ctx.helper(name)}(${x})`);
+
+/** A comparison: a 0/1 mask, or as `where`'s condition a boolean. */
+const comparison = (operator: string): ElementwisePrinter => ({
+  kind: "elementwise",
+  scalar: ([a, b]) => `${a} ${operator} ${b} ? 1 : 0`,
+  condition: ([a, b]) => `${a} ${operator} ${b}`,
+});
+
+/** The trailing `true` of a kernel call in derivative code (zero-safe products, NaN for singular). */
+function derivativeFlag(instr: Instr): string[] {
+  return instr.attrs.zeroSafe === true || instr.attrs.nanIfSingular === true ? ["true"] : [];
+}
+
+/** A kernel call over whole values: `helper(a, b)`. */
+const kernel = (helper: string): ExpressionPrinter => ({
+  kind: "expression",
+  code: (args, instr, ctx) =>
+    `${ctx.helper(helper)}(${[...args.map((a) => a.code), ...derivativeFlag(instr)].join(", ")})`,
+});
+
+function flatData(operand: Operand): string {
+  return operand.shape.length === 2 ? `${operand.code}.data` : operand.code;
+}
+
+/** A reduction: of all elements (`helper` on the data), or along an axis (`helperAlong`). */
+const reduction = (helper: string): ExpressionPrinter => ({
+  kind: "expression",
+  code: ([x], instr, ctx) =>
+    instr.attrs.axis === undefined
+      ? `${ctx.helper(helper)}(${flatData(x!)})`
+      : `${ctx.helper(`${helper}Along`)}(${x!.code}, ${instr.attrs.axis})`,
+});
+
+/** A kernel producing a value shaped like its operand: `helper(x)`, or `helperAlong(A, axis)`. */
+const along = (helper: string): ExpressionPrinter => ({
+  kind: "expression",
+  code: ([x], instr, ctx) => {
+    if (instr.attrs.axis !== undefined)
+      return `${ctx.helper(`${helper}Along`)}(${x!.code}, ${instr.attrs.axis})`;
+    if (x!.shape.length < 2) return `${ctx.helper(helper)}(${x!.code})`;
+    // Over all elements of a matrix: the kernel runs on its data.
+    const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
+    return `${ctx.helper("matrix")}(${rows}, ${cols}, ${ctx.helper(helper)}(${x!.code}.data))`;
+  },
+});
+
+/** Like `along`, for a kernel of two operands shaped alike. */
+const along2 = (helper: string): ExpressionPrinter => ({
+  kind: "expression",
+  code: ([x, t], instr, ctx) => {
+    if (instr.attrs.axis !== undefined) {
+      return `${ctx.helper(`${helper}Along`)}(${x!.code}, ${t!.code}, ${instr.attrs.axis})`;
+    }
+    if (x!.shape.length < 2) return `${ctx.helper(helper)}(${x!.code}, ${t!.code})`;
+    const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
+    return `${ctx.helper("matrix")}(${rows}, ${cols}, ${ctx.helper(helper)}(${x!.code}.data, ${t!.code}.data))`;
+  },
+});
+
+/** The mask of the first extreme element, of all elements or of each column or row. */
+const mask = (arg: "argmax" | "argmin"): ExpressionPrinter => ({
+  kind: "expression",
+  code: ([x], instr, ctx) => {
+    if (instr.attrs.axis !== undefined)
+      return `${ctx.helper(`${arg}MaskAlong`)}(${x!.code}, ${instr.attrs.axis})`;
+    const data = flatData(x!);
+    const oneHot = `${ctx.helper("oneHot")}(${data}.length, ${ctx.helper(arg)}(${data}), 1)`;
+    if (x!.shape.length < 2) return oneHot;
+    const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
+    return `${ctx.helper("matrix")}(${rows}, ${cols}, ${oneHot})`;
+  },
+});
+
+// ---------------------------------------------------------------------------
+// The table
+
+export const printers: Readonly<Record<Op, OpPrinter>> = {
+  const: { kind: "expression", code: (_args, instr) => formatNumber(instr.attrs.value!) },
+  dim: { kind: "expression", code: (_args, instr, ctx) => ctx.dim(instr.attrs.dim!) },
+
+  add: formula(([a, b]) => `${a} + ${b}`),
+  sub: formula(([a, b]) => `${a} - ${b}`),
+  mul: formula(([a, b]) => `${a} * ${b}`),
+  div: formula(([a, b]) => `${a} / ${b}`),
+  neg: formula(([a]) => `-${a}`),
+  pow: formula(([a, b]) => `${a} ** ${b}`),
+  atan2: formula(([y, x]) => `Math.atan2(${y}, ${x})`),
+  hypot: formula(([x, y]) => `Math.hypot(${x}, ${y})`),
+  mulNoNan: formula(([d, g]) => `${g} === 0 ? 0 : ${d} * ${g}`),
+  mulNoNanBoth: formula(([a, c]) => `${a} === 0 || ${c} === 0 ? 0 : ${a} * ${c}`),
+  divNoNan: formula(([g, y]) => `${g} === 0 ? 0 : ${g} / ${y}`),
+
+  exp: mathCall("exp"),
+  log: mathCall("log"),
+  sqrt: mathCall("sqrt"),
+  sin: mathCall("sin"),
+  cos: mathCall("cos"),
+  tan: mathCall("tan"),
+  asin: mathCall("asin"),
+  acos: mathCall("acos"),
+  atan: mathCall("atan"),
+  sinh: mathCall("sinh"),
+  cosh: mathCall("cosh"),
+  tanh: mathCall("tanh"),
+  sigmoid: helperCall("sigmoid"),
+  softplus: helperCall("softplus"),
+  relu: formula(([x]) => `Math.max(${x}, 0)`),
+  abs: mathCall("abs"),
+  sign: mathCall("sign"),
+  log1p: mathCall("log1p"),
+  expm1: mathCall("expm1"),
+
+  max: formula(([a, b]) => `Math.max(${a}, ${b})`),
+  min: formula(([a, b]) => `Math.min(${a}, ${b})`),
+  where: { kind: "elementwise", scalar: ([c, a, b]) => `${c} ? ${a} : ${b}`, conditionOperands: [0] },
+  lt: comparison("<"),
+  le: comparison("<="),
+  gt: comparison(">"),
+  ge: comparison(">="),
+  eq: comparison("==="),
+  ne: comparison("!=="),
+
+  broadcast: {
+    kind: "expression",
+    code: ([x], instr, ctx) => {
+      const [rows, cols] = instr.result.shape.map((d) => ctx.dim(d));
+      if (x!.shape.length === 1) {
+        return instr.attrs.axis === 1
+          ? `${ctx.helper("tileColumns")}(${x!.code}, ${cols})`
+          : `${ctx.helper("tileRows")}(${x!.code}, ${rows})`;
+      }
+      if (cols !== undefined) return `${ctx.helper("fillMatrix")}(${rows}, ${cols}, ${x!.code})`;
+      return `${ctx.helper("fill")}(${rows}, ${x!.code})`;
+    },
+  },
+  pack: {
+    kind: "expression",
+    code: (args, instr, ctx) => {
+      const values = `Float64Array.of(${args.map((a) => a.code).join(", ")})`;
+      const [rows, cols] = instr.result.shape;
+      return cols === undefined ? values : `${ctx.helper("matrix")}(${rows}, ${cols}, ${values})`;
+    },
+  },
+  index: {
+    kind: "expression",
+    code: ([x], instr, ctx) => {
+      const { index, column } = instr.attrs;
+      if (column === undefined) return `${x!.code}[${index!}]!`;
+      const cols = ctx.dim(x!.shape[1]!);
+      return `${x!.code}.data[${index!} * ${cols} + ${column}]!`;
+    },
+  },
+  oneHot: {
+    kind: "expression",
+    code: ([x], instr, ctx) => {
+      const { index, column } = instr.attrs;
+      const [rows, cols] = instr.result.shape.map((d) => ctx.dim(d));
+      if (column === undefined) return `${ctx.helper("oneHot")}(${rows}, ${index!}, ${x!.code})`;
+      return `${ctx.helper("oneHotMatrix")}(${rows}, ${cols}, ${index!}, ${column}, ${x!.code})`;
+    },
+  },
+
+  sum: reduction("sum"),
+  prod: reduction("prod"),
+  prodExcept: along("prodExcept"),
+  prodExceptTangent: along2("prodExceptTangent"),
+  norm2: reduction("norm2"),
+  maxReduce: reduction("max"),
+  minReduce: reduction("min"),
+  argmaxMask: mask("argmax"),
+  argminMask: mask("argmin"),
+  logsumexp: reduction("logsumexp"),
+  softmax: along("softmax"),
+
+  dot: kernel("dot"),
+  matmul: {
+    kind: "expression",
+    code: ([a, b], instr, ctx) => {
+      const { transA, transB } = instr.attrs;
+      const flag = derivativeFlag(instr)
+        .map((f) => `, ${f}`)
+        .join("");
+      if (transA === true && transB === true) {
+        return `${ctx.helper("matmulTransB")}(${ctx.helper("transpose")}(${a!.code}), ${b!.code}${flag})`;
+      }
+      const kernelName = transA === true ? "matmulTransA" : transB === true ? "matmulTransB" : "matmul";
+      return `${ctx.helper(kernelName)}(${a!.code}, ${b!.code}${flag})`;
+    },
+  },
+  matvec: kernel("matvec"),
+  vecmat: kernel("vecmat"),
+  outer: kernel("outer"),
+  transpose: kernel("transpose"),
+  eye: {
+    kind: "expression",
+    code: (_args, instr, ctx) => `${ctx.helper("eye")}(${ctx.dim(instr.result.shape[0]!)})`,
+  },
+  diag: {
+    kind: "expression",
+    code: ([v], instr, ctx) => {
+      const [rows, cols] = instr.result.shape.map((d) => ctx.dim(d));
+      return `${ctx.helper("diagMatrix")}(${v!.code}, ${rows}, ${cols})`;
+    },
+  },
+  diagonal: kernel("diagonal"),
+  inv: kernel("inv"),
+  det: kernel("det"),
+  logdet: kernel("logdet"),
+  cofactor: kernel("cofactor"),
+  cofactorTangent: kernel("cofactorTangent"),
+};
