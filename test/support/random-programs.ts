@@ -717,7 +717,21 @@ class Generator {
       src: `outer(${a.src}, ${b.src})`,
       prec: ATOM,
       type,
-      ev: (env) => matmul(asColumn(a.ev(env) as Float64Array), asRow(b.ev(env) as Float64Array)),
+      // Products, not sums of one product: 0 · (−1) is −0, which atan2 tells from 0.
+      ev: (env) => {
+        const x = a.ev(env) as Float64Array;
+        const y = b.ev(env) as Float64Array;
+        return guard(
+          mat(
+            x.length,
+            y.length,
+            Float64Array.from(
+              { length: x.length * y.length },
+              (_, k) => x[Math.floor(k / y.length)]! * y[k % y.length]!,
+            ),
+          ),
+        );
+      },
     };
   }
   private softmax(a: Expr): Expr {
