@@ -43,7 +43,7 @@ export function checkProgram(program: Program, sink: DiagnosticSink): CheckedPro
 
   if (program.functions.length === 0) {
     sink.error(
-      codes.missingReturn,
+      codes.noFunctions,
       "the file defines no function; write `fn name(params) = expr`",
       program.span,
     );
@@ -246,15 +246,8 @@ class FunctionChecker {
     return binding.kind !== "error";
   }
 
+  /** A type's shape (the grammar allows at most two dimensions). */
   private resolveType(type: TypeExpr, bindsDims: boolean): Shape | undefined {
-    if (type.dims.length > 2) {
-      this.sink.error(
-        codes.badLiteral,
-        `types have at most two dimensions, got ${type.dims.length}`,
-        type.span,
-      );
-      return undefined;
-    }
     const shape: Dim[] = [];
     let ok = true;
     for (const dim of type.dims) {

@@ -34,6 +34,7 @@ export const codes = {
   exportNameClash: "GC0110",
   duplicateWrt: "GC0111",
   unknownDimension: "GC0112",
+  noFunctions: "GC0113",
   // GC02xx: shapes and arity
   arity: "GC0201",
   shapeMismatch: "GC0202",

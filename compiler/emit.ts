@@ -781,42 +781,40 @@ class FunctionEmitter {
   ): void {
     const { options } = this;
     const check = this.helper.bind(this);
-    {
-      if (p.shape.length === 0) {
-        if (options.checks) lines.push(`${check("checkScalar")}(${local}, ${quoted});`);
-        return;
+    if (p.shape.length === 0) {
+      if (options.checks) lines.push(`${check("checkScalar")}(${local}, ${quoted});`);
+      return;
+    }
+    if (p.shape.length === 1) {
+      const d = p.shape[0]!;
+      if (typeof d === "string" && !bound.has(d)) {
+        const bind = needsBinding(d, k);
+        if (bind) bound.add(d);
+        const lhs = bind ? `const ${this.dimName(d)} = ` : "";
+        if (options.checks) lines.push(`${lhs}${check("checkVector")}(${local}, ${quoted});`);
+        else if (bind) lines.push(`${lhs}${local}.length;`);
+      } else if (options.checks) {
+        const expected = typeof d === "number" ? String(d) : `${this.dimName(d)}, ${JSON.stringify(d)}`;
+        lines.push(`${check("checkVector")}(${local}, ${quoted}, ${expected});`);
       }
-      if (p.shape.length === 1) {
-        const d = p.shape[0]!;
-        if (typeof d === "string" && !bound.has(d)) {
-          const bind = needsBinding(d, k);
-          if (bind) bound.add(d);
-          const lhs = bind ? `const ${this.dimName(d)} = ` : "";
-          if (options.checks) lines.push(`${lhs}${check("checkVector")}(${local}, ${quoted});`);
-          else if (bind) lines.push(`${lhs}${local}.length;`);
-        } else if (options.checks) {
-          const expected = typeof d === "number" ? String(d) : `${this.dimName(d)}, ${JSON.stringify(d)}`;
-          lines.push(`${check("checkVector")}(${local}, ${quoted}, ${expected});`);
-        }
-        return;
-      }
-      const [rows, cols] = p.shape as [Dim, Dim];
-      const expect = (d: Dim) =>
-        typeof d === "number"
-          ? `${d}, ""`
-          : bound.has(d)
-            ? `${this.dimName(d)}, ${JSON.stringify(d)}`
-            : `undefined, ${JSON.stringify(d)}`;
-      if (options.checks)
-        lines.push(`${check("checkMatrix")}(${local}, ${quoted}, ${expect(rows)}, ${expect(cols)});`);
-      for (const [d, field] of [
-        [rows, "rows"],
-        [cols, "cols"],
-      ] as const) {
-        if (typeof d === "string" && !bound.has(d) && needsBinding(d, k)) {
-          bound.add(d);
-          lines.push(`const ${this.dimName(d)} = ${local}.${field};`);
-        }
+      return;
+    }
+    const [rows, cols] = p.shape as [Dim, Dim];
+    const expect = (d: Dim) =>
+      typeof d === "number"
+        ? `${d}, ""`
+        : bound.has(d)
+          ? `${this.dimName(d)}, ${JSON.stringify(d)}`
+          : `undefined, ${JSON.stringify(d)}`;
+    if (options.checks)
+      lines.push(`${check("checkMatrix")}(${local}, ${quoted}, ${expect(rows)}, ${expect(cols)});`);
+    for (const [d, field] of [
+      [rows, "rows"],
+      [cols, "cols"],
+    ] as const) {
+      if (typeof d === "string" && !bound.has(d) && needsBinding(d, k)) {
+        bound.add(d);
+        lines.push(`const ${this.dimName(d)} = ${local}.${field};`);
       }
     }
   }

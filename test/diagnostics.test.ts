@@ -107,12 +107,12 @@ const bad: readonly BadCase[] = [
   {
     name: "empty file",
     source: "",
-    expect: [{ code: "GC0108", line: 1, column: 1, message: ["no function"] }],
+    expect: [{ code: "GC0113", line: 1, column: 1, message: ["no function"] }],
   },
   {
     name: "comments and blank lines only",
     source: "# a model\n\n// nothing here yet\n",
-    expect: [{ code: "GC0108", line: 1, column: 1, message: ["no function"] }],
+    expect: [{ code: "GC0113", line: 1, column: 1, message: ["no function"] }],
   },
   {
     name: "empty literal '[]' gets the dedicated code, not a generic syntax error",
