@@ -13,6 +13,8 @@ export default defineConfig({
     // and prettier again. The tests keep no global state.
     isolate: false,
     globalSetup: ["test/support/global-setup.ts"],
+    // Every program the tests compile is verified after each pass.
+    setupFiles: ["test/support/verify-ir.ts"],
     // Generated modules are plain JavaScript that Node loads itself (see test/support/load.ts).
     server: { deps: { external: [/\/test\/\.generated\//] } },
   },

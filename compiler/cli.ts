@@ -75,6 +75,7 @@ interface CompileCommandOptions {
   checks: boolean;
   watch?: boolean;
   check?: boolean;
+  emitIr?: boolean;
 }
 
 interface CheckCommandOptions {
@@ -153,6 +154,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     )
     .option("--inline-runtime", "copy the runtime pieces the output uses into it (no import)")
     .option("--no-checks", "do not validate argument shapes in the generated code")
+    .option("--emit-ir", "write the compiler's IR (model.grad.ir) instead of TypeScript")
     .addOption(new Option("--watch", "recompile each file when it changes").conflicts("check"))
     .option("--check", "write nothing; exit 1 if an output is missing or out of date")
     .addHelpText("after", compileExamples)
@@ -240,6 +242,8 @@ export interface OutputOptions {
   readonly outDir?: string | undefined;
   /** `--check`: compare with the outputs instead of writing them. */
   readonly check?: boolean;
+  /** The default output's extension: `.ts`, or `.ir` with `--emit-ir`. */
+  readonly extension?: ".ts" | ".ir";
 }
 
 /** Pairs inputs with outputs; rejects ambiguous or dangerous combinations. */
@@ -263,11 +267,13 @@ export function planJobs(files: readonly string[], options: OutputOptions, cwd: 
   if (options.output === standardOutput && options.check === true) {
     throw new UsageError("--check compares with an output file; -o - writes to standard output");
   }
+  const extension = options.extension ?? ".ts";
   const jobs: Job[] = unique.map((input) => {
     let output: string;
     if (options.output !== undefined) output = options.output;
-    else if (options.outDir !== undefined) output = path.join(options.outDir, `${path.basename(input)}.ts`);
-    else output = `${input}.ts`;
+    else if (options.outDir !== undefined)
+      output = path.join(options.outDir, `${path.basename(input)}${extension}`);
+    else output = `${input}${extension}`;
     return { input, inputPath: path.resolve(cwd, input), output, outputPath: path.resolve(cwd, output) };
   });
   const byOutput = new Map<string, Job>();
@@ -327,6 +333,7 @@ export interface BuildSettings {
   readonly runtimeImport: string;
   readonly checks: boolean;
   readonly inlineRuntime: boolean;
+  readonly emit?: "typescript" | "ir";
 }
 
 async function runCompileCommand(
@@ -340,11 +347,17 @@ async function runCompileCommand(
     runtimeImport: options.runtimeImport ?? "gradc/runtime",
     checks: options.checks,
     inlineRuntime: options.inlineRuntime === true,
+    emit: options.emitIr === true ? "ir" : "typescript",
   };
   if (settings.runtimeImport.trim() === "") throw new UsageError("--runtime-import needs a module specifier");
   const jobs = planJobs(
     files,
-    { output: options.output, outDir: options.outDir, check: options.check === true },
+    {
+      output: options.output,
+      outDir: options.outDir,
+      check: options.check === true,
+      extension: options.emitIr === true ? ".ir" : ".ts",
+    },
     cwd,
   );
   await checkRealPaths(jobs);

@@ -8,6 +8,7 @@ import { codes, DiagnosticSink, type Diagnostic } from "./diagnostics.js";
 import { emitModule } from "./emit.js";
 import { lowerFunction } from "./lower.js";
 import { parse } from "./parse.js";
+import { printIR, printProgram } from "./ir.js";
 import { formatShape } from "./shapes.js";
 
 export type Mode = "grad" | "vjp" | "jvp" | "jacobian" | "hessian";
@@ -27,6 +28,11 @@ export interface CompileOptions {
   readonly inlineRuntime?: boolean;
   /** Format the output with prettier (default true); without, compiles take a tenth of the time. */
   readonly format?: boolean;
+  /**
+   * What `code` holds: the TypeScript module (default), or `"ir"`, the text of the IR — each
+   * function as lowered, then every program its modes derive.
+   */
+  readonly emit?: "typescript" | "ir";
 }
 
 export interface CompileResult {
@@ -91,6 +97,7 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
     const analyzed = analyze(source, filename, options.modes ?? defaultModes);
     const diagnostics = [...optionErrors, ...analyzed.sink.diagnostics];
     if (diagnostics.some((d) => d.severity === "error")) return { code: undefined, diagnostics };
+    if (options.emit === "ir") return { code: printDerived(analyzed.functions), diagnostics };
     const code = await emitModule(analyzed.functions, {
       filename: baseName(filename),
       runtimeImport: options.runtimeImport ?? "gradc/runtime",
@@ -170,6 +177,10 @@ function checkOptions(given: unknown): { options: CompileOptions; errors: readon
       options.runtimeImport = raw.runtimeImport;
     else bad("runtimeImport must be a non-empty module specifier");
   }
+  if (raw.emit !== undefined) {
+    if (raw.emit === "typescript" || raw.emit === "ir") options.emit = raw.emit;
+    else bad(`emit must be "typescript" or "ir"`);
+  }
   for (const key of ["checks", "inlineRuntime", "format"] as const) {
     if (raw[key] === undefined) continue;
     if (typeof raw[key] === "boolean") options[key] = raw[key];
@@ -189,4 +200,36 @@ const wholeFile = { start, end: start };
 
 function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
+}
+
+/**
+ * The IR text of each function: as lowered, then each program the modes derive, named after
+ * the export it becomes (`fGrad`, `fForward`, `fBackward`, `fJvp`, `fHvp`).
+ */
+function printDerived(functions: readonly DerivedFunction[]): string {
+  const blocks: string[] = [];
+  for (const fn of functions) {
+    const name = fn.checked.name;
+    const params = fn.lowered.ir.params;
+    blocks.push(printIR(fn.lowered.ir), printProgram(name, params, fn.value.body, fn.value.outputs));
+    if (fn.grad !== undefined) {
+      blocks.push(printProgram(`${name}Grad`, params, fn.grad.program.body, fn.grad.program.outputs));
+    }
+    if (fn.split !== undefined) {
+      const { forward, backward, seed, tape } = fn.split;
+      blocks.push(
+        printProgram(`${name}Forward`, params, forward.body, [...forward.outputs, ...tape]),
+        printProgram(`${name}Backward`, [...tape, seed], backward.body, backward.outputs),
+      );
+    }
+    for (const [suffix, program] of [
+      ["Jvp", fn.jvp],
+      ["Hvp", fn.hvp],
+    ] as const) {
+      if (program === undefined) continue;
+      const inputs = [...params, ...program.directions.map((d) => d.value)];
+      blocks.push(printProgram(name + suffix, inputs, program.program.body, program.program.outputs));
+    }
+  }
+  return `${blocks.join("\n\n")}\n`;
 }

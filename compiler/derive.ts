@@ -10,6 +10,7 @@ import type { LoweredFunction } from "./lower.js";
 import { eliminateDeadCode, optimize, type Program } from "./optimize.js";
 import { forward } from "./forward.js";
 import { reverse } from "./reverse.js";
+import { verifyStage } from "./verify-ir.js";
 
 export interface GradientProgram {
   readonly program: Program;
@@ -73,7 +74,8 @@ export function deriveFunction(
 ): DerivedFunction {
   const { ir, values } = lowered;
   const result = ir.outputs[0]!.value;
-  const value = optimize({ body: ir.body, outputs: [result] }, values);
+  verifyStage("lowering", ir.params, ir.body, [result]);
+  const value = optimized("the value program", { body: ir.body, outputs: [result] }, values, ir.params);
   const scalar = checked.resultShape.length === 0;
   const grad =
     scalar && (modes.has("grad") || modes.has("hessian"))
@@ -120,10 +122,13 @@ function tangentProgram(lowered: LoweredFunction, wrt: readonly string[]): Tange
   const result = lowered.ir.outputs[0]!.value;
   const pushed = pushDirections(lowered, wrt, lowered.ir.body);
   const tangent = pushed.tangentOf(result);
-  const program = optimize(
+  const directions = pushed.directions.map((d) => d.value);
+  const program = optimized(
+    "forward mode",
     { body: pushed.body(), outputs: [result, tangent] },
     lowered.values,
-    pushed.directions.map((d) => d.value),
+    [...lowered.ir.params, ...directions],
+    directions,
   );
   return {
     program,
@@ -138,10 +143,13 @@ function hvpProgram(lowered: LoweredFunction, wrt: readonly string[], grad: Grad
   const pushed = pushDirections(lowered, wrt, grad.program.body);
   const hvps = grad.gradients.map((g) => ({ name: g.name, value: pushed.tangentOf(g.value) }));
   const outputs = [grad.value, ...grad.gradients.map((g) => g.value), ...hvps.map((h) => h.value)];
-  const program = optimize(
+  const directions = pushed.directions.map((d) => d.value);
+  const program = optimized(
+    "forward over reverse",
     { body: pushed.body(), outputs },
     lowered.values,
-    pushed.directions.map((d) => d.value),
+    [...lowered.ir.params, ...directions],
+    directions,
   );
   const n = grad.gradients.length;
   return {
@@ -164,9 +172,11 @@ function joint(
   const { ir, values } = lowered;
   const backward = reverse(ir, wrt, seed, values);
   const outputs = [ir.outputs[0]!.value, ...backward.gradients.map((g) => g.value)];
-  const program = optimize(
+  const program = optimized(
+    "reverse mode",
     { body: [...seedInstrs, ...ir.body, ...backward.body], outputs },
     values,
+    seedIsInput ? [...ir.params, seed] : ir.params,
     seedIsInput ? [seed] : [],
   );
   const [value, ...grads] = program.outputs as [Value, ...Value[]];
@@ -205,15 +215,29 @@ function split(lowered: LoweredFunction, wrt: readonly string[], values: ValueFa
   const sharedLeaves = forwardBody.filter(
     (i) => (i.op === "const" || i.op === "dim") && needed.has(i.result.id),
   );
+  const backward = { body: [...sharedLeaves, ...backwardBody], outputs: gradients.map((g) => g.value) };
+  verifyStage("the split into forward and backward", lowered.ir.params, forwardBody, [value]);
+  verifyStage("the split into forward and backward", [seed, ...tape], backward.body, backward.outputs);
   return {
     forward: { body: forwardBody, outputs: [value] },
-    backward: {
-      body: [...sharedLeaves, ...backwardBody],
-      outputs: gradients.map((g) => g.value),
-    },
+    backward,
     value,
     seed,
     gradients,
     tape,
   };
+}
+
+/** Optimizes `program`, verifying it before and after (when verification is on). */
+function optimized(
+  stage: string,
+  program: Program,
+  values: ValueFactory,
+  inputs: readonly Value[],
+  maybeZero: readonly Value[] = [],
+): Program {
+  verifyStage(stage, inputs, program.body, program.outputs);
+  const result = optimize(program, values, maybeZero);
+  verifyStage(`optimizing ${stage}`, inputs, result.body, result.outputs);
+  return result;
 }

@@ -2,11 +2,12 @@
 // instruction applies one primitive to values and defines one new value (SSA),
 // which keeps its shape, a readable name and the source it came from.
 //
-// Grammar (what printIR prints):
+// Grammar (what printIR and printProgram print; `gradc compile --emit-ir` shows it):
 //
 //   function := "fn" NAME "(" (value ":" shape),* ")" "{" instr* "return" (NAME "=" value),* "}"
-//   instr    := value ":" shape "=" OP ("[" attr,* "]")? value*    "#" origin
-//   value    := "%" NAME
+//   program  := "program" NAME "(" (value ":" shape),* ")" "{" instr* "return" value,* "}"
+//   instr    := value ":" shape "=" OP ("[" attr,* "]")? value*    ("#" LINE ":" SOURCE)?
+//   value    := "%" NAME "." ID
 //
 // Constants and dimension names are instructions too (`const`, `dim`), so every
 // operand is a value and passes need no special cases for literals.
@@ -108,6 +109,23 @@ export function printIR(fn: IRFunction): string {
   for (const instr of fn.body) lines.push(`  ${printInstr(instr)}`);
   const outputs = fn.outputs.map((o) => `${o.name} = ${printValue(o.value)}`).join(", ");
   lines.push(`  return ${outputs}`, "}");
+  return lines.join("\n");
+}
+
+/**
+ * A straight-line program derived from a function (its value, gradient, forward and backward
+ * passes, tangents): `program NAME(inputs) { instructions; return outputs }`.
+ */
+export function printProgram(
+  name: string,
+  inputs: readonly Value[],
+  body: readonly Instr[],
+  outputs: readonly Value[],
+): string {
+  const params = inputs.map((p) => `${printValue(p)}: ${formatShape(p.shape)}`).join(", ");
+  const lines = [`program ${name}(${params}) {`];
+  for (const instr of body) lines.push(`  ${printInstr(instr)}`);
+  lines.push(`  return ${outputs.map(printValue).join(", ")}`, "}");
   return lines.join("\n");
 }
 

@@ -542,3 +542,44 @@ describe("the built binary", () => {
     expect(usage.stderr).toBe("gradc: unknown option '--nope'\n");
   });
 });
+
+describe("gradc compile --emit-ir", () => {
+  it("writes model.grad.ir: the lowered IR and every derived program, in the documented grammar", async () => {
+    const dir = tempDir();
+    write(dir, "f.grad", "fn f(x: real, y: real) = 3 * x^2 * y\n");
+    const r = await run(dir, "compile", "f.grad", "--emit-ir", "--modes", "grad,jvp");
+    expect(r).toEqual({ code: 0, stdout: "wrote f.grad.ir\n", stderr: "" });
+    const ir = read(dir, "f.grad.ir");
+    expect(ir.split("\n\n").map((block) => block.split("\n")[0])).toEqual([
+      "fn f(%x.0: real, %y.1: real) {",
+      "program f(%x.0: real, %y.1: real) {",
+      "program fGrad(%x.0: real, %y.1: real) {",
+      expect.stringMatching(
+        /^program fJvp\(%x\.0: real, %y\.1: real, %x_dot\.\d+: real, %y_dot\.\d+: real\) \{$/,
+      ),
+    ]);
+    // Every instruction line follows `%name.id: shape = op[attrs] operands    # line: source`.
+    for (const line of ir.split("\n").filter((l) => l.startsWith("  %"))) {
+      expect(line).toMatch(
+        /^ {2}%\w+\.\d+: real(\[[\w, ]+\])? = \w+(\[[^\]]*\])?( %\w+\.\d+)*( {4}# \d+: .*)?$/,
+      );
+    }
+    expect(ir).toContain(
+      "  %dx.30: real = mul %scaled.26 %dpow.25    # 1: 3 * x^2 * y\n  return %value.6, %dx.30, %mul.5\n}",
+    );
+  });
+
+  it('-o - prints the IR; the API gives it with emit: "ir"', async () => {
+    const dir = tempDir();
+    write(dir, "f.grad", "fn f(x: real) = sin(x)\n");
+    const r = await run(dir, "compile", "f.grad", "--emit-ir", "-o", "-");
+    expect(r.stdout.startsWith("fn f(%x.0: real) {\n  %value.1: real = sin %x.0    # 1: sin(x)\n")).toBe(
+      true,
+    );
+    const { compile } = await import("../compiler/index.js");
+    const api = await compile("fn f(x: real) = sin(x)\n", { emit: "ir" });
+    expect(api.code).toBe(r.stdout);
+    const bad = await compile("fn f(x: real) = x", { emit: "wasm" as "ir" });
+    expect(bad.diagnostics.map((d) => d.message)).toEqual(['emit must be "typescript" or "ir"']);
+  });
+});

@@ -7,6 +7,7 @@ import { analyze } from "../compiler/compile.js";
 import { printInstr, printIR, type Value } from "../compiler/ir.js";
 import { eliminateDeadCode, optimize, relaxGuards } from "../compiler/optimize.js";
 import { reverse } from "../compiler/reverse.js";
+import { verification, verifyProgram } from "../compiler/verify-ir.js";
 
 function lowered(source: string) {
   const { functions, sink } = analyze(source, "t.grad");
@@ -178,4 +179,46 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
   });
 });
 
+describe("the IR verifier", () => {
+  it("is on in the tests, so every pass of every program compiled here is verified", () => {
+    expect(verification.enabled).toBe(true);
+  });
 
+  it("finds a use before definition, a wrong arity, a wrong result shape and a missing output", () => {
+    const values = new ValueFactory();
+    const x = values.make([], "x", true);
+    const v = values.make([3], "v", true);
+    const b = new Builder(values);
+    const late = values.make([], "late");
+    const s = b.apply("sum", [v]);
+    const bad = [
+      ...b.body,
+      { result: values.make([], "y"), op: "add" as const, args: [x, late], attrs: {}, origin: undefined },
+      { result: values.make([], "z"), op: "neg" as const, args: [x, x], attrs: {}, origin: undefined },
+      { result: values.make([2], "w"), op: "mul" as const, args: [x, s], attrs: {}, origin: undefined },
+    ];
+    const problems = verifyProgram([x, v], bad, [values.make([], "never")]);
+    expect(problems.map((p) => p.replace(/\.\d+/g, ""))).toEqual([
+      "%late is used before it is defined in `%y: real = add %x %late`",
+      "'neg' takes 1 operands, has 2 in `%z: real = neg %x %x`",
+      "the result should have shape [] in `%w: real[2] = mul %x %sum_v`",
+      "the output %never is never defined",
+    ]);
+  });
+
+  it("accepts every program a real model derives, in every mode", () => {
+    const { functions } = analyze(
+      "fn f(w: real[n], X: real[m, n], y: real[m]) = mean(softplus(-y * (X @ w))) + norm2(w)^2",
+      "t.grad",
+      ["grad", "vjp", "jvp", "jacobian", "hessian"],
+    );
+    const fn = functions[0]!;
+    const params = fn.lowered.ir.params;
+    expect(verifyProgram(params, fn.value.body, fn.value.outputs)).toEqual([]);
+    expect(verifyProgram(params, fn.grad!.program.body, fn.grad!.program.outputs)).toEqual([]);
+    const directions = fn.hvp!.directions.map((d) => d.value);
+    expect(verifyProgram([...params, ...directions], fn.hvp!.program.body, fn.hvp!.program.outputs)).toEqual(
+      [],
+    );
+  });
+});

@@ -12,6 +12,7 @@
 import { parseArgs } from "node:util";
 import setup from "./support/global-setup.js";
 import { checkPrograms, type Failure } from "./support/program-checks.js";
+import { verification } from "../compiler/verify-ir.js";
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +40,7 @@ process.on("SIGINT", () => {
 });
 
 setup(); // the runtime, as JavaScript, for the generated modules
+verification.enabled = true; // every pass of every program is verified, as in the tests
 console.log(`fuzzing from seed ${start}${Number.isFinite(limit) ? `, ${limit} programs` : ""}`);
 const began = Date.now();
 const failures: Failure[] = [];
