@@ -1,7 +1,7 @@
 // Forward mode (mode `jvp`) on every case of both primitive
 // tables — test/support/primitive-cases.ts (scalars and vectors) and
 // test/support/matrix-cases.ts (matrices) — each source compiled once with
-// modes ["vjp", "jvp"], at two sizes and two sample points per case (the
+// modes ["grad", "vjp", "jvp", "hessian"], at two sizes and two sample points per case (the
 // same sample points test/primitives.test.ts and test/matrix-primitives.test.ts
 // draw, so their `accept` filters keep them away from kinks and ties):
 //  (a) `fJvp(args, tangent)`: its value equals `f(args)` exactly, and its
@@ -10,7 +10,10 @@
 //      differences and relative tolerance 1e-6 as the tables);
 //  (b) forward and reverse mode agree: ⟨u, J v⟩ = Σ_p ⟨vjpₚ(u), vₚ⟩, i.e.
 //      Σ u ⊙ fJvp(args, v).tangent equals Σ_p ⟨fBackward(fForward(args).tape, u).p, v.p⟩
-//      for random u (shaped like the result) and v, to 1e-10 relative.
+//      for random u (shaped like the result) and v, to 1e-10 relative;
+//  (c) second derivatives, for a function that returns real: `fHvp(args, v).hvp`
+//      equals the central difference of `fGrad` along v, (∇f(x + hv) − ∇f(x − hv)) / 2h,
+//      to 1e-5 relative.
 // Both checks also verify that the generated code leaves its arguments, the
 // tangent and the seed untouched.
 //
@@ -49,7 +52,10 @@ const H = 1e-6;
 const FD_TOLERANCE = 1e-6;
 /** Two exact computations of the same bilinear form, differing only by rounding. */
 const ADJOINT_TOLERANCE = 1e-10;
-const MODES = ["vjp", "jvp"] as const;
+const MODES = ["grad", "vjp", "jvp", "hessian"] as const;
+/** Second derivatives by differences of the gradient: coarser than first derivatives. */
+const HESSIAN_TOLERANCE = 1e-5;
+const H2 = 1e-5;
 
 function hash(text: string): number {
   let h = 2166136261;
@@ -176,7 +182,7 @@ const groups: { title: string; cases: Case[] }[] = [
 // ---------------------------------------------------------------- modules
 
 /**
- * Every source is compiled (with modes ["vjp", "jvp"]) and imported once, all
+ * Every source is compiled (with modes grad, vjp, jvp and hessian) and imported once, all
  * started up front so compilation overlaps; each test awaits its own module,
  * so a compile failure fails exactly the rows of that source.
  */
@@ -300,6 +306,46 @@ async function checkAdjoint(c: Case, run: Run): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------- (c) fHvp against differences of fGrad
+
+async function checkHvp(c: Case, run: Run): Promise<void> {
+  const m = await modules.get(c.source)!;
+  const f = m.f as (...args: MValue[]) => MValue;
+  const wrt = wrtOf(c);
+  for (let point = 0; point < POINTS; point++) {
+    const args = run.sample(point);
+    if (typeof f(...args) !== "number") return; // Hessians are for functions that return real
+    const v = randomDirection(c, args, random(hash(`hvp|${c.name}|${run.sizes}|${point}`)));
+    const where = `${c.name} at (${describeArgs(c, args)}), direction ${JSON.stringify(
+      Object.fromEntries(Object.entries(v).map(([k, d]) => [k, describeValue(d)])),
+    )}`;
+    const { hvp } = unmodified([...args, ...Object.values(v)], "fHvp", () => (m.fHvp as Fn)(...args, v)) as {
+      hvp: Record<string, MValue>;
+    };
+    // H v = (∇f(x + h v) − ∇f(x − h v)) / 2h.
+    const shifted = (sign: number) =>
+      args.map((a, i) => {
+        const p = wrt.find((w) => w.index === i);
+        if (p === undefined) return a;
+        const d = flatM(v[p.name]!);
+        const entries = flatM(a).map((x, k) => x + sign * H2 * d[k]!);
+        if (typeof a === "number") return entries[0]!;
+        if (a instanceof Float64Array) return Float64Array.from(entries);
+        return { rows: a.rows, cols: a.cols, data: Float64Array.from(entries) };
+      });
+    const plus = (m.fGrad as Fn)(...shifted(1)) as { grad: Record<string, MValue> };
+    const minus = (m.fGrad as Fn)(...shifted(-1)) as { grad: Record<string, MValue> };
+    for (const { name } of wrt) {
+      const want = flatM(plus.grad[name]!).map((g, k) => (g - flatM(minus.grad[name]!)[k]!) / (2 * H2));
+      const got = flatM(hvp[name]!);
+      expect(
+        maxRelativeError(got, want),
+        `fHvp(...).hvp.${name}, ${where}: got [${got}], differences of fGrad [${want}]`,
+      ).toBeLessThanOrEqual(HESSIAN_TOLERANCE);
+    }
+  }
+}
+
 // ---------------------------------------------------------------- the rows
 
 describe.each(groups.map((g) => [g.title, g.cases] as const))("%s", (_title, cases) => {
@@ -307,6 +353,7 @@ describe.each(groups.map((g) => [g.title, g.cases] as const))("%s", (_title, cas
     c.runs.flatMap((run) => [
       [`${c.name} | ${run.sizes} | jvp vs finite differences`, () => checkJvp(c, run)] as const,
       [`${c.name} | ${run.sizes} | ⟨u, J v⟩ = ⟨Jᵀ u, v⟩`, () => checkAdjoint(c, run)] as const,
+      [`${c.name} | ${run.sizes} | hvp vs differences of the gradient`, () => checkHvp(c, run)] as const,
     ]),
   );
   // Labelled through %s: vitest truncates `$label` interpolations to 40 characters.

@@ -95,4 +95,32 @@ describe("generated code", () => {
     if (process.env.UPDATE_GOLDEN === "1") writeFileSync(goldenPath, code);
     expect(code).toBe(readFileSync(goldenPath, "utf8"));
   });
+
+  it("matches the reviewed golden file of the neuron in every mode (test/golden/neuron-all-modes.grad.ts)", async () => {
+    const source = readFileSync(join(root, "test/golden/neuron.grad"), "utf8");
+    const code = await compileOrThrow(source, {
+      filename: "neuron.grad",
+      modes: ["grad", "vjp", "jvp", "jacobian", "hessian"],
+    });
+    const goldenPath = join(root, "test/golden/neuron-all-modes.grad.ts");
+    if (process.env.UPDATE_GOLDEN === "1") writeFileSync(goldenPath, code);
+    expect(code).toBe(readFileSync(goldenPath, "utf8"));
+  });
+
+  it("generates the same value function `f` whatever modes are requested", async () => {
+    const all = ["grad", "vjp", "jvp", "jacobian", "hessian"] as const;
+    /** The text of each value function `export function NAME(` … `}` of a module. */
+    const valueFunctions = (code: string, names: readonly string[]) =>
+      names.map((name) => {
+        const start = code.indexOf(`export function ${name}(`);
+        return code.slice(start, code.indexOf("\n}\n", start) + 2);
+      });
+    const names = [...paperSource.matchAll(/^fn (\w+)/gm)].map((m) => m[1]!);
+    const reference = valueFunctions(await compileOrThrow(paperSource, { modes: ["grad"] }), names);
+    expect(reference.every((text) => text.startsWith("export function"))).toBe(true);
+    for (const modes of [["vjp"], ["jvp"], ["jacobian"], ["hessian"], [...all]] as const) {
+      const code = await compileOrThrow(paperSource, { modes: [...modes] });
+      expect(valueFunctions(code, names), `modes ${modes.join(",")}`).toEqual(reference);
+    }
+  });
 });
