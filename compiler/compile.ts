@@ -102,7 +102,6 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
       filename: baseName(filename),
       runtimeImport: options.runtimeImport ?? "gradc/runtime",
       checks: options.checks ?? true,
-      modes: new Set(options.modes ?? defaultModes),
       inlineRuntime: options.inlineRuntime ?? false,
       format: options.format ?? true,
     });

@@ -8,7 +8,7 @@ import type { Mode } from "./compile.js";
 import type { Instr, Value } from "./ir.js";
 import type { LoweredFunction } from "./lower.js";
 import { eliminateDeadCode, optimize, type Program } from "./optimize.js";
-import { forward } from "./forward.js";
+import { elementwiseFrom, forward } from "./forward.js";
 import { reverse } from "./reverse.js";
 import { verifyStage } from "./verify-ir.js";
 
@@ -52,9 +52,34 @@ export interface HvpProgram {
   readonly directions: readonly { readonly name: string; readonly value: Value }[];
 }
 
+/** How `fJacobian` finds each parameter's block. */
+export interface JacobianPlan {
+  /** Parameters the result depends on element by element: a diagonal block, one forward sweep each. */
+  readonly diagonal: readonly string[];
+  /**
+   * The others: a backward sweep per output, or — for a vector or matrix result with more
+   * outputs than inputs, decided at run time — a forward sweep per input.
+   */
+  readonly general: readonly string[];
+}
+
+/** A sweep function (`fForward`/`fBackward`, `fJvp`): exported, or private to `fJacobian`. */
+export type Visibility = "exported" | "private";
+
+/** What the module exports for one function, decided from the modes and the function alone. */
+export interface ExportPlan {
+  readonly grad: boolean;
+  readonly vjp: Visibility | undefined;
+  readonly jvp: Visibility | undefined;
+  readonly jacobian: JacobianPlan | undefined;
+  readonly hessian: boolean;
+}
+
 export interface DerivedFunction {
   readonly checked: CheckedFunction;
   readonly lowered: LoweredFunction;
+  /** Which functions the module exports for it; emission prints exactly these. */
+  readonly plan: ExportPlan;
   readonly value: Program;
   /** Only for functions with a scalar result. */
   readonly grad: GradientProgram | undefined;
@@ -66,7 +91,36 @@ export interface DerivedFunction {
   readonly hvp: HvpProgram | undefined;
 }
 
-/** Builds the programs the requested modes need. */
+/** The exports of one function under `modes`. */
+export function planExports(
+  checked: CheckedFunction,
+  lowered: LoweredFunction,
+  modes: ReadonlySet<Mode>,
+): ExportPlan {
+  const scalar = checked.resultShape.length === 0;
+  const jacobian: JacobianPlan | undefined = modes.has("jacobian")
+    ? {
+        diagonal: checked.wrt.filter((w) => elementwiseFrom(lowered.ir, w)),
+        general: checked.wrt.filter((w) => !elementwiseFrom(lowered.ir, w)),
+      }
+    : undefined;
+  // The sweeps fJacobian calls: backward sweeps for general parameters, forward sweeps for
+  // diagonal ones and, with a vector or matrix result, for general ones when outputs outnumber inputs.
+  const jacobianNeedsVjp = jacobian !== undefined && jacobian.general.length > 0;
+  const jacobianNeedsJvp =
+    jacobian !== undefined && (jacobian.diagonal.length > 0 || (jacobian.general.length > 0 && !scalar));
+  const visibility = (mode: Mode, neededByJacobian: boolean): Visibility | undefined =>
+    modes.has(mode) ? "exported" : neededByJacobian ? "private" : undefined;
+  return {
+    grad: scalar && modes.has("grad"),
+    vjp: visibility("vjp", jacobianNeedsVjp),
+    jvp: visibility("jvp", jacobianNeedsJvp),
+    jacobian,
+    hessian: scalar && modes.has("hessian") && checked.wrt.length > 0,
+  };
+}
+
+/** Builds the programs the function's exports need. */
 export function deriveFunction(
   checked: CheckedFunction,
   lowered: LoweredFunction,
@@ -75,24 +129,18 @@ export function deriveFunction(
   const { ir, values } = lowered;
   const result = ir.outputs[0]!.value;
   verifyStage("lowering", ir.params, ir.body, [result]);
+  const plan = planExports(checked, lowered, modes);
   const value = optimized("the value program", { body: ir.body, outputs: [result] }, values, ir.params);
-  const scalar = checked.resultShape.length === 0;
-  const grad =
-    scalar && (modes.has("grad") || modes.has("hessian"))
-      ? gradient(lowered, checked.wrt, values)
-      : undefined;
-  const jacobian = modes.has("jacobian");
+  const grad = plan.grad || plan.hessian ? gradient(lowered, checked.wrt, values) : undefined;
   return {
     checked,
     lowered,
+    plan,
     value,
     grad,
-    split: modes.has("vjp") || jacobian ? split(lowered, checked.wrt, values) : undefined,
-    jvp: modes.has("jvp") || jacobian ? tangentProgram(lowered, checked.wrt) : undefined,
-    hvp:
-      grad !== undefined && modes.has("hessian") && checked.wrt.length > 0
-        ? hvpProgram(lowered, checked.wrt, grad)
-        : undefined,
+    split: plan.vjp !== undefined ? split(lowered, checked.wrt, values) : undefined,
+    jvp: plan.jvp !== undefined ? tangentProgram(lowered, checked.wrt) : undefined,
+    hvp: plan.hessian ? hvpProgram(lowered, checked.wrt, grad!) : undefined,
   };
 }
 

@@ -6,10 +6,8 @@
 import * as runtime from "../runtime/index.js";
 import CodeBlockWriter from "code-block-writer";
 import type { CheckedFunction, CheckedParam } from "./check.js";
-import type { Mode } from "./compile.js";
-import { elementwiseFrom } from "./forward.js";
 import { generatedSuffixes, tapeTypeName } from "./check.js";
-import type { DerivedFunction } from "./derive.js";
+import type { DerivedFunction, JacobianPlan } from "./derive.js";
 import { BodyWriter, Naming } from "./emit-body.js";
 import type { Value } from "./ir.js";
 import { NameScope } from "./names.js";
@@ -20,11 +18,9 @@ export interface EmitOptions {
   readonly filename: string;
   readonly runtimeImport: string;
   readonly checks: boolean;
-  /** Which derivative functions to export (`f` always is). */
-  readonly modes: ReadonlySet<Mode>;
   /** Copy the runtime pieces used into the module instead of importing them. */
   readonly inlineRuntime: boolean;
-  /** Format with prettier (ts-morph's own layout otherwise). */
+  /** Format with prettier (otherwise the code as printed, one statement per line). */
   readonly format: boolean;
 }
 
@@ -275,11 +271,10 @@ class FunctionEmitter {
       statements: [...valueChecks.lines, ...valueBody.lines, valueReturn],
     });
 
-    const modes = this.options.modes;
-    const jacobian = modes.has("jacobian");
+    const { plan } = fn;
     // fGrad
-    if (fn.grad !== undefined && modes.has("grad")) {
-      const g = fn.grad;
+    if (plan.grad) {
+      const g = fn.grad!;
       const body = new BodyWriter(this, this.naming(), g.program.body, g.program.outputs);
       const grads = this.gradientProperties(
         body,
@@ -300,16 +295,10 @@ class FunctionEmitter {
       });
     }
 
-    // What the Jacobian's sweeps call: backward sweeps for most parameters, forward sweeps for a
-    // vector or matrix result with more outputs than inputs, or for an element-wise parameter.
-    const diagonal = checked.wrt.filter((w) => elementwiseFrom(fn.lowered.ir, w));
-    const swept = checked.wrt.length - diagonal.length;
-    const needsVjp = jacobian && swept > 0;
-    const needsJvp = jacobian && (diagonal.length > 0 || (swept > 0 && checked.resultShape.length > 0));
-    if (modes.has("vjp") || needsVjp) this.emitVjp(file, modes.has("vjp"));
-    if (modes.has("jvp") || needsJvp) this.emitJvp(file, modes.has("jvp"));
-    if (jacobian) this.emitJacobian(file);
-    if (modes.has("hessian") && fn.hvp !== undefined) this.emitHessian(file);
+    if (plan.vjp !== undefined) this.emitVjp(file, plan.vjp === "exported");
+    if (plan.jvp !== undefined) this.emitJvp(file, plan.jvp === "exported");
+    if (plan.jacobian !== undefined) this.emitJacobian(file, plan.jacobian);
+    if (plan.hessian) this.emitHessian(file);
   }
 
   /** `FTape`, `fForward` and `fBackward`; private when only the Jacobian needs them. */
@@ -501,7 +490,7 @@ class FunctionEmitter {
   }
 
   /** `fJacobian(args)`: in numerator layout, by reverse sweeps per output or forward sweeps per input. */
-  private emitJacobian(file: Declarations): void {
+  private emitJacobian(file: Declarations, strategy: JacobianPlan): void {
     const { checked } = this;
     const name = checked.name;
     const [value, tape, jacobianName, outputs, inputs, k, row] = this.driverLocals(
@@ -525,7 +514,7 @@ class FunctionEmitter {
           ? `${this.helper("unit")}(${outputs}, ${k})`
           : `${this.helper("matrix")}(${value}.rows, ${value}.cols, ${this.helper("unit")}(${outputs}, ${k}))`;
     const direction = (p: SweptParam, active: boolean) => this.sweepDirection(p, k, active);
-    const diagonal = new Set(checked.wrt.filter((w) => elementwiseFrom(this.fn.lowered.ir, w)));
+    const diagonal = new Set(strategy.diagonal);
     const general = wrtParams.filter((p) => !diagonal.has(p.name));
     const lines = [
       general.length > 0
