@@ -1,11 +1,12 @@
-// Emission of one straight-line body: a statement per instruction, loops for
-// element-wise operations over vectors and matrices, fusion of element-wise
-// chains, and a comment tying each block to its source statement.
+// Emission of one straight-line body, as its schedule lays it out: statements,
+// loops over the elements of vectors and matrices, inlined element-wise chains,
+// and a comment tying each block to its source statement.
 
 import type { Instr, Origin, Value } from "./ir.js";
 import type { NameScope } from "./names.js";
 import { printers, sizeCode, type EmitContext, type Operand } from "./print-ops.js";
-import { shapesEqual, type Dim, type Shape } from "./shapes.js";
+import { schedule, type LoopMember } from "./schedule.js";
+import type { Dim, Shape } from "./shapes.js";
 
 /** What a body needs from the function it is emitted into. */
 export interface BodyHost {
@@ -16,104 +17,64 @@ export interface BodyHost {
 }
 
 /**
- * Writes the statements of one straight-line body, a comment per source line.
- *
- * Fusion: a single-use element-wise temporary of the same source statement is
- * written into its consumer's expression instead of a line of its own, so an
- * element-wise chain over vectors becomes one loop with no temporary arrays
- * (a scalar temporary becomes part of its consumer's formula).
+ * Prints one straight-line body as its schedule (schedule.ts) lays it out: a statement per
+ * value, one loop per group of element-wise values over the same elements, inlined values
+ * written into their consumer's formula, and a comment where each source statement's block
+ * begins.
  */
 export class BodyWriter implements EmitContext {
   readonly lines: string[] = [];
   readonly usedDims = new Set<string>();
   private readonly emitter: BodyHost;
   private readonly naming: Naming;
-  private readonly leaves = new Map<number, Instr>();
-  private readonly fused = new Map<number, Instr>();
+  private readonly leaves: ReadonlyMap<number, Instr>;
+  private readonly fused: ReadonlyMap<number, Instr>;
   private readonly referenced = new Set<number>();
 
   constructor(emitter: BodyHost, naming: Naming, body: readonly Instr[], outputs: readonly Value[]) {
     this.emitter = emitter;
     this.naming = naming;
-    for (const instr of body)
-      if (instr.op === "const" || instr.op === "dim") this.leaves.set(instr.result.id, instr);
-    const statements = body.filter((i) => !this.leaves.has(i.result.id));
-    this.chooseFusions(statements, outputs);
-    let origin: string | undefined;
-    let open: OpenLoop | undefined;
-    const close = () => {
-      if (open !== undefined) this.lines.push(...closeLoop(open, this.emitter.index));
-      open = undefined;
-    };
-    for (const instr of statements) {
-      if (this.fused.has(instr.result.id)) continue;
-      const comment = commentFor(instr.origin);
-      if (comment !== undefined && comment !== origin) {
-        close();
+    const plan = schedule(body, outputs);
+    this.leaves = plan.leaves;
+    this.fused = plan.inlined;
+    for (const step of plan.steps) {
+      if (step.kind === "block") {
         if (this.lines.length > 0) this.lines.push("");
-        this.lines.push(comment);
-        origin = comment;
+        this.lines.push(commentFor(step.origin));
+      } else if (step.kind === "statement") {
+        this.lines.push(
+          `const ${this.naming.nameOf(step.instr.result)} = ${this.scalarFormula(step.instr)};`,
+        );
+      } else {
+        this.loop(step.shape, step.members);
       }
-      const piece = this.statement(instr, open);
-      if (piece.loop === undefined) {
-        close();
-        this.lines.push(...piece.declarations);
-        continue;
-      }
-      // Loops over the same elements run as one, unless one reads what another is still summing.
-      const { size, shape, body, accumulator } = piece.loop;
-      const fits =
-        open !== undefined &&
-        shapesEqual(open.shape, shape) &&
-        ![...open.accumulators].some((a) => mentions(body, a));
-      if (!fits) {
-        close();
-        open = { size, shape, declarations: [], bodies: [], accumulators: new Set() };
-      }
-      open!.declarations.push(...piece.declarations);
-      open!.bodies.push(body);
-      if (accumulator !== undefined) open!.accumulators.add(accumulator);
     }
-    close();
   }
 
-  private chooseFusions(statements: readonly Instr[], outputs: readonly Value[]): void {
-    const uses = new Map<number, number>();
-    const consumer = new Map<number, Instr>();
-    for (const instr of statements) {
-      for (const arg of instr.args) {
-        uses.set(arg.id, (uses.get(arg.id) ?? 0) + 1);
-        consumer.set(arg.id, instr);
+  /** One loop over the elements of `shape`: the members' declarations, then the loop. */
+  private loop(shape: Shape, members: readonly LoopMember[]): void {
+    const i = this.emitter.index;
+    const bodies: string[] = [];
+    for (const member of members) {
+      const name = this.naming.nameOf(member.instr.result);
+      if (member.kind === "sumChain") {
+        this.lines.push(`let ${name} = 0;`);
+        bodies.push(`${name} += ${this.elementFormula(member.chain, shape)};`);
+      } else if (member.kind === "sumArray") {
+        this.lines.push(`let ${name} = 0;`);
+        bodies.push(`${name} += ${this.elementCode(member.instr.args[0]!, shape)};`);
+      } else if (shape.length === 1) {
+        this.lines.push(`const ${name} = new Float64Array(${sizeCode(shape, this)});`);
+        bodies.push(`${name}[${i}] = ${this.elementFormula(member.instr, shape)};`);
+      } else {
+        this.lines.push(
+          `const ${name} = ${this.helper("matrix")}(${this.dim(shape[0]!)}, ${this.dim(shape[1]!)});`,
+        );
+        bodies.push(`${name}.data[${i}] = ${this.elementFormula(member.instr, shape)};`);
       }
     }
-    const pinned = new Set(outputs.map((v) => v.id));
-    // How many operations a fused expression holds; past a limit it gets a line of its own,
-    // which keeps expressions readable (and within what prettier can format).
-    const size = new Map<number, number>();
-    const sizeOf = (instr: Instr) =>
-      1 + instr.args.reduce((acc, a) => acc + (this.fused.has(a.id) ? (size.get(a.id) ?? 0) : 0), 0);
-    for (const instr of statements) {
-      const v = instr.result;
-      size.set(v.id, sizeOf(instr));
-      const user = consumer.get(v.id);
-      if (user === undefined || uses.get(v.id) !== 1 || pinned.has(v.id) || v.fromSource) continue;
-      if (size.get(v.id)! > maxFusedOperations) continue;
-      if (user.origin !== instr.origin) continue;
-      // A sum that accumulates a fused loop is a statement of its own.
-      if (isTotalSum(instr) && this.fused.has(instr.args[0]!.id)) continue;
-      const elementwiseProducer = printers[instr.op].kind === "elementwise";
-      if (isTotalSum(user) && v.shape.length > 0 && elementwiseProducer) {
-        // sum(element-wise chain): accumulate in the chain's loop, no array.
-        this.fused.set(v.id, instr);
-        continue;
-      }
-      const userEmit = printers[user.op];
-      if (userEmit.kind !== "elementwise" || occurrences(user, user.args.indexOf(v)) !== 1) continue;
-      const scalarIntoScalar = v.shape.length === 0 && user.result.shape.length === 0;
-      const loopIntoLoop =
-        v.shape.length > 0 && elementwiseProducer && shapesEqual(v.shape, user.result.shape);
-      if (scalarIntoScalar || loopIntoLoop) this.fused.set(v.id, instr);
-    }
+    const head = `for (let ${i} = 0; ${i} < ${sizeCode(shape, this)}; ${i}++)`;
+    this.lines.push(head + (bodies.length === 1 ? ` ${bodies[0]!}` : ` {\n${bodies.join("\n")}\n}`));
   }
 
   helper(name: string): string {
@@ -202,88 +163,6 @@ export class BodyWriter implements EmitContext {
       this,
     );
   }
-
-  /** The code for one instruction; `open` is a loop it may join. */
-  private statement(instr: Instr, open?: OpenLoop): Piece {
-    const emit = printers[instr.op];
-    const name = this.naming.nameOf(instr.result);
-    const shape = instr.result.shape;
-    const i = this.emitter.index;
-    const summed = isTotalSum(instr) ? this.fused.get(instr.args[0]!.id) : undefined;
-    if (summed !== undefined) {
-      const body = `${name} += ${this.elementFormula(summed, summed.result.shape)};`;
-      const size = sizeCode(summed.result.shape, this);
-      return {
-        declarations: [`let ${name} = 0;`],
-        loop: { size, shape: summed.result.shape, body, accumulator: name },
-      };
-    }
-    // A sum of an array that a loop over the same elements is producing joins that loop.
-    const array = instr.args[0];
-    if (
-      isTotalSum(instr) &&
-      array !== undefined &&
-      open !== undefined &&
-      shapesEqual(array.shape, open.shape)
-    ) {
-      const body = `${name} += ${this.elementCode(array, array.shape)};`;
-      return {
-        declarations: [`let ${name} = 0;`],
-        loop: { size: open.size, shape: open.shape, body, accumulator: name },
-      };
-    }
-    if (shape.length === 0 || emit.kind === "expression") {
-      return { declarations: [`const ${name} = ${this.scalarFormula(instr)};`] };
-    }
-    // Element-wise over a vector or matrix: a loop over the elements.
-    const formula = this.elementFormula(instr, shape);
-    const size = sizeCode(shape, this);
-    if (shape.length === 1) {
-      return {
-        declarations: [`const ${name} = new Float64Array(${size});`],
-        loop: { size, shape, body: `${name}[${i}] = ${formula};` },
-      };
-    }
-    return {
-      declarations: [
-        `const ${name} = ${this.helper("matrix")}(${this.dim(shape[0]!)}, ${this.dim(shape[1]!)});`,
-      ],
-      loop: { size, shape, body: `${name}.data[${i}] = ${formula};` },
-    };
-  }
-}
-
-/** The code for one instruction: declarations, then possibly a loop over elements. */
-interface Piece {
-  readonly declarations: readonly string[];
-  readonly loop?: {
-    readonly size: string;
-    readonly shape: Shape;
-    readonly body: string;
-    readonly accumulator?: string;
-  };
-}
-
-/** Loops over the same elements being gathered into one. */
-interface OpenLoop {
-  readonly size: string;
-  readonly shape: Shape;
-  readonly declarations: string[];
-  readonly bodies: string[];
-  /** Sums in progress: later statements may not read them inside the loop. */
-  readonly accumulators: Set<string>;
-}
-
-function closeLoop(loop: OpenLoop, i: string): string[] {
-  const head = `for (let ${i} = 0; ${i} < ${loop.size}; ${i}++)`;
-  const body = loop.bodies.length === 1 ? ` ${loop.bodies[0]!}` : ` {\n${loop.bodies.join("\n")}\n}`;
-  return [...loop.declarations, head + body];
-}
-
-function mentions(code: string, name: string): boolean {
-  return new RegExp(`(^|[^\\p{L}\\p{N}_$])${name.replace(/\$/g, "\\$")}($|[^\\p{L}\\p{N}_$])`, "u").test(
-    code,
-  );
 }
 
 /** Local names of values within one generated function. */
@@ -320,28 +199,7 @@ function atom(code: string): string {
 }
 
 /** The comment that ties a block of generated code to its source statement. */
-function commentFor(origin: Origin | undefined): string | undefined {
-  if (origin === undefined) return undefined;
+function commentFor(origin: Origin): string {
   const pass = `${origin.tangent ? "tangent of " : ""}${origin.backward ? "backward through " : ""}`;
   return `// ${pass}line ${origin.line}: ${origin.text}`;
-}
-
-/** The most operations one fused expression holds. */
-const maxFusedOperations = 12;
-
-/** A sum of all elements of its operand. */
-function isTotalSum(instr: Instr): boolean {
-  return instr.op === "sum" && instr.attrs.axis === undefined;
-}
-
-/** How many times an element-wise formula mentions its operand `k`. */
-function occurrences(instr: Instr, k: number): number {
-  const emit = printers[instr.op];
-  if (emit.kind !== "elementwise") return 1;
-  const marker = "\u0000";
-  const probe = emit.scalar(
-    instr.args.map((_, j) => (j === k ? marker : "x")),
-    { helper: (n) => n, dim: (d) => String(d) },
-  );
-  return probe.split(marker).length - 1;
 }

@@ -45,6 +45,8 @@ export interface PrimitiveDef {
    * downstream keep their zero guards.
    */
   readonly masks?: true;
+  /** Operands it tests for zero as well as uses (a guarded product reads its guard twice). */
+  readonly guarded?: readonly number[];
   /** Value on scalar constants, for constant folding (element-wise operations only). */
   readonly evaluate?: (...args: number[]) => number;
   /**
@@ -341,6 +343,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   }),
   /** `derivative * adjoint`, or 0 where the adjoint is 0 (TensorFlow's mul_no_nan). */
   mulNoNan: {
+    guarded: [1],
     ...elementwise(
       "scaled",
       2,
@@ -359,9 +362,13 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
    * `a * b`, or 0 where either is 0: a local derivative times an adjoint or a tangent, each of
    * which may be zero for want of dependence (a branch not taken, a zero direction or seed).
    */
-  mulNoNanBoth: binary("scaled", (a, c) => (a === 0 || c === 0 ? 0 : a * c), productPartials),
+  mulNoNanBoth: {
+    ...binary("scaled", (a, c) => (a === 0 || c === 0 ? 0 : a * c), productPartials),
+    guarded: [0, 1],
+  },
   /** `adjoint / divisor`, or 0 where the adjoint is 0. */
   divNoNan: {
+    guarded: [0],
     ...elementwise(
       "scaled",
       2,

@@ -1,0 +1,87 @@
+// The scheduling stage: which values are inlined into their consumer's
+// formula, which element-wise computations share a loop, where blocks begin —
+// decided on the IR alone.
+
+import { describe, expect, it } from "vitest";
+import { analyze } from "../compiler/compile.js";
+import type { Instr } from "../compiler/ir.js";
+import { primitives, type Op } from "../compiler/primitives.js";
+import { printers } from "../compiler/print-ops.js";
+import { schedule, type Step } from "../compiler/schedule.js";
+
+function valueSchedule(source: string) {
+  const { functions, sink } = analyze(source, "s.grad");
+  expect(sink.diagnostics).toEqual([]);
+  const { value } = functions[functions.length - 1]!;
+  return schedule(value.body, value.outputs);
+}
+
+/** Steps as short strings: `block 2`, `stmt u`, `loop[n] store:u sumChain:s`. */
+function describe_(steps: readonly Step[]): string[] {
+  return steps.map((s) => {
+    if (s.kind === "block") return `block ${s.origin.line}`;
+    if (s.kind === "statement") return `stmt ${s.instr.result.name}`;
+    return `loop[${s.shape.join(",")}] ${s.members.map((m) => `${m.kind}:${m.instr.result.name}`).join(" ")}`;
+  });
+}
+
+const name = (i: Instr) => i.result.name;
+
+describe("schedule", () => {
+  it("inlines an element-wise chain into one loop, and a sum of it into that loop", () => {
+    const s = valueSchedule("fn f(x: real[n], y: real[n]) = sum(exp(x) * y + 1)");
+    expect(describe_(s.steps)).toEqual(["block 1", "loop[n] sumChain:value"]);
+    // exp(x), exp(x) * y and + 1 are written into the sum's formula.
+    expect([...s.inlined.values()].map(name)).toEqual(["exp_x", "mul", "add"]);
+  });
+
+  it("gives a value used twice a statement (or loop member) of its own", () => {
+    const s = valueSchedule("fn f(x: real[n]) -> real[n] {\n  u = exp(x)\n  return u * u\n}");
+    expect(describe_(s.steps)).toEqual(["block 2", "loop[n] store:u", "block 3", "loop[n] store:value"]);
+    expect(s.inlined.size).toBe(0);
+  });
+
+  it("lets loops over the same elements share one, but not read a sum still being accumulated", () => {
+    const s = valueSchedule(
+      "fn f(x: real[n]) -> real {\n  a = sum(x^2)\n  b = sum(x * a)\n  c = sum(exp(x)) + sum(x^3)\n  return a + b + c\n}",
+    );
+    const loops = s.steps.filter((st) => st.kind === "loop");
+    // b reads a: a new loop; the two sums of line 4 share one.
+    expect(describe_(loops)).toEqual([
+      "loop[n] sumChain:a",
+      "loop[n] sumChain:b",
+      "loop[n] sumChain:sum sumChain:sum",
+    ]);
+  });
+
+  it("lets a sum of an array join the loop that produces the array", () => {
+    // exp(x) and its sum are each used twice (CSE), so both are kept; the sum accumulates in
+    // the loop that stores exp(x).
+    const s = valueSchedule("fn f(x: real[n]) = sum(exp(x)) * sum(exp(x)) + exp(x)[0]");
+    expect(describe_(s.steps)).toEqual(["block 1", "loop[n] store:exp_x sumArray:sum", "stmt value"]);
+  });
+
+  it("leaves constants and dimensions to be printed where they are used", () => {
+    const s = valueSchedule("fn f(x: real[n]) = sum(x) / n + 2");
+    expect([...s.leaves.values()].map((i) => i.op).sort()).toEqual(["const", "dim"]);
+  });
+
+  it("does not inline into an operand a guarded product reads twice", () => {
+    // The guard of g === 0 ? 0 : d * g would compute an inlined g twice.
+    for (const op of Object.keys(primitives) as Op[]) {
+      const printer = printers[op];
+      if (printer.kind !== "elementwise") continue;
+      const arity = primitives[op].arity as number;
+      const marker = "\u0000";
+      for (let k = 0; k < arity; k++) {
+        const formula = printer.scalar(
+          Array.from({ length: arity }, (_, j) => (j === k ? marker : "x")),
+          { helper: (h) => h, dim: (d) => String(d) },
+        );
+        const reads = formula.split(marker).length - 1;
+        const guarded = primitives[op].guarded?.includes(k) === true;
+        expect(reads, `${op} reads operand ${k}`).toBe(guarded ? 2 : 1);
+      }
+    }
+  });
+});
