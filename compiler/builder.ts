@@ -2,14 +2,48 @@
 // Builder, so derivative rules are IR made of the same primitives as the
 // program (and can themselves be differentiated and optimized).
 
-import type { Attrs, Instr, Origin, Value } from "./ir.js";
+import {
+  displayName,
+  expressionName,
+  type Attrs,
+  type Instr,
+  type NameHint,
+  type Origin,
+  type Value,
+} from "./ir.js";
 import { primitives, type Op } from "./primitives.js";
 import { broadcastShapes, shapesEqual, type Shape } from "./shapes.js";
 
+/**
+ * Makes a function's values, and is the one naming authority for them: each value's name hint
+ * is kept here, where passes may refine it (an adjoint named once it is complete, a temporary
+ * that folds into a named value taking its name); emission resolves hints to identifiers.
+ */
 export class ValueFactory {
   private next = 0;
-  make(shape: Shape, name: string, fromSource = false): Value {
-    return { id: this.next++, shape, name, fromSource };
+  private readonly hints = new Map<number, NameHint>();
+
+  make(shape: Shape, hint: NameHint | string): Value {
+    const value: Value = { id: this.next++, shape };
+    this.hints.set(value.id, typeof hint === "string" ? expressionName(hint) : hint);
+    return value;
+  }
+
+  hintOf(v: Value): NameHint {
+    return this.hints.get(v.id) ?? expressionName("v");
+  }
+
+  /** The value's name as printed (`dz`, `x_dot`); emission makes it unique in its scope. */
+  readonly nameOf = (v: Value): string => displayName(this.hintOf(v));
+
+  /** Whether the value carries a name the user bound (kept, never inlined). */
+  isSourceNamed(v: Value): boolean {
+    return this.hintOf(v).origin === "source";
+  }
+
+  /** The one place a value's name changes after it is made. */
+  rename(v: Value, hint: NameHint): void {
+    this.hints.set(v.id, hint);
   }
 }
 
@@ -24,7 +58,7 @@ export class Builder {
     this.values = values;
   }
 
-  apply(op: Op, args: readonly Value[], attrs: Attrs = {}, name?: string): Value {
+  apply(op: Op, args: readonly Value[], attrs: Attrs = {}, name?: NameHint | string): Value {
     const def = primitives[op];
     if (def.arity !== "variadic" && def.arity !== args.length) {
       throw new Error(`internal: primitive '${op}' takes ${def.arity} operands, got ${args.length}`);
@@ -38,7 +72,7 @@ export class Builder {
       args.map((a) => a.shape),
       attrs,
     );
-    const result = this.values.make(shape, name ?? temporaryName(op, args));
+    const result = this.values.make(shape, name ?? temporaryName(op, args, this.values));
     const instr = { result, op, args, attrs, origin: this.origin };
     this.body.push(instr);
     this.producers.set(result.id, instr);
@@ -72,7 +106,7 @@ export class Builder {
   where = (cond: Value, a: Value, b: Value) => this.apply("where", [cond, a, b]);
   zero = () => this.constant(0);
   /** Zeros of `shape`: the constant 0, filled out when the shape is not a scalar's. */
-  zeros(shape: Shape, name?: string): Value {
+  zeros(shape: Shape, name?: NameHint | string): Value {
     const zero = this.zero();
     return shape.length === 0 ? zero : this.apply("broadcast", [zero], { shape }, name ?? "zeros");
   }
@@ -100,9 +134,11 @@ export class Builder {
 }
 
 /** Names for temporaries: what they hold, e.g. `exp_z`, `mul_x_y`, or just `sum`. */
-function temporaryName(op: Op, args: readonly Value[]): string {
+function temporaryName(op: Op, args: readonly Value[], values: ValueFactory): string {
   const label = primitives[op].label;
-  const named = args.filter((a) => a.fromSource && a.name.length <= 8).map((a) => a.name);
+  const named = args
+    .filter((a) => values.isSourceNamed(a) && values.nameOf(a).length <= 8)
+    .map((a) => values.nameOf(a));
   if (named.length !== args.length || args.length === 0 || args.length > 2) return label;
   // Arithmetic reads as it is written: `y_minus_a`, `x_times_b`.
   const infix = infixLabels[op];

@@ -210,15 +210,19 @@ function printDerived(functions: readonly DerivedFunction[]): string {
   for (const fn of functions) {
     const name = fn.checked.name;
     const params = fn.lowered.ir.params;
-    blocks.push(printIR(fn.lowered.ir), printProgram(name, params, fn.value.body, fn.value.outputs));
+    const names = fn.lowered.values.nameOf;
+    blocks.push(
+      printIR(fn.lowered.ir, names),
+      printProgram(name, params, fn.value.body, fn.value.outputs, names),
+    );
     if (fn.grad !== undefined) {
-      blocks.push(printProgram(`${name}Grad`, params, fn.grad.program.body, fn.grad.program.outputs));
+      blocks.push(printProgram(`${name}Grad`, params, fn.grad.program.body, fn.grad.program.outputs, names));
     }
     if (fn.split !== undefined) {
       const { forward, backward, seed, tape } = fn.split;
       blocks.push(
-        printProgram(`${name}Forward`, params, forward.body, [...forward.outputs, ...tape]),
-        printProgram(`${name}Backward`, [...tape, seed], backward.body, backward.outputs),
+        printProgram(`${name}Forward`, params, forward.body, [...forward.outputs, ...tape], names),
+        printProgram(`${name}Backward`, [...tape, seed], backward.body, backward.outputs, names),
       );
     }
     for (const [suffix, program] of [
@@ -227,7 +231,7 @@ function printDerived(functions: readonly DerivedFunction[]): string {
     ] as const) {
       if (program === undefined) continue;
       const inputs = [...params, ...program.directions.map((d) => d.value)];
-      blocks.push(printProgram(name + suffix, inputs, program.program.body, program.program.outputs));
+      blocks.push(printProgram(name + suffix, inputs, program.program.body, program.program.outputs, names));
     }
   }
   return `${blocks.join("\n\n")}\n`;

@@ -5,7 +5,7 @@
 import { Builder, type ValueFactory } from "./builder.js";
 import type { CheckedFunction } from "./check.js";
 import type { Mode } from "./compile.js";
-import type { Instr, Value } from "./ir.js";
+import { paramNamed, sourceName, type Instr, type Value } from "./ir.js";
 import type { LoweredFunction } from "./lower.js";
 import { eliminateDeadCode, optimize, type Program } from "./optimize.js";
 import { elementwiseFrom, forward } from "./forward.js";
@@ -128,7 +128,7 @@ export function deriveFunction(
 ): DerivedFunction {
   const { ir, values } = lowered;
   const result = ir.outputs[0]!.value;
-  verifyStage("lowering", ir.params, ir.body, [result]);
+  verifyStage("lowering", ir.params, ir.body, [result], values.nameOf);
   const plan = planExports(checked, lowered, modes);
   const value = optimized("the value program", { body: ir.body, outputs: [result] }, values, ir.params);
   const grad = plan.grad || plan.hessian ? gradient(lowered, checked.wrt, values) : undefined;
@@ -147,8 +147,8 @@ export function deriveFunction(
 /** One direction value per `wrt` parameter, shaped like it: `x_dot` for x. */
 function directionsFor(lowered: LoweredFunction, wrt: readonly string[]) {
   return wrt.map((name) => {
-    const param = lowered.ir.params.find((p) => p.name === name)!;
-    return { name, param, value: lowered.values.make(param.shape, `${name}_dot`, true) };
+    const param = paramNamed(lowered.ir, name);
+    return { name, param, value: lowered.values.make(param.shape, sourceName(name, ["tangent"])) };
   });
 }
 
@@ -243,7 +243,7 @@ function gradient(lowered: LoweredFunction, wrt: readonly string[], values: Valu
 
 function split(lowered: LoweredFunction, wrt: readonly string[], values: ValueFactory): SplitPrograms {
   const result = lowered.ir.outputs[0]!.value;
-  const seed = values.make(result.shape, "seed", true);
+  const seed = values.make(result.shape, sourceName("seed"));
   const { program, value, gradients } = joint(lowered, wrt, seed, [], true);
   // The forward pass computes just what the value needs; the rest waits for the seed.
   const forwardBody = eliminateDeadCode(program.body, [value]);
@@ -284,8 +284,8 @@ function optimized(
   inputs: readonly Value[],
   maybeZero: readonly Value[] = [],
 ): Program {
-  verifyStage(stage, inputs, program.body, program.outputs);
+  verifyStage(stage, inputs, program.body, program.outputs, values.nameOf);
   const result = optimize(program, values, maybeZero);
-  verifyStage(`optimizing ${stage}`, inputs, result.body, result.outputs);
+  verifyStage(`optimizing ${stage}`, inputs, result.body, result.outputs, values.nameOf);
   return result;
 }

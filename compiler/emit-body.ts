@@ -2,6 +2,7 @@
 // loops over the elements of vectors and matrices, inlined element-wise chains,
 // and a comment tying each block to its source statement.
 
+import type { ValueFactory } from "./builder.js";
 import type { Instr, Origin, Value } from "./ir.js";
 import type { NameScope } from "./names.js";
 import { printers, sizeCode, type EmitContext, type Operand } from "./print-ops.js";
@@ -34,7 +35,7 @@ export class BodyWriter implements EmitContext {
   constructor(emitter: BodyHost, naming: Naming, body: readonly Instr[], outputs: readonly Value[]) {
     this.emitter = emitter;
     this.naming = naming;
-    const plan = schedule(body, outputs);
+    const plan = schedule(body, outputs, (v) => naming.keeps(v));
     this.leaves = plan.leaves;
     this.fused = plan.inlined;
     for (const step of plan.steps) {
@@ -165,23 +166,33 @@ export class BodyWriter implements EmitContext {
   }
 }
 
-/** Local names of values within one generated function. */
+/**
+ * Local names of values within one generated function: each value's name hint (kept by the
+ * function's ValueFactory) resolved once to an identifier unique in the function's scope.
+ */
 export class Naming {
   private readonly scope: NameScope;
   private readonly names: Map<number, string>;
+  private readonly values: ValueFactory;
 
-  constructor(scope: NameScope, names: ReadonlyMap<number, string>) {
+  constructor(scope: NameScope, names: ReadonlyMap<number, string>, values: ValueFactory) {
     this.scope = scope;
     this.names = new Map(names);
+    this.values = values;
   }
 
   nameOf(v: Value): string {
     let name = this.names.get(v.id);
     if (name === undefined) {
-      name = this.scope.fresh(v.name);
+      name = this.scope.fresh(this.values.nameOf(v));
       this.names.set(v.id, name);
     }
     return name;
+  }
+
+  /** Whether `v` carries a name the user bound: it keeps a statement of its own. */
+  keeps(v: Value): boolean {
+    return this.values.isSourceNamed(v);
   }
 
   fresh(hint: string): string {
@@ -189,7 +200,7 @@ export class Naming {
   }
 
   fork(): Naming {
-    return new Naming(this.scope.clone(), this.names);
+    return new Naming(this.scope.clone(), this.names, this.values);
   }
 }
 

@@ -233,8 +233,8 @@ class FunctionEmitter {
       tapeTypeName(fn.checked.name),
     ];
     this.baseScope = new NameScope(moduleNames);
-    this.paramNames = fn.lowered.ir.params.map((p) => {
-      const name = this.baseScope.fresh(p.name);
+    this.paramNames = fn.lowered.ir.params.map((p, k) => {
+      const name = this.baseScope.fresh(fn.lowered.ir.paramNames[k]!);
       this.baseNames.set(p.id, name);
       return name;
     });
@@ -244,7 +244,10 @@ class FunctionEmitter {
 
   /** Names for one generated function: the shared ones, plus `preset` values named first. */
   private naming(preset: readonly Value[] = [], base?: Naming): Naming {
-    const naming = base === undefined ? new Naming(this.baseScope.clone(), this.baseNames) : base.fork();
+    const naming =
+      base === undefined
+        ? new Naming(this.baseScope.clone(), this.baseNames, this.fn.lowered.values)
+        : base.fork();
     for (const v of preset) naming.nameOf(v);
     return naming;
   }

@@ -3,7 +3,7 @@
 // backward pass), it gives Hessian–vector products: forward over reverse.
 
 import { Builder, type ValueFactory } from "./builder.js";
-import { derivedOrigins, type Instr, type IRFunction, type Value } from "./ir.js";
+import { derivativeName, derivedOrigins, paramNamed, type Instr, type IRFunction, type Value } from "./ir.js";
 import { primitives } from "./primitives.js";
 import { shapesEqual } from "./shapes.js";
 
@@ -35,8 +35,8 @@ export function forward(
     const tangent = rule(b, instr, argTangents);
     if (tangent === undefined) continue;
     // Name a new tangent after its value: `z_dot` for z (ż).
-    if (!seedIds.has(tangent.id) && !bodyIds.has(tangent.id) && !tangent.fromSource) {
-      tangent.name = `${instr.result.name}_dot`;
+    if (!seedIds.has(tangent.id) && !bodyIds.has(tangent.id) && !values.isSourceNamed(tangent)) {
+      values.rename(tangent, derivativeName(values.hintOf(instr.result), "tangent"));
     }
     tangents.set(instr.result.id, tangent);
   }
@@ -49,7 +49,7 @@ export function forward(
  * Jacobian is diagonal (the paper's element-wise diagonal condition).
  */
 export function elementwiseFrom(fn: IRFunction, name: string): boolean {
-  const param = fn.params.find((p) => p.name === name)!;
+  const param = paramNamed(fn, name);
   const result = fn.outputs[0]!.value;
   if (param.shape.length === 0 || !shapesEqual(param.shape, result.shape)) return false;
   const dependent = new Set([param.id]);

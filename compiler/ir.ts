@@ -28,14 +28,52 @@ export interface Origin {
   readonly tangent?: boolean;
 }
 
+/** A value of the IR: immutable. Its name is a hint the naming authority (ValueFactory) keeps. */
 export interface Value {
   readonly id: number;
   readonly shape: Shape;
-  /** A readable name: the source name when there is one, else what the value holds. */
-  name: string;
-  /** True for parameters and assigned names, whose names the generated code keeps. */
-  fromSource: boolean;
 }
+
+export type Derivative = "adjoint" | "tangent";
+
+/**
+ * What a value should be called, resolved to an identifier only at emission (and in the IR
+ * printer): a base name, the derivatives taken of it, and where the name comes from.
+ */
+export interface NameHint {
+  /** The name the value is known by: a source name (`z`), or what computes it (`exp_x`, `sum`). */
+  readonly base: string;
+  /** Derivatives of the base, innermost first: `dz` is [adjoint] of z, `dz_dot` [adjoint, tangent]. */
+  readonly derivatives: readonly Derivative[];
+  /**
+   * `source`: a name the user bound in the function being compiled (or a parameter, seed or
+   * direction): kept in generated code, and the value is never inlined into another formula.
+   * `callee`: a name bound in a function it calls (inlined): kept as a hint only.
+   * `expression`: a description of the computation.
+   */
+  readonly origin: "source" | "callee" | "expression";
+}
+
+/** A hint's identifier: `z`, `dz` (adjoint), `z_dot` (tangent), `dz_dot` (tangent of the adjoint). */
+export function displayName(hint: NameHint): string {
+  return hint.derivatives.reduce((name, d) => (d === "adjoint" ? `d${name}` : `${name}_dot`), hint.base);
+}
+
+/** Hints: a source name, a callee's name, a description of an expression. */
+export const sourceName = (base: string, derivatives: readonly Derivative[] = []): NameHint => ({
+  base,
+  derivatives,
+  origin: "source",
+});
+export const expressionName = (base: string): NameHint => ({ base, derivatives: [], origin: "expression" });
+
+/** The hint for a derivative of a value with `hint`: `dz` for z's adjoint, `z_dot` for its tangent. */
+export function derivativeName(hint: NameHint, derivative: Derivative): NameHint {
+  return { base: hint.base, derivatives: [...hint.derivatives, derivative], origin: "expression" };
+}
+
+/** Resolves values to their names for printing. */
+export type Names = (v: Value) => string;
 
 export interface Attrs {
   /** `const`: the number. */
@@ -81,12 +119,14 @@ export interface Instr {
 export interface IRFunction {
   readonly name: string;
   readonly params: readonly Value[];
+  /** The parameters' source names, in order. */
+  readonly paramNames: readonly string[];
   readonly body: readonly Instr[];
   readonly outputs: readonly { readonly name: string; readonly value: Value }[];
 }
 
-export function printValue(v: Value): string {
-  return `%${v.name}.${v.id}`;
+export function printValue(v: Value, names: Names): string {
+  return `%${names(v)}.${v.id}`;
 }
 
 function printAttrs(attrs: Attrs): string {
@@ -96,18 +136,18 @@ function printAttrs(attrs: Attrs): string {
   return parts.length === 0 ? "" : `[${parts.join(", ")}]`;
 }
 
-export function printInstr(instr: Instr): string {
-  const args = instr.args.map(printValue).join(" ");
+export function printInstr(instr: Instr, names: Names): string {
+  const args = instr.args.map((a) => printValue(a, names)).join(" ");
   const rhs = [instr.op + printAttrs(instr.attrs), args].filter((s) => s !== "").join(" ");
   const origin = instr.origin === undefined ? "" : `    # ${instr.origin.line}: ${instr.origin.text}`;
-  return `${printValue(instr.result)}: ${formatShape(instr.result.shape)} = ${rhs}${origin}`;
+  return `${printValue(instr.result, names)}: ${formatShape(instr.result.shape)} = ${rhs}${origin}`;
 }
 
-export function printIR(fn: IRFunction): string {
-  const params = fn.params.map((p) => `${printValue(p)}: ${formatShape(p.shape)}`).join(", ");
+export function printIR(fn: IRFunction, names: Names): string {
+  const params = fn.params.map((p) => `${printValue(p, names)}: ${formatShape(p.shape)}`).join(", ");
   const lines = [`fn ${fn.name}(${params}) {`];
-  for (const instr of fn.body) lines.push(`  ${printInstr(instr)}`);
-  const outputs = fn.outputs.map((o) => `${o.name} = ${printValue(o.value)}`).join(", ");
+  for (const instr of fn.body) lines.push(`  ${printInstr(instr, names)}`);
+  const outputs = fn.outputs.map((o) => `${o.name} = ${printValue(o.value, names)}`).join(", ");
   lines.push(`  return ${outputs}`, "}");
   return lines.join("\n");
 }
@@ -121,12 +161,20 @@ export function printProgram(
   inputs: readonly Value[],
   body: readonly Instr[],
   outputs: readonly Value[],
+  names: Names,
 ): string {
-  const params = inputs.map((p) => `${printValue(p)}: ${formatShape(p.shape)}`).join(", ");
+  const params = inputs.map((p) => `${printValue(p, names)}: ${formatShape(p.shape)}`).join(", ");
   const lines = [`program ${name}(${params}) {`];
-  for (const instr of body) lines.push(`  ${printInstr(instr)}`);
-  lines.push(`  return ${outputs.map(printValue).join(", ")}`, "}");
+  for (const instr of body) lines.push(`  ${printInstr(instr, names)}`);
+  lines.push(`  return ${outputs.map((o) => printValue(o, names)).join(", ")}`, "}");
   return lines.join("\n");
+}
+
+/** The parameter of `fn` named `name`. */
+export function paramNamed(fn: IRFunction, name: string): Value {
+  const k = fn.paramNames.indexOf(name);
+  if (k < 0) throw new Error(`internal: '${fn.name}' has no parameter '${name}'`);
+  return fn.params[k]!;
 }
 
 /**

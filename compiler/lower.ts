@@ -8,7 +8,7 @@ import type { BinaryExpr, CallExpr, ComparisonOperator, Expr, Statement } from "
 import { Builder, ValueFactory } from "./builder.js";
 import { builtinOf } from "./builtins.js";
 import type { CheckedFunction } from "./check.js";
-import type { IRFunction, Origin, Value } from "./ir.js";
+import { expressionName, sourceName, type IRFunction, type Origin, type Value } from "./ir.js";
 import type { Op } from "./primitives.js";
 import type { Dim, Shape } from "./shapes.js";
 
@@ -37,7 +37,7 @@ export function lowerFunction(
 ): LoweredFunction {
   const values = new ValueFactory();
   const builder = new Builder(values);
-  const params = fn.params.map((p) => values.make(p.shape, p.name, true));
+  const params = fn.params.map((p) => values.make(p.shape, sourceName(p.name)));
   const dims = new Map<string, Dim>(fn.dims.map((d) => [d, d]));
   const lowering = new Lowering(builder, callees, source);
   const result = lowering.body(fn, params, dims);
@@ -46,6 +46,7 @@ export function lowerFunction(
     ir: {
       name: fn.name,
       params,
+      paramNames: fn.params.map((p) => p.name),
       body: builder.body,
       outputs: [{ name: "value", value: result }],
     },
@@ -79,17 +80,26 @@ class Lowering {
       if (outerOrigin === undefined) this.b.origin = this.originOf(statement);
       const value = this.expr(statement.value, scope);
       if (value === undefined) return undefined;
+      const values = this.b.values;
       if (statement.kind === "return") {
-        if (!value.fromSource && outerOrigin === undefined && this.b.body.some((i) => i.result === value)) {
-          value.name = "value";
+        if (
+          !values.isSourceNamed(value) &&
+          outerOrigin === undefined &&
+          this.b.body.some((i) => i.result === value)
+        ) {
+          values.rename(value, expressionName("value"));
         }
         this.b.origin = outerOrigin;
         return value;
       }
-      if (!value.fromSource) {
-        value.name = statement.name.name;
-        // An inlined callee's names are only hints: its statements fuse like temporaries.
-        value.fromSource = outerOrigin === undefined;
+      // A name the user binds here is kept; one bound in an inlined callee is a hint the caller may replace.
+      if (!values.isSourceNamed(value)) {
+        values.rename(
+          value,
+          outerOrigin === undefined
+            ? sourceName(statement.name.name)
+            : { base: statement.name.name, derivatives: [], origin: "callee" },
+        );
       }
       scope.values.set(statement.name.name, value);
     }

@@ -5,7 +5,7 @@
 // `mulNoNan(d, 0)` is, since that primitive is defined to be 0 there.
 
 import { Builder, type ValueFactory } from "./builder.js";
-import type { Attrs, Instr, Value } from "./ir.js";
+import type { Attrs, Instr, NameHint, Value } from "./ir.js";
 import { primitives, type Op } from "./primitives.js";
 import { broadcastShapes, shapesEqual, type Shape } from "./shapes.js";
 
@@ -39,7 +39,7 @@ function simplify(program: Program, values: ValueFactory): Program {
   const resolve = (v: Value) => replaced.get(v.id) ?? v;
 
   /** Emits an instruction unless an identical one exists (CSE). */
-  const emit = (op: Op, args: readonly Value[], attrs: Attrs, template?: Instr, name?: string): Value => {
+  const emit = (op: Op, args: readonly Value[], attrs: Attrs, template?: Instr, name?: NameHint): Value => {
     const key = `${op}(${args.map((a) => a.id).join(",")})${JSON.stringify(attrs)}`;
     const existing = seen.get(key);
     if (existing !== undefined) return existing;
@@ -60,15 +60,14 @@ function simplify(program: Program, values: ValueFactory): Program {
       apply: (op, operands, attrs = {}) => {
         b.origin = instr.origin;
         // A rewritten instruction still holds what the original held, so it keeps its name.
-        return emit(op, operands, attrs, undefined, instr.result.name);
+        return emit(op, operands, attrs, undefined, { ...values.hintOf(instr.result), origin: "expression" });
       },
     });
     const result = folded ?? emit(instr.op, args, instr.attrs, instr);
     if (result !== instr.result) {
       // Keep the more readable name when a temporary folds into a named value.
-      if (instr.result.fromSource && !result.fromSource && !constants.has(result.id)) {
-        result.name = instr.result.name;
-        result.fromSource = true;
+      if (values.isSourceNamed(instr.result) && !values.isSourceNamed(result) && !constants.has(result.id)) {
+        values.rename(result, values.hintOf(instr.result));
       }
       replaced.set(instr.result.id, result);
     }
@@ -134,9 +133,7 @@ function reuse(b: Builder, instr: Instr, args: readonly Value[]): Value {
     b.body.push(instr);
     return instr.result;
   }
-  const result = b.apply(instr.op, args, instr.attrs, instr.result.name);
-  result.fromSource = instr.result.fromSource;
-  return result;
+  return b.apply(instr.op, args, instr.attrs, b.values.hintOf(instr.result));
 }
 
 interface FoldTools {

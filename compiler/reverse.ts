@@ -5,7 +5,7 @@
 // primitives, so it can be optimized and differentiated again.
 
 import { Builder, type ValueFactory } from "./builder.js";
-import { derivedOrigins, type Instr, type IRFunction, type Value } from "./ir.js";
+import { derivativeName, derivedOrigins, paramNamed, type Instr, type IRFunction, type Value } from "./ir.js";
 import { primitives } from "./primitives.js";
 
 export interface ReverseResult {
@@ -29,7 +29,7 @@ export function reverse(
   values: ValueFactory,
 ): ReverseResult {
   const output = fn.outputs[0]!.value;
-  const wrtParams = wrt.map((name) => fn.params.find((p) => p.name === name)!);
+  const wrtParams = wrt.map((name) => paramNamed(fn, name));
   const active = activeValues(fn, new Set(wrtParams.map((p) => p.id)));
   const b = new Builder(values);
   const adjoints = new Map<number, Value>();
@@ -46,7 +46,7 @@ export function reverse(
     const adjoint = adjoints.get(target.id);
     if (adjoint === undefined || adjoint === seed || primalIds.has(adjoint.id) || named.has(adjoint.id))
       return;
-    adjoint.name = `d${target.name}`;
+    values.rename(adjoint, derivativeName(values.hintOf(target), "adjoint"));
     named.add(adjoint.id);
   };
 
@@ -69,10 +69,11 @@ export function reverse(
   }
 
   b.origin = undefined;
-  const gradients = wrtParams.map((param) => {
+  const gradients = wrtParams.map((param, k) => {
     nameAdjoint(param);
-    const adjoint = adjoints.get(param.id) ?? b.zeros(param.shape, `d${param.name}`);
-    return { name: param.name, value: adjoint };
+    const adjoint =
+      adjoints.get(param.id) ?? b.zeros(param.shape, derivativeName(values.hintOf(param), "adjoint"));
+    return { name: wrt[k]!, value: adjoint };
   });
   return { body: b.body, gradients };
 }

@@ -36,12 +36,20 @@ export type LoopMember =
 /** The most operations one inlined expression holds (past it, a line of its own: readable). */
 export const maxFusedOperations = 12;
 
-export function schedule(body: readonly Instr[], outputs: readonly Value[]): Schedule {
+/**
+ * The schedule of a program; `keep` tells values the user named, which keep a statement of
+ * their own (never inlined), so the generated code shows them.
+ */
+export function schedule(
+  body: readonly Instr[],
+  outputs: readonly Value[],
+  keep: (v: Value) => boolean,
+): Schedule {
   const leaves = new Map<number, Instr>();
   for (const instr of body)
     if (instr.op === "const" || instr.op === "dim") leaves.set(instr.result.id, instr);
   const statements = body.filter((i) => !leaves.has(i.result.id));
-  const inlined = chooseInlined(statements, outputs);
+  const inlined = chooseInlined(statements, outputs, keep);
   return { leaves, inlined, steps: formLoops(statements, inlined) };
 }
 
@@ -65,7 +73,11 @@ function reads(instr: Instr, k: number): number {
  * formula, so an element-wise chain becomes one expression (one loop over a vector or matrix,
  * with no temporary arrays); a sum of such a chain accumulates in the chain's loop.
  */
-function chooseInlined(statements: readonly Instr[], outputs: readonly Value[]): Map<number, Instr> {
+function chooseInlined(
+  statements: readonly Instr[],
+  outputs: readonly Value[],
+  keep: (v: Value) => boolean,
+): Map<number, Instr> {
   const inlined = new Map<number, Instr>();
   const uses = new Map<number, number>();
   const consumer = new Map<number, Instr>();
@@ -83,7 +95,7 @@ function chooseInlined(statements: readonly Instr[], outputs: readonly Value[]):
     const v = instr.result;
     size.set(v.id, sizeOf(instr));
     const user = consumer.get(v.id);
-    if (user === undefined || uses.get(v.id) !== 1 || pinned.has(v.id) || v.fromSource) continue;
+    if (user === undefined || uses.get(v.id) !== 1 || pinned.has(v.id) || keep(v)) continue;
     if (size.get(v.id)! > maxFusedOperations) continue;
     if (user.origin === undefined || instr.origin === undefined) {
       if (user.origin !== instr.origin) continue;

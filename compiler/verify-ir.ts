@@ -6,7 +6,7 @@
 // test suite switches it on, so every pass is checked on every program the
 // tests compile).
 
-import { printInstr, printValue, type Instr, type Value } from "./ir.js";
+import { printInstr, printValue, type Instr, type Names, type Value } from "./ir.js";
 import { primitives } from "./primitives.js";
 import { shapesEqual } from "./shapes.js";
 
@@ -18,19 +18,22 @@ export function verifyProgram(
   inputs: readonly Value[],
   body: readonly Instr[],
   outputs: readonly Value[],
+  names: Names = (v) => `v${v.id}`,
 ): string[] {
   const problems: string[] = [];
   const defined = new Set(inputs.map((v) => v.id));
   for (const instr of body) {
     const def = primitives[instr.op];
-    const where = `in \`${printInstr(instr)}\``;
+    const where = `in \`${printInstr(instr, names)}\``;
     for (const arg of instr.args) {
-      if (!defined.has(arg.id)) problems.push(`${printValue(arg)} is used before it is defined ${where}`);
+      if (!defined.has(arg.id))
+        problems.push(`${printValue(arg, names)} is used before it is defined ${where}`);
     }
     if (def.arity !== "variadic" && def.arity !== instr.args.length) {
       problems.push(`'${instr.op}' takes ${def.arity} operands, has ${instr.args.length} ${where}`);
     }
-    if (defined.has(instr.result.id)) problems.push(`${printValue(instr.result)} is defined twice ${where}`);
+    if (defined.has(instr.result.id))
+      problems.push(`${printValue(instr.result, names)} is defined twice ${where}`);
     defined.add(instr.result.id);
     try {
       const shape = def.shape(
@@ -45,7 +48,7 @@ export function verifyProgram(
     }
   }
   for (const out of outputs) {
-    if (!defined.has(out.id)) problems.push(`the output ${printValue(out)} is never defined`);
+    if (!defined.has(out.id)) problems.push(`the output ${printValue(out, names)} is never defined`);
   }
   return problems;
 }
@@ -56,9 +59,10 @@ export function verifyStage(
   inputs: readonly Value[],
   body: readonly Instr[],
   outputs: readonly Value[],
+  names?: Names,
 ): void {
   if (!verification.enabled) return;
-  const problems = verifyProgram(inputs, body, outputs);
+  const problems = verifyProgram(inputs, body, outputs, names);
   if (problems.length > 0) {
     throw new Error(`internal: the IR after ${stage} is malformed:\n  ${problems.join("\n  ")}`);
   }

@@ -4,15 +4,20 @@
 import { describe, expect, it } from "vitest";
 import { Builder, ValueFactory } from "../compiler/builder.js";
 import { analyze } from "../compiler/compile.js";
-import { printInstr, printIR, type Value } from "../compiler/ir.js";
+import { printInstr, printIR, sourceName, type Names, type Value } from "../compiler/ir.js";
 import { eliminateDeadCode, optimize, relaxGuards } from "../compiler/optimize.js";
 import { reverse } from "../compiler/reverse.js";
 import { verification, verifyProgram } from "../compiler/verify-ir.js";
 
+/** How the values of the function under test are named (its ValueFactory's names). */
+let names: Names = (v) => `v${v.id}`;
+
 function lowered(source: string) {
   const { functions, sink } = analyze(source, "t.grad");
   expect(sink.diagnostics).toEqual([]);
-  return functions[functions.length - 1]!.lowered;
+  const result = functions[functions.length - 1]!.lowered;
+  names = result.values.nameOf;
+  return result;
 }
 
 /** The body as `op args` lines, without ids or origins, for compact expectations. */
@@ -22,10 +27,10 @@ function ops(
   return body.map((i) => {
     const attrs = Object.entries(i.attrs).map(([k, v]) => `${k}=${String(v)}`);
     return [
-      i.result.name,
+      names(i.result),
       "=",
       i.op + (attrs.length > 0 ? `[${attrs.join(",")}]` : ""),
-      ...i.args.map((a) => a.name),
+      ...i.args.map((a) => names(a)),
     ].join(" ");
   });
 }
@@ -33,7 +38,7 @@ function ops(
 describe("lower: A-normal form, one primitive per intermediate", () => {
   it("names assigned values after the source and the result `value`, keeping each statement's origin", () => {
     const { ir } = lowered("fn f(x: real, y: real) -> real {\n  u = x * y\n  return u + sin(u)\n}");
-    expect(printIR(ir)).toBe(
+    expect(printIR(ir, names)).toBe(
       [
         "fn f(%x.0: real, %y.1: real) {",
         "  %u.2: real = mul %x.0 %y.1    # 2: u = x * y",
@@ -99,7 +104,7 @@ describe("reverse: VJP rules walked backwards, adjoints summed over uses", () =>
         ),
       ),
     ).toEqual(["dy = mulNoNanBoth exp_x seed"]);
-    expect(gradients[0]!.value.name).toBe("dy");
+    expect(names(gradients[0]!.value)).toBe("dy");
   });
 
   it("gives a zero gradient for a parameter the result does not use", () => {
@@ -114,9 +119,10 @@ describe("reverse: VJP rules walked backwards, adjoints summed over uses", () =>
 describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
   const setup = () => {
     const values = new ValueFactory();
+    names = values.nameOf;
     const b = new Builder(values);
-    const x = values.make([], "x", true);
-    const v = values.make(["n"], "v", true);
+    const x = values.make([], sourceName("x"));
+    const v = values.make(["n"], sourceName("v"));
     return { values, b, x, v };
   };
   const run = (b: Builder, values: ValueFactory, outputs: Value[]) =>
@@ -138,7 +144,7 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
     const guarded = b.scale(b.apply("log", [x]), b.zero());
     const result = run(b, values, [product, guarded]);
     expect(ops(result.body)).toEqual(["c = const[value=0]", "mul = mul x c"]);
-    expect(result.outputs[1]!.name).toBe("c");
+    expect(names(result.outputs[1]!)).toBe("c");
   });
 
   it("eliminates common subexpressions and dead code", () => {
@@ -173,9 +179,9 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
   it("prints instructions with shapes and attributes", () => {
     const { b, v } = setup();
     const s = b.apply("sum", [v]);
-    expect(printInstr(b.body[0]!)).toBe(`%sum_v.${s.id}: real = sum %v.${v.id}`);
-    const m = b.apply("sum", [b.values.make(["m", 3], "A", true)], { axis: 0 });
-    expect(printInstr(b.body[1]!)).toBe(`%sum_A.${m.id}: real[3] = sum[axis=0] %A.${m.id - 1}`);
+    expect(printInstr(b.body[0]!, names)).toBe(`%sum_v.${s.id}: real = sum %v.${v.id}`);
+    const m = b.apply("sum", [b.values.make(["m", 3], sourceName("A"))], { axis: 0 });
+    expect(printInstr(b.body[1]!, names)).toBe(`%sum_A.${m.id}: real[3] = sum[axis=0] %A.${m.id - 1}`);
   });
 });
 
@@ -186,8 +192,8 @@ describe("the IR verifier", () => {
 
   it("finds a use before definition, a wrong arity, a wrong result shape and a missing output", () => {
     const values = new ValueFactory();
-    const x = values.make([], "x", true);
-    const v = values.make([3], "v", true);
+    const x = values.make([], sourceName("x"));
+    const v = values.make([3], sourceName("v"));
     const b = new Builder(values);
     const late = values.make([], "late");
     const s = b.apply("sum", [v]);
@@ -197,7 +203,7 @@ describe("the IR verifier", () => {
       { result: values.make([], "z"), op: "neg" as const, args: [x, x], attrs: {}, origin: undefined },
       { result: values.make([2], "w"), op: "mul" as const, args: [x, s], attrs: {}, origin: undefined },
     ];
-    const problems = verifyProgram([x, v], bad, [values.make([], "never")]);
+    const problems = verifyProgram([x, v], bad, [values.make([], "never")], values.nameOf);
     expect(problems.map((p) => p.replace(/\.\d+/g, ""))).toEqual([
       "%late is used before it is defined in `%y: real = add %x %late`",
       "'neg' takes 1 operands, has 2 in `%z: real = neg %x %x`",

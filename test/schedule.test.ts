@@ -4,28 +4,31 @@
 
 import { describe, expect, it } from "vitest";
 import { analyze } from "../compiler/compile.js";
-import type { Instr } from "../compiler/ir.js";
+import type { Instr, Names } from "../compiler/ir.js";
 import { primitives, type Op } from "../compiler/primitives.js";
 import { printers } from "../compiler/print-ops.js";
 import { schedule, type Step } from "../compiler/schedule.js";
 
+let names: Names = (v) => `v${v.id}`;
+
 function valueSchedule(source: string) {
   const { functions, sink } = analyze(source, "s.grad");
   expect(sink.diagnostics).toEqual([]);
-  const { value } = functions[functions.length - 1]!;
-  return schedule(value.body, value.outputs);
+  const { value, lowered } = functions[functions.length - 1]!;
+  names = lowered.values.nameOf;
+  return schedule(value.body, value.outputs, (v) => lowered.values.isSourceNamed(v));
 }
 
 /** Steps as short strings: `block 2`, `stmt u`, `loop[n] store:u sumChain:s`. */
 function describe_(steps: readonly Step[]): string[] {
   return steps.map((s) => {
     if (s.kind === "block") return `block ${s.origin.line}`;
-    if (s.kind === "statement") return `stmt ${s.instr.result.name}`;
-    return `loop[${s.shape.join(",")}] ${s.members.map((m) => `${m.kind}:${m.instr.result.name}`).join(" ")}`;
+    if (s.kind === "statement") return `stmt ${names(s.instr.result)}`;
+    return `loop[${s.shape.join(",")}] ${s.members.map((m) => `${m.kind}:${names(m.instr.result)}`).join(" ")}`;
   });
 }
 
-const name = (i: Instr) => i.result.name;
+const name = (i: Instr) => names(i.result);
 
 describe("schedule", () => {
   it("inlines an element-wise chain into one loop, and a sum of it into that loop", () => {
