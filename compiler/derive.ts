@@ -218,7 +218,7 @@ function joint(
   seedIsInput: boolean,
 ) {
   const { ir, values } = lowered;
-  const backward = reverse(ir, wrt, seed, values);
+  const backward = reverse(ir, wrt, [seed], values);
   const outputs = [ir.outputs[0]!.value, ...backward.gradients.map((g) => g.value)];
   const program = optimized(
     "reverse mode",

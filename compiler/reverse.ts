@@ -19,16 +19,18 @@ export interface ReverseResult {
 }
 
 /**
- * The vector–Jacobian product of `fn`'s single output with `seed` (a value of
- * the output's shape), with respect to the named parameters.
+ * The vector–Jacobian product of `fn`'s outputs with `seeds` (one per output, shaped like it:
+ * the cotangent of a tuple result), with respect to the named parameters.
  */
 export function reverse(
   fn: IRFunction,
   wrt: readonly string[],
-  seed: Value,
+  seeds: readonly Value[],
   values: ValueFactory,
 ): ReverseResult {
-  const output = fn.outputs[0]!.value;
+  if (seeds.length !== fn.outputs.length) {
+    throw new Error(`internal: ${seeds.length} seeds for the ${fn.outputs.length} outputs of '${fn.name}'`);
+  }
   const wrtParams = wrt.map((name) => paramNamed(fn, name));
   const active = activeValues(fn, new Set(wrtParams.map((p) => p.id)));
   const b = new Builder(values);
@@ -42,9 +44,15 @@ export function reverse(
   /** Once a value's adjoint is complete, name it after the value: `dz` for `z`. */
   // An adjoint passed through unchanged (as by `add`) keeps the first, outermost name.
   const named = new Set<number>();
+  const seedIds = new Set(seeds.map((s) => s.id));
   const nameAdjoint = (target: Value) => {
     const adjoint = adjoints.get(target.id);
-    if (adjoint === undefined || adjoint === seed || primalIds.has(adjoint.id) || named.has(adjoint.id))
+    if (
+      adjoint === undefined ||
+      seedIds.has(adjoint.id) ||
+      primalIds.has(adjoint.id) ||
+      named.has(adjoint.id)
+    )
       return;
     values.rename(adjoint, derivativeName(values.hintOf(target), "adjoint"));
     named.add(adjoint.id);
@@ -52,7 +60,10 @@ export function reverse(
 
   const backwardOrigin = derivedOrigins("backward");
 
-  if (active.has(output.id)) adjoints.set(output.id, seed);
+  // Each output starts with its seed; an output returned twice (or a parameter) sums them.
+  fn.outputs.forEach(({ value }, k) => {
+    if (active.has(value.id)) accumulate(value, seeds[k]!);
+  });
   for (let i = fn.body.length - 1; i >= 0; i--) {
     const instr = fn.body[i]!;
     const adjoint = adjoints.get(instr.result.id);

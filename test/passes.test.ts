@@ -80,7 +80,7 @@ describe("reverse: VJP rules walked backwards, adjoints summed over uses", () =>
   it("sums the adjoint of a value used twice (the total-derivative rule)", () => {
     const { ir, values } = lowered("fn f(x: real) -> real {\n  u = x * x\n  return u + x\n}");
     const seed = values.make([], "seed");
-    const { body, gradients } = reverse(ir, ["x"], seed, values);
+    const { body, gradients } = reverse(ir, ["x"], [seed], values);
     // d(u + x)/dx = du/dx + 1: the adjoint of x has three contributions (two from u = x*x, one direct).
     expect(ops(body)).toEqual([
       "scaled = mulNoNanBoth x seed",
@@ -94,7 +94,7 @@ describe("reverse: VJP rules walked backwards, adjoints summed over uses", () =>
   it("skips what does not depend on the wrt parameters and names adjoints after their values", () => {
     const { ir, values } = lowered("fn f(x: real, y: real) -> real {\n  z = exp(x) * y\n  return z\n}");
     const seed = values.make([], "seed");
-    const { body, gradients } = reverse(ir, ["y"], seed, values);
+    const { body, gradients } = reverse(ir, ["y"], [seed], values);
     // Rules build every operand's contribution; what no gradient needs is dead code for DCE.
     expect(
       ops(
@@ -107,10 +107,36 @@ describe("reverse: VJP rules walked backwards, adjoints summed over uses", () =>
     expect(names(gradients[0]!.value)).toBe("dy");
   });
 
+  it("takes one seed per output and sums the contributions of several outputs", () => {
+    const { ir, values } = lowered("fn f(x: real) -> real {\n  u = x * x\n  return sin(u)\n}");
+    const u = ir.body.find((i) => i.op === "mul")!.result;
+    // A tuple result (u, sin u): the adjoint of u gets its own seed plus the one through sin.
+    const pair = { ...ir, outputs: [...ir.outputs, { name: "u", value: u }] };
+    const seedSin = values.make([], "seed");
+    const seedU = values.make([], "seed");
+    const { body, gradients } = reverse(pair, ["x"], [seedSin, seedU], values);
+    const live = eliminateDeadCode(
+      body,
+      gradients.map((g) => g.value),
+    );
+    expect(ops(live)).toEqual([
+      "cos_u = cos u",
+      "scaled = mulNoNanBoth cos_u seed",
+      "du = add seed scaled",
+      "scaled = mulNoNanBoth x du",
+      "scaled = mulNoNanBoth x du",
+      "dx = add scaled scaled",
+    ]);
+    // Each seed reaches its own output: sin's seed goes through cos, u's is added directly.
+    expect(live[1]!.args[1]).toBe(seedSin);
+    expect(live[2]!.args[0]).toBe(seedU);
+    expect(() => reverse(pair, ["x"], [seedSin], values)).toThrow(/1 seeds for the 2 outputs/);
+  });
+
   it("gives a zero gradient for a parameter the result does not use", () => {
     const { ir, values } = lowered("fn f(x: real, v: real[n]) = x");
     const seed = values.make([], "seed");
-    const { body, gradients } = reverse(ir, ["x", "v"], seed, values);
+    const { body, gradients } = reverse(ir, ["x", "v"], [seed], values);
     expect(gradients[0]!.value).toBe(seed);
     expect(ops(body)).toEqual(["c = const[value=0]", "dv = broadcast[shape=n] c"]);
   });
