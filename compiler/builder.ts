@@ -5,13 +5,13 @@
 import {
   displayName,
   expressionName,
-  type Attrs,
+  type AttrsOf,
   type Instr,
   type NameHint,
   type Origin,
   type Value,
 } from "./ir.js";
-import { primitives, type Op } from "./primitives.js";
+import { primitives, type Op, type PrimitiveDef } from "./primitives.js";
 import { broadcastShapes, shapesEqual, type Shape } from "./shapes.js";
 
 /**
@@ -47,6 +47,12 @@ export class ValueFactory {
   }
 }
 
+/** `apply`'s attributes (optional where the operation needs none) and result name. */
+type AttrsAndName<K extends Op> =
+  {} extends AttrsOf<K>
+    ? [attrs?: AttrsOf<K>, name?: NameHint | string]
+    : [attrs: AttrsOf<K>, name?: NameHint | string];
+
 export class Builder {
   readonly body: Instr[] = [];
   origin: Origin | undefined;
@@ -58,8 +64,10 @@ export class Builder {
     this.values = values;
   }
 
-  apply(op: Op, args: readonly Value[], attrs: Attrs = {}, name?: NameHint | string): Value {
-    const def = primitives[op];
+  /** Appends `op` applied to `args` (with its attributes, where it takes any) and returns its result. */
+  apply<K extends Op>(op: K, args: readonly Value[], ...[given, name]: AttrsAndName<K>): Value {
+    const def: PrimitiveDef<K> = primitives[op];
+    const attrs = (given ?? {}) as AttrsOf<K>;
     if (def.arity !== "variadic" && def.arity !== args.length) {
       throw new Error(`internal: primitive '${op}' takes ${def.arity} operands, got ${args.length}`);
     }
@@ -73,7 +81,8 @@ export class Builder {
       attrs,
     );
     const result = this.values.make(shape, name ?? temporaryName(op, args, this.values));
-    const instr = { result, op, args, attrs, origin: this.origin };
+    // `op` and `attrs` belong together by `apply`'s signature; a generic K cannot show it.
+    const instr = { result, op, args, attrs, origin: this.origin } as unknown as Instr;
     this.body.push(instr);
     this.producers.set(result.id, instr);
     return result;

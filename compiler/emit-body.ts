@@ -5,7 +5,7 @@
 import type { ValueFactory } from "./builder.js";
 import type { Instr, Origin, Value } from "./ir.js";
 import type { NameScope } from "./names.js";
-import { printers, sizeCode, type EmitContext, type Operand } from "./print-ops.js";
+import { printerOf, sizeCode, type EmitContext, type Operand } from "./print-ops.js";
 import { schedule, type LoopMember } from "./schedule.js";
 import type { Dim, Shape } from "./shapes.js";
 
@@ -96,7 +96,7 @@ export class BodyWriter implements EmitContext {
   operand(v: Value): Operand {
     const leaf = this.leaves.get(v.id);
     if (leaf !== undefined) {
-      const def = printers[leaf.op];
+      const def = printerOf(leaf);
       if (def.kind === "expression") return { code: def.code([], leaf, this), shape: v.shape };
     }
     this.referenced.add(v.id);
@@ -110,7 +110,7 @@ export class BodyWriter implements EmitContext {
   }
 
   private scalarFormula(instr: Instr): string {
-    const emit = printers[instr.op];
+    const emit = printerOf(instr);
     if (emit.kind === "expression")
       return emit.code(
         instr.args.map((a) => this.operand(a)),
@@ -130,7 +130,7 @@ export class BodyWriter implements EmitContext {
   /** An operand used as a condition: a fused comparison as a boolean, else a mask test. */
   private conditionCode(v: Value, code: (v: Value) => string, shape?: Shape): string {
     const producer = this.fused.get(v.id);
-    const emit = producer === undefined ? undefined : printers[producer.op];
+    const emit = producer === undefined ? undefined : printerOf(producer);
     if (producer !== undefined && emit?.kind === "elementwise" && emit.condition !== undefined) {
       const args = producer.args.map((a) =>
         shape === undefined ? this.scalarCode(a) : this.elementCode(a, shape),
@@ -153,7 +153,7 @@ export class BodyWriter implements EmitContext {
   }
 
   private elementFormula(instr: Instr, shape: Shape): string {
-    const emit = printers[instr.op];
+    const emit = printerOf(instr);
     if (emit.kind !== "elementwise") throw new Error(`internal: cannot fuse '${instr.op}' into a loop`);
     return emit.scalar(
       instr.args.map((a, k) =>

@@ -4,7 +4,7 @@
 
 import { Builder, type ValueFactory } from "./builder.js";
 import { derivativeName, derivedOrigins, paramNamed, type Instr, type IRFunction, type Value } from "./ir.js";
-import { primitives } from "./primitives.js";
+import { primitiveOf, primitives } from "./primitives.js";
 import { shapesEqual } from "./shapes.js";
 
 export interface ForwardResult {
@@ -29,7 +29,7 @@ export function forward(
   for (const instr of body) {
     const argTangents = instr.args.map((a) => tangents.get(a.id));
     if (argTangents.every((t) => t === undefined)) continue;
-    const rule = primitives[instr.op].jvp;
+    const rule = primitiveOf(instr).jvp;
     if (rule === "none") continue;
     b.origin = tangentOrigin(instr.origin);
     const tangent = rule(b, instr, argTangents);

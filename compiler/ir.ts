@@ -75,46 +75,98 @@ export function derivativeName(hint: NameHint, derivative: Derivative): NameHint
 /** Resolves values to their names for printing. */
 export type Names = (v: Value) => string;
 
-export interface Attrs {
-  /** `const`: the number. */
-  readonly value?: number;
-  /** `dim`: the dimension's name. */
-  readonly dim?: string;
-  /** `index`, `oneHot`: the position. */
-  readonly index?: number;
-  /** `broadcast`, `oneHot`: the shape to produce. */
-  readonly shape?: Shape;
-  /** Reductions along an axis (0: one result per column, 1: per row); `broadcast` back along it. */
-  readonly axis?: number;
-  /** `index`, `oneHot` of a matrix: the column (`index` is the row). */
+/** Along which axis a matrix is reduced (0: one result per column, 1: per row) or spread back. */
+export type Axis = 0 | 1;
+
+/** A position: in a vector (`index`), or in a matrix (`index` is the row, `column` the column). */
+export interface Position {
+  readonly index: number;
   readonly column?: number;
-  /** `matmul`: use the transpose of the first / second operand. */
-  readonly transA?: boolean;
-  readonly transB?: boolean;
-  /**
-   * `mulNoNan`, `divNoNan`: the guard is part of the math (as in pow's p·x^(p−1), 0 where
-   * p = 0), not only a guard on an adjoint, so the optimizer never drops it.
-   */
-  readonly keepGuard?: boolean;
-  /**
-   * Products (`matmul`, `matvec`, `vecmat`, `outer`) in derivative code: a zero factor
-   * contributes 0 even against an infinite or NaN one, as `mulNoNan` does element-wise.
-   */
-  readonly zeroSafe?: boolean;
-  /**
-   * `inv` in derivative code (logdet's gradient X⁻ᵀ): a singular matrix gives NaN entries
-   * instead of throwing, so a branch `where` did not take cannot make a derivative throw.
-   */
-  readonly nanIfSingular?: boolean;
 }
 
-export interface Instr {
+/** Reductions, and operations per column or row: of all elements, or along `axis` of a matrix. */
+export interface AlongAxis {
+  readonly axis?: Axis;
+}
+
+/**
+ * `mulNoNan`, `divNoNan`: `keepGuard` says the guard is part of the math (as in pow's
+ * p·x^(p−1), 0 where p = 0), not only a guard on an adjoint, so the optimizer never drops it.
+ */
+export interface GuardAttrs {
+  readonly keepGuard?: boolean;
+}
+
+/**
+ * Products (`matmul`, `matvec`, `vecmat`, `outer`): `zeroSafe` marks derivative code, where a
+ * zero factor contributes 0 even against an infinite or NaN one, as `mulNoNan` does element-wise.
+ */
+export interface ProductAttrs {
+  readonly zeroSafe?: boolean;
+}
+
+/** Operations of a whole value, or of each column or row of a matrix. */
+export type AlongAxisOp =
+  | "sum"
+  | "prod"
+  | "prodExcept"
+  | "prodExceptTangent"
+  | "norm2"
+  | "maxReduce"
+  | "minReduce"
+  | "argmaxMask"
+  | "argminMask"
+  | "logsumexp"
+  | "softmax";
+
+/** The attributes of each operation that has any; every other operation takes none. */
+export interface OpAttrs extends Record<AlongAxisOp, AlongAxis> {
+  /** The number. */
+  const: { readonly value: number };
+  /** The dimension's name: its size as a real number. */
+  dim: { readonly dim: string };
+  /** The shape to produce; a vector becomes the rows (axis 0) or the columns (axis 1) of a matrix. */
+  broadcast: { readonly shape: Shape; readonly axis?: Axis };
+  /** A matrix literal's shape (row-major operands); a vector's when absent. */
+  pack: { readonly shape?: Shape };
+  index: Position;
+  /** The position, and the shape of the zeros around it. */
+  oneHot: Position & { readonly shape: Shape };
+  eye: { readonly shape: Shape };
+  diag: { readonly shape: Shape };
+  mulNoNan: GuardAttrs;
+  divNoNan: GuardAttrs;
+  /** A B, or with the transpose of the first (`transA`) or second (`transB`) operand. */
+  matmul: ProductAttrs & { readonly transA?: boolean; readonly transB?: boolean };
+  matvec: ProductAttrs;
+  vecmat: ProductAttrs;
+  outer: ProductAttrs;
+  /**
+   * `nanIfSingular` (logdet's gradient X⁻ᵀ): a singular matrix gives NaN entries instead of
+   * throwing, so a branch `where` did not take cannot make a derivative throw.
+   */
+  inv: { readonly nanIfSingular?: boolean };
+}
+
+/** No attributes. */
+export type NoAttrs = { readonly [key: string]: never };
+
+/** The attributes operation `K` takes. */
+export type AttrsOf<K extends Op> = K extends keyof OpAttrs ? OpAttrs[K] : NoAttrs;
+
+/** Any operation's attributes (for passes that copy them without reading them). */
+export type Attrs = AttrsOf<Op>;
+
+interface InstrOf<K extends Op> {
   readonly result: Value;
-  readonly op: Op;
+  readonly op: K;
   readonly args: readonly Value[];
-  readonly attrs: Attrs;
+  readonly attrs: AttrsOf<K>;
   readonly origin: Origin | undefined;
 }
+
+/** An instruction of operation `K` (of any operation by default: a union tagged by `op`). */
+export type Instr<K extends Op = Op> = { [P in K]: InstrOf<P> }[K];
 
 export interface IRFunction {
   readonly name: string;
@@ -130,7 +182,7 @@ export function printValue(v: Value, names: Names): string {
 }
 
 function printAttrs(attrs: Attrs): string {
-  const parts = Object.entries(attrs)
+  const parts = Object.entries(attrs as Record<string, unknown>)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(",")}]` : String(v)}`);
   return parts.length === 0 ? "" : `[${parts.join(", ")}]`;

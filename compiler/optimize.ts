@@ -46,7 +46,7 @@ function simplify(program: Program, values: ValueFactory): Program {
     if (template !== undefined) b.origin = template.origin;
     const result = template === undefined ? b.apply(op, args, attrs, name) : reuse(b, template, args);
     seen.set(key, result);
-    if (op === "const") constants.set(result.id, attrs.value!);
+    if (op === "const" && "value" in attrs) constants.set(result.id, attrs.value);
     if (op === "neg") negationOf.set(result.id, args[0]!);
     if (op === "broadcast" && args[0]!.shape.length === 0) broadcastSource.set(result.id, args[0]!);
     return result;
@@ -85,25 +85,32 @@ export function relaxGuards(program: Program, maybeZero: readonly Value[] = []):
   const masked = new Set<number>(maybeZero.map((v) => v.id));
   const body = program.body.map((instr) => {
     // A guard that is part of the math (keepGuard) makes exact zeros too.
-    const zeroing = primitives[instr.op].masks === true || instr.attrs.keepGuard === true;
+    const zeroing = primitives[instr.op].masks === true || keepsGuard(instr);
     if (zeroing || instr.args.some((a) => masked.has(a.id))) masked.add(instr.result.id);
     if (instr.op === "mulNoNanBoth") {
       // Keep the guard on each operand that may be zero; none left is a plain product.
       const [a, b] = instr.args as [Value, Value];
       const [ma, mb] = [masked.has(a.id), masked.has(b.id)];
       if (ma && mb) return instr;
-      if (!ma && !mb) return { ...instr, op: "mul" as const };
-      return { ...instr, op: "mulNoNan" as const, args: mb ? [a, b] : [b, a] };
+      if (!ma && !mb) return relaxed(instr, "mul");
+      return relaxed(instr, "mulNoNan", mb ? [a, b] : [b, a]);
     }
     const adjoint =
       instr.op === "mulNoNan" ? instr.args[1]! : instr.op === "divNoNan" ? instr.args[0]! : undefined;
-    if (adjoint === undefined || masked.has(adjoint.id) || instr.attrs.keepGuard === true) return instr;
-    return {
-      ...instr,
-      op: instr.op === "mulNoNan" ? ("mul" as const) : ("div" as const),
-    };
+    if (adjoint === undefined || masked.has(adjoint.id) || keepsGuard(instr)) return instr;
+    return relaxed(instr, instr.op === "mulNoNan" ? "mul" : "div");
   });
   return { body, outputs: program.outputs };
+}
+
+/** A guard that is part of the math, not only a guard on an adjoint (see `GuardAttrs`). */
+function keepsGuard(instr: Instr): boolean {
+  return (instr.op === "mulNoNan" || instr.op === "divNoNan") && instr.attrs.keepGuard === true;
+}
+
+/** `instr` as a product or quotient with fewer guards. */
+function relaxed(instr: Instr, op: "mul" | "div" | "mulNoNan", args = instr.args): Instr {
+  return { result: instr.result, op, args, attrs: {}, origin: instr.origin };
 }
 
 /**

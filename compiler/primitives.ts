@@ -1,7 +1,7 @@
 // The primitive table: one entry per IR operation, holding the math — its shape
 // rule, its value on constants (for folding), whether it acts element-wise or
 // masks, and its derivative rules. How each operation prints as TypeScript is
-// the back end's table, print-ops.ts. `Record<Op, PrimitiveDef>` makes
+// the back end's table, print-ops.ts. The table's type makes
 // TypeScript flag an operation without a rule.
 //
 // Derivative rules are written in IR (through a Builder), never as TypeScript
@@ -13,25 +13,30 @@
 // stays exactly zero even where the local derivative is infinite or NaN.
 
 import type { Builder } from "./builder.js";
-import type { Attrs, Instr, Value } from "./ir.js";
+import type { AlongAxis, AlongAxisOp, AttrsOf, Instr, Position, Value } from "./ir.js";
 import { sigmoid, softplus } from "../runtime/kernels.js";
 import { broadcastShapes, type Dim, type Shape } from "./shapes.js";
 
-export type VjpRule = (b: Builder, instr: Instr, adjoint: Value) => readonly (Value | undefined)[];
+export type VjpRule<K extends Op = Op> = (
+  b: Builder,
+  instr: Instr<K>,
+  adjoint: Value,
+) => readonly (Value | undefined)[];
 
 /** The tangent of the result from the operands' tangents (undefined: zero), or undefined if zero. */
-export type JvpRule = (
+export type JvpRule<K extends Op = Op> = (
   b: Builder,
-  instr: Instr,
+  instr: Instr<K>,
   tangents: readonly (Value | undefined)[],
 ) => Value | undefined;
 
-export interface PrimitiveDef {
+/** The entry of operation `K`; a rule written for any instruction serves every operation. */
+export interface PrimitiveDef<K extends Op = Op> {
   /** Short name used for temporaries that hold this operation's result. */
   readonly label: string;
   readonly arity: number | "variadic";
   /** The result's shape; throws (an internal error) if the operands do not fit the operation. */
-  readonly shape: (args: readonly Shape[], attrs: Attrs) => Shape;
+  readonly shape: (args: readonly Shape[], attrs: AttrsOf<K>) => Shape;
   /** The ranks each operand may have (0 scalar, 1 vector, 2 matrix); any when absent. */
   readonly operandRanks?: readonly (readonly number[])[];
   /**
@@ -53,13 +58,13 @@ export interface PrimitiveDef {
    * The VJP rule; "none" for operations whose derivative is zero almost
    * everywhere (comparisons, masks) or that have no operands.
    */
-  readonly vjp: VjpRule | "none";
+  readonly vjp: VjpRule<K> | "none";
   /** The JVP rule (forward mode); "none" where the VJP rule is "none". */
-  readonly jvp: JvpRule | "none";
+  readonly jvp: JvpRule<K> | "none";
 }
 
 /** An entry before its JVP rule is attached (the helpers below build these). */
-type PrimitiveBase = Omit<PrimitiveDef, "jvp">;
+type PrimitiveBase<K extends Op = Op> = Omit<PrimitiveDef<K>, "jvp">;
 
 // ---------------------------------------------------------------------------
 // Helpers that build table entries
@@ -257,7 +262,7 @@ export type Op =
   | "dot"
   | "softmax";
 
-export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
+export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
   // Leaves --------------------------------------------------------------------
   const: {
     label: "c",
@@ -493,7 +498,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   broadcast: {
     label: "filled",
     arity: 1,
-    shape: (_args, attrs) => attrs.shape!,
+    shape: (_args, attrs) => attrs.shape,
     vjp: (b, instr, g) => {
       const x = instr.args[0]!;
       if (x.shape.length === 1 && instr.attrs.axis === 1) return [b.apply("sum", [g], { axis: 1 })];
@@ -538,7 +543,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     label: "oneHot",
     masks: true,
     arity: 1,
-    shape: (_args, attrs) => attrs.shape!,
+    shape: (_args, attrs) => attrs.shape,
     vjp: (b, instr, g) => [b.apply("index", [g], positionOf(instr.attrs))],
     jvp: (b, instr, [t]) => t && b.apply("oneHot", [t], instr.attrs),
   },
@@ -556,7 +561,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       b.scale(b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
     jvp: (b, instr, [t]) =>
-      t && reductionTangent(b, instr, b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), t),
+      t && reductionTangent(b, axisOf(instr), b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), t),
   },
   /** Each element replaced by the product of the others (in its column or row, with an axis). */
   prodExcept: {
@@ -585,7 +590,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...reduction("norm", (b, instr, g) => {
       return [b.scale(normDirection(b, instr), spread(b, instr, g))];
     }),
-    jvp: (b, instr, [t]) => t && reductionTangent(b, instr, normDirection(b, instr), t),
+    jvp: (b, instr, [t]) => t && reductionTangent(b, axisOf(instr), normDirection(b, instr), t),
   },
   /** The largest element; the derivative goes to the first largest. */
   maxReduce: {
@@ -593,7 +598,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       b.scale(b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
     jvp: (b, instr, [t]) =>
-      t && reductionTangent(b, instr, b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), t),
+      t && reductionTangent(b, axisOf(instr), b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), t),
   },
   /** The smallest element; the derivative goes to the first smallest. */
   minReduce: {
@@ -601,7 +606,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       b.scale(b.apply("argminMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
     jvp: (b, instr, [t]) =>
-      t && reductionTangent(b, instr, b.apply("argminMask", [instr.args[0]!], axisOf(instr)), t),
+      t && reductionTangent(b, axisOf(instr), b.apply("argminMask", [instr.args[0]!], axisOf(instr)), t),
   },
   /** 1 at the first largest element (of each column or row, with an axis), 0 elsewhere. */
   argmaxMask: {
@@ -627,7 +632,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
       b.scale(b.apply("softmax", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
     ]),
     jvp: (b, instr, [t]) =>
-      t && reductionTangent(b, instr, b.apply("softmax", [instr.args[0]!], axisOf(instr)), t),
+      t && reductionTangent(b, axisOf(instr), b.apply("softmax", [instr.args[0]!], axisOf(instr)), t),
   },
   /** Softmax of a vector, or of each column (axis 0) or row (axis 1) of a matrix, computed stably. */
   softmax: {
@@ -749,7 +754,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   eye: {
     label: "identity",
     arity: 0,
-    shape: (_args, attrs) => attrs.shape!,
+    shape: (_args, attrs) => attrs.shape,
     vjp: "none",
     jvp: "none",
   },
@@ -757,7 +762,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
   diag: {
     label: "diag",
     arity: 1,
-    shape: (_args, attrs) => attrs.shape!,
+    shape: (_args, attrs) => attrs.shape,
     vjp: (b, _instr, g) => [b.apply("diagonal", [g])],
     jvp: (b, instr, [t]) => t && b.apply("diag", [t], instr.attrs),
   },
@@ -790,7 +795,7 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...kernel("det", 1, ofSquare(scalarResult), (b, instr, g) => [
       b.scale(b.apply("cofactor", [instr.args[0]!]), g),
     ]),
-    jvp: (b, instr, [t]) => t && reductionTangent(b, instr, b.apply("cofactor", [instr.args[0]!]), t),
+    jvp: (b, instr, [t]) => t && reductionTangent(b, {}, b.apply("cofactor", [instr.args[0]!]), t),
   },
   /** The cofactor matrix, det(A) A⁻ᵀ where A is invertible: the gradient of det, defined everywhere. */
   cofactor: {
@@ -814,9 +819,18 @@ export const primitives: Readonly<Record<Op, PrimitiveDef>> = {
     ...kernel("logdet", 1, ofSquare(scalarResult), (b, instr, g) => [
       b.scale(inverseTransposed(b, instr.args[0]!), g),
     ]),
-    jvp: (b, instr, [t]) => t && reductionTangent(b, instr, inverseTransposed(b, instr.args[0]!), t),
+    jvp: (b, instr, [t]) => t && reductionTangent(b, {}, inverseTransposed(b, instr.args[0]!), t),
   },
 };
+
+/**
+ * The entry of an instruction's operation, its rules typed for that instruction. The table
+ * pairs each operation with its own entry; TypeScript cannot follow that pairing through a
+ * union of instructions, hence the one cast.
+ */
+export function primitiveOf<K extends Op>(instr: Instr<K>): PrimitiveDef<K> {
+  return primitives[instr.op as K] as unknown as PrimitiveDef<K>;
+}
 
 /** X⁻ᵀ, logdet's gradient: NaN entries (not a throw) where X is singular and logdet is −∞. */
 function inverseTransposed(b: Builder, x: Value): Value {
@@ -837,13 +851,13 @@ function powPartials(b: Builder, instr: Instr): [Value, Value] {
 }
 
 /** x / ‖x‖ (per column or row with an axis), and 0 where the norm is 0. */
-function normDirection(b: Builder, instr: Instr): Value {
+function normDirection(b: Builder, instr: Instr<AlongAxisOp>): Value {
   const norm = spread(b, instr, instr.result);
   return b.where(b.apply("eq", [norm, b.zero()]), b.zero(), b.div(instr.args[0]!, norm));
 }
 
 /** J v for softmax's symmetric Jacobian J = diag(s) − s sᵀ (per slice): s ⊙ (v − v·s). */
-function softmaxProduct(b: Builder, instr: Instr, v: Value): Value {
+function softmaxProduct(b: Builder, instr: Instr<"softmax">, v: Value): Value {
   const s = instr.result;
   // v·s over each slice: all elements (a vector, or a whole matrix), or each column or row.
   const total = b.apply("sum", [b.mul(v, s)], axisOf(instr));
@@ -867,7 +881,12 @@ function selectTangent(
 }
 
 /** The tangent of a bilinear operation f(a, b): f(ta, b) + f(a, tb), with the same attributes. */
-function bilinearTangent(b: Builder, instr: Instr, ta: Value | undefined, tb: Value | undefined) {
+function bilinearTangent(
+  b: Builder,
+  instr: Instr<"matmul" | "matvec" | "vecmat" | "outer">,
+  ta: Value | undefined,
+  tb: Value | undefined,
+) {
   const [x, y] = instr.args as [Value, Value];
   return b.sumTangents(
     [
@@ -880,18 +899,18 @@ function bilinearTangent(b: Builder, instr: Instr, ta: Value | undefined, tb: Va
 
 /**
  * The tangent of a reduction (all elements, or along its axis) with the given partial
- * derivatives: Σ ∂ ⊙ ṫ, where a zero partial (a mask, a branch) meets a NaN tangent as 0.
+ * derivatives: Σ ∂ ⊙ ṫ (over all elements, or `along` an axis), where a zero partial (a mask, a branch) meets a NaN tangent as 0.
  */
-function reductionTangent(b: Builder, instr: Instr, partial: Value, t: Value): Value {
-  return b.apply("sum", [b.scale(partial, t)], axisOf(instr));
+function reductionTangent(b: Builder, along: AlongAxis, partial: Value, t: Value): Value {
+  return b.apply("sum", [b.scale(partial, t)], along);
 }
 
 /** The attributes naming a position: `index`, and `column` for a matrix. */
-function positionOf(attrs: Attrs): Attrs {
-  return attrs.column === undefined ? { index: attrs.index! } : { index: attrs.index!, column: attrs.column };
+function positionOf(attrs: Position): Position {
+  return attrs.column === undefined ? { index: attrs.index } : { index: attrs.index, column: attrs.column };
 }
 
-function axisOf(instr: Instr): Attrs {
+function axisOf(instr: Instr<AlongAxisOp>): AlongAxis {
   return instr.attrs.axis === undefined ? {} : { axis: instr.attrs.axis };
 }
 
@@ -903,7 +922,7 @@ function minDim(a: Dim, b: Dim): Dim {
  * A reduction: of all elements to a scalar (`helper`), or along `attrs.axis`
  * of a matrix to a vector (`helperAlong`).
  */
-function reduction(label: string, vjp: VjpRule): PrimitiveBase {
+function reduction(label: string, vjp: VjpRule<AlongAxisOp>): PrimitiveBase<AlongAxisOp> {
   return {
     label,
     arity: 1,
@@ -916,7 +935,7 @@ function reduction(label: string, vjp: VjpRule): PrimitiveBase {
  * The adjoint of a reduction's result, spread back over the reduced elements;
  * a scalar stays a scalar, which element-wise operations broadcast themselves.
  */
-function spread(b: Builder, instr: Instr, g: Value): Value {
+function spread(b: Builder, instr: Instr<AlongAxisOp>, g: Value): Value {
   const x = instr.args[0]!;
   if (instr.attrs.axis === undefined) return g;
   return b.apply("broadcast", [g], { shape: x.shape, axis: instr.attrs.axis });

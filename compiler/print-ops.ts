@@ -5,7 +5,7 @@
 // whole values, usually a call of a runtime kernel. A second back end
 // (WebAssembly) would sit beside this table and read the same IR.
 
-import type { Instr } from "./ir.js";
+import type { AlongAxisOp, Instr } from "./ir.js";
 import type { Op } from "./primitives.js";
 import type { Dim, Shape } from "./shapes.js";
 
@@ -34,12 +34,12 @@ export interface ElementwisePrinter {
 }
 
 /** An expression over whole values, usually a runtime kernel call. */
-export interface ExpressionPrinter {
+export interface ExpressionPrinter<K extends Op = Op> {
   readonly kind: "expression";
-  code(args: readonly Operand[], instr: Instr, ctx: EmitContext): string;
+  readonly code: (args: readonly Operand[], instr: Instr<K>, ctx: EmitContext) => string;
 }
 
-export type OpPrinter = ElementwisePrinter | ExpressionPrinter;
+export type OpPrinter<K extends Op = Op> = ElementwisePrinter | ExpressionPrinter<K>;
 
 /** The number of elements of a shape, as TypeScript. */
 export function sizeCode(shape: Shape, ctx: EmitContext): string {
@@ -76,7 +76,11 @@ const comparison = (operator: string): ElementwisePrinter => ({
 
 /** The trailing `true` of a kernel call in derivative code (zero-safe products, NaN for singular). */
 function derivativeFlag(instr: Instr): string[] {
-  return instr.attrs.zeroSafe === true || instr.attrs.nanIfSingular === true ? ["true"] : [];
+  const attrs = instr.attrs;
+  const flagged =
+    ("zeroSafe" in attrs && attrs.zeroSafe === true) ||
+    ("nanIfSingular" in attrs && attrs.nanIfSingular === true);
+  return flagged ? ["true"] : [];
 }
 
 /** A kernel call over whole values: `helper(a, b)`. */
@@ -91,7 +95,7 @@ function flatData(operand: Operand): string {
 }
 
 /** A reduction: of all elements (`helper` on the data), or along an axis (`helperAlong`). */
-const reduction = (helper: string): ExpressionPrinter => ({
+const reduction = (helper: string): ExpressionPrinter<AlongAxisOp> => ({
   kind: "expression",
   code: ([x], instr, ctx) =>
     instr.attrs.axis === undefined
@@ -100,7 +104,7 @@ const reduction = (helper: string): ExpressionPrinter => ({
 });
 
 /** A kernel producing a value shaped like its operand: `helper(x)`, or `helperAlong(A, axis)`. */
-const along = (helper: string): ExpressionPrinter => ({
+const along = (helper: string): ExpressionPrinter<AlongAxisOp> => ({
   kind: "expression",
   code: ([x], instr, ctx) => {
     if (instr.attrs.axis !== undefined)
@@ -113,7 +117,7 @@ const along = (helper: string): ExpressionPrinter => ({
 });
 
 /** Like `along`, for a kernel of two operands shaped alike. */
-const along2 = (helper: string): ExpressionPrinter => ({
+const along2 = (helper: string): ExpressionPrinter<AlongAxisOp> => ({
   kind: "expression",
   code: ([x, t], instr, ctx) => {
     if (instr.attrs.axis !== undefined) {
@@ -126,7 +130,7 @@ const along2 = (helper: string): ExpressionPrinter => ({
 });
 
 /** The mask of the first extreme element, of all elements or of each column or row. */
-const mask = (arg: "argmax" | "argmin"): ExpressionPrinter => ({
+const mask = (arg: "argmax" | "argmin"): ExpressionPrinter<AlongAxisOp> => ({
   kind: "expression",
   code: ([x], instr, ctx) => {
     if (instr.attrs.axis !== undefined)
@@ -142,9 +146,9 @@ const mask = (arg: "argmax" | "argmin"): ExpressionPrinter => ({
 // ---------------------------------------------------------------------------
 // The table
 
-export const printers: Readonly<Record<Op, OpPrinter>> = {
-  const: { kind: "expression", code: (_args, instr) => formatNumber(instr.attrs.value!) },
-  dim: { kind: "expression", code: (_args, instr, ctx) => ctx.dim(instr.attrs.dim!) },
+export const printers: { readonly [K in Op]: OpPrinter<K> } = {
+  const: { kind: "expression", code: (_args, instr) => formatNumber(instr.attrs.value) },
+  dim: { kind: "expression", code: (_args, instr, ctx) => ctx.dim(instr.attrs.dim) },
 
   add: formula(([a, b]) => `${a} + ${b}`),
   sub: formula(([a, b]) => `${a} - ${b}`),
@@ -213,9 +217,9 @@ export const printers: Readonly<Record<Op, OpPrinter>> = {
     kind: "expression",
     code: ([x], instr, ctx) => {
       const { index, column } = instr.attrs;
-      if (column === undefined) return `${x!.code}[${index!}]!`;
+      if (column === undefined) return `${x!.code}[${index}]!`;
       const cols = ctx.dim(x!.shape[1]!);
-      return `${x!.code}.data[${index!} * ${cols} + ${column}]!`;
+      return `${x!.code}.data[${index} * ${cols} + ${column}]!`;
     },
   },
   oneHot: {
@@ -223,8 +227,8 @@ export const printers: Readonly<Record<Op, OpPrinter>> = {
     code: ([x], instr, ctx) => {
       const { index, column } = instr.attrs;
       const [rows, cols] = instr.result.shape.map((d) => ctx.dim(d));
-      if (column === undefined) return `${ctx.helper("oneHot")}(${rows}, ${index!}, ${x!.code})`;
-      return `${ctx.helper("oneHotMatrix")}(${rows}, ${cols}, ${index!}, ${column}, ${x!.code})`;
+      if (column === undefined) return `${ctx.helper("oneHot")}(${rows}, ${index}, ${x!.code})`;
+      return `${ctx.helper("oneHotMatrix")}(${rows}, ${cols}, ${index}, ${column}, ${x!.code})`;
     },
   },
 
@@ -277,3 +281,8 @@ export const printers: Readonly<Record<Op, OpPrinter>> = {
   cofactor: kernel("cofactor"),
   cofactorTangent: kernel("cofactorTangent"),
 };
+
+/** The printer of an instruction's operation, typed for it (one cast, as for `primitiveOf`). */
+export function printerOf<K extends Op>(instr: Instr<K>): OpPrinter<K> {
+  return printers[instr.op as K] as unknown as OpPrinter<K>;
+}

@@ -6,7 +6,7 @@
 
 import { Builder, type ValueFactory } from "./builder.js";
 import { derivativeName, derivedOrigins, paramNamed, type Instr, type IRFunction, type Value } from "./ir.js";
-import { primitives } from "./primitives.js";
+import { primitiveOf, primitives } from "./primitives.js";
 
 export interface ReverseResult {
   /** The backward instructions; they read primal values and the seed. */
@@ -69,7 +69,7 @@ export function reverse(
     const adjoint = adjoints.get(instr.result.id);
     if (adjoint === undefined) continue;
     nameAdjoint(instr.result);
-    const rule = primitives[instr.op].vjp;
+    const rule = primitiveOf(instr).vjp;
     if (rule === "none") continue;
     b.origin = backwardOrigin(instr.origin);
     const contributions = rule(b, instr, adjoint);

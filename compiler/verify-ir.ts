@@ -7,7 +7,7 @@
 // tests compile).
 
 import { printInstr, printValue, type Instr, type Names, type Value } from "./ir.js";
-import { primitives } from "./primitives.js";
+import { primitiveOf } from "./primitives.js";
 import { shapesEqual } from "./shapes.js";
 
 /** Switched on by the tests (test/support/verify-ir.ts). */
@@ -23,7 +23,7 @@ export function verifyProgram(
   const problems: string[] = [];
   const defined = new Set(inputs.map((v) => v.id));
   for (const instr of body) {
-    const def = primitives[instr.op];
+    const def = primitiveOf(instr);
     const where = `in \`${printInstr(instr, names)}\``;
     for (const arg of instr.args) {
       if (!defined.has(arg.id))
