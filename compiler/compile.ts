@@ -219,10 +219,10 @@ function printDerived(functions: readonly DerivedFunction[]): string {
       blocks.push(printProgram(`${name}Grad`, params, fn.grad.program.body, fn.grad.program.outputs, names));
     }
     if (fn.split !== undefined) {
-      const { forward, backward, seed, tape } = fn.split;
+      const { forward, backward, seeds, tape } = fn.split;
       blocks.push(
         printProgram(`${name}Forward`, params, forward.body, [...forward.outputs, ...tape], names),
-        printProgram(`${name}Backward`, [...tape, seed], backward.body, backward.outputs, names),
+        printProgram(`${name}Backward`, [...tape, ...seeds], backward.body, backward.outputs, names),
       );
     }
     for (const [suffix, program] of [

@@ -24,8 +24,10 @@ export interface GradientProgram {
 export interface SplitPrograms {
   readonly forward: Program;
   readonly backward: Program;
-  readonly value: Value;
-  readonly seed: Value;
+  /** The function's results, in order (the forward pass's outputs before the tape). */
+  readonly values: readonly Value[];
+  /** One seed per result, shaped like it: inputs of the backward pass, before the tape. */
+  readonly seeds: readonly Value[];
   readonly gradients: readonly {
     readonly name: string;
     readonly value: Value;
@@ -34,11 +36,12 @@ export interface SplitPrograms {
   readonly tape: readonly Value[];
 }
 
-/** Forward mode: the value and its tangent along one direction per `wrt` parameter. */
+/** Forward mode: the results and their tangents along one direction per `wrt` parameter. */
 export interface TangentProgram {
   readonly program: Program;
-  readonly value: Value;
-  readonly tangent: Value;
+  readonly values: readonly Value[];
+  /** One tangent per result. */
+  readonly tangents: readonly Value[];
   /** The direction of each `wrt` parameter, in order: inputs of the program. */
   readonly directions: readonly { readonly name: string; readonly value: Value }[];
 }
@@ -98,11 +101,10 @@ export function planExports(
   modes: ReadonlySet<Mode>,
 ): ExportPlan {
   const scalar = checked.resultShape.length === 0;
+  const [result] = resultsOf(lowered);
+  const diagonal = (w: string) => elementwiseFrom(lowered.ir, w, result!);
   const jacobian: JacobianPlan | undefined = modes.has("jacobian")
-    ? {
-        diagonal: checked.wrt.filter((w) => elementwiseFrom(lowered.ir, w)),
-        general: checked.wrt.filter((w) => !elementwiseFrom(lowered.ir, w)),
-      }
+    ? { diagonal: checked.wrt.filter(diagonal), general: checked.wrt.filter((w) => !diagonal(w)) }
     : undefined;
   // The sweeps fJacobian calls: backward sweeps for general parameters, forward sweeps for
   // diagonal ones and, with a vector or matrix result, for general ones when outputs outnumber inputs.
@@ -127,10 +129,10 @@ export function deriveFunction(
   modes: ReadonlySet<Mode>,
 ): DerivedFunction {
   const { ir, values } = lowered;
-  const result = ir.outputs[0]!.value;
-  verifyStage("lowering", ir.params, ir.body, [result], values.nameOf);
+  const results = resultsOf(lowered);
+  verifyStage("lowering", ir.params, ir.body, results, values.nameOf);
   const plan = planExports(checked, lowered, modes);
-  const value = optimized("the value program", { body: ir.body, outputs: [result] }, values, ir.params);
+  const value = optimized("the value program", { body: ir.body, outputs: results }, values, ir.params);
   const grad = plan.grad || plan.hessian ? gradient(lowered, checked.wrt, values) : undefined;
   return {
     checked,
@@ -167,21 +169,21 @@ function pushDirections(lowered: LoweredFunction, wrt: readonly string[], body: 
 }
 
 function tangentProgram(lowered: LoweredFunction, wrt: readonly string[]): TangentProgram {
-  const result = lowered.ir.outputs[0]!.value;
+  const results = resultsOf(lowered);
   const pushed = pushDirections(lowered, wrt, lowered.ir.body);
-  const tangent = pushed.tangentOf(result);
+  const tangents = results.map((r) => pushed.tangentOf(r));
   const directions = pushed.directions.map((d) => d.value);
   const program = optimized(
     "forward mode",
-    { body: pushed.body(), outputs: [result, tangent] },
+    { body: pushed.body(), outputs: [...results, ...tangents] },
     lowered.values,
     [...lowered.ir.params, ...directions],
     directions,
   );
   return {
     program,
-    value: program.outputs[0]!,
-    tangent: program.outputs[1]!,
+    values: program.outputs.slice(0, results.length),
+    tangents: program.outputs.slice(results.length),
     directions: pushed.directions,
   };
 }
@@ -209,44 +211,57 @@ function hvpProgram(lowered: LoweredFunction, wrt: readonly string[], grad: Grad
   };
 }
 
-/** The value and the backward pass from `seed`; `seedIsInput` when the caller passes the seed (it may hold zeros). */
+/**
+ * The results and the backward pass from `seeds` (one per result); `seedsAreInputs` when the
+ * caller passes them (they may hold zeros).
+ */
 function joint(
   lowered: LoweredFunction,
   wrt: readonly string[],
-  seed: Value,
+  seeds: readonly Value[],
   seedInstrs: readonly Instr[],
-  seedIsInput: boolean,
+  seedsAreInputs: boolean,
 ) {
   const { ir, values } = lowered;
-  const backward = reverse(ir, wrt, [seed], values);
-  const outputs = [ir.outputs[0]!.value, ...backward.gradients.map((g) => g.value)];
+  const results = resultsOf(lowered);
+  const backward = reverse(ir, wrt, seeds, values);
+  const outputs = [...results, ...backward.gradients.map((g) => g.value)];
   const program = optimized(
     "reverse mode",
     { body: [...seedInstrs, ...ir.body, ...backward.body], outputs },
     values,
-    seedIsInput ? [...ir.params, seed] : ir.params,
-    seedIsInput ? [seed] : [],
+    seedsAreInputs ? [...ir.params, ...seeds] : ir.params,
+    seedsAreInputs ? seeds : [],
   );
-  const [value, ...grads] = program.outputs as [Value, ...Value[]];
   const gradients = backward.gradients.map((g, i) => ({
     name: g.name,
-    value: grads[i]!,
+    value: program.outputs[results.length + i]!,
   }));
-  return { program, value, gradients };
+  return { program, values: program.outputs.slice(0, results.length), gradients };
 }
 
+/** The gradient of a function with one real result: its backward pass from the seed 1. */
 function gradient(lowered: LoweredFunction, wrt: readonly string[], values: ValueFactory): GradientProgram {
+  const [result] = resultsOf(lowered);
+  if (lowered.ir.outputs.length !== 1 || result!.shape.length !== 0) {
+    throw new Error(`internal: a gradient of '${lowered.ir.name}', which has no single real result`);
+  }
   const b = new Builder(values);
   const seed = b.apply("const", [], { value: 1 }, "seed");
-  return joint(lowered, wrt, seed, b.body, false);
+  const { program, values: results, gradients } = joint(lowered, wrt, [seed], b.body, false);
+  return { program, value: results[0]!, gradients };
 }
 
 function split(lowered: LoweredFunction, wrt: readonly string[], values: ValueFactory): SplitPrograms {
-  const result = lowered.ir.outputs[0]!.value;
-  const seed = values.make(result.shape, sourceName("seed"));
-  const { program, value, gradients } = joint(lowered, wrt, seed, [], true);
-  // The forward pass computes just what the value needs; the rest waits for the seed.
-  const forwardBody = eliminateDeadCode(program.body, [value]);
+  const results = resultsOf(lowered);
+  // `seed` for one result; `seed0`, `seed1`, ... for a tuple's.
+  const seeds = results.map((r, k) =>
+    values.make(r.shape, sourceName(results.length === 1 ? "seed" : `seed${k}`)),
+  );
+  const joined = joint(lowered, wrt, seeds, [], true);
+  const { program, gradients } = joined;
+  // The forward pass computes just what the results need; the rest waits for the seeds.
+  const forwardBody = eliminateDeadCode(program.body, joined.values);
   const inForward = new Set(forwardBody);
   const backwardBody = program.body.filter((instr) => !inForward.has(instr));
   const forwardIds = new Set([...lowered.ir.params, ...forwardBody.map((i) => i.result)].map((v) => v.id));
@@ -264,16 +279,21 @@ function split(lowered: LoweredFunction, wrt: readonly string[], values: ValueFa
     (i) => (i.op === "const" || i.op === "dim") && needed.has(i.result.id),
   );
   const backward = { body: [...sharedLeaves, ...backwardBody], outputs: gradients.map((g) => g.value) };
-  verifyStage("the split into forward and backward", lowered.ir.params, forwardBody, [value]);
-  verifyStage("the split into forward and backward", [seed, ...tape], backward.body, backward.outputs);
+  verifyStage("the split into forward and backward", lowered.ir.params, forwardBody, joined.values);
+  verifyStage("the split into forward and backward", [...seeds, ...tape], backward.body, backward.outputs);
   return {
-    forward: { body: forwardBody, outputs: [value] },
+    forward: { body: forwardBody, outputs: joined.values },
     backward,
-    value,
-    seed,
+    values: joined.values,
+    seeds,
     gradients,
     tape,
   };
+}
+
+/** The function's results, in order. */
+function resultsOf(lowered: LoweredFunction): Value[] {
+  return lowered.ir.outputs.map((o) => o.value);
 }
 
 /** Optimizes `program`, verifying it before and after (when verification is on). */

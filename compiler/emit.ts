@@ -312,12 +312,14 @@ class FunctionEmitter {
     const resultType = this.typeOf(checked.resultShape);
     const gradType = this.gradType();
     const s = fn.split!;
+    const value = onlyResult(s.values, name);
+    const seed = onlyResult(s.seeds, name);
     const tapeType = tapeTypeName(name);
     // Tape fields are named once, so forward and backward agree on them.
     const tapeNaming = this.naming(s.tape);
     const backwardNaming = tapeNaming.fork();
     const tapeName = backwardNaming.fresh("tape");
-    const seedName = backwardNaming.nameOf(s.seed);
+    const seedName = backwardNaming.nameOf(seed);
     const backward = new BodyWriter(this, backwardNaming, s.backward.body, s.backward.outputs);
     const seedCheck = this.seedValidation(seedName);
     const tapeDims = [...new Set([...backward.usedDims, ...seedCheck.dims])].sort();
@@ -339,13 +341,13 @@ class FunctionEmitter {
       })),
     });
 
-    const forward = new BodyWriter(this, tapeNaming.fork(), s.forward.body, [s.value, ...s.tape]);
+    const forward = new BodyWriter(this, tapeNaming.fork(), s.forward.body, [value, ...s.tape]);
     const forwardDims = new Set([...forward.usedDims, ...tapeDims]);
     const tapeValues = [
       ...s.tape.map((v) => forward.operand(v).code),
       ...tapeDims.map((d) => this.dimNames.get(d)!),
     ];
-    const forwardReturn = `return { ${property("value", forward.operand(s.value).code)}, tape: { ${tapeValues.join(", ")} } };`;
+    const forwardReturn = `return { ${property("value", forward.operand(value).code)}, tape: { ${tapeValues.join(", ")} } };`;
     const forwardChecks = this.validation(forwardDims);
     file.addFunction({
       isExported: exported,
@@ -360,10 +362,10 @@ class FunctionEmitter {
     const grads = this.gradientProperties(
       backward,
       s.gradients,
-      new Set([s.seed.id, ...s.tape.map((v) => v.id)]),
+      new Set([seed.id, ...s.tape.map((v) => v.id)]),
     );
     const seedUsed =
-      backward.usesValue(s.seed) || s.gradients.some((x) => x.value === s.seed) || seedCheck.lines.length > 0;
+      backward.usesValue(seed) || s.gradients.some((x) => x.value === seed) || seedCheck.lines.length > 0;
     file.addFunction({
       isExported: exported,
       name: `${name}Backward`,
@@ -429,8 +431,16 @@ class FunctionEmitter {
     const callerOwned = new Set(
       [...this.fn.lowered.ir.params, ...j.directions.map((d) => d.value)].map((v) => v.id),
     );
-    const value = this.gradientProperties(body, [{ name: "value", value: j.value }], callerOwned);
-    const tangent = this.gradientProperties(body, [{ name: "tangent", value: j.tangent }], callerOwned);
+    const value = this.gradientProperties(
+      body,
+      [{ name: "value", value: onlyResult(j.values, name) }],
+      callerOwned,
+    );
+    const tangent = this.gradientProperties(
+      body,
+      [{ name: "tangent", value: onlyResult(j.tangents, name) }],
+      callerOwned,
+    );
     const returned = `return { ${value}, ${tangent} };`;
     const directions = this.directionLines(j.directions, naming, tangentName, body);
     const checks = this.validation(new Set([...body.usedDims, ...directions.dims]));
@@ -883,4 +893,11 @@ function member(name: string): string {
 
 function propertyKey(name: string): string {
   return /^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(name) ? name : JSON.stringify(name);
+}
+
+/** The one entry of a per-result list: the language has single results so far. */
+function onlyResult<T>(items: readonly T[], fnName: string): T {
+  if (items.length !== 1)
+    throw new Error(`internal: '${fnName}' has ${items.length} results; emission takes one`);
+  return items[0]!;
 }

@@ -44,13 +44,12 @@ export function forward(
 }
 
 /**
- * True when `fn`'s result depends on parameter `name` only through element-wise
+ * True when `result` (one of `fn`'s) depends on parameter `name` only through element-wise
  * operations on values shaped like the parameter and the result: then the
  * Jacobian is diagonal (the paper's element-wise diagonal condition).
  */
-export function elementwiseFrom(fn: IRFunction, name: string): boolean {
+export function elementwiseFrom(fn: IRFunction, name: string, result: Value): boolean {
   const param = paramNamed(fn, name);
-  const result = fn.outputs[0]!.value;
   if (param.shape.length === 0 || !shapesEqual(param.shape, result.shape)) return false;
   const dependent = new Set([param.id]);
   for (const instr of fn.body) {
