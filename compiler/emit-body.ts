@@ -7,6 +7,7 @@ import type { Instr, Origin, Value } from "./ir.js";
 import type { NameScope } from "./names.js";
 import { printerOf, sizeCode, type EmitContext, type Operand } from "./print-ops.js";
 import { schedule, type LoopMember } from "./schedule.js";
+import { binary, fromCode, primary, type Expr } from "./ts-syntax.js";
 import type { Dim, Shape } from "./shapes.js";
 
 /** What a body needs from the function it is emitted into. */
@@ -44,7 +45,7 @@ export class BodyWriter implements EmitContext {
         this.lines.push(commentFor(step.origin));
       } else if (step.kind === "statement") {
         this.lines.push(
-          `const ${this.naming.nameOf(step.instr.result)} = ${this.scalarFormula(step.instr)};`,
+          `const ${this.naming.nameOf(step.instr.result)} = ${this.scalarFormula(step.instr).text};`,
         );
       } else {
         this.loop(step.shape, step.members);
@@ -60,18 +61,18 @@ export class BodyWriter implements EmitContext {
       const name = this.naming.nameOf(member.instr.result);
       if (member.kind === "sumChain") {
         this.lines.push(`let ${name} = 0;`);
-        bodies.push(`${name} += ${this.elementFormula(member.chain, shape)};`);
+        bodies.push(`${name} += ${this.elementFormula(member.chain, shape).text};`);
       } else if (member.kind === "sumArray") {
         this.lines.push(`let ${name} = 0;`);
-        bodies.push(`${name} += ${this.elementCode(member.instr.args[0]!, shape)};`);
+        bodies.push(`${name} += ${this.elementCode(member.instr.args[0]!, shape).text};`);
       } else if (shape.length === 1) {
         this.lines.push(`const ${name} = new Float64Array(${sizeCode(shape, this)});`);
-        bodies.push(`${name}[${i}] = ${this.elementFormula(member.instr, shape)};`);
+        bodies.push(`${name}[${i}] = ${this.elementFormula(member.instr, shape).text};`);
       } else {
         this.lines.push(
           `const ${name} = ${this.helper("matrix")}(${this.dim(shape[0]!)}, ${this.dim(shape[1]!)});`,
         );
-        bodies.push(`${name}.data[${i}] = ${this.elementFormula(member.instr, shape)};`);
+        bodies.push(`${name}.data[${i}] = ${this.elementFormula(member.instr, shape).text};`);
       }
     }
     const head = `for (let ${i} = 0; ${i} < ${sizeCode(shape, this)}; ${i}++)`;
@@ -104,18 +105,20 @@ export class BodyWriter implements EmitContext {
   }
 
   /** A scalar operand inside a formula: fused producers are written out in place. */
-  private scalarCode(v: Value): string {
+  private scalarCode(v: Value): Expr {
     const producer = this.fused.get(v.id);
-    return producer === undefined ? atom(this.operand(v).code) : `(${this.scalarFormula(producer)})`;
+    return producer === undefined ? fromCode(this.operand(v).code) : this.scalarFormula(producer);
   }
 
-  private scalarFormula(instr: Instr): string {
+  private scalarFormula(instr: Instr): Expr {
     const emit = printerOf(instr);
     if (emit.kind === "expression")
-      return emit.code(
-        instr.args.map((a) => this.operand(a)),
-        instr,
-        this,
+      return fromCode(
+        emit.code(
+          instr.args.map((a) => this.operand(a)),
+          instr,
+          this,
+        ),
       );
     return emit.scalar(
       instr.args.map((a, k) =>
@@ -128,31 +131,31 @@ export class BodyWriter implements EmitContext {
   }
 
   /** An operand used as a condition: a fused comparison as a boolean, else a mask test. */
-  private conditionCode(v: Value, code: (v: Value) => string, shape?: Shape): string {
+  private conditionCode(v: Value, code: (v: Value) => Expr, shape?: Shape): Expr {
     const producer = this.fused.get(v.id);
     const emit = producer === undefined ? undefined : printerOf(producer);
     if (producer !== undefined && emit?.kind === "elementwise" && emit.condition !== undefined) {
       const args = producer.args.map((a) =>
         shape === undefined ? this.scalarCode(a) : this.elementCode(a, shape),
       );
-      return `(${emit.condition(args)})`;
+      return emit.condition(args);
     }
-    return `${code(v)} !== 0`;
+    return binary(code(v), "!==", primary("0"));
   }
 
   /** Element `i` of an operand inside a loop producing `shape`. */
-  private elementCode(v: Value, shape: Shape): string {
+  private elementCode(v: Value, shape: Shape): Expr {
     const producer = this.fused.get(v.id);
-    if (producer !== undefined) return `(${this.elementFormula(producer, shape)})`;
+    if (producer !== undefined) return this.elementFormula(producer, shape);
     const i = this.emitter.index;
     if (v.shape.length === 0) return this.scalarCode(v);
     const code = this.operand(v).code;
-    if (v.shape.length === 2) return `${code}.data[${i}]!`;
-    if (shape.length === 2) return `${code}[${i} % ${this.dim(shape[1]!)}]!`;
-    return `${code}[${i}]!`;
+    if (v.shape.length === 2) return primary(`${code}.data[${i}]!`);
+    if (shape.length === 2) return primary(`${code}[${i} % ${this.dim(shape[1]!)}]!`);
+    return primary(`${code}[${i}]!`);
   }
 
-  private elementFormula(instr: Instr, shape: Shape): string {
+  private elementFormula(instr: Instr, shape: Shape): Expr {
     const emit = printerOf(instr);
     if (emit.kind !== "elementwise") throw new Error(`internal: cannot fuse '${instr.op}' into a loop`);
     return emit.scalar(
@@ -202,11 +205,6 @@ export class Naming {
   fork(): Naming {
     return new Naming(this.scope.clone(), this.names, this.values);
   }
-}
-
-/** Wraps negative literals so they can stand as an operand of any operator. */
-function atom(code: string): string {
-  return code.startsWith("-") ? `(${code})` : code;
 }
 
 /** The comment that ties a block of generated code to its source statement. */

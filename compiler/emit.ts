@@ -60,11 +60,9 @@ export async function emitModule(
   }
   const text = writer.toString();
   if (!options.format) return text;
-  const prettier = await import("prettier");
-  return prettier.format(text, {
-    parser: "typescript",
-    printWidth: 100,
-  });
+  const { formatModule } = await import("./format.js");
+  // The inlined runtime is printed by ts-morph, not in prettier's style: format it whole.
+  return formatModule(text, options.inlineRuntime);
 }
 
 interface Parameter {
@@ -126,12 +124,29 @@ function printDeclaration(
     writer
       .write(`${exported}function ${declaration.name}(${params}): ${declaration.returnType}`)
       .block(() => {
-        declaration.statements.forEach((statement, k) => {
+        // Statements may span lines, and blocks may span statements: indent by open braces.
+        let depth = 0;
+        let last = "{";
+        // One blank line at most, and none where a block opens or closes (as prettier prints).
+        let blank = false;
+        for (const statement of declaration.statements) {
           // A block (a loop) is set off from what follows by a blank line.
-          if (k > 0 && declaration.statements[k - 1]!.trimEnd().endsWith("}")) writer.blankLineIfLastNot();
-          writer.writeLine(statement);
-        });
+          if (last.endsWith("}")) blank = true;
+          for (const line of statement.split("\n")) {
+            if (line === "") {
+              blank = true;
+              continue;
+            }
+            if (line.startsWith("}")) depth--;
+            if (blank && !last.endsWith("{") && !line.startsWith("}")) writer.blankLine();
+            writer.writeLine("  ".repeat(depth) + line);
+            if (line.endsWith("{")) depth++;
+            [last, blank] = [line, false];
+          }
+        }
       });
+  } else if (declaration.properties.length === 0) {
+    writer.writeLine(`${exported}interface ${declaration.name} {}`);
   } else {
     writer.write(`${exported}interface ${declaration.name}`).block(() => {
       for (const p of declaration.properties)
@@ -347,7 +362,8 @@ class FunctionEmitter {
       ...s.tape.map((v) => forward.operand(v).code),
       ...tapeDims.map((d) => this.dimNames.get(d)!),
     ];
-    const forwardReturn = `return { ${property("value", forward.operand(value).code)}, tape: { ${tapeValues.join(", ")} } };`;
+    const tapeObject = tapeValues.length === 0 ? "{}" : `{ ${tapeValues.join(", ")} }`;
+    const forwardReturn = `return { ${property("value", forward.operand(value).code)}, tape: ${tapeObject} };`;
     const forwardChecks = this.validation(forwardDims);
     file.addFunction({
       isExported: exported,

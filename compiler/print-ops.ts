@@ -6,6 +6,7 @@
 // (WebAssembly) would sit beside this table and read the same IR.
 
 import type { AlongAxisOp, Instr } from "./ir.js";
+import { binary, call, conditional, negate, primary, type Expr } from "./ts-syntax.js";
 import type { Op } from "./primitives.js";
 import type { Dim, Shape } from "./shapes.js";
 
@@ -26,9 +27,9 @@ export interface Operand {
 /** An element-wise operation: a formula for one element. */
 export interface ElementwisePrinter {
   readonly kind: "elementwise";
-  scalar(args: readonly string[], ctx: EmitContext): string;
+  scalar(args: readonly Expr[], ctx: EmitContext): Expr;
   /** For comparisons: the formula as a boolean, used directly as a condition. */
-  readonly condition?: (args: readonly string[]) => string;
+  readonly condition?: (args: readonly Expr[]) => Expr;
   /** Operands the formula takes as a boolean condition (`where`'s first). */
   readonly conditionOperands?: readonly number[];
 }
@@ -52,7 +53,8 @@ export function formatNumber(value: number): string {
   if (value === Infinity) return "Infinity";
   if (value === -Infinity) return "-Infinity";
   if (Object.is(value, -0)) return "-0";
-  return String(value);
+  // As prettier prints numbers: `1e21`, not `1e+21`.
+  return String(value).replace("e+", "e");
 }
 
 // ---------------------------------------------------------------------------
@@ -63,15 +65,19 @@ const formula = (scalar: ElementwisePrinter["scalar"]): ElementwisePrinter => ({
   scalar,
 });
 
-/** `Math.f(x)`, or a runtime helper `f(x)`. */
-const mathCall = (name: string): ElementwisePrinter => formula(([x]) => `Math.${name}(${x})`);
-const helperCall = (name: string): ElementwisePrinter => formula(([x], ctx) => `${ctx.helper(name)}(${x})`);
+/** `Math.f(x, ...)`, or a runtime helper `f(x)`. */
+const mathCall = (name: string): ElementwisePrinter => formula((args) => call(`Math.${name}`, args));
+const helperCall = (name: string): ElementwisePrinter => formula((args, ctx) => call(ctx.helper(name), args));
+
+const [zero, one] = [primary("0"), primary("1")];
+/** `x === 0`: the test of a guarded product. */
+const isZero = (x: Expr) => binary(x, "===", zero);
 
 /** A comparison: a 0/1 mask, or as `where`'s condition a boolean. */
-const comparison = (operator: string): ElementwisePrinter => ({
+const comparison = (operator: "<" | "<=" | ">" | ">=" | "===" | "!=="): ElementwisePrinter => ({
   kind: "elementwise",
-  scalar: ([a, b]) => `${a} ${operator} ${b} ? 1 : 0`,
-  condition: ([a, b]) => `${a} ${operator} ${b}`,
+  scalar: ([a, b]) => conditional(binary(a!, operator, b!), one, zero),
+  condition: ([a, b]) => binary(a!, operator, b!),
 });
 
 /** The trailing `true` of a kernel call in derivative code (zero-safe products, NaN for singular). */
@@ -150,17 +156,19 @@ export const printers: { readonly [K in Op]: OpPrinter<K> } = {
   const: { kind: "expression", code: (_args, instr) => formatNumber(instr.attrs.value) },
   dim: { kind: "expression", code: (_args, instr, ctx) => ctx.dim(instr.attrs.dim) },
 
-  add: formula(([a, b]) => `${a} + ${b}`),
-  sub: formula(([a, b]) => `${a} - ${b}`),
-  mul: formula(([a, b]) => `${a} * ${b}`),
-  div: formula(([a, b]) => `${a} / ${b}`),
-  neg: formula(([a]) => `-${a}`),
-  pow: formula(([a, b]) => `${a} ** ${b}`),
-  atan2: formula(([y, x]) => `Math.atan2(${y}, ${x})`),
-  hypot: formula(([x, y]) => `Math.hypot(${x}, ${y})`),
-  mulNoNan: formula(([d, g]) => `${g} === 0 ? 0 : ${d} * ${g}`),
-  mulNoNanBoth: formula(([a, c]) => `${a} === 0 || ${c} === 0 ? 0 : ${a} * ${c}`),
-  divNoNan: formula(([g, y]) => `${g} === 0 ? 0 : ${g} / ${y}`),
+  add: formula(([a, b]) => binary(a!, "+", b!)),
+  sub: formula(([a, b]) => binary(a!, "-", b!)),
+  mul: formula(([a, b]) => binary(a!, "*", b!)),
+  div: formula(([a, b]) => binary(a!, "/", b!)),
+  neg: formula(([a]) => negate(a!)),
+  pow: formula(([a, b]) => binary(a!, "**", b!)),
+  atan2: mathCall("atan2"),
+  hypot: mathCall("hypot"),
+  mulNoNan: formula(([d, g]) => conditional(isZero(g!), zero, binary(d!, "*", g!))),
+  mulNoNanBoth: formula(([a, c]) =>
+    conditional(binary(isZero(a!), "||", isZero(c!)), zero, binary(a!, "*", c!)),
+  ),
+  divNoNan: formula(([g, y]) => conditional(isZero(g!), zero, binary(g!, "/", y!))),
 
   exp: mathCall("exp"),
   log: mathCall("log"),
@@ -176,15 +184,15 @@ export const printers: { readonly [K in Op]: OpPrinter<K> } = {
   tanh: mathCall("tanh"),
   sigmoid: helperCall("sigmoid"),
   softplus: helperCall("softplus"),
-  relu: formula(([x]) => `Math.max(${x}, 0)`),
+  relu: formula(([x]) => call("Math.max", [x!, zero])),
   abs: mathCall("abs"),
   sign: mathCall("sign"),
   log1p: mathCall("log1p"),
   expm1: mathCall("expm1"),
 
-  max: formula(([a, b]) => `Math.max(${a}, ${b})`),
-  min: formula(([a, b]) => `Math.min(${a}, ${b})`),
-  where: { kind: "elementwise", scalar: ([c, a, b]) => `${c} ? ${a} : ${b}`, conditionOperands: [0] },
+  max: mathCall("max"),
+  min: mathCall("min"),
+  where: { kind: "elementwise", scalar: ([c, a, b]) => conditional(c!, a!, b!), conditionOperands: [0] },
   lt: comparison("<"),
   le: comparison("<="),
   gt: comparison(">"),

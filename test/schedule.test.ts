@@ -8,6 +8,7 @@ import type { Instr, Names } from "../compiler/ir.js";
 import { primitives, type Op } from "../compiler/primitives.js";
 import { printers } from "../compiler/print-ops.js";
 import { schedule, type Step } from "../compiler/schedule.js";
+import { primary } from "../compiler/ts-syntax.js";
 
 let names: Names = (v) => `v${v.id}`;
 
@@ -78,9 +79,9 @@ describe("schedule", () => {
       const marker = "\u0000";
       for (let k = 0; k < arity; k++) {
         const formula = printer.scalar(
-          Array.from({ length: arity }, (_, j) => (j === k ? marker : "x")),
+          Array.from({ length: arity }, (_, j) => primary(j === k ? marker : "x")),
           { helper: (h) => h, dim: (d) => String(d) },
-        );
+        ).text;
         const reads = formula.split(marker).length - 1;
         const guarded = primitives[op].guarded?.includes(k) === true;
         expect(reads, `${op} reads operand ${k}`).toBe(guarded ? 2 : 1);
