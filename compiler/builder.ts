@@ -5,6 +5,7 @@
 import {
   displayName,
   expressionName,
+  type Attrs,
   type AttrsOf,
   type Instr,
   type NameHint,
@@ -86,6 +87,12 @@ export class Builder {
     this.body.push(instr);
     this.producers.set(result.id, instr);
     return result;
+  }
+
+  /** `instr`'s operation, with its attributes, applied to other operands (as a tangent rule does). */
+  like<K extends Op>(instr: Instr<K>, args: readonly Value[], extra: Attrs = {}): Value {
+    const { op, attrs } = instr as Instr;
+    return this.apply(op, args, { ...attrs, ...extra } as Attrs);
   }
 
   /** The instruction of this builder that defined `v`, if any. */

@@ -7,8 +7,12 @@
 // Derivative rules are written in IR (through a Builder), never as TypeScript
 // text, so the backward pass is ordinary IR that can be optimized and
 // differentiated again. A VJP rule returns one adjoint contribution per operand
-// (undefined: none); element-wise functions derive both their VJP and JVP from
-// one rule (`unary`, `binary`). Products of a local derivative with an adjoint
+// (undefined: none). Most entries give one rule from which both the VJP and the
+// JVP come: element-wise functions their partial derivatives (`unary`,
+// `binary`), linear operations their transpose (`linear`), products the
+// transposes of their partial maps (`bilinear`), reductions and functions of a
+// matrix their partial (`withPartial`), selections their mask (`selection`).
+// Products of a local derivative with an adjoint
 // or tangent are guarded (`scale`), so a zero that stands for "no dependence"
 // stays exactly zero even where the local derivative is infinite or NaN.
 
@@ -108,7 +112,11 @@ function elementwise(
   evaluate: (...args: number[]) => number,
   vjp: PrimitiveDef["vjp"],
 ): PrimitiveBase {
-  return { label, arity, shape: broadcastAll, elementwise: true, evaluate, vjp };
+  return { ...elementwiseEntry(label, arity, evaluate), vjp };
+}
+
+function elementwiseEntry(label: string, arity: number, evaluate: (...args: number[]) => number): Entry {
+  return { label, arity, shape: broadcastAll, elementwise: true, evaluate };
 }
 
 /**
@@ -155,10 +163,116 @@ function binary(
   };
 }
 
+/** What an entry holds besides its derivative rules. */
+type Entry<K extends Op = Op> = Omit<PrimitiveDef<K>, "vjp" | "jvp">;
+
+/**
+ * A linear operation y = L(x₁, …, xₙ). The one rule given is the transpose Lᵀ, the adjoint's
+ * contribution to each operand (as JAX's transpose rules); the JVP is L itself applied to the
+ * tangents (zeros for operands without one).
+ */
+function linear<K extends Op>(
+  entry: Entry<K>,
+  transpose: (b: Builder, instr: Instr<K>, adjoint: Value) => readonly (Value | undefined)[],
+): PrimitiveDef<K> {
+  return {
+    ...entry,
+    vjp: transpose,
+    jvp: (b, instr, tangents) =>
+      tangents.every((t) => t === undefined)
+        ? undefined
+        : b.like(
+            instr,
+            instr.args.map((a, k) => tangents[k] ?? b.zeros(a.shape)),
+          ),
+  };
+}
+
+/** The products: matrix–matrix, matrix–vector, vector–matrix, outer. */
+type BilinearOp = "matmul" | "matvec" | "vecmat" | "outer";
+
+/**
+ * A bilinear operation f(x, y). The one rule given is the transposes of its two partial maps,
+ * the adjoint's contributions to x and y; the JVP is f(ẋ, y) + f(x, ẏ). Products in derivative
+ * code are zero-safe.
+ */
+function bilinear<K extends BilinearOp>(
+  entry: Entry<K>,
+  transposes: (b: Builder, instr: Instr<K>, adjoint: Value) => [Value, Value],
+): PrimitiveDef<K> {
+  return {
+    ...entry,
+    vjp: transposes,
+    jvp: (b, instr, [ta, tb]) =>
+      b.sumTangents(
+        [
+          ta && b.like(instr, [ta, instr.args[1]!], derivative),
+          tb && b.like(instr, [instr.args[0]!, tb], derivative),
+        ],
+        instr.result.shape,
+      ),
+  };
+}
+
+/**
+ * A function of a whole value to a scalar (or of each column or row to a vector) whose
+ * derivative is a partial P shaped like its operand. The one rule given is P; the VJP is
+ * P ⊙ g, g spread back over the reduced elements, and the JVP is Σ P ⊙ ẋ (a zero partial — a
+ * mask, a branch — meets a NaN tangent as 0).
+ */
+function withPartial<K extends Op>(
+  entry: Entry<K>,
+  partial: (b: Builder, instr: Instr<K>) => Value,
+): PrimitiveDef<K> {
+  return {
+    ...entry,
+    vjp: (b, instr, g) => [b.scale(partial(b, instr), spread(b, instr.args[0]!, alongOf(instr), g))],
+    jvp: (b, instr, [t]) => t && b.apply("sum", [b.scale(partial(b, instr), t)], alongOf(instr)),
+  };
+}
+
+/**
+ * A selection: each element of the result is operand `i`'s where the 0/1 mask `chooseFirst`
+ * is 1, operand `j`'s elsewhere. The derivative goes to the chosen operand and exactly 0 to
+ * the other, in both modes.
+ */
+function selection<K extends Op>(
+  entry: Entry<K>,
+  [i, j]: [number, number],
+  chooseFirst: (b: Builder, instr: Instr<K>) => Value,
+): PrimitiveDef<K> {
+  return {
+    ...entry,
+    vjp: (b, instr, g) => {
+      const mask = chooseFirst(b, instr);
+      const contributions: (Value | undefined)[] = instr.args.map(() => undefined);
+      contributions[i] = b.fitTo(b.where(mask, g, b.zero()), instr.args[i]!.shape);
+      contributions[j] = b.fitTo(b.where(mask, b.zero(), g), instr.args[j]!.shape);
+      return contributions;
+    },
+    jvp: (b, instr, tangents) => {
+      const [ta, tb] = [tangents[i], tangents[j]];
+      if (ta === undefined && tb === undefined) return undefined;
+      const chosen = b.where(chooseFirst(b, instr), ta ?? b.zero(), tb ?? b.zero());
+      return b.fitTo(chosen, instr.result.shape);
+    },
+  };
+}
+
 /** The partial derivatives of a product x ⊙ y: (y, x). */
 const productPartials = (_b: Builder, instr: Instr) => [instr.args[1]!, instr.args[0]!] as [Value, Value];
 
 /** An operation over whole values (printed as a runtime kernel call). */
+function kernelEntry(
+  label: string,
+  arity: number,
+  shape: PrimitiveDef["shape"],
+  operandRanks?: readonly (readonly number[])[],
+): Entry {
+  return { label, arity, shape, ...(operandRanks === undefined ? {} : { operandRanks }) };
+}
+
+/** A kernel with its VJP rule. */
 function kernel(
   label: string,
   arity: number,
@@ -322,15 +436,10 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       );
     },
   },
-  neg: {
-    ...elementwise(
-      "neg",
-      1,
-      (a) => -a,
-      (b, _instr, g) => [b.neg(g)],
-    ),
-    jvp: (b, _instr, [t]) => t && b.neg(t),
-  },
+  neg: linear(
+    elementwiseEntry("neg", 1, (a) => -a),
+    (b, _instr, g) => [b.neg(g)],
+  ),
   pow: binary("pow", (a, b) => a ** b, powPartials),
   /** atan2(y, x), the angle of (x, y): ∂/∂y = x / (x² + y²), ∂/∂x = −y / (x² + y²). */
   atan2: binary("atan2", Math.atan2, (b, instr) => {
@@ -440,49 +549,15 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
 
   // Selection -----------------------------------------------------------------
   /** Element-wise max; at a tie the first operand gets the derivative. */
-  max: {
-    ...elementwise("max", 2, Math.max, (b, instr, g) => {
-      const [x, y] = instr.args as [Value, Value];
-      const firstWins = b.apply("ge", [x, y]);
-      return [
-        b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
-        b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
-      ];
-    }),
-    jvp: (b, instr, [ta, tb]) =>
-      selectTangent(b, instr, b.apply("ge", [instr.args[0]!, instr.args[1]!]), ta, tb),
-  },
+  max: selection(elementwiseEntry("max", 2, Math.max), [0, 1], (b, instr) => b.apply("ge", instr.args)),
   /** Element-wise min; at a tie the first operand gets the derivative. */
-  min: {
-    ...elementwise("min", 2, Math.min, (b, instr, g) => {
-      const [x, y] = instr.args as [Value, Value];
-      const firstWins = b.apply("le", [x, y]);
-      return [
-        b.fitTo(b.where(firstWins, g, b.zero()), x.shape),
-        b.fitTo(b.where(firstWins, b.zero(), g), y.shape),
-      ];
-    }),
-    jvp: (b, instr, [ta, tb]) =>
-      selectTangent(b, instr, b.apply("le", [instr.args[0]!, instr.args[1]!]), ta, tb),
-  },
+  min: selection(elementwiseEntry("min", 2, Math.min), [0, 1], (b, instr) => b.apply("le", instr.args)),
   /** `where(cond, a, b)`: cond is a 0/1 mask; the untaken branch gets an adjoint of exactly 0. */
-  where: {
-    label: "where",
-    arity: 3,
-    shape: broadcastAll,
-    elementwise: true,
-    masks: true,
-    evaluate: (c, a, b) => (c !== 0 ? a : b),
-    vjp: (b, instr, g) => {
-      const [cond, x, y] = instr.args as [Value, Value, Value];
-      return [
-        undefined,
-        b.fitTo(b.where(cond, g, b.zero()), x.shape),
-        b.fitTo(b.where(cond, b.zero(), g), y.shape),
-      ];
-    },
-    jvp: (b, instr, [, ta, tb]) => selectTangent(b, instr, instr.args[0]!, ta, tb),
-  },
+  where: selection(
+    { ...elementwiseEntry("where", 3, (c, a, b) => (c !== 0 ? a : b)), masks: true },
+    [1, 2],
+    (_b, instr) => instr.args[0]!,
+  ),
   lt: comparison("lt", (a, b) => a < b),
   le: comparison("le", (a, b) => a <= b),
   gt: comparison("gt", (a, b) => a > b),
@@ -495,23 +570,15 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
    * A scalar repeated to `attrs.shape`, or a vector repeated as the rows of a
    * matrix (`attrs.axis` 0, as NumPy broadcasts) or as its columns (axis 1).
    */
-  broadcast: {
-    label: "filled",
-    arity: 1,
-    shape: (_args, attrs) => attrs.shape,
-    vjp: (b, instr, g) => {
-      const x = instr.args[0]!;
-      if (x.shape.length === 1 && instr.attrs.axis === 1) return [b.apply("sum", [g], { axis: 1 })];
-      return [b.fitTo(g, x.shape)];
-    },
-    jvp: (b, instr, [t]) => t && b.apply("broadcast", [t], instr.attrs),
-  },
+  broadcast: linear({ label: "filled", arity: 1, shape: (_args, attrs) => attrs.shape }, (b, instr, g) => {
+    const x = instr.args[0]!;
+    if (x.shape.length === 1 && instr.attrs.axis === 1) return [b.apply("sum", [g], { axis: 1 })];
+    return [b.fitTo(g, x.shape)];
+  }),
   /** A vector literal `[a, b, c]` of scalars, or a matrix literal (`attrs.shape`, row-major). */
-  pack: {
-    label: "vector",
-    arity: "variadic",
-    shape: (args, attrs) => attrs.shape ?? [args.length],
-    vjp: (b, instr, g) => {
+  pack: linear(
+    { label: "vector", arity: "variadic", shape: (args, attrs) => attrs.shape ?? [args.length] },
+    (b, instr, g) => {
       const cols = instr.result.shape[1];
       return instr.args.map((_, k) =>
         typeof cols === "number"
@@ -519,50 +586,25 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
           : b.apply("index", [g], { index: k }),
       );
     },
-    jvp: (b, instr, tangents) =>
-      tangents.every((t) => t === undefined)
-        ? undefined
-        : b.apply(
-            "pack",
-            tangents.map((t) => t ?? b.zero()),
-            instr.attrs,
-          ),
-  },
+  ),
   /** `x[i]` of a vector, or `A[i, j]` of a matrix (`attrs.column` is j). */
-  index: {
-    label: "elem",
-    arity: 1,
-    shape: scalarResult,
-    vjp: (b, instr, g) => [
-      b.apply("oneHot", [g], { ...positionOf(instr.attrs), shape: instr.args[0]!.shape }),
-    ],
-    jvp: (b, instr, [t]) => t && b.apply("index", [t], instr.attrs),
-  },
+  index: linear({ label: "elem", arity: 1, shape: scalarResult }, (b, instr, g) => [
+    b.apply("oneHot", [g], { ...positionOf(instr.attrs), shape: instr.args[0]!.shape }),
+  ]),
   /** Zeros of `attrs.shape` with the scalar operand at one position: the adjoint of `index`. */
-  oneHot: {
-    label: "oneHot",
-    masks: true,
-    arity: 1,
-    shape: (_args, attrs) => attrs.shape,
-    vjp: (b, instr, g) => [b.apply("index", [g], positionOf(instr.attrs))],
-    jvp: (b, instr, [t]) => t && b.apply("oneHot", [t], instr.attrs),
-  },
+  oneHot: linear(
+    { label: "oneHot", masks: true, arity: 1, shape: (_args, attrs) => attrs.shape },
+    (b, instr, g) => [b.apply("index", [g], positionOf(instr.attrs))],
+  ),
 
   // Reductions: of all elements, or along `attrs.axis` of a matrix ------------
-  sum: {
-    ...reduction("sum", (b, instr, g) =>
-      instr.attrs.axis === undefined ? [b.fitTo(g, instr.args[0]!.shape)] : [spread(b, instr, g)],
-    ),
-    jvp: (b, instr, [t]) => t && b.apply("sum", [t], instr.attrs),
-  },
-  prod: {
-    ...reduction("prod", (b, instr, g) => [
-      // Products of the other elements, so zeros are handled without dividing.
-      b.scale(b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
-    ]),
-    jvp: (b, instr, [t]) =>
-      t && reductionTangent(b, axisOf(instr), b.apply("prodExcept", [instr.args[0]!], axisOf(instr)), t),
-  },
+  sum: linear(reduction("sum"), (b, instr, g) => [
+    instr.attrs.axis === undefined
+      ? b.fitTo(g, instr.args[0]!.shape)
+      : spread(b, instr.args[0]!, instr.attrs, g),
+  ]),
+  // Products of the other elements, so zeros are handled without dividing.
+  prod: withPartial(reduction("prod"), (b, instr) => b.apply("prodExcept", instr.args, alongOf(instr))),
   /** Each element replaced by the product of the others (in its column or row, with an axis). */
   prodExcept: {
     label: "prodOthers",
@@ -571,7 +613,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     vjp: () => {
       throw new Error("internal: primitive 'prodExcept' has no VJP rule yet (second derivatives of prod)");
     },
-    jvp: (b, instr, [t]) => t && b.apply("prodExceptTangent", [instr.args[0]!, t], axisOf(instr)),
+    jvp: (b, instr, [t]) => t && b.apply("prodExceptTangent", [instr.args[0]!, t], alongOf(instr)),
   },
   /** The tangent of prodExcept(x) along t: Σ_{j≠i} t_j Π_{k∉{i,j}} x_k (products of dual numbers). */
   prodExceptTangent: {
@@ -586,28 +628,11 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     },
   },
   /** The Euclidean norm, without overflow; its gradient at zero is 0. */
-  norm2: {
-    ...reduction("norm", (b, instr, g) => {
-      return [b.scale(normDirection(b, instr), spread(b, instr, g))];
-    }),
-    jvp: (b, instr, [t]) => t && reductionTangent(b, axisOf(instr), normDirection(b, instr), t),
-  },
+  norm2: withPartial(reduction("norm"), normDirection),
   /** The largest element; the derivative goes to the first largest. */
-  maxReduce: {
-    ...reduction("max", (b, instr, g) => [
-      b.scale(b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
-    ]),
-    jvp: (b, instr, [t]) =>
-      t && reductionTangent(b, axisOf(instr), b.apply("argmaxMask", [instr.args[0]!], axisOf(instr)), t),
-  },
+  maxReduce: withPartial(reduction("max"), (b, instr) => b.apply("argmaxMask", instr.args, alongOf(instr))),
   /** The smallest element; the derivative goes to the first smallest. */
-  minReduce: {
-    ...reduction("min", (b, instr, g) => [
-      b.scale(b.apply("argminMask", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
-    ]),
-    jvp: (b, instr, [t]) =>
-      t && reductionTangent(b, axisOf(instr), b.apply("argminMask", [instr.args[0]!], axisOf(instr)), t),
-  },
+  minReduce: withPartial(reduction("min"), (b, instr) => b.apply("argminMask", instr.args, alongOf(instr))),
   /** 1 at the first largest element (of each column or row, with an axis), 0 elsewhere. */
   argmaxMask: {
     label: "isMax",
@@ -627,13 +652,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     jvp: "none",
   },
   /** log Σ exp, computed stably. */
-  logsumexp: {
-    ...reduction("lse", (b, instr, g) => [
-      b.scale(b.apply("softmax", [instr.args[0]!], axisOf(instr)), spread(b, instr, g)),
-    ]),
-    jvp: (b, instr, [t]) =>
-      t && reductionTangent(b, axisOf(instr), b.apply("softmax", [instr.args[0]!], axisOf(instr)), t),
-  },
+  logsumexp: withPartial(reduction("lse"), (b, instr) => b.apply("softmax", instr.args, alongOf(instr))),
   /** Softmax of a vector, or of each column (axis 0) or row (axis 1) of a matrix, computed stably. */
   softmax: {
     label: "softmax",
@@ -663,17 +682,19 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     },
   },
   /** A B, Aᵀ B or A Bᵀ (`attrs.transA`, `attrs.transB`). */
-  matmul: {
-    label: "product",
-    arity: 2,
-    shape: (args, attrs) => {
-      const [a, b] = args as [Shape, Shape];
-      const [rows, inner] = attrs.transA === true ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
-      const [inner2, cols] = attrs.transB === true ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
-      return inner === inner2 ? [rows, cols] : misfit("matmul", args);
+  matmul: bilinear(
+    {
+      label: "product",
+      arity: 2,
+      shape: (args, attrs) => {
+        const [a, b] = args as [Shape, Shape];
+        const [rows, inner] = attrs.transA === true ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
+        const [inner2, cols] = attrs.transB === true ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
+        return inner === inner2 ? [rows, cols] : misfit("matmul", args);
+      },
+      operandRanks: [[2], [2]],
     },
-    operandRanks: [[2], [2]],
-    vjp: (b, instr, g) => {
+    (b, instr, g) => {
       const [x, y] = instr.args as [Value, Value];
       const mm = (p: Value, q: Value, transA: boolean, transB: boolean) =>
         b.apply("matmul", [p, q], {
@@ -688,11 +709,10 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       if (!transA && transB) return [mm(g, y, false, false), mm(g, x, true, false)];
       return [mm(y, g, true, true), mm(g, x, true, true)];
     },
-    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
-  },
+  ),
   /** A x. */
-  matvec: {
-    ...kernel(
+  matvec: bilinear(
+    kernelEntry(
       "product",
       2,
       productShape(
@@ -700,17 +720,16 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
         ([a, x]) => [a![1]!, x![0]!],
         ([a]) => [a![0]!],
       ),
-      (b, instr, g) => {
-        const [a, x] = instr.args as [Value, Value];
-        return [b.apply("outer", [g, x], derivative), b.apply("vecmat", [g, a], derivative)];
-      },
       [[2], [1]],
     ),
-    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
-  },
+    (b, instr, g) => {
+      const [a, x] = instr.args as [Value, Value];
+      return [b.apply("outer", [g, x], derivative), b.apply("vecmat", [g, a], derivative)];
+    },
+  ),
   /** xᵀ A, as a vector. */
-  vecmat: {
-    ...kernel(
+  vecmat: bilinear(
+    kernelEntry(
       "product",
       2,
       productShape(
@@ -718,38 +737,25 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
         ([x, a]) => [x![0]!, a![0]!],
         ([, a]) => [a![1]!],
       ),
-      (b, instr, g) => {
-        const [x, a] = instr.args as [Value, Value];
-        return [b.apply("matvec", [a, g], derivative), b.apply("outer", [x, g], derivative)];
-      },
       [[1], [2]],
     ),
-    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
-  },
+    (b, instr, g) => {
+      const [x, a] = instr.args as [Value, Value];
+      return [b.apply("matvec", [a, g], derivative), b.apply("outer", [x, g], derivative)];
+    },
+  ),
   /** x yᵀ. */
-  outer: {
-    ...kernel(
-      "outer",
-      2,
-      ([x, y]) => [x![0]!, y![0]!],
-      (b, instr, g) => {
-        const [x, y] = instr.args as [Value, Value];
-        return [b.apply("matvec", [g, y], derivative), b.apply("vecmat", [x, g], derivative)];
-      },
-      [[1], [1]],
-    ),
-    jvp: (b, instr, [ta, tb]) => bilinearTangent(b, instr, ta, tb),
-  },
-  transpose: {
-    ...kernel(
-      "transposed",
-      1,
-      ([a]) => [a![1]!, a![0]!],
-      (b, _instr, g) => [b.apply("transpose", [g])],
-      [[2]],
-    ),
-    jvp: (b, _instr, [t]) => t && b.apply("transpose", [t]),
-  },
+  outer: bilinear(
+    kernelEntry("outer", 2, ([x, y]) => [x![0]!, y![0]!], [[1], [1]]),
+    (b, instr, g) => {
+      const [x, y] = instr.args as [Value, Value];
+      return [b.apply("matvec", [g, y], derivative), b.apply("vecmat", [x, g], derivative)];
+    },
+  ),
+  transpose: linear(
+    kernelEntry("transposed", 1, ([a]) => [a![1]!, a![0]!], [[2]]),
+    (b, _instr, g) => [b.apply("transpose", [g])],
+  ),
   /** The identity matrix of `attrs.shape`. */
   eye: {
     label: "identity",
@@ -759,24 +765,14 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     jvp: "none",
   },
   /** A matrix of `attrs.shape` with the vector on its main diagonal. */
-  diag: {
-    label: "diag",
-    arity: 1,
-    shape: (_args, attrs) => attrs.shape,
-    vjp: (b, _instr, g) => [b.apply("diagonal", [g])],
-    jvp: (b, instr, [t]) => t && b.apply("diag", [t], instr.attrs),
-  },
+  diag: linear({ label: "diag", arity: 1, shape: (_args, attrs) => attrs.shape }, (b, _instr, g) => [
+    b.apply("diagonal", [g]),
+  ]),
   /** The main diagonal of a matrix. */
-  diagonal: {
-    ...kernel(
-      "diagonal",
-      1,
-      ([a]) => [minDim(a![0]!, a![1]!)],
-      (b, instr, g) => [b.apply("diag", [g], { shape: instr.args[0]!.shape })],
-      [[2]],
-    ),
-    jvp: (b, _instr, [t]) => t && b.apply("diagonal", [t]),
-  },
+  diagonal: linear(
+    kernelEntry("diagonal", 1, ([a]) => [minDim(a![0]!, a![1]!)], [[2]]),
+    (b, instr, g) => [b.apply("diag", [g], { shape: instr.args[0]!.shape })],
+  ),
   /** A⁻¹; its adjoint is −A⁻ᵀ G A⁻ᵀ. */
   inv: {
     ...kernel("inverse", 1, ofSquare(sameAsFirst), (b, instr, g) => {
@@ -791,12 +787,9 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     },
   },
   /** det A; its gradient is det(A) A⁻ᵀ. */
-  det: {
-    ...kernel("det", 1, ofSquare(scalarResult), (b, instr, g) => [
-      b.scale(b.apply("cofactor", [instr.args[0]!]), g),
-    ]),
-    jvp: (b, instr, [t]) => t && reductionTangent(b, {}, b.apply("cofactor", [instr.args[0]!]), t),
-  },
+  det: withPartial(kernelEntry("det", 1, ofSquare(scalarResult)), (b, instr) =>
+    b.apply("cofactor", instr.args),
+  ),
   /** The cofactor matrix, det(A) A⁻ᵀ where A is invertible: the gradient of det, defined everywhere. */
   cofactor: {
     ...kernel("cofactors", 1, ofSquare(sameAsFirst), () => {
@@ -815,12 +808,9 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     },
   },
   /** log det A (for det A > 0); its gradient is A⁻ᵀ. */
-  logdet: {
-    ...kernel("logdet", 1, ofSquare(scalarResult), (b, instr, g) => [
-      b.scale(inverseTransposed(b, instr.args[0]!), g),
-    ]),
-    jvp: (b, instr, [t]) => t && reductionTangent(b, {}, inverseTransposed(b, instr.args[0]!), t),
-  },
+  logdet: withPartial(kernelEntry("logdet", 1, ofSquare(scalarResult)), (b, instr) =>
+    inverseTransposed(b, instr.args[0]!),
+  ),
 };
 
 /**
@@ -852,7 +842,7 @@ function powPartials(b: Builder, instr: Instr): [Value, Value] {
 
 /** x / ‖x‖ (per column or row with an axis), and 0 where the norm is 0. */
 function normDirection(b: Builder, instr: Instr<AlongAxisOp>): Value {
-  const norm = spread(b, instr, instr.result);
+  const norm = spread(b, instr.args[0]!, instr.attrs, instr.result);
   return b.where(b.apply("eq", [norm, b.zero()]), b.zero(), b.div(instr.args[0]!, norm));
 }
 
@@ -860,49 +850,8 @@ function normDirection(b: Builder, instr: Instr<AlongAxisOp>): Value {
 function softmaxProduct(b: Builder, instr: Instr<"softmax">, v: Value): Value {
   const s = instr.result;
   // v·s over each slice: all elements (a vector, or a whole matrix), or each column or row.
-  const total = b.apply("sum", [b.mul(v, s)], axisOf(instr));
-  const vs =
-    instr.attrs.axis === undefined
-      ? total
-      : b.apply("broadcast", [total], { shape: s.shape, axis: instr.attrs.axis });
-  return b.mul(s, b.sub(v, vs));
-}
-
-/** The tangent of a selection: the chosen operand's tangent, element by element. */
-function selectTangent(
-  b: Builder,
-  instr: Instr,
-  firstChosen: Value,
-  ta: Value | undefined,
-  tb: Value | undefined,
-) {
-  if (ta === undefined && tb === undefined) return undefined;
-  return b.fitTo(b.where(firstChosen, ta ?? b.zero(), tb ?? b.zero()), instr.result.shape);
-}
-
-/** The tangent of a bilinear operation f(a, b): f(ta, b) + f(a, tb), with the same attributes. */
-function bilinearTangent(
-  b: Builder,
-  instr: Instr<"matmul" | "matvec" | "vecmat" | "outer">,
-  ta: Value | undefined,
-  tb: Value | undefined,
-) {
-  const [x, y] = instr.args as [Value, Value];
-  return b.sumTangents(
-    [
-      ta && b.apply(instr.op, [ta, y], { ...instr.attrs, ...derivative }),
-      tb && b.apply(instr.op, [x, tb], { ...instr.attrs, ...derivative }),
-    ],
-    instr.result.shape,
-  );
-}
-
-/**
- * The tangent of a reduction (all elements, or along its axis) with the given partial
- * derivatives: Σ ∂ ⊙ ṫ (over all elements, or `along` an axis), where a zero partial (a mask, a branch) meets a NaN tangent as 0.
- */
-function reductionTangent(b: Builder, along: AlongAxis, partial: Value, t: Value): Value {
-  return b.apply("sum", [b.scale(partial, t)], along);
+  const total = b.apply("sum", [b.mul(v, s)], alongOf(instr));
+  return b.mul(s, b.sub(v, spread(b, s, instr.attrs, total)));
 }
 
 /** The attributes naming a position: `index`, and `column` for a matrix. */
@@ -910,8 +859,11 @@ function positionOf(attrs: Position): Position {
   return attrs.column === undefined ? { index: attrs.index } : { index: attrs.index, column: attrs.column };
 }
 
-function axisOf(instr: Instr<AlongAxisOp>): AlongAxis {
-  return instr.attrs.axis === undefined ? {} : { axis: instr.attrs.axis };
+/** The axis an instruction works along, as attributes: none for a whole value. */
+function alongOf<K extends Op>(instr: Instr<K>): AlongAxis {
+  const { attrs } = instr as Instr;
+  const axis = "axis" in attrs ? attrs.axis : undefined;
+  return axis === undefined ? {} : { axis };
 }
 
 function minDim(a: Dim, b: Dim): Dim {
@@ -922,21 +874,19 @@ function minDim(a: Dim, b: Dim): Dim {
  * A reduction: of all elements to a scalar (`helper`), or along `attrs.axis`
  * of a matrix to a vector (`helperAlong`).
  */
-function reduction(label: string, vjp: VjpRule<AlongAxisOp>): PrimitiveBase<AlongAxisOp> {
+function reduction(label: string): Entry<AlongAxisOp> {
   return {
     label,
     arity: 1,
     shape: ([x], attrs) => (attrs.axis === undefined ? [] : [x![attrs.axis === 0 ? 1 : 0]!]),
-    vjp,
   };
 }
 
 /**
- * The adjoint of a reduction's result, spread back over the reduced elements;
- * a scalar stays a scalar, which element-wise operations broadcast themselves.
+ * A value computed over all elements of `x`, or along an axis, spread back over the elements it
+ * came from; over all elements it stays a scalar, which element-wise operations broadcast.
  */
-function spread(b: Builder, instr: Instr<AlongAxisOp>, g: Value): Value {
-  const x = instr.args[0]!;
-  if (instr.attrs.axis === undefined) return g;
-  return b.apply("broadcast", [g], { shape: x.shape, axis: instr.attrs.axis });
+function spread(b: Builder, x: Value, along: AlongAxis, g: Value): Value {
+  if (along.axis === undefined) return g;
+  return b.apply("broadcast", [g], { shape: x.shape, axis: along.axis });
 }
