@@ -350,15 +350,6 @@ export type Op =
   | "pack"
   | "index"
   | "oneHot"
-  | "sum"
-  | "prod"
-  | "prodExcept"
-  | "prodExceptTangent"
-  | "norm2"
-  | "maxReduce"
-  | "minReduce"
-  | "argmaxMask"
-  | "argminMask"
   | "matmul"
   | "matvec"
   | "vecmat"
@@ -372,9 +363,9 @@ export type Op =
   | "logdet"
   | "cofactor"
   | "cofactorTangent"
-  | "logsumexp"
   | "dot"
-  | "softmax";
+  // Reductions, and operations per column or row (compiler/ir.ts).
+  | AlongAxisOp;
 
 export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
   // Leaves --------------------------------------------------------------------
