@@ -19,6 +19,8 @@
 import type { Builder } from "./builder.js";
 import type { AlongAxis, AlongAxisOp, AttrsOf, Instr, Position, Value } from "./ir.js";
 import { sigmoid, softplus } from "../runtime/kernels.js";
+import * as m from "./notation.js";
+import type { Formula, FormulaOperator } from "./notation.js";
 import { broadcastShapes, type Dim, type Shape } from "./shapes.js";
 
 export type VjpRule<K extends Op = Op> = (
@@ -65,6 +67,25 @@ export interface PrimitiveDef<K extends Op = Op> {
   readonly vjp: VjpRule<K> | "none";
   /** The JVP rule (forward mode); "none" where the VJP rule is "none". */
   readonly jvp: JvpRule<K> | "none";
+  /** How the operation and its local derivatives are written in matrix notation. */
+  readonly notation: Notation<K>;
+}
+
+/** An operation and its local derivatives in the paper's matrix notation (notation.ts). */
+export interface Notation<K extends Op = Op> {
+  /** The operation applied to its operands' formulas: `w ⊙ x`, `Aᵀ B`, `tanh(x)`. */
+  readonly value: (args: readonly Formula[], attrs: AttrsOf<K>) => Formula;
+  /**
+   * The local derivative ∂y/∂xₖ for each operand, in numerator layout: element-wise operations
+   * as diagonal Jacobians (`diag(1 − tanh²(x))`), a reduction as a row vector (`1⃗ᵀ`), a scalar
+   * function of a matrix as its gradient (`X⁻ᵀ`). Absent, or undefined for an operand, where the
+   * derivative is zero or is written through the chain rule instead (products of matrices).
+   */
+  readonly derivatives?: (
+    args: readonly Formula[],
+    result: Formula,
+    attrs: AttrsOf<K>,
+  ) => readonly (Formula | undefined)[];
 }
 
 /** An entry before its JVP rule is attached (the helpers below build these). */
@@ -111,12 +132,55 @@ function elementwise(
   arity: number,
   evaluate: (...args: number[]) => number,
   vjp: PrimitiveDef["vjp"],
+  notation: Notation,
 ): PrimitiveBase {
-  return { ...elementwiseEntry(label, arity, evaluate), vjp };
+  return { ...elementwiseEntry(label, arity, evaluate, notation), vjp };
 }
 
-function elementwiseEntry(label: string, arity: number, evaluate: (...args: number[]) => number): Entry {
-  return { label, arity, shape: broadcastAll, elementwise: true, evaluate };
+function elementwiseEntry(
+  label: string,
+  arity: number,
+  evaluate: (...args: number[]) => number,
+  notation: Notation,
+): Entry {
+  return { label, arity, shape: broadcastAll, elementwise: true, evaluate, notation };
+}
+
+/** The notation of an element-wise operation: its formula, and a diagonal Jacobian per operand. */
+function elementwiseNotation(
+  value: (args: readonly Formula[]) => Formula,
+  partials: (args: readonly Formula[], result: Formula) => readonly (Formula | undefined)[],
+): Notation {
+  return { value, derivatives: (args, result) => partials(args, result).map((d) => d && m.diag(d)) };
+}
+
+/** `a op b` with a diagonal Jacobian per operand. */
+const infix = (
+  operator: FormulaOperator,
+  partials: (a: Formula, b: Formula, result: Formula) => [Formula | undefined, Formula | undefined],
+): Notation =>
+  elementwiseNotation(
+    ([a, b]) => m.op(a!, operator, b!),
+    ([a, b], result) => partials(a!, b!, result),
+  );
+
+/** w ⊙ x: ∂/∂w = diag(x), ∂/∂x = diag(w). */
+const productNotation = infix("⊙", (w, x) => [x, w]);
+/** w ⊘ x: ∂/∂w = diag(1 ⊘ x), ∂/∂x = diag(−w ⊘ x²). */
+const quotientNotation = infix("⊘", (w, x) => [
+  m.op(m.num(1), "⊘", x),
+  m.op(m.neg(w), "⊘", m.power(x, m.num(2))),
+]);
+
+/** max(a, b) or min(a, b): the derivative goes to the operand chosen (the first at a tie). */
+function selectionNotation(name: string, firstWins: "≥" | "≤"): Notation {
+  return elementwiseNotation(
+    ([a, b]) => m.fn(name, a!, b!),
+    ([a, b]) => [
+      m.indicator(m.op(a!, firstWins, b!)),
+      m.indicator(m.op(a!, firstWins === "≥" ? "<" : ">", b!)),
+    ],
+  );
 }
 
 /**
@@ -127,12 +191,21 @@ function unary(
   label: string,
   evaluate: (x: number) => number,
   rule: ((b: Builder, x: Value, y: Value, v: Value) => Value) | "none",
+  /** f'(x) in notation (from x and y = f(x)); the Jacobian is diag(f'(x)). */
+  derivative: ((x: Formula, y: Formula) => Formula) | "none",
+  name = label,
 ): PrimitiveDef {
   const base = elementwise(
     label,
     1,
     evaluate,
     rule === "none" ? "none" : (b, instr, adjoint) => [rule(b, instr.args[0]!, instr.result, adjoint)],
+    derivative === "none"
+      ? { value: ([x]) => m.fn(name, x!) }
+      : elementwiseNotation(
+          ([x]) => m.fn(name, x!),
+          ([x], y) => [derivative(x!, y)],
+        ),
   );
   return {
     ...base,
@@ -149,13 +222,20 @@ function binary(
   label: string,
   evaluate: (a: number, b: number) => number,
   partials: (b: Builder, instr: Instr) => [Value, Value],
+  notation: Notation,
 ): PrimitiveDef {
   return {
-    ...elementwise(label, 2, evaluate, (b, instr, g) => {
-      const [x, y] = instr.args as [Value, Value];
-      const [dx, dy] = partials(b, instr);
-      return [b.fitTo(b.scale(dx, g), x.shape), b.fitTo(b.scale(dy, g), y.shape)];
-    }),
+    ...elementwise(
+      label,
+      2,
+      evaluate,
+      (b, instr, g) => {
+        const [x, y] = instr.args as [Value, Value];
+        const [dx, dy] = partials(b, instr);
+        return [b.fitTo(b.scale(dx, g), x.shape), b.fitTo(b.scale(dy, g), y.shape)];
+      },
+      notation,
+    ),
     jvp: (b, instr, [tx, ty]) => {
       const [dx, dy] = partials(b, instr);
       return b.sumTangents([tx && b.scale(dx, tx), ty && b.scale(dy, ty)], instr.result.shape);
@@ -267,9 +347,10 @@ function kernelEntry(
   label: string,
   arity: number,
   shape: PrimitiveDef["shape"],
+  notation: Notation,
   operandRanks?: readonly (readonly number[])[],
 ): Entry {
-  return { label, arity, shape, ...(operandRanks === undefined ? {} : { operandRanks }) };
+  return { label, arity, shape, notation, ...(operandRanks === undefined ? {} : { operandRanks }) };
 }
 
 /** A kernel with its VJP rule. */
@@ -278,16 +359,21 @@ function kernel(
   arity: number,
   shape: PrimitiveDef["shape"],
   vjp: PrimitiveDef["vjp"],
+  notation: Notation,
   operandRanks?: readonly (readonly number[])[],
 ): PrimitiveBase {
-  return { label, arity, shape, ...(operandRanks === undefined ? {} : { operandRanks }), vjp };
+  return { ...kernelEntry(label, arity, shape, notation, operandRanks), vjp };
 }
 
 /** Attributes for a product in derivative code (see `Attrs.zeroSafe`). */
 const derivative = { zeroSafe: true } as const;
 
 /** A comparison: a 0/1 mask (no derivative; its zeros mean "not selected"). */
-function comparison(label: string, evaluate: (a: number, b: number) => boolean): PrimitiveDef {
+function comparison(
+  label: string,
+  evaluate: (a: number, b: number) => boolean,
+  operator: FormulaOperator,
+): PrimitiveDef {
   return {
     label,
     arity: 2,
@@ -297,6 +383,7 @@ function comparison(label: string, evaluate: (a: number, b: number) => boolean):
     evaluate: (a, b) => (evaluate(a, b) ? 1 : 0),
     vjp: "none",
     jvp: "none",
+    notation: { value: ([a, b]) => m.indicator(m.op(a!, operator, b!)) },
   };
 }
 
@@ -375,6 +462,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     shape: scalarResult,
     vjp: "none",
     jvp: "none",
+    notation: { value: (_args, attrs) => m.num(attrs.value) },
   },
   /** The value of a symbolic dimension, as a real number. */
   dim: {
@@ -383,6 +471,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     shape: scalarResult,
     vjp: "none",
     jvp: "none",
+    notation: { value: (_args, attrs) => m.symbol(attrs.dim) },
   },
 
   // Arithmetic ----------------------------------------------------------------
@@ -392,6 +481,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       2,
       (a, b) => a + b,
       (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape), b.fitTo(g, instr.args[1]!.shape)],
+      { value: ([a, b]) => m.op(a!, "+", b!), derivatives: () => [m.identity, m.identity] },
     ),
     jvp: (b, instr, [ta, tb]) => b.sumTangents([ta, tb], instr.result.shape),
   },
@@ -401,10 +491,11 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       2,
       (a, b) => a - b,
       (b, instr, g) => [b.fitTo(g, instr.args[0]!.shape), b.fitTo(b.neg(g), instr.args[1]!.shape)],
+      { value: ([a, b]) => m.op(a!, "−", b!), derivatives: () => [m.identity, m.neg(m.identity)] },
     ),
     jvp: (b, instr, [ta, tb]) => b.sumTangents([ta, tb && b.neg(tb)], instr.result.shape),
   },
-  mul: binary("mul", (a, b) => a * b, productPartials),
+  mul: binary("mul", (a, b) => a * b, productPartials, productNotation),
   div: {
     ...elementwise(
       "div",
@@ -418,6 +509,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
           b.fitTo(b.scale(b.neg(b.div(instr.result, y)), g), y.shape),
         ];
       },
+      quotientNotation,
     ),
     jvp: (b, instr, [ta, tb]) => {
       const y = instr.args[1]!;
@@ -428,24 +520,54 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     },
   },
   neg: linear(
-    elementwiseEntry("neg", 1, (a) => -a),
+    elementwiseEntry("neg", 1, (a) => -a, {
+      value: ([x]) => m.neg(x!),
+      derivatives: () => [m.neg(m.identity)],
+    }),
     (b, _instr, g) => [b.neg(g)],
   ),
-  pow: binary("pow", (a, b) => a ** b, powPartials),
+  pow: binary(
+    "pow",
+    (a, b) => a ** b,
+    powPartials,
+    elementwiseNotation(
+      ([x, p]) => m.power(x!, p!),
+      ([x, p], y) => [m.op(p!, "⊙", m.power(x!, m.op(p!, "−", m.num(1)))), m.op(y, "⊙", m.fn("ln", x!))],
+    ),
+  ),
   /** atan2(y, x), the angle of (x, y): ∂/∂y = x / (x² + y²), ∂/∂x = −y / (x² + y²). */
-  atan2: binary("atan2", Math.atan2, (b, instr) => {
-    const [y, x] = instr.args as [Value, Value];
-    const r2 = b.add(b.mul(x, x), b.mul(y, y));
-    return [b.div(x, r2), b.neg(b.div(y, r2))];
-  }),
+  atan2: binary(
+    "atan2",
+    Math.atan2,
+    (b, instr) => {
+      const [y, x] = instr.args as [Value, Value];
+      const r2 = b.add(b.mul(x, x), b.mul(y, y));
+      return [b.div(x, r2), b.neg(b.div(y, r2))];
+    },
+    elementwiseNotation(
+      ([y, x]) => m.fn("atan2", y!, x!),
+      ([y, x]) => {
+        const r2 = m.op(m.power(x!, m.num(2)), "+", m.power(y!, m.num(2)));
+        return [m.op(x!, "⊘", r2), m.neg(m.op(y!, "⊘", r2))];
+      },
+    ),
+  ),
   /** hypot(x, y) = √(x² + y²) without overflow: ∂/∂x = x / h, ∂/∂y = y / h, and 0 at the origin. */
-  hypot: binary("hypot", Math.hypot, (b, instr) => {
-    const [x, y] = instr.args as [Value, Value];
-    const h = instr.result;
-    // x / h is 0 where x is 0, which includes the origin (h ≥ |x|).
-    const share = (v: Value) => b.apply("divNoNan", [v, h], { keepGuard: true });
-    return [share(x), share(y)];
-  }),
+  hypot: binary(
+    "hypot",
+    Math.hypot,
+    (b, instr) => {
+      const [x, y] = instr.args as [Value, Value];
+      const h = instr.result;
+      // x / h is 0 where x is 0, which includes the origin (h ≥ |x|).
+      const share = (v: Value) => b.apply("divNoNan", [v, h], { keepGuard: true });
+      return [share(x), share(y)];
+    },
+    elementwiseNotation(
+      ([x, y]) => m.fn("hypot", x!, y!),
+      ([x, y], h) => [m.op(x!, "⊘", h), m.op(y!, "⊘", h)],
+    ),
+  ),
   /** `derivative * adjoint`, or 0 where the adjoint is 0 (TensorFlow's mul_no_nan). */
   mulNoNan: {
     guarded: [1],
@@ -457,6 +579,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
         const [d, g] = instr.args as [Value, Value];
         return [b.fitTo(b.scale(g, adj), d.shape), b.fitTo(b.scale(d, adj), g.shape)];
       },
+      productNotation,
     ),
     jvp: (b, instr, [td, tg]) => {
       const [d, g] = instr.args as [Value, Value];
@@ -468,7 +591,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
    * which may be zero for want of dependence (a branch not taken, a zero direction or seed).
    */
   mulNoNanBoth: {
-    ...binary("scaled", (a, c) => (a === 0 || c === 0 ? 0 : a * c), productPartials),
+    ...binary("scaled", (a, c) => (a === 0 || c === 0 ? 0 : a * c), productPartials, productNotation),
     guarded: [0, 1],
   },
   /** `adjoint / divisor`, or 0 where the adjoint is 0. */
@@ -485,6 +608,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
           b.fitTo(b.scale(b.neg(b.div(instr.result, y)), adj), y.shape),
         ];
       },
+      quotientNotation,
     ),
     jvp: (b, instr, [tg, ty]) => {
       const y = instr.args[1]!;
@@ -498,77 +622,198 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
   },
 
   // Element-wise functions ----------------------------------------------------
-  exp: unary("exp", Math.exp, (b, _x, y, g) => b.scale(y, g)),
-  log: unary("log", Math.log, (b, x, _y, g) => b.scaleDiv(g, x)),
-  sqrt: unary("sqrt", Math.sqrt, (b, _x, y, g) => b.scaleDiv(g, b.mul(b.constant(2), y))),
-  sin: unary("sin", Math.sin, (b, x, _y, g) => b.scale(b.apply("cos", [x]), g)),
-  cos: unary("cos", Math.cos, (b, x, _y, g) => b.scale(b.neg(b.apply("sin", [x])), g)),
-  tan: unary("tan", Math.tan, (b, _x, y, g) => b.scale(b.add(b.one(), b.mul(y, y)), g)),
-  asin: unary("asin", Math.asin, (b, x, _y, g) =>
-    b.scaleDiv(g, b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
+  exp: unary(
+    "exp",
+    Math.exp,
+    (b, _x, y, g) => b.scale(y, g),
+    (x) => m.fn("exp", x),
   ),
-  acos: unary("acos", Math.acos, (b, x, _y, g) =>
-    b.scaleDiv(b.neg(g), b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
+  log: unary(
+    "log",
+    Math.log,
+    (b, x, _y, g) => b.scaleDiv(g, x),
+    (x) => m.op(m.num(1), "⊘", x),
+    "ln",
   ),
-  atan: unary("atan", Math.atan, (b, x, _y, g) => b.scaleDiv(g, b.add(b.one(), b.mul(x, x)))),
-  sinh: unary("sinh", Math.sinh, (b, x, _y, g) => b.scale(b.apply("cosh", [x]), g)),
-  cosh: unary("cosh", Math.cosh, (b, x, _y, g) => b.scale(b.apply("sinh", [x]), g)),
+  sqrt: unary(
+    "sqrt",
+    Math.sqrt,
+    (b, _x, y, g) => b.scaleDiv(g, b.mul(b.constant(2), y)),
+    (x) => m.op(m.num(1), "⊘", m.op(m.num(2), " ", m.sqrt(x))),
+  ),
+  sin: unary(
+    "sin",
+    Math.sin,
+    (b, x, _y, g) => b.scale(b.apply("cos", [x]), g),
+    (x) => m.fn("cos", x),
+  ),
+  cos: unary(
+    "cos",
+    Math.cos,
+    (b, x, _y, g) => b.scale(b.neg(b.apply("sin", [x])), g),
+    (x) => m.neg(m.fn("sin", x)),
+  ),
+  tan: unary(
+    "tan",
+    Math.tan,
+    (b, _x, y, g) => b.scale(b.add(b.one(), b.mul(y, y)), g),
+    (x) => m.op(m.num(1), "+", m.power(m.fn("tan", x), m.num(2))),
+  ),
+  asin: unary(
+    "asin",
+    Math.asin,
+    (b, x, _y, g) => b.scaleDiv(g, b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
+    (x) => m.op(m.num(1), "⊘", m.sqrt(m.op(m.num(1), "−", m.power(x, m.num(2))))),
+  ),
+  acos: unary(
+    "acos",
+    Math.acos,
+    (b, x, _y, g) => b.scaleDiv(b.neg(g), b.apply("sqrt", [b.sub(b.one(), b.mul(x, x))])),
+    (x) => m.neg(m.op(m.num(1), "⊘", m.sqrt(m.op(m.num(1), "−", m.power(x, m.num(2)))))),
+  ),
+  atan: unary(
+    "atan",
+    Math.atan,
+    (b, x, _y, g) => b.scaleDiv(g, b.add(b.one(), b.mul(x, x))),
+    (x) => m.op(m.num(1), "⊘", m.op(m.num(1), "+", m.power(x, m.num(2)))),
+  ),
+  sinh: unary(
+    "sinh",
+    Math.sinh,
+    (b, x, _y, g) => b.scale(b.apply("cosh", [x]), g),
+    (x) => m.fn("cosh", x),
+  ),
+  cosh: unary(
+    "cosh",
+    Math.cosh,
+    (b, x, _y, g) => b.scale(b.apply("sinh", [x]), g),
+    (x) => m.fn("sinh", x),
+  ),
   tanh: unary(
     "tanh",
     Math.tanh,
     // 1 / cosh² x rather than 1 − tanh² x, which is 0 once tanh x rounds to ±1 (|x| ≳ 19).
     (b, x, _y, g) => b.scaleDiv(g, b.apply("pow", [b.apply("cosh", [x]), b.constant(2)])),
+    (x) => m.op(m.num(1), "−", m.power(m.fn("tanh", x), m.num(2))),
   ),
   sigmoid: unary(
     "sigmoid",
     sigmoid,
     // σ(x) σ(−x) rather than σ(x)(1 − σ(x)), which is 0 once σ(x) rounds to 1 (x ≳ 37).
     (b, x, y, g) => b.scale(b.mul(y, b.apply("sigmoid", [b.neg(x)])), g),
+    (x) => m.op(m.fn("σ", x), "⊙", m.op(m.num(1), "−", m.fn("σ", x))),
+    "σ",
   ),
-  softplus: unary("softplus", softplus, (b, x, _y, g) => b.scale(b.apply("sigmoid", [x]), g)),
+  softplus: unary(
+    "softplus",
+    softplus,
+    (b, x, _y, g) => b.scale(b.apply("sigmoid", [x]), g),
+    (x) => m.fn("σ", x),
+  ),
   // Derivative 0 at 0, as for max(0, z) in the paper.
   relu: unary(
     "relu",
     (x) => Math.max(x, 0),
     (b, x, _y, g) => b.where(b.apply("gt", [x, b.zero()]), g, b.zero()),
+    (x) => m.indicator(m.op(x, ">", m.num(0))),
   ),
-  abs: unary("abs", Math.abs, (b, x, _y, g) => b.scale(b.apply("sign", [x]), g)),
+  abs: unary(
+    "abs",
+    Math.abs,
+    (b, x, _y, g) => b.scale(b.apply("sign", [x]), g),
+    (x) => m.fn("sign", x),
+  ),
   // 0 at 0: a mask of sorts (abs's derivative, which must keep 0 · ∞ at 0 from being NaN).
-  sign: { ...unary("sign", Math.sign, "none"), masks: true },
-  log1p: unary("log1p", Math.log1p, (b, x, _y, g) => b.scaleDiv(g, b.add(b.one(), x))),
-  expm1: unary("expm1", Math.expm1, (b, _x, y, g) => b.scale(b.add(y, b.one()), g)),
+  sign: { ...unary("sign", Math.sign, "none", "none"), masks: true },
+  log1p: unary(
+    "log1p",
+    Math.log1p,
+    (b, x, _y, g) => b.scaleDiv(g, b.add(b.one(), x)),
+    (x) => m.op(m.num(1), "⊘", m.op(m.num(1), "+", x)),
+  ),
+  expm1: unary(
+    "expm1",
+    Math.expm1,
+    (b, _x, y, g) => b.scale(b.add(y, b.one()), g),
+    (x) => m.fn("exp", x),
+  ),
 
   // Selection -----------------------------------------------------------------
   /** Element-wise max; at a tie the first operand gets the derivative. */
-  max: selection(elementwiseEntry("max", 2, Math.max), [0, 1], (b, instr) => b.apply("ge", instr.args)),
+  max: selection(elementwiseEntry("max", 2, Math.max, selectionNotation("max", "≥")), [0, 1], (b, instr) =>
+    b.apply("ge", instr.args),
+  ),
   /** Element-wise min; at a tie the first operand gets the derivative. */
-  min: selection(elementwiseEntry("min", 2, Math.min), [0, 1], (b, instr) => b.apply("le", instr.args)),
+  min: selection(elementwiseEntry("min", 2, Math.min, selectionNotation("min", "≤")), [0, 1], (b, instr) =>
+    b.apply("le", instr.args),
+  ),
   /** `where(cond, a, b)`: cond is a 0/1 mask; the untaken branch gets an adjoint of exactly 0. */
   where: selection(
-    { ...elementwiseEntry("where", 3, (c, a, b) => (c !== 0 ? a : b)), masks: true },
+    {
+      ...elementwiseEntry(
+        "where",
+        3,
+        (c, a, b) => (c !== 0 ? a : b),
+        elementwiseNotation(
+          ([c, a, b]) => m.fn("where", c!, a!, b!),
+          ([c]) => [undefined, c!, m.op(m.num(1), "−", c!)],
+        ),
+      ),
+      masks: true,
+    },
     [1, 2],
     (_b, instr) => instr.args[0]!,
   ),
-  lt: comparison("lt", (a, b) => a < b),
-  le: comparison("le", (a, b) => a <= b),
-  gt: comparison("gt", (a, b) => a > b),
-  ge: comparison("ge", (a, b) => a >= b),
-  eq: comparison("eq", (a, b) => a === b),
-  ne: comparison("ne", (a, b) => a !== b),
+  lt: comparison("lt", (a, b) => a < b, "<"),
+  le: comparison("le", (a, b) => a <= b, "≤"),
+  gt: comparison("gt", (a, b) => a > b, ">"),
+  ge: comparison("ge", (a, b) => a >= b, "≥"),
+  eq: comparison("eq", (a, b) => a === b, "="),
+  ne: comparison("ne", (a, b) => a !== b, "≠"),
 
   // Structure -----------------------------------------------------------------
   /**
    * A scalar repeated to `attrs.shape`, or a vector repeated as the rows of a
    * matrix (`attrs.axis` 0, as NumPy broadcasts) or as its columns (axis 1).
    */
-  broadcast: linear({ label: "filled", arity: 1, shape: (_args, attrs) => attrs.shape }, (b, instr, g) => {
-    const x = instr.args[0]!;
-    if (x.shape.length === 1 && instr.attrs.axis === 1) return [b.apply("sum", [g], { axis: 1 })];
-    return [b.fitTo(g, x.shape)];
-  }),
+  broadcast: linear(
+    {
+      label: "filled",
+      arity: 1,
+      shape: (_args, attrs) => attrs.shape,
+      // Scalar expansion is implicit, as in the paper (x + z); a vector becomes rows or columns.
+      notation: {
+        value: ([x], attrs) =>
+          attrs.axis === 1
+            ? m.op(x!, " ", m.transposed(m.ones))
+            : attrs.axis === 0
+              ? m.op(m.ones, " ", m.transposed(x!))
+              : x!,
+        derivatives: (_args, _result, attrs) => [attrs.axis === undefined ? m.ones : undefined],
+      },
+    },
+    (b, instr, g) => {
+      const x = instr.args[0]!;
+      if (x.shape.length === 1 && instr.attrs.axis === 1) return [b.apply("sum", [g], { axis: 1 })];
+      return [b.fitTo(g, x.shape)];
+    },
+  ),
   /** A vector literal `[a, b, c]` of scalars, or a matrix literal (`attrs.shape`, row-major). */
   pack: linear(
-    { label: "vector", arity: "variadic", shape: (args, attrs) => attrs.shape ?? [args.length] },
+    {
+      label: "vector",
+      arity: "variadic",
+      shape: (args, attrs) => attrs.shape ?? [args.length],
+      notation: {
+        value: (args) => m.list(args),
+        derivatives: (args, _result, attrs) => {
+          const cols = attrs.shape?.[1];
+          return args.map((_, k) =>
+            m.unit(typeof cols === "number" ? [Math.floor(k / cols), k % cols] : [k]),
+          );
+        },
+      },
+    },
     (b, instr, g) => {
       const cols = instr.result.shape[1];
       return instr.args.map((_, k) =>
@@ -579,28 +824,59 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     },
   ),
   /** `x[i]` of a vector, or `A[i, j]` of a matrix (`attrs.column` is j). */
-  index: linear({ label: "elem", arity: 1, shape: scalarResult }, (b, instr, g) => [
-    b.apply("oneHot", [g], { ...positionOf(instr.attrs), shape: instr.args[0]!.shape }),
-  ]),
+  index: linear(
+    {
+      label: "elem",
+      arity: 1,
+      shape: scalarResult,
+      notation: {
+        value: ([x], attrs) => m.element(x!, positionList(attrs)),
+        derivatives: (_args, _result, attrs) => [m.transposed(m.unit(positionList(attrs)))],
+      },
+    },
+    (b, instr, g) => [b.apply("oneHot", [g], { ...positionOf(instr.attrs), shape: instr.args[0]!.shape })],
+  ),
   /** Zeros of `attrs.shape` with the scalar operand at one position: the adjoint of `index`. */
   oneHot: linear(
-    { label: "oneHot", masks: true, arity: 1, shape: (_args, attrs) => attrs.shape },
+    {
+      label: "oneHot",
+      masks: true,
+      arity: 1,
+      shape: (_args, attrs) => attrs.shape,
+      notation: {
+        value: ([x], attrs) => m.op(x!, " ", m.unit(positionList(attrs))),
+        derivatives: (_args, _result, attrs) => [m.unit(positionList(attrs))],
+      },
+    },
     (b, instr, g) => [b.apply("index", [g], positionOf(instr.attrs))],
   ),
 
   // Reductions: of all elements, or along `attrs.axis` of a matrix ------------
-  sum: linear(reduction("sum"), (b, instr, g) => [
-    instr.attrs.axis === undefined
-      ? b.fitTo(g, instr.args[0]!.shape)
-      : spread(b, instr.args[0]!, instr.attrs, g),
-  ]),
+  sum: linear(
+    reduction(
+      "sum",
+      reductionNotation("sum", () => m.ones),
+    ),
+    (b, instr, g) => [
+      instr.attrs.axis === undefined
+        ? b.fitTo(g, instr.args[0]!.shape)
+        : spread(b, instr.args[0]!, instr.attrs, g),
+    ],
+  ),
   // Products of the other elements, so zeros are handled without dividing.
-  prod: withPartial(reduction("prod"), (b, instr) => b.apply("prodExcept", instr.args, alongOf(instr))),
+  prod: withPartial(
+    reduction(
+      "prod",
+      reductionNotation("prod", (x) => m.fn("prodExcept", x)),
+    ),
+    (b, instr) => b.apply("prodExcept", instr.args, alongOf(instr)),
+  ),
   /** Each element replaced by the product of the others (in its column or row, with an axis). */
   prodExcept: {
     label: "prodOthers",
     arity: 1,
     shape: sameAsFirst,
+    notation: { value: ([x]) => m.fn("prodExcept", x!) },
     vjp: () => {
       throw new Error("internal: primitive 'prodExcept' has no VJP rule yet (second derivatives of prod)");
     },
@@ -611,6 +887,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     label: "prodOthersDot",
     arity: 2,
     shape: sameAsFirst,
+    notation: { value: ([x, t]) => m.fn("prodExceptTangent", x!, t!) },
     vjp: () => {
       throw new Error("internal: primitive 'prodExceptTangent' has no VJP rule (third derivatives of prod)");
     },
@@ -619,17 +896,37 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     },
   },
   /** The Euclidean norm, without overflow; its gradient at zero is 0. */
-  norm2: withPartial(reduction("norm"), normDirection),
+  norm2: withPartial(
+    reduction("norm", {
+      value: ([x], attrs) =>
+        attrs.axis === undefined ? m.norm(x!) : m.fn("norm2", x!, m.symbol(`axis=${attrs.axis}`)),
+      derivatives: ([x], y, attrs) => [attrs.axis === undefined ? m.op(m.transposed(x!), "⊘", y) : undefined],
+    }),
+    normDirection,
+  ),
   /** The largest element; the derivative goes to the first largest. */
-  maxReduce: withPartial(reduction("max"), (b, instr) => b.apply("argmaxMask", instr.args, alongOf(instr))),
+  maxReduce: withPartial(
+    reduction(
+      "max",
+      reductionNotation("max", (x, y) => m.indicator(m.op(x, "=", y))),
+    ),
+    (b, instr) => b.apply("argmaxMask", instr.args, alongOf(instr)),
+  ),
   /** The smallest element; the derivative goes to the first smallest. */
-  minReduce: withPartial(reduction("min"), (b, instr) => b.apply("argminMask", instr.args, alongOf(instr))),
+  minReduce: withPartial(
+    reduction(
+      "min",
+      reductionNotation("min", (x, y) => m.indicator(m.op(x, "=", y))),
+    ),
+    (b, instr) => b.apply("argminMask", instr.args, alongOf(instr)),
+  ),
   /** 1 at the first largest element (of each column or row, with an axis), 0 elsewhere. */
   argmaxMask: {
     label: "isMax",
     masks: true,
     arity: 1,
     shape: sameAsFirst,
+    notation: { value: ([x]) => m.indicator(m.op(x!, "=", m.fn("max", x!))) },
     vjp: "none",
     jvp: "none",
   },
@@ -639,16 +936,30 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     masks: true,
     arity: 1,
     shape: sameAsFirst,
+    notation: { value: ([x]) => m.indicator(m.op(x!, "=", m.fn("min", x!))) },
     vjp: "none",
     jvp: "none",
   },
   /** log Σ exp, computed stably. */
-  logsumexp: withPartial(reduction("lse"), (b, instr) => b.apply("softmax", instr.args, alongOf(instr))),
+  logsumexp: withPartial(
+    reduction(
+      "lse",
+      reductionNotation("logsumexp", (x) => m.fn("softmax", x)),
+    ),
+    (b, instr) => b.apply("softmax", instr.args, alongOf(instr)),
+  ),
   /** Softmax of a vector, or of each column (axis 0) or row (axis 1) of a matrix, computed stably. */
   softmax: {
     label: "softmax",
     arity: 1,
     shape: sameAsFirst,
+    notation: {
+      value: ([x], attrs) =>
+        attrs.axis === undefined ? m.fn("softmax", x!) : m.fn("softmax", x!, m.symbol(`axis=${attrs.axis}`)),
+      derivatives: (_args, s, attrs) => [
+        attrs.axis === undefined ? m.op(m.diag(s), "−", m.op(s, " ", m.transposed(s))) : undefined,
+      ],
+    },
     // J = diag(s) − s sᵀ per slice is symmetric, so one product serves both modes.
     vjp: (b, instr, g) => [softmaxProduct(b, instr, g)],
     jvp: (b, instr, [t]) => t && softmaxProduct(b, instr, t),
@@ -661,6 +972,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       2,
       productShape("dot", ([x, y]) => [x![0]!, y![0]!], scalarResult),
       (b, instr, g) => [b.scale(instr.args[1]!, g), b.scale(instr.args[0]!, g)],
+      { value: ([w, x]) => m.op(w!, "·", x!), derivatives: ([w, x]) => [m.transposed(x!), m.transposed(w!)] },
       [[1], [1]],
     ),
     // Σ y ⊙ ẋ + Σ x ⊙ ẏ, element by element so that a zero tangent meets an infinite entry as 0.
@@ -684,6 +996,14 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
         return inner === inner2 ? [rows, cols] : misfit("matmul", args);
       },
       operandRanks: [[2], [2]],
+      notation: {
+        value: ([a, b], attrs) =>
+          m.op(
+            attrs.transA === true ? m.transposed(a!) : a!,
+            " ",
+            attrs.transB === true ? m.transposed(b!) : b!,
+          ),
+      },
     },
     (b, instr, g) => {
       const [x, y] = instr.args as [Value, Value];
@@ -711,6 +1031,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
         ([a, x]) => [a![1]!, x![0]!],
         ([a]) => [a![0]!],
       ),
+      { value: ([a, x]) => m.op(a!, " ", x!), derivatives: ([a]) => [undefined, a!] },
       [[2], [1]],
     ),
     (b, instr, g) => {
@@ -728,6 +1049,10 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
         ([x, a]) => [x![0]!, a![0]!],
         ([, a]) => [a![1]!],
       ),
+      {
+        value: ([x, a]) => m.op(m.transposed(x!), " ", a!),
+        derivatives: ([, a]) => [m.transposed(a!), undefined],
+      },
       [[1], [2]],
     ),
     (b, instr, g) => {
@@ -737,14 +1062,20 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
   ),
   /** x yᵀ. */
   outer: bilinear(
-    kernelEntry("outer", 2, ([x, y]) => [x![0]!, y![0]!], [[1], [1]]),
+    kernelEntry(
+      "outer",
+      2,
+      ([x, y]) => [x![0]!, y![0]!],
+      { value: ([x, y]) => m.op(x!, " ", m.transposed(y!)) },
+      [[1], [1]],
+    ),
     (b, instr, g) => {
       const [x, y] = instr.args as [Value, Value];
       return [b.apply("matvec", [g, y], derivative), b.apply("vecmat", [x, g], derivative)];
     },
   ),
   transpose: linear(
-    kernelEntry("transposed", 1, ([a]) => [a![1]!, a![0]!], [[2]]),
+    kernelEntry("transposed", 1, ([a]) => [a![1]!, a![0]!], { value: ([a]) => m.transposed(a!) }, [[2]]),
     (b, _instr, g) => [b.apply("transpose", [g])],
   ),
   /** The identity matrix of `attrs.shape`. */
@@ -752,25 +1083,40 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     label: "identity",
     arity: 0,
     shape: (_args, attrs) => attrs.shape,
+    notation: { value: () => m.identity },
     vjp: "none",
     jvp: "none",
   },
   /** A matrix of `attrs.shape` with the vector on its main diagonal. */
-  diag: linear({ label: "diag", arity: 1, shape: (_args, attrs) => attrs.shape }, (b, _instr, g) => [
-    b.apply("diagonal", [g]),
-  ]),
+  diag: linear(
+    {
+      label: "diag",
+      arity: 1,
+      shape: (_args, attrs) => attrs.shape,
+      notation: { value: ([v]) => m.diag(v!) },
+    },
+    (b, _instr, g) => [b.apply("diagonal", [g])],
+  ),
   /** The main diagonal of a matrix. */
   diagonal: linear(
-    kernelEntry("diagonal", 1, ([a]) => [minDim(a![0]!, a![1]!)], [[2]]),
+    kernelEntry("diagonal", 1, ([a]) => [minDim(a![0]!, a![1]!)], { value: ([a]) => m.fn("diagonal", a!) }, [
+      [2],
+    ]),
     (b, instr, g) => [b.apply("diag", [g], { shape: instr.args[0]!.shape })],
   ),
   /** A⁻¹; its adjoint is −A⁻ᵀ G A⁻ᵀ. */
   inv: {
-    ...kernel("inverse", 1, ofSquare(sameAsFirst), (b, instr, g) => {
-      const y = instr.result;
-      const yTg = b.apply("matmul", [y, g], { transA: true, ...derivative });
-      return [b.neg(b.apply("matmul", [yTg, y], { transB: true, ...derivative }))];
-    }),
+    ...kernel(
+      "inverse",
+      1,
+      ofSquare(sameAsFirst),
+      (b, instr, g) => {
+        const y = instr.result;
+        const yTg = b.apply("matmul", [y, g], { transA: true, ...derivative });
+        return [b.neg(b.apply("matmul", [yTg, y], { transB: true, ...derivative }))];
+      },
+      { value: ([a]) => m.inverse(a!) },
+    ),
     jvp: (b, instr, [t]) => {
       if (t === undefined) return undefined;
       const y = instr.result;
@@ -778,29 +1124,49 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     },
   },
   /** det A; its gradient is det(A) A⁻ᵀ. */
-  det: withPartial(kernelEntry("det", 1, ofSquare(scalarResult)), (b, instr) =>
-    b.apply("cofactor", instr.args),
+  det: withPartial(
+    kernelEntry("det", 1, ofSquare(scalarResult), {
+      value: ([a]) => m.fn("det", a!),
+      derivatives: ([a]) => [m.op(m.fn("det", a!), " ", m.inverseTransposed(a!))],
+    }),
+    (b, instr) => b.apply("cofactor", instr.args),
   ),
   /** The cofactor matrix, det(A) A⁻ᵀ where A is invertible: the gradient of det, defined everywhere. */
   cofactor: {
-    ...kernel("cofactors", 1, ofSquare(sameAsFirst), () => {
-      throw new Error("internal: primitive 'cofactor' has no VJP rule (third derivatives of det)");
-    }),
+    ...kernel(
+      "cofactors",
+      1,
+      ofSquare(sameAsFirst),
+      () => {
+        throw new Error("internal: primitive 'cofactor' has no VJP rule (third derivatives of det)");
+      },
+      { value: ([a]) => m.op(m.fn("det", a!), " ", m.inverseTransposed(a!)) },
+    ),
     // The runtime differentiates the adjugate directly, so singular matrices have a Hessian too.
     jvp: (b, instr, [t]) => t && b.apply("cofactorTangent", [instr.args[0]!, t]),
   },
   /** The derivative of the cofactor matrix along a direction: det's second derivative. */
   cofactorTangent: {
-    ...kernel("cofactorsDot", 2, ofSquare(sameAsFirst), () => {
-      throw new Error("internal: primitive 'cofactorTangent' has no VJP rule (third derivatives of det)");
-    }),
+    ...kernel(
+      "cofactorsDot",
+      2,
+      ofSquare(sameAsFirst),
+      () => {
+        throw new Error("internal: primitive 'cofactorTangent' has no VJP rule (third derivatives of det)");
+      },
+      { value: ([a, t]) => m.fn("cofactorTangent", a!, t!) },
+    ),
     jvp: () => {
       throw new Error("internal: primitive 'cofactorTangent' has no JVP rule (third derivatives of det)");
     },
   },
   /** log det A (for det A > 0); its gradient is A⁻ᵀ. */
-  logdet: withPartial(kernelEntry("logdet", 1, ofSquare(scalarResult)), (b, instr) =>
-    inverseTransposed(b, instr.args[0]!),
+  logdet: withPartial(
+    kernelEntry("logdet", 1, ofSquare(scalarResult), {
+      value: ([a]) => m.fn("log det", a!),
+      derivatives: ([a]) => [m.inverseTransposed(a!)],
+    }),
+    (b, instr) => inverseTransposed(b, instr.args[0]!),
   ),
 };
 
@@ -845,6 +1211,11 @@ function softmaxProduct(b: Builder, instr: Instr<"softmax">, v: Value): Value {
   return b.mul(s, b.sub(v, spread(b, s, instr.attrs, total)));
 }
 
+/** A position as a list: [i] in a vector, [i, j] in a matrix. */
+function positionList(attrs: Position): number[] {
+  return attrs.column === undefined ? [attrs.index] : [attrs.index, attrs.column];
+}
+
 /** The attributes naming a position: `index`, and `column` for a matrix. */
 function positionOf(attrs: Position): Position {
   return attrs.column === undefined ? { index: attrs.index } : { index: attrs.index, column: attrs.column };
@@ -865,11 +1236,33 @@ function minDim(a: Dim, b: Dim): Dim {
  * A reduction: of all elements to a scalar (`helper`), or along `attrs.axis`
  * of a matrix to a vector (`helperAlong`).
  */
-function reduction(label: string): Entry<AlongAxisOp> {
+function reduction(label: string, notation: Notation<AlongAxisOp>): Entry<AlongAxisOp> {
   return {
     label,
     arity: 1,
     shape: ([x], attrs) => (attrs.axis === undefined ? [] : [x![attrs.axis === 0 ? 1 : 0]!]),
+    notation,
+  };
+}
+
+/**
+ * A reduction written f(x) (of all elements) or f(X, axis=k), whose derivative over all elements
+ * is the row vector `partial(x, y)ᵀ`.
+ */
+function reductionNotation(
+  name: string,
+  partial?: (x: Formula, y: Formula) => Formula,
+): Notation<AlongAxisOp> {
+  return {
+    value: ([x], attrs) =>
+      attrs.axis === undefined ? m.fn(name, x!) : m.fn(name, x!, m.symbol(`axis=${attrs.axis}`)),
+    ...(partial === undefined
+      ? {}
+      : {
+          derivatives: ([x], y, attrs) => [
+            attrs.axis === undefined ? m.transposed(partial(x!, y)) : undefined,
+          ],
+        }),
   };
 }
 
