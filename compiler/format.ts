@@ -18,7 +18,7 @@ export async function formatModule(text: string, whole = false): Promise<string>
   const lines = text.trimEnd().split("\n");
   const result: string[] = [];
   for (const line of lines) {
-    if (line.length <= printWidth || isComment(line)) {
+    if (!mayBeTooWide(line) || isComment(line)) {
       result.push(line);
       continue;
     }
@@ -27,6 +27,17 @@ export async function formatModule(text: string, whole = false): Promise<string>
     result.push(...formatted);
   }
   return `${result.join("\n")}\n`;
+}
+
+/**
+ * Whether prettier may find the line wider than the print width. It counts wide characters (CJK,
+ * emoji) as two columns; counting every non-ASCII character as two can only send a line that fits
+ * to prettier, which leaves it as it is.
+ */
+function mayBeTooWide(line: string): boolean {
+  if (line.length > printWidth) return true;
+  const nonAscii = line.match(/[^\x00-\x7f]/gu)?.length ?? 0;
+  return line.length + nonAscii > printWidth;
 }
 
 function isComment(line: string): boolean {

@@ -46,6 +46,12 @@ describe("formatting only the long lines gives prettier's formatting of the whol
     }
   });
 
+  it("with wide characters in names, which prettier counts as two columns", async () => {
+    const source = "fn 損失(重み: real[n], 入力: real[n]) = sum((重み * 入力 - 1)^2) + sum(重み^2) / 2\n";
+    const text = await unformatted(source, "wide.grad");
+    expect(await formatModule(text)).toBe(await formatModule(text, true));
+  });
+
   it("falls back to the whole module for a long line it cannot place on its own", async () => {
     const long = `  readonly ${"x".repeat(120)}: number;`;
     const text = `interface T {\n${long}\n}\n`;
