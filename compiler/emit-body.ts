@@ -44,9 +44,9 @@ export class BodyWriter implements EmitContext {
         if (this.lines.length > 0) this.lines.push("");
         this.lines.push(commentFor(step.origin));
       } else if (step.kind === "statement") {
-        this.lines.push(
-          `const ${this.naming.nameOf(step.instr.result)} = ${this.scalarFormula(step.instr).text};`,
-        );
+        const formula = this.scalarFormula(step.instr);
+        const type = formula.literal === true ? ": number" : "";
+        this.lines.push(`const ${this.naming.nameOf(step.instr.result)}${type} = ${formula.text};`);
       } else {
         this.loop(step.shape, step.members);
       }

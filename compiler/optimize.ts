@@ -5,7 +5,7 @@
 // `mulNoNan(d, 0)` is, since that primitive is defined to be 0 there.
 
 import { Builder, type ValueFactory } from "./builder.js";
-import type { Attrs, Instr, NameHint, Value } from "./ir.js";
+import { expressionName, type Attrs, type Instr, type NameHint, type Value } from "./ir.js";
 import { primitives, type Op } from "./primitives.js";
 import { broadcastShapes, shapesEqual, type Shape } from "./shapes.js";
 
@@ -36,6 +36,8 @@ function simplify(program: Program, values: ValueFactory): Program {
   const seen = new Map<string, Value>();
   const negationOf = new Map<number, Value>();
   const broadcastSource = new Map<number, Value>();
+  /** Values that are zeros filled out to a vector or matrix. */
+  const zeroFill = new Set<number>();
   const resolve = (v: Value) => replaced.get(v.id) ?? v;
 
   /** Emits an instruction unless an identical one exists (CSE). */
@@ -49,13 +51,21 @@ function simplify(program: Program, values: ValueFactory): Program {
     if (op === "const" && "value" in attrs) constants.set(result.id, attrs.value);
     if (op === "neg") negationOf.set(result.id, args[0]!);
     if (op === "broadcast" && args[0]!.shape.length === 0) broadcastSource.set(result.id, args[0]!);
+    if (op === "broadcast" && constants.get(args[0]!.id) === 0) zeroFill.add(result.id);
     return result;
   };
 
   for (const instr of program.body) {
     const args = unbroadcast(instr, instr.args.map(resolve), broadcastSource);
-    const folded = fold(instr, args, constants, {
+    const folded = fold(instr, args, constants, zeroFill, {
       constant: (value) => emit("const", [], { value }),
+      zeros: (shape) => {
+        const zero = emit("const", [], { value: 0 });
+        b.origin = instr.origin;
+        return shape.length === 0
+          ? zero
+          : emit("broadcast", [zero], { shape }, undefined, expressionName("zeros"));
+      },
       negationOf: (v) => negationOf.get(v.id),
       apply: (op, operands, attrs = {}) => {
         b.origin = instr.origin;
@@ -145,6 +155,8 @@ function reuse(b: Builder, instr: Instr, args: readonly Value[]): Value {
 
 interface FoldTools {
   constant(value: number): Value;
+  /** Zeros of `shape`: the constant 0, filled out for a vector or matrix. */
+  zeros(shape: Shape): Value;
   /** x when v = neg(x). */
   negationOf(v: Value): Value | undefined;
   apply(op: Op, args: readonly Value[], attrs?: Attrs): Value;
@@ -155,6 +167,7 @@ function fold(
   instr: Instr,
   args: readonly Value[],
   constants: ReadonlyMap<number, number>,
+  zeroFill: ReadonlySet<number>,
   t: FoldTools,
 ): Value | undefined {
   const def = primitives[instr.op];
@@ -170,6 +183,15 @@ function fold(
     shape.length === 0
   ) {
     return t.constant(def.evaluate(...(c as number[])));
+  }
+  // Zeros in, zeros out: a zero adjoint or tangent (a derivative through x^0, a folded guard)
+  // folds away instead of meeting an infinite or NaN partial in a product that lost its guard.
+  const zero = (k: number) => c[k] === 0 || zeroFill.has(args[k]!.id);
+  if (def.linear === true && instr.op !== "broadcast" && args.length > 0 && args.every((_, k) => zero(k))) {
+    return t.zeros(shape);
+  }
+  if ("zeroSafe" in instr.attrs && instr.attrs.zeroSafe === true && args.some((_, k) => zero(k))) {
+    return t.zeros(shape);
   }
   const [x, y] = args as [Value, Value];
   switch (instr.op) {
@@ -192,7 +214,7 @@ function fold(
       break;
     case "divNoNan":
       if (isConst(1, 1)) return same(x);
-      if (isConst(0, 0) && shape.length === 0) return t.constant(0);
+      if (zero(0)) return t.zeros(shape);
       // Guarding a zero adjoint only matters when the divisor may be 0 or not finite.
       if (c[1] !== undefined && c[1] !== 0 && Number.isFinite(c[1])) return t.apply("div", [x, y]);
       if (c[0] !== undefined && c[0] !== 0) return t.apply("div", [x, y]);
@@ -200,7 +222,7 @@ function fold(
     case "mulNoNanBoth":
       if (isConst(1, 1)) return same(x);
       if (isConst(0, 1)) return same(y);
-      if ((isConst(0, 0) || isConst(1, 0)) && shape.length === 0) return t.constant(0);
+      if (zero(0) || zero(1)) return t.zeros(shape);
       // A finite nonzero constant is never such a zero: only the other operand needs its guard.
       if (c[0] !== undefined && c[0] !== 0 && Number.isFinite(c[0])) return t.apply("mulNoNan", [x, y]);
       if (c[1] !== undefined && c[1] !== 0 && Number.isFinite(c[1])) return t.apply("mulNoNan", [y, x]);
@@ -208,7 +230,7 @@ function fold(
     case "mulNoNan":
       if (isConst(1, 1)) return same(x);
       if (isConst(0, 1)) return same(y);
-      if ((isConst(0, 0) || isConst(1, 0)) && shape.length === 0) return t.constant(0);
+      if (zero(0) || zero(1)) return t.zeros(shape);
       // With a finite derivative or a nonzero adjoint, the guard never changes the product.
       if (c[0] !== undefined && Number.isFinite(c[0])) return t.apply("mul", [x, y]);
       // A constant factor reads first: `2 * x`.

@@ -18,7 +18,7 @@
 
 import type { Builder } from "./builder.js";
 import type { AlongAxis, AlongAxisOp, AttrsOf, Instr, Position, Value } from "./ir.js";
-import { sigmoid, softplus } from "../runtime/kernels.js";
+import { sech2, sigmoid, softplus } from "../runtime/kernels.js";
 import * as m from "./notation.js";
 import type { Formula, FormulaOperator } from "./notation.js";
 import { broadcastShapes, type Dim, type Shape } from "./shapes.js";
@@ -56,6 +56,8 @@ export interface PrimitiveDef<K extends Op = Op> {
    * downstream keep their zero guards.
    */
   readonly masks?: true;
+  /** Linear in its operands (a sum, a transpose, an index, ...): all-zero operands give zeros. */
+  readonly linear?: true;
   /** Operands it tests for zero as well as uses (a guarded product reads its guard twice). */
   readonly guarded?: readonly number[];
   /** Value on scalar constants, for constant folding (element-wise operations only). */
@@ -257,6 +259,7 @@ function linear<K extends Op>(
 ): PrimitiveDef<K> {
   return {
     ...entry,
+    linear: true,
     vjp: transpose,
     jvp: (b, instr, tangents) =>
       tangents.every((t) => t === undefined)
@@ -417,6 +420,7 @@ export type Op =
   | "sinh"
   | "cosh"
   | "tanh"
+  | "sech2"
   | "sigmoid"
   | "softplus"
   | "relu"
@@ -692,9 +696,17 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
   tanh: unary(
     "tanh",
     Math.tanh,
-    // 1 / cosh² x rather than 1 − tanh² x, which is 0 once tanh x rounds to ±1 (|x| ≳ 19).
-    (b, x, _y, g) => b.scaleDiv(g, b.apply("pow", [b.apply("cosh", [x]), b.constant(2)])),
+    // sech² x rather than 1 − tanh² x, which is 0 once tanh x rounds to ±1 (|x| ≳ 19).
+    (b, x, _y, g) => b.scale(b.apply("sech2", [x]), g),
     (x) => m.op(m.num(1), "−", m.power(m.fn("tanh", x), m.num(2))),
+  ),
+  /** tanh's derivative, computed without overflow; its own derivative is −2 sech²(x) tanh(x). */
+  sech2: unary(
+    "sech2",
+    sech2,
+    (b, x, y, g) => b.scale(b.mul(b.mul(b.constant(-2), y), b.apply("tanh", [x])), g),
+    (x) => m.op(m.op(m.num(-2), " ", m.fn("sech²", x)), "⊙", m.fn("tanh", x)),
+    "sech²",
   ),
   sigmoid: unary(
     "sigmoid",

@@ -182,6 +182,7 @@ export const printers: { readonly [K in Op]: OpPrinter<K> } = {
   sinh: mathCall("sinh"),
   cosh: mathCall("cosh"),
   tanh: mathCall("tanh"),
+  sech2: helperCall("sech2"),
   sigmoid: helperCall("sigmoid"),
   softplus: helperCall("softplus"),
   relu: formula(([x]) => call("Math.max", [x!, zero])),

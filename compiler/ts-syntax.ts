@@ -9,7 +9,14 @@ export type BinaryOperator = "+" | "-" | "*" | "/" | "**" | "===" | "!==" | "<" 
 export interface Expr {
   readonly text: string;
   readonly form: "primary" | "negation" | "conditional" | BinaryOperator;
+  /**
+   * TypeScript gives it a literal type (`3`, `-1`, `c ? -1 : 3`), so a `const` holding it needs
+   * `: number` for comparisons with other numbers to typecheck.
+   */
+  readonly literal?: true;
 }
+
+const numeric = /^\d/;
 
 const precedence: Readonly<Record<BinaryOperator, number>> = {
   "||": 1,
@@ -27,11 +34,13 @@ const precedence: Readonly<Record<BinaryOperator, number>> = {
 };
 
 /** A name, call, member access or non-negative literal: never parenthesized. */
-export const primary = (text: string): Expr => ({ text, form: "primary" });
+export const primary = (text: string): Expr =>
+  numeric.test(text) ? { text, form: "primary", literal: true } : { text, form: "primary" };
 
 /** Whole-value code from elsewhere (a name, a call, a literal that may be negative). */
 export function fromCode(text: string): Expr {
-  return text.startsWith("-") ? { text, form: "negation" } : primary(text);
+  if (!text.startsWith("-")) return primary(text);
+  return numeric.test(text.slice(1)) ? { text, form: "negation", literal: true } : { text, form: "negation" };
 }
 
 export function call(callee: string, args: readonly Expr[]): Expr {
@@ -41,10 +50,17 @@ export function call(callee: string, args: readonly Expr[]): Expr {
 export function negate(operand: Expr): Expr {
   // `-(-x)`, not `--x`; `-(x ** 2)`, since `-x ** 2` is a syntax error.
   const bare = operand.form === "primary";
-  return { text: `-${bare ? operand.text : `(${operand.text})`}`, form: "negation" };
+  const text = `-${bare ? operand.text : `(${operand.text})`}`;
+  return bare && operand.literal === true
+    ? { text, form: "negation", literal: true }
+    : { text, form: "negation" };
 }
 
 export function binary(left: Expr, operator: BinaryOperator, right: Expr): Expr {
+  // TypeScript rejects === between two literal types that cannot be equal (`1.5 === (c ? 3 : 0.1)`).
+  if ((operator === "===" || operator === "!==") && left.literal === true && right.literal === true) {
+    return binary(call("Number", [left]), operator, right);
+  }
   const l = needsParens(left, operator, "left") ? `(${left.text})` : left.text;
   const r = needsParens(right, operator, "right") ? `(${right.text})` : right.text;
   return { text: `${l} ${operator} ${r}`, form: operator };
@@ -54,7 +70,10 @@ export function conditional(test: Expr, consequent: Expr, alternate: Expr): Expr
   // A conditional in the alternate continues a chain (`a ? b : c ? d : e`); elsewhere prettier
   // parenthesizes it.
   const wrap = (e: Expr) => (e.form === "conditional" ? `(${e.text})` : e.text);
-  return { text: `${wrap(test)} ? ${wrap(consequent)} : ${alternate.text}`, form: "conditional" };
+  const text = `${wrap(test)} ? ${wrap(consequent)} : ${alternate.text}`;
+  return consequent.literal === true && alternate.literal === true
+    ? { text, form: "conditional", literal: true }
+    : { text, form: "conditional" };
 }
 
 /** Prettier's rule for an operand of a binary operator (its `needsParens` and `shouldFlatten`). */

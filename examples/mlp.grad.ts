@@ -10,6 +10,7 @@ import {
   matrix,
   matvec,
   outer,
+  sech2,
   sum,
   sumAlong,
   vecmat,
@@ -113,7 +114,7 @@ export function predictBackward(
   // backward through line 16: H = tanh(X @ W1 + b1)
   const dadd = matrix(N, h);
   for (let i = 0; i < N * h; i++)
-    dadd.data[i] = dH.data[i]! === 0 ? 0 : dH.data[i]! / Math.cosh(add.data[i]!) ** 2;
+    dadd.data[i] = dH.data[i]! === 0 ? 0 : sech2(add.data[i]!) * dH.data[i]!;
   const db1 = sumAlong(dadd, 0);
   const dX = matmulTransB(dadd, W1, true);
   const dW1 = matmulTransA(X, dadd, true);
@@ -233,7 +234,7 @@ export function lossGrad(
   const dw2 = new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product_2[i]!;
   const dadd = matrix(N, h);
-  for (let i = 0; i < N * h; i++) dadd.data[i] = dH.data[i]! / Math.cosh(add.data[i]!) ** 2;
+  for (let i = 0; i < N * h; i++) dadd.data[i] = sech2(add.data[i]!) * dH.data[i]!;
   const db1 = sumAlong(dadd, 0);
   const product_3 = matmulTransA(X, dadd, true);
   const dW1 = matrix(d, h);
@@ -337,7 +338,7 @@ export function lossBackward(
   for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product[i]!;
   const dadd_2 = matrix(N, h);
   for (let i = 0; i < N * h; i++)
-    dadd_2.data[i] = dH.data[i]! === 0 ? 0 : dH.data[i]! / Math.cosh(add.data[i]!) ** 2;
+    dadd_2.data[i] = dH.data[i]! === 0 ? 0 : sech2(add.data[i]!) * dH.data[i]!;
   const db1 = sumAlong(dadd_2, 0);
   const product_2 = matmulTransA(X, dadd_2, true);
   const dW1 = matrix(d, h);

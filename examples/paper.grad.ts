@@ -1513,7 +1513,7 @@ export function activationGrad(
   const value = Math.max(0, z);
 
   // backward through line 84: return max(0, z)
-  const dz = 0 >= z ? 0 : 1;
+  const dz: number = 0 >= z ? 0 : 1;
 
   // backward through line 83: z = w @ x + b
   const dw = new Float64Array(n);

@@ -9,6 +9,7 @@ export { checkScalar, checkDirection, checkVector, checkMatrix } from "./checks.
 export {
   sigmoid,
   softplus,
+  sech2,
   relu,
   sign,
   sum,

@@ -19,6 +19,15 @@ export function softplus(x: number): number {
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 }
 
+/**
+ * sech² x = 1 / cosh² x, the derivative of tanh, as 4s / (1 + s)² with s = e^(−2|x|): it does
+ * not overflow where cosh does (|x| > 710), and is not rounded to 0 where 1 − tanh² x is.
+ */
+export function sech2(x: number): number {
+  const s = Math.exp(-2 * Math.abs(x));
+  return (4 * s) / ((1 + s) * (1 + s));
+}
+
 /** max(x, 0); NaN stays NaN. */
 export function relu(x: number): number {
   return x > 0 ? x : x <= 0 ? 0 : x;

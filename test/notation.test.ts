@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { AttrsOf } from "../compiler/ir.js";
 import { formulaText, num, symbol, type Formula } from "../compiler/notation.js";
 import { primitives, type Op } from "../compiler/primitives.js";
-import { sigmoid, softplus } from "../runtime/kernels.js";
+import { sech2, sigmoid, softplus } from "../runtime/kernels.js";
 
 const [w, x, X, A, B] = ["w", "x", "X", "A", "B"].map(symbol) as [
   Formula,
@@ -104,6 +104,7 @@ function evaluate(f: Formula, env: Record<string, number>): number {
         cosh: Math.cosh,
         tanh: Math.tanh,
         σ: sigmoid,
+        "sech²": sech2,
         softplus,
         relu: (v) => Math.max(v, 0),
         abs: Math.abs,

@@ -23,6 +23,9 @@ fn logsig(x: real) = log(sigmoid(x))
 fn th(x: real) = tanh(x)
 fn logsoft(x: real[n]) = sum(log(softmax(x)) * x)
 fn lg1pexp(x: real) = log1p(exp(x))
+fn thsq(x: real) = tanh(x^3)
+fn zeroth(x: real, y: real) = (atan2(y, x) + y)^0
+fn lsezeroth(x: real, y: real[n]) = logsumexp(atan2(y, x))^0
 `;
 const modes = ["grad", "vjp", "jvp", "jacobian", "hessian"] as const;
 
@@ -97,6 +100,17 @@ describe("a zero tangent or seed contributes zero, even against an infinite part
     // ∂/∂y = x / (2√y) is infinite there, in both modes.
     expect(m.xsqrtyGrad(2, 0).grad.y).toBe(Infinity);
     expect(m.xsqrtyJvp(2, 0, { x: 0, y: 1 }).tangent).toBe(Infinity);
+  });
+});
+
+describe("a derivative that is zero everywhere meets no NaN", () => {
+  it("v^0 has gradient 0 even where v's own partials are 0/0 (atan2 at the origin)", () => {
+    // ∂(v^0)/∂v = 0 · v^(−1) is 0 by the rule for a zero exponent, so the zero adjoint of v
+    // must not reach atan2's partials −y/(x² + y²) and x/(x² + y²), which are NaN at (0, 0).
+    expect(m.zerothGrad(0, 0).grad).toEqual({ x: 0, y: 0 });
+    const back = m.lsezerothBackward(m.lsezerothForward(0, Float64Array.of(0, 0)).tape, 0);
+    expect([back.x, ...back.y]).toEqual([0, 0, 0]);
+    expect(m.lsezerothGrad(0, Float64Array.of(0, 0)).grad.x).toBe(0);
   });
 });
 
@@ -194,6 +208,17 @@ describe("no underflow or overflow in derivatives at large |x|", () => {
     for (const x of [20, -25, 300]) {
       expect(m.thGrad(x).grad.x / Math.cosh(x) ** -2).toBeCloseTo(1, 12);
     }
+  });
+
+  it("tanh's second derivative is 0, not NaN, where cosh overflows (|x| > 710)", () => {
+    // d²/dx² tanh(x³) = 6x sech²(x³) − 18x⁴ sech²(x³) tanh(x³): below 1e−300 at x = 9 (x³ = 729).
+    for (const x of [9, -9, 20]) {
+      expect(entries((m.thsqHessian(x) as { hessian: Matrix }).hessian)).toEqual([0]);
+      expect(entries(m.thHessian(x ** 3).hessian)).toEqual([0]);
+    }
+    // And where it is representable: −2 sech²(x) tanh(x) at x = 20.
+    const h = (m.thHessian(20) as { hessian: Matrix }).hessian.data[0]!;
+    expect(h / (-2 * Math.cosh(20) ** -2 * Math.tanh(20))).toBeCloseTo(1, 10);
   });
 
   it("log(softmax(x)) is x − logsumexp(x): finite where a softmax entry underflows", () => {

@@ -144,6 +144,7 @@ describe("module", () => {
         "prodExceptTangent",
         "prodExceptTangentAlong",
         "relu",
+        "sech2",
         "setColumn",
         "setRow",
         "sigmoid",

@@ -225,7 +225,7 @@ export function neuronHvp(
   const da = -(2 * y_minus_a);
 
   // backward through line 5: a = max(0, z)
-  const ge = 0 >= z ? 1 : 0;
+  const ge: number = 0 >= z ? 1 : 0;
   const dz = ge !== 0 ? 0 : da;
 
   // backward through line 4: z = w @ x + b
