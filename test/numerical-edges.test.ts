@@ -26,6 +26,7 @@ fn lg1pexp(x: real) = log1p(exp(x))
 fn thsq(x: real) = tanh(x^3)
 fn zeroth(x: real, y: real) = (atan2(y, x) + y)^0
 fn lsezeroth(x: real, y: real[n]) = logsumexp(atan2(y, x))^0
+fn literals(x: real, p: real, q: real) = where(acos(0.5 * sin(0.5)) == where(p != q, pi, 0.1), 0.5 * q, where(x > 0, -1, 3) * x)
 `;
 const modes = ["grad", "vjp", "jvp", "jacobian", "hessian"] as const;
 
