@@ -7,12 +7,13 @@ import {
   expressionName,
   type Attrs,
   type AttrsOf,
+  type Block,
   type Instr,
   type NameHint,
   type Origin,
   type Value,
 } from "./ir.js";
-import { primitives, type Op, type PrimitiveDef } from "./primitives.js";
+import { primitives, type BlockSignature, type Op, type PrimitiveDef } from "./primitives.js";
 import { broadcastShapes, shapesEqual, type Shape } from "./shapes.js";
 
 /**
@@ -66,7 +67,43 @@ export class Builder {
   }
 
   /** Appends `op` applied to `args` (with its attributes, where it takes any) and returns its result. */
-  apply<K extends Op>(op: K, args: readonly Value[], ...[given, name]: AttrsAndName<K>): Value {
+  apply<K extends Op>(op: K, args: readonly Value[], ...[attrs, name]: AttrsAndName<K>): Value {
+    return this.append(op, args, [], attrs, name);
+  }
+
+  /** Appends `op` applied to `args` with the blocks it owns (a loop and its body). */
+  applyWithBlocks<K extends Op>(
+    op: K,
+    args: readonly Value[],
+    blocks: readonly Block[],
+    ...[attrs, name]: AttrsAndName<K>
+  ): Value {
+    return this.append(op, args, blocks, attrs, name);
+  }
+
+  /**
+   * A block with parameters of `paramShapes` and the results `build` returns, its body written
+   * by `build` into a builder of its own that shares this one's values and origin.
+   */
+  block(
+    paramShapes: readonly Shape[],
+    build: (b: Builder, params: readonly Value[]) => readonly Value[],
+    paramNames: readonly (NameHint | string)[] = [],
+  ): Block {
+    const params = paramShapes.map((shape, k) => this.values.make(shape, paramNames[k] ?? "p"));
+    const inner = new Builder(this.values);
+    inner.origin = this.origin;
+    const results = build(inner, params);
+    return { params, body: inner.body, results };
+  }
+
+  private append<K extends Op>(
+    op: K,
+    args: readonly Value[],
+    blocks: readonly Block[],
+    given: AttrsOf<K> | undefined,
+    name: NameHint | string | undefined,
+  ): Value {
     const def: PrimitiveDef<K> = primitives[op];
     const attrs = (given ?? {}) as AttrsOf<K>;
     if (def.arity !== "variadic" && def.arity !== args.length) {
@@ -77,13 +114,13 @@ export class Builder {
       const given = args.map((a) => a.shape.length).join(", ");
       throw new Error(`internal: primitive '${op}' cannot take operands of ranks ${given}`);
     }
-    const shape = def.shape(
-      args.map((a) => a.shape),
-      attrs,
-    );
-    const result = this.values.make(shape, name ?? temporaryName(op, args, this.values));
+    const shapes = args.map((a) => a.shape);
+    const problem = blockMismatch(def.blocks?.(shapes) ?? [], blocks);
+    if (problem !== undefined) throw new Error(`internal: primitive '${op}': ${problem}`);
+    const result = this.values.make(def.shape(shapes, attrs), name ?? temporaryName(op, args, this.values));
     // `op` and `attrs` belong together by `apply`'s signature; a generic K cannot show it.
-    const instr = { result, op, args, attrs, origin: this.origin } as unknown as Instr;
+    const fields = { result, op, args, attrs, origin: this.origin };
+    const instr = (blocks.length === 0 ? fields : { ...fields, blocks }) as unknown as Instr;
     this.body.push(instr);
     this.producers.set(result.id, instr);
     return result;
@@ -147,6 +184,23 @@ export class Builder {
       return this.apply("broadcast", [adjoint], { shape });
     throw new Error(`internal: cannot fit an adjoint of shape [${adjoint.shape}] to [${shape}]`);
   }
+}
+
+/** How `blocks` differ from what an operation declares (a loop's body), or undefined. */
+export function blockMismatch(
+  expected: readonly BlockSignature[],
+  blocks: readonly Block[],
+): string | undefined {
+  if (expected.length !== blocks.length) return `owns ${expected.length} blocks, given ${blocks.length}`;
+  const fits = (values: readonly Value[], shapes: readonly Shape[]) =>
+    values.length === shapes.length && values.every((v, k) => shapesEqual(v.shape, shapes[k]!));
+  const wrong = blocks.findIndex(
+    (block, k) => !fits(block.params, expected[k]!.params) || !fits(block.results, expected[k]!.results),
+  );
+  if (wrong < 0) return undefined;
+  const show = (shapes: readonly Shape[]) => shapes.map((s) => `[${s.join(", ")}]`).join(" ");
+  const { params, results } = expected[wrong]!;
+  return `block ${wrong} should take ${show(params)} and yield ${show(results)}`;
 }
 
 /** Names for temporaries: what they hold, e.g. `exp_z`, `mul_x_y`, or just `sum`. */

@@ -4,7 +4,7 @@
 
 import { Builder, type ValueFactory } from "./builder.js";
 import { derivativeName, derivedOrigins, paramNamed, type Instr, type IRFunction, type Value } from "./ir.js";
-import { primitiveOf, primitives } from "./primitives.js";
+import { notYet, primitiveOf, primitives } from "./primitives.js";
 import { shapesEqual } from "./shapes.js";
 
 export interface ForwardResult {
@@ -27,6 +27,8 @@ export function forward(
   const bodyIds = new Set(body.map((i) => i.result.id));
 
   for (const instr of body) {
+    // A block reads values its owner's operands do not list; the rules of blocks come with loops.
+    if (instr.blocks !== undefined) notYet("forward mode", instr.op);
     const argTangents = instr.args.map((a) => tangents.get(a.id));
     if (argTangents.every((t) => t === undefined)) continue;
     const rule = primitiveOf(instr).jvp;

@@ -7,10 +7,14 @@
 //   function := "fn" NAME "(" (value ":" shape),* ")" "{" instr* "return" (NAME "=" value),* "}"
 //   program  := "program" NAME "(" (value ":" shape),* ")" "{" instr* "return" value,* "}"
 //   instr    := value ":" shape "=" OP ("[" attr,* "]")? value*    ("#" LINE ":" SOURCE)?
+//               block*
+//   block    := "block" "(" (value ":" shape),* ")" "{" instr* "yield" value,* "}"
 //   value    := "%" NAME "." ID
 //
 // Constants and dimension names are instructions too (`const`, `dim`), so every
-// operand is a value and passes need no special cases for literals.
+// operand is a value and passes need no special cases for literals. An
+// instruction may own blocks (a loop owns its body): nested instructions that
+// read the values around them, bound to the block's parameters on each run.
 
 import type { Span } from "./ast.js";
 import type { Op } from "./primitives.js";
@@ -163,6 +167,42 @@ interface InstrOf<K extends Op> {
   readonly args: readonly Value[];
   readonly attrs: AttrsOf<K>;
   readonly origin: Origin | undefined;
+  /** The nested blocks it runs (a loop's body); only operations whose entry declares blocks. */
+  readonly blocks?: readonly Block[];
+}
+
+/**
+ * A nested region, run by the instruction that owns it (a loop runs its body once per
+ * iteration). The owner binds its parameters on each run and receives its results. Its
+ * instructions may read any value defined before the owner (lexical scope); nothing outside
+ * the block reads a value defined in it.
+ */
+export interface Block {
+  readonly params: readonly Value[];
+  readonly body: readonly Instr[];
+  readonly results: readonly Value[];
+}
+
+/** The values a block reads from around it: used inside it (at any depth), defined outside it. */
+export function freeValuesOf(block: Block): Value[] {
+  const inside = new Set(block.params.map((p) => p.id));
+  const free = new Map<number, Value>();
+  const read = (v: Value) => {
+    if (!inside.has(v.id)) free.set(v.id, v);
+  };
+  for (const instr of block.body) {
+    instr.args.forEach(read);
+    for (const nested of instr.blocks ?? []) freeValuesOf(nested).forEach(read);
+    inside.add(instr.result.id);
+  }
+  block.results.forEach(read);
+  return [...free.values()];
+}
+
+/** Every value an instruction reads: its operands, then what its blocks read from around them. */
+export function readsOf(instr: Instr): Value[] {
+  const blocks = instr.blocks ?? [];
+  return blocks.length === 0 ? [...instr.args] : [...instr.args, ...blocks.flatMap(freeValuesOf)];
 }
 
 /** An instruction of operation `K` (of any operation by default: a union tagged by `op`). */
@@ -195,10 +235,28 @@ export function printInstr(instr: Instr, names: Names): string {
   return `${printValue(instr.result, names)}: ${formatShape(instr.result.shape)} = ${rhs}${origin}`;
 }
 
+/** An instruction as printed lines: itself, then each of its blocks, indented. */
+function instrLines(instr: Instr, names: Names): string[] {
+  const lines = [printInstr(instr, names)];
+  for (const block of instr.blocks ?? []) {
+    lines.push(`  block(${printParams(block.params, names)}) {`);
+    for (const inner of block.body) lines.push(...instrLines(inner, names).map((l) => `    ${l}`));
+    lines.push(`    yield ${block.results.map((r) => printValue(r, names)).join(", ")}`, "  }");
+  }
+  return lines;
+}
+
+function printParams(params: readonly Value[], names: Names): string {
+  return params.map((p) => `${printValue(p, names)}: ${formatShape(p.shape)}`).join(", ");
+}
+
+/** A body's lines, indented one level. */
+function bodyLines(body: readonly Instr[], names: Names): string[] {
+  return body.flatMap((instr) => instrLines(instr, names)).map((l) => `  ${l}`);
+}
+
 export function printIR(fn: IRFunction, names: Names): string {
-  const params = fn.params.map((p) => `${printValue(p, names)}: ${formatShape(p.shape)}`).join(", ");
-  const lines = [`fn ${fn.name}(${params}) {`];
-  for (const instr of fn.body) lines.push(`  ${printInstr(instr, names)}`);
+  const lines = [`fn ${fn.name}(${printParams(fn.params, names)}) {`, ...bodyLines(fn.body, names)];
   const outputs = fn.outputs.map((o) => `${o.name} = ${printValue(o.value, names)}`).join(", ");
   lines.push(`  return ${outputs}`, "}");
   return lines.join("\n");
@@ -215,9 +273,7 @@ export function printProgram(
   outputs: readonly Value[],
   names: Names,
 ): string {
-  const params = inputs.map((p) => `${printValue(p, names)}: ${formatShape(p.shape)}`).join(", ");
-  const lines = [`program ${name}(${params}) {`];
-  for (const instr of body) lines.push(`  ${printInstr(instr, names)}`);
+  const lines = [`program ${name}(${printParams(inputs, names)}) {`, ...bodyLines(body, names)];
   lines.push(`  return ${outputs.map((o) => printValue(o, names)).join(", ")}`, "}");
   return lines.join("\n");
 }

@@ -1,11 +1,19 @@
 // The optimizer: constant folding, algebraic identities, common-subexpression
-// elimination and dead-code elimination, over a straight-line body.
+// elimination and dead-code elimination, over a body and the blocks it holds.
 //
 // NaN semantics are kept: `x * 0` is not folded to 0 (NaN * 0 is NaN), but
 // `mulNoNan(d, 0)` is, since that primitive is defined to be 0 there.
 
 import { Builder, type ValueFactory } from "./builder.js";
-import { expressionName, type Attrs, type Instr, type NameHint, type Value } from "./ir.js";
+import {
+  expressionName,
+  readsOf,
+  type Attrs,
+  type Block,
+  type Instr,
+  type NameHint,
+  type Value,
+} from "./ir.js";
 import { primitives, type Op } from "./primitives.js";
 import { broadcastShapes, shapesEqual, type Shape } from "./shapes.js";
 
@@ -30,10 +38,11 @@ export function optimize(program: Program, values: ValueFactory, maybeZero: read
 }
 
 function simplify(program: Program, values: ValueFactory): Program {
-  const b = new Builder(values);
+  let b = new Builder(values);
   const replaced = new Map<number, Value>();
   const constants = new Map<number, number>();
-  const seen = new Map<string, Value>();
+  /** Instructions emitted so far that are in scope, by operation and operands (CSE). */
+  let seen = new Map<string, Value>();
   const negationOf = new Map<number, Value>();
   const broadcastSource = new Map<number, Value>();
   /** Values that are zeros filled out to a vector or matrix. */
@@ -55,7 +64,27 @@ function simplify(program: Program, values: ValueFactory): Program {
     return result;
   };
 
-  for (const instr of program.body) {
+  /** A block simplified in a scope of its own: it reuses what is around it, not the reverse. */
+  const simplifyBlock = (block: Block): Block => {
+    const [outerBuilder, outerSeen] = [b, seen];
+    b = new Builder(values);
+    seen = new Map(seen);
+    simplifyBody(block.body);
+    const simplified = { params: block.params, body: b.body, results: block.results.map(resolve) };
+    [b, seen] = [outerBuilder, outerSeen];
+    return simplified;
+  };
+
+  const simplifyBody = (body: readonly Instr[]) => {
+    for (const instr of body) {
+      if (instr.blocks !== undefined) {
+        const blocks = instr.blocks.map(simplifyBlock);
+        b.body.push({ ...instr, args: instr.args.map(resolve), blocks });
+      } else simplifyInstr(instr);
+    }
+  };
+
+  const simplifyInstr = (instr: Instr) => {
     const args = unbroadcast(instr, instr.args.map(resolve), broadcastSource);
     const folded = fold(instr, args, constants, zeroFill, {
       constant: (value) => emit("const", [], { value }),
@@ -81,7 +110,9 @@ function simplify(program: Program, values: ValueFactory): Program {
       }
       replaced.set(instr.result.id, result);
     }
-  }
+  };
+
+  simplifyBody(program.body);
   return { body: b.body, outputs: program.outputs.map(resolve) };
 }
 
@@ -93,7 +124,17 @@ function simplify(program: Program, values: ValueFactory): Program {
  */
 export function relaxGuards(program: Program, maybeZero: readonly Value[] = []): Program {
   const masked = new Set<number>(maybeZero.map((v) => v.id));
-  const body = program.body.map((instr) => {
+  const relaxBody = (body: readonly Instr[]): Instr[] =>
+    body.map((instr) => {
+      if (instr.blocks === undefined) return relaxInstr(instr);
+      // A block's parameters (a loop's carried value) and its owner's result may hold zeros.
+      masked.add(instr.result.id);
+      return withBlocks(instr, (block) => {
+        block.params.forEach((p) => masked.add(p.id));
+        return { ...block, body: relaxBody(block.body) };
+      });
+    });
+  const relaxInstr = (instr: Instr): Instr => {
     // A guard that is part of the math (keepGuard) makes exact zeros too.
     const zeroing = primitives[instr.op].masks === true || keepsGuard(instr);
     if (zeroing || instr.args.some((a) => masked.has(a.id))) masked.add(instr.result.id);
@@ -109,8 +150,8 @@ export function relaxGuards(program: Program, maybeZero: readonly Value[] = []):
       instr.op === "mulNoNan" ? instr.args[1]! : instr.op === "divNoNan" ? instr.args[0]! : undefined;
     if (adjoint === undefined || masked.has(adjoint.id) || keepsGuard(instr)) return instr;
     return relaxed(instr, instr.op === "mulNoNan" ? "mul" : "div");
-  });
-  return { body, outputs: program.outputs };
+  };
+  return { body: relaxBody(program.body), outputs: program.outputs };
 }
 
 /** A guard that is part of the math, not only a guard on an adjoint (see `GuardAttrs`). */
@@ -255,15 +296,24 @@ function fold(
   return undefined;
 }
 
-/** Keeps the instructions that some output needs, in order. */
+/** Keeps the instructions that some output needs, in order, in blocks too. */
 export function eliminateDeadCode(body: readonly Instr[], outputs: readonly Value[]): Instr[] {
   const live = new Set(outputs.map((v) => v.id));
   const kept: Instr[] = [];
   for (let i = body.length - 1; i >= 0; i--) {
     const instr = body[i]!;
     if (!live.has(instr.result.id)) continue;
-    kept.push(instr);
-    for (const arg of instr.args) live.add(arg.id);
+    const pruned = withBlocks(instr, (block) => ({
+      ...block,
+      body: eliminateDeadCode(block.body, block.results),
+    }));
+    kept.push(pruned);
+    for (const v of readsOf(pruned)) live.add(v.id);
   }
   return kept.reverse();
+}
+
+/** `instr` with each of its blocks transformed (itself when it owns none). */
+function withBlocks(instr: Instr, transform: (block: Block) => Block): Instr {
+  return instr.blocks === undefined ? instr : { ...instr, blocks: instr.blocks.map(transform) };
 }

@@ -71,6 +71,17 @@ export interface PrimitiveDef<K extends Op = Op> {
   readonly jvp: JvpRule<K> | "none";
   /** How the operation and its local derivatives are written in matrix notation. */
   readonly notation: Notation<K>;
+  /**
+   * The blocks it owns (a loop's body), as the shapes of each block's parameters and results
+   * for the operands' shapes; operations without this entry own no blocks.
+   */
+  readonly blocks?: (args: readonly Shape[]) => readonly BlockSignature[];
+}
+
+/** The shapes of a block's parameters and results. */
+export interface BlockSignature {
+  readonly params: readonly Shape[];
+  readonly results: readonly Shape[];
 }
 
 /** An operation and its local derivatives in the paper's matrix notation (notation.ts). */
@@ -95,6 +106,11 @@ type PrimitiveBase<K extends Op = Op> = Omit<PrimitiveDef<K>, "jvp">;
 
 // ---------------------------------------------------------------------------
 // Helpers that build table entries
+
+/** Fails loudly: a pass met an operation it does not take yet. */
+export function notYet(what: string, op: Op): never {
+  throw new Error(`internal: ${what} does not take '${op}' yet`);
+}
 
 /** Fails loudly: a pass built an operation its operands do not fit. */
 function misfit(what: string, args: readonly Shape[]): never {
@@ -455,6 +471,7 @@ export type Op =
   | "cofactor"
   | "cofactorTangent"
   | "dot"
+  | "loop"
   // Reductions, and operations per column or row (compiler/ir.ts).
   | AlongAxisOp;
 
@@ -975,6 +992,25 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     // J = diag(s) − s sᵀ per slice is symmetric, so one product serves both modes.
     vjp: (b, instr, g) => [softmaxProduct(b, instr, g)],
     jvp: (b, instr, [t]) => t && softmaxProduct(b, instr, t),
+  },
+
+  // Control ---------------------------------------------------------------------
+  /**
+   * for i = start, …, end − 1: carried ← block(i, carried), from `init`; the result is the
+   * value carried out of the last iteration (`init` when there is none). The blocks of the IR
+   * exist for it: the verifier, the printer and the optimizer recurse into its body. No
+   * construct of the language lowers to it yet, so no derivative rule, schedule or printer
+   * takes it: each fails loudly, naming it.
+   */
+  loop: {
+    label: "loop",
+    arity: 3,
+    shape: (args) => args[2]!,
+    operandRanks: [[0], [0], [0, 1, 2]],
+    blocks: ([, , carried]) => [{ params: [[], carried!], results: [carried!] }],
+    vjp: () => notYet("reverse mode", "loop"),
+    jvp: () => notYet("forward mode", "loop"),
+    notation: { value: ([start, end, init]) => m.fn("loop", start!, end!, init!) },
   },
 
   // Vectors and matrices -------------------------------------------------------

@@ -7,7 +7,7 @@
 
 import type { AlongAxisOp, Instr } from "./ir.js";
 import { binary, call, conditional, negate, primary, type Expr } from "./ts-syntax.js";
-import type { Op } from "./primitives.js";
+import { notYet, type Op } from "./primitives.js";
 import type { Dim, Shape } from "./shapes.js";
 
 /** What printing needs from the emitter: imports and dimension expressions. */
@@ -253,6 +253,8 @@ export const printers: { readonly [K in Op]: OpPrinter<K> } = {
   logsumexp: reduction("logsumexp"),
   softmax: along("softmax"),
 
+  // A loop prints as statements, which this back end does not write yet.
+  loop: { kind: "expression", code: () => notYet("the TypeScript back end", "loop") },
   dot: kernel("dot"),
   matmul: {
     kind: "expression",

@@ -6,7 +6,7 @@
 
 import { Builder, type ValueFactory } from "./builder.js";
 import { derivativeName, derivedOrigins, paramNamed, type Instr, type IRFunction, type Value } from "./ir.js";
-import { primitiveOf, primitives } from "./primitives.js";
+import { notYet, primitiveOf, primitives } from "./primitives.js";
 
 export interface ReverseResult {
   /** The backward instructions; they read primal values and the seed. */
@@ -31,6 +31,8 @@ export function reverse(
   if (seeds.length !== fn.outputs.length) {
     throw new Error(`internal: ${seeds.length} seeds for the ${fn.outputs.length} outputs of '${fn.name}'`);
   }
+  // A block reads values its owner's operands do not list; the rules of blocks come with loops.
+  for (const instr of fn.body) if (instr.blocks !== undefined) notYet("reverse mode", instr.op);
   const wrtParams = wrt.map((name) => paramNamed(fn, name));
   const active = activeValues(fn, new Set(wrtParams.map((p) => p.id)));
   const b = new Builder(values);

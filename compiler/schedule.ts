@@ -6,7 +6,7 @@
 // second back end can print the same schedule.
 
 import type { Instr, Origin, Value } from "./ir.js";
-import { primitives } from "./primitives.js";
+import { notYet, primitives } from "./primitives.js";
 import { shapesEqual, type Shape } from "./shapes.js";
 
 export interface Schedule {
@@ -46,8 +46,10 @@ export function schedule(
   keep: (v: Value) => boolean,
 ): Schedule {
   const leaves = new Map<number, Instr>();
-  for (const instr of body)
+  for (const instr of body) {
+    if (instr.blocks !== undefined) notYet("scheduling", instr.op);
     if (instr.op === "const" || instr.op === "dim") leaves.set(instr.result.id, instr);
+  }
   const statements = body.filter((i) => !leaves.has(i.result.id));
   const inlined = chooseInlined(statements, outputs, keep);
   return { leaves, inlined, steps: formLoops(statements, inlined) };
