@@ -174,7 +174,9 @@ describe("blocks in the IR", () => {
       const { b, x, final, body } = scalarLoop((inner, s) => inner.apply("sin", [s]));
       const leaked = body.body[0]!.result;
       const after = b.add(final, leaked);
-      expect(verifyProgram([x], b.body, [after]).join("\n")).toMatch(/%v\d+\.\d+ is used before it is defined/);
+      expect(verifyProgram([x], b.body, [after]).join("\n")).toMatch(
+        /%v\d+\.\d+ is used before it is defined/,
+      );
     });
 
     it("rejects a block parameter read after the block", () => {
