@@ -47,6 +47,9 @@ function simplify(program: Program, values: ValueFactory): Program {
   const broadcastSource = new Map<number, Value>();
   /** Values that are zeros filled out to a vector or matrix. */
   const zeroFill = new Set<number>();
+  /** The instruction that computes each value emitted so far. */
+  const producers = new Map<number, Instr>();
+  const uses = useCounts(program.body, program.outputs);
   const resolve = (v: Value) => replaced.get(v.id) ?? v;
 
   /** Emits an instruction unless an identical one exists (CSE). */
@@ -57,6 +60,7 @@ function simplify(program: Program, values: ValueFactory): Program {
     if (template !== undefined) b.origin = template.origin;
     const result = template === undefined ? b.apply(op, args, attrs, name) : reuse(b, template, args);
     seen.set(key, result);
+    producers.set(result.id, b.body[b.body.length - 1]!);
     if (op === "const" && "value" in attrs) constants.set(result.id, attrs.value);
     if (op === "neg") negationOf.set(result.id, args[0]!);
     if (op === "broadcast" && args[0]!.shape.length === 0) broadcastSource.set(result.id, args[0]!);
@@ -96,6 +100,8 @@ function simplify(program: Program, values: ValueFactory): Program {
           : emit("broadcast", [zero], { shape }, undefined, expressionName("zeros"));
       },
       negationOf: (v) => negationOf.get(v.id),
+      producerOf: (v) => producers.get(v.id),
+      usedOnce: (v) => uses.get(v.id) === 1,
       apply: (op, operands, attrs = {}) => {
         b.origin = instr.origin;
         // A rewritten instruction still holds what the original held, so it keeps its name.
@@ -200,6 +206,10 @@ interface FoldTools {
   zeros(shape: Shape): Value;
   /** x when v = neg(x). */
   negationOf(v: Value): Value | undefined;
+  /** The instruction that computes v, when it is in the body. */
+  producerOf(v: Value): Instr | undefined;
+  /** Whether the original program reads v once (so rewriting its one consumer frees it). */
+  usedOnce(v: Value): boolean;
   apply(op: Op, args: readonly Value[], attrs?: Attrs): Value;
 }
 
@@ -234,6 +244,8 @@ function fold(
   if ("zeroSafe" in instr.attrs && instr.attrs.zeroSafe === true && args.some((_, k) => zero(k))) {
     return t.zeros(shape);
   }
+  const folded = foldTransposes(instr, args, t);
+  if (folded !== undefined) return folded;
   const [x, y] = args as [Value, Value];
   switch (instr.op) {
     case "add":
@@ -294,6 +306,75 @@ function fold(
     }
   }
   return undefined;
+}
+
+/**
+ * Transposes folded into the products that read them, as the kernels take either operand
+ * transposed: A Bᵀ is one product, never a transposed copy of B then a product.
+ * (Aᵀ)ᵀ = A; (A B)ᵀ = Bᵀ Aᵀ when A B is used only there; (Aᵀ)x = xᵀA and xᵀ(Aᵀ) = A x.
+ */
+function foldTransposes(instr: Instr, args: readonly Value[], t: FoldTools): Value | undefined {
+  /** v's operand when v = transpose(operand). */
+  const untransposed = (v: Value) => {
+    const producer = t.producerOf(v);
+    return producer?.op === "transpose" ? producer.args[0]! : undefined;
+  };
+  const zeroSafe = "zeroSafe" in instr.attrs && instr.attrs.zeroSafe === true ? { zeroSafe: true } : {};
+  switch (instr.op) {
+    case "transpose": {
+      const inner = t.producerOf(args[0]!);
+      if (inner?.op === "transpose") return inner.args[0]!;
+      if (inner?.op === "outer" && t.usedOnce(inner.result)) {
+        return t.apply("outer", [inner.args[1]!, inner.args[0]!], inner.attrs);
+      }
+      if (inner?.op !== "matmul" || !t.usedOnce(inner.result)) return undefined;
+      const { transA = false, transB = false } = inner.attrs;
+      return t.apply("matmul", [inner.args[1]!, inner.args[0]!], {
+        ...productFlags(!transB, !transA),
+        ...(inner.attrs.zeroSafe === true ? { zeroSafe: true } : {}),
+      });
+    }
+    case "matmul": {
+      const [a, b] = [untransposed(args[0]!), untransposed(args[1]!)];
+      if (a === undefined && b === undefined) return undefined;
+      const { transA = false, transB = false } = instr.attrs;
+      return t.apply("matmul", [a ?? args[0]!, b ?? args[1]!], {
+        ...productFlags(a === undefined ? transA : !transA, b === undefined ? transB : !transB),
+        ...zeroSafe,
+      });
+    }
+    case "matvec": {
+      const a = untransposed(args[0]!);
+      return a && t.apply("vecmat", [args[1]!, a], zeroSafe);
+    }
+    case "vecmat": {
+      const a = untransposed(args[1]!);
+      return a && t.apply("matvec", [a, args[0]!], zeroSafe);
+    }
+  }
+  return undefined;
+}
+
+/** A product's transpose flags, written only when set (so equal products print alike). */
+function productFlags(transA: boolean, transB: boolean) {
+  return { ...(transA ? { transA } : {}), ...(transB ? { transB } : {}) };
+}
+
+/** How many times each value is read, blocks and outputs included. */
+function useCounts(body: readonly Instr[], outputs: readonly Value[]): Map<number, number> {
+  const uses = new Map<number, number>();
+  for (const v of outputs) uses.set(v.id, (uses.get(v.id) ?? 0) + 1);
+  const count = (instrs: readonly Instr[]) => {
+    for (const instr of instrs) {
+      for (const arg of instr.args) uses.set(arg.id, (uses.get(arg.id) ?? 0) + 1);
+      for (const block of instr.blocks ?? []) {
+        count(block.body);
+        for (const r of block.results) uses.set(r.id, (uses.get(r.id) ?? 0) + 1);
+      }
+    }
+  };
+  count(body);
+  return uses;
 }
 
 /** Keeps the instructions that some output needs, in order, in blocks too. */

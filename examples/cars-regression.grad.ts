@@ -12,7 +12,6 @@ import {
   matvec,
   outer,
   sum,
-  transpose,
   vecmat,
 } from "gradc/runtime";
 
@@ -203,13 +202,12 @@ export function exactWeights(X: Matrix, y: Float64Array): Float64Array {
   const N = X.rows;
   checkVector(y, "y", N, "N");
   // line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
-  const transposed_X = transpose(X);
-  const product = matmul(transposed_X, X);
+  const product = matmulTransA(X, X);
   const inverse = inv(product);
   const div = sum(y) / N;
   const sub = new Float64Array(N);
   for (let i = 0; i < N; i++) sub[i] = y[i]! - div;
-  const product_2 = matvec(transposed_X, sub);
+  const product_2 = vecmat(sub, X);
   const value = matvec(inverse, product_2);
   return value;
 }
@@ -217,7 +215,6 @@ export function exactWeights(X: Matrix, y: Float64Array): Float64Array {
 /** What `exactWeightsBackward` needs from `exactWeightsForward`. */
 export interface ExactWeightsTape {
   readonly X: Matrix;
-  readonly transposed_X: Matrix;
   readonly inverse: Matrix;
   readonly sub: Float64Array;
   readonly product: Float64Array;
@@ -239,15 +236,14 @@ export function exactWeightsForward(
   const d = X.cols;
   checkVector(y, "y", N, "N");
   // line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
-  const transposed_X = transpose(X);
-  const product_2 = matmul(transposed_X, X);
+  const product_2 = matmulTransA(X, X);
   const inverse = inv(product_2);
   const div = sum(y) / N;
   const sub = new Float64Array(N);
   for (let i = 0; i < N; i++) sub[i] = y[i]! - div;
-  const product = matvec(transposed_X, sub);
+  const product = vecmat(sub, X);
   const value = matvec(inverse, product);
-  return { value, tape: { X, transposed_X, inverse, sub, product, N, d } };
+  return { value, tape: { X, inverse, sub, product, N, d } };
 }
 
 /**
@@ -259,26 +255,24 @@ export function exactWeightsBackward(
   tape: ExactWeightsTape,
   seed: Float64Array,
 ): { X: Matrix; y: Float64Array } {
-  const { X, transposed_X, inverse, sub, product, N, d } = tape;
+  const { X, inverse, sub, product, N, d } = tape;
   checkVector(seed, "seed", d, "d");
   // backward through line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
   const dinverse = outer(seed, product, true);
   const dproduct = vecmat(seed, inverse, true);
-  const dtransposed_X = outer(dproduct, sub, true);
-  const dsub = vecmat(dproduct, transposed_X, true);
+  const dsub = matvec(X, dproduct, true);
   let ddiv = 0;
   for (let i = 0; i < N; i++) ddiv += -dsub[i]!;
   const dsum_y = ddiv === 0 ? 0 : ddiv / N;
   const dy = new Float64Array(N);
   for (let i = 0; i < N; i++) dy[i] = dsub[i]! + dsum_y;
-  const transposed = transpose(dtransposed_X);
+  const transposed = outer(sub, dproduct, true);
   const product_2 = matmulTransA(inverse, dinverse, true);
   const product_3 = matmulTransB(product_2, inverse, true);
   const dproduct_2 = matrix(d, d);
   for (let i = 0; i < d * d; i++) dproduct_2.data[i] = -product_3.data[i]!;
-  const dtransposed_X_2 = matmulTransB(dproduct_2, X, true);
-  const product_4 = matmulTransA(transposed_X, dproduct_2, true);
-  const transposed_2 = transpose(dtransposed_X_2);
+  const product_4 = matmul(X, dproduct_2, true);
+  const transposed_2 = matmulTransB(X, dproduct_2, true);
   const dX = matrix(N, d);
   for (let i = 0; i < N * d; i++)
     dX.data[i] = transposed.data[i]! + product_4.data[i]! + transposed_2.data[i]!;

@@ -202,6 +202,29 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
     expect(byResult.get(guarded.id)).toBe("mulNoNan");
   });
 
+  it("folds transposes into the products that read them", () => {
+    const { values, b } = setup();
+    const A = values.make(["m", "n"], sourceName("A"));
+    const B = values.make(["k", "n"], sourceName("B"));
+    const x = values.make(["m"], sourceName("x"));
+    const Bt = b.apply("transpose", [B]);
+    const ABt = b.apply("matmul", [A, Bt]); // A Bᵀ
+    const BAt = b.apply("transpose", [ABt]); // (A Bᵀ)ᵀ = B Aᵀ, its product read only here
+    const AtX = b.apply("matvec", [b.apply("transpose", [A]), x]); // Aᵀ x = xᵀ A
+    const back = b.apply("transpose", [Bt]); // (Bᵀ)ᵀ = B
+    const result = run(b, values, [BAt, AtX, back]);
+    expect(ops(result.body)).toEqual(["transposed = matmul[transB=true] B A", "product = vecmat x A"]);
+    expect(result.outputs[2]).toBe(B);
+  });
+
+  it("keeps a transposed product that is read elsewhere, rather than computing it twice", () => {
+    const { values, b } = setup();
+    const A = values.make(["m", "n"], sourceName("A"));
+    const AAt = b.apply("matmul", [A, A], { transB: true });
+    const result = run(b, values, [AAt, b.apply("transpose", [AAt])]);
+    expect(ops(result.body)).toEqual(["A_at_A = matmul[transB=true] A A", "transposed = transpose A_at_A"]);
+  });
+
   it("prints instructions with shapes and attributes", () => {
     const { b, v } = setup();
     const s = b.apply("sum", [v]);

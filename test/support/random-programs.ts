@@ -553,8 +553,14 @@ class Generator {
       ev: (env) => broadcastMap([a.ev(env), b.ev(env)], Math[which]),
     };
   }
-  /** atan2(a, b) and hypot(a, b) (the origin, where neither is differentiable, has measure 0). */
+  /**
+   * atan2(a, b) and hypot(a, b) (the origin, where neither is differentiable, has measure 0).
+   * An operand of constant zeros becomes ones for atan2: with zeros, the origin would have the
+   * measure of wherever the other operand cancels to 0 (u − where(c, ·, u)), and atan2's
+   * derivative there is NaN by convention while finite differences see a constant.
+   */
   private binaryFunction(which: "atan2" | "hypot", a: Expr, b: Expr): Expr {
+    if (which === "atan2") [a, b] = [nonZeroConstant(a), nonZeroConstant(b)];
     return {
       src: `${which}(${a.src}, ${b.src})`,
       prec: ATOM,
@@ -968,4 +974,19 @@ export function randomProgram(seed: number, name = `f${seed}`): Program {
     },
   };
   return program;
+}
+
+/** `ones(...)` in place of a `zeros(...)` constant; any other expression as it is. */
+function nonZeroConstant(e: Expr): Expr {
+  if (!/^zeros\([^()]*\)$/.test(e.src)) return e;
+  return {
+    ...e,
+    src: e.src.replace("zeros", "ones"),
+    ev: (env) => {
+      const zeros = e.ev(env);
+      if (typeof zeros === "number") return 1;
+      if (zeros instanceof Float64Array) return new Float64Array(zeros.length).fill(1);
+      return { ...zeros, data: new Float64Array(zeros.data.length).fill(1) };
+    },
+  };
 }
