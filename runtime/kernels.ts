@@ -367,10 +367,28 @@ export function matmul(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
   const ad = a.data;
   const bd = b.data;
   const out = new Float64Array(m * n);
+  const k4 = k - (k % 4);
   for (let i = 0; i < m; i++) {
     const oi = i * n;
-    for (let p = 0; p < k; p++) {
-      const aip = ad[i * k + p]!;
+    const ai = i * k;
+    // Four rows of B per pass: each output entry is loaded and stored once per four terms.
+    let p = 0;
+    for (; p < k4; p += 4) {
+      const a0 = ad[ai + p]!;
+      const a1 = ad[ai + p + 1]!;
+      const a2 = ad[ai + p + 2]!;
+      const a3 = ad[ai + p + 3]!;
+      const b0 = p * n;
+      const b1 = (p + 1) * n;
+      const b2 = (p + 2) * n;
+      const b3 = (p + 3) * n;
+      for (let j = 0; j < n; j++) {
+        out[oi + j] =
+          out[oi + j]! + a0 * bd[b0 + j]! + a1 * bd[b1 + j]! + a2 * bd[b2 + j]! + a3 * bd[b3 + j]!;
+      }
+    }
+    for (; p < k; p++) {
+      const aip = ad[ai + p]!;
       const bp = p * n;
       for (let j = 0; j < n; j++) out[oi + j] = out[oi + j]! + aip * bd[bp + j]!;
     }
@@ -388,7 +406,31 @@ export function matvec(a: Matrix, x: Float64Array, zeroSafe = false): Float64Arr
   }
   const ad = a.data;
   const out = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
+  const m4 = m - (m % 4);
+  let i = 0;
+  // Four rows per pass: four independent sums, and each x[j] loaded once for them.
+  for (; i < m4; i += 4) {
+    const r0 = i * n;
+    const r1 = (i + 1) * n;
+    const r2 = (i + 2) * n;
+    const r3 = (i + 3) * n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < n; j++) {
+      const xj = x[j]!;
+      s0 += ad[r0 + j]! * xj;
+      s1 += ad[r1 + j]! * xj;
+      s2 += ad[r2 + j]! * xj;
+      s3 += ad[r3 + j]! * xj;
+    }
+    out[i] = s0;
+    out[i + 1] = s1;
+    out[i + 2] = s2;
+    out[i + 3] = s3;
+  }
+  for (; i < m; i++) {
     const ai = i * n;
     let s = 0;
     for (let j = 0; j < n; j++) s += ad[ai + j]! * x[j]!;
@@ -407,7 +449,23 @@ export function vecmat(x: Float64Array, a: Matrix, zeroSafe = false): Float64Arr
   }
   const ad = a.data;
   const out = new Float64Array(n);
-  for (let i = 0; i < m; i++) {
+  const m4 = m - (m % 4);
+  let i = 0;
+  // Four rows per pass: each output entry is loaded and stored once per four terms.
+  for (; i < m4; i += 4) {
+    const x0 = x[i]!;
+    const x1 = x[i + 1]!;
+    const x2 = x[i + 2]!;
+    const x3 = x[i + 3]!;
+    const r0 = i * n;
+    const r1 = (i + 1) * n;
+    const r2 = (i + 2) * n;
+    const r3 = (i + 3) * n;
+    for (let j = 0; j < n; j++) {
+      out[j] = out[j]! + x0 * ad[r0 + j]! + x1 * ad[r1 + j]! + x2 * ad[r2 + j]! + x3 * ad[r3 + j]!;
+    }
+  }
+  for (; i < m; i++) {
     const xi = x[i]!;
     const ai = i * n;
     for (let j = 0; j < n; j++) out[j] = out[j]! + xi * ad[ai + j]!;
@@ -454,7 +512,31 @@ export function matmulTransA(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
   const ad = a.data;
   const bd = b.data;
   const out = new Float64Array(m * n);
-  for (let p = 0; p < k; p++) {
+  const k4 = k - (k % 4);
+  let p = 0;
+  // Four rows of A and B per pass: each output entry is loaded and stored once per four terms.
+  for (; p < k4; p += 4) {
+    const a0 = p * m;
+    const a1 = (p + 1) * m;
+    const a2 = (p + 2) * m;
+    const a3 = (p + 3) * m;
+    const b0 = p * n;
+    const b1 = (p + 1) * n;
+    const b2 = (p + 2) * n;
+    const b3 = (p + 3) * n;
+    for (let i = 0; i < m; i++) {
+      const c0 = ad[a0 + i]!;
+      const c1 = ad[a1 + i]!;
+      const c2 = ad[a2 + i]!;
+      const c3 = ad[a3 + i]!;
+      const oi = i * n;
+      for (let j = 0; j < n; j++) {
+        out[oi + j] =
+          out[oi + j]! + c0 * bd[b0 + j]! + c1 * bd[b1 + j]! + c2 * bd[b2 + j]! + c3 * bd[b3 + j]!;
+      }
+    }
+  }
+  for (; p < k; p++) {
     const ap = p * m;
     const bp = p * n;
     for (let i = 0; i < m; i++) {
@@ -478,7 +560,71 @@ export function matmulTransB(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
   const ad = a.data;
   const bd = b.data;
   const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
+  const m4 = m - (m % 4);
+  const n2 = n - (n % 2);
+  // Blocks of 4 rows of A by 2 rows of B: eight independent sums, each entry loaded once for them.
+  for (let i = 0; i < m4; i += 4) {
+    const r0 = i * k;
+    const r1 = (i + 1) * k;
+    const r2 = (i + 2) * k;
+    const r3 = (i + 3) * k;
+    let j = 0;
+    for (; j < n2; j += 2) {
+      const q0 = j * k;
+      const q1 = (j + 1) * k;
+      let s00 = 0;
+      let s01 = 0;
+      let s10 = 0;
+      let s11 = 0;
+      let s20 = 0;
+      let s21 = 0;
+      let s30 = 0;
+      let s31 = 0;
+      for (let p = 0; p < k; p++) {
+        const u = bd[q0 + p]!;
+        const v = bd[q1 + p]!;
+        const a0 = ad[r0 + p]!;
+        const a1 = ad[r1 + p]!;
+        const a2 = ad[r2 + p]!;
+        const a3 = ad[r3 + p]!;
+        s00 += a0 * u;
+        s01 += a0 * v;
+        s10 += a1 * u;
+        s11 += a1 * v;
+        s20 += a2 * u;
+        s21 += a2 * v;
+        s30 += a3 * u;
+        s31 += a3 * v;
+      }
+      out[i * n + j] = s00;
+      out[i * n + j + 1] = s01;
+      out[(i + 1) * n + j] = s10;
+      out[(i + 1) * n + j + 1] = s11;
+      out[(i + 2) * n + j] = s20;
+      out[(i + 2) * n + j + 1] = s21;
+      out[(i + 3) * n + j] = s30;
+      out[(i + 3) * n + j + 1] = s31;
+    }
+    for (; j < n; j++) {
+      const q = j * k;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let p = 0; p < k; p++) {
+        const u = bd[q + p]!;
+        s0 += ad[r0 + p]! * u;
+        s1 += ad[r1 + p]! * u;
+        s2 += ad[r2 + p]! * u;
+        s3 += ad[r3 + p]! * u;
+      }
+      out[i * n + j] = s0;
+      out[(i + 1) * n + j] = s1;
+      out[(i + 2) * n + j] = s2;
+      out[(i + 3) * n + j] = s3;
+    }
+  }
+  for (let i = m4; i < m; i++) {
     const ai = i * k;
     for (let j = 0; j < n; j++) {
       const bj = j * k;

@@ -106,6 +106,12 @@ const SHAPES: [number, number, number][] = [
   [2, 3, 5],
   [5, 2, 4],
   [7, 6, 3],
+  // Around the kernels' blocks of 4 rows (and 2 columns): remainders of 0 to 3.
+  [4, 4, 4],
+  [8, 9, 2],
+  [9, 8, 5],
+  [13, 11, 6],
+  [6, 13, 11],
 ];
 
 describe("module", () => {
