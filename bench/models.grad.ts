@@ -5,6 +5,7 @@ import {
   checkMatrix,
   checkScalar,
   checkVector,
+  checkWorkspace,
   matrix,
   matvec,
   setColumn,
@@ -12,12 +13,18 @@ import {
   softplus,
   unit,
   vecmat,
+  Workspace,
 } from "gradc/runtime";
+
+/** The arrays `leastSquares` reuses from one call to the next for its temporaries. */
+let leastSquaresTemporaries: Workspace | undefined;
 
 /**
  * `fn leastSquares(a: real, b: real, c: real, t: real[N], y: real[N]) -> real wrt a, b, c`
  *
  * The value of `leastSquares`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function leastSquares(
   a: number,
@@ -25,14 +32,17 @@ export function leastSquares(
   c: number,
   t: Float64Array,
   y: Float64Array,
+  workspace?: Workspace,
 ): number {
   checkScalar(a, "a");
   checkScalar(b, "b");
   checkScalar(c, "c");
   const N = checkVector(t, "t");
   checkVector(y, "y", N, "N");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (leastSquaresTemporaries ??= new Workspace());
   // line 6: residual = a + b * t + c * t^2 - y
-  const residual = new Float64Array(N);
+  const residual = buffers.vector(0, N);
   for (let i = 0; i < N; i++) residual[i] = a + b * t[i]! + c * t[i]! ** 2 - y[i]!;
 
   // line 7: return mean(residual^2)
@@ -42,10 +52,15 @@ export function leastSquares(
   return value;
 }
 
+/** The arrays `leastSquaresGrad` reuses from one call to the next for its temporaries. */
+let leastSquaresGradTemporaries: Workspace | undefined;
+
 /**
  * `fn leastSquares(a: real, b: real, c: real, t: real[N], y: real[N]) -> real wrt a, b, c`
  *
  * The value of `leastSquares` and its gradient with respect to `a`, `b`, `c`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function leastSquaresGrad(
   a: number,
@@ -53,15 +68,18 @@ export function leastSquaresGrad(
   c: number,
   t: Float64Array,
   y: Float64Array,
+  workspace?: Workspace,
 ): { value: number; grad: { a: number; b: number; c: number } } {
   checkScalar(a, "a");
   checkScalar(b, "b");
   checkScalar(c, "c");
   const N = checkVector(t, "t");
   checkVector(y, "y", N, "N");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (leastSquaresGradTemporaries ??= new Workspace());
   // line 6: residual = a + b * t + c * t^2 - y
-  const pow = new Float64Array(N);
-  const residual = new Float64Array(N);
+  const pow = buffers.vector(0, N);
+  const residual = buffers.vector(1, N);
   for (let i = 0; i < N; i++) {
     pow[i] = t[i]! ** 2;
     residual[i] = a + b * t[i]! + c * pow[i]! - y[i]!;
@@ -74,7 +92,7 @@ export function leastSquaresGrad(
 
   // backward through line 7: return mean(residual^2)
   const dsum = 1 / N;
-  const dresidual = new Float64Array(N);
+  const dresidual = buffers.vector(2, N);
   for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
 
   // backward through line 6: residual = a + b * t + c * t^2 - y
@@ -280,19 +298,31 @@ export function leastSquaresHessian(
   return { value, grad, hessian };
 }
 
+/** The arrays `logistic` reuses from one call to the next for its temporaries. */
+let logisticTemporaries: Workspace | undefined;
+
 /**
  * `fn logistic(w: real[d], X: real[N, d], y: real[N]) -> real wrt w`
  *
  * The value of `logistic`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function logistic(w: Float64Array, X: Matrix, y: Float64Array): number {
+export function logistic(
+  w: Float64Array,
+  X: Matrix,
+  y: Float64Array,
+  workspace?: Workspace,
+): number {
   const d = checkVector(w, "w");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (logisticTemporaries ??= new Workspace());
   // line 12: margin = y * (X @ w)
-  const X_at_w = matvec(X, w);
-  const margin = new Float64Array(N);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
+  const margin = buffers.vector(1, N);
   for (let i = 0; i < N; i++) margin[i] = y[i]! * X_at_w[i]!;
 
   // line 13: return mean(softplus(-margin))
@@ -302,27 +332,35 @@ export function logistic(w: Float64Array, X: Matrix, y: Float64Array): number {
   return value;
 }
 
+/** The arrays `logisticGrad` reuses from one call to the next for its temporaries. */
+let logisticGradTemporaries: Workspace | undefined;
+
 /**
  * `fn logistic(w: real[d], X: real[N, d], y: real[N]) -> real wrt w`
  *
  * The value of `logistic` and its gradient with respect to `w`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function logisticGrad(
   w: Float64Array,
   X: Matrix,
   y: Float64Array,
+  workspace?: Workspace,
 ): { value: number; grad: { w: Float64Array } } {
   const d = checkVector(w, "w");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (logisticGradTemporaries ??= new Workspace());
   // line 12: margin = y * (X @ w)
-  const X_at_w = matvec(X, w);
-  const margin = new Float64Array(N);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
+  const margin = buffers.vector(1, N);
   for (let i = 0; i < N; i++) margin[i] = y[i]! * X_at_w[i]!;
 
   // line 13: return mean(softplus(-margin))
-  const neg_margin = new Float64Array(N);
+  const neg_margin = buffers.vector(2, N);
   let sum_2 = 0;
   for (let i = 0; i < N; i++) {
     neg_margin[i] = -margin[i]!;
@@ -333,13 +371,13 @@ export function logisticGrad(
 
   // backward through line 13: return mean(softplus(-margin))
   const dsum = 1 / N;
-  const dmargin = new Float64Array(N);
+  const dmargin = buffers.vector(3, N);
   for (let i = 0; i < N; i++) dmargin[i] = -(sigmoid(neg_margin[i]!) * dsum);
 
   // backward through line 12: margin = y * (X @ w)
-  const dX_at_w = new Float64Array(N);
+  const dX_at_w = buffers.vector(4, N);
   for (let i = 0; i < N; i++) dX_at_w[i] = y[i]! * dmargin[i]!;
-  const dw = vecmat(dX_at_w, X, true);
+  const dw = vecmat(dX_at_w, X, true, workspace?.vector(5, d));
   return { value, grad: { w: dw } };
 }
 

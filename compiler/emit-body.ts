@@ -10,6 +10,15 @@ import { schedule, type LoopMember } from "./schedule.js";
 import { binary, fromCode, primary, type Expr } from "./ts-syntax.js";
 import type { Dim, Shape } from "./shapes.js";
 
+/** Where a body's arrays live. */
+export interface Buffers {
+  /**
+   * The buffer for value `v` (asked once per value): `code` evaluates to it, or with
+   * `optional` possibly to undefined (then a new array is made); undefined for a new array.
+   */
+  of(v: Value, ctx: EmitContext): { readonly code: string; readonly optional: boolean } | undefined;
+}
+
 /** What a body needs from the function it is emitted into. */
 export interface BodyHost {
   helper(name: string): string;
@@ -32,10 +41,18 @@ export class BodyWriter implements EmitContext {
   private readonly leaves: ReadonlyMap<number, Instr>;
   private readonly fused: ReadonlyMap<number, Instr>;
   private readonly referenced = new Set<number>();
+  private readonly buffers: Buffers | undefined;
 
-  constructor(emitter: BodyHost, naming: Naming, body: readonly Instr[], outputs: readonly Value[]) {
+  constructor(
+    emitter: BodyHost,
+    naming: Naming,
+    body: readonly Instr[],
+    outputs: readonly Value[],
+    buffers?: Buffers,
+  ) {
     this.emitter = emitter;
     this.naming = naming;
+    this.buffers = buffers;
     const plan = schedule(body, outputs, (v) => naming.keeps(v));
     this.leaves = plan.leaves;
     this.fused = plan.inlined;
@@ -65,14 +82,17 @@ export class BodyWriter implements EmitContext {
       } else if (member.kind === "sumArray") {
         this.lines.push(`let ${name} = 0;`);
         bodies.push(`${name} += ${this.elementCode(member.instr.args[0]!, shape).text};`);
-      } else if (shape.length === 1) {
-        this.lines.push(`const ${name} = new Float64Array(${sizeCode(shape, this)});`);
-        bodies.push(`${name}[${i}] = ${this.elementFormula(member.instr, shape).text};`);
       } else {
-        this.lines.push(
-          `const ${name} = ${this.helper("matrix")}(${this.dim(shape[0]!)}, ${this.dim(shape[1]!)});`,
-        );
-        bodies.push(`${name}.data[${i}] = ${this.elementFormula(member.instr, shape).text};`);
+        const fresh =
+          shape.length === 1
+            ? `new Float64Array(${sizeCode(shape, this)})`
+            : `${this.helper("matrix")}(${this.dim(shape[0]!)}, ${this.dim(shape[1]!)})`;
+        const buffer = this.buffers?.of(member.instr.result, this);
+        const array =
+          buffer === undefined ? fresh : buffer.optional ? `${buffer.code} ?? ${fresh}` : buffer.code;
+        this.lines.push(`const ${name} = ${array};`);
+        const element = shape.length === 1 ? `${name}[${i}]` : `${name}.data[${i}]`;
+        bodies.push(`${element} = ${this.elementFormula(member.instr, shape).text};`);
       }
     }
     const head = `for (let ${i} = 0; ${i} < ${sizeCode(shape, this)}; ${i}++)`;
@@ -81,6 +101,10 @@ export class BodyWriter implements EmitContext {
 
   helper(name: string): string {
     return this.emitter.helper(name);
+  }
+
+  into(instr: Instr): string | undefined {
+    return this.buffers?.of(instr.result, this)?.code;
   }
 
   dim(d: Dim): string {

@@ -8,9 +8,10 @@ import CodeBlockWriter from "code-block-writer";
 import type { CheckedFunction, CheckedParam } from "./check.js";
 import { generatedSuffixes, tapeTypeName } from "./check.js";
 import type { DerivedFunction, JacobianPlan } from "./derive.js";
-import { BodyWriter, Naming } from "./emit-body.js";
+import { BodyWriter, Naming, type Buffers } from "./emit-body.js";
 import type { Value } from "./ir.js";
 import { NameScope } from "./names.js";
+import type { EmitContext } from "./print-ops.js";
 import type { Dim, Shape } from "./shapes.js";
 
 export interface EmitOptions {
@@ -90,12 +91,24 @@ interface InterfaceDeclaration {
   }[];
 }
 
-/** The module's functions and interfaces, in order. */
+/** A module-level variable, set on first use: `let name: type | undefined;`. */
+interface VariableDeclaration {
+  readonly name: string;
+  readonly isExported: false;
+  readonly docs: readonly string[];
+  readonly type: string;
+}
+
+/** The module's functions, interfaces and constants, in order. */
 class Declarations {
   readonly list: (
     | { readonly kind: "function"; readonly declaration: FunctionDeclaration }
     | { readonly kind: "interface"; readonly declaration: InterfaceDeclaration }
+    | { readonly kind: "variable"; readonly declaration: VariableDeclaration }
   )[] = [];
+  addVariable(declaration: VariableDeclaration): void {
+    this.list.push({ kind: "variable", declaration });
+  }
   addFunction(declaration: FunctionDeclaration): void {
     this.list.push({ kind: "function", declaration });
   }
@@ -119,7 +132,9 @@ function printDeclaration(
     writer.writeLine(" */");
   }
   const exported = declaration.isExported ? "export " : "";
-  if (kind === "function") {
+  if (kind === "variable") {
+    writer.writeLine(`let ${declaration.name}: ${declaration.type} | undefined;`);
+  } else if (kind === "function") {
     const params = declaration.parameters.map((p) => `${p.name}: ${p.type}`).join(", ");
     writer
       .write(`${exported}function ${declaration.name}(${params}): ${declaration.returnType}`)
@@ -157,6 +172,94 @@ function printDeclaration(
 
 const runtimeTypes = new Set(["Matrix"]);
 
+/**
+ * The buffers of one generated function's arrays (emit-body.ts asks for them): a temporary
+ * takes a numbered slot of a module-level `Workspace` the function keeps between calls, or of
+ * the caller's `workspace` when it takes one; a result is new, or the caller's workspace's.
+ */
+class FunctionBuffers implements Buffers {
+  private readonly slots = new Map<number, { code: string; optional: boolean } | undefined>();
+  private count = 0;
+  private constant: string | undefined;
+  private usesWorkspace = false;
+  private readonly constantName: () => string;
+  /** The generated function's name. */
+  private readonly owner: string;
+  private readonly workspaceClass: () => string;
+  private readonly results: ReadonlySet<number>;
+  /** The optional parameter's name, when the function takes the caller's workspace. */
+  private readonly workspace: string | undefined;
+  /** The local that holds the workspace of temporaries (the caller's or the module's). */
+  private readonly local: string;
+
+  constructor(
+    owner: string,
+    constantName: () => string,
+    workspaceClass: () => string,
+    results: ReadonlySet<number>,
+    workspace: string | undefined,
+    local: string,
+  ) {
+    this.owner = owner;
+    this.constantName = constantName;
+    this.workspaceClass = workspaceClass;
+    this.results = results;
+    this.workspace = workspace;
+    this.local = local;
+  }
+
+  of(v: Value, ctx: EmitContext): { code: string; optional: boolean } | undefined {
+    if (this.slots.has(v.id)) return this.slots.get(v.id);
+    const result = this.results.has(v.id);
+    let buffer: { code: string; optional: boolean } | undefined;
+    if (v.shape.length > 0 && (!result || this.workspace !== undefined)) {
+      const owner = result ? `${this.workspace!}?` : this.temporariesCode();
+      const size = v.shape.map((d) => ctx.dim(d)).join(", ");
+      const kind = v.shape.length === 1 ? "vector" : "matrix";
+      buffer = { code: `${owner}.${kind}(${this.count++}, ${size})`, optional: result };
+      // Results come from the caller's workspace, temporaries from the local that may hold it.
+      this.usesWorkspace = this.workspace !== undefined;
+    }
+    this.slots.set(v.id, buffer);
+    return buffer;
+  }
+
+  private temporariesCode(): string {
+    this.constant ??= this.constantName();
+    return this.local;
+  }
+
+  /** The module-level workspace of temporaries, when the function has any. */
+  declareInto(file: Declarations): void {
+    if (this.constant === undefined) return;
+    file.addVariable({
+      name: this.constant,
+      isExported: false,
+      docs: [`The arrays \`${this.owner}\` reuses from one call to the next for its temporaries.`],
+      type: this.workspaceClass(),
+    });
+  }
+
+  /** The optional `workspace` parameter, when the function reads it. */
+  parameter(): Parameter[] {
+    if (!this.usesWorkspace) return [];
+    return [{ name: `${this.workspace!}?`, type: this.workspaceClass() }];
+  }
+
+  /** The local workspace of temporaries: the caller's, else the module's (made on first use). */
+  prologue(): string[] {
+    if (this.constant === undefined) return [];
+    const own = `(${this.constant} ??= new ${this.workspaceClass()}())`;
+    return [`const ${this.local} = ${this.workspace === undefined ? own : `${this.workspace} ?? ${own}`};`];
+  }
+
+  /** What the function's documentation says of its workspace. */
+  doc(): string {
+    if (!this.usesWorkspace) return "";
+    return `\n\nGiven \`${this.workspace!}\`, returned arrays may be its own, valid until the next call given it.`;
+  }
+}
+
 /** Text for a line comment: line breaks and other control characters escaped, as in a string literal. */
 function lineSafe(text: string): string {
   return text.replace(
@@ -189,9 +292,22 @@ class ModuleContext {
     return alias;
   }
 
+  private readonly constants = new Set<string>();
+
+  /** A fresh module-level name for a constant of gradc's (a workspace of temporaries). */
+  constantName(hint: string): string {
+    const taken = this.takenNames();
+    let name = hint;
+    for (let k = 2; this.userNames.has(name) || taken.has(name) || runtimeNames.includes(name); k++) {
+      name = `${hint}_${k}`;
+    }
+    this.constants.add(name);
+    return name;
+  }
+
   /** Names at module level that inlined runtime declarations must not take. */
   takenNames(): Set<string> {
-    const taken = new Set(this.functionNames);
+    const taken = new Set([...this.functionNames, ...this.constants]);
     for (const name of this.functionNames) {
       for (const suffix of generatedSuffixes) taken.add(name + suffix);
       taken.add(tapeTypeName(name));
@@ -275,25 +391,35 @@ class FunctionEmitter {
     const gradType = this.gradType();
 
     // f
-    const valueBody = new BodyWriter(this, this.naming(), fn.value.body, fn.value.outputs);
+    const valueNaming = this.naming();
+    const valueBuffers = this.temporaries(name, fn.value.outputs, valueNaming, true);
+    const valueBody = new BodyWriter(this, valueNaming, fn.value.body, fn.value.outputs, valueBuffers);
     // An identity-like body (`x`, `x * 1`) returns a copy: callers own what they get back.
     const params = new Set(fn.lowered.ir.params.map((p) => p.id));
     const valueReturn = `return ${this.fresh(valueBody, fn.value.outputs[0]!, params)};`;
     const valueChecks = this.validation(valueBody.usedDims);
+    valueBuffers.declareInto(file);
     file.addFunction({
       isExported: true,
       name,
-      parameters: this.parameters(valueBody, valueChecks),
+      parameters: [...this.parameters(valueBody, valueChecks), ...valueBuffers.parameter()],
       returnType: resultType,
-      docs: [`${signature}\n\nThe value of \`${name}\`.`],
-      statements: [...valueChecks.lines, ...valueBody.lines, valueReturn],
+      docs: [`${signature}\n\nThe value of \`${name}\`.${valueBuffers.doc()}`],
+      statements: [
+        ...valueChecks.lines,
+        ...this.workspaceLines(valueBuffers),
+        ...valueBody.lines,
+        valueReturn,
+      ],
     });
 
     const { plan } = fn;
     // fGrad
     if (plan.grad) {
       const g = fn.grad!;
-      const body = new BodyWriter(this, this.naming(), g.program.body, g.program.outputs);
+      const naming = this.naming();
+      const buffers = this.temporaries(`${name}Grad`, g.program.outputs, naming, true);
+      const body = new BodyWriter(this, naming, g.program.body, g.program.outputs, buffers);
       const grads = this.gradientProperties(
         body,
         g.gradients,
@@ -301,15 +427,17 @@ class FunctionEmitter {
       );
       const gradReturn = `return { ${property("value", body.operand(g.value).code)}, grad: { ${grads} } };`;
       const gradChecks = this.validation(body.usedDims);
+      buffers.declareInto(file);
       file.addFunction({
         isExported: true,
         name: `${name}Grad`,
-        parameters: this.parameters(body, gradChecks),
+        parameters: [...this.parameters(body, gradChecks), ...buffers.parameter()],
         returnType: `{ value: number; grad: ${gradType} }`,
         docs: [
-          `${signature}\n\nThe value of \`${name}\` and its gradient with respect to ${listNames(checked.wrt)}.`,
+          `${signature}\n\nThe value of \`${name}\` and its gradient with respect to ${listNames(checked.wrt)}.` +
+            buffers.doc(),
         ],
-        statements: [...gradChecks.lines, ...body.lines, gradReturn],
+        statements: [...gradChecks.lines, ...this.workspaceLines(buffers), ...body.lines, gradReturn],
       });
     }
 
@@ -401,6 +529,40 @@ class FunctionEmitter {
         `return { ${grads} };`,
       ],
     });
+  }
+
+  /**
+   * Where the arrays of generated function `fnName` live: its temporaries in a workspace it
+   * keeps between calls, its results new — or, given the caller's optional `workspace`
+   * (`acceptsWorkspace`), all of them there.
+   */
+  private temporaries(
+    fnName: string,
+    results: readonly Value[],
+    naming: Naming,
+    acceptsWorkspace: boolean,
+  ): FunctionBuffers {
+    const workspace = acceptsWorkspace ? naming.fresh("workspace") : undefined;
+    const local = naming.fresh("buffers");
+    return new FunctionBuffers(
+      fnName,
+      () => this.module.constantName(`${fnName}Temporaries`),
+      () => this.helper("Workspace"),
+      new Set(results.map((v) => v.id)),
+      workspace,
+      local,
+    );
+  }
+
+  /** The check of the caller's workspace, and the local workspace of temporaries. */
+  private workspaceLines(buffers: FunctionBuffers): string[] {
+    const [parameter] = buffers.parameter();
+    const name = parameter?.name.replace(/\?$/, "");
+    const check =
+      name !== undefined && this.options.checks
+        ? [`${this.helper("checkWorkspace")}(${name}, ${JSON.stringify(name)});`]
+        : [];
+    return [...check, ...buffers.prologue()];
   }
 
   /** The `wrt` parameters with their local names: what Jacobian and Hessian sweeps perturb. */

@@ -17,10 +17,14 @@ const runtimeFiles = [
   "along.ts",
   "linalg.ts",
   "sweeps.ts",
+  "workspace.ts",
 ];
 
-/** Inlined declarations users may want to name: the Matrix type and the errors generated code throws. */
-const exportedWhenInlined = new Set(["Matrix", "ShapeError", "SingularMatrixError"]);
+/**
+ * Inlined declarations users may want to name: the Matrix type, the errors generated code
+ * throws, and the Workspace they may pass.
+ */
+const exportedWhenInlined = new Set(["Matrix", "ShapeError", "SingularMatrixError", "Workspace"]);
 
 let sources: Map<string, string> | undefined;
 

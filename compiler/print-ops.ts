@@ -16,6 +16,11 @@ export interface EmitContext {
   helper(name: string): string;
   /** A dimension as a TypeScript expression (a number literal or a bound name). */
   dim(d: Dim): string;
+  /**
+   * The buffer an instruction's result is written into (a workspace's), for kernels that take
+   * one; undefined for a new array.
+   */
+  into(instr: Instr): string | undefined;
 }
 
 /** An operand as emitted code: its TypeScript expression and its shape. */
@@ -94,6 +99,21 @@ const kernel = (helper: string): ExpressionPrinter => ({
   kind: "expression",
   code: (args, instr, ctx) =>
     `${ctx.helper(helper)}(${[...args.map((a) => a.code), ...derivativeFlag(instr)].join(", ")})`,
+});
+
+/**
+ * A product kernel, `helper(a, b[, zeroSafe[, into]])`: it writes into the result's buffer
+ * when it has one (then the zero-safe flag is written out, `false` or `true`).
+ */
+const product = (helper: string, args: readonly Operand[], instr: Instr, ctx: EmitContext): string => {
+  const into = ctx.into(instr);
+  const flag = derivativeFlag(instr);
+  const trailing = into === undefined ? flag : [flag[0] ?? "false", into];
+  return `${ctx.helper(helper)}(${[...args.map((a) => a.code), ...trailing].join(", ")})`;
+};
+const productKernel = (helper: string): ExpressionPrinter => ({
+  kind: "expression",
+  code: (args, instr, ctx) => product(helper, args, instr, ctx),
 });
 
 function flatData(operand: Operand): string {
@@ -260,19 +280,17 @@ export const printers: { readonly [K in Op]: OpPrinter<K> } = {
     kind: "expression",
     code: ([a, b], instr, ctx) => {
       const { transA, transB } = instr.attrs;
-      const flag = derivativeFlag(instr)
-        .map((f) => `, ${f}`)
-        .join("");
       if (transA === true && transB === true) {
-        return `${ctx.helper("matmulTransB")}(${ctx.helper("transpose")}(${a!.code}), ${b!.code}${flag})`;
+        const transposed = { code: `${ctx.helper("transpose")}(${a!.code})`, shape: a!.shape };
+        return product("matmulTransB", [transposed, b!], instr, ctx);
       }
       const kernelName = transA === true ? "matmulTransA" : transB === true ? "matmulTransB" : "matmul";
-      return `${ctx.helper(kernelName)}(${a!.code}, ${b!.code}${flag})`;
+      return product(kernelName, [a!, b!], instr, ctx);
     },
   },
-  matvec: kernel("matvec"),
-  vecmat: kernel("vecmat"),
-  outer: kernel("outer"),
+  matvec: productKernel("matvec"),
+  vecmat: productKernel("vecmat"),
+  outer: productKernel("outer"),
   transpose: kernel("transpose"),
   eye: {
     kind: "expression",

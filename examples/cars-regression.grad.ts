@@ -4,6 +4,7 @@ import {
   checkMatrix,
   checkScalar,
   checkVector,
+  checkWorkspace,
   inv,
   matmul,
   matmulTransA,
@@ -13,21 +14,34 @@ import {
   outer,
   sum,
   vecmat,
+  Workspace,
 } from "gradc/runtime";
+
+/** The arrays `predict` reuses from one call to the next for its temporaries. */
+let predictTemporaries: Workspace | undefined;
 
 /**
  * `fn predict(w: real[d], b: real, X: real[N, d]) -> real[N]`
  *
  * The value of `predict`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function predict(w: Float64Array, b: number, X: Matrix): Float64Array {
+export function predict(
+  w: Float64Array,
+  b: number,
+  X: Matrix,
+  workspace?: Workspace,
+): Float64Array {
   const d = checkVector(w, "w");
   checkScalar(b, "b");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (predictTemporaries ??= new Workspace());
   // line 15: X @ w + b
-  const X_at_w = matvec(X, w);
-  const value = new Float64Array(N);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
+  const value = workspace?.vector(1, N) ?? new Float64Array(N);
   for (let i = 0; i < N; i++) value[i] = X_at_w[i]! + b;
   return value;
 }
@@ -78,20 +92,33 @@ export function predictBackward(
   return { w: dw, b: db, X: dX };
 }
 
+/** The arrays `loss` reuses from one call to the next for its temporaries. */
+let lossTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
  * The value of `loss`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function loss(w: Float64Array, b: number, X: Matrix, y: Float64Array): number {
+export function loss(
+  w: Float64Array,
+  b: number,
+  X: Matrix,
+  y: Float64Array,
+  workspace?: Workspace,
+): number {
   const d = checkVector(w, "w");
   checkScalar(b, "b");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (lossTemporaries ??= new Workspace());
   // line 19: residual = predict(w, b, X) - y
-  const X_at_w = matvec(X, w);
-  const residual = new Float64Array(N);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
+  const residual = buffers.vector(1, N);
   for (let i = 0; i < N; i++) residual[i] = X_at_w[i]! + b - y[i]!;
 
   // line 20: return mean(residual^2)
@@ -101,25 +128,33 @@ export function loss(w: Float64Array, b: number, X: Matrix, y: Float64Array): nu
   return value;
 }
 
+/** The arrays `lossGrad` reuses from one call to the next for its temporaries. */
+let lossGradTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
  * The value of `loss` and its gradient with respect to `w`, `b`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function lossGrad(
   w: Float64Array,
   b: number,
   X: Matrix,
   y: Float64Array,
+  workspace?: Workspace,
 ): { value: number; grad: { w: Float64Array; b: number } } {
   const d = checkVector(w, "w");
   checkScalar(b, "b");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (lossGradTemporaries ??= new Workspace());
   // line 19: residual = predict(w, b, X) - y
-  const X_at_w = matvec(X, w);
-  const residual = new Float64Array(N);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
+  const residual = buffers.vector(1, N);
   for (let i = 0; i < N; i++) residual[i] = X_at_w[i]! + b - y[i]!;
 
   // line 20: return mean(residual^2)
@@ -129,12 +164,12 @@ export function lossGrad(
 
   // backward through line 20: return mean(residual^2)
   const dsum = 1 / N;
-  const dresidual = new Float64Array(N);
+  const dresidual = buffers.vector(2, N);
   for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
 
   // backward through line 19: residual = predict(w, b, X) - y
   const db = sum(dresidual);
-  const dw = vecmat(dresidual, X, true);
+  const dw = vecmat(dresidual, X, true, workspace?.vector(3, d));
   return { value, grad: { w: dw, b: db } };
 }
 
@@ -192,23 +227,31 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
   return { w: dw, b: db };
 }
 
+/** The arrays `exactWeights` reuses from one call to the next for its temporaries. */
+let exactWeightsTemporaries: Workspace | undefined;
+
 /**
  * `fn exactWeights(X: real[N, d], y: real[N]) -> real[d]`
  *
  * The value of `exactWeights`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function exactWeights(X: Matrix, y: Float64Array): Float64Array {
+export function exactWeights(X: Matrix, y: Float64Array, workspace?: Workspace): Float64Array {
   checkMatrix(X, "X", undefined, "N", undefined, "d");
   const N = X.rows;
+  const d = X.cols;
   checkVector(y, "y", N, "N");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (exactWeightsTemporaries ??= new Workspace());
   // line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
-  const product = matmulTransA(X, X);
+  const product = matmulTransA(X, X, false, buffers.matrix(0, d, d));
   const inverse = inv(product);
   const div = sum(y) / N;
-  const sub = new Float64Array(N);
+  const sub = buffers.vector(1, N);
   for (let i = 0; i < N; i++) sub[i] = y[i]! - div;
-  const product_2 = vecmat(sub, X);
-  const value = matvec(inverse, product_2);
+  const product_2 = vecmat(sub, X, false, buffers.vector(2, d));
+  const value = matvec(inverse, product_2, false, workspace?.vector(3, d));
   return value;
 }
 

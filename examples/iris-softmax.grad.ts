@@ -4,6 +4,7 @@ import {
   checkMatrix,
   checkScalar,
   checkVector,
+  checkWorkspace,
   fill,
   logsumexpAlong,
   matmul,
@@ -13,23 +14,36 @@ import {
   softmaxAlong,
   sumAlong,
   tileColumns,
+  Workspace,
 } from "gradc/runtime";
+
+/** The arrays `probabilities` reuses from one call to the next for its temporaries. */
+let probabilitiesTemporaries: Workspace | undefined;
 
 /**
  * `fn probabilities(W: real[d, k], b: real[k], X: real[N, d]) -> real[N, k]`
  *
  * The value of `probabilities`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function probabilities(W: Matrix, b: Float64Array, X: Matrix): Matrix {
+export function probabilities(
+  W: Matrix,
+  b: Float64Array,
+  X: Matrix,
+  workspace?: Workspace,
+): Matrix {
   checkMatrix(W, "W", undefined, "d", undefined, "k");
   const d = W.rows;
   const k = W.cols;
   checkVector(b, "b", k, "k");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (probabilitiesTemporaries ??= new Workspace());
   // line 22: softmax(X @ W + b, axis=1)
-  const X_at_W = matmul(X, W);
-  const add = matrix(N, k);
+  const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
+  const add = buffers.matrix(1, N, k);
   for (let i = 0; i < N * k; i++) add.data[i] = X_at_W.data[i]! + b[i % k]!;
   const value = softmaxAlong(add, 1);
   return value;
@@ -92,12 +106,23 @@ export function probabilitiesBackward(
   return { W: dW, b: db, X: dX };
 }
 
+/** The arrays `loss` reuses from one call to the next for its temporaries. */
+let lossTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(W: real[d, k], b: real[k], X: real[N, d], Y: real[N, k]) -> real wrt W, b`
  *
  * The value of `loss`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function loss(W: Matrix, b: Float64Array, X: Matrix, Y: Matrix): number {
+export function loss(
+  W: Matrix,
+  b: Float64Array,
+  X: Matrix,
+  Y: Matrix,
+  workspace?: Workspace,
+): number {
   checkMatrix(W, "W", undefined, "d", undefined, "k");
   const d = W.rows;
   const k = W.cols;
@@ -105,13 +130,15 @@ export function loss(W: Matrix, b: Float64Array, X: Matrix, Y: Matrix): number {
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", k, "k");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (lossTemporaries ??= new Workspace());
   // line 26: Z = X @ W + b
-  const X_at_W = matmul(X, W);
-  const Z = matrix(N, k);
+  const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
+  const Z = buffers.matrix(1, N, k);
   for (let i = 0; i < N * k; i++) Z.data[i] = X_at_W.data[i]! + b[i % k]!;
 
   // line 27: trueLogit = sum(Y * Z, axis=1)
-  const Y_times_Z = matrix(N, k);
+  const Y_times_Z = buffers.matrix(2, N, k);
   for (let i = 0; i < N * k; i++) Y_times_Z.data[i] = Y.data[i]! * Z.data[i]!;
   const trueLogit = sumAlong(Y_times_Z, 1);
 
@@ -123,16 +150,22 @@ export function loss(W: Matrix, b: Float64Array, X: Matrix, Y: Matrix): number {
   return value;
 }
 
+/** The arrays `lossGrad` reuses from one call to the next for its temporaries. */
+let lossGradTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(W: real[d, k], b: real[k], X: real[N, d], Y: real[N, k]) -> real wrt W, b`
  *
  * The value of `loss` and its gradient with respect to `W`, `b`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function lossGrad(
   W: Matrix,
   b: Float64Array,
   X: Matrix,
   Y: Matrix,
+  workspace?: Workspace,
 ): { value: number; grad: { W: Matrix; b: Float64Array } } {
   checkMatrix(W, "W", undefined, "d", undefined, "k");
   const d = W.rows;
@@ -141,13 +174,15 @@ export function lossGrad(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", k, "k");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (lossGradTemporaries ??= new Workspace());
   // line 26: Z = X @ W + b
-  const X_at_W = matmul(X, W);
-  const Z = matrix(N, k);
+  const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
+  const Z = buffers.matrix(1, N, k);
   for (let i = 0; i < N * k; i++) Z.data[i] = X_at_W.data[i]! + b[i % k]!;
 
   // line 27: trueLogit = sum(Y * Z, axis=1)
-  const Y_times_Z = matrix(N, k);
+  const Y_times_Z = buffers.matrix(2, N, k);
   for (let i = 0; i < N * k; i++) Y_times_Z.data[i] = Y.data[i]! * Z.data[i]!;
   const trueLogit = sumAlong(Y_times_Z, 1);
 
@@ -160,21 +195,21 @@ export function lossGrad(
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const dsum = 1 / N;
   const dsub = fill(N, dsum);
-  const dtrueLogit = new Float64Array(N);
+  const dtrueLogit = buffers.vector(3, N);
   for (let i = 0; i < N; i++) dtrueLogit[i] = -dsub[i]!;
   const softmax_Z = softmaxAlong(Z, 1);
   const filled = tileColumns(dsub, k);
-  const scaled = matrix(N, k);
+  const scaled = buffers.matrix(4, N, k);
   for (let i = 0; i < N * k; i++) scaled.data[i] = softmax_Z.data[i]! * filled.data[i]!;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
   const dY_times_Z = tileColumns(dtrueLogit, k);
-  const dZ = matrix(N, k);
+  const dZ = buffers.matrix(5, N, k);
   for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + Y.data[i]! * dY_times_Z.data[i]!;
 
   // backward through line 26: Z = X @ W + b
   const db = sumAlong(dZ, 0);
-  const dW = matmulTransA(X, dZ, true);
+  const dW = matmulTransA(X, dZ, true, workspace?.matrix(6, d, k));
   return { value, grad: { W: dW, b: db } };
 }
 

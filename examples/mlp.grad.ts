@@ -4,6 +4,7 @@ import {
   checkMatrix,
   checkScalar,
   checkVector,
+  checkWorkspace,
   matmul,
   matmulTransA,
   matmulTransB,
@@ -14,12 +15,18 @@ import {
   sum,
   sumAlong,
   vecmat,
+  Workspace,
 } from "gradc/runtime";
+
+/** The arrays `predict` reuses from one call to the next for its temporaries. */
+let predictTemporaries: Workspace | undefined;
 
 /**
  * `fn predict(W1: real[d, h], b1: real[h], w2: real[h], b2: real, X: real[N, d]) -> real[N]`
  *
  * The value of `predict`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function predict(
   W1: Matrix,
@@ -27,6 +34,7 @@ export function predict(
   w2: Float64Array,
   b2: number,
   X: Matrix,
+  workspace?: Workspace,
 ): Float64Array {
   checkMatrix(W1, "W1", undefined, "d", undefined, "h");
   const d = W1.rows;
@@ -36,14 +44,16 @@ export function predict(
   checkScalar(b2, "b2");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (predictTemporaries ??= new Workspace());
   // line 16: H = tanh(X @ W1 + b1)
-  const X_at_W1 = matmul(X, W1);
-  const H = matrix(N, h);
+  const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
+  const H = buffers.matrix(1, N, h);
   for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
 
   // line 17: return H @ w2 + b2
-  const H_at_w2 = matvec(H, w2);
-  const value = new Float64Array(N);
+  const H_at_w2 = matvec(H, w2, false, buffers.vector(2, N));
+  const value = workspace?.vector(3, N) ?? new Float64Array(N);
   for (let i = 0; i < N; i++) value[i] = H_at_w2[i]! + b2;
   return value;
 }
@@ -121,10 +131,15 @@ export function predictBackward(
   return { W1: dW1, b1: db1, w2: dw2, b2: db2, X: dX };
 }
 
+/** The arrays `loss` reuses from one call to the next for its temporaries. */
+let lossTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(W1: real[d, h], b1: real[h], w2: real[h], b2: real, X: real[N, d], y: real[N], lambda: real) -> real wrt W1, b1, w2, b2`
  *
  * The value of `loss`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function loss(
   W1: Matrix,
@@ -134,6 +149,7 @@ export function loss(
   X: Matrix,
   y: Float64Array,
   lambda: number,
+  workspace?: Workspace,
 ): number {
   checkMatrix(W1, "W1", undefined, "d", undefined, "h");
   const d = W1.rows;
@@ -145,12 +161,14 @@ export function loss(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkScalar(lambda, "lambda");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (lossTemporaries ??= new Workspace());
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
-  const X_at_W1 = matmul(X, W1);
-  const H = matrix(N, h);
+  const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
+  const H = buffers.matrix(1, N, h);
   for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
-  const product = matvec(H, w2);
-  const residual = new Float64Array(N);
+  const product = matvec(H, w2, false, buffers.vector(2, N));
+  const residual = buffers.vector(3, N);
   for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
 
   // line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
@@ -167,10 +185,15 @@ export function loss(
   return value;
 }
 
+/** The arrays `lossGrad` reuses from one call to the next for its temporaries. */
+let lossGradTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(W1: real[d, h], b1: real[h], w2: real[h], b2: real, X: real[N, d], y: real[N], lambda: real) -> real wrt W1, b1, w2, b2`
  *
  * The value of `loss` and its gradient with respect to `W1`, `b1`, `w2`, `b2`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function lossGrad(
   W1: Matrix,
@@ -180,6 +203,7 @@ export function lossGrad(
   X: Matrix,
   y: Float64Array,
   lambda: number,
+  workspace?: Workspace,
 ): { value: number; grad: { W1: Matrix; b1: Float64Array; w2: Float64Array; b2: number } } {
   checkMatrix(W1, "W1", undefined, "d", undefined, "h");
   const d = W1.rows;
@@ -191,17 +215,19 @@ export function lossGrad(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkScalar(lambda, "lambda");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (lossGradTemporaries ??= new Workspace());
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
-  const X_at_W1 = matmul(X, W1);
-  const add = matrix(N, h);
-  const H = matrix(N, h);
+  const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
+  const add = buffers.matrix(1, N, h);
+  const H = buffers.matrix(2, N, h);
   for (let i = 0; i < N * h; i++) {
     add.data[i] = X_at_W1.data[i]! + b1[i % h]!;
     H.data[i] = Math.tanh(add.data[i]!);
   }
 
-  const product = matvec(H, w2);
-  const residual = new Float64Array(N);
+  const product = matvec(H, w2, false, buffers.vector(3, N));
+  const residual = buffers.vector(4, N);
   for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
 
   // line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
@@ -218,26 +244,26 @@ export function lossGrad(
 
   // backward through line 27: return mean(residual^2) + penalty
   const dsum = 1 / N;
-  const dresidual = new Float64Array(N);
+  const dresidual = buffers.vector(5, N);
   for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
 
   // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
-  const scaled = new Float64Array(h);
+  const scaled = buffers.vector(6, h);
   for (let i = 0; i < h; i++) scaled[i] = 2 * w2[i]! * lambda;
-  const scaled_2 = matrix(d, h);
+  const scaled_2 = buffers.matrix(7, d, h);
   for (let i = 0; i < d * h; i++) scaled_2.data[i] = 2 * W1.data[i]! * lambda;
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
   const db2 = sum(dresidual);
-  const dH = outer(dresidual, w2, true);
-  const product_2 = vecmat(dresidual, H, true);
-  const dw2 = new Float64Array(h);
+  const dH = outer(dresidual, w2, true, buffers.matrix(8, N, h));
+  const product_2 = vecmat(dresidual, H, true, buffers.vector(9, h));
+  const dw2 = workspace?.vector(10, h) ?? new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product_2[i]!;
-  const dadd = matrix(N, h);
+  const dadd = buffers.matrix(11, N, h);
   for (let i = 0; i < N * h; i++) dadd.data[i] = sech2(add.data[i]!) * dH.data[i]!;
   const db1 = sumAlong(dadd, 0);
-  const product_3 = matmulTransA(X, dadd, true);
-  const dW1 = matrix(d, h);
+  const product_3 = matmulTransA(X, dadd, true, buffers.matrix(12, d, h));
+  const dW1 = workspace?.matrix(13, d, h) ?? matrix(d, h);
   for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product_3.data[i]!;
   return { value, grad: { W1: dW1, b1: db1, w2: dw2, b2: db2 } };
 }

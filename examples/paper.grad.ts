@@ -4,6 +4,7 @@ import {
   checkMatrix,
   checkScalar,
   checkVector,
+  checkWorkspace,
   dot,
   fill,
   matrix,
@@ -11,6 +12,7 @@ import {
   oneHot,
   sum,
   vecmat,
+  Workspace,
 } from "gradc/runtime";
 
 /**
@@ -926,12 +928,15 @@ export function vectorChainBackward(tape: VectorChainTape, seed: Float64Array): 
  * `fn vadd(w: real[n], x: real[n]) -> real[n]`
  *
  * The value of `vadd`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function vadd(w: Float64Array, x: Float64Array): Float64Array {
+export function vadd(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
   checkVector(x, "x", n, "n");
+  checkWorkspace(workspace, "workspace");
   // line 62: w + x
-  const value = new Float64Array(n);
+  const value = workspace?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = w[i]! + x[i]!;
   return value;
 }
@@ -976,12 +981,15 @@ export function vaddBackward(
  * `fn vsub(w: real[n], x: real[n]) -> real[n]`
  *
  * The value of `vsub`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function vsub(w: Float64Array, x: Float64Array): Float64Array {
+export function vsub(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
   checkVector(x, "x", n, "n");
+  checkWorkspace(workspace, "workspace");
   // line 63: w - x
-  const value = new Float64Array(n);
+  const value = workspace?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = w[i]! - x[i]!;
   return value;
 }
@@ -1029,12 +1037,15 @@ export function vsubBackward(
  * `fn vmul(w: real[n], x: real[n]) -> real[n]`
  *
  * The value of `vmul`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function vmul(w: Float64Array, x: Float64Array): Float64Array {
+export function vmul(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
   checkVector(x, "x", n, "n");
+  checkWorkspace(workspace, "workspace");
   // line 64: w * x
-  const value = new Float64Array(n);
+  const value = workspace?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = w[i]! * x[i]!;
   return value;
 }
@@ -1089,12 +1100,15 @@ export function vmulBackward(
  * `fn vdiv(w: real[n], x: real[n]) -> real[n]`
  *
  * The value of `vdiv`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function vdiv(w: Float64Array, x: Float64Array): Float64Array {
+export function vdiv(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
   checkVector(x, "x", n, "n");
+  checkWorkspace(workspace, "workspace");
   // line 65: w / x
-  const value = new Float64Array(n);
+  const value = workspace?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = w[i]! / x[i]!;
   return value;
 }
@@ -1149,12 +1163,15 @@ export function vdivBackward(
  * `fn addScalar(x: real[n], z: real) -> real[n]`
  *
  * The value of `addScalar`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function addScalar(x: Float64Array, z: number): Float64Array {
+export function addScalar(x: Float64Array, z: number, workspace?: Workspace): Float64Array {
   const n = checkVector(x, "x");
   checkScalar(z, "z");
+  checkWorkspace(workspace, "workspace");
   // line 69: x + z
-  const value = new Float64Array(n);
+  const value = workspace?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = x[i]! + z;
   return value;
 }
@@ -1201,12 +1218,15 @@ export function addScalarBackward(
  * `fn mulScalar(x: real[n], z: real) -> real[n]`
  *
  * The value of `mulScalar`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function mulScalar(x: Float64Array, z: number): Float64Array {
+export function mulScalar(x: Float64Array, z: number, workspace?: Workspace): Float64Array {
   const n = checkVector(x, "x");
   checkScalar(z, "z");
+  checkWorkspace(workspace, "workspace");
   // line 70: x * z
-  const value = new Float64Array(n);
+  const value = workspace?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = x[i]! * z;
   return value;
 }
@@ -1332,20 +1352,24 @@ export function sumScaled(x: Float64Array, z: number): number {
  * `fn sumScaled(x: real[n], z: real) -> real`
  *
  * The value of `sumScaled` and its gradient with respect to `x`, `z`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function sumScaledGrad(
   x: Float64Array,
   z: number,
+  workspace?: Workspace,
 ): { value: number; grad: { x: Float64Array; z: number } } {
   const n = checkVector(x, "x");
   checkScalar(z, "z");
+  checkWorkspace(workspace, "workspace");
   // line 75: sum(x * z)
   let value = 0;
   for (let i = 0; i < n; i++) value += x[i]! * z;
 
   // backward through line 75: sum(x * z)
   const dx_times_z = fill(n, 1);
-  const dx = new Float64Array(n);
+  const dx = workspace?.vector(0, n) ?? new Float64Array(n);
   let dz = 0;
   for (let i = 0; i < n; i++) {
     dx[i] = z * dx_times_z[i]!;
@@ -1497,15 +1521,19 @@ export function activation(w: Float64Array, b: number, x: Float64Array): number 
  * `fn activation(w: real[n], b: real, x: real[n]) -> real wrt w, b`
  *
  * The value of `activation` and its gradient with respect to `w`, `b`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function activationGrad(
   w: Float64Array,
   b: number,
   x: Float64Array,
+  workspace?: Workspace,
 ): { value: number; grad: { w: Float64Array; b: number } } {
   const n = checkVector(w, "w");
   checkScalar(b, "b");
   checkVector(x, "x", n, "n");
+  checkWorkspace(workspace, "workspace");
   // line 83: z = w @ x + b
   const z = dot(w, x) + b;
 
@@ -1516,7 +1544,7 @@ export function activationGrad(
   const dz: number = 0 >= z ? 0 : 1;
 
   // backward through line 83: z = w @ x + b
-  const dw = new Float64Array(n);
+  const dw = workspace?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
   return { value, grad: { w: dw, b: dz } };
 }
@@ -1569,24 +1597,37 @@ export function activationBackward(
   return { w: dw, b: dz };
 }
 
+/** The arrays `loss` reuses from one call to the next for its temporaries. */
+let lossTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
  * The value of `loss`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function loss(w: Float64Array, b: number, X: Matrix, y: Float64Array): number {
+export function loss(
+  w: Float64Array,
+  b: number,
+  X: Matrix,
+  y: Float64Array,
+  workspace?: Workspace,
+): number {
   const d = checkVector(w, "w");
   checkScalar(b, "b");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (lossTemporaries ??= new Workspace());
   // line 93: z = X @ w + b
-  const X_at_w = matvec(X, w);
-  const z = new Float64Array(N);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
+  const z = buffers.vector(1, N);
   for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
 
   // line 94: a = max(0, z)
-  const a = new Float64Array(N);
+  const a = buffers.vector(2, N);
   for (let i = 0; i < N; i++) a[i] = Math.max(0, z[i]!);
 
   // line 95: return mean((y - a)^2)
@@ -1596,33 +1637,41 @@ export function loss(w: Float64Array, b: number, X: Matrix, y: Float64Array): nu
   return value;
 }
 
+/** The arrays `lossGrad` reuses from one call to the next for its temporaries. */
+let lossGradTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
  * The value of `loss` and its gradient with respect to `w`, `b`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function lossGrad(
   w: Float64Array,
   b: number,
   X: Matrix,
   y: Float64Array,
+  workspace?: Workspace,
 ): { value: number; grad: { w: Float64Array; b: number } } {
   const d = checkVector(w, "w");
   checkScalar(b, "b");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (lossGradTemporaries ??= new Workspace());
   // line 93: z = X @ w + b
-  const X_at_w = matvec(X, w);
-  const z = new Float64Array(N);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
+  const z = buffers.vector(1, N);
   for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
 
   // line 94: a = max(0, z)
-  const a = new Float64Array(N);
+  const a = buffers.vector(2, N);
   for (let i = 0; i < N; i++) a[i] = Math.max(0, z[i]!);
 
   // line 95: return mean((y - a)^2)
-  const y_minus_a = new Float64Array(N);
+  const y_minus_a = buffers.vector(3, N);
   let sum_2 = 0;
   for (let i = 0; i < N; i++) {
     y_minus_a[i] = y[i]! - a[i]!;
@@ -1633,16 +1682,16 @@ export function lossGrad(
 
   // backward through line 95: return mean((y - a)^2)
   const dsum = 1 / N;
-  const da = new Float64Array(N);
+  const da = buffers.vector(4, N);
   for (let i = 0; i < N; i++) da[i] = -(2 * y_minus_a[i]! * dsum);
 
   // backward through line 94: a = max(0, z)
-  const dz = new Float64Array(N);
+  const dz = buffers.vector(5, N);
   for (let i = 0; i < N; i++) dz[i] = 0 >= z[i]! ? 0 : da[i]!;
 
   // backward through line 93: z = X @ w + b
   const db = sum(dz);
-  const dw = vecmat(dz, X, true);
+  const dw = vecmat(dz, X, true, workspace?.vector(6, d));
   return { value, grad: { w: dw, b: db } };
 }
 
@@ -1714,42 +1763,59 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
   return { w: dw, b: db };
 }
 
+/** The arrays `quadraticForm` reuses from one call to the next for its temporaries. */
+let quadraticFormTemporaries: Workspace | undefined;
+
 /**
  * `fn quadraticForm(x: real) -> real`
  *
  * The value of `quadraticForm`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function quadraticForm(x: number): number {
+export function quadraticForm(x: number, workspace?: Workspace): number {
   checkScalar(x, "x");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (quadraticFormTemporaries ??= new Workspace());
   // line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
   const pow = x ** 2;
   const pow_2 = x ** 3;
   const vector = Float64Array.of(pow, pow_2);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
-  const product = vecmat(vector, matrix_2);
+  const product = vecmat(vector, matrix_2, false, buffers.vector(0, 2));
   const value = dot(product, vector);
   return value;
 }
+
+/** The arrays `quadraticFormGrad` reuses from one call to the next for its temporaries. */
+let quadraticFormGradTemporaries: Workspace | undefined;
 
 /**
  * `fn quadraticForm(x: real) -> real`
  *
  * The value of `quadraticForm` and its gradient with respect to `x`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function quadraticFormGrad(x: number): { value: number; grad: { x: number } } {
+export function quadraticFormGrad(
+  x: number,
+  workspace?: Workspace,
+): { value: number; grad: { x: number } } {
   checkScalar(x, "x");
+  checkWorkspace(workspace, "workspace");
+  const buffers = workspace ?? (quadraticFormGradTemporaries ??= new Workspace());
   // line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
   const pow = x ** 2;
   const pow_2 = x ** 3;
   const vector = Float64Array.of(pow, pow_2);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
-  const product = vecmat(vector, matrix_2);
+  const product = vecmat(vector, matrix_2, false, buffers.vector(0, 2));
   const value = dot(product, vector);
 
   // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
   const scaled = 3 * pow;
   const scaled_2 = 2 * x;
-  const dvector = matvec(matrix_2, vector, true);
+  const dvector = matvec(matrix_2, vector, true, buffers.vector(1, 2));
   const dx =
     scaled * product[1]! + scaled_2 * product[0]! + scaled * dvector[1]! + scaled_2 * dvector[0]!;
   return { value, grad: { x: dx } };

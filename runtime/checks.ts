@@ -1,5 +1,6 @@
 import { ShapeError } from "./errors.js";
 import { isMatrix } from "./matrix.js";
+import { Workspace } from "./workspace.js";
 
 // Argument checks called at the top of generated functions (omitted with `--no-checks`).
 // Each throws a ShapeError naming the parameter and, when one is involved, the dimension.
@@ -83,5 +84,18 @@ export function checkDirection(value: unknown, param: string): void {
     throw new ShapeError(
       `${param} must be an object with one entry per parameter, got ${describeValue(value)}`,
     );
+  }
+}
+
+/**
+ * Checks that `value`, when given, is a `Workspace` (of this runtime or of a copy of it, as an
+ * `--inline-runtime` module holds: it has the methods).
+ * @example checkWorkspace({}, "workspace") // throws "workspace must be a Workspace, got Object"
+ */
+export function checkWorkspace(value: unknown, param: string): void {
+  if (value === undefined || value instanceof Workspace) return;
+  const methods = value as { vector?: unknown; matrix?: unknown } | null;
+  if (typeof methods?.vector !== "function" || typeof methods.matrix !== "function") {
+    throw new ShapeError(`${param} must be a Workspace, got ${describeValue(value)}`);
   }
 }

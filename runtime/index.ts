@@ -5,7 +5,8 @@
  */
 export { type Matrix, vec, mat, matrix, isMatrix } from "./matrix.js";
 export { ShapeError, SingularMatrixError } from "./errors.js";
-export { checkScalar, checkDirection, checkVector, checkMatrix } from "./checks.js";
+export { Workspace } from "./workspace.js";
+export { checkScalar, checkDirection, checkVector, checkMatrix, checkWorkspace } from "./checks.js";
 export {
   sigmoid,
   softplus,

@@ -349,6 +349,17 @@ function dotSkippingZeros(
   return s;
 }
 
+/**
+ * The buffer a kernel accumulates its result in: `into`'s (a workspace's, holding what the last
+ * call left there) cleared, or a new one. The kernels' `into` is for generated code, which
+ * passes a buffer of the result's size.
+ */
+function zeroed(into: Matrix | Float64Array | undefined, length: number): Float64Array {
+  if (into === undefined) return new Float64Array(length);
+  const data = into instanceof Float64Array ? into : into.data;
+  return data.fill(0);
+}
+
 /** Recomputes the NaN entries of a rows × cols result with `entry(i, j)`. */
 function repairNaN(out: Float64Array, cols: number, entry: (i: number, j: number) => number): void {
   for (let t = 0; t < out.length; t++) {
@@ -357,7 +368,7 @@ function repairNaN(out: Float64Array, cols: number, entry: (i: number, j: number
 }
 
 /** The matrix product AB of an m×k and a k×n matrix (i-k-j loop order). */
-export function matmul(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
+export function matmul(a: Matrix, b: Matrix, zeroSafe = false, into?: Matrix): Matrix {
   const m = a.rows;
   const k = a.cols;
   const n = b.cols;
@@ -366,7 +377,7 @@ export function matmul(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
   }
   const ad = a.data;
   const bd = b.data;
-  const out = new Float64Array(m * n);
+  const out = zeroed(into, m * n);
   const k4 = k - (k % 4);
   for (let i = 0; i < m; i++) {
     const oi = i * n;
@@ -394,18 +405,18 @@ export function matmul(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
     }
   }
   if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(k, ad, i * k, 1, bd, j, n));
-  return { rows: m, cols: n, data: out };
+  return into ?? { rows: m, cols: n, data: out };
 }
 
 /** The matrix–vector product Ax of an m×n matrix and a length-n vector → length m. */
-export function matvec(a: Matrix, x: Float64Array, zeroSafe = false): Float64Array {
+export function matvec(a: Matrix, x: Float64Array, zeroSafe = false, into?: Float64Array): Float64Array {
   const m = a.rows;
   const n = a.cols;
   if (x.length !== n) {
     throw new ShapeError(`matvec: cannot multiply ${m}×${n} by a vector of length ${x.length}`);
   }
   const ad = a.data;
-  const out = new Float64Array(m);
+  const out = into ?? new Float64Array(m);
   const m4 = m - (m % 4);
   let i = 0;
   // Four rows per pass: four independent sums, and each x[j] loaded once for them.
@@ -441,14 +452,14 @@ export function matvec(a: Matrix, x: Float64Array, zeroSafe = false): Float64Arr
 }
 
 /** The vector–matrix product xᵀA of a length-m vector and an m×n matrix → length n. */
-export function vecmat(x: Float64Array, a: Matrix, zeroSafe = false): Float64Array {
+export function vecmat(x: Float64Array, a: Matrix, zeroSafe = false, into?: Float64Array): Float64Array {
   const m = a.rows;
   const n = a.cols;
   if (x.length !== m) {
     throw new ShapeError(`vecmat: cannot multiply a vector of length ${x.length} by ${m}×${n}`);
   }
   const ad = a.data;
-  const out = new Float64Array(n);
+  const out = zeroed(into, n);
   const m4 = m - (m % 4);
   let i = 0;
   // Four rows per pass: each output entry is loaded and stored once per four terms.
@@ -488,21 +499,21 @@ export function transpose(a: Matrix): Matrix {
 }
 
 /** The outer product x yᵀ: an x.length × y.length matrix. */
-export function outer(x: Float64Array, y: Float64Array, zeroSafe = false): Matrix {
+export function outer(x: Float64Array, y: Float64Array, zeroSafe = false, into?: Matrix): Matrix {
   const m = x.length;
   const n = y.length;
-  const out = new Float64Array(m * n);
+  const out = into?.data ?? new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     const xi = x[i]!;
     const oi = i * n;
     for (let j = 0; j < n; j++) out[oi + j] = xi * y[j]!;
   }
   if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(1, x, i, 1, y, j, 1));
-  return { rows: m, cols: n, data: out };
+  return into ?? { rows: m, cols: n, data: out };
 }
 
 /** AᵀB of a k×m and a k×n matrix → m×n, without materializing Aᵀ. */
-export function matmulTransA(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
+export function matmulTransA(a: Matrix, b: Matrix, zeroSafe = false, into?: Matrix): Matrix {
   const k = a.rows;
   const m = a.cols;
   const n = b.cols;
@@ -511,7 +522,7 @@ export function matmulTransA(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
   }
   const ad = a.data;
   const bd = b.data;
-  const out = new Float64Array(m * n);
+  const out = zeroed(into, m * n);
   const k4 = k - (k % 4);
   let p = 0;
   // Four rows of A and B per pass: each output entry is loaded and stored once per four terms.
@@ -546,11 +557,11 @@ export function matmulTransA(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
     }
   }
   if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(k, ad, i, m, bd, j, n));
-  return { rows: m, cols: n, data: out };
+  return into ?? { rows: m, cols: n, data: out };
 }
 
 /** ABᵀ of an m×k and an n×k matrix → m×n, without materializing Bᵀ. */
-export function matmulTransB(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
+export function matmulTransB(a: Matrix, b: Matrix, zeroSafe = false, into?: Matrix): Matrix {
   const m = a.rows;
   const k = a.cols;
   const n = b.rows;
@@ -559,7 +570,7 @@ export function matmulTransB(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
   }
   const ad = a.data;
   const bd = b.data;
-  const out = new Float64Array(m * n);
+  const out = zeroed(into, m * n);
   const m4 = m - (m % 4);
   const n2 = n - (n % 2);
   // Blocks of 4 rows of A by 2 rows of B: eight independent sums, each entry loaded once for them.
@@ -634,5 +645,5 @@ export function matmulTransB(a: Matrix, b: Matrix, zeroSafe = false): Matrix {
     }
   }
   if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(k, ad, i * k, 1, bd, j * k, 1));
-  return { rows: m, cols: n, data: out };
+  return into ?? { rows: m, cols: n, data: out };
 }

@@ -119,6 +119,7 @@ describe("module", () => {
     expect(Object.keys(runtime).sort()).toEqual(
       [
         "ShapeError",
+        "Workspace",
         "argmax",
         "argmin",
         "checkDirection",
@@ -127,6 +128,7 @@ describe("module", () => {
         "cofactorTangent",
         "checkScalar",
         "checkVector",
+        "checkWorkspace",
         "dot",
         "fill",
         "fillMatrix",

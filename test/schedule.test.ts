@@ -80,7 +80,7 @@ describe("schedule", () => {
       for (let k = 0; k < arity; k++) {
         const formula = printer.scalar(
           Array.from({ length: arity }, (_, j) => primary(j === k ? marker : "x")),
-          { helper: (h) => h, dim: (d) => String(d) },
+          { helper: (h) => h, dim: (d) => String(d), into: () => undefined },
         ).text;
         const reads = formula.split(marker).length - 1;
         const guarded = primitives[op].guarded?.includes(k) === true;

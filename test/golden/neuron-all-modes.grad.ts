@@ -4,11 +4,13 @@ import {
   checkDirection,
   checkScalar,
   checkVector,
+  checkWorkspace,
   dot,
   matrix,
   setColumn,
   setRow,
   unit,
+  Workspace,
 } from "gradc/runtime";
 
 /**
@@ -36,17 +38,21 @@ export function neuron(w: Float64Array, b: number, x: Float64Array, y: number): 
  * `fn neuron(w: real[n], b: real, x: real[n], y: real) -> real wrt w, b`
  *
  * The value of `neuron` and its gradient with respect to `w`, `b`.
+ *
+ * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
 export function neuronGrad(
   w: Float64Array,
   b: number,
   x: Float64Array,
   y: number,
+  workspace?: Workspace,
 ): { value: number; grad: { w: Float64Array; b: number } } {
   const n = checkVector(w, "w");
   checkScalar(b, "b");
   checkVector(x, "x", n, "n");
   checkScalar(y, "y");
+  checkWorkspace(workspace, "workspace");
   // line 4: z = w @ x + b
   const z = dot(w, x) + b;
 
@@ -64,7 +70,7 @@ export function neuronGrad(
   const dz = 0 >= z ? 0 : da;
 
   // backward through line 4: z = w @ x + b
-  const dw = new Float64Array(n);
+  const dw = workspace?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
   return { value, grad: { w: dw, b: dz } };
 }
