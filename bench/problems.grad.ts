@@ -6,7 +6,6 @@ import {
   checkScalar,
   checkVector,
   checkWorkspace,
-  fill,
   logsumexpAlong,
   matmul,
   matmulTransA,
@@ -15,7 +14,6 @@ import {
   matvec,
   setColumn,
   sigmoid,
-  softmaxAlong,
   softplus,
   sum,
   sumAlong,
@@ -34,7 +32,7 @@ let leastSquaresTemporaries: Workspace | undefined;
  *
  * The value of `leastSquares`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function leastSquares(
   w: Float64Array,
@@ -66,7 +64,7 @@ let leastSquaresGradTemporaries: Workspace | undefined;
  *
  * The value of `leastSquares` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function leastSquaresGrad(
   w: Float64Array,
@@ -272,7 +270,7 @@ let logisticTemporaries: Workspace | undefined;
  *
  * The value of `logistic`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function logistic(
   w: Float64Array,
@@ -304,7 +302,7 @@ let logisticGradTemporaries: Workspace | undefined;
  *
  * The value of `logistic` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function logisticGrad(
   w: Float64Array,
@@ -521,7 +519,7 @@ let mlpTemporaries: Workspace | undefined;
  *
  * The value of `mlp`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function mlp(
   W1: Matrix,
@@ -569,7 +567,7 @@ let mlpGradTemporaries: Workspace | undefined;
  *
  * The value of `mlp` and its gradient with respect to `W1`, `b1`, `W2`, `b2`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function mlpGrad(
   W1: Matrix,
@@ -941,7 +939,7 @@ let neuronTemporaries: Workspace | undefined;
  *
  * The value of `neuron`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function neuron(
   w: Float64Array,
@@ -977,7 +975,7 @@ let neuronGradTemporaries: Workspace | undefined;
  *
  * The value of `neuron` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function neuronGrad(
   w: Float64Array,
@@ -1192,7 +1190,7 @@ let softmaxCrossEntropyTemporaries: Workspace | undefined;
  *
  * The value of `softmaxCrossEntropy`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function softmaxCrossEntropy(
   W: Matrix,
@@ -1230,7 +1228,7 @@ let softmaxCrossEntropyGradTemporaries: Workspace | undefined;
  *
  * The value of `softmaxCrossEntropy` and its gradient with respect to `W`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function softmaxCrossEntropyGrad(
   W: Matrix,
@@ -1260,18 +1258,14 @@ export function softmaxCrossEntropyGrad(
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
-  const dsub = fill(N, dsum);
-  const dsum_2 = buffers.vector(2, N);
-  for (let i = 0; i < N; i++) dsum_2[i] = -dsub[i]!;
-  const dT_times_Z = tileColumns(dsum_2, c);
-  const softmax_Z = softmaxAlong(Z, 1);
-  const filled = tileColumns(dsub, c);
-  const dZ = buffers.matrix(3, N, c);
+  const neg = -dsum;
+  const filled = tileColumns(lse_Z, c);
+  const dZ = buffers.matrix(2, N, c);
   for (let i = 0; i < N * c; i++)
-    dZ.data[i] = T.data[i]! * dT_times_Z.data[i]! + softmax_Z.data[i]! * filled.data[i]!;
+    dZ.data[i] = T.data[i]! * neg + Math.exp(Z.data[i]! - filled.data[i]!) * dsum;
 
   // backward through line 28: Z = X @ W'
-  const dW = matmulTransA(dZ, X, true, workspace?.matrix(4, c, d));
+  const dW = matmulTransA(dZ, X, true, workspace?.matrix(3, c, d));
   return { value, grad: { W: dW } };
 }
 
@@ -1280,6 +1274,7 @@ export interface SoftmaxCrossEntropyTape {
   readonly X: Matrix;
   readonly T: Matrix;
   readonly Z: Matrix;
+  readonly lse_Z: Float64Array;
   readonly N: number;
   readonly c: number;
 }
@@ -1311,7 +1306,7 @@ export function softmaxCrossEntropyForward(
   let sum_3 = 0;
   for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
   const value = sum_3 / N;
-  return { value, tape: { X, T, Z, N, c } };
+  return { value, tape: { X, T, Z, lse_Z, N, c } };
 }
 
 /**
@@ -1323,21 +1318,17 @@ export function softmaxCrossEntropyBackward(
   tape: SoftmaxCrossEntropyTape,
   seed: number,
 ): { W: Matrix } {
-  const { X, T, Z, N, c } = tape;
+  const { X, T, Z, lse_Z, N, c } = tape;
   checkScalar(seed, "seed");
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = seed === 0 ? 0 : seed / N;
-  const dsub = fill(N, dsum);
-  const dsum_2 = new Float64Array(N);
-  for (let i = 0; i < N; i++) dsum_2[i] = -dsub[i]!;
-  const dT_times_Z = tileColumns(dsum_2, c);
-  const softmax_Z = softmaxAlong(Z, 1);
-  const filled = tileColumns(dsub, c);
+  const neg = -dsum;
+  const filled = tileColumns(lse_Z, c);
   const dZ = matrix(N, c);
   for (let i = 0; i < N * c; i++)
     dZ.data[i] =
-      (dT_times_Z.data[i]! === 0 ? 0 : T.data[i]! * dT_times_Z.data[i]!) +
-      (filled.data[i]! === 0 ? 0 : softmax_Z.data[i]! * filled.data[i]!);
+      (neg === 0 ? 0 : T.data[i]! * neg) +
+      (dsum === 0 ? 0 : Math.exp(Z.data[i]! - filled.data[i]!) * dsum);
 
   // backward through line 28: Z = X @ W'
   const dW = matmulTransA(dZ, X, true);
@@ -1378,15 +1369,14 @@ export function softmaxCrossEntropyHvp(
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
-  const dsub = fill(N, dsum);
-  const dsum_2 = new Float64Array(N);
-  for (let i = 0; i < N; i++) dsum_2[i] = -dsub[i]!;
-  const dT_times_Z = tileColumns(dsum_2, c);
-  const softmax_Z = softmaxAlong(Z, 1);
-  const filled = tileColumns(dsub, c);
+  const neg = -dsum;
+  const filled = tileColumns(lse_Z, c);
+  const exp = matrix(N, c);
   const dZ = matrix(N, c);
-  for (let i = 0; i < N * c; i++)
-    dZ.data[i] = T.data[i]! * dT_times_Z.data[i]! + softmax_Z.data[i]! * filled.data[i]!;
+  for (let i = 0; i < N * c; i++) {
+    exp.data[i] = Math.exp(Z.data[i]! - filled.data[i]!);
+    dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
+  }
 
   // backward through line 28: Z = X @ W'
   const dW = matmulTransA(dZ, X, true);
@@ -1394,16 +1384,21 @@ export function softmaxCrossEntropyHvp(
   // tangent of line 28: Z = X @ W'
   const Z_dot = matmulTransB(X, W_dot, true);
 
+  // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
+  const scaled = matrix(N, c);
+  for (let i = 0; i < N * c; i++)
+    scaled.data[i] = Z_dot.data[i]! === 0 ? 0 : exp.data[i]! * Z_dot.data[i]!;
+  const lse_Z_dot = sumAlong(scaled, 1);
+
   // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const mul = matrix(N, c);
-  for (let i = 0; i < N * c; i++) mul.data[i] = Z_dot.data[i]! * softmax_Z.data[i]!;
-  const sum_4 = sumAlong(mul, 1);
-  const filled_2 = tileColumns(sum_4, c);
-  const softmax_Z_dot = matrix(N, c);
+  const filled_dot = tileColumns(lse_Z_dot, c);
+  const sub_dot = matrix(N, c);
+  const exp_dot = matrix(N, c);
   const dZ_dot = matrix(N, c);
   for (let i = 0; i < N * c; i++) {
-    softmax_Z_dot.data[i] = softmax_Z.data[i]! * (Z_dot.data[i]! - filled_2.data[i]!);
-    dZ_dot.data[i] = softmax_Z_dot.data[i]! === 0 ? 0 : filled.data[i]! * softmax_Z_dot.data[i]!;
+    sub_dot.data[i] = Z_dot.data[i]! + -filled_dot.data[i]!;
+    exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;
+    dZ_dot.data[i] = exp_dot.data[i]! === 0 ? 0 : dsum * exp_dot.data[i]!;
   }
 
   // tangent of backward through line 28: Z = X @ W'

@@ -191,6 +191,8 @@ class FunctionBuffers implements Buffers {
   private readonly workspace: string | undefined;
   /** The local that holds the workspace of temporaries (the caller's or the module's). */
   private readonly local: string;
+  /** Whether generated code checks its arguments. */
+  private readonly checked: boolean;
 
   constructor(
     owner: string,
@@ -199,6 +201,7 @@ class FunctionBuffers implements Buffers {
     results: ReadonlySet<number>,
     workspace: string | undefined,
     local: string,
+    checked: boolean,
   ) {
     this.owner = owner;
     this.constantName = constantName;
@@ -206,6 +209,7 @@ class FunctionBuffers implements Buffers {
     this.results = results;
     this.workspace = workspace;
     this.local = local;
+    this.checked = checked;
   }
 
   of(v: Value, ctx: EmitContext): { code: string; optional: boolean } | undefined {
@@ -242,8 +246,11 @@ class FunctionBuffers implements Buffers {
 
   /** The optional `workspace` parameter, when the function reads it. */
   parameter(): Parameter[] {
-    if (!this.usesWorkspace) return [];
-    return [{ name: `${this.workspace!}?`, type: this.workspaceClass() }];
+    if (this.workspace === undefined) return [];
+    // Offered whether or not this body needs one, so every function over arrays takes it;
+    // read by its check, or left unread (`_workspace`) with checks off.
+    const read = this.usesWorkspace || this.checked;
+    return [{ name: `${read ? "" : "_"}${this.workspace}?`, type: this.workspaceClass() }];
   }
 
   /** The local workspace of temporaries: the caller's, else the module's (made on first use). */
@@ -255,8 +262,8 @@ class FunctionBuffers implements Buffers {
 
   /** What the function's documentation says of its workspace. */
   doc(): string {
-    if (!this.usesWorkspace) return "";
-    return `\n\nGiven \`${this.workspace!}\`, returned arrays may be its own, valid until the next call given it.`;
+    if (this.workspace === undefined) return "";
+    return `\n\nGiven \`${this.workspace!}\`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.`;
   }
 }
 
@@ -542,7 +549,11 @@ class FunctionEmitter {
     naming: Naming,
     acceptsWorkspace: boolean,
   ): FunctionBuffers {
-    const workspace = acceptsWorkspace ? naming.fresh("workspace") : undefined;
+    // Offered by functions over arrays: any parameter or result a vector or matrix.
+    const overArrays = [...this.checked.params.map((p) => p.shape), this.checked.resultShape].some(
+      (shape) => shape.length > 0,
+    );
+    const workspace = acceptsWorkspace && overArrays ? naming.fresh("workspace") : undefined;
     const local = naming.fresh("buffers");
     return new FunctionBuffers(
       fnName,
@@ -551,6 +562,7 @@ class FunctionEmitter {
       new Set(results.map((v) => v.id)),
       workspace,
       local,
+      this.options.checks,
     );
   }
 

@@ -101,11 +101,16 @@ function simplify(program: Program, values: ValueFactory): Program {
       },
       negationOf: (v) => negationOf.get(v.id),
       producerOf: (v) => producers.get(v.id),
+      scalarOf: (v) => broadcastSource.get(v.id),
       usedOnce: (v) => uses.get(v.id) === 1,
       apply: (op, operands, attrs = {}) => {
         b.origin = instr.origin;
         // A rewritten instruction still holds what the original held, so it keeps its name.
         return emit(op, operands, attrs, undefined, { ...values.hintOf(instr.result), origin: "expression" });
+      },
+      part: (op, operands, attrs = {}) => {
+        b.origin = instr.origin;
+        return emit(op, operands, attrs);
       },
     });
     const result = folded ?? emit(instr.op, args, instr.attrs, instr);
@@ -208,9 +213,13 @@ interface FoldTools {
   negationOf(v: Value): Value | undefined;
   /** The instruction that computes v, when it is in the body. */
   producerOf(v: Value): Instr | undefined;
+  /** s when v is the scalar s filled out to a vector or matrix. */
+  scalarOf(v: Value): Value | undefined;
   /** Whether the original program reads v once (so rewriting its one consumer frees it). */
   usedOnce(v: Value): boolean;
   apply(op: Op, args: readonly Value[], attrs?: Attrs): Value;
+  /** A part of the rewritten instruction's value, named for what it computes. */
+  part(op: Op, args: readonly Value[], attrs?: Attrs): Value;
 }
 
 /** A simpler value equal to the instruction's result, or undefined to keep it. */
@@ -244,7 +253,7 @@ function fold(
   if ("zeroSafe" in instr.attrs && instr.attrs.zeroSafe === true && args.some((_, k) => zero(k))) {
     return t.zeros(shape);
   }
-  const folded = foldTransposes(instr, args, t);
+  const folded = foldTransposes(instr, args, t) ?? foldFilledScalars(instr, args, t);
   if (folded !== undefined) return folded;
   const [x, y] = args as [Value, Value];
   switch (instr.op) {
@@ -353,6 +362,25 @@ function foldTransposes(instr: Instr, args: readonly Value[], t: FoldTools): Val
     }
   }
   return undefined;
+}
+
+/**
+ * Scalars filled out stay scalars as long as they can: a filled scalar filled out again is one
+ * fill, and an element-wise operation of filled scalars is the scalar operation, filled out
+ * (its consumers then read the scalar: the adjoint of a mean is 1/N, not an array of 1/N).
+ */
+function foldFilledScalars(instr: Instr, args: readonly Value[], t: FoldTools): Value | undefined {
+  const shape = instr.result.shape;
+  if (shape.length === 0) return undefined;
+  if (instr.op === "broadcast") {
+    const scalar = t.scalarOf(args[0]!);
+    return scalar && t.apply("broadcast", [scalar], { shape });
+  }
+  if (primitives[instr.op].elementwise !== true || args.length === 0) return undefined;
+  const scalars = args.map((a) => (a.shape.length === 0 ? a : t.scalarOf(a)));
+  if (scalars.some((a) => a === undefined)) return undefined;
+  const scalar = t.part(instr.op, scalars as Value[], instr.attrs);
+  return t.apply("broadcast", [scalar], { shape });
 }
 
 /** A product's transpose flags, written only when set (so equal products print alike). */

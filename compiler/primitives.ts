@@ -975,7 +975,12 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       "lse",
       reductionNotation("logsumexp", (x) => m.fn("softmax", x)),
     ),
-    (b, instr) => b.apply("softmax", instr.args, alongOf(instr)),
+    // softmax(x) = exp(x − logsumexp(x)): element-wise, from the result, so it fuses into the
+    // derivative's loop instead of taking every exponential and sum again.
+    (b, instr) => {
+      const x = instr.args[0]!;
+      return b.apply("exp", [b.sub(x, spread(b, x, alongOf(instr), instr.result))]);
+    },
   ),
   /** Softmax of a vector, or of each column (axis 0) or row (axis 1) of a matrix, computed stably. */
   softmax: {

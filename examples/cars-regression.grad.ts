@@ -25,7 +25,7 @@ let predictTemporaries: Workspace | undefined;
  *
  * The value of `predict`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function predict(
   w: Float64Array,
@@ -100,7 +100,7 @@ let lossTemporaries: Workspace | undefined;
  *
  * The value of `loss`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function loss(
   w: Float64Array,
@@ -136,7 +136,7 @@ let lossGradTemporaries: Workspace | undefined;
  *
  * The value of `loss` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function lossGrad(
   w: Float64Array,
@@ -235,7 +235,7 @@ let exactWeightsTemporaries: Workspace | undefined;
  *
  * The value of `exactWeights`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function exactWeights(X: Matrix, y: Float64Array, workspace?: Workspace): Float64Array {
   checkMatrix(X, "X", undefined, "N", undefined, "d");

@@ -5,7 +5,6 @@ import {
   checkScalar,
   checkVector,
   checkWorkspace,
-  fill,
   logsumexpAlong,
   matmul,
   matmulTransA,
@@ -25,7 +24,7 @@ let probabilitiesTemporaries: Workspace | undefined;
  *
  * The value of `probabilities`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function probabilities(
   W: Matrix,
@@ -114,7 +113,7 @@ let lossTemporaries: Workspace | undefined;
  *
  * The value of `loss`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function loss(
   W: Matrix,
@@ -158,7 +157,7 @@ let lossGradTemporaries: Workspace | undefined;
  *
  * The value of `loss` and its gradient with respect to `W`, `b`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function lossGrad(
   W: Matrix,
@@ -194,22 +193,18 @@ export function lossGrad(
 
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const dsum = 1 / N;
-  const dsub = fill(N, dsum);
-  const dtrueLogit = buffers.vector(3, N);
-  for (let i = 0; i < N; i++) dtrueLogit[i] = -dsub[i]!;
-  const softmax_Z = softmaxAlong(Z, 1);
-  const filled = tileColumns(dsub, k);
-  const scaled = buffers.matrix(4, N, k);
-  for (let i = 0; i < N * k; i++) scaled.data[i] = softmax_Z.data[i]! * filled.data[i]!;
+  const neg = -dsum;
+  const filled = tileColumns(lse_Z, k);
+  const scaled = buffers.matrix(3, N, k);
+  for (let i = 0; i < N * k; i++) scaled.data[i] = Math.exp(Z.data[i]! - filled.data[i]!) * dsum;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
-  const dY_times_Z = tileColumns(dtrueLogit, k);
-  const dZ = buffers.matrix(5, N, k);
-  for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + Y.data[i]! * dY_times_Z.data[i]!;
+  const dZ = buffers.matrix(4, N, k);
+  for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + Y.data[i]! * neg;
 
   // backward through line 26: Z = X @ W + b
   const db = sumAlong(dZ, 0);
-  const dW = matmulTransA(X, dZ, true, workspace?.matrix(6, d, k));
+  const dW = matmulTransA(X, dZ, true, workspace?.matrix(5, d, k));
   return { value, grad: { W: dW, b: db } };
 }
 
@@ -218,6 +213,7 @@ export interface LossTape {
   readonly X: Matrix;
   readonly Y: Matrix;
   readonly Z: Matrix;
+  readonly lse_Z: Float64Array;
   readonly N: number;
   readonly k: number;
 }
@@ -255,7 +251,7 @@ export function lossForward(
   let sum_2 = 0;
   for (let i = 0; i < N; i++) sum_2 += lse_Z[i]! - trueLogit[i]!;
   const value = sum_2 / N;
-  return { value, tape: { X, Y, Z, N, k } };
+  return { value, tape: { X, Y, Z, lse_Z, N, k } };
 }
 
 /**
@@ -264,25 +260,19 @@ export function lossForward(
  * The vector–Jacobian product: the gradient of `loss`'s result weighted by `seed` (same shape as the result), with respect to `W`, `b`.
  */
 export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Float64Array } {
-  const { X, Y, Z, N, k } = tape;
+  const { X, Y, Z, lse_Z, N, k } = tape;
   checkScalar(seed, "seed");
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const dsum = seed === 0 ? 0 : seed / N;
-  const dsub = fill(N, dsum);
-  const dtrueLogit = new Float64Array(N);
-  for (let i = 0; i < N; i++) dtrueLogit[i] = -dsub[i]!;
-  const softmax_Z = softmaxAlong(Z, 1);
-  const filled = tileColumns(dsub, k);
+  const neg = -dsum;
+  const filled = tileColumns(lse_Z, k);
   const scaled = matrix(N, k);
   for (let i = 0; i < N * k; i++)
-    scaled.data[i] = filled.data[i]! === 0 ? 0 : softmax_Z.data[i]! * filled.data[i]!;
+    scaled.data[i] = dsum === 0 ? 0 : Math.exp(Z.data[i]! - filled.data[i]!) * dsum;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
-  const dY_times_Z = tileColumns(dtrueLogit, k);
   const dZ = matrix(N, k);
-  for (let i = 0; i < N * k; i++)
-    dZ.data[i] =
-      scaled.data[i]! + (dY_times_Z.data[i]! === 0 ? 0 : Y.data[i]! * dY_times_Z.data[i]!);
+  for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + (neg === 0 ? 0 : Y.data[i]! * neg);
 
   // backward through line 26: Z = X @ W + b
   const db = sumAlong(dZ, 0);

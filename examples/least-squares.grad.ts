@@ -9,7 +9,7 @@ let lossTemporaries: Workspace | undefined;
  *
  * The value of `loss`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function loss(
   a: number,
@@ -49,7 +49,7 @@ let lossGradTemporaries: Workspace | undefined;
  *
  * The value of `loss` and its gradient with respect to `a`, `b`, `c`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function lossGrad(
   a: number,

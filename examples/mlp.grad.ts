@@ -26,7 +26,7 @@ let predictTemporaries: Workspace | undefined;
  *
  * The value of `predict`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function predict(
   W1: Matrix,
@@ -139,7 +139,7 @@ let lossTemporaries: Workspace | undefined;
  *
  * The value of `loss`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function loss(
   W1: Matrix,
@@ -193,7 +193,7 @@ let lossGradTemporaries: Workspace | undefined;
  *
  * The value of `loss` and its gradient with respect to `W1`, `b1`, `w2`, `b2`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function lossGrad(
   W1: Matrix,

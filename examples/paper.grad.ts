@@ -430,9 +430,12 @@ export function gBackward(tape: GTape, seed: number): { x: number; y: number } {
  * `fn fg(v: real[2]) -> real[2]`
  *
  * The value of `fg`.
+ *
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
-export function fg(v: Float64Array): Float64Array {
+export function fg(v: Float64Array, workspace?: Workspace): Float64Array {
   checkVector(v, "v", 2);
+  checkWorkspace(workspace, "workspace");
   // line 25: x = v[0]
   const x = v[0]!;
 
@@ -859,9 +862,12 @@ export function productBackward(tape: ProductTape, seed: number): { x: number } 
  * `fn vectorChain(x: real) -> real[2]`
  *
  * The value of `vectorChain`.
+ *
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
-export function vectorChain(x: number): Float64Array {
+export function vectorChain(x: number, workspace?: Workspace): Float64Array {
   checkScalar(x, "x");
+  checkWorkspace(workspace, "workspace");
   // line 55: g1 = x^2
   const g1 = x ** 2;
 
@@ -929,7 +935,7 @@ export function vectorChainBackward(tape: VectorChainTape, seed: Float64Array): 
  *
  * The value of `vadd`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function vadd(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
@@ -982,7 +988,7 @@ export function vaddBackward(
  *
  * The value of `vsub`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function vsub(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
@@ -1038,7 +1044,7 @@ export function vsubBackward(
  *
  * The value of `vmul`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function vmul(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
@@ -1101,7 +1107,7 @@ export function vmulBackward(
  *
  * The value of `vdiv`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function vdiv(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
@@ -1164,7 +1170,7 @@ export function vdivBackward(
  *
  * The value of `addScalar`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function addScalar(x: Float64Array, z: number, workspace?: Workspace): Float64Array {
   const n = checkVector(x, "x");
@@ -1219,7 +1225,7 @@ export function addScalarBackward(
  *
  * The value of `mulScalar`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function mulScalar(x: Float64Array, z: number, workspace?: Workspace): Float64Array {
   const n = checkVector(x, "x");
@@ -1281,9 +1287,12 @@ export function mulScalarBackward(
  * `fn total1(x: real[n]) -> real`
  *
  * The value of `total1`.
+ *
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
-export function total1(x: Float64Array): number {
+export function total1(x: Float64Array, workspace?: Workspace): number {
   checkVector(x, "x");
+  checkWorkspace(workspace, "workspace");
   // line 74: sum(x)
   const value = sum(x);
   return value;
@@ -1293,9 +1302,15 @@ export function total1(x: Float64Array): number {
  * `fn total1(x: real[n]) -> real`
  *
  * The value of `total1` and its gradient with respect to `x`.
+ *
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
-export function total1Grad(x: Float64Array): { value: number; grad: { x: Float64Array } } {
+export function total1Grad(
+  x: Float64Array,
+  workspace?: Workspace,
+): { value: number; grad: { x: Float64Array } } {
   const n = checkVector(x, "x");
+  checkWorkspace(workspace, "workspace");
   // line 74: sum(x)
   const value = sum(x);
 
@@ -1338,10 +1353,13 @@ export function total1Backward(tape: Total1Tape, seed: number): { x: Float64Arra
  * `fn sumScaled(x: real[n], z: real) -> real`
  *
  * The value of `sumScaled`.
+ *
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
-export function sumScaled(x: Float64Array, z: number): number {
+export function sumScaled(x: Float64Array, z: number, workspace?: Workspace): number {
   const n = checkVector(x, "x");
   checkScalar(z, "z");
+  checkWorkspace(workspace, "workspace");
   // line 75: sum(x * z)
   let value = 0;
   for (let i = 0; i < n; i++) value += x[i]! * z;
@@ -1353,7 +1371,7 @@ export function sumScaled(x: Float64Array, z: number): number {
  *
  * The value of `sumScaled` and its gradient with respect to `x`, `z`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function sumScaledGrad(
   x: Float64Array,
@@ -1368,14 +1386,8 @@ export function sumScaledGrad(
   for (let i = 0; i < n; i++) value += x[i]! * z;
 
   // backward through line 75: sum(x * z)
-  const dx_times_z = fill(n, 1);
-  const dx = workspace?.vector(0, n) ?? new Float64Array(n);
-  let dz = 0;
-  for (let i = 0; i < n; i++) {
-    dx[i] = z * dx_times_z[i]!;
-    dz += x[i]!;
-  }
-
+  const dx = fill(n, z);
+  const dz = sum(x);
   return { value, grad: { x: dx, z: dz } };
 }
 
@@ -1415,14 +1427,10 @@ export function sumScaledBackward(
   const { x, z, n } = tape;
   checkScalar(seed, "seed");
   // backward through line 75: sum(x * z)
-  const dx_times_z = fill(n, seed);
-  const dx = new Float64Array(n);
+  const scaled_z_seed = seed === 0 ? 0 : z * seed;
+  const dx = fill(n, scaled_z_seed);
   let dz = 0;
-  for (let i = 0; i < n; i++) {
-    dx[i] = dx_times_z[i]! === 0 ? 0 : z * dx_times_z[i]!;
-    dz += seed === 0 ? 0 : x[i]! * seed;
-  }
-
+  for (let i = 0; i < n; i++) dz += seed === 0 ? 0 : x[i]! * seed;
   return { x: dx, z: dz };
 }
 
@@ -1430,10 +1438,13 @@ export function sumScaledBackward(
  * `fn dotProduct(w: real[n], x: real[n]) -> real`
  *
  * The value of `dotProduct`.
+ *
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
-export function dotProduct(w: Float64Array, x: Float64Array): number {
+export function dotProduct(w: Float64Array, x: Float64Array, workspace?: Workspace): number {
   const n = checkVector(w, "w");
   checkVector(x, "x", n, "n");
+  checkWorkspace(workspace, "workspace");
   // line 76: dot(w, x)
   const value = dot(w, x);
   return value;
@@ -1443,13 +1454,17 @@ export function dotProduct(w: Float64Array, x: Float64Array): number {
  * `fn dotProduct(w: real[n], x: real[n]) -> real`
  *
  * The value of `dotProduct` and its gradient with respect to `w`, `x`.
+ *
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function dotProductGrad(
   w: Float64Array,
   x: Float64Array,
+  workspace?: Workspace,
 ): { value: number; grad: { w: Float64Array; x: Float64Array } } {
   const n = checkVector(w, "w");
   checkVector(x, "x", n, "n");
+  checkWorkspace(workspace, "workspace");
   // line 76: dot(w, x)
   const value = dot(w, x);
   return { value, grad: { w: x.slice(), x: w.slice() } };
@@ -1504,11 +1519,19 @@ export function dotProductBackward(
  * `fn activation(w: real[n], b: real, x: real[n]) -> real wrt w, b`
  *
  * The value of `activation`.
+ *
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
-export function activation(w: Float64Array, b: number, x: Float64Array): number {
+export function activation(
+  w: Float64Array,
+  b: number,
+  x: Float64Array,
+  workspace?: Workspace,
+): number {
   const n = checkVector(w, "w");
   checkScalar(b, "b");
   checkVector(x, "x", n, "n");
+  checkWorkspace(workspace, "workspace");
   // line 83: z = w @ x + b
   const z = dot(w, x) + b;
 
@@ -1522,7 +1545,7 @@ export function activation(w: Float64Array, b: number, x: Float64Array): number 
  *
  * The value of `activation` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function activationGrad(
   w: Float64Array,
@@ -1605,7 +1628,7 @@ let lossTemporaries: Workspace | undefined;
  *
  * The value of `loss`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function loss(
   w: Float64Array,
@@ -1645,7 +1668,7 @@ let lossGradTemporaries: Workspace | undefined;
  *
  * The value of `loss` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function lossGrad(
   w: Float64Array,
@@ -1770,13 +1793,10 @@ let quadraticFormTemporaries: Workspace | undefined;
  * `fn quadraticForm(x: real) -> real`
  *
  * The value of `quadraticForm`.
- *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function quadraticForm(x: number, workspace?: Workspace): number {
+export function quadraticForm(x: number): number {
   checkScalar(x, "x");
-  checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (quadraticFormTemporaries ??= new Workspace());
+  const buffers = (quadraticFormTemporaries ??= new Workspace());
   // line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
   const pow = x ** 2;
   const pow_2 = x ** 3;
@@ -1794,16 +1814,10 @@ let quadraticFormGradTemporaries: Workspace | undefined;
  * `fn quadraticForm(x: real) -> real`
  *
  * The value of `quadraticForm` and its gradient with respect to `x`.
- *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
  */
-export function quadraticFormGrad(
-  x: number,
-  workspace?: Workspace,
-): { value: number; grad: { x: number } } {
+export function quadraticFormGrad(x: number): { value: number; grad: { x: number } } {
   checkScalar(x, "x");
-  checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (quadraticFormGradTemporaries ??= new Workspace());
+  const buffers = (quadraticFormGradTemporaries ??= new Workspace());
   // line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
   const pow = x ** 2;
   const pow_2 = x ** 3;

@@ -17,12 +17,21 @@ import {
  * `fn neuron(w: real[n], b: real, x: real[n], y: real) -> real wrt w, b`
  *
  * The value of `neuron`.
+ *
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
-export function neuron(w: Float64Array, b: number, x: Float64Array, y: number): number {
+export function neuron(
+  w: Float64Array,
+  b: number,
+  x: Float64Array,
+  y: number,
+  workspace?: Workspace,
+): number {
   const n = checkVector(w, "w");
   checkScalar(b, "b");
   checkVector(x, "x", n, "n");
   checkScalar(y, "y");
+  checkWorkspace(workspace, "workspace");
   // line 4: z = w @ x + b
   const z = dot(w, x) + b;
 
@@ -39,7 +48,7 @@ export function neuron(w: Float64Array, b: number, x: Float64Array, y: number): 
  *
  * The value of `neuron` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, returned arrays may be its own, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
  */
 export function neuronGrad(
   w: Float64Array,
