@@ -6,6 +6,7 @@ import {
   checkScalar,
   checkVector,
   checkWorkspace,
+  fill,
   logsumexpAlong,
   matmul,
   matmulTransA,
@@ -19,7 +20,6 @@ import {
   sumAlong,
   tileColumns,
   tileRows,
-  unit,
   vecmat,
   Workspace,
 } from "../runtime/index.js";
@@ -226,10 +226,13 @@ export function leastSquaresHvp(
   return { value, grad: { w: dw, b: db }, hvp: { w: dw_dot, b: db_dot } };
 }
 
+/** The arrays `leastSquaresHessian` reuses from one call to the next for its temporaries. */
+let leastSquaresHessianTemporaries: Workspace | undefined;
+
 /**
  * `fn leastSquares(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
- * The value, the gradient, and the Hessian over `w`, `b` (flattened in that order): one Hessian–vector product per column.
+ * The value, the gradient, and the Hessian over `w`, `b` (flattened in that order): the gradient once, then one Hessian–vector product per column, along that column's unit direction.
  */
 export function leastSquaresHessian(
   w: Float64Array,
@@ -242,24 +245,63 @@ export function leastSquaresHessian(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
-  const { value, grad } = leastSquaresHvp(w, b, X, y, { w: new Float64Array(w.length), b: 0 });
+  const buffers = (leastSquaresHessianTemporaries ??= new Workspace());
+  // line 5: return mean((X @ w + b - y)^2)
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
+  const sub = buffers.vector(1, N);
+  let sum_2 = 0;
+  for (let i = 0; i < N; i++) {
+    sub[i] = X_at_w[i]! + b - y[i]!;
+    sum_2 += sub[i]! ** 2;
+  }
+
+  const value = sum_2 / N;
+
+  // backward through line 5: return mean((X @ w + b - y)^2)
+  const dsum = 1 / N;
+  const dsub = buffers.vector(2, N);
+  let db = 0;
+  for (let i = 0; i < N; i++) {
+    dsub[i] = 2 * sub[i]! * dsum;
+    db += dsub[i]!;
+  }
+
+  const dw = vecmat(dsub, X, true);
+
   const size = w.length + 1;
   const hessian = matrix(size, size);
   let column = 0;
+  const w_dot = new Float64Array(w.length);
   for (let k = 0; k < w.length; k++) {
-    const { hvp } = leastSquaresHvp(w, b, X, y, { w: unit(w.length, k), b: 0 });
-    setColumn(hessian, column++, hvp.w, hvp.b);
+    w_dot[k] = 1;
+    // tangent of line 5: return mean((X @ w + b - y)^2)
+    const sub_dot = matvec(X, w_dot, true, buffers.vector(3, N));
+
+    // tangent of backward through line 5: return mean((X @ w + b - y)^2)
+    const scaled_dot = buffers.vector(4, N);
+    const dsub_dot = buffers.vector(5, N);
+    let db_dot = 0;
+    for (let i = 0; i < N; i++) {
+      scaled_dot[i] = 2 * sub_dot[i]!;
+      dsub_dot[i] = scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!;
+      db_dot += dsub_dot[i]!;
+    }
+
+    const dw_dot = vecmat(dsub_dot, X, true, buffers.vector(6, d));
+    setColumn(hessian, column++, dw_dot, db_dot);
+    w_dot[k] = 0;
   }
 
-  for (let k = 0; k < 1; k++) {
-    const { hvp } = leastSquaresHvp(w, b, X, y, {
-      w: new Float64Array(w.length),
-      b: k === 0 ? 1 : 0,
-    });
-    setColumn(hessian, column++, hvp.w, hvp.b);
+  {
+    // tangent of backward through line 5: return mean((X @ w + b - y)^2)
+    const scaled = dsum * 2;
+    const dsub_dot = fill(N, scaled);
+    const db_dot = sum(dsub_dot);
+    const dw_dot = vecmat(dsub_dot, X, true, buffers.vector(7, d));
+    setColumn(hessian, column++, dw_dot, db_dot);
   }
 
-  return { value, grad, hessian };
+  return { value, grad: { w: dw, b: db }, hessian };
 }
 
 /** The arrays `logistic` reuses from one call to the next for its temporaries. */
@@ -478,10 +520,13 @@ export function logisticHvp(
   return { value, grad: { w: dw, b: db }, hvp: { w: dw_dot, b: db_dot } };
 }
 
+/** The arrays `logisticHessian` reuses from one call to the next for its temporaries. */
+let logisticHessianTemporaries: Workspace | undefined;
+
 /**
  * `fn logistic(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
- * The value, the gradient, and the Hessian over `w`, `b` (flattened in that order): one Hessian–vector product per column.
+ * The value, the gradient, and the Hessian over `w`, `b` (flattened in that order): the gradient once, then one Hessian–vector product per column, along that column's unit direction.
  */
 export function logisticHessian(
   w: Float64Array,
@@ -494,21 +539,75 @@ export function logisticHessian(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
-  const { value, grad } = logisticHvp(w, b, X, y, { w: new Float64Array(w.length), b: 0 });
+  const buffers = (logisticHessianTemporaries ??= new Workspace());
+  // line 10: return mean(softplus(-y * (X @ w + b)))
+  const neg_y = buffers.vector(0, N);
+  for (let i = 0; i < N; i++) neg_y[i] = -y[i]!;
+  const X_at_w = matvec(X, w, false, buffers.vector(1, N));
+  const mul = buffers.vector(2, N);
+  let sum_2 = 0;
+  for (let i = 0; i < N; i++) {
+    mul[i] = neg_y[i]! * (X_at_w[i]! + b);
+    sum_2 += softplus(mul[i]!);
+  }
+
+  const value = sum_2 / N;
+
+  // backward through line 10: return mean(softplus(-y * (X @ w + b)))
+  const dsum = 1 / N;
+  const sigmoid_2 = buffers.vector(3, N);
+  const dadd = buffers.vector(4, N);
+  let db = 0;
+  for (let i = 0; i < N; i++) {
+    sigmoid_2[i] = sigmoid(mul[i]!);
+    dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
+    db += dadd[i]!;
+  }
+
+  const dw = vecmat(dadd, X, true);
+
   const size = w.length + 1;
   const hessian = matrix(size, size);
   let column = 0;
+  const w_dot = new Float64Array(w.length);
   for (let k = 0; k < w.length; k++) {
-    const { hvp } = logisticHvp(w, b, X, y, { w: unit(w.length, k), b: 0 });
-    setColumn(hessian, column++, hvp.w, hvp.b);
+    w_dot[k] = 1;
+    // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
+    const add_dot = matvec(X, w_dot, true, buffers.vector(5, N));
+    const mul_dot = buffers.vector(6, N);
+    for (let i = 0; i < N; i++) mul_dot[i] = add_dot[i]! === 0 ? 0 : neg_y[i]! * add_dot[i]!;
+
+    // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
+    const sigmoid_dot = buffers.vector(7, N);
+    const dmul_dot = buffers.vector(8, N);
+    const dadd_dot = buffers.vector(9, N);
+    let db_dot = 0;
+    for (let i = 0; i < N; i++) {
+      sigmoid_dot[i] = mul_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot[i]!;
+      dmul_dot[i] = sigmoid_dot[i]! === 0 ? 0 : dsum * sigmoid_dot[i]!;
+      dadd_dot[i] = dmul_dot[i]! === 0 ? 0 : neg_y[i]! * dmul_dot[i]!;
+      db_dot += dadd_dot[i]!;
+    }
+
+    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(10, d));
+    setColumn(hessian, column++, dw_dot, db_dot);
+    w_dot[k] = 0;
   }
 
-  for (let k = 0; k < 1; k++) {
-    const { hvp } = logisticHvp(w, b, X, y, { w: new Float64Array(w.length), b: k === 0 ? 1 : 0 });
-    setColumn(hessian, column++, hvp.w, hvp.b);
+  {
+    // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
+    const dadd_dot = buffers.vector(11, N);
+    let db_dot = 0;
+    for (let i = 0; i < N; i++) {
+      dadd_dot[i] = neg_y[i]! * (dsum * (sigmoid_2[i]! * sigmoid(-mul[i]!) * neg_y[i]!));
+      db_dot += dadd_dot[i]!;
+    }
+
+    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(12, d));
+    setColumn(hessian, column++, dw_dot, db_dot);
   }
 
-  return { value, grad, hessian };
+  return { value, grad: { w: dw, b: db }, hessian };
 }
 
 /** The arrays `mlp` reuses from one call to the next for its temporaries. */
@@ -852,10 +951,13 @@ export function mlpHvp(
   };
 }
 
+/** The arrays `mlpHessian` reuses from one call to the next for its temporaries. */
+let mlpHessianTemporaries: Workspace | undefined;
+
 /**
  * `fn mlp(W1: real[h, d], b1: real[h], W2: real[c, h], b2: real[c], X: real[N, d], Y: real[N, c]) -> real wrt W1, b1, W2, b2`
  *
- * The value, the gradient, and the Hessian over `W1`, `b1`, `W2`, `b2` (flattened in that order): one Hessian–vector product per column.
+ * The value, the gradient, and the Hessian over `W1`, `b1`, `W2`, `b2` (flattened in that order): the gradient once, then one Hessian–vector product per column, along that column's unit direction.
  */
 export function mlpHessian(
   W1: Matrix,
@@ -879,56 +981,188 @@ export function mlpHessian(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", c, "c");
-  const { value, grad } = mlpHvp(W1, b1, W2, b2, X, Y, {
-    W1: matrix(W1.rows, W1.cols, new Float64Array(W1.data.length)),
-    b1: new Float64Array(b1.length),
-    W2: matrix(W2.rows, W2.cols, new Float64Array(W2.data.length)),
-    b2: new Float64Array(b2.length),
-  });
+  const buffers = (mlpHessianTemporaries ??= new Workspace());
+  // line 15: H = relu(X @ W1' + b1)
+  const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const add = buffers.matrix(1, N, h);
+  const H = buffers.matrix(2, N, h);
+  for (let i = 0; i < N * h; i++) {
+    add.data[i] = product.data[i]! + b1[i % h]!;
+    H.data[i] = Math.max(add.data[i]!, 0);
+  }
+
+  // line 16: out = H @ W2' + b2
+  const product_2 = matmulTransB(H, W2, false, buffers.matrix(3, N, c));
+  const out = buffers.matrix(4, N, c);
+  for (let i = 0; i < N * c; i++) out.data[i] = product_2.data[i]! + b2[i % c]!;
+
+  // line 17: return mean((out - Y)^2)
+  const out_minus_Y = buffers.matrix(5, N, c);
+  let sum_2 = 0;
+  for (let i = 0; i < N * c; i++) {
+    out_minus_Y.data[i] = out.data[i]! - Y.data[i]!;
+    sum_2 += out_minus_Y.data[i]! ** 2;
+  }
+
+  const mul = N * c;
+  const value = sum_2 / mul;
+
+  // backward through line 17: return mean((out - Y)^2)
+  const dsum = 1 / mul;
+  const dout_minus_Y = buffers.matrix(6, N, c);
+  for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
+
+  // backward through line 16: out = H @ W2' + b2
+  const db2 = sumAlong(dout_minus_Y, 0);
+  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(7, N, h));
+  const dW2 = matmulTransA(dout_minus_Y, H, true);
+
+  // backward through line 15: H = relu(X @ W1' + b1)
+  const gt = buffers.matrix(8, N, h);
+  const dadd = buffers.matrix(9, N, h);
+  for (let i = 0; i < N * h; i++) {
+    gt.data[i] = add.data[i]! > 0 ? 1 : 0;
+    dadd.data[i] = gt.data[i]! !== 0 ? dH.data[i]! : 0;
+  }
+
+  const db1 = sumAlong(dadd, 0);
+  const dW1 = matmulTransA(dadd, X, true);
+
   const size = W1.data.length + b1.length + W2.data.length + b2.length;
   const hessian = matrix(size, size);
   let column = 0;
+  const W1_dot = matrix(W1.rows, W1.cols);
   for (let k = 0; k < W1.data.length; k++) {
-    const { hvp } = mlpHvp(W1, b1, W2, b2, X, Y, {
-      W1: matrix(W1.rows, W1.cols, unit(W1.data.length, k)),
-      b1: new Float64Array(b1.length),
-      W2: matrix(W2.rows, W2.cols, new Float64Array(W2.data.length)),
-      b2: new Float64Array(b2.length),
-    });
-    setColumn(hessian, column++, hvp.W1, hvp.b1, hvp.W2, hvp.b2);
+    W1_dot.data[k] = 1;
+    // tangent of line 15: H = relu(X @ W1' + b1)
+    const add_dot = matmulTransB(X, W1_dot, true, buffers.matrix(10, N, h));
+    const H_dot = buffers.matrix(11, N, h);
+    for (let i = 0; i < N * h; i++) H_dot.data[i] = add.data[i]! > 0 ? add_dot.data[i]! : 0;
+
+    // tangent of line 16: out = H @ W2' + b2
+    const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(12, N, c));
+
+    // tangent of backward through line 17: return mean((out - Y)^2)
+    const scaled_dot = buffers.matrix(13, N, c);
+    const dout_minus_Y_dot = buffers.matrix(14, N, c);
+    for (let i = 0; i < N * c; i++) {
+      scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
+      dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
+    }
+
+    // tangent of backward through line 16: out = H @ W2' + b2
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0);
+    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(15, N, h));
+    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(16, c, h));
+    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(17, c, h));
+    const dW2_dot = buffers.matrix(18, c, h);
+    for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
+
+    // tangent of backward through line 15: H = relu(X @ W1' + b1)
+    const dadd_dot = buffers.matrix(19, N, h);
+    for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(dadd_dot, 0);
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(20, h, d));
+    setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
+    W1_dot.data[k] = 0;
   }
 
+  const b1_dot = new Float64Array(b1.length);
   for (let k = 0; k < b1.length; k++) {
-    const { hvp } = mlpHvp(W1, b1, W2, b2, X, Y, {
-      W1: matrix(W1.rows, W1.cols, new Float64Array(W1.data.length)),
-      b1: unit(b1.length, k),
-      W2: matrix(W2.rows, W2.cols, new Float64Array(W2.data.length)),
-      b2: new Float64Array(b2.length),
-    });
-    setColumn(hessian, column++, hvp.W1, hvp.b1, hvp.W2, hvp.b2);
+    b1_dot[k] = 1;
+    // tangent of line 15: H = relu(X @ W1' + b1)
+    const add_dot = tileRows(b1_dot, N);
+    const H_dot = buffers.matrix(21, N, h);
+    for (let i = 0; i < N * h; i++) H_dot.data[i] = add.data[i]! > 0 ? add_dot.data[i]! : 0;
+
+    // tangent of line 16: out = H @ W2' + b2
+    const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(22, N, c));
+
+    // tangent of backward through line 17: return mean((out - Y)^2)
+    const scaled_dot = buffers.matrix(23, N, c);
+    const dout_minus_Y_dot = buffers.matrix(24, N, c);
+    for (let i = 0; i < N * c; i++) {
+      scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
+      dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
+    }
+
+    // tangent of backward through line 16: out = H @ W2' + b2
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0);
+    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(25, N, h));
+    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(26, c, h));
+    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(27, c, h));
+    const dW2_dot = buffers.matrix(28, c, h);
+    for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
+
+    // tangent of backward through line 15: H = relu(X @ W1' + b1)
+    const dadd_dot = buffers.matrix(29, N, h);
+    for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(dadd_dot, 0);
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(30, h, d));
+    setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
+    b1_dot[k] = 0;
   }
 
+  const W2_dot = matrix(W2.rows, W2.cols);
   for (let k = 0; k < W2.data.length; k++) {
-    const { hvp } = mlpHvp(W1, b1, W2, b2, X, Y, {
-      W1: matrix(W1.rows, W1.cols, new Float64Array(W1.data.length)),
-      b1: new Float64Array(b1.length),
-      W2: matrix(W2.rows, W2.cols, unit(W2.data.length, k)),
-      b2: new Float64Array(b2.length),
-    });
-    setColumn(hessian, column++, hvp.W1, hvp.b1, hvp.W2, hvp.b2);
+    W2_dot.data[k] = 1;
+    // tangent of line 16: out = H @ W2' + b2
+    const out_minus_Y_dot = matmulTransB(H, W2_dot, true, buffers.matrix(31, N, c));
+
+    // tangent of backward through line 17: return mean((out - Y)^2)
+    const scaled_dot = buffers.matrix(32, N, c);
+    const dout_minus_Y_dot = buffers.matrix(33, N, c);
+    for (let i = 0; i < N * c; i++) {
+      scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
+      dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
+    }
+
+    // tangent of backward through line 16: out = H @ W2' + b2
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0);
+    const product_3 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(34, N, h));
+    const product_4 = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(35, N, h));
+    const dH_dot = buffers.matrix(36, N, h);
+    for (let i = 0; i < N * h; i++) dH_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
+    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(37, c, h));
+
+    // tangent of backward through line 15: H = relu(X @ W1' + b1)
+    const dadd_dot = buffers.matrix(38, N, h);
+    for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(dadd_dot, 0);
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(39, h, d));
+    setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
+    W2_dot.data[k] = 0;
   }
 
+  const b2_dot = new Float64Array(b2.length);
   for (let k = 0; k < b2.length; k++) {
-    const { hvp } = mlpHvp(W1, b1, W2, b2, X, Y, {
-      W1: matrix(W1.rows, W1.cols, new Float64Array(W1.data.length)),
-      b1: new Float64Array(b1.length),
-      W2: matrix(W2.rows, W2.cols, new Float64Array(W2.data.length)),
-      b2: unit(b2.length, k),
-    });
-    setColumn(hessian, column++, hvp.W1, hvp.b1, hvp.W2, hvp.b2);
+    b2_dot[k] = 1;
+    // tangent of line 16: out = H @ W2' + b2
+    const out_minus_Y_dot = tileRows(b2_dot, N);
+
+    // tangent of backward through line 17: return mean((out - Y)^2)
+    const scaled_dot = buffers.matrix(40, N, c);
+    const dout_minus_Y_dot = buffers.matrix(41, N, c);
+    for (let i = 0; i < N * c; i++) {
+      scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
+      dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
+    }
+
+    // tangent of backward through line 16: out = H @ W2' + b2
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0);
+    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(42, N, h));
+    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(43, c, h));
+
+    // tangent of backward through line 15: H = relu(X @ W1' + b1)
+    const dadd_dot = buffers.matrix(44, N, h);
+    for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(dadd_dot, 0);
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(45, h, d));
+    setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
+    b2_dot[k] = 0;
   }
 
-  return { value, grad, hessian };
+  return { value, grad: { W1: dW1, b1: db1, W2: dW2, b2: db2 }, hessian };
 }
 
 /** The arrays `neuron` reuses from one call to the next for its temporaries. */
@@ -1149,10 +1383,13 @@ export function neuronHvp(
   return { value, grad: { w: dw, b: db }, hvp: { w: dw_dot, b: db_dot } };
 }
 
+/** The arrays `neuronHessian` reuses from one call to the next for its temporaries. */
+let neuronHessianTemporaries: Workspace | undefined;
+
 /**
  * `fn neuron(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
- * The value, the gradient, and the Hessian over `w`, `b` (flattened in that order): one Hessian–vector product per column.
+ * The value, the gradient, and the Hessian over `w`, `b` (flattened in that order): the gradient once, then one Hessian–vector product per column, along that column's unit direction.
  */
 export function neuronHessian(
   w: Float64Array,
@@ -1165,21 +1402,83 @@ export function neuronHessian(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
-  const { value, grad } = neuronHvp(w, b, X, y, { w: new Float64Array(w.length), b: 0 });
+  const buffers = (neuronHessianTemporaries ??= new Workspace());
+  // line 22: z = X @ w + b
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
+  const z = buffers.vector(1, N);
+  for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
+
+  // line 23: return mean((y - max(0, z))^2)
+  const sub = buffers.vector(2, N);
+  let sum_2 = 0;
+  for (let i = 0; i < N; i++) {
+    sub[i] = y[i]! - Math.max(0, z[i]!);
+    sum_2 += sub[i]! ** 2;
+  }
+
+  const value = sum_2 / N;
+
+  // backward through line 23: return mean((y - max(0, z))^2)
+  const dsum = 1 / N;
+  const ge = buffers.vector(3, N);
+  const dz = buffers.vector(4, N);
+  for (let i = 0; i < N; i++) {
+    ge[i] = 0 >= z[i]! ? 1 : 0;
+    dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub[i]! * dsum);
+  }
+
+  // backward through line 22: z = X @ w + b
+  const db = sum(dz);
+  const dw = vecmat(dz, X, true);
+
   const size = w.length + 1;
   const hessian = matrix(size, size);
   let column = 0;
+  const w_dot = new Float64Array(w.length);
   for (let k = 0; k < w.length; k++) {
-    const { hvp } = neuronHvp(w, b, X, y, { w: unit(w.length, k), b: 0 });
-    setColumn(hessian, column++, hvp.w, hvp.b);
+    w_dot[k] = 1;
+    // tangent of line 22: z = X @ w + b
+    const z_dot = matvec(X, w_dot, true, buffers.vector(5, N));
+
+    // tangent of line 23: return mean((y - max(0, z))^2)
+    const sub_dot = buffers.vector(6, N);
+    for (let i = 0; i < N; i++) sub_dot[i] = -(0 >= z[i]! ? 0 : z_dot[i]!);
+
+    // tangent of backward through line 23: return mean((y - max(0, z))^2)
+    const scaled_dot = buffers.vector(7, N);
+    const dz_dot = buffers.vector(8, N);
+    for (let i = 0; i < N; i++) {
+      scaled_dot[i] = 2 * sub_dot[i]!;
+      dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!);
+    }
+
+    // tangent of backward through line 22: z = X @ w + b
+    const db_dot = sum(dz_dot);
+    const dw_dot = vecmat(dz_dot, X, true, buffers.vector(9, d));
+    setColumn(hessian, column++, dw_dot, db_dot);
+    w_dot[k] = 0;
   }
 
-  for (let k = 0; k < 1; k++) {
-    const { hvp } = neuronHvp(w, b, X, y, { w: new Float64Array(w.length), b: k === 0 ? 1 : 0 });
-    setColumn(hessian, column++, hvp.w, hvp.b);
+  {
+    // tangent of line 23: return mean((y - max(0, z))^2)
+    const sub_dot = buffers.vector(10, N);
+    for (let i = 0; i < N; i++) sub_dot[i] = -(0 >= z[i]! ? 0 : 1);
+
+    // tangent of backward through line 23: return mean((y - max(0, z))^2)
+    const scaled_dot = buffers.vector(11, N);
+    const dz_dot = buffers.vector(12, N);
+    for (let i = 0; i < N; i++) {
+      scaled_dot[i] = 2 * sub_dot[i]!;
+      dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!);
+    }
+
+    // tangent of backward through line 22: z = X @ w + b
+    const db_dot = sum(dz_dot);
+    const dw_dot = vecmat(dz_dot, X, true, buffers.vector(13, d));
+    setColumn(hessian, column++, dw_dot, db_dot);
   }
 
-  return { value, grad, hessian };
+  return { value, grad: { w: dw, b: db }, hessian };
 }
 
 /** The arrays `softmaxCrossEntropy` reuses from one call to the next for its temporaries. */
@@ -1406,10 +1705,13 @@ export function softmaxCrossEntropyHvp(
   return { value, grad: { W: dW }, hvp: { W: dW_dot } };
 }
 
+/** The arrays `softmaxCrossEntropyHessian` reuses from one call to the next for its temporaries. */
+let softmaxCrossEntropyHessianTemporaries: Workspace | undefined;
+
 /**
  * `fn softmaxCrossEntropy(W: real[c, d], X: real[N, d], T: real[N, c]) -> real wrt W`
  *
- * The value, the gradient, and the Hessian over `W` (flattened in that order): one Hessian–vector product per column.
+ * The value, the gradient, and the Hessian over `W` (flattened in that order): the gradient once, then one Hessian–vector product per column, along that column's unit direction.
  */
 export function softmaxCrossEntropyHessian(
   W: Matrix,
@@ -1422,18 +1724,66 @@ export function softmaxCrossEntropyHessian(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkMatrix(T, "T", N, "N", c, "c");
-  const { value, grad } = softmaxCrossEntropyHvp(W, X, T, {
-    W: matrix(W.rows, W.cols, new Float64Array(W.data.length)),
-  });
+  const buffers = (softmaxCrossEntropyHessianTemporaries ??= new Workspace());
+  // line 28: Z = X @ W'
+  const Z = matmulTransB(X, W, false, buffers.matrix(0, N, c));
+
+  // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
+  const lse_Z = logsumexpAlong(Z, 1);
+  const T_times_Z = buffers.matrix(1, N, c);
+  for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
+  const sum_2 = sumAlong(T_times_Z, 1);
+  let sum_3 = 0;
+  for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
+  const value = sum_3 / N;
+
+  // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
+  const dsum = 1 / N;
+  const neg = -dsum;
+  const filled = tileColumns(lse_Z, c);
+  const exp = buffers.matrix(2, N, c);
+  const dZ = buffers.matrix(3, N, c);
+  for (let i = 0; i < N * c; i++) {
+    exp.data[i] = Math.exp(Z.data[i]! - filled.data[i]!);
+    dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
+  }
+
+  // backward through line 28: Z = X @ W'
+  const dW = matmulTransA(dZ, X, true);
+
   const size = W.data.length;
   const hessian = matrix(size, size);
   let column = 0;
+  const W_dot = matrix(W.rows, W.cols);
   for (let k = 0; k < W.data.length; k++) {
-    const { hvp } = softmaxCrossEntropyHvp(W, X, T, {
-      W: matrix(W.rows, W.cols, unit(W.data.length, k)),
-    });
-    setColumn(hessian, column++, hvp.W);
+    W_dot.data[k] = 1;
+    // tangent of line 28: Z = X @ W'
+    const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(4, N, c));
+
+    // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
+    const filled_2 = tileColumns(lse_Z, c);
+    const scaled = buffers.matrix(5, N, c);
+    for (let i = 0; i < N * c; i++)
+      scaled.data[i] =
+        Z_dot.data[i]! === 0 ? 0 : Math.exp(Z.data[i]! - filled_2.data[i]!) * Z_dot.data[i]!;
+    const lse_Z_dot = sumAlong(scaled, 1);
+
+    // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
+    const filled_dot = tileColumns(lse_Z_dot, c);
+    const sub_dot = buffers.matrix(6, N, c);
+    const exp_dot = buffers.matrix(7, N, c);
+    const dZ_dot = buffers.matrix(8, N, c);
+    for (let i = 0; i < N * c; i++) {
+      sub_dot.data[i] = Z_dot.data[i]! + -filled_dot.data[i]!;
+      exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;
+      dZ_dot.data[i] = exp_dot.data[i]! === 0 ? 0 : dsum * exp_dot.data[i]!;
+    }
+
+    // tangent of backward through line 28: Z = X @ W'
+    const dW_dot = matmulTransA(dZ_dot, X, true, buffers.matrix(9, c, d));
+    setColumn(hessian, column++, dW_dot);
+    W_dot.data[k] = 0;
   }
 
-  return { value, grad, hessian };
+  return { value, grad: { W: dW }, hessian };
 }

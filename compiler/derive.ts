@@ -7,7 +7,7 @@ import type { CheckedFunction } from "./check.js";
 import type { Mode } from "./compile.js";
 import { paramNamed, sourceName, type Instr, type Value } from "./ir.js";
 import type { LoweredFunction } from "./lower.js";
-import { eliminateDeadCode, optimize, type Program } from "./optimize.js";
+import { eliminateDeadCode, mayHoldZeros, optimize, type Program } from "./optimize.js";
 import { elementwiseFrom, forward } from "./forward.js";
 import { reverse } from "./reverse.js";
 import { verifyStage } from "./verify-ir.js";
@@ -55,6 +55,27 @@ export interface HvpProgram {
   readonly directions: readonly { readonly name: string; readonly value: Value }[];
 }
 
+/**
+ * `fHessian` column by column, sharing the primal and gradient work: the gradient program runs
+ * once, then for each `wrt` parameter a column program pushes that parameter's direction
+ * alone (the others are zero, and fold away) through it, reading its values.
+ */
+export interface HessianPrograms {
+  /** The gradient program: its values are inputs of every column program. */
+  readonly shared: GradientProgram;
+  readonly columns: readonly {
+    readonly name: string;
+    /**
+     * The direction of this parameter: an input of the column program (a unit vector), or
+     * for a scalar parameter the constant 1 in its body.
+     */
+    readonly direction: Value;
+    readonly scalar: boolean;
+    /** Its body, after `shared`'s; outputs: the Hessian–vector product of each gradient. */
+    readonly program: Program;
+  }[];
+}
+
 /** How `fJacobian` finds each parameter's block. */
 export interface JacobianPlan {
   /** Parameters the result depends on element by element: a diagonal block, one forward sweep each. */
@@ -92,6 +113,7 @@ export interface DerivedFunction {
   readonly jvp: TangentProgram | undefined;
   /** Mode hessian, for functions with a scalar result. */
   readonly hvp: HvpProgram | undefined;
+  readonly hessian: HessianPrograms | undefined;
 }
 
 /** The exports of one function under `modes`. */
@@ -143,6 +165,7 @@ export function deriveFunction(
     split: plan.vjp !== undefined ? split(lowered, checked.wrt, values) : undefined,
     jvp: plan.jvp !== undefined ? tangentProgram(lowered, checked.wrt) : undefined,
     hvp: plan.hessian ? hvpProgram(lowered, checked.wrt, grad!) : undefined,
+    hessian: plan.hessian ? hessianPrograms(lowered, checked.wrt, grad!) : undefined,
   };
 }
 
@@ -209,6 +232,41 @@ function hvpProgram(lowered: LoweredFunction, wrt: readonly string[], grad: Grad
     hvps: hvps.map((h, i) => ({ name: h.name, value: program.outputs[1 + n + i]! })),
     directions: pushed.directions,
   };
+}
+
+/** The gradient program once, and per parameter the tangent pass along its direction alone. */
+function hessianPrograms(
+  lowered: LoweredFunction,
+  wrt: readonly string[],
+  grad: GradientProgram,
+): HessianPrograms {
+  const sharedBody = grad.program.body;
+  // Constants and dimensions are printed where they are used: a column program gets its own
+  // copies, so that folding sees them.
+  const isLeaf = (i: Instr) => i.op === "const" || i.op === "dim";
+  const leaves = sharedBody.filter(isLeaf);
+  const sharedValues = [...lowered.ir.params, ...sharedBody.filter((i) => !isLeaf(i)).map((i) => i.result)];
+  // Shared values that may hold zeros standing for "no dependence" keep their guards.
+  const zeroing = mayHoldZeros(sharedBody);
+  const maybeZero = sharedValues.filter((v) => zeroing.has(v.id));
+  const columns = directionsFor(lowered, wrt).map(({ name, param, value: input }) => {
+    // A scalar parameter's only direction is 1, which folds into the column program.
+    const scalar = param.shape.length === 0;
+    const one = new Builder(lowered.values);
+    const direction = scalar ? one.constant(1) : input;
+    const pushed = forward(sharedBody, new Map([[param.id, direction]]), lowered.values);
+    const b = new Builder(lowered.values);
+    const hvps = grad.gradients.map((g) => pushed.tangentOf(g.value) ?? b.zeros(g.value.shape));
+    const program = optimized(
+      `the Hessian's column program for '${name}'`,
+      { body: [...leaves, ...one.body, ...pushed.body, ...b.body], outputs: hvps },
+      lowered.values,
+      scalar ? sharedValues : [...sharedValues, direction],
+      scalar ? maybeZero : [direction, ...maybeZero],
+    );
+    return { name, direction, scalar, program };
+  });
+  return { shared: grad, columns };
 }
 
 /**

@@ -820,42 +820,105 @@ class FunctionEmitter {
       statements: [...checks.lines, ...directions.lines, ...body.lines, returned],
     });
 
-    const [value, grad, hvp, hessian, size, column, k] = this.driverLocals(
-      "value",
-      "grad",
-      "hvp",
-      "hessian",
-      "size",
-      "column",
-      "k",
+    this.emitHessianColumns(file);
+  }
+
+  /**
+   * `fHessian(args)`: the gradient program once, then for each parameter its column program
+   * once per entry, along that entry's unit direction (the other parameters' directions are
+   * zero and folded away), each product written into one column.
+   */
+  private emitHessianColumns(file: Declarations): void {
+    const { checked } = this;
+    const hs = this.fn.hessian!;
+    const name = checked.name;
+    const naming = this.naming();
+    const [hessian, size, column, k] = ["hessian", "size", "column", "k"].map((h) => naming.fresh(h)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    const grad = hs.shared;
+    const returned = [grad.value, ...grad.gradients.map((g) => g.value)];
+    const buffers = this.temporaries(`${name}Hessian`, returned, naming, false);
+    // The shared values the columns read are computed (not fused away) by the shared body.
+    const readByColumns = new Map<number, Value>();
+    for (const { program, direction } of hs.columns) {
+      // (A scalar parameter's direction is defined in its body.)
+      const defined = new Set([direction.id, ...program.body.map((i) => i.result.id)]);
+      for (const instr of program.body)
+        for (const a of instr.args) if (!defined.has(a.id)) readByColumns.set(a.id, a);
+      for (const out of program.outputs) if (!defined.has(out.id)) readByColumns.set(out.id, out);
+    }
+    const shared = new BodyWriter(
+      this,
+      naming,
+      grad.program.body,
+      [...returned, ...readByColumns.values()],
+      buffers,
     );
-    const call = (fn: string, ...args: string[]) => this.callWithArguments(fn, args);
-    const matrixOf = this.helper("matrix");
+    for (const v of readByColumns.values()) shared.operand(v);
+    for (const c of hs.columns) if (!c.scalar) naming.nameOf(c.direction);
     const wrtParams = this.sweptParams();
-    const sizeOf = (p: SweptParam) => entryCount(p.shape, p.local);
-    const directionFor = (active: string | undefined) => this.sweepDirections(k, active);
-    const hvpParts = wrtParams.map((p) => `${hvp}${member(p.name)}`).join(", ");
+    const setColumn = this.helper("setColumn");
+    const bodies = [shared];
+    const columnLines = hs.columns.flatMap(({ name: param, direction, scalar, program }) => {
+      const body = new BodyWriter(this, naming.fork(), program.body, program.outputs, buffers);
+      bodies.push(body);
+      const p = wrtParams.find((w) => w.name === param)!;
+      const parts = program.outputs.map((o) => body.operand(o).code).join(", ");
+      const store = `${setColumn}(${hessian}, ${column}++, ${parts});`;
+      if (scalar) return ["{", ...body.lines, store, "}"];
+      const dot = naming.nameOf(direction);
+      const entry = p.shape.length === 1 ? `${dot}[${k}]` : `${dot}.data[${k}]`;
+      const zeros =
+        p.shape.length === 1
+          ? `new Float64Array(${p.local}.length)`
+          : `${this.helper("matrix")}(${p.local}.rows, ${p.local}.cols)`;
+      return [
+        `const ${dot} = ${zeros};`,
+        `for (let ${k} = 0; ${k} < ${entryCount(p.shape, p.local)}; ${k}++) {`,
+        `${entry} = 1;`,
+        ...body.lines,
+        store,
+        `${entry} = 0;`,
+        "}",
+      ];
+    });
+    const irParams = this.fn.lowered.ir.params;
+    const grads = this.gradientProperties(shared, grad.gradients, new Set(irParams.map((p) => p.id)));
+    const value = shared.operand(grad.value).code;
+    const checks = this.validation(new Set(bodies.flatMap((b) => [...b.usedDims])));
+    // A parameter is read by a check, a body, or as the size of its directions.
+    const read = (i: number) =>
+      checks.readsParam.has(i) ||
+      bodies.some((b) => b.usesValue(irParams[i]!)) ||
+      wrtParams.some((w) => w.local === this.paramNames[i] && w.shape.length > 0);
+    buffers.declareInto(file);
     file.addFunction({
       isExported: true,
       name: `${name}Hessian`,
-      parameters: checked.params.map((p, i) => ({ name: this.paramNames[i]!, type: this.typeOf(p.shape) })),
+      parameters: checked.params.map((p, i) => ({
+        name: read(i) ? this.paramNames[i]! : `_${this.paramNames[i]!}`,
+        type: this.typeOf(p.shape),
+      })),
       returnType: `{ value: number; grad: ${this.gradType()}; hessian: ${this.helper("Matrix")} }`,
       docs: [
         `${sourceSignature(checked)}\n\nThe value, the gradient, and the Hessian over ${listNames(checked.wrt)} ` +
-          `(flattened in that order): one Hessian–vector product per column.`,
+          `(flattened in that order): the gradient once, then one Hessian–vector product per column, ` +
+          `along that column's unit direction.`,
       ],
       statements: [
-        // The arguments are checked before their sizes shape the directions.
-        ...this.validation(new Set()).lines,
-        `const { ${property("value", value)}, ${property("grad", grad)} } = ${call(`${name}Hvp`, directionFor(undefined))};`,
-        `const ${size} = ${wrtParams.map(sizeOf).join(" + ")};`,
-        `const ${hessian} = ${matrixOf}(${size}, ${size});`,
+        ...checks.lines,
+        ...this.workspaceLines(buffers),
+        ...shared.lines,
+        "",
+        `const ${size} = ${wrtParams.map((p) => entryCount(p.shape, p.local)).join(" + ")};`,
+        `const ${hessian} = ${this.helper("matrix")}(${size}, ${size});`,
         `let ${column} = 0;`,
-        ...wrtParams.map(
-          (p) =>
-            `for (let ${k} = 0; ${k} < ${sizeOf(p)}; ${k}++) { const { ${property("hvp", hvp)} } = ${call(`${name}Hvp`, directionFor(p.name))}; ${this.helper("setColumn")}(${hessian}, ${column}++, ${hvpParts}); }`,
-        ),
-        `return { ${property("value", value)}, ${property("grad", grad)}, ${property("hessian", hessian)} };`,
+        ...columnLines,
+        `return { ${property("value", value)}, grad: { ${grads} }, ${property("hessian", hessian)} };`,
       ],
     });
   }

@@ -134,21 +134,14 @@ function simplify(program: Program, values: ValueFactory): Program {
  * guarded operand, the guard can never matter, and plain `mul`/`div` are used.
  */
 export function relaxGuards(program: Program, maybeZero: readonly Value[] = []): Program {
-  const masked = new Set<number>(maybeZero.map((v) => v.id));
+  const masked = mayHoldZeros(program.body, maybeZero);
   const relaxBody = (body: readonly Instr[]): Instr[] =>
-    body.map((instr) => {
-      if (instr.blocks === undefined) return relaxInstr(instr);
-      // A block's parameters (a loop's carried value) and its owner's result may hold zeros.
-      masked.add(instr.result.id);
-      return withBlocks(instr, (block) => {
-        block.params.forEach((p) => masked.add(p.id));
-        return { ...block, body: relaxBody(block.body) };
-      });
-    });
+    body.map((instr) =>
+      instr.blocks === undefined
+        ? relaxInstr(instr)
+        : withBlocks(instr, (block) => ({ ...block, body: relaxBody(block.body) })),
+    );
   const relaxInstr = (instr: Instr): Instr => {
-    // A guard that is part of the math (keepGuard) makes exact zeros too.
-    const zeroing = primitives[instr.op].masks === true || keepsGuard(instr);
-    if (zeroing || instr.args.some((a) => masked.has(a.id))) masked.add(instr.result.id);
     if (instr.op === "mulNoNanBoth") {
       // Keep the guard on each operand that may be zero; none left is a plain product.
       const [a, b] = instr.args as [Value, Value];
@@ -163,6 +156,32 @@ export function relaxGuards(program: Program, maybeZero: readonly Value[] = []):
     return relaxed(instr, instr.op === "mulNoNan" ? "mul" : "div");
   };
   return { body: relaxBody(program.body), outputs: program.outputs };
+}
+
+/**
+ * The values of `body` that may hold zeros standing for "no dependence": those `maybeZero`
+ * lists, the results of masking and selecting operations and of guards that are part of the
+ * math, what blocks bind and yield, and whatever is computed from them.
+ */
+export function mayHoldZeros(body: readonly Instr[], maybeZero: readonly Value[] = []): Set<number> {
+  const masked = new Set<number>(maybeZero.map((v) => v.id));
+  const mark = (instrs: readonly Instr[]) => {
+    for (const instr of instrs) {
+      if (instr.blocks !== undefined) {
+        // A block's parameters (a loop's carried value) and its owner's result may hold zeros.
+        masked.add(instr.result.id);
+        for (const block of instr.blocks) {
+          block.params.forEach((p) => masked.add(p.id));
+          mark(block.body);
+        }
+        continue;
+      }
+      const zeroing = primitives[instr.op].masks === true || keepsGuard(instr);
+      if (zeroing || instr.args.some((a) => masked.has(a.id))) masked.add(instr.result.id);
+    }
+  };
+  mark(body);
+  return masked;
 }
 
 /** A guard that is part of the math, not only a guard on an adjoint (see `GuardAttrs`). */

@@ -9,7 +9,6 @@ import {
   matrix,
   setColumn,
   setRow,
-  unit,
   Workspace,
 } from "gradc/runtime";
 
@@ -270,10 +269,13 @@ export function neuronHvp(
   return { value, grad: { w: dw, b: dz }, hvp: { w: dw_dot, b: dz_dot } };
 }
 
+/** The arrays `neuronHessian` reuses from one call to the next for its temporaries. */
+let neuronHessianTemporaries: Workspace | undefined;
+
 /**
  * `fn neuron(w: real[n], b: real, x: real[n], y: real) -> real wrt w, b`
  *
- * The value, the gradient, and the Hessian over `w`, `b` (flattened in that order): one Hessian–vector product per column.
+ * The value, the gradient, and the Hessian over `w`, `b` (flattened in that order): the gradient once, then one Hessian–vector product per column, along that column's unit direction.
  */
 export function neuronHessian(
   w: Float64Array,
@@ -285,19 +287,75 @@ export function neuronHessian(
   checkScalar(b, "b");
   checkVector(x, "x", n, "n");
   checkScalar(y, "y");
-  const { value, grad } = neuronHvp(w, b, x, y, { w: new Float64Array(w.length), b: 0 });
+  const buffers = (neuronHessianTemporaries ??= new Workspace());
+  // line 4: z = w @ x + b
+  const z = dot(w, x) + b;
+
+  // line 5: a = max(0, z)
+  const a = Math.max(0, z);
+
+  // line 6: return (y - a)^2
+  const y_minus_a = y - a;
+  const value = y_minus_a ** 2;
+
+  // backward through line 6: return (y - a)^2
+  const da = -(2 * y_minus_a);
+
+  // backward through line 5: a = max(0, z)
+  const ge: number = 0 >= z ? 1 : 0;
+  const dz = ge !== 0 ? 0 : da;
+
+  // backward through line 4: z = w @ x + b
+  const dw = new Float64Array(n);
+  for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
+
   const size = w.length + 1;
   const hessian = matrix(size, size);
   let column = 0;
+  const w_dot = new Float64Array(w.length);
   for (let k = 0; k < w.length; k++) {
-    const { hvp } = neuronHvp(w, b, x, y, { w: unit(w.length, k), b: 0 });
-    setColumn(hessian, column++, hvp.w, hvp.b);
+    w_dot[k] = 1;
+    // tangent of line 4: z = w @ x + b
+    let z_dot = 0;
+    for (let i = 0; i < n; i++) z_dot += w_dot[i]! === 0 ? 0 : x[i]! * w_dot[i]!;
+
+    // tangent of line 5: a = max(0, z)
+    const a_dot = 0 >= z ? 0 : z_dot;
+
+    // tangent of line 6: return (y - a)^2
+    const y_minus_a_dot = -a_dot;
+
+    // tangent of backward through line 6: return (y - a)^2
+    const da_dot = -(2 * y_minus_a_dot);
+
+    // tangent of backward through line 5: a = max(0, z)
+    const dz_dot = ge !== 0 ? 0 : da_dot;
+
+    // tangent of backward through line 4: z = w @ x + b
+    const dw_dot = buffers.vector(0, n);
+    for (let i = 0; i < n; i++) dw_dot[i] = dz_dot === 0 ? 0 : x[i]! * dz_dot;
+    setColumn(hessian, column++, dw_dot, dz_dot);
+    w_dot[k] = 0;
   }
 
-  for (let k = 0; k < 1; k++) {
-    const { hvp } = neuronHvp(w, b, x, y, { w: new Float64Array(w.length), b: k === 0 ? 1 : 0 });
-    setColumn(hessian, column++, hvp.w, hvp.b);
+  {
+    // tangent of line 5: a = max(0, z)
+    const a_dot: number = 0 >= z ? 0 : 1;
+
+    // tangent of line 6: return (y - a)^2
+    const y_minus_a_dot = -a_dot;
+
+    // tangent of backward through line 6: return (y - a)^2
+    const da_dot = -(2 * y_minus_a_dot);
+
+    // tangent of backward through line 5: a = max(0, z)
+    const dz_dot = ge !== 0 ? 0 : da_dot;
+
+    // tangent of backward through line 4: z = w @ x + b
+    const dw_dot = buffers.vector(1, n);
+    for (let i = 0; i < n; i++) dw_dot[i] = dz_dot === 0 ? 0 : x[i]! * dz_dot;
+    setColumn(hessian, column++, dw_dot, dz_dot);
   }
 
-  return { value, grad, hessian };
+  return { value, grad: { w: dw, b: dz }, hessian };
 }
