@@ -18,8 +18,6 @@ import {
   softplus,
   sum,
   sumAlong,
-  tileColumns,
-  tileRows,
   vecmat,
   Workspace,
 } from "../runtime/index.js";
@@ -907,18 +905,16 @@ export function mlpHvp(
 
   // tangent of line 15: H = relu(X @ W1' + b1)
   const product_dot = matmulTransB(X, W1_dot, true);
-  const filled_b1_dot = tileRows(b1_dot, N);
   const H_dot = matrix(N, h);
   for (let i = 0; i < N * h; i++)
-    H_dot.data[i] = gt.data[i]! !== 0 ? product_dot.data[i]! + filled_b1_dot.data[i]! : 0;
+    H_dot.data[i] = gt.data[i]! !== 0 ? product_dot.data[i]! + b1_dot[i % h]! : 0;
 
   // tangent of line 16: out = H @ W2' + b2
   const product_3 = matmulTransB(H_dot, W2, true);
   const H_at_W2_dot = matmulTransB(H, W2_dot, true);
-  const filled_b2_dot = tileRows(b2_dot, N);
   const out_minus_Y_dot = matrix(N, c);
   for (let i = 0; i < N * c; i++)
-    out_minus_Y_dot.data[i] = product_3.data[i]! + H_at_W2_dot.data[i]! + filled_b2_dot.data[i]!;
+    out_minus_Y_dot.data[i] = product_3.data[i]! + H_at_W2_dot.data[i]! + b2_dot[i % c]!;
 
   // tangent of backward through line 17: return mean((out - Y)^2)
   const scaled_dot = matrix(N, c);
@@ -1071,9 +1067,8 @@ export function mlpHessian(
   for (let k = 0; k < b1.length; k++) {
     b1_dot[k] = 1;
     // tangent of line 15: H = relu(X @ W1' + b1)
-    const add_dot = tileRows(b1_dot, N);
     const H_dot = buffers.matrix(21, N, h);
-    for (let i = 0; i < N * h; i++) H_dot.data[i] = add.data[i]! > 0 ? add_dot.data[i]! : 0;
+    for (let i = 0; i < N * h; i++) H_dot.data[i] = add.data[i]! > 0 ? b1_dot[i % h]! : 0;
 
     // tangent of line 16: out = H @ W2' + b2
     const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(22, N, c));
@@ -1137,14 +1132,11 @@ export function mlpHessian(
   const b2_dot = new Float64Array(b2.length);
   for (let k = 0; k < b2.length; k++) {
     b2_dot[k] = 1;
-    // tangent of line 16: out = H @ W2' + b2
-    const out_minus_Y_dot = tileRows(b2_dot, N);
-
     // tangent of backward through line 17: return mean((out - Y)^2)
     const scaled_dot = buffers.matrix(40, N, c);
     const dout_minus_Y_dot = buffers.matrix(41, N, c);
     for (let i = 0; i < N * c; i++) {
-      scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
+      scaled_dot.data[i] = 2 * b2_dot[i % c]!;
       dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
     }
 
@@ -1558,10 +1550,9 @@ export function softmaxCrossEntropyGrad(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const filled = tileColumns(lse_Z, c);
   const dZ = buffers.matrix(2, N, c);
   for (let i = 0; i < N * c; i++)
-    dZ.data[i] = T.data[i]! * neg + Math.exp(Z.data[i]! - filled.data[i]!) * dsum;
+    dZ.data[i] = T.data[i]! * neg + Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!) * dsum;
 
   // backward through line 28: Z = X @ W'
   const dW = matmulTransA(dZ, X, true, workspace?.matrix(3, c, d));
@@ -1622,12 +1613,11 @@ export function softmaxCrossEntropyBackward(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = seed === 0 ? 0 : seed / N;
   const neg = -dsum;
-  const filled = tileColumns(lse_Z, c);
   const dZ = matrix(N, c);
   for (let i = 0; i < N * c; i++)
     dZ.data[i] =
       (neg === 0 ? 0 : T.data[i]! * neg) +
-      (dsum === 0 ? 0 : Math.exp(Z.data[i]! - filled.data[i]!) * dsum);
+      (dsum === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!) * dsum);
 
   // backward through line 28: Z = X @ W'
   const dW = matmulTransA(dZ, X, true);
@@ -1669,11 +1659,10 @@ export function softmaxCrossEntropyHvp(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const filled = tileColumns(lse_Z, c);
   const exp = matrix(N, c);
   const dZ = matrix(N, c);
   for (let i = 0; i < N * c; i++) {
-    exp.data[i] = Math.exp(Z.data[i]! - filled.data[i]!);
+    exp.data[i] = Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!);
     dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
   }
 
@@ -1690,12 +1679,11 @@ export function softmaxCrossEntropyHvp(
   const lse_Z_dot = sumAlong(scaled, 1);
 
   // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const filled_dot = tileColumns(lse_Z_dot, c);
   const sub_dot = matrix(N, c);
   const exp_dot = matrix(N, c);
   const dZ_dot = matrix(N, c);
   for (let i = 0; i < N * c; i++) {
-    sub_dot.data[i] = Z_dot.data[i]! + -filled_dot.data[i]!;
+    sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[Math.floor(i / c)]!;
     exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;
     dZ_dot.data[i] = exp_dot.data[i]! === 0 ? 0 : dsum * exp_dot.data[i]!;
   }
@@ -1740,11 +1728,10 @@ export function softmaxCrossEntropyHessian(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const filled = tileColumns(lse_Z, c);
   const exp = buffers.matrix(2, N, c);
   const dZ = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) {
-    exp.data[i] = Math.exp(Z.data[i]! - filled.data[i]!);
+    exp.data[i] = Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!);
     dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
   }
 
@@ -1761,20 +1748,20 @@ export function softmaxCrossEntropyHessian(
     const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(4, N, c));
 
     // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-    const filled_2 = tileColumns(lse_Z, c);
     const scaled = buffers.matrix(5, N, c);
     for (let i = 0; i < N * c; i++)
       scaled.data[i] =
-        Z_dot.data[i]! === 0 ? 0 : Math.exp(Z.data[i]! - filled_2.data[i]!) * Z_dot.data[i]!;
+        Z_dot.data[i]! === 0
+          ? 0
+          : Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!) * Z_dot.data[i]!;
     const lse_Z_dot = sumAlong(scaled, 1);
 
     // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-    const filled_dot = tileColumns(lse_Z_dot, c);
     const sub_dot = buffers.matrix(6, N, c);
     const exp_dot = buffers.matrix(7, N, c);
     const dZ_dot = buffers.matrix(8, N, c);
     for (let i = 0; i < N * c; i++) {
-      sub_dot.data[i] = Z_dot.data[i]! + -filled_dot.data[i]!;
+      sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[Math.floor(i / c)]!;
       exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;
       dZ_dot.data[i] = exp_dot.data[i]! === 0 ? 0 : dsum * exp_dot.data[i]!;
     }

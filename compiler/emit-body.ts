@@ -170,6 +170,7 @@ export class BodyWriter implements EmitContext {
   /** Element `i` of an operand inside a loop producing `shape`. */
   private elementCode(v: Value, shape: Shape): Expr {
     const producer = this.fused.get(v.id);
+    if (producer?.op === "broadcast") return this.broadcastElement(producer, shape);
     if (producer !== undefined) return this.elementFormula(producer, shape);
     const i = this.emitter.index;
     if (v.shape.length === 0) return this.scalarCode(v);
@@ -177,6 +178,19 @@ export class BodyWriter implements EmitContext {
     if (v.shape.length === 2) return primary(`${code}.data[${i}]!`);
     if (shape.length === 2) return primary(`${code}[${i} % ${this.dim(shape[1]!)}]!`);
     return primary(`${code}[${i}]!`);
+  }
+
+  /** Element `i` of a scalar or vector filled out to `shape`, read from the source itself. */
+  private broadcastElement(instr: Instr<"broadcast">, shape: Shape): Expr {
+    const source = instr.args[0]!;
+    if (source.shape.length === 0) return this.scalarCode(source);
+    const i = this.emitter.index;
+    const code = this.operand(source).code;
+    // A vector becomes the rows (each row is v: v[i % n]) or, along axis 1, the columns.
+    const cols = this.dim(shape[1]!);
+    return instr.attrs.axis === 1
+      ? primary(`${code}[Math.floor(${i} / ${cols})]!`)
+      : primary(`${code}[${i} % ${cols}]!`);
   }
 
   private elementFormula(instr: Instr, shape: Shape): Expr {

@@ -83,10 +83,12 @@ function chooseInlined(
   const inlined = new Map<number, Instr>();
   const uses = new Map<number, number>();
   const consumer = new Map<number, Instr>();
+  const consumers = new Map<number, Instr[]>();
   for (const instr of statements) {
     for (const arg of instr.args) {
       uses.set(arg.id, (uses.get(arg.id) ?? 0) + 1);
       consumer.set(arg.id, instr);
+      consumers.set(arg.id, [...(consumers.get(arg.id) ?? []), instr]);
     }
   }
   const pinned = new Set(outputs.map((v) => v.id));
@@ -96,6 +98,10 @@ function chooseInlined(
   for (const instr of statements) {
     const v = instr.result;
     size.set(v.id, sizeOf(instr));
+    if (isIndexedBroadcast(instr, consumers.get(v.id) ?? [], outputs, keep)) {
+      inlined.set(v.id, instr);
+      continue;
+    }
     const user = consumer.get(v.id);
     if (user === undefined || uses.get(v.id) !== 1 || pinned.has(v.id) || keep(v)) continue;
     if (size.get(v.id)! > maxFusedOperations) continue;
@@ -115,6 +121,27 @@ function chooseInlined(
     if (scalarIntoScalar || loopIntoLoop) inlined.set(v.id, instr);
   }
   return inlined;
+}
+
+/**
+ * A scalar or vector filled out to an array that only element-wise loops over that array read:
+ * each loop reads the element it needs from the source (`v[i % n]`, `v[Math.floor(i / n)]`),
+ * and no array is filled.
+ */
+function isIndexedBroadcast(
+  instr: Instr,
+  users: readonly Instr[],
+  outputs: readonly Value[],
+  keep: (v: Value) => boolean,
+): boolean {
+  const v = instr.result;
+  if (instr.op !== "broadcast" || users.length === 0 || keep(v) || outputs.includes(v)) return false;
+  return users.every(
+    (user) =>
+      primitives[user.op].elementwise === true &&
+      shapesEqual(user.result.shape, v.shape) &&
+      user.args.every((a, k) => a !== v || reads(user, k) === 1),
+  );
 }
 
 /**

@@ -12,7 +12,6 @@ import {
   matrix,
   softmaxAlong,
   sumAlong,
-  tileColumns,
   Workspace,
 } from "gradc/runtime";
 
@@ -96,9 +95,9 @@ export function probabilitiesBackward(
   const mul = matrix(N, k);
   for (let i = 0; i < N * k; i++) mul.data[i] = seed.data[i]! * value.data[i]!;
   const sum_2 = sumAlong(mul, 1);
-  const filled = tileColumns(sum_2, k);
   const dadd = matrix(N, k);
-  for (let i = 0; i < N * k; i++) dadd.data[i] = value.data[i]! * (seed.data[i]! - filled.data[i]!);
+  for (let i = 0; i < N * k; i++)
+    dadd.data[i] = value.data[i]! * (seed.data[i]! - sum_2[Math.floor(i / k)]!);
   const db = sumAlong(dadd, 0);
   const dX = matmulTransB(dadd, W, true);
   const dW = matmulTransA(X, dadd, true);
@@ -194,9 +193,9 @@ export function lossGrad(
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const dsum = 1 / N;
   const neg = -dsum;
-  const filled = tileColumns(lse_Z, k);
   const scaled = buffers.matrix(3, N, k);
-  for (let i = 0; i < N * k; i++) scaled.data[i] = Math.exp(Z.data[i]! - filled.data[i]!) * dsum;
+  for (let i = 0; i < N * k; i++)
+    scaled.data[i] = Math.exp(Z.data[i]! - lse_Z[Math.floor(i / k)]!) * dsum;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
   const dZ = buffers.matrix(4, N, k);
@@ -265,10 +264,9 @@ export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Floa
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const dsum = seed === 0 ? 0 : seed / N;
   const neg = -dsum;
-  const filled = tileColumns(lse_Z, k);
   const scaled = matrix(N, k);
   for (let i = 0; i < N * k; i++)
-    scaled.data[i] = dsum === 0 ? 0 : Math.exp(Z.data[i]! - filled.data[i]!) * dsum;
+    scaled.data[i] = dsum === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[Math.floor(i / k)]!) * dsum;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
   const dZ = matrix(N, k);

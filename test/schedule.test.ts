@@ -65,6 +65,21 @@ describe("schedule", () => {
     expect(describe_(s.steps)).toEqual(["block 1", "loop[n] store:exp_x sumArray:sum", "stmt value"]);
   });
 
+  it("reads a vector filled out along an axis element by element, filling no array", () => {
+    // logsumexp's derivative exp(Z − lse) reads each row's result spread over its columns.
+    const { functions, sink } = analyze(
+      "fn f(Z: real[m, n], T: real[m, n]) = mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))",
+      "s.grad",
+    );
+    expect(sink.diagnostics).toEqual([]);
+    const { grad, lowered } = functions[0]!;
+    names = lowered.values.nameOf;
+    const s = schedule(grad!.program.body, grad!.program.outputs, (v) => lowered.values.isSourceNamed(v));
+    const broadcasts = [...s.inlined.values()].filter((i) => i.op === "broadcast");
+    expect(broadcasts.length).toBeGreaterThan(0);
+    for (const step of s.steps) if (step.kind === "statement") expect(step.instr.op).not.toBe("broadcast");
+  });
+
   it("leaves constants and dimensions to be printed where they are used", () => {
     const s = valueSchedule("fn f(x: real[n]) = sum(x) / n + 2");
     expect([...s.leaves.values()].map((i) => i.op).sort()).toEqual(["const", "dim"]);
