@@ -718,15 +718,15 @@ export function mlpGrad(
   for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
   // backward through line 16: out = H @ W2' + b2
-  const db2 = sumAlong(dout_minus_Y, 0);
-  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(7, N, h));
-  const dW2 = matmulTransA(dout_minus_Y, H, true, workspace?.matrix(8, c, h));
+  const db2 = sumAlong(dout_minus_Y, 0, workspace?.vector(7, c));
+  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(8, N, h));
+  const dW2 = matmulTransA(dout_minus_Y, H, true, workspace?.matrix(9, c, h));
 
   // backward through line 15: H = relu(X @ W1' + b1)
-  const dadd = buffers.matrix(9, N, h);
+  const dadd = buffers.matrix(10, N, h);
   for (let i = 0; i < N * h; i++) dadd.data[i] = add.data[i]! > 0 ? dH.data[i]! : 0;
-  const db1 = sumAlong(dadd, 0);
-  const dW1 = matmulTransA(dadd, X, true, workspace?.matrix(10, h, d));
+  const db1 = sumAlong(dadd, 0, workspace?.vector(11, h));
+  const dW1 = matmulTransA(dadd, X, true, workspace?.matrix(12, h, d));
   return { value, grad: { W1: dW1, b1: db1, W2: dW2, b2: db2 } };
 }
 
@@ -1047,18 +1047,18 @@ export function mlpHessian(
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0);
-    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(15, N, h));
-    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(16, c, h));
-    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(17, c, h));
-    const dW2_dot = buffers.matrix(18, c, h);
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(15, c));
+    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(16, N, h));
+    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(17, c, h));
+    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(18, c, h));
+    const dW2_dot = buffers.matrix(19, c, h);
     for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(19, N, h);
+    const dadd_dot = buffers.matrix(20, N, h);
     for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0);
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(20, h, d));
+    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(21, h));
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(22, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     W1_dot.data[k] = 0;
   }
@@ -1067,33 +1067,33 @@ export function mlpHessian(
   for (let k = 0; k < b1.length; k++) {
     b1_dot[k] = 1;
     // tangent of line 15: H = relu(X @ W1' + b1)
-    const H_dot = buffers.matrix(21, N, h);
+    const H_dot = buffers.matrix(23, N, h);
     for (let i = 0; i < N * h; i++) H_dot.data[i] = add.data[i]! > 0 ? b1_dot[i % h]! : 0;
 
     // tangent of line 16: out = H @ W2' + b2
-    const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(22, N, c));
+    const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(24, N, c));
 
     // tangent of backward through line 17: return mean((out - Y)^2)
-    const scaled_dot = buffers.matrix(23, N, c);
-    const dout_minus_Y_dot = buffers.matrix(24, N, c);
+    const scaled_dot = buffers.matrix(25, N, c);
+    const dout_minus_Y_dot = buffers.matrix(26, N, c);
     for (let i = 0; i < N * c; i++) {
       scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
       dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0);
-    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(25, N, h));
-    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(26, c, h));
-    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(27, c, h));
-    const dW2_dot = buffers.matrix(28, c, h);
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(27, c));
+    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(28, N, h));
+    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(29, c, h));
+    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(30, c, h));
+    const dW2_dot = buffers.matrix(31, c, h);
     for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(29, N, h);
+    const dadd_dot = buffers.matrix(32, N, h);
     for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0);
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(30, h, d));
+    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(33, h));
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(34, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     b1_dot[k] = 0;
   }
@@ -1102,29 +1102,29 @@ export function mlpHessian(
   for (let k = 0; k < W2.data.length; k++) {
     W2_dot.data[k] = 1;
     // tangent of line 16: out = H @ W2' + b2
-    const out_minus_Y_dot = matmulTransB(H, W2_dot, true, buffers.matrix(31, N, c));
+    const out_minus_Y_dot = matmulTransB(H, W2_dot, true, buffers.matrix(35, N, c));
 
     // tangent of backward through line 17: return mean((out - Y)^2)
-    const scaled_dot = buffers.matrix(32, N, c);
-    const dout_minus_Y_dot = buffers.matrix(33, N, c);
+    const scaled_dot = buffers.matrix(36, N, c);
+    const dout_minus_Y_dot = buffers.matrix(37, N, c);
     for (let i = 0; i < N * c; i++) {
       scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
       dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0);
-    const product_3 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(34, N, h));
-    const product_4 = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(35, N, h));
-    const dH_dot = buffers.matrix(36, N, h);
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(38, c));
+    const product_3 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(39, N, h));
+    const product_4 = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(40, N, h));
+    const dH_dot = buffers.matrix(41, N, h);
     for (let i = 0; i < N * h; i++) dH_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
-    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(37, c, h));
+    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(42, c, h));
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(38, N, h);
+    const dadd_dot = buffers.matrix(43, N, h);
     for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0);
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(39, h, d));
+    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(44, h));
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(45, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     W2_dot.data[k] = 0;
   }
@@ -1133,23 +1133,23 @@ export function mlpHessian(
   for (let k = 0; k < b2.length; k++) {
     b2_dot[k] = 1;
     // tangent of backward through line 17: return mean((out - Y)^2)
-    const scaled_dot = buffers.matrix(40, N, c);
-    const dout_minus_Y_dot = buffers.matrix(41, N, c);
+    const scaled_dot = buffers.matrix(46, N, c);
+    const dout_minus_Y_dot = buffers.matrix(47, N, c);
     for (let i = 0; i < N * c; i++) {
       scaled_dot.data[i] = 2 * b2_dot[i % c]!;
       dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0);
-    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(42, N, h));
-    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(43, c, h));
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(48, c));
+    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(49, N, h));
+    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(50, c, h));
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(44, N, h);
+    const dadd_dot = buffers.matrix(51, N, h);
     for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0);
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(45, h, d));
+    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(52, h));
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(53, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     b2_dot[k] = 0;
   }
@@ -1501,10 +1501,10 @@ export function softmaxCrossEntropy(
   const Z = matmulTransB(X, W, false, buffers.matrix(0, N, c));
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const lse_Z = logsumexpAlong(Z, 1);
-  const T_times_Z = buffers.matrix(1, N, c);
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(1, N));
+  const T_times_Z = buffers.matrix(2, N, c);
   for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1);
+  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(3, N));
   let sum_3 = 0;
   for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
   const value = sum_3 / N;
@@ -1539,10 +1539,10 @@ export function softmaxCrossEntropyGrad(
   const Z = matmulTransB(X, W, false, buffers.matrix(0, N, c));
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const lse_Z = logsumexpAlong(Z, 1);
-  const T_times_Z = buffers.matrix(1, N, c);
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(1, N));
+  const T_times_Z = buffers.matrix(2, N, c);
   for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1);
+  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(3, N));
   let sum_3 = 0;
   for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
   const value = sum_3 / N;
@@ -1550,12 +1550,12 @@ export function softmaxCrossEntropyGrad(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const dZ = buffers.matrix(2, N, c);
+  const dZ = buffers.matrix(4, N, c);
   for (let i = 0; i < N * c; i++)
     dZ.data[i] = T.data[i]! * neg + Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!) * dsum;
 
   // backward through line 28: Z = X @ W'
-  const dW = matmulTransA(dZ, X, true, workspace?.matrix(3, c, d));
+  const dW = matmulTransA(dZ, X, true, workspace?.matrix(5, c, d));
   return { value, grad: { W: dW } };
 }
 
@@ -1717,10 +1717,10 @@ export function softmaxCrossEntropyHessian(
   const Z = matmulTransB(X, W, false, buffers.matrix(0, N, c));
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const lse_Z = logsumexpAlong(Z, 1);
-  const T_times_Z = buffers.matrix(1, N, c);
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(1, N));
+  const T_times_Z = buffers.matrix(2, N, c);
   for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1);
+  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(3, N));
   let sum_3 = 0;
   for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
   const value = sum_3 / N;
@@ -1728,8 +1728,8 @@ export function softmaxCrossEntropyHessian(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const exp = buffers.matrix(2, N, c);
-  const dZ = buffers.matrix(3, N, c);
+  const exp = buffers.matrix(4, N, c);
+  const dZ = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++) {
     exp.data[i] = Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!);
     dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
@@ -1745,21 +1745,21 @@ export function softmaxCrossEntropyHessian(
   for (let k = 0; k < W.data.length; k++) {
     W_dot.data[k] = 1;
     // tangent of line 28: Z = X @ W'
-    const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(4, N, c));
+    const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(6, N, c));
 
     // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-    const scaled = buffers.matrix(5, N, c);
+    const scaled = buffers.matrix(7, N, c);
     for (let i = 0; i < N * c; i++)
       scaled.data[i] =
         Z_dot.data[i]! === 0
           ? 0
           : Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!) * Z_dot.data[i]!;
-    const lse_Z_dot = sumAlong(scaled, 1);
+    const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(8, N));
 
     // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-    const sub_dot = buffers.matrix(6, N, c);
-    const exp_dot = buffers.matrix(7, N, c);
-    const dZ_dot = buffers.matrix(8, N, c);
+    const sub_dot = buffers.matrix(9, N, c);
+    const exp_dot = buffers.matrix(10, N, c);
+    const dZ_dot = buffers.matrix(11, N, c);
     for (let i = 0; i < N * c; i++) {
       sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[Math.floor(i / c)]!;
       exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;
@@ -1767,7 +1767,7 @@ export function softmaxCrossEntropyHessian(
     }
 
     // tangent of backward through line 28: Z = X @ W'
-    const dW_dot = matmulTransA(dZ_dot, X, true, buffers.matrix(9, c, d));
+    const dW_dot = matmulTransA(dZ_dot, X, true, buffers.matrix(12, c, d));
     setColumn(hessian, column++, dW_dot);
     W_dot.data[k] = 0;
   }

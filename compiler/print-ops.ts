@@ -120,13 +120,18 @@ function flatData(operand: Operand): string {
   return operand.shape.length === 2 ? `${operand.code}.data` : operand.code;
 }
 
-/** A reduction: of all elements (`helper` on the data), or along an axis (`helperAlong`). */
-const reduction = (helper: string): ExpressionPrinter<AlongAxisOp> => ({
+/**
+ * A reduction: of all elements (`helper` on the data), or along an axis (`helperAlong`, which
+ * writes into the result's buffer when it has one and `writesInto`).
+ */
+const reduction = (helper: string, writesInto = false): ExpressionPrinter<AlongAxisOp> => ({
   kind: "expression",
-  code: ([x], instr, ctx) =>
-    instr.attrs.axis === undefined
-      ? `${ctx.helper(helper)}(${flatData(x!)})`
-      : `${ctx.helper(`${helper}Along`)}(${x!.code}, ${instr.attrs.axis})`,
+  code: ([x], instr, ctx) => {
+    if (instr.attrs.axis === undefined) return `${ctx.helper(helper)}(${flatData(x!)})`;
+    const into = writesInto ? ctx.into(instr) : undefined;
+    const args = [x!.code, String(instr.attrs.axis), ...(into === undefined ? [] : [into])];
+    return `${ctx.helper(`${helper}Along`)}(${args.join(", ")})`;
+  },
 });
 
 /** A kernel producing a value shaped like its operand: `helper(x)`, or `helperAlong(A, axis)`. */
@@ -261,7 +266,7 @@ export const printers: { readonly [K in Op]: OpPrinter<K> } = {
     },
   },
 
-  sum: reduction("sum"),
+  sum: reduction("sum", true),
   prod: reduction("prod"),
   prodExcept: along("prodExcept"),
   prodExceptTangent: along2("prodExceptTangent"),
@@ -270,7 +275,7 @@ export const printers: { readonly [K in Op]: OpPrinter<K> } = {
   minReduce: reduction("min"),
   argmaxMask: mask("argmax"),
   argminMask: mask("argmin"),
-  logsumexp: reduction("logsumexp"),
+  logsumexp: reduction("logsumexp", true),
   softmax: along("softmax"),
 
   // A loop prints as statements, which this back end does not write yet.

@@ -138,10 +138,10 @@ export function loss(
   // line 27: trueLogit = sum(Y * Z, axis=1)
   const Y_times_Z = buffers.matrix(2, N, k);
   for (let i = 0; i < N * k; i++) Y_times_Z.data[i] = Y.data[i]! * Z.data[i]!;
-  const trueLogit = sumAlong(Y_times_Z, 1);
+  const trueLogit = sumAlong(Y_times_Z, 1, buffers.vector(3, N));
 
   // line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
-  const lse_Z = logsumexpAlong(Z, 1);
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(4, N));
   let sum_2 = 0;
   for (let i = 0; i < N; i++) sum_2 += lse_Z[i]! - trueLogit[i]!;
   const value = sum_2 / N;
@@ -182,10 +182,10 @@ export function lossGrad(
   // line 27: trueLogit = sum(Y * Z, axis=1)
   const Y_times_Z = buffers.matrix(2, N, k);
   for (let i = 0; i < N * k; i++) Y_times_Z.data[i] = Y.data[i]! * Z.data[i]!;
-  const trueLogit = sumAlong(Y_times_Z, 1);
+  const trueLogit = sumAlong(Y_times_Z, 1, buffers.vector(3, N));
 
   // line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
-  const lse_Z = logsumexpAlong(Z, 1);
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(4, N));
   let sum_2 = 0;
   for (let i = 0; i < N; i++) sum_2 += lse_Z[i]! - trueLogit[i]!;
   const value = sum_2 / N;
@@ -193,17 +193,17 @@ export function lossGrad(
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const dsum = 1 / N;
   const neg = -dsum;
-  const scaled = buffers.matrix(3, N, k);
+  const scaled = buffers.matrix(5, N, k);
   for (let i = 0; i < N * k; i++)
     scaled.data[i] = Math.exp(Z.data[i]! - lse_Z[Math.floor(i / k)]!) * dsum;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
-  const dZ = buffers.matrix(4, N, k);
+  const dZ = buffers.matrix(6, N, k);
   for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + Y.data[i]! * neg;
 
   // backward through line 26: Z = X @ W + b
-  const db = sumAlong(dZ, 0);
-  const dW = matmulTransA(X, dZ, true, workspace?.matrix(5, d, k));
+  const db = sumAlong(dZ, 0, workspace?.vector(7, k));
+  const dW = matmulTransA(X, dZ, true, workspace?.matrix(8, d, k));
   return { value, grad: { W: dW, b: db } };
 }
 

@@ -261,9 +261,9 @@ export function lossGrad(
   for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product_2[i]!;
   const dadd = buffers.matrix(11, N, h);
   for (let i = 0; i < N * h; i++) dadd.data[i] = sech2(add.data[i]!) * dH.data[i]!;
-  const db1 = sumAlong(dadd, 0);
-  const product_3 = matmulTransA(X, dadd, true, buffers.matrix(12, d, h));
-  const dW1 = workspace?.matrix(13, d, h) ?? matrix(d, h);
+  const db1 = sumAlong(dadd, 0, workspace?.vector(12, h));
+  const product_3 = matmulTransA(X, dadd, true, buffers.matrix(13, d, h));
+  const dW1 = workspace?.matrix(14, d, h) ?? matrix(d, h);
   for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product_3.data[i]!;
   return { value, grad: { W1: dW1, b1: db1, w2: dw2, b2: db2 } };
 }

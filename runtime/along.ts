@@ -162,9 +162,9 @@ function extremeMask(a: Matrix, axis: number, direction: 1 | -1): Matrix {
 // Sums and products
 
 /** The sum of each column (axis 0) or row (axis 1). */
-export function sumAlong(a: Matrix, axis: number): Float64Array {
+export function sumAlong(a: Matrix, axis: number, into?: Float64Array): Float64Array {
   checkAxis("sumAlong", axis);
-  return axis === 0 ? sumColumns(a) : sumRows(a);
+  return axis === 0 ? sumColumns(a, into) : sumRows(a, into);
 }
 
 /** The product of each column (axis 0) or row (axis 1). */
@@ -292,11 +292,11 @@ function scaledNorm2(data: Float64Array, start: number, stride: number, count: n
  * any other column is recomputed with the max shift. All −Infinity gives −Infinity, any
  * +Infinity gives +Infinity, any NaN gives NaN.
  */
-export function logsumexpAlong(a: Matrix, axis: number): Float64Array {
+export function logsumexpAlong(a: Matrix, axis: number, into?: Float64Array): Float64Array {
   checkAxis("logsumexpAlong", axis);
   const { rows, cols, data } = a;
   if (axis === 0) {
-    const out = new Float64Array(cols);
+    const out = into?.fill(0) ?? new Float64Array(cols);
     for (let i = 0; i < rows; i++) {
       const offset = i * cols;
       for (let j = 0; j < cols; j++) out[j] = out[j]! + Math.exp(data[offset + j]!);
@@ -307,7 +307,7 @@ export function logsumexpAlong(a: Matrix, axis: number): Float64Array {
     }
     return out;
   }
-  const out = new Float64Array(rows);
+  const out = into ?? new Float64Array(rows);
   for (let i = 0; i < rows; i++) out[i] = shiftedLogsumexp(data, i * cols, 1, cols);
   return out;
 }

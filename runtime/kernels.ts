@@ -300,9 +300,9 @@ export function tileColumns(v: Float64Array, cols: number): Matrix {
 }
 
 /** Sums down each column (axis 0): one entry per column. */
-export function sumColumns(a: Matrix): Float64Array {
+export function sumColumns(a: Matrix, into?: Float64Array): Float64Array {
   const { rows, cols, data } = a;
-  const out = new Float64Array(cols);
+  const out = zeroed(into, cols);
   for (let i = 0; i < rows; i++) {
     const offset = i * cols;
     for (let j = 0; j < cols; j++) out[j]! += data[offset + j]!;
@@ -311,9 +311,9 @@ export function sumColumns(a: Matrix): Float64Array {
 }
 
 /** Sums along each row (axis 1): one entry per row. */
-export function sumRows(a: Matrix): Float64Array {
+export function sumRows(a: Matrix, into?: Float64Array): Float64Array {
   const { rows, cols, data } = a;
-  const out = new Float64Array(rows);
+  const out = into ?? new Float64Array(rows);
   for (let i = 0; i < rows; i++) {
     let s = 0;
     for (let j = 0; j < cols; j++) s += data[i * cols + j]!;

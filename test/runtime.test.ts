@@ -39,6 +39,8 @@ import {
   transpose,
   vec,
   vecmat,
+  sumAlong,
+  logsumexpAlong,
   type Matrix,
   type Value,
 } from "../runtime/index.js";
@@ -596,6 +598,42 @@ describe("matrix kernels", () => {
       const x = randomVector(m, next);
       const y = randomVector(n, next);
       expectMatrixClose(outer(x, y), naiveProduct(matrix(m, 1, x.slice()), matrix(1, n, y.slice())));
+    }
+  });
+
+  it("write into a given buffer whatever it held, and return it", () => {
+    const dirty = (n: number) => Float64Array.from({ length: n }, () => 7);
+    const dirtyMatrix = (rows: number, cols: number) => matrix(rows, cols, dirty(rows * cols));
+    for (const [m, k, n] of SHAPES) {
+      const a = randomMatrix(m, k, next);
+      const b = randomMatrix(k, n, next);
+      const x = randomVector(k, next);
+      const y = randomVector(m, next);
+      const cases: [
+        () => Matrix | Float64Array,
+        (into: never) => Matrix | Float64Array,
+        () => Matrix | Float64Array,
+      ][] = [
+        [() => matmul(a, b), (o) => matmul(a, b, false, o), () => dirtyMatrix(m, n)],
+        [() => matmulTransB(a, a), (o) => matmulTransB(a, a, false, o), () => dirtyMatrix(m, m)],
+        [() => matvec(a, x), (o) => matvec(a, x, false, o), () => dirty(m)],
+        [() => vecmat(y, a), (o) => vecmat(y, a, false, o), () => dirty(k)],
+        [() => outer(y, x), (o) => outer(y, x, false, o), () => dirtyMatrix(m, k)],
+        [() => sumAlong(a, 0), (o) => sumAlong(a, 0, o), () => dirty(k)],
+        [() => sumAlong(a, 1), (o) => sumAlong(a, 1, o), () => dirty(m)],
+        [() => logsumexpAlong(a, 0), (o) => logsumexpAlong(a, 0, o), () => dirty(k)],
+        [() => logsumexpAlong(a, 1), (o) => logsumexpAlong(a, 1, o), () => dirty(m)],
+      ];
+      for (const [fresh, written, buffer] of cases) {
+        const into = buffer();
+        const result = written(into as never);
+        expect(result).toBe(into);
+        const data = (r: Matrix | Float64Array) => Array.from(r instanceof Float64Array ? r : r.data);
+        expect(data(result)).toEqual(data(fresh()));
+      }
+      const square = dirtyMatrix(k, k);
+      expect(matmulTransA(a, a, false, square)).toBe(square);
+      expect(Array.from(square.data)).toEqual(Array.from(matmulTransA(a, a).data));
     }
   });
 
