@@ -291,9 +291,11 @@ export function leastSquaresHessian(
   }
 
   {
+    const b_dot: number = 1;
     // tangent of backward through line 5: return mean((X @ w + b - y)^2)
-    const scaled = dsum * 2;
-    const dsub_dot = fill(N, scaled);
+    const scaled = 2 * b_dot;
+    const scaled_2 = scaled === 0 ? 0 : dsum * scaled;
+    const dsub_dot = fill(N, scaled_2);
     const db_dot = sum(dsub_dot);
     const dw_dot = vecmat(dsub_dot, X, true, buffers.vector(7, d));
     setColumn(hessian, column++, dw_dot, db_dot);
@@ -593,15 +595,24 @@ export function logisticHessian(
   }
 
   {
+    const b_dot: number = 1;
+    // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
+    const mul_dot = buffers.vector(11, N);
+    for (let i = 0; i < N; i++) mul_dot[i] = b_dot === 0 ? 0 : neg_y[i]! * b_dot;
+
     // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    const dadd_dot = buffers.vector(11, N);
+    const sigmoid_dot = buffers.vector(12, N);
+    const dmul_dot = buffers.vector(13, N);
+    const dadd_dot = buffers.vector(14, N);
     let db_dot = 0;
     for (let i = 0; i < N; i++) {
-      dadd_dot[i] = neg_y[i]! * (dsum * (sigmoid_2[i]! * sigmoid(-mul[i]!) * neg_y[i]!));
+      sigmoid_dot[i] = mul_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot[i]!;
+      dmul_dot[i] = sigmoid_dot[i]! === 0 ? 0 : dsum * sigmoid_dot[i]!;
+      dadd_dot[i] = dmul_dot[i]! === 0 ? 0 : neg_y[i]! * dmul_dot[i]!;
       db_dot += dadd_dot[i]!;
     }
 
-    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(12, d));
+    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(15, d));
     setColumn(hessian, column++, dw_dot, db_dot);
   }
 
@@ -1452,9 +1463,10 @@ export function neuronHessian(
   }
 
   {
+    const b_dot: number = 1;
     // tangent of line 23: return mean((y - max(0, z))^2)
     const sub_dot = buffers.vector(10, N);
-    for (let i = 0; i < N; i++) sub_dot[i] = -(0 >= z[i]! ? 0 : 1);
+    for (let i = 0; i < N; i++) sub_dot[i] = -(0 >= z[i]! ? 0 : b_dot);
 
     // tangent of backward through line 23: return mean((y - max(0, z))^2)
     const scaled_dot = buffers.vector(11, N);

@@ -65,10 +65,7 @@ export interface HessianPrograms {
   readonly shared: GradientProgram;
   readonly columns: readonly {
     readonly name: string;
-    /**
-     * The direction of this parameter: an input of the column program (a unit vector), or
-     * for a scalar parameter the constant 1 in its body.
-     */
+    /** The direction of this parameter: an input of the column program (a unit vector, or 1). */
     readonly direction: Value;
     readonly scalar: boolean;
     /** Its body, after `shared`'s; outputs: the Hessian–vector product of each gradient. */
@@ -250,19 +247,20 @@ function hessianPrograms(
   const zeroing = mayHoldZeros(sharedBody);
   const maybeZero = sharedValues.filter((v) => zeroing.has(v.id));
   const columns = directionsFor(lowered, wrt).map(({ name, param, value: input }) => {
-    // A scalar parameter's only direction is 1, which folds into the column program.
+    // The direction stays an input that may hold zeros, as fHvp's does, so the column
+    // programs keep fHvp's guards: a tangent that is 0 (as (3 − n)·ẏ is at n = 3) meets an
+    // infinite partial as 0, never NaN. A scalar parameter's direction is the local 1.
     const scalar = param.shape.length === 0;
-    const one = new Builder(lowered.values);
-    const direction = scalar ? one.constant(1) : input;
+    const direction = input;
     const pushed = forward(sharedBody, new Map([[param.id, direction]]), lowered.values);
     const b = new Builder(lowered.values);
     const hvps = grad.gradients.map((g) => pushed.tangentOf(g.value) ?? b.zeros(g.value.shape));
     const program = optimized(
       `the Hessian's column program for '${name}'`,
-      { body: [...leaves, ...one.body, ...pushed.body, ...b.body], outputs: hvps },
+      { body: [...leaves, ...pushed.body, ...b.body], outputs: hvps },
       lowered.values,
-      scalar ? sharedValues : [...sharedValues, direction],
-      scalar ? maybeZero : [direction, ...maybeZero],
+      [...sharedValues, direction],
+      [direction, ...maybeZero],
     );
     return { name, direction, scalar, program };
   });

@@ -845,7 +845,6 @@ class FunctionEmitter {
     // The shared values the columns read are computed (not fused away) by the shared body.
     const readByColumns = new Map<number, Value>();
     for (const { program, direction } of hs.columns) {
-      // (A scalar parameter's direction is defined in its body.)
       const defined = new Set([direction.id, ...program.body.map((i) => i.result.id)]);
       for (const instr of program.body)
         for (const a of instr.args) if (!defined.has(a.id)) readByColumns.set(a.id, a);
@@ -859,7 +858,7 @@ class FunctionEmitter {
       buffers,
     );
     for (const v of readByColumns.values()) shared.operand(v);
-    for (const c of hs.columns) if (!c.scalar) naming.nameOf(c.direction);
+    for (const c of hs.columns) naming.nameOf(c.direction);
     const wrtParams = this.sweptParams();
     const setColumn = this.helper("setColumn");
     const bodies = [shared];
@@ -869,8 +868,11 @@ class FunctionEmitter {
       const p = wrtParams.find((w) => w.name === param)!;
       const parts = program.outputs.map((o) => body.operand(o).code).join(", ");
       const store = `${setColumn}(${hessian}, ${column}++, ${parts});`;
-      if (scalar) return ["{", ...body.lines, store, "}"];
       const dot = naming.nameOf(direction);
+      if (scalar) {
+        const declared = body.usesValue(direction) ? [`const ${dot}: number = 1;`] : [];
+        return ["{", ...declared, ...body.lines, store, "}"];
+      }
       const entry = p.shape.length === 1 ? `${dot}[${k}]` : `${dot}.data[${k}]`;
       const zeros =
         p.shape.length === 1

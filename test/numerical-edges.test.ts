@@ -26,6 +26,7 @@ fn lg1pexp(x: real) = log1p(exp(x))
 fn thsq(x: real) = tanh(x^3)
 fn zeroth(x: real, y: real) = (atan2(y, x) + y)^0
 fn lsezeroth(x: real, y: real[n]) = logsumexp(atan2(y, x))^0
+fn flat(y: real, v: real[n]) = ((y * (3 - n))^2)^1.5
 fn literals(x: real, p: real, q: real) = where(acos(0.5 * sin(0.5)) == where(p != q, pi, 0.1), 0.5 * q, where(x > 0, -1, 3) * x)
 `;
 const modes = ["grad", "vjp", "jvp", "jacobian", "hessian"] as const;
@@ -105,6 +106,14 @@ describe("a zero tangent or seed contributes zero, even against an infinite part
 });
 
 describe("a derivative that is zero everywhere meets no NaN", () => {
+  it("fHessian's columns keep fHvp's guards: ((y(3 − n))²)^1.5 at n = 3 has Hessian 0, not NaN", () => {
+    // With n = 3 the base is 0 for every y, so every derivative is 0; the second derivative of
+    // u^1.5 is infinite at u = 0, and meets the tangent u̇ = 2y(3 − n)² ẏ = 0 as 0.
+    const v = Float64Array.of(1, 2, 3);
+    expect(entries(m.flatHessian(0.7, v).hessian)).toEqual(Array(16).fill(0));
+    expect(m.flatHvp(0.7, v, { y: 1, v: new Float64Array(3) }).hvp.y).toBe(0);
+  });
+
   it("v^0 has gradient 0 even where v's own partials are 0/0 (atan2 at the origin)", () => {
     // ∂(v^0)/∂v = 0 · v^(−1) is 0 by the rule for a zero exponent, so the zero adjoint of v
     // must not reach atan2's partials −y/(x² + y²) and x/(x² + y²), which are NaN at (0, 0).

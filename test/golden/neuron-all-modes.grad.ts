@@ -339,8 +339,9 @@ export function neuronHessian(
   }
 
   {
+    const b_dot: number = 1;
     // tangent of line 5: a = max(0, z)
-    const a_dot: number = 0 >= z ? 0 : 1;
+    const a_dot = 0 >= z ? 0 : b_dot;
 
     // tangent of line 6: return (y - a)^2
     const y_minus_a_dot = -a_dot;
