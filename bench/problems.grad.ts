@@ -700,20 +700,16 @@ export function mlpGrad(
   const buffers = workspace ?? (mlpGradTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
   const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
-  const add = buffers.matrix(1, N, h);
-  const H = buffers.matrix(2, N, h);
-  for (let i = 0; i < N * h; i++) {
-    add.data[i] = product.data[i]! + b1[i % h]!;
-    H.data[i] = Math.max(add.data[i]!, 0);
-  }
+  const H = buffers.matrix(1, N, h);
+  for (let i = 0; i < N * h; i++) H.data[i] = Math.max(product.data[i]! + b1[i % h]!, 0);
 
   // line 16: out = H @ W2' + b2
-  const product_2 = matmulTransB(H, W2, false, buffers.matrix(3, N, c));
-  const out = buffers.matrix(4, N, c);
+  const product_2 = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
+  const out = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) out.data[i] = product_2.data[i]! + b2[i % c]!;
 
   // line 17: return mean((out - Y)^2)
-  const out_minus_Y = buffers.matrix(5, N, c);
+  const out_minus_Y = buffers.matrix(4, N, c);
   let sum_2 = 0;
   for (let i = 0; i < N * c; i++) {
     out_minus_Y.data[i] = out.data[i]! - Y.data[i]!;
@@ -725,19 +721,19 @@ export function mlpGrad(
 
   // backward through line 17: return mean((out - Y)^2)
   const dsum = 1 / mul;
-  const dout_minus_Y = buffers.matrix(6, N, c);
+  const dout_minus_Y = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
   // backward through line 16: out = H @ W2' + b2
-  const db2 = sumAlong(dout_minus_Y, 0, workspace?.vector(7, c));
-  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(8, N, h));
-  const dW2 = matmulTransA(dout_minus_Y, H, true, workspace?.matrix(9, c, h));
+  const db2 = sumAlong(dout_minus_Y, 0, workspace?.vector(6, c));
+  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(7, N, h));
+  const dW2 = matmulTransA(dout_minus_Y, H, true, workspace?.matrix(8, c, h));
 
   // backward through line 15: H = relu(X @ W1' + b1)
-  const dadd = buffers.matrix(10, N, h);
-  for (let i = 0; i < N * h; i++) dadd.data[i] = add.data[i]! > 0 ? dH.data[i]! : 0;
-  const db1 = sumAlong(dadd, 0, workspace?.vector(11, h));
-  const dW1 = matmulTransA(dadd, X, true, workspace?.matrix(12, h, d));
+  const dadd = buffers.matrix(9, N, h);
+  for (let i = 0; i < N * h; i++) dadd.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
+  const db1 = sumAlong(dadd, 0, workspace?.vector(10, h));
+  const dW1 = matmulTransA(dadd, X, true, workspace?.matrix(11, h, d));
   return { value, grad: { W1: dW1, b1: db1, W2: dW2, b2: db2 } };
 }
 
@@ -745,7 +741,6 @@ export function mlpGrad(
 export interface MlpTape {
   readonly W2: Matrix;
   readonly X: Matrix;
-  readonly add: Matrix;
   readonly H: Matrix;
   readonly out_minus_Y: Matrix;
   readonly mul: number;
@@ -779,12 +774,8 @@ export function mlpForward(
   checkMatrix(Y, "Y", N, "N", c, "c");
   // line 15: H = relu(X @ W1' + b1)
   const product = matmulTransB(X, W1);
-  const add = matrix(N, h);
   const H = matrix(N, h);
-  for (let i = 0; i < N * h; i++) {
-    add.data[i] = product.data[i]! + b1[i % h]!;
-    H.data[i] = Math.max(add.data[i]!, 0);
-  }
+  for (let i = 0; i < N * h; i++) H.data[i] = Math.max(product.data[i]! + b1[i % h]!, 0);
 
   // line 16: out = H @ W2' + b2
   const product_2 = matmulTransB(H, W2);
@@ -801,7 +792,7 @@ export function mlpForward(
 
   const mul = N * c;
   const value = sum_2 / mul;
-  return { value, tape: { W2, X, add, H, out_minus_Y, mul, N, c, h } };
+  return { value, tape: { W2, X, H, out_minus_Y, mul, N, c, h } };
 }
 
 /**
@@ -813,7 +804,7 @@ export function mlpBackward(
   tape: MlpTape,
   seed: number,
 ): { W1: Matrix; b1: Float64Array; W2: Matrix; b2: Float64Array } {
-  const { W2, X, add, H, out_minus_Y, mul, N, c, h } = tape;
+  const { W2, X, H, out_minus_Y, mul, N, c, h } = tape;
   checkScalar(seed, "seed");
   // backward through line 17: return mean((out - Y)^2)
   const dsum = seed === 0 ? 0 : seed / mul;
@@ -828,7 +819,7 @@ export function mlpBackward(
 
   // backward through line 15: H = relu(X @ W1' + b1)
   const dadd = matrix(N, h);
-  for (let i = 0; i < N * h; i++) dadd.data[i] = add.data[i]! > 0 ? dH.data[i]! : 0;
+  for (let i = 0; i < N * h; i++) dadd.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
   const db1 = sumAlong(dadd, 0);
   const dW1 = matmulTransA(dadd, X, true);
   return { W1: dW1, b1: db1, W2: dW2, b2: db2 };
@@ -870,12 +861,8 @@ export function mlpHvp(
   checkVector(b2_dot, "direction.b2", c, "c");
   // line 15: H = relu(X @ W1' + b1)
   const product = matmulTransB(X, W1);
-  const add = matrix(N, h);
   const H = matrix(N, h);
-  for (let i = 0; i < N * h; i++) {
-    add.data[i] = product.data[i]! + b1[i % h]!;
-    H.data[i] = Math.max(add.data[i]!, 0);
-  }
+  for (let i = 0; i < N * h; i++) H.data[i] = Math.max(product.data[i]! + b1[i % h]!, 0);
 
   // line 16: out = H @ W2' + b2
   const product_2 = matmulTransB(H, W2);
@@ -907,7 +894,7 @@ export function mlpHvp(
   const gt = matrix(N, h);
   const dadd = matrix(N, h);
   for (let i = 0; i < N * h; i++) {
-    gt.data[i] = add.data[i]! > 0 ? 1 : 0;
+    gt.data[i] = H.data[i]! > 0 ? 1 : 0;
     dadd.data[i] = gt.data[i]! !== 0 ? dH.data[i]! : 0;
   }
 
@@ -991,20 +978,16 @@ export function mlpHessian(
   const buffers = (mlpHessianTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
   const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
-  const add = buffers.matrix(1, N, h);
-  const H = buffers.matrix(2, N, h);
-  for (let i = 0; i < N * h; i++) {
-    add.data[i] = product.data[i]! + b1[i % h]!;
-    H.data[i] = Math.max(add.data[i]!, 0);
-  }
+  const H = buffers.matrix(1, N, h);
+  for (let i = 0; i < N * h; i++) H.data[i] = Math.max(product.data[i]! + b1[i % h]!, 0);
 
   // line 16: out = H @ W2' + b2
-  const product_2 = matmulTransB(H, W2, false, buffers.matrix(3, N, c));
-  const out = buffers.matrix(4, N, c);
+  const product_2 = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
+  const out = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) out.data[i] = product_2.data[i]! + b2[i % c]!;
 
   // line 17: return mean((out - Y)^2)
-  const out_minus_Y = buffers.matrix(5, N, c);
+  const out_minus_Y = buffers.matrix(4, N, c);
   let sum_2 = 0;
   for (let i = 0; i < N * c; i++) {
     out_minus_Y.data[i] = out.data[i]! - Y.data[i]!;
@@ -1016,19 +999,19 @@ export function mlpHessian(
 
   // backward through line 17: return mean((out - Y)^2)
   const dsum = 1 / mul;
-  const dout_minus_Y = buffers.matrix(6, N, c);
+  const dout_minus_Y = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
   // backward through line 16: out = H @ W2' + b2
   const db2 = sumAlong(dout_minus_Y, 0);
-  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(7, N, h));
+  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(6, N, h));
   const dW2 = matmulTransA(dout_minus_Y, H, true);
 
   // backward through line 15: H = relu(X @ W1' + b1)
-  const gt = buffers.matrix(8, N, h);
-  const dadd = buffers.matrix(9, N, h);
+  const gt = buffers.matrix(7, N, h);
+  const dadd = buffers.matrix(8, N, h);
   for (let i = 0; i < N * h; i++) {
-    gt.data[i] = add.data[i]! > 0 ? 1 : 0;
+    gt.data[i] = H.data[i]! > 0 ? 1 : 0;
     dadd.data[i] = gt.data[i]! !== 0 ? dH.data[i]! : 0;
   }
 
@@ -1042,34 +1025,34 @@ export function mlpHessian(
   for (let k = 0; k < W1.data.length; k++) {
     W1_dot.data[k] = 1;
     // tangent of line 15: H = relu(X @ W1' + b1)
-    const add_dot = matmulTransB(X, W1_dot, true, buffers.matrix(10, N, h));
-    const H_dot = buffers.matrix(11, N, h);
-    for (let i = 0; i < N * h; i++) H_dot.data[i] = add.data[i]! > 0 ? add_dot.data[i]! : 0;
+    const add_dot = matmulTransB(X, W1_dot, true, buffers.matrix(9, N, h));
+    const H_dot = buffers.matrix(10, N, h);
+    for (let i = 0; i < N * h; i++) H_dot.data[i] = H.data[i]! > 0 ? add_dot.data[i]! : 0;
 
     // tangent of line 16: out = H @ W2' + b2
-    const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(12, N, c));
+    const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(11, N, c));
 
     // tangent of backward through line 17: return mean((out - Y)^2)
-    const scaled_dot = buffers.matrix(13, N, c);
-    const dout_minus_Y_dot = buffers.matrix(14, N, c);
+    const scaled_dot = buffers.matrix(12, N, c);
+    const dout_minus_Y_dot = buffers.matrix(13, N, c);
     for (let i = 0; i < N * c; i++) {
       scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
       dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(15, c));
-    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(16, N, h));
-    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(17, c, h));
-    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(18, c, h));
-    const dW2_dot = buffers.matrix(19, c, h);
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(14, c));
+    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(15, N, h));
+    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(16, c, h));
+    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(17, c, h));
+    const dW2_dot = buffers.matrix(18, c, h);
     for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(20, N, h);
+    const dadd_dot = buffers.matrix(19, N, h);
     for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(21, h));
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(22, h, d));
+    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(20, h));
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(21, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     W1_dot.data[k] = 0;
   }
@@ -1078,33 +1061,33 @@ export function mlpHessian(
   for (let k = 0; k < b1.length; k++) {
     b1_dot[k] = 1;
     // tangent of line 15: H = relu(X @ W1' + b1)
-    const H_dot = buffers.matrix(23, N, h);
-    for (let i = 0; i < N * h; i++) H_dot.data[i] = add.data[i]! > 0 ? b1_dot[i % h]! : 0;
+    const H_dot = buffers.matrix(22, N, h);
+    for (let i = 0; i < N * h; i++) H_dot.data[i] = H.data[i]! > 0 ? b1_dot[i % h]! : 0;
 
     // tangent of line 16: out = H @ W2' + b2
-    const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(24, N, c));
+    const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(23, N, c));
 
     // tangent of backward through line 17: return mean((out - Y)^2)
-    const scaled_dot = buffers.matrix(25, N, c);
-    const dout_minus_Y_dot = buffers.matrix(26, N, c);
+    const scaled_dot = buffers.matrix(24, N, c);
+    const dout_minus_Y_dot = buffers.matrix(25, N, c);
     for (let i = 0; i < N * c; i++) {
       scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
       dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(27, c));
-    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(28, N, h));
-    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(29, c, h));
-    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(30, c, h));
-    const dW2_dot = buffers.matrix(31, c, h);
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(26, c));
+    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(27, N, h));
+    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(28, c, h));
+    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(29, c, h));
+    const dW2_dot = buffers.matrix(30, c, h);
     for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(32, N, h);
+    const dadd_dot = buffers.matrix(31, N, h);
     for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(33, h));
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(34, h, d));
+    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(32, h));
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(33, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     b1_dot[k] = 0;
   }
@@ -1113,29 +1096,29 @@ export function mlpHessian(
   for (let k = 0; k < W2.data.length; k++) {
     W2_dot.data[k] = 1;
     // tangent of line 16: out = H @ W2' + b2
-    const out_minus_Y_dot = matmulTransB(H, W2_dot, true, buffers.matrix(35, N, c));
+    const out_minus_Y_dot = matmulTransB(H, W2_dot, true, buffers.matrix(34, N, c));
 
     // tangent of backward through line 17: return mean((out - Y)^2)
-    const scaled_dot = buffers.matrix(36, N, c);
-    const dout_minus_Y_dot = buffers.matrix(37, N, c);
+    const scaled_dot = buffers.matrix(35, N, c);
+    const dout_minus_Y_dot = buffers.matrix(36, N, c);
     for (let i = 0; i < N * c; i++) {
       scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
       dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(38, c));
-    const product_3 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(39, N, h));
-    const product_4 = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(40, N, h));
-    const dH_dot = buffers.matrix(41, N, h);
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(37, c));
+    const product_3 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(38, N, h));
+    const product_4 = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(39, N, h));
+    const dH_dot = buffers.matrix(40, N, h);
     for (let i = 0; i < N * h; i++) dH_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
-    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(42, c, h));
+    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(41, c, h));
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(43, N, h);
+    const dadd_dot = buffers.matrix(42, N, h);
     for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(44, h));
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(45, h, d));
+    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(43, h));
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(44, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     W2_dot.data[k] = 0;
   }
@@ -1144,23 +1127,23 @@ export function mlpHessian(
   for (let k = 0; k < b2.length; k++) {
     b2_dot[k] = 1;
     // tangent of backward through line 17: return mean((out - Y)^2)
-    const scaled_dot = buffers.matrix(46, N, c);
-    const dout_minus_Y_dot = buffers.matrix(47, N, c);
+    const scaled_dot = buffers.matrix(45, N, c);
+    const dout_minus_Y_dot = buffers.matrix(46, N, c);
     for (let i = 0; i < N * c; i++) {
       scaled_dot.data[i] = 2 * b2_dot[i % c]!;
       dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(48, c));
-    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(49, N, h));
-    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(50, c, h));
+    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(47, c));
+    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(48, N, h));
+    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(49, c, h));
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(51, N, h);
+    const dadd_dot = buffers.matrix(50, N, h);
     for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(52, h));
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(53, h, d));
+    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(51, h));
+    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(52, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     b2_dot[k] = 0;
   }

@@ -743,7 +743,9 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
   relu: unary(
     "relu",
     (x) => Math.max(x, 0),
-    (b, x, _y, g) => b.where(b.apply("gt", [x, b.zero()]), g, b.zero()),
+    // relu(x) > 0 exactly where x > 0 (NaN: neither), so the mask reads the result, which the
+    // backward pass has anyway, and x need not be kept for it.
+    (b, _x, y, g) => b.where(b.apply("gt", [y, b.zero()]), g, b.zero()),
     (x) => m.indicator(m.op(x, ">", m.num(0))),
   ),
   abs: unary(
