@@ -360,10 +360,26 @@ function zeroed(into: Matrix | Float64Array | undefined, length: number): Float6
   return data.fill(0);
 }
 
-/** Recomputes the NaN entries of a rows × cols result with `entry(i, j)`. */
-function repairNaN(out: Float64Array, cols: number, entry: (i: number, j: number) => number): void {
+/**
+ * Recomputes the NaN entries of a product with `cols` columns, skipping terms with a zero
+ * factor: entry (i, j) is the sum over p < count of a[i·aRow + j·aCol + p·aStep] times
+ * b[i·bRow + j·bCol + p·bStep]. (A function of its own, taking numbers, not a closure: a
+ * closure in a kernel would move the kernel's locals into a context and slow its loops.)
+ */
+function repairNaN(
+  out: Float64Array,
+  cols: number,
+  count: number,
+  a: Float64Array,
+  [aRow, aCol, aStep]: readonly [number, number, number],
+  b: Float64Array,
+  [bRow, bCol, bStep]: readonly [number, number, number],
+): void {
   for (let t = 0; t < out.length; t++) {
-    if (out[t] !== out[t]) out[t] = entry(Math.floor(t / cols), t % cols);
+    if (out[t] === out[t]) continue;
+    const i = Math.floor(t / cols);
+    const j = t % cols;
+    out[t] = dotSkippingZeros(count, a, i * aRow + j * aCol, aStep, b, i * bRow + j * bCol, bStep);
   }
 }
 
@@ -404,7 +420,7 @@ export function matmul(a: Matrix, b: Matrix, zeroSafe = false, into?: Matrix): M
       for (let j = 0; j < n; j++) out[oi + j] = out[oi + j]! + aip * bd[bp + j]!;
     }
   }
-  if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(k, ad, i * k, 1, bd, j, n));
+  if (zeroSafe) repairNaN(out, n, k, ad, [k, 0, 1], bd, [0, 1, n]);
   return into ?? { rows: m, cols: n, data: out };
 }
 
@@ -422,9 +438,9 @@ export function matvec(a: Matrix, x: Float64Array, zeroSafe = false, into?: Floa
   // Four rows per pass: four independent sums, and each x[j] loaded once for them.
   for (; i < m4; i += 4) {
     const r0 = i * n;
-    const r1 = (i + 1) * n;
-    const r2 = (i + 2) * n;
-    const r3 = (i + 3) * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
@@ -447,7 +463,7 @@ export function matvec(a: Matrix, x: Float64Array, zeroSafe = false, into?: Floa
     for (let j = 0; j < n; j++) s += ad[ai + j]! * x[j]!;
     out[i] = s;
   }
-  if (zeroSafe) repairNaN(out, 1, (i) => dotSkippingZeros(n, ad, i * n, 1, x, 0, 1));
+  if (zeroSafe) repairNaN(out, 1, n, ad, [n, 0, 1], x, [0, 0, 1]);
   return out;
 }
 
@@ -481,7 +497,7 @@ export function vecmat(x: Float64Array, a: Matrix, zeroSafe = false, into?: Floa
     const ai = i * n;
     for (let j = 0; j < n; j++) out[j] = out[j]! + xi * ad[ai + j]!;
   }
-  if (zeroSafe) repairNaN(out, n, (_, j) => dotSkippingZeros(m, x, 0, 1, ad, j, n));
+  if (zeroSafe) repairNaN(out, n, m, x, [0, 0, 1], ad, [0, 1, n]);
   return out;
 }
 
@@ -508,7 +524,7 @@ export function outer(x: Float64Array, y: Float64Array, zeroSafe = false, into?:
     const oi = i * n;
     for (let j = 0; j < n; j++) out[oi + j] = xi * y[j]!;
   }
-  if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(1, x, i, 1, y, j, 1));
+  if (zeroSafe) repairNaN(out, n, 1, x, [1, 0, 1], y, [0, 1, 1]);
   return into ?? { rows: m, cols: n, data: out };
 }
 
@@ -556,7 +572,7 @@ export function matmulTransA(a: Matrix, b: Matrix, zeroSafe = false, into?: Matr
       for (let j = 0; j < n; j++) out[oi + j] = out[oi + j]! + api * bd[bp + j]!;
     }
   }
-  if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(k, ad, i, m, bd, j, n));
+  if (zeroSafe) repairNaN(out, n, k, ad, [1, 0, m], bd, [0, 1, n]);
   return into ?? { rows: m, cols: n, data: out };
 }
 
@@ -644,6 +660,6 @@ export function matmulTransB(a: Matrix, b: Matrix, zeroSafe = false, into?: Matr
       out[i * n + j] = s;
     }
   }
-  if (zeroSafe) repairNaN(out, n, (i, j) => dotSkippingZeros(k, ad, i * k, 1, bd, j * k, 1));
+  if (zeroSafe) repairNaN(out, n, k, ad, [k, 0, 1], bd, [0, k, 1]);
   return into ?? { rows: m, cols: n, data: out };
 }
