@@ -20,6 +20,7 @@ const cases: [string, string][] = [
     "examples/paper.grad (99 lines)",
     readFileSync(new URL("../examples/paper.grad", import.meta.url), "utf8"),
   ],
+  ["1 function of 10 statements", statements(10)],
   ["1 function of 100 statements", statements(100)],
   ["1 function of 1,000 statements", statements(1000)],
   ["1 function of 5,000 statements", statements(5000)],

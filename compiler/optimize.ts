@@ -88,31 +88,39 @@ function simplify(program: Program, values: ValueFactory): Program {
     }
   };
 
+  /** The instruction being simplified, which the fold tools below rewrite. */
+  let current: Instr | undefined;
+  const tools: FoldTools = {
+    constant: (value) => emit("const", [], { value }),
+    zeros: (shape) => {
+      const zero = emit("const", [], { value: 0 });
+      b.origin = current!.origin;
+      return shape.length === 0
+        ? zero
+        : emit("broadcast", [zero], { shape }, undefined, expressionName("zeros"));
+    },
+    negationOf: (v) => negationOf.get(v.id),
+    producerOf: (v) => producers.get(v.id),
+    scalarOf: (v) => broadcastSource.get(v.id),
+    usedOnce: (v) => uses.get(v.id) === 1,
+    apply: (op, operands, attrs = {}) => {
+      b.origin = current!.origin;
+      // A rewritten instruction still holds what the original held, so it keeps its name.
+      return emit(op, operands, attrs, undefined, {
+        ...values.hintOf(current!.result),
+        origin: "expression",
+      });
+    },
+    part: (op, operands, attrs = {}) => {
+      b.origin = current!.origin;
+      return emit(op, operands, attrs);
+    },
+  };
+
   const simplifyInstr = (instr: Instr) => {
     const args = unbroadcast(instr, instr.args.map(resolve), broadcastSource);
-    const folded = fold(instr, args, constants, zeroFill, {
-      constant: (value) => emit("const", [], { value }),
-      zeros: (shape) => {
-        const zero = emit("const", [], { value: 0 });
-        b.origin = instr.origin;
-        return shape.length === 0
-          ? zero
-          : emit("broadcast", [zero], { shape }, undefined, expressionName("zeros"));
-      },
-      negationOf: (v) => negationOf.get(v.id),
-      producerOf: (v) => producers.get(v.id),
-      scalarOf: (v) => broadcastSource.get(v.id),
-      usedOnce: (v) => uses.get(v.id) === 1,
-      apply: (op, operands, attrs = {}) => {
-        b.origin = instr.origin;
-        // A rewritten instruction still holds what the original held, so it keeps its name.
-        return emit(op, operands, attrs, undefined, { ...values.hintOf(instr.result), origin: "expression" });
-      },
-      part: (op, operands, attrs = {}) => {
-        b.origin = instr.origin;
-        return emit(op, operands, attrs);
-      },
-    });
+    current = instr;
+    const folded = fold(instr, args, constants, zeroFill, tools);
     const result = folded ?? emit(instr.op, args, instr.attrs, instr);
     if (result !== instr.result) {
       // Keep the more readable name when a temporary folds into a named value.

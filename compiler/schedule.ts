@@ -88,7 +88,9 @@ function chooseInlined(
     for (const arg of instr.args) {
       uses.set(arg.id, (uses.get(arg.id) ?? 0) + 1);
       consumer.set(arg.id, instr);
-      consumers.set(arg.id, [...(consumers.get(arg.id) ?? []), instr]);
+      const users = consumers.get(arg.id);
+      if (users === undefined) consumers.set(arg.id, [instr]);
+      else users.push(instr);
     }
   }
   const pinned = new Set(outputs.map((v) => v.id));
