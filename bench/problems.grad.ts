@@ -109,6 +109,9 @@ export interface LeastSquaresTape {
   readonly N: number;
 }
 
+/** The arrays `leastSquaresForward` reuses from one call to the next for its temporaries. */
+let leastSquaresForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn leastSquares(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
@@ -125,8 +128,9 @@ export function leastSquaresForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
+  const buffers = (leastSquaresForwardTemporaries ??= new Workspace());
   // line 5: return mean((X @ w + b - y)^2)
-  const X_at_w = matvec(X, w);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   const sub = new Float64Array(N);
   let sum_2 = 0;
   for (let i = 0; i < N; i++) {
@@ -137,6 +141,9 @@ export function leastSquaresForward(
   const value = sum_2 / N;
   return { value, tape: { X, sub, N } };
 }
+
+/** The arrays `leastSquaresBackward` reuses from one call to the next for its temporaries. */
+let leastSquaresBackwardTemporaries: Workspace | undefined;
 
 /**
  * `fn leastSquares(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
@@ -149,9 +156,10 @@ export function leastSquaresBackward(
 ): { w: Float64Array; b: number } {
   const { X, sub, N } = tape;
   checkScalar(seed, "seed");
+  const buffers = (leastSquaresBackwardTemporaries ??= new Workspace());
   // backward through line 5: return mean((X @ w + b - y)^2)
   const dsum = seed === 0 ? 0 : seed / N;
-  const dsub = new Float64Array(N);
+  const dsub = buffers.vector(0, N);
   let db = 0;
   for (let i = 0; i < N; i++) {
     dsub[i] = dsum === 0 ? 0 : 2 * sub[i]! * dsum;
@@ -161,6 +169,9 @@ export function leastSquaresBackward(
   const dw = vecmat(dsub, X, true);
   return { w: dw, b: db };
 }
+
+/** The arrays `leastSquaresHvp` reuses from one call to the next for its temporaries. */
+let leastSquaresHvpTemporaries: Workspace | undefined;
 
 /**
  * `fn leastSquares(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
@@ -183,9 +194,10 @@ export function leastSquaresHvp(
   const { w: w_dot, b: b_dot } = direction;
   checkVector(w_dot, "direction.w", d, "d");
   checkScalar(b_dot, "direction.b");
+  const buffers = (leastSquaresHvpTemporaries ??= new Workspace());
   // line 5: return mean((X @ w + b - y)^2)
-  const X_at_w = matvec(X, w);
-  const sub = new Float64Array(N);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
+  const sub = buffers.vector(1, N);
   let sum_2 = 0;
   for (let i = 0; i < N; i++) {
     sub[i] = X_at_w[i]! + b - y[i]!;
@@ -196,7 +208,7 @@ export function leastSquaresHvp(
 
   // backward through line 5: return mean((X @ w + b - y)^2)
   const dsum = 1 / N;
-  const dsub = new Float64Array(N);
+  const dsub = buffers.vector(2, N);
   let db = 0;
   for (let i = 0; i < N; i++) {
     dsub[i] = 2 * sub[i]! * dsum;
@@ -206,13 +218,13 @@ export function leastSquaresHvp(
   const dw = vecmat(dsub, X, true);
 
   // tangent of line 5: return mean((X @ w + b - y)^2)
-  const X_at_w_dot = matvec(X, w_dot, true);
-  const sub_dot = new Float64Array(N);
+  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(3, N));
+  const sub_dot = buffers.vector(4, N);
   for (let i = 0; i < N; i++) sub_dot[i] = X_at_w_dot[i]! + b_dot;
 
   // tangent of backward through line 5: return mean((X @ w + b - y)^2)
-  const scaled_dot = new Float64Array(N);
-  const dsub_dot = new Float64Array(N);
+  const scaled_dot = buffers.vector(5, N);
+  const dsub_dot = buffers.vector(6, N);
   let db_dot = 0;
   for (let i = 0; i < N; i++) {
     scaled_dot[i] = 2 * sub_dot[i]!;
@@ -394,6 +406,9 @@ export interface LogisticTape {
   readonly N: number;
 }
 
+/** The arrays `logisticForward` reuses from one call to the next for its temporaries. */
+let logisticForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn logistic(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
@@ -410,10 +425,11 @@ export function logisticForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
+  const buffers = (logisticForwardTemporaries ??= new Workspace());
   // line 10: return mean(softplus(-y * (X @ w + b)))
   const neg_y = new Float64Array(N);
   for (let i = 0; i < N; i++) neg_y[i] = -y[i]!;
-  const X_at_w = matvec(X, w);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   const mul = new Float64Array(N);
   let sum_2 = 0;
   for (let i = 0; i < N; i++) {
@@ -425,6 +441,9 @@ export function logisticForward(
   return { value, tape: { X, neg_y, mul, N } };
 }
 
+/** The arrays `logisticBackward` reuses from one call to the next for its temporaries. */
+let logisticBackwardTemporaries: Workspace | undefined;
+
 /**
  * `fn logistic(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
@@ -433,10 +452,11 @@ export function logisticForward(
 export function logisticBackward(tape: LogisticTape, seed: number): { w: Float64Array; b: number } {
   const { X, neg_y, mul, N } = tape;
   checkScalar(seed, "seed");
+  const buffers = (logisticBackwardTemporaries ??= new Workspace());
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = seed === 0 ? 0 : seed / N;
-  const dmul = new Float64Array(N);
-  const dadd = new Float64Array(N);
+  const dmul = buffers.vector(0, N);
+  const dadd = buffers.vector(1, N);
   let db = 0;
   for (let i = 0; i < N; i++) {
     dmul[i] = dsum === 0 ? 0 : sigmoid(mul[i]!) * dsum;
@@ -447,6 +467,9 @@ export function logisticBackward(tape: LogisticTape, seed: number): { w: Float64
   const dw = vecmat(dadd, X, true);
   return { w: dw, b: db };
 }
+
+/** The arrays `logisticHvp` reuses from one call to the next for its temporaries. */
+let logisticHvpTemporaries: Workspace | undefined;
 
 /**
  * `fn logistic(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
@@ -469,11 +492,12 @@ export function logisticHvp(
   const { w: w_dot, b: b_dot } = direction;
   checkVector(w_dot, "direction.w", d, "d");
   checkScalar(b_dot, "direction.b");
+  const buffers = (logisticHvpTemporaries ??= new Workspace());
   // line 10: return mean(softplus(-y * (X @ w + b)))
-  const neg_y = new Float64Array(N);
+  const neg_y = buffers.vector(0, N);
   for (let i = 0; i < N; i++) neg_y[i] = -y[i]!;
-  const X_at_w = matvec(X, w);
-  const mul = new Float64Array(N);
+  const X_at_w = matvec(X, w, false, buffers.vector(1, N));
+  const mul = buffers.vector(2, N);
   let sum_2 = 0;
   for (let i = 0; i < N; i++) {
     mul[i] = neg_y[i]! * (X_at_w[i]! + b);
@@ -484,8 +508,8 @@ export function logisticHvp(
 
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
-  const sigmoid_2 = new Float64Array(N);
-  const dadd = new Float64Array(N);
+  const sigmoid_2 = buffers.vector(3, N);
+  const dadd = buffers.vector(4, N);
   let db = 0;
   for (let i = 0; i < N; i++) {
     sigmoid_2[i] = sigmoid(mul[i]!);
@@ -496,18 +520,18 @@ export function logisticHvp(
   const dw = vecmat(dadd, X, true);
 
   // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
-  const X_at_w_dot = matvec(X, w_dot, true);
-  const add_dot = new Float64Array(N);
-  const mul_dot = new Float64Array(N);
+  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(5, N));
+  const add_dot = buffers.vector(6, N);
+  const mul_dot = buffers.vector(7, N);
   for (let i = 0; i < N; i++) {
     add_dot[i] = X_at_w_dot[i]! + b_dot;
     mul_dot[i] = add_dot[i]! === 0 ? 0 : neg_y[i]! * add_dot[i]!;
   }
 
   // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
-  const sigmoid_dot = new Float64Array(N);
-  const dmul_dot = new Float64Array(N);
-  const dadd_dot = new Float64Array(N);
+  const sigmoid_dot = buffers.vector(8, N);
+  const dmul_dot = buffers.vector(9, N);
+  const dadd_dot = buffers.vector(10, N);
   let db_dot = 0;
   for (let i = 0; i < N; i++) {
     sigmoid_dot[i] = mul_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot[i]!;
@@ -749,6 +773,9 @@ export interface MlpTape {
   readonly h: number;
 }
 
+/** The arrays `mlpForward` reuses from one call to the next for its temporaries. */
+let mlpForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn mlp(W1: real[h, d], b1: real[h], W2: real[c, h], b2: real[c], X: real[N, d], Y: real[N, c]) -> real wrt W1, b1, W2, b2`
  *
@@ -772,14 +799,15 @@ export function mlpForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", c, "c");
+  const buffers = (mlpForwardTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const product = matmulTransB(X, W1);
+  const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = matrix(N, h);
   for (let i = 0; i < N * h; i++) H.data[i] = Math.max(product.data[i]! + b1[i % h]!, 0);
 
   // line 16: out = H @ W2' + b2
-  const product_2 = matmulTransB(H, W2);
-  const out = matrix(N, c);
+  const product_2 = matmulTransB(H, W2, false, buffers.matrix(1, N, c));
+  const out = buffers.matrix(2, N, c);
   for (let i = 0; i < N * c; i++) out.data[i] = product_2.data[i]! + b2[i % c]!;
 
   // line 17: return mean((out - Y)^2)
@@ -795,6 +823,9 @@ export function mlpForward(
   return { value, tape: { W2, X, H, out_minus_Y, mul, N, c, h } };
 }
 
+/** The arrays `mlpBackward` reuses from one call to the next for its temporaries. */
+let mlpBackwardTemporaries: Workspace | undefined;
+
 /**
  * `fn mlp(W1: real[h, d], b1: real[h], W2: real[c, h], b2: real[c], X: real[N, d], Y: real[N, c]) -> real wrt W1, b1, W2, b2`
  *
@@ -806,24 +837,28 @@ export function mlpBackward(
 ): { W1: Matrix; b1: Float64Array; W2: Matrix; b2: Float64Array } {
   const { W2, X, H, out_minus_Y, mul, N, c, h } = tape;
   checkScalar(seed, "seed");
+  const buffers = (mlpBackwardTemporaries ??= new Workspace());
   // backward through line 17: return mean((out - Y)^2)
   const dsum = seed === 0 ? 0 : seed / mul;
-  const dout_minus_Y = matrix(N, c);
+  const dout_minus_Y = buffers.matrix(0, N, c);
   for (let i = 0; i < N * c; i++)
     dout_minus_Y.data[i] = dsum === 0 ? 0 : 2 * out_minus_Y.data[i]! * dsum;
 
   // backward through line 16: out = H @ W2' + b2
   const db2 = sumAlong(dout_minus_Y, 0);
-  const dH = matmul(dout_minus_Y, W2, true);
+  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(1, N, h));
   const dW2 = matmulTransA(dout_minus_Y, H, true);
 
   // backward through line 15: H = relu(X @ W1' + b1)
-  const dadd = matrix(N, h);
+  const dadd = buffers.matrix(2, N, h);
   for (let i = 0; i < N * h; i++) dadd.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
   const db1 = sumAlong(dadd, 0);
   const dW1 = matmulTransA(dadd, X, true);
   return { W1: dW1, b1: db1, W2: dW2, b2: db2 };
 }
+
+/** The arrays `mlpHvp` reuses from one call to the next for its temporaries. */
+let mlpHvpTemporaries: Workspace | undefined;
 
 /**
  * `fn mlp(W1: real[h, d], b1: real[h], W2: real[c, h], b2: real[c], X: real[N, d], Y: real[N, c]) -> real wrt W1, b1, W2, b2`
@@ -859,18 +894,19 @@ export function mlpHvp(
   checkVector(b1_dot, "direction.b1", h, "h");
   checkMatrix(W2_dot, "direction.W2", c, "c", h, "h");
   checkVector(b2_dot, "direction.b2", c, "c");
+  const buffers = (mlpHvpTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const product = matmulTransB(X, W1);
-  const H = matrix(N, h);
+  const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const H = buffers.matrix(1, N, h);
   for (let i = 0; i < N * h; i++) H.data[i] = Math.max(product.data[i]! + b1[i % h]!, 0);
 
   // line 16: out = H @ W2' + b2
-  const product_2 = matmulTransB(H, W2);
-  const out = matrix(N, c);
+  const product_2 = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
+  const out = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) out.data[i] = product_2.data[i]! + b2[i % c]!;
 
   // line 17: return mean((out - Y)^2)
-  const out_minus_Y = matrix(N, c);
+  const out_minus_Y = buffers.matrix(4, N, c);
   let sum_2 = 0;
   for (let i = 0; i < N * c; i++) {
     out_minus_Y.data[i] = out.data[i]! - Y.data[i]!;
@@ -882,17 +918,17 @@ export function mlpHvp(
 
   // backward through line 17: return mean((out - Y)^2)
   const dsum = 1 / mul;
-  const dout_minus_Y = matrix(N, c);
+  const dout_minus_Y = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
   // backward through line 16: out = H @ W2' + b2
   const db2 = sumAlong(dout_minus_Y, 0);
-  const dH = matmul(dout_minus_Y, W2, true);
+  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(6, N, h));
   const dW2 = matmulTransA(dout_minus_Y, H, true);
 
   // backward through line 15: H = relu(X @ W1' + b1)
-  const gt = matrix(N, h);
-  const dadd = matrix(N, h);
+  const gt = buffers.matrix(7, N, h);
+  const dadd = buffers.matrix(8, N, h);
   for (let i = 0; i < N * h; i++) {
     gt.data[i] = H.data[i]! > 0 ? 1 : 0;
     dadd.data[i] = gt.data[i]! !== 0 ? dH.data[i]! : 0;
@@ -902,21 +938,21 @@ export function mlpHvp(
   const dW1 = matmulTransA(dadd, X, true);
 
   // tangent of line 15: H = relu(X @ W1' + b1)
-  const product_dot = matmulTransB(X, W1_dot, true);
-  const H_dot = matrix(N, h);
+  const product_dot = matmulTransB(X, W1_dot, true, buffers.matrix(9, N, h));
+  const H_dot = buffers.matrix(10, N, h);
   for (let i = 0; i < N * h; i++)
     H_dot.data[i] = gt.data[i]! !== 0 ? product_dot.data[i]! + b1_dot[i % h]! : 0;
 
   // tangent of line 16: out = H @ W2' + b2
-  const product_3 = matmulTransB(H_dot, W2, true);
-  const H_at_W2_dot = matmulTransB(H, W2_dot, true);
-  const out_minus_Y_dot = matrix(N, c);
+  const product_3 = matmulTransB(H_dot, W2, true, buffers.matrix(11, N, c));
+  const H_at_W2_dot = matmulTransB(H, W2_dot, true, buffers.matrix(12, N, c));
+  const out_minus_Y_dot = buffers.matrix(13, N, c);
   for (let i = 0; i < N * c; i++)
     out_minus_Y_dot.data[i] = product_3.data[i]! + H_at_W2_dot.data[i]! + b2_dot[i % c]!;
 
   // tangent of backward through line 17: return mean((out - Y)^2)
-  const scaled_dot = matrix(N, c);
-  const dout_minus_Y_dot = matrix(N, c);
+  const scaled_dot = buffers.matrix(14, N, c);
+  const dout_minus_Y_dot = buffers.matrix(15, N, c);
   for (let i = 0; i < N * c; i++) {
     scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
     dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
@@ -924,17 +960,17 @@ export function mlpHvp(
 
   // tangent of backward through line 16: out = H @ W2' + b2
   const db2_dot = sumAlong(dout_minus_Y_dot, 0);
-  const product_4 = matmul(dout_minus_Y_dot, W2, true);
-  const product_5 = matmul(dout_minus_Y, W2_dot, true);
-  const dH_dot = matrix(N, h);
+  const product_4 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(16, N, h));
+  const product_5 = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(17, N, h));
+  const dH_dot = buffers.matrix(18, N, h);
   for (let i = 0; i < N * h; i++) dH_dot.data[i] = product_4.data[i]! + product_5.data[i]!;
-  const product_6 = matmulTransA(dout_minus_Y_dot, H, true);
-  const product_7 = matmulTransA(dout_minus_Y, H_dot, true);
+  const product_6 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(19, c, h));
+  const product_7 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(20, c, h));
   const dW2_dot = matrix(c, h);
   for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_6.data[i]! + product_7.data[i]!;
 
   // tangent of backward through line 15: H = relu(X @ W1' + b1)
-  const dadd_dot = matrix(N, h);
+  const dadd_dot = buffers.matrix(21, N, h);
   for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
   const db1_dot = sumAlong(dadd_dot, 0);
   const dW1_dot = matmulTransA(dadd_dot, X, true);
@@ -1245,6 +1281,9 @@ export interface NeuronTape {
   readonly N: number;
 }
 
+/** The arrays `neuronForward` reuses from one call to the next for its temporaries. */
+let neuronForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn neuron(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
@@ -1261,8 +1300,9 @@ export function neuronForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
+  const buffers = (neuronForwardTemporaries ??= new Workspace());
   // line 22: z = X @ w + b
-  const X_at_w = matvec(X, w);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   const z = new Float64Array(N);
   for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
 
@@ -1278,6 +1318,9 @@ export function neuronForward(
   return { value, tape: { X, z, sub, N } };
 }
 
+/** The arrays `neuronBackward` reuses from one call to the next for its temporaries. */
+let neuronBackwardTemporaries: Workspace | undefined;
+
 /**
  * `fn neuron(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
@@ -1286,9 +1329,10 @@ export function neuronForward(
 export function neuronBackward(tape: NeuronTape, seed: number): { w: Float64Array; b: number } {
   const { X, z, sub, N } = tape;
   checkScalar(seed, "seed");
+  const buffers = (neuronBackwardTemporaries ??= new Workspace());
   // backward through line 23: return mean((y - max(0, z))^2)
   const dsum = seed === 0 ? 0 : seed / N;
-  const dz = new Float64Array(N);
+  const dz = buffers.vector(0, N);
   for (let i = 0; i < N; i++) dz[i] = 0 >= z[i]! ? 0 : -(dsum === 0 ? 0 : 2 * sub[i]! * dsum);
 
   // backward through line 22: z = X @ w + b
@@ -1296,6 +1340,9 @@ export function neuronBackward(tape: NeuronTape, seed: number): { w: Float64Arra
   const dw = vecmat(dz, X, true);
   return { w: dw, b: db };
 }
+
+/** The arrays `neuronHvp` reuses from one call to the next for its temporaries. */
+let neuronHvpTemporaries: Workspace | undefined;
 
 /**
  * `fn neuron(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
@@ -1318,13 +1365,14 @@ export function neuronHvp(
   const { w: w_dot, b: b_dot } = direction;
   checkVector(w_dot, "direction.w", d, "d");
   checkScalar(b_dot, "direction.b");
+  const buffers = (neuronHvpTemporaries ??= new Workspace());
   // line 22: z = X @ w + b
-  const X_at_w = matvec(X, w);
-  const z = new Float64Array(N);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
+  const z = buffers.vector(1, N);
   for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
 
   // line 23: return mean((y - max(0, z))^2)
-  const sub = new Float64Array(N);
+  const sub = buffers.vector(2, N);
   let sum_2 = 0;
   for (let i = 0; i < N; i++) {
     sub[i] = y[i]! - Math.max(0, z[i]!);
@@ -1335,8 +1383,8 @@ export function neuronHvp(
 
   // backward through line 23: return mean((y - max(0, z))^2)
   const dsum = 1 / N;
-  const ge = new Float64Array(N);
-  const dz = new Float64Array(N);
+  const ge = buffers.vector(3, N);
+  const dz = buffers.vector(4, N);
   for (let i = 0; i < N; i++) {
     ge[i] = 0 >= z[i]! ? 1 : 0;
     dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub[i]! * dsum);
@@ -1347,17 +1395,17 @@ export function neuronHvp(
   const dw = vecmat(dz, X, true);
 
   // tangent of line 22: z = X @ w + b
-  const X_at_w_dot = matvec(X, w_dot, true);
-  const z_dot = new Float64Array(N);
+  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(5, N));
+  const z_dot = buffers.vector(6, N);
   for (let i = 0; i < N; i++) z_dot[i] = X_at_w_dot[i]! + b_dot;
 
   // tangent of line 23: return mean((y - max(0, z))^2)
-  const sub_dot = new Float64Array(N);
+  const sub_dot = buffers.vector(7, N);
   for (let i = 0; i < N; i++) sub_dot[i] = -(ge[i]! !== 0 ? 0 : z_dot[i]!);
 
   // tangent of backward through line 23: return mean((y - max(0, z))^2)
-  const scaled_dot = new Float64Array(N);
-  const dz_dot = new Float64Array(N);
+  const scaled_dot = buffers.vector(8, N);
+  const dz_dot = buffers.vector(9, N);
   for (let i = 0; i < N; i++) {
     scaled_dot[i] = 2 * sub_dot[i]!;
     dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!);
@@ -1564,6 +1612,9 @@ export interface SoftmaxCrossEntropyTape {
   readonly c: number;
 }
 
+/** The arrays `softmaxCrossEntropyForward` reuses from one call to the next for its temporaries. */
+let softmaxCrossEntropyForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn softmaxCrossEntropy(W: real[c, d], X: real[N, d], T: real[N, c]) -> real wrt W`
  *
@@ -1580,19 +1631,23 @@ export function softmaxCrossEntropyForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkMatrix(T, "T", N, "N", c, "c");
+  const buffers = (softmaxCrossEntropyForwardTemporaries ??= new Workspace());
   // line 28: Z = X @ W'
   const Z = matmulTransB(X, W);
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const lse_Z = logsumexpAlong(Z, 1);
-  const T_times_Z = matrix(N, c);
+  const T_times_Z = buffers.matrix(0, N, c);
   for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1);
+  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(1, N));
   let sum_3 = 0;
   for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
   const value = sum_3 / N;
   return { value, tape: { X, T, Z, lse_Z, N, c } };
 }
+
+/** The arrays `softmaxCrossEntropyBackward` reuses from one call to the next for its temporaries. */
+let softmaxCrossEntropyBackwardTemporaries: Workspace | undefined;
 
 /**
  * `fn softmaxCrossEntropy(W: real[c, d], X: real[N, d], T: real[N, c]) -> real wrt W`
@@ -1605,10 +1660,11 @@ export function softmaxCrossEntropyBackward(
 ): { W: Matrix } {
   const { X, T, Z, lse_Z, N, c } = tape;
   checkScalar(seed, "seed");
+  const buffers = (softmaxCrossEntropyBackwardTemporaries ??= new Workspace());
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = seed === 0 ? 0 : seed / N;
   const neg = -dsum;
-  const dZ = matrix(N, c);
+  const dZ = buffers.matrix(0, N, c);
   for (let i = 0; i < N * c; i++)
     dZ.data[i] =
       (neg === 0 ? 0 : T.data[i]! * neg) +
@@ -1618,6 +1674,9 @@ export function softmaxCrossEntropyBackward(
   const dW = matmulTransA(dZ, X, true);
   return { W: dW };
 }
+
+/** The arrays `softmaxCrossEntropyHvp` reuses from one call to the next for its temporaries. */
+let softmaxCrossEntropyHvpTemporaries: Workspace | undefined;
 
 /**
  * `fn softmaxCrossEntropy(W: real[c, d], X: real[N, d], T: real[N, c]) -> real wrt W`
@@ -1639,14 +1698,15 @@ export function softmaxCrossEntropyHvp(
   checkDirection(direction, "direction");
   const { W: W_dot } = direction;
   checkMatrix(W_dot, "direction.W", c, "c", d, "d");
+  const buffers = (softmaxCrossEntropyHvpTemporaries ??= new Workspace());
   // line 28: Z = X @ W'
-  const Z = matmulTransB(X, W);
+  const Z = matmulTransB(X, W, false, buffers.matrix(0, N, c));
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const lse_Z = logsumexpAlong(Z, 1);
-  const T_times_Z = matrix(N, c);
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(1, N));
+  const T_times_Z = buffers.matrix(2, N, c);
   for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1);
+  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(3, N));
   let sum_3 = 0;
   for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
   const value = sum_3 / N;
@@ -1654,8 +1714,8 @@ export function softmaxCrossEntropyHvp(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const exp = matrix(N, c);
-  const dZ = matrix(N, c);
+  const exp = buffers.matrix(4, N, c);
+  const dZ = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++) {
     exp.data[i] = Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!);
     dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
@@ -1665,18 +1725,18 @@ export function softmaxCrossEntropyHvp(
   const dW = matmulTransA(dZ, X, true);
 
   // tangent of line 28: Z = X @ W'
-  const Z_dot = matmulTransB(X, W_dot, true);
+  const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(6, N, c));
 
   // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const scaled = matrix(N, c);
+  const scaled = buffers.matrix(7, N, c);
   for (let i = 0; i < N * c; i++)
     scaled.data[i] = Z_dot.data[i]! === 0 ? 0 : exp.data[i]! * Z_dot.data[i]!;
-  const lse_Z_dot = sumAlong(scaled, 1);
+  const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(8, N));
 
   // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const sub_dot = matrix(N, c);
-  const exp_dot = matrix(N, c);
-  const dZ_dot = matrix(N, c);
+  const sub_dot = buffers.matrix(9, N, c);
+  const exp_dot = buffers.matrix(10, N, c);
+  const dZ_dot = buffers.matrix(11, N, c);
   for (let i = 0; i < N * c; i++) {
     sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[Math.floor(i / c)]!;
     exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;

@@ -470,7 +470,14 @@ class FunctionEmitter {
     const backwardNaming = tapeNaming.fork();
     const tapeName = backwardNaming.fresh("tape");
     const seedName = backwardNaming.nameOf(seed);
-    const backward = new BodyWriter(this, backwardNaming, s.backward.body, s.backward.outputs);
+    const backwardBuffers = this.temporaries(`${name}Backward`, s.backward.outputs, backwardNaming, false);
+    const backward = new BodyWriter(
+      this,
+      backwardNaming,
+      s.backward.body,
+      s.backward.outputs,
+      backwardBuffers,
+    );
     const seedCheck = this.seedValidation(seedName);
     const tapeDims = [...new Set([...backward.usedDims, ...seedCheck.dims])].sort();
     const tapeFields = [
@@ -491,7 +498,9 @@ class FunctionEmitter {
       })),
     });
 
-    const forward = new BodyWriter(this, tapeNaming.fork(), s.forward.body, [value, ...s.tape]);
+    const forwardNaming = tapeNaming.fork();
+    const forwardBuffers = this.temporaries(`${name}Forward`, [value, ...s.tape], forwardNaming, false);
+    const forward = new BodyWriter(this, forwardNaming, s.forward.body, [value, ...s.tape], forwardBuffers);
     const forwardDims = new Set([...forward.usedDims, ...tapeDims]);
     const tapeValues = [
       ...s.tape.map((v) => forward.operand(v).code),
@@ -500,13 +509,19 @@ class FunctionEmitter {
     const tapeObject = tapeValues.length === 0 ? "{}" : `{ ${tapeValues.join(", ")} }`;
     const forwardReturn = `return { ${property("value", forward.operand(value).code)}, tape: ${tapeObject} };`;
     const forwardChecks = this.validation(forwardDims);
+    forwardBuffers.declareInto(file);
     file.addFunction({
       isExported: exported,
       name: `${name}Forward`,
       parameters: this.parameters(forward, forwardChecks),
       returnType: `{ value: ${resultType}; tape: ${tapeType} }`,
       docs: [`${signature}\n\nThe value of \`${name}\`, and the tape \`${name}Backward\` reads.`],
-      statements: [...forwardChecks.lines, ...forward.lines, forwardReturn],
+      statements: [
+        ...forwardChecks.lines,
+        ...this.workspaceLines(forwardBuffers),
+        ...forward.lines,
+        forwardReturn,
+      ],
     });
 
     const usesTape = tapeFields.length > 0;
@@ -517,6 +532,7 @@ class FunctionEmitter {
     );
     const seedUsed =
       backward.usesValue(seed) || s.gradients.some((x) => x.value === seed) || seedCheck.lines.length > 0;
+    backwardBuffers.declareInto(file);
     file.addFunction({
       isExported: exported,
       name: `${name}Backward`,
@@ -532,6 +548,7 @@ class FunctionEmitter {
       statements: [
         ...(usesTape ? [`const { ${tapeFields.map((f) => f.key).join(", ")} } = ${tapeName};`] : []),
         ...seedCheck.lines,
+        ...this.workspaceLines(backwardBuffers),
         ...backward.lines,
         `return { ${grads} };`,
       ],
@@ -617,7 +634,8 @@ class FunctionEmitter {
     const name = checked.name;
     const naming = this.naming();
     const tangentName = naming.fresh("tangent");
-    const body = new BodyWriter(this, naming, j.program.body, j.program.outputs);
+    const buffers = this.temporaries(`${name}Jvp`, j.program.outputs, naming, false);
+    const body = new BodyWriter(this, naming, j.program.body, j.program.outputs, buffers);
     const callerOwned = new Set(
       [...this.fn.lowered.ir.params, ...j.directions.map((d) => d.value)].map((v) => v.id),
     );
@@ -634,6 +652,7 @@ class FunctionEmitter {
     const returned = `return { ${value}, ${tangent} };`;
     const directions = this.directionLines(j.directions, naming, tangentName, body);
     const checks = this.validation(new Set([...body.usedDims, ...directions.dims]));
+    buffers.declareInto(file);
     file.addFunction({
       isExported: exported,
       name: `${name}Jvp`,
@@ -646,7 +665,13 @@ class FunctionEmitter {
         `${sourceSignature(checked)}\n\nForward mode: the value of \`${name}\` and its derivative along ` +
           `\`${tangentName}\`, one direction per parameter in ${listNames(checked.wrt)} (the Jacobian–vector product).`,
       ],
-      statements: [...checks.lines, ...directions.lines, ...body.lines, returned],
+      statements: [
+        ...checks.lines,
+        ...directions.lines,
+        ...this.workspaceLines(buffers),
+        ...body.lines,
+        returned,
+      ],
     });
   }
 
@@ -795,7 +820,8 @@ class FunctionEmitter {
     const name = checked.name;
     const naming = this.naming();
     const directionName = naming.fresh("direction");
-    const body = new BodyWriter(this, naming, h.program.body, h.program.outputs);
+    const buffers = this.temporaries(`${name}Hvp`, h.program.outputs, naming, false);
+    const body = new BodyWriter(this, naming, h.program.body, h.program.outputs, buffers);
     const callerOwned = new Set([
       ...this.fn.lowered.ir.params.map((p) => p.id),
       ...h.directions.map((d) => d.value.id),
@@ -805,6 +831,7 @@ class FunctionEmitter {
     const returned = `return { ${property("value", body.operand(h.value).code)}, grad: { ${grads} }, hvp: { ${hvps} } };`;
     const directions = this.directionLines(h.directions, naming, directionName, body);
     const checks = this.validation(new Set([...body.usedDims, ...directions.dims]));
+    buffers.declareInto(file);
     file.addFunction({
       isExported: true,
       name: `${name}Hvp`,
@@ -817,7 +844,13 @@ class FunctionEmitter {
         `${sourceSignature(checked)}\n\nThe value, the gradient, and the Hessian–vector product along ` +
           `\`${directionName}\` (one direction per parameter in ${listNames(checked.wrt)}), by forward mode over reverse mode.`,
       ],
-      statements: [...checks.lines, ...directions.lines, ...body.lines, returned],
+      statements: [
+        ...checks.lines,
+        ...directions.lines,
+        ...this.workspaceLines(buffers),
+        ...body.lines,
+        returned,
+      ],
     });
 
     this.emitHessianColumns(file);

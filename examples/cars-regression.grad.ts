@@ -53,6 +53,9 @@ export interface PredictTape {
   readonly N: number;
 }
 
+/** The arrays `predictForward` reuses from one call to the next for its temporaries. */
+let predictForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn predict(w: real[d], b: real, X: real[N, d]) -> real[N]`
  *
@@ -67,8 +70,9 @@ export function predictForward(
   checkScalar(b, "b");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
+  const buffers = (predictForwardTemporaries ??= new Workspace());
   // line 15: X @ w + b
-  const X_at_w = matvec(X, w);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   const value = new Float64Array(N);
   for (let i = 0; i < N; i++) value[i] = X_at_w[i]! + b;
   return { value, tape: { w, X, N } };
@@ -180,6 +184,9 @@ export interface LossTape {
   readonly N: number;
 }
 
+/** The arrays `lossForward` reuses from one call to the next for its temporaries. */
+let lossForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
@@ -196,8 +203,9 @@ export function lossForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
+  const buffers = (lossForwardTemporaries ??= new Workspace());
   // line 19: residual = predict(w, b, X) - y
-  const X_at_w = matvec(X, w);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   const residual = new Float64Array(N);
   for (let i = 0; i < N; i++) residual[i] = X_at_w[i]! + b - y[i]!;
 
@@ -208,6 +216,9 @@ export function lossForward(
   return { value, tape: { X, residual, N } };
 }
 
+/** The arrays `lossBackward` reuses from one call to the next for its temporaries. */
+let lossBackwardTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
@@ -216,9 +227,10 @@ export function lossForward(
 export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b: number } {
   const { X, residual, N } = tape;
   checkScalar(seed, "seed");
+  const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 20: return mean(residual^2)
   const dsum = seed === 0 ? 0 : seed / N;
-  const dresidual = new Float64Array(N);
+  const dresidual = buffers.vector(0, N);
   for (let i = 0; i < N; i++) dresidual[i] = dsum === 0 ? 0 : 2 * residual[i]! * dsum;
 
   // backward through line 19: residual = predict(w, b, X) - y
@@ -265,6 +277,9 @@ export interface ExactWeightsTape {
   readonly d: number;
 }
 
+/** The arrays `exactWeightsForward` reuses from one call to the next for its temporaries. */
+let exactWeightsForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn exactWeights(X: real[N, d], y: real[N]) -> real[d]`
  *
@@ -278,8 +293,9 @@ export function exactWeightsForward(
   const N = X.rows;
   const d = X.cols;
   checkVector(y, "y", N, "N");
+  const buffers = (exactWeightsForwardTemporaries ??= new Workspace());
   // line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
-  const product_2 = matmulTransA(X, X);
+  const product_2 = matmulTransA(X, X, false, buffers.matrix(0, d, d));
   const inverse = inv(product_2);
   const div = sum(y) / N;
   const sub = new Float64Array(N);
@@ -288,6 +304,9 @@ export function exactWeightsForward(
   const value = matvec(inverse, product);
   return { value, tape: { X, inverse, sub, product, N, d } };
 }
+
+/** The arrays `exactWeightsBackward` reuses from one call to the next for its temporaries. */
+let exactWeightsBackwardTemporaries: Workspace | undefined;
 
 /**
  * `fn exactWeights(X: real[N, d], y: real[N]) -> real[d]`
@@ -300,22 +319,23 @@ export function exactWeightsBackward(
 ): { X: Matrix; y: Float64Array } {
   const { X, inverse, sub, product, N, d } = tape;
   checkVector(seed, "seed", d, "d");
+  const buffers = (exactWeightsBackwardTemporaries ??= new Workspace());
   // backward through line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
-  const dinverse = outer(seed, product, true);
-  const dproduct = vecmat(seed, inverse, true);
-  const dsub = matvec(X, dproduct, true);
+  const dinverse = outer(seed, product, true, buffers.matrix(0, d, d));
+  const dproduct = vecmat(seed, inverse, true, buffers.vector(1, d));
+  const dsub = matvec(X, dproduct, true, buffers.vector(2, N));
   let ddiv = 0;
   for (let i = 0; i < N; i++) ddiv += -dsub[i]!;
   const dsum_y = ddiv === 0 ? 0 : ddiv / N;
   const dy = new Float64Array(N);
   for (let i = 0; i < N; i++) dy[i] = dsub[i]! + dsum_y;
-  const transposed = outer(sub, dproduct, true);
-  const product_2 = matmulTransA(inverse, dinverse, true);
-  const product_3 = matmulTransB(product_2, inverse, true);
-  const dproduct_2 = matrix(d, d);
+  const transposed = outer(sub, dproduct, true, buffers.matrix(3, N, d));
+  const product_2 = matmulTransA(inverse, dinverse, true, buffers.matrix(4, d, d));
+  const product_3 = matmulTransB(product_2, inverse, true, buffers.matrix(5, d, d));
+  const dproduct_2 = buffers.matrix(6, d, d);
   for (let i = 0; i < d * d; i++) dproduct_2.data[i] = -product_3.data[i]!;
-  const product_4 = matmul(X, dproduct_2, true);
-  const transposed_2 = matmulTransB(X, dproduct_2, true);
+  const product_4 = matmul(X, dproduct_2, true, buffers.matrix(7, N, d));
+  const transposed_2 = matmulTransB(X, dproduct_2, true, buffers.matrix(8, N, d));
   const dX = matrix(N, d);
   for (let i = 0; i < N * d; i++)
     dX.data[i] = transposed.data[i]! + product_4.data[i]! + transposed_2.data[i]!;

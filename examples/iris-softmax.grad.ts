@@ -56,6 +56,9 @@ export interface ProbabilitiesTape {
   readonly k: number;
 }
 
+/** The arrays `probabilitiesForward` reuses from one call to the next for its temporaries. */
+let probabilitiesForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn probabilities(W: real[d, k], b: real[k], X: real[N, d]) -> real[N, k]`
  *
@@ -72,13 +75,17 @@ export function probabilitiesForward(
   checkVector(b, "b", k, "k");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
+  const buffers = (probabilitiesForwardTemporaries ??= new Workspace());
   // line 22: softmax(X @ W + b, axis=1)
-  const X_at_W = matmul(X, W);
-  const add = matrix(N, k);
+  const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
+  const add = buffers.matrix(1, N, k);
   for (let i = 0; i < N * k; i++) add.data[i] = X_at_W.data[i]! + b[i % k]!;
   const value = softmaxAlong(add, 1);
   return { value, tape: { W, X, value, N, k } };
 }
+
+/** The arrays `probabilitiesBackward` reuses from one call to the next for its temporaries. */
+let probabilitiesBackwardTemporaries: Workspace | undefined;
 
 /**
  * `fn probabilities(W: real[d, k], b: real[k], X: real[N, d]) -> real[N, k]`
@@ -91,11 +98,12 @@ export function probabilitiesBackward(
 ): { W: Matrix; b: Float64Array; X: Matrix } {
   const { W, X, value, N, k } = tape;
   checkMatrix(seed, "seed", N, "N", k, "k");
+  const buffers = (probabilitiesBackwardTemporaries ??= new Workspace());
   // backward through line 22: softmax(X @ W + b, axis=1)
-  const mul = matrix(N, k);
+  const mul = buffers.matrix(0, N, k);
   for (let i = 0; i < N * k; i++) mul.data[i] = seed.data[i]! * value.data[i]!;
-  const sum_2 = sumAlong(mul, 1);
-  const dadd = matrix(N, k);
+  const sum_2 = sumAlong(mul, 1, buffers.vector(1, N));
+  const dadd = buffers.matrix(2, N, k);
   for (let i = 0; i < N * k; i++)
     dadd.data[i] = value.data[i]! * (seed.data[i]! - sum_2[Math.floor(i / k)]!);
   const db = sumAlong(dadd, 0);
@@ -217,6 +225,9 @@ export interface LossTape {
   readonly k: number;
 }
 
+/** The arrays `lossForward` reuses from one call to the next for its temporaries. */
+let lossForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(W: real[d, k], b: real[k], X: real[N, d], Y: real[N, k]) -> real wrt W, b`
  *
@@ -235,15 +246,16 @@ export function lossForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", k, "k");
+  const buffers = (lossForwardTemporaries ??= new Workspace());
   // line 26: Z = X @ W + b
-  const X_at_W = matmul(X, W);
+  const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
   const Z = matrix(N, k);
   for (let i = 0; i < N * k; i++) Z.data[i] = X_at_W.data[i]! + b[i % k]!;
 
   // line 27: trueLogit = sum(Y * Z, axis=1)
-  const Y_times_Z = matrix(N, k);
+  const Y_times_Z = buffers.matrix(1, N, k);
   for (let i = 0; i < N * k; i++) Y_times_Z.data[i] = Y.data[i]! * Z.data[i]!;
-  const trueLogit = sumAlong(Y_times_Z, 1);
+  const trueLogit = sumAlong(Y_times_Z, 1, buffers.vector(2, N));
 
   // line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const lse_Z = logsumexpAlong(Z, 1);
@@ -253,6 +265,9 @@ export function lossForward(
   return { value, tape: { X, Y, Z, lse_Z, N, k } };
 }
 
+/** The arrays `lossBackward` reuses from one call to the next for its temporaries. */
+let lossBackwardTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(W: real[d, k], b: real[k], X: real[N, d], Y: real[N, k]) -> real wrt W, b`
  *
@@ -261,15 +276,16 @@ export function lossForward(
 export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Float64Array } {
   const { X, Y, Z, lse_Z, N, k } = tape;
   checkScalar(seed, "seed");
+  const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const dsum = seed === 0 ? 0 : seed / N;
   const neg = -dsum;
-  const scaled = matrix(N, k);
+  const scaled = buffers.matrix(0, N, k);
   for (let i = 0; i < N * k; i++)
     scaled.data[i] = dsum === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[Math.floor(i / k)]!) * dsum;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
-  const dZ = matrix(N, k);
+  const dZ = buffers.matrix(1, N, k);
   for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + (neg === 0 ? 0 : Y.data[i]! * neg);
 
   // backward through line 26: Z = X @ W + b

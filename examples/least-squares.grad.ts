@@ -109,6 +109,9 @@ export interface LossTape {
   readonly N: number;
 }
 
+/** The arrays `lossForward` reuses from one call to the next for its temporaries. */
+let lossForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(a: real, b: real, c: real, t: real[N], y: real[N]) -> real wrt a, b, c`
  *
@@ -126,9 +129,10 @@ export function lossForward(
   checkScalar(c, "c");
   const N = checkVector(t, "t");
   checkVector(y, "y", N, "N");
+  const buffers = (lossForwardTemporaries ??= new Workspace());
   // line 4: prediction = a + b * t + c * t^2
   const pow = new Float64Array(N);
-  const prediction = new Float64Array(N);
+  const prediction = buffers.vector(0, N);
   for (let i = 0; i < N; i++) {
     pow[i] = t[i]! ** 2;
     prediction[i] = a + b * t[i]! + c * pow[i]!;
@@ -145,6 +149,9 @@ export function lossForward(
   return { value, tape: { t, pow, residual, N } };
 }
 
+/** The arrays `lossBackward` reuses from one call to the next for its temporaries. */
+let lossBackwardTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(a: real, b: real, c: real, t: real[N], y: real[N]) -> real wrt a, b, c`
  *
@@ -153,9 +160,10 @@ export function lossForward(
 export function lossBackward(tape: LossTape, seed: number): { a: number; b: number; c: number } {
   const { t, pow, residual, N } = tape;
   checkScalar(seed, "seed");
+  const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 6: return mean(residual^2)
   const dsum = seed === 0 ? 0 : seed / N;
-  const dresidual = new Float64Array(N);
+  const dresidual = buffers.vector(0, N);
   for (let i = 0; i < N; i++) dresidual[i] = dsum === 0 ? 0 : 2 * residual[i]! * dsum;
 
   // backward through line 4: prediction = a + b * t + c * t^2

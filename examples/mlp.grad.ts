@@ -69,6 +69,9 @@ export interface PredictTape {
   readonly h: number;
 }
 
+/** The arrays `predictForward` reuses from one call to the next for its temporaries. */
+let predictForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn predict(W1: real[d, h], b1: real[h], w2: real[h], b2: real, X: real[N, d]) -> real[N]`
  *
@@ -89,8 +92,9 @@ export function predictForward(
   checkScalar(b2, "b2");
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
+  const buffers = (predictForwardTemporaries ??= new Workspace());
   // line 16: H = tanh(X @ W1 + b1)
-  const X_at_W1 = matmul(X, W1);
+  const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
   const add = matrix(N, h);
   const H = matrix(N, h);
   for (let i = 0; i < N * h; i++) {
@@ -99,11 +103,14 @@ export function predictForward(
   }
 
   // line 17: return H @ w2 + b2
-  const H_at_w2 = matvec(H, w2);
+  const H_at_w2 = matvec(H, w2, false, buffers.vector(1, N));
   const value = new Float64Array(N);
   for (let i = 0; i < N; i++) value[i] = H_at_w2[i]! + b2;
   return { value, tape: { W1, w2, X, add, H, N, h } };
 }
+
+/** The arrays `predictBackward` reuses from one call to the next for its temporaries. */
+let predictBackwardTemporaries: Workspace | undefined;
 
 /**
  * `fn predict(W1: real[d, h], b1: real[h], w2: real[h], b2: real, X: real[N, d]) -> real[N]`
@@ -116,13 +123,14 @@ export function predictBackward(
 ): { W1: Matrix; b1: Float64Array; w2: Float64Array; b2: number; X: Matrix } {
   const { W1, w2, X, add, H, N, h } = tape;
   checkVector(seed, "seed", N, "N");
+  const buffers = (predictBackwardTemporaries ??= new Workspace());
   // backward through line 17: return H @ w2 + b2
   const db2 = sum(seed);
-  const dH = outer(seed, w2, true);
+  const dH = outer(seed, w2, true, buffers.matrix(0, N, h));
   const dw2 = vecmat(seed, H, true);
 
   // backward through line 16: H = tanh(X @ W1 + b1)
-  const dadd = matrix(N, h);
+  const dadd = buffers.matrix(1, N, h);
   for (let i = 0; i < N * h; i++)
     dadd.data[i] = dH.data[i]! === 0 ? 0 : sech2(add.data[i]!) * dH.data[i]!;
   const db1 = sumAlong(dadd, 0);
@@ -282,6 +290,9 @@ export interface LossTape {
   readonly h: number;
 }
 
+/** The arrays `lossForward` reuses from one call to the next for its temporaries. */
+let lossForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(W1: real[d, h], b1: real[h], w2: real[h], b2: real, X: real[N, d], y: real[N], lambda: real) -> real wrt W1, b1, w2, b2`
  *
@@ -306,8 +317,9 @@ export function lossForward(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkScalar(lambda, "lambda");
+  const buffers = (lossForwardTemporaries ??= new Workspace());
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
-  const X_at_W1 = matmul(X, W1);
+  const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
   const add = matrix(N, h);
   const H = matrix(N, h);
   for (let i = 0; i < N * h; i++) {
@@ -315,7 +327,7 @@ export function lossForward(
     H.data[i] = Math.tanh(add.data[i]!);
   }
 
-  const product = matvec(H, w2);
+  const product = matvec(H, w2, false, buffers.vector(1, N));
   const residual = new Float64Array(N);
   for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
 
@@ -333,6 +345,9 @@ export function lossForward(
   return { value, tape: { W1, w2, X, lambda, add, H, residual, N, d, h } };
 }
 
+/** The arrays `lossBackward` reuses from one call to the next for its temporaries. */
+let lossBackwardTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(W1: real[d, h], b1: real[h], w2: real[h], b2: real, X: real[N, d], y: real[N], lambda: real) -> real wrt W1, b1, w2, b2`
  *
@@ -344,29 +359,30 @@ export function lossBackward(
 ): { W1: Matrix; b1: Float64Array; w2: Float64Array; b2: number } {
   const { W1, w2, X, lambda, add, H, residual, N, d, h } = tape;
   checkScalar(seed, "seed");
+  const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 27: return mean(residual^2) + penalty
   const dsum = seed === 0 ? 0 : seed / N;
-  const dresidual = new Float64Array(N);
+  const dresidual = buffers.vector(0, N);
   for (let i = 0; i < N; i++) dresidual[i] = dsum === 0 ? 0 : 2 * residual[i]! * dsum;
 
   // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
   const dadd = seed === 0 ? 0 : lambda * seed;
-  const scaled = new Float64Array(h);
+  const scaled = buffers.vector(1, h);
   for (let i = 0; i < h; i++) scaled[i] = dadd === 0 ? 0 : 2 * w2[i]! * dadd;
-  const scaled_2 = matrix(d, h);
+  const scaled_2 = buffers.matrix(2, d, h);
   for (let i = 0; i < d * h; i++) scaled_2.data[i] = dadd === 0 ? 0 : 2 * W1.data[i]! * dadd;
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
   const db2 = sum(dresidual);
-  const dH = outer(dresidual, w2, true);
-  const product = vecmat(dresidual, H, true);
+  const dH = outer(dresidual, w2, true, buffers.matrix(3, N, h));
+  const product = vecmat(dresidual, H, true, buffers.vector(4, h));
   const dw2 = new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product[i]!;
-  const dadd_2 = matrix(N, h);
+  const dadd_2 = buffers.matrix(5, N, h);
   for (let i = 0; i < N * h; i++)
     dadd_2.data[i] = dH.data[i]! === 0 ? 0 : sech2(add.data[i]!) * dH.data[i]!;
   const db1 = sumAlong(dadd_2, 0);
-  const product_2 = matmulTransA(X, dadd_2, true);
+  const product_2 = matmulTransA(X, dadd_2, true, buffers.matrix(6, d, h));
   const dW1 = matrix(d, h);
   for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product_2.data[i]!;
   return { W1: dW1, b1: db1, w2: dw2, b2: db2 };

@@ -1726,6 +1726,9 @@ export interface LossTape {
   readonly N: number;
 }
 
+/** The arrays `lossForward` reuses from one call to the next for its temporaries. */
+let lossForwardTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
@@ -1742,13 +1745,14 @@ export function lossForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkVector(y, "y", N, "N");
+  const buffers = (lossForwardTemporaries ??= new Workspace());
   // line 93: z = X @ w + b
-  const X_at_w = matvec(X, w);
+  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   const z = new Float64Array(N);
   for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
 
   // line 94: a = max(0, z)
-  const a = new Float64Array(N);
+  const a = buffers.vector(1, N);
   for (let i = 0; i < N; i++) a[i] = Math.max(0, z[i]!);
 
   // line 95: return mean((y - a)^2)
@@ -1763,6 +1767,9 @@ export function lossForward(
   return { value, tape: { X, z, y_minus_a, N } };
 }
 
+/** The arrays `lossBackward` reuses from one call to the next for its temporaries. */
+let lossBackwardTemporaries: Workspace | undefined;
+
 /**
  * `fn loss(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b`
  *
@@ -1771,13 +1778,14 @@ export function lossForward(
 export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b: number } {
   const { X, z, y_minus_a, N } = tape;
   checkScalar(seed, "seed");
+  const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 95: return mean((y - a)^2)
   const dsum = seed === 0 ? 0 : seed / N;
-  const da = new Float64Array(N);
+  const da = buffers.vector(0, N);
   for (let i = 0; i < N; i++) da[i] = -(dsum === 0 ? 0 : 2 * y_minus_a[i]! * dsum);
 
   // backward through line 94: a = max(0, z)
-  const dz = new Float64Array(N);
+  const dz = buffers.vector(1, N);
   for (let i = 0; i < N; i++) dz[i] = 0 >= z[i]! ? 0 : da[i]!;
 
   // backward through line 93: z = X @ w + b
@@ -1861,6 +1869,9 @@ export function quadraticFormForward(x: number): { value: number; tape: Quadrati
   return { value, tape: { x, pow, vector, matrix_2, product } };
 }
 
+/** The arrays `quadraticFormBackward` reuses from one call to the next for its temporaries. */
+let quadraticFormBackwardTemporaries: Workspace | undefined;
+
 /**
  * `fn quadraticForm(x: real) -> real`
  *
@@ -1869,9 +1880,10 @@ export function quadraticFormForward(x: number): { value: number; tape: Quadrati
 export function quadraticFormBackward(tape: QuadraticFormTape, seed: number): { x: number } {
   const { x, pow, vector, matrix_2, product } = tape;
   checkScalar(seed, "seed");
+  const buffers = (quadraticFormBackwardTemporaries ??= new Workspace());
   // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
-  const dproduct = new Float64Array(2);
-  const dvector = new Float64Array(2);
+  const dproduct = buffers.vector(0, 2);
+  const dvector = buffers.vector(1, 2);
   for (let i = 0; i < 2; i++) {
     dproduct[i] = seed === 0 ? 0 : vector[i]! * seed;
     dvector[i] = seed === 0 ? 0 : product[i]! * seed;
@@ -1881,7 +1893,7 @@ export function quadraticFormBackward(tape: QuadraticFormTape, seed: number): { 
   const dpow_2 = dvector[1]!;
   const scaled = 3 * pow;
   const scaled_2 = 2 * x;
-  const dvector_2 = matvec(matrix_2, dproduct, true);
+  const dvector_2 = matvec(matrix_2, dproduct, true, buffers.vector(2, 2));
   const dpow_3 = dvector_2[0]!;
   const dpow_4 = dvector_2[1]!;
   const dx =
