@@ -11,6 +11,7 @@
 //                       T one-hot                                               wrt W
 
 import { matrix, type Matrix } from "../runtime/index.js";
+import { random as uniformRandom } from "../test/support/numeric.js";
 
 export interface Sizes {
   readonly name: "small" | "medium" | "large";
@@ -63,16 +64,10 @@ export interface ProblemData {
   readonly p5: SoftmaxData;
 }
 
-/** A small deterministic generator (mulberry32), uniform in [−0.5, 0.5). */
+/** A small deterministic generator (the tests' mulberry32), uniform in [−0.5, 0.5). */
 export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5;
-  };
+  const next = uniformRandom(seed);
+  return () => next() - 0.5;
 }
 
 /** The inputs of every problem at one size (the same for every contender). */
