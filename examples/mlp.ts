@@ -18,7 +18,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { matrix, type Matrix } from "gradc/runtime";
+import { matrix, Workspace, type Matrix } from "gradc/runtime";
 import { loss, lossGrad, predict } from "./mlp.grad.js";
 
 // --- 1. The data (as in cars-regression.ts) ----------------------------------
@@ -250,12 +250,14 @@ export function train(options: TrainOptions = {}): TrainResult {
   const theta = initialize(d, hidden, seed);
   const step = adam(theta.length, learningRate);
   const losses: number[] = [];
+  // The gradient's arrays live in the workspace, reused every step (pack copies them out).
+  const workspace = new Workspace();
   for (let s = 0; s < steps; s++) {
     // The generated functions take W1, b1, w2 and b2 separately: views into θ (b2, a number, is
     // read afresh every step).
     const { W1, b1, w2, b2 } = unpack(theta, d, hidden);
     // grad.W1 is a Matrix like W1, grad.b1 and grad.w2 are Float64Arrays, grad.b2 is a number.
-    const { value, grad } = lossGrad(W1, b1, w2, b2, X, y, lambda);
+    const { value, grad } = lossGrad(W1, b1, w2, b2, X, y, lambda, workspace);
     losses.push(value);
     step(theta, pack(grad)); // one Adam step on all parameters at once, in place
   }
