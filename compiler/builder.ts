@@ -206,10 +206,14 @@ export function blockMismatch(
 /** Names for temporaries: what they hold, e.g. `exp_z`, `mul_x_y`, or just `sum`. */
 function temporaryName(op: Op, args: readonly Value[], values: ValueFactory): string {
   const label = primitives[op].label;
-  const named = args
-    .filter((a) => values.isSourceNamed(a) && values.nameOf(a).length <= 8)
-    .map((a) => values.nameOf(a));
-  if (named.length !== args.length || args.length === 0 || args.length > 2) return label;
+  if (args.length === 0 || args.length > 2) return label;
+  const named: string[] = [];
+  for (const a of args) {
+    const hint = values.hintOf(a);
+    const name = displayName(hint);
+    if (hint.origin !== "source" || name.length > 8) return label;
+    named.push(name);
+  }
   // Arithmetic reads as it is written: `y_minus_a`, `x_times_b`.
   const infix = infixLabels[op];
   if (infix !== undefined && named.length === 2) return `${named[0]}_${infix}_${named[1]}`;

@@ -106,7 +106,7 @@ function stableLog(c: LowerContext, name: "log" | "log1p"): Value {
     if (name === "log1p" && inner.op === "exp") return b.apply("softplus", [arg]);
     if (name === "log" && inner.op === "softmax") {
       const { axis } = inner.attrs;
-      const lse = b.apply("logsumexp", [arg], axis === undefined ? {} : { axis });
+      const lse = b.apply("logsumexp", [arg], axisAttrs(axis));
       const spread = axis === undefined ? lse : b.apply("broadcast", [lse], { shape: arg.shape, axis });
       return b.sub(arg, spread);
     }

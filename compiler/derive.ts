@@ -67,7 +67,6 @@ export interface HessianPrograms {
     readonly name: string;
     /** The direction of this parameter: an input of the column program (a unit vector, or 1). */
     readonly direction: Value;
-    readonly scalar: boolean;
     /** Its body, after `shared`'s; outputs: the Hessian–vector product of each gradient. */
     readonly program: Program;
   }[];
@@ -123,7 +122,7 @@ export function planExports(
   const [result] = resultsOf(lowered);
   const diagonal = (w: string) => elementwiseFrom(lowered.ir, w, result!);
   const jacobian: JacobianPlan | undefined = modes.has("jacobian")
-    ? { diagonal: checked.wrt.filter(diagonal), general: checked.wrt.filter((w) => !diagonal(w)) }
+    ? partitionDiagonal(checked.wrt, diagonal)
     : undefined;
   // The sweeps fJacobian calls: backward sweeps for general parameters, forward sweeps for
   // diagonal ones and, with a vector or matrix result, for general ones when outputs outnumber inputs.
@@ -139,6 +138,12 @@ export function planExports(
     jacobian,
     hessian: scalar && modes.has("hessian") && checked.wrt.length > 0,
   };
+}
+
+/** The parameters split into diagonal ones and the others, testing each once. */
+function partitionDiagonal(wrt: readonly string[], diagonal: (w: string) => boolean): JacobianPlan {
+  const isDiagonal = new Set(wrt.filter(diagonal));
+  return { diagonal: [...isDiagonal], general: wrt.filter((w) => !isDiagonal.has(w)) };
 }
 
 /** Builds the programs the function's exports need. */
@@ -246,12 +251,10 @@ function hessianPrograms(
   // Shared values that may hold zeros standing for "no dependence" keep their guards.
   const zeroing = mayHoldZeros(sharedBody);
   const maybeZero = sharedValues.filter((v) => zeroing.has(v.id));
-  const columns = directionsFor(lowered, wrt).map(({ name, param, value: input }) => {
+  const columns = directionsFor(lowered, wrt).map(({ name, param, value: direction }) => {
     // The direction stays an input that may hold zeros, as fHvp's does, so the column
     // programs keep fHvp's guards: a tangent that is 0 (as (3 − n)·ẏ is at n = 3) meets an
     // infinite partial as 0, never NaN. A scalar parameter's direction is the local 1.
-    const scalar = param.shape.length === 0;
-    const direction = input;
     const pushed = forward(sharedBody, new Map([[param.id, direction]]), lowered.values);
     const b = new Builder(lowered.values);
     const hvps = grad.gradients.map((g) => pushed.tangentOf(g.value) ?? b.zeros(g.value.shape));
@@ -262,7 +265,7 @@ function hessianPrograms(
       [...sharedValues, direction],
       [direction, ...maybeZero],
     );
-    return { name, direction, scalar, program };
+    return { name, direction, program };
   });
   return { shared: grad, columns };
 }

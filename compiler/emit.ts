@@ -99,7 +99,7 @@ interface VariableDeclaration {
   readonly type: string;
 }
 
-/** The module's functions, interfaces and constants, in order. */
+/** The module's functions, interfaces and variables, in order. */
 class Declarations {
   readonly list: (
     | { readonly kind: "function"; readonly declaration: FunctionDeclaration }
@@ -188,7 +188,7 @@ class FunctionBuffers implements Buffers {
   private readonly workspaceClass: () => string;
   private readonly results: ReadonlySet<number>;
   /** The optional parameter's name, when the function takes the caller's workspace. */
-  private readonly workspace: string | undefined;
+  readonly workspace: string | undefined;
   /** The local that holds the workspace of temporaries (the caller's or the module's). */
   private readonly local: string;
   /** Whether generated code checks its arguments. */
@@ -263,7 +263,7 @@ class FunctionBuffers implements Buffers {
   /** What the function's documentation says of its workspace. */
   doc(): string {
     if (this.workspace === undefined) return "";
-    return `\n\nGiven \`${this.workspace!}\`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.`;
+    return `\n\nGiven \`${this.workspace}\`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.`;
   }
 }
 
@@ -299,13 +299,15 @@ class ModuleContext {
     return alias;
   }
 
+  /** gradc's own module-level variables (workspaces of temporaries). */
   private readonly constants = new Set<string>();
+  /** The generated exports and tape types of every function, computed once. */
+  private generated: Set<string> | undefined;
 
-  /** A fresh module-level name for a constant of gradc's (a workspace of temporaries). */
+  /** A fresh module-level name for a variable of gradc's (a workspace of temporaries). */
   constantName(hint: string): string {
-    const taken = this.takenNames();
     let name = hint;
-    for (let k = 2; this.userNames.has(name) || taken.has(name) || runtimeNames.includes(name); k++) {
+    for (let k = 2; this.isTaken(name) || this.userNames.has(name) || runtimeNameSet.has(name); k++) {
       name = `${hint}_${k}`;
     }
     this.constants.add(name);
@@ -314,12 +316,21 @@ class ModuleContext {
 
   /** Names at module level that inlined runtime declarations must not take. */
   takenNames(): Set<string> {
-    const taken = new Set([...this.functionNames, ...this.constants]);
+    return new Set([...this.generatedNames(), ...this.constants]);
+  }
+
+  private isTaken(name: string): boolean {
+    return this.constants.has(name) || this.generatedNames().has(name);
+  }
+
+  private generatedNames(): Set<string> {
+    if (this.generated !== undefined) return this.generated;
+    const generated = new Set(this.functionNames);
     for (const name of this.functionNames) {
-      for (const suffix of generatedSuffixes) taken.add(name + suffix);
-      taken.add(tapeTypeName(name));
+      for (const suffix of generatedSuffixes) generated.add(name + suffix);
+      generated.add(tapeTypeName(name));
     }
-    return taken;
+    return (this.generated = generated);
   }
 
   /** The local name a runtime export would have: its own, unless a user name takes it. */
@@ -345,6 +356,7 @@ class ModuleContext {
 
 /** Every name the runtime exports; locals of generated functions never take these. */
 const runtimeNames = [...Object.keys(runtime), "Matrix"];
+const runtimeNameSet = new Set(runtimeNames);
 
 class FunctionEmitter {
   private readonly fn: DerivedFunction;
@@ -585,8 +597,7 @@ class FunctionEmitter {
 
   /** The check of the caller's workspace, and the local workspace of temporaries. */
   private workspaceLines(buffers: FunctionBuffers): string[] {
-    const [parameter] = buffers.parameter();
-    const name = parameter?.name.replace(/\?$/, "");
+    const name = buffers.workspace;
     const check =
       name !== undefined && this.options.checks
         ? [`${this.helper("checkWorkspace")}(${name}, ${JSON.stringify(name)});`]
@@ -866,12 +877,10 @@ class FunctionEmitter {
     const hs = this.fn.hessian!;
     const name = checked.name;
     const naming = this.naming();
-    const [hessian, size, column, k] = ["hessian", "size", "column", "k"].map((h) => naming.fresh(h)) as [
-      string,
-      string,
-      string,
-      string,
-    ];
+    const hessian = naming.fresh("hessian");
+    const size = naming.fresh("size");
+    const column = naming.fresh("column");
+    const k = naming.fresh("k");
     const grad = hs.shared;
     const returned = [grad.value, ...grad.gradients.map((g) => g.value)];
     const buffers = this.temporaries(`${name}Hessian`, returned, naming, false);
@@ -895,14 +904,14 @@ class FunctionEmitter {
     const wrtParams = this.sweptParams();
     const setColumn = this.helper("setColumn");
     const bodies = [shared];
-    const columnLines = hs.columns.flatMap(({ name: param, direction, scalar, program }) => {
+    const columnLines = hs.columns.flatMap(({ name: param, direction, program }) => {
       const body = new BodyWriter(this, naming.fork(), program.body, program.outputs, buffers);
       bodies.push(body);
       const p = wrtParams.find((w) => w.name === param)!;
       const parts = program.outputs.map((o) => body.operand(o).code).join(", ");
       const store = `${setColumn}(${hessian}, ${column}++, ${parts});`;
       const dot = naming.nameOf(direction);
-      if (scalar) {
+      if (direction.shape.length === 0) {
         const declared = body.usesValue(direction) ? [`const ${dot}: number = 1;`] : [];
         return ["{", ...declared, ...body.lines, store, "}"];
       }

@@ -55,10 +55,9 @@ export const element = (of: Formula, index: readonly number[]): Formula => ({ ki
 /** diag(v): the Jacobian of an element-wise operation. */
 export const diag = (v: Formula): Formula => fn("diag", v);
 
-/** The identity matrix, the vector of ones, the zero vector. */
+/** The identity matrix, the vector of ones. */
 export const identity = symbol("I");
 export const ones = symbol("1⃗");
-export const zeroVector = symbol("0⃗");
 /** The unit vector along position `index`: eᵢ. */
 export const unit = (index: readonly number[]): Formula => symbol(`e${subscript(index.join(","))}`);
 

@@ -45,8 +45,6 @@ function simplify(program: Program, values: ValueFactory): Program {
   let seen = new Map<string, Value>();
   const negationOf = new Map<number, Value>();
   const broadcastSource = new Map<number, Value>();
-  /** Values that are zeros filled out to a vector or matrix. */
-  const zeroFill = new Set<number>();
   /** The instruction that computes each value emitted so far. */
   const producers = new Map<number, Instr>();
   const uses = useCounts(program.body, program.outputs);
@@ -64,7 +62,6 @@ function simplify(program: Program, values: ValueFactory): Program {
     if (op === "const" && "value" in attrs) constants.set(result.id, attrs.value);
     if (op === "neg") negationOf.set(result.id, args[0]!);
     if (op === "broadcast" && args[0]!.shape.length === 0) broadcastSource.set(result.id, args[0]!);
-    if (op === "broadcast" && constants.get(args[0]!.id) === 0) zeroFill.add(result.id);
     return result;
   };
 
@@ -120,7 +117,7 @@ function simplify(program: Program, values: ValueFactory): Program {
   const simplifyInstr = (instr: Instr) => {
     const args = unbroadcast(instr, instr.args.map(resolve), broadcastSource);
     current = instr;
-    const folded = fold(instr, args, constants, zeroFill, tools);
+    const folded = fold(instr, args, constants, tools);
     const result = folded ?? emit(instr.op, args, instr.attrs, instr);
     if (result !== instr.result) {
       // Keep the more readable name when a temporary folds into a named value.
@@ -254,7 +251,6 @@ function fold(
   instr: Instr,
   args: readonly Value[],
   constants: ReadonlyMap<number, number>,
-  zeroFill: ReadonlySet<number>,
   t: FoldTools,
 ): Value | undefined {
   const def = primitives[instr.op];
@@ -273,7 +269,10 @@ function fold(
   }
   // Zeros in, zeros out: a zero adjoint or tangent (a derivative through x^0, a folded guard)
   // folds away instead of meeting an infinite or NaN partial in a product that lost its guard.
-  const zero = (k: number) => c[k] === 0 || zeroFill.has(args[k]!.id);
+  const zero = (k: number) => {
+    const filled = t.scalarOf(args[k]!);
+    return c[k] === 0 || (filled !== undefined && constants.get(filled.id) === 0);
+  };
   if (def.linear === true && instr.op !== "broadcast" && args.length > 0 && args.every((_, k) => zero(k))) {
     return t.zeros(shape);
   }
@@ -355,7 +354,6 @@ function foldTransposes(instr: Instr, args: readonly Value[], t: FoldTools): Val
     const producer = t.producerOf(v);
     return producer?.op === "transpose" ? producer.args[0]! : undefined;
   };
-  const zeroSafe = "zeroSafe" in instr.attrs && instr.attrs.zeroSafe === true ? { zeroSafe: true } : {};
   switch (instr.op) {
     case "transpose": {
       const inner = t.producerOf(args[0]!);
@@ -367,7 +365,7 @@ function foldTransposes(instr: Instr, args: readonly Value[], t: FoldTools): Val
       const { transA = false, transB = false } = inner.attrs;
       return t.apply("matmul", [inner.args[1]!, inner.args[0]!], {
         ...productFlags(!transB, !transA),
-        ...(inner.attrs.zeroSafe === true ? { zeroSafe: true } : {}),
+        ...zeroSafeOf(inner),
       });
     }
     case "matmul": {
@@ -376,16 +374,16 @@ function foldTransposes(instr: Instr, args: readonly Value[], t: FoldTools): Val
       const { transA = false, transB = false } = instr.attrs;
       return t.apply("matmul", [a ?? args[0]!, b ?? args[1]!], {
         ...productFlags(a === undefined ? transA : !transA, b === undefined ? transB : !transB),
-        ...zeroSafe,
+        ...zeroSafeOf(instr),
       });
     }
     case "matvec": {
       const a = untransposed(args[0]!);
-      return a && t.apply("vecmat", [args[1]!, a], zeroSafe);
+      return a && t.apply("vecmat", [args[1]!, a], zeroSafeOf(instr));
     }
     case "vecmat": {
       const a = untransposed(args[1]!);
-      return a && t.apply("matvec", [a, args[0]!], zeroSafe);
+      return a && t.apply("matvec", [a, args[0]!], zeroSafeOf(instr));
     }
   }
   return undefined;
@@ -404,10 +402,15 @@ function foldFilledScalars(instr: Instr, args: readonly Value[], t: FoldTools): 
     return scalar && t.apply("broadcast", [scalar], { shape });
   }
   if (primitives[instr.op].elementwise !== true || args.length === 0) return undefined;
-  const scalars = args.map((a) => (a.shape.length === 0 ? a : t.scalarOf(a)));
-  if (scalars.some((a) => a === undefined)) return undefined;
-  const scalar = t.part(instr.op, scalars as Value[], instr.attrs);
+  if (!args.every((a) => a.shape.length === 0 || t.scalarOf(a) !== undefined)) return undefined;
+  const scalars = args.map((a) => (a.shape.length === 0 ? a : t.scalarOf(a)!));
+  const scalar = t.part(instr.op, scalars, instr.attrs);
   return t.apply("broadcast", [scalar], { shape });
+}
+
+/** A product's zero-safe flag, written only when set. */
+function zeroSafeOf(instr: Instr): { zeroSafe?: true } {
+  return "zeroSafe" in instr.attrs && instr.attrs.zeroSafe === true ? { zeroSafe: true } : {};
 }
 
 /** A product's transpose flags, written only when set (so equal products print alike). */

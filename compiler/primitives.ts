@@ -394,15 +394,12 @@ function comparison(
   operator: FormulaOperator,
 ): PrimitiveDef {
   return {
-    label,
-    arity: 2,
-    shape: broadcastAll,
-    elementwise: true,
+    ...elementwiseEntry(label, 2, (a, b) => (evaluate(a, b) ? 1 : 0), {
+      value: ([a, b]) => m.indicator(m.op(a!, operator, b!)),
+    }),
     masks: true,
-    evaluate: (a, b) => (evaluate(a, b) ? 1 : 0),
     vjp: "none",
     jvp: "none",
-    notation: { value: ([a, b]) => m.indicator(m.op(a!, operator, b!)) },
   };
 }
 

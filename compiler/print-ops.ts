@@ -134,29 +134,20 @@ const reduction = (helper: string, writesInto = false): ExpressionPrinter<AlongA
   },
 });
 
-/** A kernel producing a value shaped like its operand: `helper(x)`, or `helperAlong(A, axis)`. */
+/**
+ * A kernel producing a value shaped like its operands: `helper(x, ...)`, or
+ * `helperAlong(A, ..., axis)`; over all elements of a matrix, the kernel runs on the data.
+ */
 const along = (helper: string): ExpressionPrinter<AlongAxisOp> => ({
   kind: "expression",
-  code: ([x], instr, ctx) => {
+  code: (args, instr, ctx) => {
+    const codes = args.map((a) => a.code);
     if (instr.attrs.axis !== undefined)
-      return `${ctx.helper(`${helper}Along`)}(${x!.code}, ${instr.attrs.axis})`;
-    if (x!.shape.length < 2) return `${ctx.helper(helper)}(${x!.code})`;
-    // Over all elements of a matrix: the kernel runs on its data.
-    const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
-    return `${ctx.helper("matrix")}(${rows}, ${cols}, ${ctx.helper(helper)}(${x!.code}.data))`;
-  },
-});
-
-/** Like `along`, for a kernel of two operands shaped alike. */
-const along2 = (helper: string): ExpressionPrinter<AlongAxisOp> => ({
-  kind: "expression",
-  code: ([x, t], instr, ctx) => {
-    if (instr.attrs.axis !== undefined) {
-      return `${ctx.helper(`${helper}Along`)}(${x!.code}, ${t!.code}, ${instr.attrs.axis})`;
-    }
-    if (x!.shape.length < 2) return `${ctx.helper(helper)}(${x!.code}, ${t!.code})`;
-    const [rows, cols] = x!.shape.map((d) => ctx.dim(d));
-    return `${ctx.helper("matrix")}(${rows}, ${cols}, ${ctx.helper(helper)}(${x!.code}.data, ${t!.code}.data))`;
+      return `${ctx.helper(`${helper}Along`)}(${[...codes, instr.attrs.axis].join(", ")})`;
+    if (args[0]!.shape.length < 2) return `${ctx.helper(helper)}(${codes.join(", ")})`;
+    const [rows, cols] = args[0]!.shape.map((d) => ctx.dim(d));
+    const data = codes.map((c) => `${c}.data`).join(", ");
+    return `${ctx.helper("matrix")}(${rows}, ${cols}, ${ctx.helper(helper)}(${data}))`;
   },
 });
 
@@ -269,7 +260,7 @@ export const printers: { readonly [K in Op]: OpPrinter<K> } = {
   sum: reduction("sum", true),
   prod: reduction("prod"),
   prodExcept: along("prodExcept"),
-  prodExceptTangent: along2("prodExceptTangent"),
+  prodExceptTangent: along("prodExceptTangent"),
   norm2: reduction("norm2"),
   maxReduce: reduction("max"),
   minReduce: reduction("min"),

@@ -81,13 +81,10 @@ function chooseInlined(
   keep: (v: Value) => boolean,
 ): Map<number, Instr> {
   const inlined = new Map<number, Instr>();
-  const uses = new Map<number, number>();
-  const consumer = new Map<number, Instr>();
+  /** The instructions reading each value, once per read. */
   const consumers = new Map<number, Instr[]>();
   for (const instr of statements) {
     for (const arg of instr.args) {
-      uses.set(arg.id, (uses.get(arg.id) ?? 0) + 1);
-      consumer.set(arg.id, instr);
       const users = consumers.get(arg.id);
       if (users === undefined) consumers.set(arg.id, [instr]);
       else users.push(instr);
@@ -100,12 +97,14 @@ function chooseInlined(
   for (const instr of statements) {
     const v = instr.result;
     size.set(v.id, sizeOf(instr));
-    if (isIndexedBroadcast(instr, consumers.get(v.id) ?? [], outputs, keep)) {
+    const users = consumers.get(v.id) ?? [];
+    if (pinned.has(v.id) || keep(v)) continue;
+    if (isIndexedBroadcast(instr, users)) {
       inlined.set(v.id, instr);
       continue;
     }
-    const user = consumer.get(v.id);
-    if (user === undefined || uses.get(v.id) !== 1 || pinned.has(v.id) || keep(v)) continue;
+    const user = users[0];
+    if (user === undefined || users.length !== 1) continue;
     if (size.get(v.id)! > maxFusedOperations) continue;
     if (user.origin === undefined || instr.origin === undefined) {
       if (user.origin !== instr.origin) continue;
@@ -130,14 +129,9 @@ function chooseInlined(
  * each loop reads the element it needs from the source (`v[i % n]`, `v[Math.floor(i / n)]`),
  * and no array is filled.
  */
-function isIndexedBroadcast(
-  instr: Instr,
-  users: readonly Instr[],
-  outputs: readonly Value[],
-  keep: (v: Value) => boolean,
-): boolean {
+function isIndexedBroadcast(instr: Instr, users: readonly Instr[]): boolean {
   const v = instr.result;
-  if (instr.op !== "broadcast" || users.length === 0 || keep(v) || outputs.includes(v)) return false;
+  if (instr.op !== "broadcast" || users.length === 0) return false;
   return users.every(
     (user) =>
       primitives[user.op].elementwise === true &&

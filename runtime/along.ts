@@ -1,5 +1,5 @@
 import { ShapeError } from "./errors.js";
-import { prodExceptTangentStrided, sumColumns, sumRows, tileColumns, tileRows } from "./kernels.js";
+import { prodExceptTangentStrided, sumColumns, sumRows, tileColumns, tileRows, zeroed } from "./kernels.js";
 import type { Matrix } from "./matrix.js";
 
 // Reductions of a matrix along an axis, their gradients' building blocks, and the broadcast back.
@@ -296,7 +296,7 @@ export function logsumexpAlong(a: Matrix, axis: number, into?: Float64Array): Fl
   checkAxis("logsumexpAlong", axis);
   const { rows, cols, data } = a;
   if (axis === 0) {
-    const out = into?.fill(0) ?? new Float64Array(cols);
+    const out = zeroed(into, cols);
     for (let i = 0; i < rows; i++) {
       const offset = i * cols;
       for (let j = 0; j < cols; j++) out[j] = out[j]! + Math.exp(data[offset + j]!);

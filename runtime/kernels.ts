@@ -354,7 +354,7 @@ function dotSkippingZeros(
  * call left there) cleared, or a new one. The kernels' `into` is for generated code, which
  * passes a buffer of the result's size.
  */
-function zeroed(into: Matrix | Float64Array | undefined, length: number): Float64Array {
+export function zeroed(into: Matrix | Float64Array | undefined, length: number): Float64Array {
   if (into === undefined) return new Float64Array(length);
   const data = into instanceof Float64Array ? into : into.data;
   return data.fill(0);
