@@ -83,7 +83,10 @@ function program() {
   return { values, inputs: [x, a], b, out, final, names: values.nameOf };
 }
 
-/** The program's output for x = [1, 2], a = log 2, T = 3: s = 8x + (0·4 + 1·2 + 2) = [12, 20]. */
+/**
+ * The program's output for x = [1, 2], a = log 2, T = 3: the loop gives s = 8x + (0·4 + 1·2 + 2)
+ * = [12, 20], and the output is s + exp(a) = [14, 22].
+ */
 function outputOf(body: readonly Instr[], inputs: readonly Value[], out: Value): number[] {
   const env = new Map<number, Data>([
     [inputs[0]!.id, new Float64Array([1, 2])],
