@@ -395,10 +395,61 @@ export function matmul(a: Matrix, b: Matrix, zeroSafe = false, into?: Matrix): M
   const bd = b.data;
   const out = zeroed(into, m * n);
   const k4 = k - (k % 4);
-  for (let i = 0; i < m; i++) {
+  const m3 = m - (m % 3);
+  let i = 0;
+  // Three output rows by four rows of B per pass: each output entry is loaded and stored once
+  // per four terms, and each entry of B loaded once for three outputs.
+  for (; i < m3; i += 3) {
+    const o0 = i * n;
+    const o1 = o0 + n;
+    const o2 = o1 + n;
+    const r0 = i * k;
+    const r1 = r0 + k;
+    const r2 = r1 + k;
+    let p = 0;
+    for (; p < k4; p += 4) {
+      const u0 = ad[r0 + p]!;
+      const u1 = ad[r0 + p + 1]!;
+      const u2 = ad[r0 + p + 2]!;
+      const u3 = ad[r0 + p + 3]!;
+      const v0 = ad[r1 + p]!;
+      const v1 = ad[r1 + p + 1]!;
+      const v2 = ad[r1 + p + 2]!;
+      const v3 = ad[r1 + p + 3]!;
+      const w0 = ad[r2 + p]!;
+      const w1 = ad[r2 + p + 1]!;
+      const w2 = ad[r2 + p + 2]!;
+      const w3 = ad[r2 + p + 3]!;
+      const b0 = p * n;
+      const b1 = b0 + n;
+      const b2 = b1 + n;
+      const b3 = b2 + n;
+      for (let j = 0; j < n; j++) {
+        const x0 = bd[b0 + j]!;
+        const x1 = bd[b1 + j]!;
+        const x2 = bd[b2 + j]!;
+        const x3 = bd[b3 + j]!;
+        out[o0 + j] = out[o0 + j]! + (u0 * x0 + u1 * x1 + (u2 * x2 + u3 * x3));
+        out[o1 + j] = out[o1 + j]! + (v0 * x0 + v1 * x1 + (v2 * x2 + v3 * x3));
+        out[o2 + j] = out[o2 + j]! + (w0 * x0 + w1 * x1 + (w2 * x2 + w3 * x3));
+      }
+    }
+    for (; p < k; p++) {
+      const u = ad[r0 + p]!;
+      const v = ad[r1 + p]!;
+      const w = ad[r2 + p]!;
+      const bp = p * n;
+      for (let j = 0; j < n; j++) {
+        const x = bd[bp + j]!;
+        out[o0 + j] = out[o0 + j]! + u * x;
+        out[o1 + j] = out[o1 + j]! + v * x;
+        out[o2 + j] = out[o2 + j]! + w * x;
+      }
+    }
+  }
+  for (; i < m; i++) {
     const oi = i * n;
     const ai = i * k;
-    // Four rows of B per pass: each output entry is loaded and stored once per four terms.
     let p = 0;
     for (; p < k4; p += 4) {
       const a0 = ad[ai + p]!;
@@ -406,12 +457,12 @@ export function matmul(a: Matrix, b: Matrix, zeroSafe = false, into?: Matrix): M
       const a2 = ad[ai + p + 2]!;
       const a3 = ad[ai + p + 3]!;
       const b0 = p * n;
-      const b1 = (p + 1) * n;
-      const b2 = (p + 2) * n;
-      const b3 = (p + 3) * n;
+      const b1 = b0 + n;
+      const b2 = b1 + n;
+      const b3 = b2 + n;
       for (let j = 0; j < n; j++) {
         out[oi + j] =
-          out[oi + j]! + a0 * bd[b0 + j]! + a1 * bd[b1 + j]! + a2 * bd[b2 + j]! + a3 * bd[b3 + j]!;
+          out[oi + j]! + (a0 * bd[b0 + j]! + a1 * bd[b1 + j]! + (a2 * bd[b2 + j]! + a3 * bd[b3 + j]!));
       }
     }
     for (; p < k; p++) {
@@ -540,18 +591,47 @@ export function matmulTransA(a: Matrix, b: Matrix, zeroSafe = false, into?: Matr
   const bd = b.data;
   const out = zeroed(into, m * n);
   const k4 = k - (k % 4);
+  const m3 = m - (m % 3);
   let p = 0;
-  // Four rows of A and B per pass: each output entry is loaded and stored once per four terms.
+  // Four rows of A and B per pass, three output rows at a time: each output entry is loaded
+  // and stored once per four terms, and each entry of B loaded once for three outputs.
   for (; p < k4; p += 4) {
     const a0 = p * m;
-    const a1 = (p + 1) * m;
-    const a2 = (p + 2) * m;
-    const a3 = (p + 3) * m;
+    const a1 = a0 + m;
+    const a2 = a1 + m;
+    const a3 = a2 + m;
     const b0 = p * n;
-    const b1 = (p + 1) * n;
-    const b2 = (p + 2) * n;
-    const b3 = (p + 3) * n;
-    for (let i = 0; i < m; i++) {
+    const b1 = b0 + n;
+    const b2 = b1 + n;
+    const b3 = b2 + n;
+    let i = 0;
+    for (; i < m3; i += 3) {
+      const u0 = ad[a0 + i]!;
+      const u1 = ad[a1 + i]!;
+      const u2 = ad[a2 + i]!;
+      const u3 = ad[a3 + i]!;
+      const v0 = ad[a0 + i + 1]!;
+      const v1 = ad[a1 + i + 1]!;
+      const v2 = ad[a2 + i + 1]!;
+      const v3 = ad[a3 + i + 1]!;
+      const w0 = ad[a0 + i + 2]!;
+      const w1 = ad[a1 + i + 2]!;
+      const w2 = ad[a2 + i + 2]!;
+      const w3 = ad[a3 + i + 2]!;
+      const o0 = i * n;
+      const o1 = o0 + n;
+      const o2 = o1 + n;
+      for (let j = 0; j < n; j++) {
+        const x0 = bd[b0 + j]!;
+        const x1 = bd[b1 + j]!;
+        const x2 = bd[b2 + j]!;
+        const x3 = bd[b3 + j]!;
+        out[o0 + j] = out[o0 + j]! + (u0 * x0 + u1 * x1 + (u2 * x2 + u3 * x3));
+        out[o1 + j] = out[o1 + j]! + (v0 * x0 + v1 * x1 + (v2 * x2 + v3 * x3));
+        out[o2 + j] = out[o2 + j]! + (w0 * x0 + w1 * x1 + (w2 * x2 + w3 * x3));
+      }
+    }
+    for (; i < m; i++) {
       const c0 = ad[a0 + i]!;
       const c1 = ad[a1 + i]!;
       const c2 = ad[a2 + i]!;
@@ -559,7 +639,7 @@ export function matmulTransA(a: Matrix, b: Matrix, zeroSafe = false, into?: Matr
       const oi = i * n;
       for (let j = 0; j < n; j++) {
         out[oi + j] =
-          out[oi + j]! + c0 * bd[b0 + j]! + c1 * bd[b1 + j]! + c2 * bd[b2 + j]! + c3 * bd[b3 + j]!;
+          out[oi + j]! + (c0 * bd[b0 + j]! + c1 * bd[b1 + j]! + (c2 * bd[b2 + j]! + c3 * bd[b3 + j]!));
       }
     }
   }
@@ -588,49 +668,67 @@ export function matmulTransB(a: Matrix, b: Matrix, zeroSafe = false, into?: Matr
   const bd = b.data;
   const out = zeroed(into, m * n);
   const m4 = m - (m % 4);
-  const n2 = n - (n % 2);
-  // Blocks of 4 rows of A by 2 rows of B: eight independent sums, each entry loaded once for them.
+  const n3 = n - (n % 3);
+  // Blocks of 4 rows of A by 3 rows of B: twelve independent sums, each entry loaded once for them.
   for (let i = 0; i < m4; i += 4) {
     const r0 = i * k;
-    const r1 = (i + 1) * k;
-    const r2 = (i + 2) * k;
-    const r3 = (i + 3) * k;
+    const r1 = r0 + k;
+    const r2 = r1 + k;
+    const r3 = r2 + k;
+    const o0 = i * n;
+    const o1 = o0 + n;
+    const o2 = o1 + n;
+    const o3 = o2 + n;
     let j = 0;
-    for (; j < n2; j += 2) {
+    for (; j < n3; j += 3) {
       const q0 = j * k;
-      const q1 = (j + 1) * k;
+      const q1 = q0 + k;
+      const q2 = q1 + k;
       let s00 = 0;
       let s01 = 0;
+      let s02 = 0;
       let s10 = 0;
       let s11 = 0;
+      let s12 = 0;
       let s20 = 0;
       let s21 = 0;
+      let s22 = 0;
       let s30 = 0;
       let s31 = 0;
+      let s32 = 0;
       for (let p = 0; p < k; p++) {
         const u = bd[q0 + p]!;
         const v = bd[q1 + p]!;
+        const w = bd[q2 + p]!;
         const a0 = ad[r0 + p]!;
         const a1 = ad[r1 + p]!;
         const a2 = ad[r2 + p]!;
         const a3 = ad[r3 + p]!;
         s00 += a0 * u;
         s01 += a0 * v;
+        s02 += a0 * w;
         s10 += a1 * u;
         s11 += a1 * v;
+        s12 += a1 * w;
         s20 += a2 * u;
         s21 += a2 * v;
+        s22 += a2 * w;
         s30 += a3 * u;
         s31 += a3 * v;
+        s32 += a3 * w;
       }
-      out[i * n + j] = s00;
-      out[i * n + j + 1] = s01;
-      out[(i + 1) * n + j] = s10;
-      out[(i + 1) * n + j + 1] = s11;
-      out[(i + 2) * n + j] = s20;
-      out[(i + 2) * n + j + 1] = s21;
-      out[(i + 3) * n + j] = s30;
-      out[(i + 3) * n + j + 1] = s31;
+      out[o0 + j] = s00;
+      out[o0 + j + 1] = s01;
+      out[o0 + j + 2] = s02;
+      out[o1 + j] = s10;
+      out[o1 + j + 1] = s11;
+      out[o1 + j + 2] = s12;
+      out[o2 + j] = s20;
+      out[o2 + j + 1] = s21;
+      out[o2 + j + 2] = s22;
+      out[o3 + j] = s30;
+      out[o3 + j + 1] = s31;
+      out[o3 + j + 2] = s32;
     }
     for (; j < n; j++) {
       const q = j * k;
@@ -645,10 +743,10 @@ export function matmulTransB(a: Matrix, b: Matrix, zeroSafe = false, into?: Matr
         s2 += ad[r2 + p]! * u;
         s3 += ad[r3 + p]! * u;
       }
-      out[i * n + j] = s0;
-      out[(i + 1) * n + j] = s1;
-      out[(i + 2) * n + j] = s2;
-      out[(i + 3) * n + j] = s3;
+      out[o0 + j] = s0;
+      out[o1 + j] = s1;
+      out[o2 + j] = s2;
+      out[o3 + j] = s3;
     }
   }
   for (let i = m4; i < m; i++) {

@@ -108,12 +108,14 @@ const SHAPES: [number, number, number][] = [
   [2, 3, 5],
   [5, 2, 4],
   [7, 6, 3],
-  // Around the kernels' blocks of 4 rows (and 2 columns): remainders of 0 to 3.
+  // Around the kernels' blocks of 4 and of 3 rows: remainders of 0 to 3 and of 0 to 2.
   [4, 4, 4],
   [8, 9, 2],
   [9, 8, 5],
   [13, 11, 6],
   [6, 13, 11],
+  [12, 12, 12],
+  [10, 7, 9],
 ];
 
 describe("module", () => {
