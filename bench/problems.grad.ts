@@ -677,12 +677,16 @@ export function mlp(
   // line 15: H = relu(X @ W1' + b1)
   const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.max(product.data[i]! + b1[i % h]!, 0);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(product.data[i]! + b1[col]!, 0);
+  }
 
   // line 16: out = H @ W2' + b2
   const product_2 = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
-  for (let i = 0; i < N * c; i++) out.data[i] = product_2.data[i]! + b2[i % c]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < c; col++, i++) out.data[i] = product_2.data[i]! + b2[col]!;
+  }
 
   // line 17: return mean((out - Y)^2)
   let sum_2 = 0;
@@ -725,12 +729,16 @@ export function mlpGrad(
   // line 15: H = relu(X @ W1' + b1)
   const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.max(product.data[i]! + b1[i % h]!, 0);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(product.data[i]! + b1[col]!, 0);
+  }
 
   // line 16: out = H @ W2' + b2
   const product_2 = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
-  for (let i = 0; i < N * c; i++) out.data[i] = product_2.data[i]! + b2[i % c]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < c; col++, i++) out.data[i] = product_2.data[i]! + b2[col]!;
+  }
 
   // line 17: return mean((out - Y)^2)
   const out_minus_Y = buffers.matrix(4, N, c);
@@ -803,12 +811,16 @@ export function mlpForward(
   // line 15: H = relu(X @ W1' + b1)
   const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = matrix(N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.max(product.data[i]! + b1[i % h]!, 0);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(product.data[i]! + b1[col]!, 0);
+  }
 
   // line 16: out = H @ W2' + b2
   const product_2 = matmulTransB(H, W2, false, buffers.matrix(1, N, c));
   const out = buffers.matrix(2, N, c);
-  for (let i = 0; i < N * c; i++) out.data[i] = product_2.data[i]! + b2[i % c]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < c; col++, i++) out.data[i] = product_2.data[i]! + b2[col]!;
+  }
 
   // line 17: return mean((out - Y)^2)
   const out_minus_Y = matrix(N, c);
@@ -898,12 +910,16 @@ export function mlpHvp(
   // line 15: H = relu(X @ W1' + b1)
   const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.max(product.data[i]! + b1[i % h]!, 0);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(product.data[i]! + b1[col]!, 0);
+  }
 
   // line 16: out = H @ W2' + b2
   const product_2 = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
-  for (let i = 0; i < N * c; i++) out.data[i] = product_2.data[i]! + b2[i % c]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < c; col++, i++) out.data[i] = product_2.data[i]! + b2[col]!;
+  }
 
   // line 17: return mean((out - Y)^2)
   const out_minus_Y = buffers.matrix(4, N, c);
@@ -940,15 +956,19 @@ export function mlpHvp(
   // tangent of line 15: H = relu(X @ W1' + b1)
   const product_dot = matmulTransB(X, W1_dot, true, buffers.matrix(9, N, h));
   const H_dot = buffers.matrix(10, N, h);
-  for (let i = 0; i < N * h; i++)
-    H_dot.data[i] = gt.data[i]! !== 0 ? product_dot.data[i]! + b1_dot[i % h]! : 0;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < h; col++, i++)
+      H_dot.data[i] = gt.data[i]! !== 0 ? product_dot.data[i]! + b1_dot[col]! : 0;
+  }
 
   // tangent of line 16: out = H @ W2' + b2
   const product_3 = matmulTransB(H_dot, W2, true, buffers.matrix(11, N, c));
   const H_at_W2_dot = matmulTransB(H, W2_dot, true, buffers.matrix(12, N, c));
   const out_minus_Y_dot = buffers.matrix(13, N, c);
-  for (let i = 0; i < N * c; i++)
-    out_minus_Y_dot.data[i] = product_3.data[i]! + H_at_W2_dot.data[i]! + b2_dot[i % c]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < c; col++, i++)
+      out_minus_Y_dot.data[i] = product_3.data[i]! + H_at_W2_dot.data[i]! + b2_dot[col]!;
+  }
 
   // tangent of backward through line 17: return mean((out - Y)^2)
   const scaled_dot = buffers.matrix(14, N, c);
@@ -1015,12 +1035,16 @@ export function mlpHessian(
   // line 15: H = relu(X @ W1' + b1)
   const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.max(product.data[i]! + b1[i % h]!, 0);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(product.data[i]! + b1[col]!, 0);
+  }
 
   // line 16: out = H @ W2' + b2
   const product_2 = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
-  for (let i = 0; i < N * c; i++) out.data[i] = product_2.data[i]! + b2[i % c]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < c; col++, i++) out.data[i] = product_2.data[i]! + b2[col]!;
+  }
 
   // line 17: return mean((out - Y)^2)
   const out_minus_Y = buffers.matrix(4, N, c);
@@ -1098,7 +1122,9 @@ export function mlpHessian(
     b1_dot[k] = 1;
     // tangent of line 15: H = relu(X @ W1' + b1)
     const H_dot = buffers.matrix(22, N, h);
-    for (let i = 0; i < N * h; i++) H_dot.data[i] = H.data[i]! > 0 ? b1_dot[i % h]! : 0;
+    for (let row = 0, i = 0; row < N; row++) {
+      for (let col = 0; col < h; col++, i++) H_dot.data[i] = H.data[i]! > 0 ? b1_dot[col]! : 0;
+    }
 
     // tangent of line 16: out = H @ W2' + b2
     const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(23, N, c));
@@ -1165,9 +1191,11 @@ export function mlpHessian(
     // tangent of backward through line 17: return mean((out - Y)^2)
     const scaled_dot = buffers.matrix(45, N, c);
     const dout_minus_Y_dot = buffers.matrix(46, N, c);
-    for (let i = 0; i < N * c; i++) {
-      scaled_dot.data[i] = 2 * b2_dot[i % c]!;
-      dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
+    for (let row = 0, i = 0; row < N; row++) {
+      for (let col = 0; col < c; col++, i++) {
+        scaled_dot.data[i] = 2 * b2_dot[col]!;
+        dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
+      }
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
@@ -1594,8 +1622,10 @@ export function softmaxCrossEntropyGrad(
   const dsum = 1 / N;
   const neg = -dsum;
   const dZ = buffers.matrix(4, N, c);
-  for (let i = 0; i < N * c; i++)
-    dZ.data[i] = T.data[i]! * neg + Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!) * dsum;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < c; col++, i++)
+      dZ.data[i] = T.data[i]! * neg + Math.exp(Z.data[i]! - lse_Z[row]!) * dsum;
+  }
 
   // backward through line 28: Z = X @ W'
   const dW = matmulTransA(dZ, X, true, workspace?.matrix(5, c, d));
@@ -1665,10 +1695,12 @@ export function softmaxCrossEntropyBackward(
   const dsum = seed === 0 ? 0 : seed / N;
   const neg = -dsum;
   const dZ = buffers.matrix(0, N, c);
-  for (let i = 0; i < N * c; i++)
-    dZ.data[i] =
-      (neg === 0 ? 0 : T.data[i]! * neg) +
-      (dsum === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!) * dsum);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < c; col++, i++)
+      dZ.data[i] =
+        (neg === 0 ? 0 : T.data[i]! * neg) +
+        (dsum === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[row]!) * dsum);
+  }
 
   // backward through line 28: Z = X @ W'
   const dW = matmulTransA(dZ, X, true);
@@ -1716,9 +1748,11 @@ export function softmaxCrossEntropyHvp(
   const neg = -dsum;
   const exp = buffers.matrix(4, N, c);
   const dZ = buffers.matrix(5, N, c);
-  for (let i = 0; i < N * c; i++) {
-    exp.data[i] = Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!);
-    dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < c; col++, i++) {
+      exp.data[i] = Math.exp(Z.data[i]! - lse_Z[row]!);
+      dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
+    }
   }
 
   // backward through line 28: Z = X @ W'
@@ -1737,10 +1771,12 @@ export function softmaxCrossEntropyHvp(
   const sub_dot = buffers.matrix(9, N, c);
   const exp_dot = buffers.matrix(10, N, c);
   const dZ_dot = buffers.matrix(11, N, c);
-  for (let i = 0; i < N * c; i++) {
-    sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[Math.floor(i / c)]!;
-    exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;
-    dZ_dot.data[i] = exp_dot.data[i]! === 0 ? 0 : dsum * exp_dot.data[i]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < c; col++, i++) {
+      sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[row]!;
+      exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;
+      dZ_dot.data[i] = exp_dot.data[i]! === 0 ? 0 : dsum * exp_dot.data[i]!;
+    }
   }
 
   // tangent of backward through line 28: Z = X @ W'
@@ -1785,9 +1821,11 @@ export function softmaxCrossEntropyHessian(
   const neg = -dsum;
   const exp = buffers.matrix(4, N, c);
   const dZ = buffers.matrix(5, N, c);
-  for (let i = 0; i < N * c; i++) {
-    exp.data[i] = Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!);
-    dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < c; col++, i++) {
+      exp.data[i] = Math.exp(Z.data[i]! - lse_Z[row]!);
+      dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
+    }
   }
 
   // backward through line 28: Z = X @ W'
@@ -1804,21 +1842,24 @@ export function softmaxCrossEntropyHessian(
 
     // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
     const scaled = buffers.matrix(7, N, c);
-    for (let i = 0; i < N * c; i++)
-      scaled.data[i] =
-        Z_dot.data[i]! === 0
-          ? 0
-          : Math.exp(Z.data[i]! - lse_Z[Math.floor(i / c)]!) * Z_dot.data[i]!;
+    for (let row = 0, i = 0; row < N; row++) {
+      for (let col = 0; col < c; col++, i++)
+        scaled.data[i] =
+          Z_dot.data[i]! === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[row]!) * Z_dot.data[i]!;
+    }
+
     const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(8, N));
 
     // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
     const sub_dot = buffers.matrix(9, N, c);
     const exp_dot = buffers.matrix(10, N, c);
     const dZ_dot = buffers.matrix(11, N, c);
-    for (let i = 0; i < N * c; i++) {
-      sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[Math.floor(i / c)]!;
-      exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;
-      dZ_dot.data[i] = exp_dot.data[i]! === 0 ? 0 : dsum * exp_dot.data[i]!;
+    for (let row = 0, i = 0; row < N; row++) {
+      for (let col = 0; col < c; col++, i++) {
+        sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[row]!;
+        exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;
+        dZ_dot.data[i] = exp_dot.data[i]! === 0 ? 0 : dsum * exp_dot.data[i]!;
+      }
     }
 
     // tangent of backward through line 28: Z = X @ W'

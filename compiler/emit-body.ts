@@ -42,6 +42,8 @@ export class BodyWriter implements EmitContext {
   private readonly fused: ReadonlyMap<number, Instr>;
   private readonly referenced = new Set<number>();
   private readonly buffers: Buffers | undefined;
+  /** Whether the loop being written reads a vector along its rows or columns (nested loops). */
+  private readsRowsOrColumns = false;
 
   constructor(
     emitter: BodyHost,
@@ -74,6 +76,7 @@ export class BodyWriter implements EmitContext {
   private loop(shape: Shape, members: readonly LoopMember[]): void {
     const i = this.emitter.index;
     const bodies: string[] = [];
+    this.readsRowsOrColumns = false;
     for (const member of members) {
       const name = this.naming.nameOf(member.instr.result);
       if (member.kind === "sumChain") {
@@ -95,8 +98,22 @@ export class BodyWriter implements EmitContext {
         bodies.push(`${element} = ${this.elementFormula(member.instr, shape).text};`);
       }
     }
-    const head = `for (let ${i} = 0; ${i} < ${sizeCode(shape, this)}; ${i}++)`;
-    this.lines.push(head + (bodies.length === 1 ? ` ${bodies[0]!}` : ` {\n${bodies.join("\n")}\n}`));
+    const body = bodies.length === 1 ? ` ${bodies[0]!}` : ` {\n${bodies.join("\n")}\n}`;
+    if (!this.readsRowsOrColumns) {
+      this.lines.push(`for (let ${i} = 0; ${i} < ${sizeCode(shape, this)}; ${i}++)${body}`);
+      return;
+    }
+    // A vector read along the rows or columns: nested loops index it directly (no division or
+    // remainder per element), and i still counts the elements.
+    const row = this.naming.loopIndex("row");
+    const column = this.naming.loopIndex("col");
+    this.lines.push(
+      [
+        `for (let ${row} = 0, ${i} = 0; ${row} < ${this.dim(shape[0]!)}; ${row}++) {`,
+        `for (let ${column} = 0; ${column} < ${this.dim(shape[1]!)}; ${column}++, ${i}++)${body}`,
+        "}",
+      ].join("\n"),
+    );
   }
 
   helper(name: string): string {
@@ -170,27 +187,35 @@ export class BodyWriter implements EmitContext {
   /** Element `i` of an operand inside a loop producing `shape`. */
   private elementCode(v: Value, shape: Shape): Expr {
     const producer = this.fused.get(v.id);
-    if (producer?.op === "broadcast") return this.broadcastElement(producer, shape);
+    if (producer?.op === "broadcast") return this.broadcastElement(producer);
     if (producer !== undefined) return this.elementFormula(producer, shape);
     const i = this.emitter.index;
     if (v.shape.length === 0) return this.scalarCode(v);
     const code = this.operand(v).code;
     if (v.shape.length === 2) return primary(`${code}.data[${i}]!`);
-    if (shape.length === 2) return primary(`${code}[${i} % ${this.dim(shape[1]!)}]!`);
+    if (shape.length === 2) return this.alongRows(code);
     return primary(`${code}[${i}]!`);
   }
 
-  /** Element `i` of a scalar or vector filled out to `shape`, read from the source itself. */
-  private broadcastElement(instr: Instr<"broadcast">, shape: Shape): Expr {
+  /** The element of a scalar or vector filled out to a loop's shape, read from the source itself. */
+  private broadcastElement(instr: Instr<"broadcast">): Expr {
     const source = instr.args[0]!;
     if (source.shape.length === 0) return this.scalarCode(source);
-    const i = this.emitter.index;
     const code = this.operand(source).code;
-    // A vector becomes the rows (each row is v: v[i % n]) or, along axis 1, the columns.
-    const cols = this.dim(shape[1]!);
-    return instr.attrs.axis === 1
-      ? primary(`${code}[Math.floor(${i} / ${cols})]!`)
-      : primary(`${code}[${i} % ${cols}]!`);
+    // A vector becomes the rows (each row is v) or, along axis 1, the columns.
+    return instr.attrs.axis === 1 ? this.alongColumns(code) : this.alongRows(code);
+  }
+
+  /** Element (row, col) of vector `code` filled out to every row: its element col. */
+  private alongRows(code: string): Expr {
+    this.readsRowsOrColumns = true;
+    return primary(`${code}[${this.naming.loopIndex("col")}]!`);
+  }
+
+  /** Element (row, col) of vector `code` filled out to every column: its element row. */
+  private alongColumns(code: string): Expr {
+    this.readsRowsOrColumns = true;
+    return primary(`${code}[${this.naming.loopIndex("row")}]!`);
   }
 
   private elementFormula(instr: Instr, shape: Shape): Expr {
@@ -215,6 +240,7 @@ export class Naming {
   private readonly scope: NameScope;
   private readonly names: Map<number, string>;
   private readonly values: ValueFactory;
+  private readonly indices = new Map<string, string>();
 
   constructor(scope: NameScope, names: ReadonlyMap<number, string>, values: ValueFactory) {
     this.scope = scope;
@@ -240,8 +266,20 @@ export class Naming {
     return this.scope.fresh(hint);
   }
 
+  /** A loop index's name: fresh the first time, then the same for every loop of the function. */
+  loopIndex(hint: string): string {
+    let name = this.indices.get(hint);
+    if (name === undefined) {
+      name = this.scope.fresh(hint);
+      this.indices.set(hint, name);
+    }
+    return name;
+  }
+
   fork(): Naming {
-    return new Naming(this.scope.clone(), this.names, this.values);
+    const forked = new Naming(this.scope.clone(), this.names, this.values);
+    for (const [hint, name] of this.indices) forked.indices.set(hint, name);
+    return forked;
   }
 }
 

@@ -126,7 +126,7 @@ function chooseInlined(
 
 /**
  * A scalar or vector filled out to an array that only element-wise loops over that array read:
- * each loop reads the element it needs from the source (`v[i % n]`, `v[Math.floor(i / n)]`),
+ * each loop reads the element it needs from the source (`v[col]` or `v[row]` in nested loops),
  * and no array is filled.
  */
 function isIndexedBroadcast(instr: Instr, users: readonly Instr[]): boolean {

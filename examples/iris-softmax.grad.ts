@@ -42,7 +42,10 @@ export function probabilities(
   // line 22: softmax(X @ W + b, axis=1)
   const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
   const add = buffers.matrix(1, N, k);
-  for (let i = 0; i < N * k; i++) add.data[i] = X_at_W.data[i]! + b[i % k]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < k; col++, i++) add.data[i] = X_at_W.data[i]! + b[col]!;
+  }
+
   const value = softmaxAlong(add, 1);
   return value;
 }
@@ -79,7 +82,10 @@ export function probabilitiesForward(
   // line 22: softmax(X @ W + b, axis=1)
   const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
   const add = buffers.matrix(1, N, k);
-  for (let i = 0; i < N * k; i++) add.data[i] = X_at_W.data[i]! + b[i % k]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < k; col++, i++) add.data[i] = X_at_W.data[i]! + b[col]!;
+  }
+
   const value = softmaxAlong(add, 1);
   return { value, tape: { W, X, value, N, k } };
 }
@@ -104,8 +110,11 @@ export function probabilitiesBackward(
   for (let i = 0; i < N * k; i++) mul.data[i] = seed.data[i]! * value.data[i]!;
   const sum_2 = sumAlong(mul, 1, buffers.vector(1, N));
   const dadd = buffers.matrix(2, N, k);
-  for (let i = 0; i < N * k; i++)
-    dadd.data[i] = value.data[i]! * (seed.data[i]! - sum_2[Math.floor(i / k)]!);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < k; col++, i++)
+      dadd.data[i] = value.data[i]! * (seed.data[i]! - sum_2[row]!);
+  }
+
   const db = sumAlong(dadd, 0);
   const dX = matmulTransB(dadd, W, true);
   const dW = matmulTransA(X, dadd, true);
@@ -141,7 +150,9 @@ export function loss(
   // line 26: Z = X @ W + b
   const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
   const Z = buffers.matrix(1, N, k);
-  for (let i = 0; i < N * k; i++) Z.data[i] = X_at_W.data[i]! + b[i % k]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < k; col++, i++) Z.data[i] = X_at_W.data[i]! + b[col]!;
+  }
 
   // line 27: trueLogit = sum(Y * Z, axis=1)
   const Y_times_Z = buffers.matrix(2, N, k);
@@ -185,7 +196,9 @@ export function lossGrad(
   // line 26: Z = X @ W + b
   const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
   const Z = buffers.matrix(1, N, k);
-  for (let i = 0; i < N * k; i++) Z.data[i] = X_at_W.data[i]! + b[i % k]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < k; col++, i++) Z.data[i] = X_at_W.data[i]! + b[col]!;
+  }
 
   // line 27: trueLogit = sum(Y * Z, axis=1)
   const Y_times_Z = buffers.matrix(2, N, k);
@@ -202,8 +215,10 @@ export function lossGrad(
   const dsum = 1 / N;
   const neg = -dsum;
   const scaled = buffers.matrix(5, N, k);
-  for (let i = 0; i < N * k; i++)
-    scaled.data[i] = Math.exp(Z.data[i]! - lse_Z[Math.floor(i / k)]!) * dsum;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < k; col++, i++)
+      scaled.data[i] = Math.exp(Z.data[i]! - lse_Z[row]!) * dsum;
+  }
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
   const dZ = buffers.matrix(6, N, k);
@@ -250,7 +265,9 @@ export function lossForward(
   // line 26: Z = X @ W + b
   const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
   const Z = matrix(N, k);
-  for (let i = 0; i < N * k; i++) Z.data[i] = X_at_W.data[i]! + b[i % k]!;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < k; col++, i++) Z.data[i] = X_at_W.data[i]! + b[col]!;
+  }
 
   // line 27: trueLogit = sum(Y * Z, axis=1)
   const Y_times_Z = buffers.matrix(1, N, k);
@@ -281,8 +298,10 @@ export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Floa
   const dsum = seed === 0 ? 0 : seed / N;
   const neg = -dsum;
   const scaled = buffers.matrix(0, N, k);
-  for (let i = 0; i < N * k; i++)
-    scaled.data[i] = dsum === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[Math.floor(i / k)]!) * dsum;
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < k; col++, i++)
+      scaled.data[i] = dsum === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[row]!) * dsum;
+  }
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
   const dZ = buffers.matrix(1, N, k);

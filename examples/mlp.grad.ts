@@ -49,7 +49,9 @@ export function predict(
   // line 16: H = tanh(X @ W1 + b1)
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[col]!);
+  }
 
   // line 17: return H @ w2 + b2
   const H_at_w2 = matvec(H, w2, false, buffers.vector(2, N));
@@ -97,9 +99,11 @@ export function predictForward(
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
   const add = matrix(N, h);
   const H = matrix(N, h);
-  for (let i = 0; i < N * h; i++) {
-    add.data[i] = X_at_W1.data[i]! + b1[i % h]!;
-    H.data[i] = Math.tanh(add.data[i]!);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < h; col++, i++) {
+      add.data[i] = X_at_W1.data[i]! + b1[col]!;
+      H.data[i] = Math.tanh(add.data[i]!);
+    }
   }
 
   // line 17: return H @ w2 + b2
@@ -174,7 +178,10 @@ export function loss(
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
-  for (let i = 0; i < N * h; i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[i % h]!);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[col]!);
+  }
+
   const product = matvec(H, w2, false, buffers.vector(2, N));
   const residual = buffers.vector(3, N);
   for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
@@ -229,9 +236,11 @@ export function lossGrad(
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
   const add = buffers.matrix(1, N, h);
   const H = buffers.matrix(2, N, h);
-  for (let i = 0; i < N * h; i++) {
-    add.data[i] = X_at_W1.data[i]! + b1[i % h]!;
-    H.data[i] = Math.tanh(add.data[i]!);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < h; col++, i++) {
+      add.data[i] = X_at_W1.data[i]! + b1[col]!;
+      H.data[i] = Math.tanh(add.data[i]!);
+    }
   }
 
   const product = matvec(H, w2, false, buffers.vector(3, N));
@@ -322,9 +331,11 @@ export function lossForward(
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
   const add = matrix(N, h);
   const H = matrix(N, h);
-  for (let i = 0; i < N * h; i++) {
-    add.data[i] = X_at_W1.data[i]! + b1[i % h]!;
-    H.data[i] = Math.tanh(add.data[i]!);
+  for (let row = 0, i = 0; row < N; row++) {
+    for (let col = 0; col < h; col++, i++) {
+      add.data[i] = X_at_W1.data[i]! + b1[col]!;
+      H.data[i] = Math.tanh(add.data[i]!);
+    }
   }
 
   const product = matvec(H, w2, false, buffers.vector(1, N));
