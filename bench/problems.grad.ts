@@ -1610,10 +1610,11 @@ export function softmaxCrossEntropyGrad(
   const Z = matmulTransB(X, W, false, buffers.matrix(0, N, c));
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(1, N));
-  const T_times_Z = buffers.matrix(2, N, c);
+  const softmax_Z = buffers.matrix(1, N, c);
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(2, N), softmax_Z);
+  const T_times_Z = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(3, N));
+  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(4, N));
   let sum_3 = 0;
   for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
   const value = sum_3 / N;
@@ -1621,14 +1622,11 @@ export function softmaxCrossEntropyGrad(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const dZ = buffers.matrix(4, N, c);
-  for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++)
-      dZ.data[i] = T.data[i]! * neg + Math.exp(Z.data[i]! - lse_Z[row]!) * dsum;
-  }
+  const dZ = buffers.matrix(5, N, c);
+  for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
-  const dW = matmulTransA(dZ, X, true, workspace?.matrix(5, c, d));
+  const dW = matmulTransA(dZ, X, true, workspace?.matrix(6, c, d));
   return { value, grad: { W: dW } };
 }
 
@@ -1735,10 +1733,11 @@ export function softmaxCrossEntropyHvp(
   const Z = matmulTransB(X, W, false, buffers.matrix(0, N, c));
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(1, N));
-  const T_times_Z = buffers.matrix(2, N, c);
+  const softmax_Z = buffers.matrix(1, N, c);
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(2, N), softmax_Z);
+  const T_times_Z = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(3, N));
+  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(4, N));
   let sum_3 = 0;
   for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
   const value = sum_3 / N;
@@ -1746,14 +1745,8 @@ export function softmaxCrossEntropyHvp(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const exp = buffers.matrix(4, N, c);
   const dZ = buffers.matrix(5, N, c);
-  for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) {
-      exp.data[i] = Math.exp(Z.data[i]! - lse_Z[row]!);
-      dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
-    }
-  }
+  for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
   const dW = matmulTransA(dZ, X, true);
@@ -1764,18 +1757,18 @@ export function softmaxCrossEntropyHvp(
   // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const scaled = buffers.matrix(7, N, c);
   for (let i = 0; i < N * c; i++)
-    scaled.data[i] = Z_dot.data[i]! === 0 ? 0 : exp.data[i]! * Z_dot.data[i]!;
+    scaled.data[i] = Z_dot.data[i]! === 0 ? 0 : softmax_Z.data[i]! * Z_dot.data[i]!;
   const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(8, N));
 
   // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const sub_dot = buffers.matrix(9, N, c);
-  const exp_dot = buffers.matrix(10, N, c);
+  const softmax_Z_dot = buffers.matrix(10, N, c);
   const dZ_dot = buffers.matrix(11, N, c);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < c; col++, i++) {
       sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[row]!;
-      exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;
-      dZ_dot.data[i] = exp_dot.data[i]! === 0 ? 0 : dsum * exp_dot.data[i]!;
+      softmax_Z_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : softmax_Z.data[i]! * sub_dot.data[i]!;
+      dZ_dot.data[i] = softmax_Z_dot.data[i]! === 0 ? 0 : dsum * softmax_Z_dot.data[i]!;
     }
   }
 
@@ -1808,10 +1801,11 @@ export function softmaxCrossEntropyHessian(
   const Z = matmulTransB(X, W, false, buffers.matrix(0, N, c));
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(1, N));
-  const T_times_Z = buffers.matrix(2, N, c);
+  const softmax_Z = buffers.matrix(1, N, c);
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(2, N), softmax_Z);
+  const T_times_Z = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(3, N));
+  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(4, N));
   let sum_3 = 0;
   for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
   const value = sum_3 / N;
@@ -1819,14 +1813,8 @@ export function softmaxCrossEntropyHessian(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const exp = buffers.matrix(4, N, c);
   const dZ = buffers.matrix(5, N, c);
-  for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) {
-      exp.data[i] = Math.exp(Z.data[i]! - lse_Z[row]!);
-      dZ.data[i] = T.data[i]! * neg + exp.data[i]! * dsum;
-    }
-  }
+  for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
   const dW = matmulTransA(dZ, X, true);
@@ -1852,13 +1840,13 @@ export function softmaxCrossEntropyHessian(
 
     // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
     const sub_dot = buffers.matrix(9, N, c);
-    const exp_dot = buffers.matrix(10, N, c);
+    const softmax_Z_dot = buffers.matrix(10, N, c);
     const dZ_dot = buffers.matrix(11, N, c);
     for (let row = 0, i = 0; row < N; row++) {
       for (let col = 0; col < c; col++, i++) {
         sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[row]!;
-        exp_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : exp.data[i]! * sub_dot.data[i]!;
-        dZ_dot.data[i] = exp_dot.data[i]! === 0 ? 0 : dsum * exp_dot.data[i]!;
+        softmax_Z_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : softmax_Z.data[i]! * sub_dot.data[i]!;
+        dZ_dot.data[i] = softmax_Z_dot.data[i]! === 0 ? 0 : dsum * softmax_Z_dot.data[i]!;
       }
     }
 

@@ -40,6 +40,7 @@ export class BodyWriter implements EmitContext {
   private readonly naming: Naming;
   private readonly leaves: ReadonlyMap<number, Instr>;
   private readonly fused: ReadonlyMap<number, Instr>;
+  private readonly exponentials: ReadonlyMap<number, Instr>;
   private readonly referenced = new Set<number>();
   private readonly buffers: Buffers | undefined;
   /** Whether the loop being written reads a vector along its rows or columns (nested loops). */
@@ -58,11 +59,14 @@ export class BodyWriter implements EmitContext {
     const plan = schedule(body, outputs, (v) => naming.keeps(v));
     this.leaves = plan.leaves;
     this.fused = plan.inlined;
+    this.exponentials = plan.exponentials;
     for (const step of plan.steps) {
       if (step.kind === "block") {
         if (this.lines.length > 0) this.lines.push("");
         this.lines.push(commentFor(step.origin));
       } else if (step.kind === "statement") {
+        const exponentials = this.exponentials.get(step.instr.result.id);
+        if (exponentials !== undefined) this.declareArray(exponentials.result);
         const formula = this.scalarFormula(step.instr);
         const type = formula.literal === true ? ": number" : "";
         this.lines.push(`const ${this.naming.nameOf(step.instr.result)}${type} = ${formula.text};`);
@@ -86,14 +90,7 @@ export class BodyWriter implements EmitContext {
         this.lines.push(`let ${name} = 0;`);
         bodies.push(`${name} += ${this.elementCode(member.instr.args[0]!, shape).text};`);
       } else {
-        const fresh =
-          shape.length === 1
-            ? `new Float64Array(${sizeCode(shape, this)})`
-            : `${this.helper("matrix")}(${this.dim(shape[0]!)}, ${this.dim(shape[1]!)})`;
-        const buffer = this.buffers?.of(member.instr.result, this);
-        const array =
-          buffer === undefined ? fresh : buffer.optional ? `${buffer.code} ?? ${fresh}` : buffer.code;
-        this.lines.push(`const ${name} = ${array};`);
+        this.declareArray(member.instr.result);
         const element = shape.length === 1 ? `${name}[${i}]` : `${name}.data[${i}]`;
         bodies.push(`${element} = ${this.elementFormula(member.instr, shape).text};`);
       }
@@ -116,12 +113,29 @@ export class BodyWriter implements EmitContext {
     );
   }
 
+  /** `const v = <its buffer, or a new array>;` for a value a loop or a kernel fills in. */
+  private declareArray(v: Value): void {
+    const shape = v.shape;
+    const fresh =
+      shape.length === 1
+        ? `new Float64Array(${sizeCode(shape, this)})`
+        : `${this.helper("matrix")}(${this.dim(shape[0]!)}, ${this.dim(shape[1]!)})`;
+    const buffer = this.buffers?.of(v, this);
+    const array = buffer === undefined ? fresh : buffer.optional ? `${buffer.code} ?? ${fresh}` : buffer.code;
+    this.lines.push(`const ${this.naming.nameOf(v)} = ${array};`);
+  }
+
   helper(name: string): string {
     return this.emitter.helper(name);
   }
 
   into(instr: Instr): string | undefined {
     return this.buffers?.of(instr.result, this)?.code;
+  }
+
+  exponentialsOf(instr: Instr): string | undefined {
+    const exponentials = this.exponentials.get(instr.result.id);
+    return exponentials === undefined ? undefined : this.operand(exponentials.result).code;
   }
 
   dim(d: Dim): string {

@@ -17,7 +17,15 @@
 // stays exactly zero even where the local derivative is infinite or NaN.
 
 import type { Builder } from "./builder.js";
-import type { AlongAxis, AlongAxisOp, AttrsOf, Instr, Position, Value } from "./ir.js";
+import {
+  displayName,
+  type AlongAxis,
+  type AlongAxisOp,
+  type AttrsOf,
+  type Instr,
+  type Position,
+  type Value,
+} from "./ir.js";
 import { sech2, sigmoid, softplus } from "../runtime/kernels.js";
 import * as m from "./notation.js";
 import type { Formula, FormulaOperator } from "./notation.js";
@@ -978,7 +986,9 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     // derivative's loop instead of taking every exponential and sum again.
     (b, instr) => {
       const x = instr.args[0]!;
-      return b.apply("exp", [b.sub(x, spread(b, x, alongOf(instr), instr.result))]);
+      const hint = b.values.hintOf(x);
+      const name = hint.origin === "source" ? `softmax_${displayName(hint)}` : "softmaxed";
+      return b.apply("exp", [b.sub(x, spread(b, x, alongOf(instr), instr.result))], undefined, name);
     },
   ),
   /** Softmax of a vector, or of each column (axis 0) or row (axis 1) of a matrix, computed stably. */

@@ -21,6 +21,11 @@ export interface EmitContext {
    * one; undefined for a new array.
    */
   into(instr: Instr): string | undefined;
+  /**
+   * For a logsumexp: the array its kernel also fills with exp(x − logsumexp(x)) (a derivative
+   * of the same body reads it), or undefined.
+   */
+  exponentialsOf(instr: Instr): string | undefined;
 }
 
 /** An operand as emitted code: its TypeScript expression and its shape. */
@@ -266,7 +271,24 @@ export const printers: { readonly [K in Op]: OpPrinter<K> } = {
   minReduce: reduction("min"),
   argmaxMask: mask("argmax"),
   argminMask: mask("argmin"),
-  logsumexp: reduction("logsumexp", true),
+  logsumexp: {
+    kind: "expression",
+    code: ([x], instr, ctx) => {
+      const exponentials = ctx.exponentialsOf(instr);
+      if (instr.attrs.axis === undefined) {
+        const args = [
+          flatData(x!),
+          ...(exponentials === undefined ? [] : [flatData({ code: exponentials, shape: x!.shape })]),
+        ];
+        return `${ctx.helper("logsumexp")}(${args.join(", ")})`;
+      }
+      const into = ctx.into(instr);
+      const args = [x!.code, String(instr.attrs.axis)];
+      if (into !== undefined || exponentials !== undefined) args.push(into ?? "undefined");
+      if (exponentials !== undefined) args.push(exponentials);
+      return `${ctx.helper("logsumexpAlong")}(${args.join(", ")})`;
+    },
+  },
   softmax: along("softmax"),
 
   // A loop prints as statements, which this back end does not write yet.

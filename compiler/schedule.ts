@@ -14,6 +14,11 @@ export interface Schedule {
   readonly leaves: ReadonlyMap<number, Instr>;
   /** Values written into their one consumer's formula (keyed by the value's id). */
   readonly inlined: ReadonlyMap<number, Instr>;
+  /**
+   * exp(x − logsumexp(x)) computed by the logsumexp's own kernel, which takes every
+   * exponential anyway (keyed by the logsumexp's id): the derivative takes none again.
+   */
+  readonly exponentials: ReadonlyMap<number, Instr>;
   readonly steps: readonly Step[];
 }
 
@@ -50,9 +55,68 @@ export function schedule(
     if (instr.blocks !== undefined) notYet("scheduling", instr.op);
     if (instr.op === "const" || instr.op === "dim") leaves.set(instr.result.id, instr);
   }
-  const statements = body.filter((i) => !leaves.has(i.result.id));
-  const inlined = chooseInlined(statements, outputs, keep);
-  return { leaves, inlined, steps: formLoops(statements, inlined) };
+  const exponentials = pairExponentials(body);
+  const byLogsumexp = new Set([...exponentials.values()].map((e) => e.result.id));
+  // What only those exponentials read (x − logsumexp) is not computed at all.
+  const logsumexpOf = new Map([...exponentials].map(([lse, e]) => [e.result.id, lse]));
+  const statements = live(
+    body.filter((i) => !leaves.has(i.result.id) && !byLogsumexp.has(i.result.id)),
+    outputs,
+    logsumexpOf,
+  );
+  const pinned = [...outputs, ...body.filter((i) => exponentials.has(i.result.id)).map((i) => i.result)];
+  const inlined = chooseInlined(statements, pinned, keep);
+  return { leaves, inlined, exponentials, steps: formLoops(statements, inlined) };
+}
+
+/**
+ * The statements the outputs depend on, in order; a value another's kernel computes
+ * (`computedBy`: exponentials by their logsumexp) depends on that kernel's instruction.
+ */
+function live(
+  statements: readonly Instr[],
+  outputs: readonly Value[],
+  computedBy: ReadonlyMap<number, number>,
+): Instr[] {
+  const needed = new Set<number>();
+  const need = (id: number) => {
+    needed.add(id);
+    const kernel = computedBy.get(id);
+    if (kernel !== undefined) needed.add(kernel);
+  };
+  outputs.forEach((v) => need(v.id));
+  const kept: Instr[] = [];
+  for (let k = statements.length - 1; k >= 0; k--) {
+    const instr = statements[k]!;
+    if (!needed.has(instr.result.id)) continue;
+    kept.push(instr);
+    for (const a of instr.args) need(a.id);
+  }
+  return kept.reverse();
+}
+
+/**
+ * The values exp(x − logsumexp(x)) (softmax, logsumexp's derivative) whose logsumexp, of the
+ * same x along the same axis, is in the same body: keyed by the logsumexp's id.
+ */
+function pairExponentials(body: readonly Instr[]): Map<number, Instr> {
+  const producers = new Map(body.map((i) => [i.result.id, i]));
+  const pairs = new Map<number, Instr>();
+  for (const instr of body) {
+    if (instr.op !== "exp") continue;
+    const difference = producers.get(instr.args[0]!.id);
+    if (difference?.op !== "sub") continue;
+    const [x, shift] = difference.args as [Value, Value];
+    let lse = producers.get(shift.id);
+    if (lse?.op === "broadcast") {
+      const axis = lse.attrs.axis;
+      lse = producers.get(lse.args[0]!.id);
+      if (lse?.op !== "logsumexp" || lse.attrs.axis !== axis) continue;
+    } else if (lse?.op !== "logsumexp" || lse.attrs.axis !== undefined) continue;
+    if (lse.args[0]!.id !== x.id || pairs.has(lse.result.id)) continue;
+    pairs.set(lse.result.id, instr);
+  }
+  return pairs;
 }
 
 /** A sum of all elements of its operand. */

@@ -206,7 +206,8 @@ export function lossGrad(
   const trueLogit = sumAlong(Y_times_Z, 1, buffers.vector(3, N));
 
   // line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
-  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(4, N));
+  const softmax_Z = buffers.matrix(4, N, k);
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(5, N), softmax_Z);
   let sum_2 = 0;
   for (let i = 0; i < N; i++) sum_2 += lse_Z[i]! - trueLogit[i]!;
   const value = sum_2 / N;
@@ -214,19 +215,16 @@ export function lossGrad(
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const dsum = 1 / N;
   const neg = -dsum;
-  const scaled = buffers.matrix(5, N, k);
-  for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < k; col++, i++)
-      scaled.data[i] = Math.exp(Z.data[i]! - lse_Z[row]!) * dsum;
-  }
+  const scaled = buffers.matrix(6, N, k);
+  for (let i = 0; i < N * k; i++) scaled.data[i] = softmax_Z.data[i]! * dsum;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
-  const dZ = buffers.matrix(6, N, k);
+  const dZ = buffers.matrix(7, N, k);
   for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + Y.data[i]! * neg;
 
   // backward through line 26: Z = X @ W + b
-  const db = sumAlong(dZ, 0, workspace?.vector(7, k));
-  const dW = matmulTransA(X, dZ, true, workspace?.matrix(8, d, k));
+  const db = sumAlong(dZ, 0, workspace?.vector(8, k));
+  const dW = matmulTransA(X, dZ, true, workspace?.matrix(9, d, k));
   return { value, grad: { W: dW, b: db } };
 }
 

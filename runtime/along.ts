@@ -1,5 +1,13 @@
 import { ShapeError } from "./errors.js";
-import { prodExceptTangentStrided, sumColumns, sumRows, tileColumns, tileRows, zeroed } from "./kernels.js";
+import {
+  logsumexpStrided,
+  prodExceptTangentStrided,
+  sumColumns,
+  sumRows,
+  tileColumns,
+  tileRows,
+  zeroed,
+} from "./kernels.js";
 import type { Matrix } from "./matrix.js";
 
 // Reductions of a matrix along an axis, their gradients' building blocks, and the broadcast back.
@@ -290,41 +298,43 @@ function scaledNorm2(data: Float64Array, start: number, stride: number, count: n
  * exactly like `logsumexp`: m + log(Σ exp(x − m)) with m its max. Columns first sum exp(x)
  * directly in one contiguous pass (as accurate, while it neither overflows nor underflows), and
  * any other column is recomputed with the max shift. All −Infinity gives −Infinity, any
- * +Infinity gives +Infinity, any NaN gives NaN.
+ * +Infinity gives +Infinity, any NaN gives NaN. Given `exponentials` (shaped like `a`), also
+ * writes exp(x − logsumexp) of each entry there (the softmax along the axis, logsumexp's
+ * gradient) from the exponentials it takes anyway.
  */
-export function logsumexpAlong(a: Matrix, axis: number, into?: Float64Array): Float64Array {
+export function logsumexpAlong(
+  a: Matrix,
+  axis: number,
+  into?: Float64Array,
+  exponentials?: Matrix,
+): Float64Array {
   checkAxis("logsumexpAlong", axis);
   const { rows, cols, data } = a;
+  const e = exponentials?.data;
   if (axis === 0) {
     const out = zeroed(into, cols);
     for (let i = 0; i < rows; i++) {
       const offset = i * cols;
-      for (let j = 0; j < cols; j++) out[j] = out[j]! + Math.exp(data[offset + j]!);
+      if (e === undefined) {
+        for (let j = 0; j < cols; j++) out[j] = out[j]! + Math.exp(data[offset + j]!);
+      } else {
+        for (let j = 0; j < cols; j++) out[j] = out[j]! + (e[offset + j] = Math.exp(data[offset + j]!));
+      }
     }
     for (let j = 0; j < cols; j++) {
       const s = out[j]!;
-      out[j] = s >= SAFE_MIN && s < Infinity ? Math.log(s) : shiftedLogsumexp(data, j, cols, rows);
+      if (s >= SAFE_MIN && s < Infinity) {
+        out[j] = Math.log(s);
+        if (e !== undefined) for (let k = j, inverse = 1 / s; k < e.length; k += cols) e[k] = e[k]! * inverse;
+      } else {
+        out[j] = logsumexpStrided(data, j, cols, rows, e);
+      }
     }
     return out;
   }
   const out = into ?? new Float64Array(rows);
-  for (let i = 0; i < rows; i++) out[i] = shiftedLogsumexp(data, i * cols, 1, cols);
+  for (let i = 0; i < rows; i++) out[i] = logsumexpStrided(data, i * cols, 1, cols, e);
   return out;
-}
-
-/** `logsumexp` of the `count` elements data[start], data[start + stride], …. */
-function shiftedLogsumexp(data: Float64Array, start: number, stride: number, count: number): number {
-  const end = start + count * stride;
-  let m = -Infinity;
-  for (let k = start; k < end; k += stride) {
-    const x = data[k]!;
-    if (x !== x) return NaN;
-    if (x > m) m = x;
-  }
-  if (m === -Infinity || m === Infinity) return m;
-  let s = 0;
-  for (let k = start; k < end; k += stride) s += Math.exp(data[k]! - m);
-  return m + Math.log(s);
 }
 
 /**

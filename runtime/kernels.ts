@@ -200,18 +200,45 @@ export function argmin(x: Float64Array): number {
 /**
  * log(Σ exp(x_i)), computed stably as m + log(Σ exp(x_i − m)) with m = max(x), so that
  * logsumexp([1000, 1000]) = 1000 + ln 2. All −Infinity (or empty) gives −Infinity, any +Infinity
- * gives +Infinity, any NaN gives NaN.
+ * gives +Infinity, any NaN gives NaN. Given `exponentials`, also writes exp(x_i − logsumexp(x))
+ * there (the softmax, logsumexp's gradient) from the exponentials it takes anyway.
  */
-export function logsumexp(x: Float64Array): number {
+export function logsumexp(x: Float64Array, exponentials?: Float64Array): number {
+  return logsumexpStrided(x, 0, 1, x.length, exponentials);
+}
+
+/**
+ * `logsumexp` of the `count` elements data[start], data[start + stride], …; given
+ * `exponentials`, also writes exp(x − logsumexp) at the same positions there.
+ */
+export function logsumexpStrided(
+  data: Float64Array,
+  start: number,
+  stride: number,
+  count: number,
+  exponentials?: Float64Array,
+): number {
+  const end = start + count * stride;
   let m = -Infinity;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]!;
-    if (v !== v) return NaN;
-    if (v > m) m = v;
+  for (let k = start; k < end; k += stride) {
+    const x = data[k]!;
+    if (x !== x) m = NaN;
+    else if (x > m) m = x;
   }
-  if (m === -Infinity || m === Infinity) return m;
+  const e = exponentials;
+  if (m !== m || m === -Infinity || m === Infinity) {
+    // NaN, +Infinity or all −Infinity: the result is m, and exp(x − m) follows IEEE.
+    if (e !== undefined) for (let k = start; k < end; k += stride) e[k] = Math.exp(data[k]! - m);
+    return m;
+  }
   let s = 0;
-  for (let i = 0; i < x.length; i++) s += Math.exp(x[i]! - m);
+  if (e === undefined) {
+    for (let k = start; k < end; k += stride) s += Math.exp(data[k]! - m);
+    return m + Math.log(s);
+  }
+  for (let k = start; k < end; k += stride) s += e[k] = Math.exp(data[k]! - m);
+  const inverse = 1 / s;
+  for (let k = start; k < end; k += stride) e[k] = e[k]! * inverse;
   return m + Math.log(s);
 }
 

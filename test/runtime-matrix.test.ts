@@ -326,6 +326,51 @@ describe("reductions along an axis match per-slice references", () => {
     }
   });
 
+  it("logsumexpAlong also writes exp(x − logsumexp) when asked, as the derivative would compute it", () => {
+    /** exp(x − lse) of each entry, lse spread along the axis. */
+    const shifted = (a: Matrix, axis: 0 | 1, lse: Float64Array) =>
+      Array.from(a.data, (x, k) => Math.exp(x - lse[axis === 0 ? k % a.cols : Math.floor(k / a.cols)]!));
+    const special = mat([
+      [1000, -1000, 1000, 800, -Infinity, Infinity, NaN, 0],
+      [1000, -1000, -1000, 0, -Infinity, 1, 0, 1e-300],
+      [-800, 999, 3, -Infinity, -Infinity, Infinity, 2, -0],
+    ]);
+    for (const [a, axis] of [
+      ...cases(7),
+      [special, 0] as const,
+      [special, 1] as const,
+      [transpose(special), 1] as const,
+    ]) {
+      const lse = logsumexpAlong(a, axis);
+      const exponentials = matrix(a.rows, a.cols);
+      const withExponentials = logsumexpAlong(a, axis, new Float64Array(lse.length), exponentials);
+      expect(Array.from(withExponentials)).toEqual(Array.from(lse));
+      const expected = shifted(a, axis, lse);
+      exponentials.data.forEach((e, k) => {
+        if (Number.isNaN(expected[k]!)) expect(e).toBeNaN();
+        else expect(Math.abs(e - expected[k]!)).toBeLessThanOrEqual(1e-15 + 4e-16 * Math.abs(a.data[k]!));
+      });
+    }
+    // Of all elements: the same with logsumexp.
+    for (const x of [
+      vec([1, 2, 3]),
+      vec([1000, -1000, 1000]),
+      vec([-Infinity, -Infinity]),
+      vec([Infinity, 1]),
+      vec([NaN, 1]),
+    ]) {
+      const e = new Float64Array(x.length);
+      const lse = logsumexp(x, e);
+      expect(Object.is(lse, logsumexp(x))).toBe(true);
+      e.forEach((v, k) => {
+        const expected = Math.exp(x[k]! - lse);
+        if (Number.isNaN(expected)) expect(v).toBeNaN();
+        // exp(x − lse) itself carries lse's rounding (ulp(1000 + ln 2) ≈ 1e-13): theirs is the looser.
+        else expect(Math.abs(v - expected)).toBeLessThanOrEqual(1e-15 + 4e-16 * Math.abs(lse));
+      });
+    }
+  });
+
   it("softmaxAlong", () => {
     for (const [a, axis] of cases(6)) {
       const before = snapshot(a);

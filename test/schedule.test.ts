@@ -65,19 +65,48 @@ describe("schedule", () => {
     expect(describe_(s.steps)).toEqual(["block 1", "loop[n] store:exp_x sumArray:sum", "stmt value"]);
   });
 
-  it("reads a vector filled out along an axis element by element, filling no array", () => {
-    // logsumexp's derivative exp(Z − lse) reads each row's result spread over its columns.
-    const { functions, sink } = analyze(
-      "fn f(Z: real[m, n], T: real[m, n]) = mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))",
-      "s.grad",
-    );
+  /** The schedule of the gradient program of the first function of `source`. */
+  function gradSchedule(source: string) {
+    const { functions, sink } = analyze(source, "s.grad");
     expect(sink.diagnostics).toEqual([]);
     const { grad, lowered } = functions[0]!;
     names = lowered.values.nameOf;
-    const s = schedule(grad!.program.body, grad!.program.outputs, (v) => lowered.values.isSourceNamed(v));
+    return schedule(grad!.program.body, grad!.program.outputs, (v) => lowered.values.isSourceNamed(v));
+  }
+
+  it("reads a vector filled out along an axis element by element, filling no array", () => {
+    // The derivative of a row sum spreads each row's adjoint w_i over the row's columns.
+    const s = gradSchedule("fn f(Z: real[m, n], w: real[m]) = sum(w * sum(Z^2, axis=1))");
     const broadcasts = [...s.inlined.values()].filter((i) => i.op === "broadcast");
     expect(broadcasts.length).toBeGreaterThan(0);
     for (const step of s.steps) if (step.kind === "statement") expect(step.instr.op).not.toBe("broadcast");
+  });
+
+  it("takes logsumexp's exponentials once: its kernel also writes the softmax its derivative reads", () => {
+    for (const source of [
+      "fn f(Z: real[m, n], T: real[m, n]) = mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))",
+      "fn f(Z: real[m, n]) = sum(logsumexp(Z, axis=0)^2)",
+      "fn f(x: real[n]) = logsumexp(x) * sum(x)",
+    ]) {
+      const s = gradSchedule(source);
+      expect([...s.exponentials.keys()].length, source).toBe(1);
+      const [lse, exponentials] = [...s.exponentials][0]!;
+      expect(exponentials.op).toBe("exp");
+      // Neither exp(x − lse) nor x − lse is computed on its own, nor written into a formula.
+      const computed = [
+        ...s.steps.flatMap((step) =>
+          step.kind === "statement"
+            ? [step.instr]
+            : step.kind === "loop"
+              ? step.members.map((m) => m.instr)
+              : [],
+        ),
+        ...s.inlined.values(),
+      ].map((i) => i.result.id);
+      expect(computed).not.toContain(exponentials.result.id);
+      expect(computed).not.toContain(exponentials.args[0]!.id);
+      expect(computed).toContain(lse);
+    }
   });
 
   it("leaves constants and dimensions to be printed where they are used", () => {
@@ -95,7 +124,7 @@ describe("schedule", () => {
       for (let k = 0; k < arity; k++) {
         const formula = printer.scalar(
           Array.from({ length: arity }, (_, j) => primary(j === k ? marker : "x")),
-          { helper: (h) => h, dim: (d) => String(d), into: () => undefined },
+          { helper: (h) => h, dim: (d) => String(d), into: () => undefined, exponentialsOf: () => undefined },
         ).text;
         const reads = formula.split(marker).length - 1;
         const guarded = primitives[op].guarded?.includes(k) === true;
