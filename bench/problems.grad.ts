@@ -13,6 +13,7 @@ import {
   matmulTransB,
   matrix,
   matvec,
+  repairVecmat,
   setColumn,
   sigmoid,
   softplus,
@@ -79,26 +80,66 @@ export function leastSquaresGrad(
   checkWorkspace(workspace, "workspace");
   const buffers = workspace ?? (leastSquaresGradTemporaries ??= new Workspace());
   // line 5: return mean((X @ w + b - y)^2)
-  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
-  const sub = buffers.vector(1, N);
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) {
-    sub[i] = X_at_w[i]! + b - y[i]!;
-    sum_2 += sub[i]! ** 2;
-  }
-
-  const value = sum_2 / N;
-
-  // backward through line 5: return mean((X @ w + b - y)^2)
   const dsum = 1 / N;
-  const dsub = buffers.vector(2, N);
+  let sum_2 = 0;
+  const dsub = buffers.vector(0, N);
   let db = 0;
-  for (let i = 0; i < N; i++) {
-    dsub[i] = 2 * sub[i]! * dsum;
+  const dw = workspace?.vector(1, d) ?? new Float64Array(d);
+  dw.fill(0);
+  for (let i = 0; i + 3 < N; i += 4) {
+    const row0 = i * d;
+    const row1 = row0 + d;
+    const row2 = row1 + d;
+    const row3 = row2 + d;
+    let X_at_w0 = 0;
+    let X_at_w1 = 0;
+    let X_at_w2 = 0;
+    let X_at_w3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w0 += X.data[row0 + j]! * w_j;
+      X_at_w1 += X.data[row1 + j]! * w_j;
+      X_at_w2 += X.data[row2 + j]! * w_j;
+      X_at_w3 += X.data[row3 + j]! * w_j;
+    }
+    const sub0 = X_at_w0 + b - y[i]!;
+    const sub1 = X_at_w1 + b - y[i + 1]!;
+    const sub2 = X_at_w2 + b - y[i + 2]!;
+    const sub3 = X_at_w3 + b - y[i + 3]!;
+    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    // backward through line 5: return mean((X @ w + b - y)^2)
+    dsub[i] = 2 * sub0 * dsum;
+    dsub[i + 1] = 2 * sub1 * dsum;
+    dsub[i + 2] = 2 * sub2 * dsum;
+    dsub[i + 3] = 2 * sub3 * dsum;
+    db += dsub[i]! + dsub[i + 1]! + (dsub[i + 2]! + dsub[i + 3]!);
+    const g0 = dsub[i]!;
+    const g1 = dsub[i + 1]!;
+    const g2 = dsub[i + 2]!;
+    const g3 = dsub[i + 3]!;
+    for (let j = 0; j < d; j++)
+      dw[j] =
+        dw[j]! +
+        (g0 * X.data[row0 + j]! +
+          g1 * X.data[row1 + j]! +
+          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+  }
+  for (let i = N - (N % 4); i < N; i++) {
+    const row0 = i * d;
+    let X_at_w0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w0 += X.data[row0 + j]! * w[j]!;
+    }
+    const sub0 = X_at_w0 + b - y[i]!;
+    sum_2 += sub0 ** 2;
+    dsub[i] = 2 * sub0 * dsum;
     db += dsub[i]!;
+    const g0 = dsub[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
   }
 
-  const dw = vecmat(dsub, X, true, workspace?.vector(3, d));
+  repairVecmat(dw, dsub, X);
+  const value = sum_2 / N;
   return { value, grad: { w: dw, b: db } };
 }
 
@@ -196,35 +237,73 @@ export function leastSquaresHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (leastSquaresHvpTemporaries ??= new Workspace());
   // line 5: return mean((X @ w + b - y)^2)
-  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
-  const sub = buffers.vector(1, N);
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) {
-    sub[i] = X_at_w[i]! + b - y[i]!;
-    sum_2 += sub[i]! ** 2;
-  }
-
-  const value = sum_2 / N;
-
-  // backward through line 5: return mean((X @ w + b - y)^2)
   const dsum = 1 / N;
-  const dsub = buffers.vector(2, N);
+  let sum_2 = 0;
+  const dsub = buffers.vector(0, N);
   let db = 0;
-  for (let i = 0; i < N; i++) {
-    dsub[i] = 2 * sub[i]! * dsum;
+  const dw = new Float64Array(d);
+  for (let i = 0; i + 3 < N; i += 4) {
+    const row0 = i * d;
+    const row1 = row0 + d;
+    const row2 = row1 + d;
+    const row3 = row2 + d;
+    let X_at_w0 = 0;
+    let X_at_w1 = 0;
+    let X_at_w2 = 0;
+    let X_at_w3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w0 += X.data[row0 + j]! * w_j;
+      X_at_w1 += X.data[row1 + j]! * w_j;
+      X_at_w2 += X.data[row2 + j]! * w_j;
+      X_at_w3 += X.data[row3 + j]! * w_j;
+    }
+    const sub0 = X_at_w0 + b - y[i]!;
+    const sub1 = X_at_w1 + b - y[i + 1]!;
+    const sub2 = X_at_w2 + b - y[i + 2]!;
+    const sub3 = X_at_w3 + b - y[i + 3]!;
+    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    // backward through line 5: return mean((X @ w + b - y)^2)
+    dsub[i] = 2 * sub0 * dsum;
+    dsub[i + 1] = 2 * sub1 * dsum;
+    dsub[i + 2] = 2 * sub2 * dsum;
+    dsub[i + 3] = 2 * sub3 * dsum;
+    db += dsub[i]! + dsub[i + 1]! + (dsub[i + 2]! + dsub[i + 3]!);
+    const g0 = dsub[i]!;
+    const g1 = dsub[i + 1]!;
+    const g2 = dsub[i + 2]!;
+    const g3 = dsub[i + 3]!;
+    for (let j = 0; j < d; j++)
+      dw[j] =
+        dw[j]! +
+        (g0 * X.data[row0 + j]! +
+          g1 * X.data[row1 + j]! +
+          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+    // tangent of line 5: return mean((X @ w + b - y)^2)
+  }
+  for (let i = N - (N % 4); i < N; i++) {
+    const row0 = i * d;
+    let X_at_w0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w0 += X.data[row0 + j]! * w[j]!;
+    }
+    const sub0 = X_at_w0 + b - y[i]!;
+    sum_2 += sub0 ** 2;
+    dsub[i] = 2 * sub0 * dsum;
     db += dsub[i]!;
+    const g0 = dsub[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
   }
 
-  const dw = vecmat(dsub, X, true);
-
-  // tangent of line 5: return mean((X @ w + b - y)^2)
-  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(3, N));
-  const sub_dot = buffers.vector(4, N);
+  repairVecmat(dw, dsub, X);
+  const value = sum_2 / N;
+  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(1, N));
+  const sub_dot = buffers.vector(2, N);
   for (let i = 0; i < N; i++) sub_dot[i] = X_at_w_dot[i]! + b_dot;
 
   // tangent of backward through line 5: return mean((X @ w + b - y)^2)
-  const scaled_dot = buffers.vector(5, N);
-  const dsub_dot = buffers.vector(6, N);
+  const scaled_dot = buffers.vector(3, N);
+  const dsub_dot = buffers.vector(4, N);
   let db_dot = 0;
   for (let i = 0; i < N; i++) {
     scaled_dot[i] = 2 * sub_dot[i]!;
@@ -257,26 +336,65 @@ export function leastSquaresHessian(
   checkVector(y, "y", N, "N");
   const buffers = (leastSquaresHessianTemporaries ??= new Workspace());
   // line 5: return mean((X @ w + b - y)^2)
-  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
-  const sub = buffers.vector(1, N);
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) {
-    sub[i] = X_at_w[i]! + b - y[i]!;
-    sum_2 += sub[i]! ** 2;
-  }
-
-  const value = sum_2 / N;
-
-  // backward through line 5: return mean((X @ w + b - y)^2)
   const dsum = 1 / N;
-  const dsub = buffers.vector(2, N);
+  let sum_2 = 0;
+  const dsub = buffers.vector(0, N);
   let db = 0;
-  for (let i = 0; i < N; i++) {
-    dsub[i] = 2 * sub[i]! * dsum;
+  const dw = new Float64Array(d);
+  for (let i = 0; i + 3 < N; i += 4) {
+    const row0 = i * d;
+    const row1 = row0 + d;
+    const row2 = row1 + d;
+    const row3 = row2 + d;
+    let X_at_w0 = 0;
+    let X_at_w1 = 0;
+    let X_at_w2 = 0;
+    let X_at_w3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w0 += X.data[row0 + j]! * w_j;
+      X_at_w1 += X.data[row1 + j]! * w_j;
+      X_at_w2 += X.data[row2 + j]! * w_j;
+      X_at_w3 += X.data[row3 + j]! * w_j;
+    }
+    const sub0 = X_at_w0 + b - y[i]!;
+    const sub1 = X_at_w1 + b - y[i + 1]!;
+    const sub2 = X_at_w2 + b - y[i + 2]!;
+    const sub3 = X_at_w3 + b - y[i + 3]!;
+    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    // backward through line 5: return mean((X @ w + b - y)^2)
+    dsub[i] = 2 * sub0 * dsum;
+    dsub[i + 1] = 2 * sub1 * dsum;
+    dsub[i + 2] = 2 * sub2 * dsum;
+    dsub[i + 3] = 2 * sub3 * dsum;
+    db += dsub[i]! + dsub[i + 1]! + (dsub[i + 2]! + dsub[i + 3]!);
+    const g0 = dsub[i]!;
+    const g1 = dsub[i + 1]!;
+    const g2 = dsub[i + 2]!;
+    const g3 = dsub[i + 3]!;
+    for (let j = 0; j < d; j++)
+      dw[j] =
+        dw[j]! +
+        (g0 * X.data[row0 + j]! +
+          g1 * X.data[row1 + j]! +
+          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+  }
+  for (let i = N - (N % 4); i < N; i++) {
+    const row0 = i * d;
+    let X_at_w0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w0 += X.data[row0 + j]! * w[j]!;
+    }
+    const sub0 = X_at_w0 + b - y[i]!;
+    sum_2 += sub0 ** 2;
+    dsub[i] = 2 * sub0 * dsum;
     db += dsub[i]!;
+    const g0 = dsub[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
   }
 
-  const dw = vecmat(dsub, X, true);
+  repairVecmat(dw, dsub, X);
+  const value = sum_2 / N;
 
   const size = w.length + 1;
   const hessian = matrix(size, size);
@@ -285,11 +403,11 @@ export function leastSquaresHessian(
   for (let k = 0; k < w.length; k++) {
     w_dot[k] = 1;
     // tangent of line 5: return mean((X @ w + b - y)^2)
-    const sub_dot = matvec(X, w_dot, true, buffers.vector(3, N));
+    const sub_dot = matvec(X, w_dot, true, buffers.vector(1, N));
 
     // tangent of backward through line 5: return mean((X @ w + b - y)^2)
-    const scaled_dot = buffers.vector(4, N);
-    const dsub_dot = buffers.vector(5, N);
+    const scaled_dot = buffers.vector(2, N);
+    const dsub_dot = buffers.vector(3, N);
     let db_dot = 0;
     for (let i = 0; i < N; i++) {
       scaled_dot[i] = 2 * sub_dot[i]!;
@@ -297,7 +415,7 @@ export function leastSquaresHessian(
       db_dot += dsub_dot[i]!;
     }
 
-    const dw_dot = vecmat(dsub_dot, X, true, buffers.vector(6, d));
+    const dw_dot = vecmat(dsub_dot, X, true, buffers.vector(4, d));
     setColumn(hessian, column++, dw_dot, db_dot);
     w_dot[k] = 0;
   }
@@ -309,7 +427,7 @@ export function leastSquaresHessian(
     const scaled_2 = scaled === 0 ? 0 : dsum * scaled;
     const dsub_dot = fill(N, scaled_2);
     const db_dot = sum(dsub_dot);
-    const dw_dot = vecmat(dsub_dot, X, true, buffers.vector(7, d));
+    const dw_dot = vecmat(dsub_dot, X, true, buffers.vector(5, d));
     setColumn(hessian, column++, dw_dot, db_dot);
   }
 
@@ -373,28 +491,71 @@ export function logisticGrad(
   checkWorkspace(workspace, "workspace");
   const buffers = workspace ?? (logisticGradTemporaries ??= new Workspace());
   // line 10: return mean(softplus(-y * (X @ w + b)))
-  const neg_y = buffers.vector(0, N);
-  for (let i = 0; i < N; i++) neg_y[i] = -y[i]!;
-  const X_at_w = matvec(X, w, false, buffers.vector(1, N));
-  const mul = buffers.vector(2, N);
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) {
-    mul[i] = neg_y[i]! * (X_at_w[i]! + b);
-    sum_2 += softplus(mul[i]!);
-  }
-
-  const value = sum_2 / N;
-
-  // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
-  const dadd = buffers.vector(3, N);
+  let sum_2 = 0;
+  const dadd = buffers.vector(0, N);
   let db = 0;
-  for (let i = 0; i < N; i++) {
-    dadd[i] = neg_y[i]! * (sigmoid(mul[i]!) * dsum);
+  const dw = workspace?.vector(1, d) ?? new Float64Array(d);
+  dw.fill(0);
+  for (let i = 0; i + 3 < N; i += 4) {
+    const neg_y0 = -y[i]!;
+    const neg_y1 = -y[i + 1]!;
+    const neg_y2 = -y[i + 2]!;
+    const neg_y3 = -y[i + 3]!;
+    const row0 = i * d;
+    const row1 = row0 + d;
+    const row2 = row1 + d;
+    const row3 = row2 + d;
+    let X_at_w0 = 0;
+    let X_at_w1 = 0;
+    let X_at_w2 = 0;
+    let X_at_w3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w0 += X.data[row0 + j]! * w_j;
+      X_at_w1 += X.data[row1 + j]! * w_j;
+      X_at_w2 += X.data[row2 + j]! * w_j;
+      X_at_w3 += X.data[row3 + j]! * w_j;
+    }
+    const mul0 = neg_y0 * (X_at_w0 + b);
+    const mul1 = neg_y1 * (X_at_w1 + b);
+    const mul2 = neg_y2 * (X_at_w2 + b);
+    const mul3 = neg_y3 * (X_at_w3 + b);
+    sum_2 += softplus(mul0) + softplus(mul1) + (softplus(mul2) + softplus(mul3));
+    // backward through line 10: return mean(softplus(-y * (X @ w + b)))
+    dadd[i] = neg_y0 * (sigmoid(mul0) * dsum);
+    dadd[i + 1] = neg_y1 * (sigmoid(mul1) * dsum);
+    dadd[i + 2] = neg_y2 * (sigmoid(mul2) * dsum);
+    dadd[i + 3] = neg_y3 * (sigmoid(mul3) * dsum);
+    db += dadd[i]! + dadd[i + 1]! + (dadd[i + 2]! + dadd[i + 3]!);
+    const g0 = dadd[i]!;
+    const g1 = dadd[i + 1]!;
+    const g2 = dadd[i + 2]!;
+    const g3 = dadd[i + 3]!;
+    for (let j = 0; j < d; j++)
+      dw[j] =
+        dw[j]! +
+        (g0 * X.data[row0 + j]! +
+          g1 * X.data[row1 + j]! +
+          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+  }
+  for (let i = N - (N % 4); i < N; i++) {
+    const neg_y0 = -y[i]!;
+    const row0 = i * d;
+    let X_at_w0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w0 += X.data[row0 + j]! * w[j]!;
+    }
+    const mul0 = neg_y0 * (X_at_w0 + b);
+    sum_2 += softplus(mul0);
+    dadd[i] = neg_y0 * (sigmoid(mul0) * dsum);
     db += dadd[i]!;
+    const g0 = dadd[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
   }
 
-  const dw = vecmat(dadd, X, true, workspace?.vector(4, d));
+  repairVecmat(dw, dadd, X);
+  const value = sum_2 / N;
   return { value, grad: { w: dw, b: db } };
 }
 
@@ -494,44 +655,92 @@ export function logisticHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (logisticHvpTemporaries ??= new Workspace());
   // line 10: return mean(softplus(-y * (X @ w + b)))
-  const neg_y = buffers.vector(0, N);
-  for (let i = 0; i < N; i++) neg_y[i] = -y[i]!;
-  const X_at_w = matvec(X, w, false, buffers.vector(1, N));
-  const mul = buffers.vector(2, N);
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) {
-    mul[i] = neg_y[i]! * (X_at_w[i]! + b);
-    sum_2 += softplus(mul[i]!);
-  }
-
-  const value = sum_2 / N;
-
-  // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
-  const sigmoid_2 = buffers.vector(3, N);
-  const dadd = buffers.vector(4, N);
+  const neg_y = buffers.vector(0, N);
+  const mul = buffers.vector(1, N);
+  let sum_2 = 0;
+  const sigmoid_2 = buffers.vector(2, N);
+  const dadd = buffers.vector(3, N);
   let db = 0;
-  for (let i = 0; i < N; i++) {
+  const dw = new Float64Array(d);
+  for (let i = 0; i + 3 < N; i += 4) {
+    neg_y[i] = -y[i]!;
+    neg_y[i + 1] = -y[i + 1]!;
+    neg_y[i + 2] = -y[i + 2]!;
+    neg_y[i + 3] = -y[i + 3]!;
+    const row0 = i * d;
+    const row1 = row0 + d;
+    const row2 = row1 + d;
+    const row3 = row2 + d;
+    let X_at_w0 = 0;
+    let X_at_w1 = 0;
+    let X_at_w2 = 0;
+    let X_at_w3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w0 += X.data[row0 + j]! * w_j;
+      X_at_w1 += X.data[row1 + j]! * w_j;
+      X_at_w2 += X.data[row2 + j]! * w_j;
+      X_at_w3 += X.data[row3 + j]! * w_j;
+    }
+    mul[i] = neg_y[i]! * (X_at_w0 + b);
+    mul[i + 1] = neg_y[i + 1]! * (X_at_w1 + b);
+    mul[i + 2] = neg_y[i + 2]! * (X_at_w2 + b);
+    mul[i + 3] = neg_y[i + 3]! * (X_at_w3 + b);
+    sum_2 +=
+      softplus(mul[i]!) + softplus(mul[i + 1]!) + (softplus(mul[i + 2]!) + softplus(mul[i + 3]!));
+    // backward through line 10: return mean(softplus(-y * (X @ w + b)))
+    sigmoid_2[i] = sigmoid(mul[i]!);
+    sigmoid_2[i + 1] = sigmoid(mul[i + 1]!);
+    sigmoid_2[i + 2] = sigmoid(mul[i + 2]!);
+    sigmoid_2[i + 3] = sigmoid(mul[i + 3]!);
+    dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
+    dadd[i + 1] = neg_y[i + 1]! * (sigmoid_2[i + 1]! * dsum);
+    dadd[i + 2] = neg_y[i + 2]! * (sigmoid_2[i + 2]! * dsum);
+    dadd[i + 3] = neg_y[i + 3]! * (sigmoid_2[i + 3]! * dsum);
+    db += dadd[i]! + dadd[i + 1]! + (dadd[i + 2]! + dadd[i + 3]!);
+    const g0 = dadd[i]!;
+    const g1 = dadd[i + 1]!;
+    const g2 = dadd[i + 2]!;
+    const g3 = dadd[i + 3]!;
+    for (let j = 0; j < d; j++)
+      dw[j] =
+        dw[j]! +
+        (g0 * X.data[row0 + j]! +
+          g1 * X.data[row1 + j]! +
+          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+    // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
+  }
+  for (let i = N - (N % 4); i < N; i++) {
+    neg_y[i] = -y[i]!;
+    const row0 = i * d;
+    let X_at_w0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w0 += X.data[row0 + j]! * w[j]!;
+    }
+    mul[i] = neg_y[i]! * (X_at_w0 + b);
+    sum_2 += softplus(mul[i]!);
     sigmoid_2[i] = sigmoid(mul[i]!);
     dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
     db += dadd[i]!;
+    const g0 = dadd[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
   }
 
-  const dw = vecmat(dadd, X, true);
-
-  // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
-  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(5, N));
-  const add_dot = buffers.vector(6, N);
-  const mul_dot = buffers.vector(7, N);
+  repairVecmat(dw, dadd, X);
+  const value = sum_2 / N;
+  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(4, N));
+  const add_dot = buffers.vector(5, N);
+  const mul_dot = buffers.vector(6, N);
   for (let i = 0; i < N; i++) {
     add_dot[i] = X_at_w_dot[i]! + b_dot;
     mul_dot[i] = add_dot[i]! === 0 ? 0 : neg_y[i]! * add_dot[i]!;
   }
 
   // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
-  const sigmoid_dot = buffers.vector(8, N);
-  const dmul_dot = buffers.vector(9, N);
-  const dadd_dot = buffers.vector(10, N);
+  const sigmoid_dot = buffers.vector(7, N);
+  const dmul_dot = buffers.vector(8, N);
+  const dadd_dot = buffers.vector(9, N);
   let db_dot = 0;
   for (let i = 0; i < N; i++) {
     sigmoid_dot[i] = mul_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot[i]!;
@@ -565,30 +774,79 @@ export function logisticHessian(
   checkVector(y, "y", N, "N");
   const buffers = (logisticHessianTemporaries ??= new Workspace());
   // line 10: return mean(softplus(-y * (X @ w + b)))
-  const neg_y = buffers.vector(0, N);
-  for (let i = 0; i < N; i++) neg_y[i] = -y[i]!;
-  const X_at_w = matvec(X, w, false, buffers.vector(1, N));
-  const mul = buffers.vector(2, N);
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) {
-    mul[i] = neg_y[i]! * (X_at_w[i]! + b);
-    sum_2 += softplus(mul[i]!);
-  }
-
-  const value = sum_2 / N;
-
-  // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
-  const sigmoid_2 = buffers.vector(3, N);
-  const dadd = buffers.vector(4, N);
+  const neg_y = buffers.vector(0, N);
+  const mul = buffers.vector(1, N);
+  let sum_2 = 0;
+  const sigmoid_2 = buffers.vector(2, N);
+  const dadd = buffers.vector(3, N);
   let db = 0;
-  for (let i = 0; i < N; i++) {
+  const dw = new Float64Array(d);
+  for (let i = 0; i + 3 < N; i += 4) {
+    neg_y[i] = -y[i]!;
+    neg_y[i + 1] = -y[i + 1]!;
+    neg_y[i + 2] = -y[i + 2]!;
+    neg_y[i + 3] = -y[i + 3]!;
+    const row0 = i * d;
+    const row1 = row0 + d;
+    const row2 = row1 + d;
+    const row3 = row2 + d;
+    let X_at_w0 = 0;
+    let X_at_w1 = 0;
+    let X_at_w2 = 0;
+    let X_at_w3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w0 += X.data[row0 + j]! * w_j;
+      X_at_w1 += X.data[row1 + j]! * w_j;
+      X_at_w2 += X.data[row2 + j]! * w_j;
+      X_at_w3 += X.data[row3 + j]! * w_j;
+    }
+    mul[i] = neg_y[i]! * (X_at_w0 + b);
+    mul[i + 1] = neg_y[i + 1]! * (X_at_w1 + b);
+    mul[i + 2] = neg_y[i + 2]! * (X_at_w2 + b);
+    mul[i + 3] = neg_y[i + 3]! * (X_at_w3 + b);
+    sum_2 +=
+      softplus(mul[i]!) + softplus(mul[i + 1]!) + (softplus(mul[i + 2]!) + softplus(mul[i + 3]!));
+    // backward through line 10: return mean(softplus(-y * (X @ w + b)))
+    sigmoid_2[i] = sigmoid(mul[i]!);
+    sigmoid_2[i + 1] = sigmoid(mul[i + 1]!);
+    sigmoid_2[i + 2] = sigmoid(mul[i + 2]!);
+    sigmoid_2[i + 3] = sigmoid(mul[i + 3]!);
+    dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
+    dadd[i + 1] = neg_y[i + 1]! * (sigmoid_2[i + 1]! * dsum);
+    dadd[i + 2] = neg_y[i + 2]! * (sigmoid_2[i + 2]! * dsum);
+    dadd[i + 3] = neg_y[i + 3]! * (sigmoid_2[i + 3]! * dsum);
+    db += dadd[i]! + dadd[i + 1]! + (dadd[i + 2]! + dadd[i + 3]!);
+    const g0 = dadd[i]!;
+    const g1 = dadd[i + 1]!;
+    const g2 = dadd[i + 2]!;
+    const g3 = dadd[i + 3]!;
+    for (let j = 0; j < d; j++)
+      dw[j] =
+        dw[j]! +
+        (g0 * X.data[row0 + j]! +
+          g1 * X.data[row1 + j]! +
+          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+  }
+  for (let i = N - (N % 4); i < N; i++) {
+    neg_y[i] = -y[i]!;
+    const row0 = i * d;
+    let X_at_w0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w0 += X.data[row0 + j]! * w[j]!;
+    }
+    mul[i] = neg_y[i]! * (X_at_w0 + b);
+    sum_2 += softplus(mul[i]!);
     sigmoid_2[i] = sigmoid(mul[i]!);
     dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
     db += dadd[i]!;
+    const g0 = dadd[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
   }
 
-  const dw = vecmat(dadd, X, true);
+  repairVecmat(dw, dadd, X);
+  const value = sum_2 / N;
 
   const size = w.length + 1;
   const hessian = matrix(size, size);
@@ -597,14 +855,14 @@ export function logisticHessian(
   for (let k = 0; k < w.length; k++) {
     w_dot[k] = 1;
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
-    const add_dot = matvec(X, w_dot, true, buffers.vector(5, N));
-    const mul_dot = buffers.vector(6, N);
+    const add_dot = matvec(X, w_dot, true, buffers.vector(4, N));
+    const mul_dot = buffers.vector(5, N);
     for (let i = 0; i < N; i++) mul_dot[i] = add_dot[i]! === 0 ? 0 : neg_y[i]! * add_dot[i]!;
 
     // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    const sigmoid_dot = buffers.vector(7, N);
-    const dmul_dot = buffers.vector(8, N);
-    const dadd_dot = buffers.vector(9, N);
+    const sigmoid_dot = buffers.vector(6, N);
+    const dmul_dot = buffers.vector(7, N);
+    const dadd_dot = buffers.vector(8, N);
     let db_dot = 0;
     for (let i = 0; i < N; i++) {
       sigmoid_dot[i] = mul_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot[i]!;
@@ -613,7 +871,7 @@ export function logisticHessian(
       db_dot += dadd_dot[i]!;
     }
 
-    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(10, d));
+    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(9, d));
     setColumn(hessian, column++, dw_dot, db_dot);
     w_dot[k] = 0;
   }
@@ -621,13 +879,13 @@ export function logisticHessian(
   {
     const b_dot: number = 1;
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
-    const mul_dot = buffers.vector(11, N);
+    const mul_dot = buffers.vector(10, N);
     for (let i = 0; i < N; i++) mul_dot[i] = b_dot === 0 ? 0 : neg_y[i]! * b_dot;
 
     // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    const sigmoid_dot = buffers.vector(12, N);
-    const dmul_dot = buffers.vector(13, N);
-    const dadd_dot = buffers.vector(14, N);
+    const sigmoid_dot = buffers.vector(11, N);
+    const dmul_dot = buffers.vector(12, N);
+    const dadd_dot = buffers.vector(13, N);
     let db_dot = 0;
     for (let i = 0; i < N; i++) {
       sigmoid_dot[i] = mul_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot[i]!;
@@ -636,7 +894,7 @@ export function logisticHessian(
       db_dot += dadd_dot[i]!;
     }
 
-    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(15, d));
+    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(14, d));
     setColumn(hessian, column++, dw_dot, db_dot);
   }
 
@@ -1276,28 +1534,73 @@ export function neuronGrad(
   checkWorkspace(workspace, "workspace");
   const buffers = workspace ?? (neuronGradTemporaries ??= new Workspace());
   // line 22: z = X @ w + b
-  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
-  const z = buffers.vector(1, N);
-  for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
-
-  // line 23: return mean((y - max(0, z))^2)
-  const sub = buffers.vector(2, N);
+  const dsum = 1 / N;
   let sum_2 = 0;
-  for (let i = 0; i < N; i++) {
-    sub[i] = y[i]! - Math.max(0, z[i]!);
-    sum_2 += sub[i]! ** 2;
+  const dz = buffers.vector(0, N);
+  let db = 0;
+  const dw = workspace?.vector(1, d) ?? new Float64Array(d);
+  dw.fill(0);
+  for (let i = 0; i + 3 < N; i += 4) {
+    const row0 = i * d;
+    const row1 = row0 + d;
+    const row2 = row1 + d;
+    const row3 = row2 + d;
+    let X_at_w0 = 0;
+    let X_at_w1 = 0;
+    let X_at_w2 = 0;
+    let X_at_w3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w0 += X.data[row0 + j]! * w_j;
+      X_at_w1 += X.data[row1 + j]! * w_j;
+      X_at_w2 += X.data[row2 + j]! * w_j;
+      X_at_w3 += X.data[row3 + j]! * w_j;
+    }
+    const z0 = X_at_w0 + b;
+    const z1 = X_at_w1 + b;
+    const z2 = X_at_w2 + b;
+    const z3 = X_at_w3 + b;
+    // line 23: return mean((y - max(0, z))^2)
+    const sub0 = y[i]! - Math.max(0, z0);
+    const sub1 = y[i + 1]! - Math.max(0, z1);
+    const sub2 = y[i + 2]! - Math.max(0, z2);
+    const sub3 = y[i + 3]! - Math.max(0, z3);
+    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    // backward through line 23: return mean((y - max(0, z))^2)
+    dz[i] = 0 >= z0 ? 0 : -(2 * sub0 * dsum);
+    dz[i + 1] = 0 >= z1 ? 0 : -(2 * sub1 * dsum);
+    dz[i + 2] = 0 >= z2 ? 0 : -(2 * sub2 * dsum);
+    dz[i + 3] = 0 >= z3 ? 0 : -(2 * sub3 * dsum);
+    // backward through line 22: z = X @ w + b
+    db += dz[i]! + dz[i + 1]! + (dz[i + 2]! + dz[i + 3]!);
+    const g0 = dz[i]!;
+    const g1 = dz[i + 1]!;
+    const g2 = dz[i + 2]!;
+    const g3 = dz[i + 3]!;
+    for (let j = 0; j < d; j++)
+      dw[j] =
+        dw[j]! +
+        (g0 * X.data[row0 + j]! +
+          g1 * X.data[row1 + j]! +
+          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+  }
+  for (let i = N - (N % 4); i < N; i++) {
+    const row0 = i * d;
+    let X_at_w0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w0 += X.data[row0 + j]! * w[j]!;
+    }
+    const z0 = X_at_w0 + b;
+    const sub0 = y[i]! - Math.max(0, z0);
+    sum_2 += sub0 ** 2;
+    dz[i] = 0 >= z0 ? 0 : -(2 * sub0 * dsum);
+    db += dz[i]!;
+    const g0 = dz[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
   }
 
+  repairVecmat(dw, dz, X);
   const value = sum_2 / N;
-
-  // backward through line 23: return mean((y - max(0, z))^2)
-  const dsum = 1 / N;
-  const dz = buffers.vector(3, N);
-  for (let i = 0; i < N; i++) dz[i] = 0 >= z[i]! ? 0 : -(2 * sub[i]! * dsum);
-
-  // backward through line 22: z = X @ w + b
-  const db = sum(dz);
-  const dw = vecmat(dz, X, true, workspace?.vector(4, d));
   return { value, grad: { w: dw, b: db } };
 }
 
@@ -1395,45 +1698,90 @@ export function neuronHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (neuronHvpTemporaries ??= new Workspace());
   // line 22: z = X @ w + b
-  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
-  const z = buffers.vector(1, N);
-  for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
-
-  // line 23: return mean((y - max(0, z))^2)
-  const sub = buffers.vector(2, N);
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) {
-    sub[i] = y[i]! - Math.max(0, z[i]!);
-    sum_2 += sub[i]! ** 2;
-  }
-
-  const value = sum_2 / N;
-
-  // backward through line 23: return mean((y - max(0, z))^2)
   const dsum = 1 / N;
-  const ge = buffers.vector(3, N);
-  const dz = buffers.vector(4, N);
-  for (let i = 0; i < N; i++) {
-    ge[i] = 0 >= z[i]! ? 1 : 0;
-    dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub[i]! * dsum);
+  let sum_2 = 0;
+  const ge = buffers.vector(0, N);
+  const dz = buffers.vector(1, N);
+  let db = 0;
+  const dw = new Float64Array(d);
+  for (let i = 0; i + 3 < N; i += 4) {
+    const row0 = i * d;
+    const row1 = row0 + d;
+    const row2 = row1 + d;
+    const row3 = row2 + d;
+    let X_at_w0 = 0;
+    let X_at_w1 = 0;
+    let X_at_w2 = 0;
+    let X_at_w3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w0 += X.data[row0 + j]! * w_j;
+      X_at_w1 += X.data[row1 + j]! * w_j;
+      X_at_w2 += X.data[row2 + j]! * w_j;
+      X_at_w3 += X.data[row3 + j]! * w_j;
+    }
+    const z0 = X_at_w0 + b;
+    const z1 = X_at_w1 + b;
+    const z2 = X_at_w2 + b;
+    const z3 = X_at_w3 + b;
+    // line 23: return mean((y - max(0, z))^2)
+    const sub0 = y[i]! - Math.max(0, z0);
+    const sub1 = y[i + 1]! - Math.max(0, z1);
+    const sub2 = y[i + 2]! - Math.max(0, z2);
+    const sub3 = y[i + 3]! - Math.max(0, z3);
+    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    // backward through line 23: return mean((y - max(0, z))^2)
+    ge[i] = 0 >= z0 ? 1 : 0;
+    ge[i + 1] = 0 >= z1 ? 1 : 0;
+    ge[i + 2] = 0 >= z2 ? 1 : 0;
+    ge[i + 3] = 0 >= z3 ? 1 : 0;
+    dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
+    dz[i + 1] = ge[i + 1]! !== 0 ? 0 : -(2 * sub1 * dsum);
+    dz[i + 2] = ge[i + 2]! !== 0 ? 0 : -(2 * sub2 * dsum);
+    dz[i + 3] = ge[i + 3]! !== 0 ? 0 : -(2 * sub3 * dsum);
+    // backward through line 22: z = X @ w + b
+    db += dz[i]! + dz[i + 1]! + (dz[i + 2]! + dz[i + 3]!);
+    const g0 = dz[i]!;
+    const g1 = dz[i + 1]!;
+    const g2 = dz[i + 2]!;
+    const g3 = dz[i + 3]!;
+    for (let j = 0; j < d; j++)
+      dw[j] =
+        dw[j]! +
+        (g0 * X.data[row0 + j]! +
+          g1 * X.data[row1 + j]! +
+          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+    // tangent of line 22: z = X @ w + b
+  }
+  for (let i = N - (N % 4); i < N; i++) {
+    const row0 = i * d;
+    let X_at_w0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w0 += X.data[row0 + j]! * w[j]!;
+    }
+    const z0 = X_at_w0 + b;
+    const sub0 = y[i]! - Math.max(0, z0);
+    sum_2 += sub0 ** 2;
+    ge[i] = 0 >= z0 ? 1 : 0;
+    dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
+    db += dz[i]!;
+    const g0 = dz[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
   }
 
-  // backward through line 22: z = X @ w + b
-  const db = sum(dz);
-  const dw = vecmat(dz, X, true);
-
-  // tangent of line 22: z = X @ w + b
-  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(5, N));
-  const z_dot = buffers.vector(6, N);
+  repairVecmat(dw, dz, X);
+  const value = sum_2 / N;
+  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(2, N));
+  const z_dot = buffers.vector(3, N);
   for (let i = 0; i < N; i++) z_dot[i] = X_at_w_dot[i]! + b_dot;
 
   // tangent of line 23: return mean((y - max(0, z))^2)
-  const sub_dot = buffers.vector(7, N);
+  const sub_dot = buffers.vector(4, N);
   for (let i = 0; i < N; i++) sub_dot[i] = -(ge[i]! !== 0 ? 0 : z_dot[i]!);
 
   // tangent of backward through line 23: return mean((y - max(0, z))^2)
-  const scaled_dot = buffers.vector(8, N);
-  const dz_dot = buffers.vector(9, N);
+  const scaled_dot = buffers.vector(5, N);
+  const dz_dot = buffers.vector(6, N);
   for (let i = 0; i < N; i++) {
     scaled_dot[i] = 2 * sub_dot[i]!;
     dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!);
@@ -1466,32 +1814,79 @@ export function neuronHessian(
   checkVector(y, "y", N, "N");
   const buffers = (neuronHessianTemporaries ??= new Workspace());
   // line 22: z = X @ w + b
-  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
-  const z = buffers.vector(1, N);
-  for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
-
-  // line 23: return mean((y - max(0, z))^2)
-  const sub = buffers.vector(2, N);
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) {
-    sub[i] = y[i]! - Math.max(0, z[i]!);
-    sum_2 += sub[i]! ** 2;
-  }
-
-  const value = sum_2 / N;
-
-  // backward through line 23: return mean((y - max(0, z))^2)
   const dsum = 1 / N;
-  const ge = buffers.vector(3, N);
-  const dz = buffers.vector(4, N);
-  for (let i = 0; i < N; i++) {
+  const z = buffers.vector(0, N);
+  let sum_2 = 0;
+  const ge = buffers.vector(1, N);
+  const dz = buffers.vector(2, N);
+  let db = 0;
+  const dw = new Float64Array(d);
+  for (let i = 0; i + 3 < N; i += 4) {
+    const row0 = i * d;
+    const row1 = row0 + d;
+    const row2 = row1 + d;
+    const row3 = row2 + d;
+    let X_at_w0 = 0;
+    let X_at_w1 = 0;
+    let X_at_w2 = 0;
+    let X_at_w3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w0 += X.data[row0 + j]! * w_j;
+      X_at_w1 += X.data[row1 + j]! * w_j;
+      X_at_w2 += X.data[row2 + j]! * w_j;
+      X_at_w3 += X.data[row3 + j]! * w_j;
+    }
+    z[i] = X_at_w0 + b;
+    z[i + 1] = X_at_w1 + b;
+    z[i + 2] = X_at_w2 + b;
+    z[i + 3] = X_at_w3 + b;
+    // line 23: return mean((y - max(0, z))^2)
+    const sub0 = y[i]! - Math.max(0, z[i]!);
+    const sub1 = y[i + 1]! - Math.max(0, z[i + 1]!);
+    const sub2 = y[i + 2]! - Math.max(0, z[i + 2]!);
+    const sub3 = y[i + 3]! - Math.max(0, z[i + 3]!);
+    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    // backward through line 23: return mean((y - max(0, z))^2)
     ge[i] = 0 >= z[i]! ? 1 : 0;
-    dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub[i]! * dsum);
+    ge[i + 1] = 0 >= z[i + 1]! ? 1 : 0;
+    ge[i + 2] = 0 >= z[i + 2]! ? 1 : 0;
+    ge[i + 3] = 0 >= z[i + 3]! ? 1 : 0;
+    dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
+    dz[i + 1] = ge[i + 1]! !== 0 ? 0 : -(2 * sub1 * dsum);
+    dz[i + 2] = ge[i + 2]! !== 0 ? 0 : -(2 * sub2 * dsum);
+    dz[i + 3] = ge[i + 3]! !== 0 ? 0 : -(2 * sub3 * dsum);
+    // backward through line 22: z = X @ w + b
+    db += dz[i]! + dz[i + 1]! + (dz[i + 2]! + dz[i + 3]!);
+    const g0 = dz[i]!;
+    const g1 = dz[i + 1]!;
+    const g2 = dz[i + 2]!;
+    const g3 = dz[i + 3]!;
+    for (let j = 0; j < d; j++)
+      dw[j] =
+        dw[j]! +
+        (g0 * X.data[row0 + j]! +
+          g1 * X.data[row1 + j]! +
+          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+  }
+  for (let i = N - (N % 4); i < N; i++) {
+    const row0 = i * d;
+    let X_at_w0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w0 += X.data[row0 + j]! * w[j]!;
+    }
+    z[i] = X_at_w0 + b;
+    const sub0 = y[i]! - Math.max(0, z[i]!);
+    sum_2 += sub0 ** 2;
+    ge[i] = 0 >= z[i]! ? 1 : 0;
+    dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
+    db += dz[i]!;
+    const g0 = dz[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
   }
 
-  // backward through line 22: z = X @ w + b
-  const db = sum(dz);
-  const dw = vecmat(dz, X, true);
+  repairVecmat(dw, dz, X);
+  const value = sum_2 / N;
 
   const size = w.length + 1;
   const hessian = matrix(size, size);
@@ -1500,15 +1895,15 @@ export function neuronHessian(
   for (let k = 0; k < w.length; k++) {
     w_dot[k] = 1;
     // tangent of line 22: z = X @ w + b
-    const z_dot = matvec(X, w_dot, true, buffers.vector(5, N));
+    const z_dot = matvec(X, w_dot, true, buffers.vector(3, N));
 
     // tangent of line 23: return mean((y - max(0, z))^2)
-    const sub_dot = buffers.vector(6, N);
+    const sub_dot = buffers.vector(4, N);
     for (let i = 0; i < N; i++) sub_dot[i] = -(0 >= z[i]! ? 0 : z_dot[i]!);
 
     // tangent of backward through line 23: return mean((y - max(0, z))^2)
-    const scaled_dot = buffers.vector(7, N);
-    const dz_dot = buffers.vector(8, N);
+    const scaled_dot = buffers.vector(5, N);
+    const dz_dot = buffers.vector(6, N);
     for (let i = 0; i < N; i++) {
       scaled_dot[i] = 2 * sub_dot[i]!;
       dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!);
@@ -1516,7 +1911,7 @@ export function neuronHessian(
 
     // tangent of backward through line 22: z = X @ w + b
     const db_dot = sum(dz_dot);
-    const dw_dot = vecmat(dz_dot, X, true, buffers.vector(9, d));
+    const dw_dot = vecmat(dz_dot, X, true, buffers.vector(7, d));
     setColumn(hessian, column++, dw_dot, db_dot);
     w_dot[k] = 0;
   }
@@ -1524,12 +1919,12 @@ export function neuronHessian(
   {
     const b_dot: number = 1;
     // tangent of line 23: return mean((y - max(0, z))^2)
-    const sub_dot = buffers.vector(10, N);
+    const sub_dot = buffers.vector(8, N);
     for (let i = 0; i < N; i++) sub_dot[i] = -(0 >= z[i]! ? 0 : b_dot);
 
     // tangent of backward through line 23: return mean((y - max(0, z))^2)
-    const scaled_dot = buffers.vector(11, N);
-    const dz_dot = buffers.vector(12, N);
+    const scaled_dot = buffers.vector(9, N);
+    const dz_dot = buffers.vector(10, N);
     for (let i = 0; i < N; i++) {
       scaled_dot[i] = 2 * sub_dot[i]!;
       dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!);
@@ -1537,7 +1932,7 @@ export function neuronHessian(
 
     // tangent of backward through line 22: z = X @ w + b
     const db_dot = sum(dz_dot);
-    const dw_dot = vecmat(dz_dot, X, true, buffers.vector(13, d));
+    const dw_dot = vecmat(dz_dot, X, true, buffers.vector(11, d));
     setColumn(hessian, column++, dw_dot, db_dot);
   }
 

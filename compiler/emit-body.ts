@@ -6,7 +6,7 @@ import type { ValueFactory } from "./builder.js";
 import type { Instr, Origin, Value } from "./ir.js";
 import type { NameScope } from "./names.js";
 import { printerOf, sizeCode, type EmitContext, type Operand } from "./print-ops.js";
-import { schedule, type LoopMember } from "./schedule.js";
+import { schedule, type LoopMember, type RowMember } from "./schedule.js";
 import { binary, fromCode, primary, type Expr } from "./ts-syntax.js";
 import type { Dim, Shape } from "./shapes.js";
 
@@ -45,6 +45,11 @@ export class BodyWriter implements EmitContext {
   private readonly buffers: Buffers | undefined;
   /** Whether the loop being written reads a vector along its rows or columns (nested loops). */
   private readsRowsOrColumns = false;
+  /** The index of the element a loop's formulas compute (the loop index, or a row after it). */
+  private index: string;
+  /** In a pass over rows: the row after i whose formulas are written, and the rows' locals. */
+  private lane: number | undefined;
+  private readonly laneNames = new Map<number, string[]>();
 
   constructor(
     emitter: BodyHost,
@@ -56,6 +61,7 @@ export class BodyWriter implements EmitContext {
     this.emitter = emitter;
     this.naming = naming;
     this.buffers = buffers;
+    this.index = emitter.index;
     const plan = schedule(body, outputs, (v) => naming.keeps(v));
     this.leaves = plan.leaves;
     this.fused = plan.inlined;
@@ -70,10 +76,182 @@ export class BodyWriter implements EmitContext {
         const formula = this.scalarFormula(step.instr);
         const type = formula.literal === true ? ": number" : "";
         this.lines.push(`const ${this.naming.nameOf(step.instr.result)}${type} = ${formula.text};`);
-      } else {
+      } else if (step.kind === "loop") {
         this.loop(step.shape, step.members);
+      } else {
+        this.rows(step.rows, step.members, step.locals);
       }
     }
+  }
+
+  /**
+   * One pass over the rows (schedule.ts): the members' declarations, then a loop taking four
+   * rows at a time — four independent sums per product, each entry of a matrix row loaded once
+   * for all its uses — and a loop over the rows left over.
+   */
+  private rows(rows: Dim, members: readonly RowMember[], locals: ReadonlySet<number>): void {
+    const repairs: string[] = [];
+    for (const member of members) {
+      if (member.kind === "block") continue;
+      const result = member.kind === "element" ? member.member.instr.result : member.instr.result;
+      const name = this.naming.nameOf(result);
+      // A value read only within the pass is a local of each row: `sub0`, …, `sub3`.
+      if (locals.has(result.id)) {
+        this.laneNames.set(
+          result.id,
+          [0, 1, 2, 3].map((k) => this.naming.loopIndex(`${name}${k}`)),
+        );
+        continue;
+      }
+      if (member.kind === "element") {
+        if (member.member.kind === "store") this.declareArray(result);
+        else this.lines.push(`let ${name} = 0;`);
+        continue;
+      }
+      if (this.declareArray(result) && member.kind === "accumulate") {
+        this.lines.push(`${name}.fill(0);`);
+      }
+      if (member.kind === "accumulate" && derivativeProduct(member.instr)) {
+        const [g, a] = member.instr.args.map((v) => this.operand(v!).code);
+        repairs.push(`${this.helper("repairVecmat")}(${name}, ${g}, ${a});`);
+      }
+    }
+    const i = this.emitter.index;
+    const n = this.dim(rows);
+    this.lines.push(
+      [
+        `for (let ${i} = 0; ${i} + 3 < ${n}; ${i} += 4) {`,
+        ...this.rowsBody(rows, members, 4),
+        "}",
+        `for (let ${i} = ${n} - (${n} % 4); ${i} < ${n}; ${i}++) {`,
+        ...this.rowsBody(rows, members, 1),
+        "}",
+      ].join("\n"),
+    );
+    this.lines.push(...repairs);
+  }
+
+  /** The statements computing `lanes` consecutive rows, from row i on. */
+  private rowsBody(rows: Dim, members: readonly RowMember[], lanes: number): string[] {
+    const i = this.emitter.index;
+    const lines: string[] = [];
+    const laneIndex = (k: number) => (k === 0 ? i : `${i} + ${k}`);
+    const lanesOf = (f: (k: number) => string) => Array.from({ length: lanes }, (_, k) => f(k));
+    /** Offsets of the rows in a matrix of `cols` columns, declared on first use. */
+    const offsets = new Map<string, string[]>();
+    const rowOffsets = (matrix: Value): string[] => {
+      const cols = this.dim(matrix.shape[1]!);
+      let names = offsets.get(cols);
+      if (names === undefined) {
+        names = lanesOf((k) => this.naming.loopIndex(offsets.size === 0 ? `row${k}` : `row${k}_${cols}`));
+        names.forEach((name, k) =>
+          lines.push(`const ${name} = ${k === 0 ? `${i} * ${cols}` : `${names![k - 1]} + ${cols}`};`),
+        );
+        offsets.set(cols, names);
+      }
+      return names;
+    };
+    const j = this.naming.loopIndex("j");
+    /** The rows' factors read for products by a matrix (a vector two products read is read once). */
+    const readFactors = new Map<number, string[]>();
+    for (const member of members) {
+      if (member.kind === "block") {
+        if (lanes > 1) lines.push(commentFor(member.origin));
+      } else if (member.kind === "element") {
+        const m = member.member;
+        const local = this.laneNames.get(m.instr.result.id);
+        if (local !== undefined) {
+          for (let k = 0; k < lanes; k++) {
+            const formula = this.atLane(k, () => this.elementFormula(m.instr, [rows]).text);
+            lines.push(`const ${local[k]} = ${formula};`);
+          }
+        } else if (m.kind === "store" || lanes === 1) {
+          for (let k = 0; k < lanes; k++) lines.push(this.atLane(k, () => this.elementStatement(m, [rows])));
+        } else {
+          // A sum adds the rows' terms pairwise: (t0 + t1) + (t2 + t3).
+          const terms = [0, 1, 2, 3].map((k) =>
+            this.atLane(k, () =>
+              m.kind === "sumChain"
+                ? this.elementFormula(m.chain, [rows])
+                : this.elementCode(m.instr.args[0]!, [rows]),
+            ),
+          );
+          const sum = binary(binary(terms[0]!, "+", terms[1]!), "+", binary(terms[2]!, "+", terms[3]!));
+          lines.push(`${this.naming.nameOf(m.instr.result)} += ${sum.text};`);
+        }
+      } else if (member.kind === "dot") {
+        const [a, x] = member.instr.args as [Value, Value];
+        const [aCode, xCode] = [this.operand(a).code, this.operand(x).code];
+        const at = rowOffsets(a);
+        const out = this.naming.nameOf(member.instr.result);
+        const sums =
+          this.laneNames.get(member.instr.result.id) ?? lanesOf((k) => this.naming.loopIndex(`${out}${k}`));
+        lines.push(...sums.slice(0, lanes).map((s) => `let ${s} = 0;`));
+        lines.push(`for (let ${j} = 0; ${j} < ${this.dim(a.shape[1]!)}; ${j}++) {`);
+        if (lanes > 1) {
+          const xj = this.naming.loopIndex(`${/^[A-Za-z_$][\w$]*$/.test(xCode) ? xCode : "x"}_j`);
+          lines.push(`const ${xj} = ${xCode}[${j}]!;`);
+          lines.push(
+            ...sums.slice(0, lanes).map((s, k) => `${s} += ${aCode}.data[${at[k]} + ${j}]! * ${xj};`),
+          );
+        } else lines.push(`${sums[0]} += ${aCode}.data[${at[0]} + ${j}]! * ${xCode}[${j}]!;`);
+        lines.push("}");
+        if (!this.laneNames.has(member.instr.result.id)) {
+          lines.push(...sums.slice(0, lanes).map((s, k) => `${out}[${laneIndex(k)}] = ${s};`));
+        }
+      } else {
+        const [g, a] = member.instr.args as [Value, Value];
+        const aCode = this.operand(a).code;
+        const at = rowOffsets(a);
+        // Each row's factor: a local of the pass, or read once before the loop over the row.
+        let factors = this.laneNames.get(g.id) ?? readFactors.get(g.id);
+        if (factors === undefined) {
+          const suffix = readFactors.size === 0 ? "" : `_${readFactors.size + 1}`;
+          const names = lanesOf((k) => this.naming.loopIndex(`g${k}${suffix}`));
+          names.forEach((f, k) =>
+            lines.push(`const ${f} = ${this.atLane(k, () => this.elementCode(g, [rows]).text)};`),
+          );
+          readFactors.set(g.id, names);
+          factors = names;
+        }
+        factors = factors.slice(0, lanes);
+        const terms = factors.map((f, k) =>
+          binary(primary(f), "*", primary(`${aCode}.data[${at[k]} + ${j}]!`)),
+        );
+        const sum =
+          lanes === 4
+            ? binary(binary(terms[0]!, "+", terms[1]!), "+", binary(terms[2]!, "+", terms[3]!))
+            : terms[0]!;
+        const out = this.naming.nameOf(member.instr.result);
+        lines.push(
+          `for (let ${j} = 0; ${j} < ${this.dim(a.shape[1]!)}; ${j}++) ${out}[${j}] = ${binary(primary(`${out}[${j}]!`), "+", sum).text};`,
+        );
+      }
+    }
+    return lines;
+  }
+
+  /** `build()` with element reads in row i + k of a pass over rows (its locals, or element i + k). */
+  private atLane<T>(k: number, build: () => T): T {
+    const i = this.emitter.index;
+    this.index = k === 0 ? i : `${i} + ${k}`;
+    this.lane = k;
+    try {
+      return build();
+    } finally {
+      this.index = i;
+      this.lane = undefined;
+    }
+  }
+
+  /** The statement computing one element of a loop member. */
+  private elementStatement(member: LoopMember, shape: Shape): string {
+    const name = this.naming.nameOf(member.instr.result);
+    if (member.kind === "sumChain") return `${name} += ${this.elementFormula(member.chain, shape).text};`;
+    if (member.kind === "sumArray")
+      return `${name} += ${this.elementCode(member.instr.args[0]!, shape).text};`;
+    const element = shape.length === 1 ? `${name}[${this.index}]` : `${name}.data[${this.index}]`;
+    return `${element} = ${this.elementFormula(member.instr, shape).text};`;
   }
 
   /** One loop over the elements of `shape`: the members' declarations, then the loop. */
@@ -82,18 +260,9 @@ export class BodyWriter implements EmitContext {
     const bodies: string[] = [];
     this.readsRowsOrColumns = false;
     for (const member of members) {
-      const name = this.naming.nameOf(member.instr.result);
-      if (member.kind === "sumChain") {
-        this.lines.push(`let ${name} = 0;`);
-        bodies.push(`${name} += ${this.elementFormula(member.chain, shape).text};`);
-      } else if (member.kind === "sumArray") {
-        this.lines.push(`let ${name} = 0;`);
-        bodies.push(`${name} += ${this.elementCode(member.instr.args[0]!, shape).text};`);
-      } else {
-        this.declareArray(member.instr.result);
-        const element = shape.length === 1 ? `${name}[${i}]` : `${name}.data[${i}]`;
-        bodies.push(`${element} = ${this.elementFormula(member.instr, shape).text};`);
-      }
+      if (member.kind === "store") this.declareArray(member.instr.result);
+      else this.lines.push(`let ${this.naming.nameOf(member.instr.result)} = 0;`);
+      bodies.push(this.elementStatement(member, shape));
     }
     const body = bodies.length === 1 ? ` ${bodies[0]!}` : ` {\n${bodies.join("\n")}\n}`;
     if (!this.readsRowsOrColumns) {
@@ -113,8 +282,11 @@ export class BodyWriter implements EmitContext {
     );
   }
 
-  /** `const v = <its buffer, or a new array>;` for a value a loop or a kernel fills in. */
-  private declareArray(v: Value): void {
+  /**
+   * `const v = <its buffer, or a new array>;` for a value a loop or a kernel fills in; whether
+   * it may be a buffer (holding what the last call left).
+   */
+  private declareArray(v: Value): boolean {
     const shape = v.shape;
     const fresh =
       shape.length === 1
@@ -123,6 +295,7 @@ export class BodyWriter implements EmitContext {
     const buffer = this.buffers?.of(v, this);
     const array = buffer === undefined ? fresh : buffer.optional ? `${buffer.code} ?? ${fresh}` : buffer.code;
     this.lines.push(`const ${this.naming.nameOf(v)} = ${array};`);
+    return buffer !== undefined;
   }
 
   helper(name: string): string {
@@ -203,7 +376,9 @@ export class BodyWriter implements EmitContext {
     const producer = this.fused.get(v.id);
     if (producer?.op === "broadcast") return this.broadcastElement(producer);
     if (producer !== undefined) return this.elementFormula(producer, shape);
-    const i = this.emitter.index;
+    const local = this.lane === undefined ? undefined : this.laneNames.get(v.id);
+    if (local !== undefined) return primary(local[this.lane!]!);
+    const i = this.index;
     if (v.shape.length === 0) return this.scalarCode(v);
     const code = this.operand(v).code;
     if (v.shape.length === 2) return primary(`${code}.data[${i}]!`);
@@ -295,6 +470,11 @@ export class Naming {
     for (const [hint, name] of this.indices) forked.indices.set(hint, name);
     return forked;
   }
+}
+
+/** A product in derivative code, where a zero factor contributes 0 even against NaN. */
+function derivativeProduct(instr: Instr): boolean {
+  return "zeroSafe" in instr.attrs && instr.attrs.zeroSafe === true;
 }
 
 /** The comment that ties a block of generated code to its source statement. */

@@ -7,7 +7,7 @@
 
 import type { Instr, Origin, Value } from "./ir.js";
 import { notYet, primitives } from "./primitives.js";
-import { shapesEqual, type Shape } from "./shapes.js";
+import { shapesEqual, type Dim, type Shape } from "./shapes.js";
 
 export interface Schedule {
   /** Constants and dimensions: printed where they are used. */
@@ -28,7 +28,29 @@ export type Step =
   /** One value computed on its own: a scalar, or an operation over whole values. */
   | { readonly kind: "statement"; readonly instr: Instr }
   /** One loop over the elements of `shape`, computing each member element by element. */
-  | { readonly kind: "loop"; readonly shape: Shape; readonly members: readonly LoopMember[] };
+  | { readonly kind: "loop"; readonly shape: Shape; readonly members: readonly LoopMember[] }
+  /**
+   * One pass over the rows of matrices with `rows` rows, computing its members row by row (a
+   * matrix is read once for all its products, and the element-wise work between them is done
+   * while its row is at hand).
+   */
+  | {
+      readonly kind: "rows";
+      readonly rows: Dim;
+      readonly members: readonly RowMember[];
+      /** Values of the pass read only within it, row by row: no array holds them. */
+      readonly locals: ReadonlySet<number>;
+    };
+
+export type RowMember =
+  /** Element i of A x (a `matvec`): row i of A times x. */
+  | { readonly kind: "dot"; readonly instr: Instr }
+  /** An element-wise value, or sum, over the rows (a member of a loop over a vector). */
+  | { readonly kind: "element"; readonly member: LoopMember }
+  /** xᵀA (a `vecmat`), accumulated: x_i times row i of A added in. */
+  | { readonly kind: "accumulate"; readonly instr: Instr }
+  /** The start of a source statement's block. */
+  | { readonly kind: "block"; readonly origin: Origin };
 
 export type LoopMember =
   /** An element-wise value: element i of the result. */
@@ -66,7 +88,8 @@ export function schedule(
   );
   const pinned = [...outputs, ...body.filter((i) => exponentials.has(i.result.id)).map((i) => i.result)];
   const inlined = chooseInlined(statements, pinned, keep);
-  return { leaves, inlined, exponentials, steps: formLoops(statements, inlined) };
+  const steps = formRowPasses(formLoops(statements, inlined), inlined, outputs);
+  return { leaves, inlined, exponentials, steps };
 }
 
 /**
@@ -204,6 +227,209 @@ function isIndexedBroadcast(instr: Instr, users: readonly Instr[]): boolean {
   );
 }
 
+/** The values a formula reads, through the expressions inlined into it. */
+function readsOf(instr: Instr, inlined: ReadonlyMap<number, Instr>): Set<number> {
+  const read = new Set<number>();
+  const visit = (i: Instr) => {
+    for (const a of i.args) {
+      read.add(a.id);
+      const producer = inlined.get(a.id);
+      if (producer !== undefined) visit(producer);
+    }
+  };
+  visit(instr);
+  return read;
+}
+
+/** The formula a loop member computes. */
+function formulaOf(member: LoopMember): Instr {
+  return member.kind === "sumChain" ? member.chain : member.instr;
+}
+
+/**
+ * Passes over the rows of matrices: a run of products of a matrix by a vector (`matvec`, one
+ * element per row), loops over vectors of as many elements, and products of such a vector by
+ * a matrix (`vecmat`, accumulated row by row) becomes one pass over the rows, as a hand-written
+ * fused loop is. Scalars the run computes from what precedes it go before the pass; scalars it
+ * computes from its own sums go after it, and a member that reads one (or a sum or product the
+ * pass is still accumulating) starts a new run.
+ */
+function formRowPasses(
+  steps: readonly Step[],
+  inlined: ReadonlyMap<number, Instr>,
+  outputs: readonly Value[],
+): Step[] {
+  const out: Step[] = [];
+  interface Run {
+    rows: Dim;
+    members: RowMember[];
+    original: Step[];
+    /** The steps that became members (not the scalars moved before or after the pass). */
+    memberSteps: Step[];
+    before: Step[];
+    after: Step[];
+    /** Values the pass computes element by element: readable within it. */
+    elements: Set<number>;
+    /** Values complete only when the pass ends: sums, accumulated products, what reads them. */
+    pending: Set<number>;
+  }
+  let run: Run | undefined;
+  const close = () => {
+    if (run === undefined) return;
+    // Worth its longer code where it reads a matrix once for two products (a model's forward
+    // product and its gradient's), as a hand-written training loss does.
+    const read = (kind: RowMember["kind"]) =>
+      new Set(run!.members.flatMap((m) => (m.kind === kind && "instr" in m ? [matrixOf(m.instr).id] : [])));
+    const accumulated = read("accumulate");
+    const worthwhile = [...read("dot")].some((id) => accumulated.has(id));
+    if (worthwhile) {
+      const locals = localValues(run.members, run.memberSteps);
+      out.push(...run.before, { kind: "rows", rows: run.rows, members: run.members, locals }, ...run.after);
+    } else out.push(...run.original);
+    run = undefined;
+  };
+  const open = (rows: Dim) => {
+    close();
+    run = {
+      rows,
+      members: [],
+      original: [],
+      memberSteps: [],
+      before: [],
+      after: [],
+      elements: new Set(),
+      pending: new Set(),
+    };
+    return run;
+  };
+  /** Whether a member reading `read` can join the open run. */
+  const canRead = (r: Run, read: Iterable<number>) => ![...read].some((id) => r.pending.has(id));
+
+  for (const step of steps) {
+    const joining = asRowMembers(step);
+    if (joining === undefined) {
+      if (step.kind === "block") {
+        if (run !== undefined) {
+          run.members.push({ kind: "block", origin: step.origin });
+          run.original.push(step);
+        } else out.push(step);
+        continue;
+      }
+      // A scalar: before the pass when it reads nothing the pass computes, after it otherwise.
+      if (run !== undefined && step.kind === "statement" && step.instr.result.shape.length === 0) {
+        const r = run;
+        const read = readsOf(step.instr, inlined);
+        const fromPass = [...read].some((id) => r.elements.has(id) || r.pending.has(id));
+        (fromPass ? r.after : r.before).push(step);
+        if (fromPass) r.pending.add(step.instr.result.id);
+        r.original.push(step);
+        continue;
+      }
+      close();
+      out.push(step);
+      continue;
+    }
+    const { rows, members, reads, whole } = joining;
+    const joins =
+      run !== undefined &&
+      sameDim(run.rows, rows) &&
+      canRead(run, reads) &&
+      ![...whole].some((id) => run!.elements.has(id));
+    const r = joins ? run! : open(rows);
+    r.original.push(step);
+    r.memberSteps.push(step);
+    for (const member of members) {
+      r.members.push(member);
+      if (member.kind === "dot") {
+        r.elements.add(member.instr.result.id);
+      } else if (member.kind === "accumulate") {
+        r.pending.add(member.instr.result.id);
+      } else if (member.kind === "element") {
+        const m = member.member;
+        (m.kind === "store" ? r.elements : r.pending).add(m.instr.result.id);
+      }
+    }
+  }
+  close();
+  return out;
+
+  /**
+   * The values a pass computes element by element that nothing outside it reads (nor an
+   * output, nor a product repaired after the pass from its factor's array).
+   */
+  function localValues(members: readonly RowMember[], inPass: readonly Step[]): Set<number> {
+    const readOutside = new Set(outputs.map((v) => v.id));
+    for (const step of steps) {
+      if (inPass.includes(step)) continue;
+      const instrs =
+        step.kind === "statement" ? [step.instr] : step.kind === "loop" ? step.members.map(formulaOf) : [];
+      for (const instr of instrs) for (const id of readsOf(instr, inlined)) readOutside.add(id);
+    }
+    for (const m of members) {
+      if (m.kind === "accumulate" && "zeroSafe" in m.instr.attrs && m.instr.attrs.zeroSafe === true) {
+        readOutside.add(m.instr.args[0]!.id);
+      }
+    }
+    const locals = new Set<number>();
+    for (const m of members) {
+      const id =
+        m.kind === "dot"
+          ? m.instr.result.id
+          : m.kind === "element" && m.member.kind === "store"
+            ? m.member.instr.result.id
+            : undefined;
+      if (id !== undefined && !readOutside.has(id)) locals.add(id);
+    }
+    return locals;
+  }
+
+  /** A step as members of a pass over rows, with the row count and what the step reads. */
+  /**
+   * A step as members of a pass over rows: the row count, what the step reads, and of that what
+   * it reads whole (a product's vector), which the pass must not be computing row by row.
+   */
+  function asRowMembers(
+    step: Step,
+  ): { rows: Dim; members: RowMember[]; reads: Set<number>; whole: Set<number> } | undefined {
+    if (step.kind === "loop") {
+      if (step.shape.length !== 1) return undefined;
+      const reads = new Set(step.members.flatMap((m) => [...readsOf(formulaOf(m), inlined)]));
+      const members = step.members.map((member): RowMember => ({ kind: "element", member }));
+      return { rows: step.shape[0]!, members, reads, whole: new Set() };
+    }
+    if (step.kind !== "statement") return undefined;
+    const instr = step.instr;
+    const reads = new Set(instr.args.map((a) => a.id));
+    // A product in derivative code skips zero terms (zeroSafe): kept whole.
+    if (instr.op === "matvec" && instr.attrs.zeroSafe !== true) {
+      return { rows: instr.args[0]!.shape[0]!, members: [{ kind: "dot", instr }], reads, whole: reads };
+    }
+    if (isTotalSum(instr) && instr.args[0]!.shape.length === 1) {
+      const member: LoopMember = { kind: "sumArray", instr };
+      return {
+        rows: instr.args[0]!.shape[0]!,
+        members: [{ kind: "element", member }],
+        reads,
+        whole: new Set(),
+      };
+    }
+    if (instr.op === "vecmat") {
+      const whole = new Set([instr.args[1]!.id]);
+      return { rows: instr.args[1]!.shape[0]!, members: [{ kind: "accumulate", instr }], reads, whole };
+    }
+    return undefined;
+  }
+}
+
+/** The matrix of a product in a pass over rows: A of A x (`matvec`) and of xᵀA (`vecmat`). */
+function matrixOf(product: Instr): Value {
+  return product.args[product.op === "matvec" ? 0 : 1]!;
+}
+
+function sameDim(a: Dim, b: Dim): boolean {
+  return a === b;
+}
+
 /**
  * Statements in order, with the element-wise ones over the same elements sharing one loop —
  * unless one reads a sum the loop is still accumulating — and a block wherever the source
@@ -216,19 +442,6 @@ function formLoops(statements: readonly Instr[], inlined: ReadonlyMap<number, In
   const close = () => {
     if (open !== undefined) steps.push({ kind: "loop", shape: open.shape, members: open.members });
     open = undefined;
-  };
-  /** The values a member's formula reads, through the expressions inlined into it. */
-  const readsOf = (instr: Instr): Set<number> => {
-    const read = new Set<number>();
-    const visit = (i: Instr) => {
-      for (const a of i.args) {
-        read.add(a.id);
-        const producer = inlined.get(a.id);
-        if (producer !== undefined) visit(producer);
-      }
-    };
-    visit(instr);
-    return read;
   };
   for (const instr of statements) {
     if (inlined.has(instr.result.id)) continue;
@@ -262,7 +475,7 @@ function formLoops(statements: readonly Instr[], inlined: ReadonlyMap<number, In
       steps.push({ kind: "statement", instr });
       continue;
     }
-    const read = readsOf(member.kind === "sumChain" ? member.chain : instr);
+    const read = readsOf(formulaOf(member), inlined);
     const fits =
       open !== undefined &&
       shapesEqual(open.shape, shape) &&

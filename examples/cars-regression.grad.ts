@@ -12,6 +12,7 @@ import {
   matrix,
   matvec,
   outer,
+  repairVecmat,
   sum,
   vecmat,
   Workspace,
@@ -157,23 +158,68 @@ export function lossGrad(
   checkWorkspace(workspace, "workspace");
   const buffers = workspace ?? (lossGradTemporaries ??= new Workspace());
   // line 19: residual = predict(w, b, X) - y
-  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
-  const residual = buffers.vector(1, N);
-  for (let i = 0; i < N; i++) residual[i] = X_at_w[i]! + b - y[i]!;
-
-  // line 20: return mean(residual^2)
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += residual[i]! ** 2;
-  const value = sum_2 / N;
-
-  // backward through line 20: return mean(residual^2)
   const dsum = 1 / N;
-  const dresidual = buffers.vector(2, N);
-  for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
+  let sum_2 = 0;
+  const dresidual = buffers.vector(0, N);
+  let db = 0;
+  const dw = workspace?.vector(1, d) ?? new Float64Array(d);
+  dw.fill(0);
+  for (let i = 0; i + 3 < N; i += 4) {
+    const row0 = i * d;
+    const row1 = row0 + d;
+    const row2 = row1 + d;
+    const row3 = row2 + d;
+    let X_at_w0 = 0;
+    let X_at_w1 = 0;
+    let X_at_w2 = 0;
+    let X_at_w3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w0 += X.data[row0 + j]! * w_j;
+      X_at_w1 += X.data[row1 + j]! * w_j;
+      X_at_w2 += X.data[row2 + j]! * w_j;
+      X_at_w3 += X.data[row3 + j]! * w_j;
+    }
+    const residual0 = X_at_w0 + b - y[i]!;
+    const residual1 = X_at_w1 + b - y[i + 1]!;
+    const residual2 = X_at_w2 + b - y[i + 2]!;
+    const residual3 = X_at_w3 + b - y[i + 3]!;
+    // line 20: return mean(residual^2)
+    sum_2 += residual0 ** 2 + residual1 ** 2 + (residual2 ** 2 + residual3 ** 2);
+    // backward through line 20: return mean(residual^2)
+    dresidual[i] = 2 * residual0 * dsum;
+    dresidual[i + 1] = 2 * residual1 * dsum;
+    dresidual[i + 2] = 2 * residual2 * dsum;
+    dresidual[i + 3] = 2 * residual3 * dsum;
+    // backward through line 19: residual = predict(w, b, X) - y
+    db += dresidual[i]! + dresidual[i + 1]! + (dresidual[i + 2]! + dresidual[i + 3]!);
+    const g0 = dresidual[i]!;
+    const g1 = dresidual[i + 1]!;
+    const g2 = dresidual[i + 2]!;
+    const g3 = dresidual[i + 3]!;
+    for (let j = 0; j < d; j++)
+      dw[j] =
+        dw[j]! +
+        (g0 * X.data[row0 + j]! +
+          g1 * X.data[row1 + j]! +
+          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+  }
+  for (let i = N - (N % 4); i < N; i++) {
+    const row0 = i * d;
+    let X_at_w0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w0 += X.data[row0 + j]! * w[j]!;
+    }
+    const residual0 = X_at_w0 + b - y[i]!;
+    sum_2 += residual0 ** 2;
+    dresidual[i] = 2 * residual0 * dsum;
+    db += dresidual[i]!;
+    const g0 = dresidual[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
+  }
 
-  // backward through line 19: residual = predict(w, b, X) - y
-  const db = sum(dresidual);
-  const dw = vecmat(dresidual, X, true, workspace?.vector(3, d));
+  repairVecmat(dw, dresidual, X);
+  const value = sum_2 / N;
   return { value, grad: { w: dw, b: db } };
 }
 

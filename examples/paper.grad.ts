@@ -10,6 +10,7 @@ import {
   matrix,
   matvec,
   oneHot,
+  repairVecmat,
   sum,
   vecmat,
   Workspace,
@@ -1685,36 +1686,85 @@ export function lossGrad(
   checkWorkspace(workspace, "workspace");
   const buffers = workspace ?? (lossGradTemporaries ??= new Workspace());
   // line 93: z = X @ w + b
-  const X_at_w = matvec(X, w, false, buffers.vector(0, N));
-  const z = buffers.vector(1, N);
-  for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
-
-  // line 94: a = max(0, z)
-  const a = buffers.vector(2, N);
-  for (let i = 0; i < N; i++) a[i] = Math.max(0, z[i]!);
-
-  // line 95: return mean((y - a)^2)
-  const y_minus_a = buffers.vector(3, N);
+  const dsum = 1 / N;
   let sum_2 = 0;
-  for (let i = 0; i < N; i++) {
-    y_minus_a[i] = y[i]! - a[i]!;
-    sum_2 += y_minus_a[i]! ** 2;
+  const dz = buffers.vector(0, N);
+  let db = 0;
+  const dw = workspace?.vector(1, d) ?? new Float64Array(d);
+  dw.fill(0);
+  for (let i = 0; i + 3 < N; i += 4) {
+    const row0 = i * d;
+    const row1 = row0 + d;
+    const row2 = row1 + d;
+    const row3 = row2 + d;
+    let X_at_w0 = 0;
+    let X_at_w1 = 0;
+    let X_at_w2 = 0;
+    let X_at_w3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w0 += X.data[row0 + j]! * w_j;
+      X_at_w1 += X.data[row1 + j]! * w_j;
+      X_at_w2 += X.data[row2 + j]! * w_j;
+      X_at_w3 += X.data[row3 + j]! * w_j;
+    }
+    const z0 = X_at_w0 + b;
+    const z1 = X_at_w1 + b;
+    const z2 = X_at_w2 + b;
+    const z3 = X_at_w3 + b;
+    // line 94: a = max(0, z)
+    const a0 = Math.max(0, z0);
+    const a1 = Math.max(0, z1);
+    const a2 = Math.max(0, z2);
+    const a3 = Math.max(0, z3);
+    // line 95: return mean((y - a)^2)
+    const y_minus_a0 = y[i]! - a0;
+    const y_minus_a1 = y[i + 1]! - a1;
+    const y_minus_a2 = y[i + 2]! - a2;
+    const y_minus_a3 = y[i + 3]! - a3;
+    sum_2 += y_minus_a0 ** 2 + y_minus_a1 ** 2 + (y_minus_a2 ** 2 + y_minus_a3 ** 2);
+    // backward through line 95: return mean((y - a)^2)
+    const da0 = -(2 * y_minus_a0 * dsum);
+    const da1 = -(2 * y_minus_a1 * dsum);
+    const da2 = -(2 * y_minus_a2 * dsum);
+    const da3 = -(2 * y_minus_a3 * dsum);
+    // backward through line 94: a = max(0, z)
+    dz[i] = 0 >= z0 ? 0 : da0;
+    dz[i + 1] = 0 >= z1 ? 0 : da1;
+    dz[i + 2] = 0 >= z2 ? 0 : da2;
+    dz[i + 3] = 0 >= z3 ? 0 : da3;
+    // backward through line 93: z = X @ w + b
+    db += dz[i]! + dz[i + 1]! + (dz[i + 2]! + dz[i + 3]!);
+    const g0 = dz[i]!;
+    const g1 = dz[i + 1]!;
+    const g2 = dz[i + 2]!;
+    const g3 = dz[i + 3]!;
+    for (let j = 0; j < d; j++)
+      dw[j] =
+        dw[j]! +
+        (g0 * X.data[row0 + j]! +
+          g1 * X.data[row1 + j]! +
+          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+  }
+  for (let i = N - (N % 4); i < N; i++) {
+    const row0 = i * d;
+    let X_at_w0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w0 += X.data[row0 + j]! * w[j]!;
+    }
+    const z0 = X_at_w0 + b;
+    const a0 = Math.max(0, z0);
+    const y_minus_a0 = y[i]! - a0;
+    sum_2 += y_minus_a0 ** 2;
+    const da0 = -(2 * y_minus_a0 * dsum);
+    dz[i] = 0 >= z0 ? 0 : da0;
+    db += dz[i]!;
+    const g0 = dz[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
   }
 
+  repairVecmat(dw, dz, X);
   const value = sum_2 / N;
-
-  // backward through line 95: return mean((y - a)^2)
-  const dsum = 1 / N;
-  const da = buffers.vector(4, N);
-  for (let i = 0; i < N; i++) da[i] = -(2 * y_minus_a[i]! * dsum);
-
-  // backward through line 94: a = max(0, z)
-  const dz = buffers.vector(5, N);
-  for (let i = 0; i < N; i++) dz[i] = 0 >= z[i]! ? 0 : da[i]!;
-
-  // backward through line 93: z = X @ w + b
-  const db = sum(dz);
-  const dw = vecmat(dz, X, true, workspace?.vector(6, d));
   return { value, grad: { w: dw, b: db } };
 }
 

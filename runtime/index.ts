@@ -35,6 +35,7 @@ export {
   matmul,
   matvec,
   vecmat,
+  repairVecmat,
   transpose,
   outer,
   matmulTransA,

@@ -579,6 +579,18 @@ export function vecmat(x: Float64Array, a: Matrix, zeroSafe = false, into?: Floa
   return out;
 }
 
+/**
+ * Completes a vector–matrix product xᵀA accumulated row by row elsewhere (a generated loop that
+ * reads A once for several products): entries that came out NaN are recomputed skipping the
+ * terms whose x is 0, as `vecmat(x, a, true)` computes them.
+ */
+export function repairVecmat(out: Float64Array, x: Float64Array, a: Matrix): void {
+  const n = a.cols;
+  for (let j = 0; j < n; j++) {
+    if (out[j] !== out[j]) out[j] = dotSkippingZeros(a.rows, x, 0, 1, a.data, j, n);
+  }
+}
+
 /** The transpose Aᵀ (a new n×m matrix). */
 export function transpose(a: Matrix): Matrix {
   const m = a.rows;

@@ -156,6 +156,7 @@ describe("module", () => {
         "prodExceptTangent",
         "prodExceptTangentAlong",
         "relu",
+        "repairVecmat",
         "sech2",
         "setColumn",
         "setRow",

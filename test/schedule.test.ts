@@ -7,7 +7,7 @@ import { analyze } from "../compiler/compile.js";
 import type { Instr, Names } from "../compiler/ir.js";
 import { primitives, type Op } from "../compiler/primitives.js";
 import { printers } from "../compiler/print-ops.js";
-import { schedule, type Step } from "../compiler/schedule.js";
+import { schedule, type RowMember, type Step } from "../compiler/schedule.js";
 import { primary } from "../compiler/ts-syntax.js";
 
 let names: Names = (v) => `v${v.id}`;
@@ -25,6 +25,15 @@ function describe_(steps: readonly Step[]): string[] {
   return steps.map((s) => {
     if (s.kind === "block") return `block ${s.origin.line}`;
     if (s.kind === "statement") return `stmt ${names(s.instr.result)}`;
+    if (s.kind === "rows") {
+      const member = (m: RowMember) =>
+        m.kind === "block"
+          ? `block ${m.origin.line}`
+          : m.kind === "element"
+            ? `${m.member.kind}:${names(m.member.instr.result)}`
+            : `${m.kind}:${names(m.instr.result)}`;
+      return `rows[${s.rows}] ${s.members.map(member).join(" ")}`;
+    }
     return `loop[${s.shape.join(",")}] ${s.members.map((m) => `${m.kind}:${names(m.instr.result)}`).join(" ")}`;
   });
 }
