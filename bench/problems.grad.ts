@@ -87,6 +87,7 @@ export function leastSquaresGrad(
   const dw = workspace?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 3 < N; i += 4) {
+    const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
@@ -97,10 +98,10 @@ export function leastSquaresGrad(
     let X_at_w3 = 0;
     for (let j = 0; j < d; j++) {
       const w_j = w[j]!;
-      X_at_w0 += X.data[row0 + j]! * w_j;
-      X_at_w1 += X.data[row1 + j]! * w_j;
-      X_at_w2 += X.data[row2 + j]! * w_j;
-      X_at_w3 += X.data[row3 + j]! * w_j;
+      X_at_w0 += X_data[row0 + j]! * w_j;
+      X_at_w1 += X_data[row1 + j]! * w_j;
+      X_at_w2 += X_data[row2 + j]! * w_j;
+      X_at_w3 += X_data[row3 + j]! * w_j;
     }
     const sub0 = X_at_w0 + b - y[i]!;
     const sub1 = X_at_w1 + b - y[i + 1]!;
@@ -120,22 +121,23 @@ export function leastSquaresGrad(
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X.data[row0 + j]! +
-          g1 * X.data[row1 + j]! +
-          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+        (g0 * X_data[row0 + j]! +
+          g1 * X_data[row1 + j]! +
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
   }
   for (let i = N - (N % 4); i < N; i++) {
+    const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
     for (let j = 0; j < d; j++) {
-      X_at_w0 += X.data[row0 + j]! * w[j]!;
+      X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     const sub0 = X_at_w0 + b - y[i]!;
     sum_2 += sub0 ** 2;
     dsub[i] = 2 * sub0 * dsum;
     db += dsub[i]!;
     const g0 = dsub[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dsub, X);
@@ -243,6 +245,7 @@ export function leastSquaresHvp(
   let db = 0;
   const dw = new Float64Array(d);
   for (let i = 0; i + 3 < N; i += 4) {
+    const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
@@ -253,10 +256,10 @@ export function leastSquaresHvp(
     let X_at_w3 = 0;
     for (let j = 0; j < d; j++) {
       const w_j = w[j]!;
-      X_at_w0 += X.data[row0 + j]! * w_j;
-      X_at_w1 += X.data[row1 + j]! * w_j;
-      X_at_w2 += X.data[row2 + j]! * w_j;
-      X_at_w3 += X.data[row3 + j]! * w_j;
+      X_at_w0 += X_data[row0 + j]! * w_j;
+      X_at_w1 += X_data[row1 + j]! * w_j;
+      X_at_w2 += X_data[row2 + j]! * w_j;
+      X_at_w3 += X_data[row3 + j]! * w_j;
     }
     const sub0 = X_at_w0 + b - y[i]!;
     const sub1 = X_at_w1 + b - y[i + 1]!;
@@ -276,23 +279,24 @@ export function leastSquaresHvp(
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X.data[row0 + j]! +
-          g1 * X.data[row1 + j]! +
-          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+        (g0 * X_data[row0 + j]! +
+          g1 * X_data[row1 + j]! +
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
     // tangent of line 5: return mean((X @ w + b - y)^2)
   }
   for (let i = N - (N % 4); i < N; i++) {
+    const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
     for (let j = 0; j < d; j++) {
-      X_at_w0 += X.data[row0 + j]! * w[j]!;
+      X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     const sub0 = X_at_w0 + b - y[i]!;
     sum_2 += sub0 ** 2;
     dsub[i] = 2 * sub0 * dsum;
     db += dsub[i]!;
     const g0 = dsub[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dsub, X);
@@ -342,6 +346,7 @@ export function leastSquaresHessian(
   let db = 0;
   const dw = new Float64Array(d);
   for (let i = 0; i + 3 < N; i += 4) {
+    const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
@@ -352,10 +357,10 @@ export function leastSquaresHessian(
     let X_at_w3 = 0;
     for (let j = 0; j < d; j++) {
       const w_j = w[j]!;
-      X_at_w0 += X.data[row0 + j]! * w_j;
-      X_at_w1 += X.data[row1 + j]! * w_j;
-      X_at_w2 += X.data[row2 + j]! * w_j;
-      X_at_w3 += X.data[row3 + j]! * w_j;
+      X_at_w0 += X_data[row0 + j]! * w_j;
+      X_at_w1 += X_data[row1 + j]! * w_j;
+      X_at_w2 += X_data[row2 + j]! * w_j;
+      X_at_w3 += X_data[row3 + j]! * w_j;
     }
     const sub0 = X_at_w0 + b - y[i]!;
     const sub1 = X_at_w1 + b - y[i + 1]!;
@@ -375,22 +380,23 @@ export function leastSquaresHessian(
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X.data[row0 + j]! +
-          g1 * X.data[row1 + j]! +
-          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+        (g0 * X_data[row0 + j]! +
+          g1 * X_data[row1 + j]! +
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
   }
   for (let i = N - (N % 4); i < N; i++) {
+    const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
     for (let j = 0; j < d; j++) {
-      X_at_w0 += X.data[row0 + j]! * w[j]!;
+      X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     const sub0 = X_at_w0 + b - y[i]!;
     sum_2 += sub0 ** 2;
     dsub[i] = 2 * sub0 * dsum;
     db += dsub[i]!;
     const g0 = dsub[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dsub, X);
@@ -502,6 +508,7 @@ export function logisticGrad(
     const neg_y1 = -y[i + 1]!;
     const neg_y2 = -y[i + 2]!;
     const neg_y3 = -y[i + 3]!;
+    const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
@@ -512,10 +519,10 @@ export function logisticGrad(
     let X_at_w3 = 0;
     for (let j = 0; j < d; j++) {
       const w_j = w[j]!;
-      X_at_w0 += X.data[row0 + j]! * w_j;
-      X_at_w1 += X.data[row1 + j]! * w_j;
-      X_at_w2 += X.data[row2 + j]! * w_j;
-      X_at_w3 += X.data[row3 + j]! * w_j;
+      X_at_w0 += X_data[row0 + j]! * w_j;
+      X_at_w1 += X_data[row1 + j]! * w_j;
+      X_at_w2 += X_data[row2 + j]! * w_j;
+      X_at_w3 += X_data[row3 + j]! * w_j;
     }
     const mul0 = neg_y0 * (X_at_w0 + b);
     const mul1 = neg_y1 * (X_at_w1 + b);
@@ -535,23 +542,24 @@ export function logisticGrad(
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X.data[row0 + j]! +
-          g1 * X.data[row1 + j]! +
-          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+        (g0 * X_data[row0 + j]! +
+          g1 * X_data[row1 + j]! +
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
   }
   for (let i = N - (N % 4); i < N; i++) {
     const neg_y0 = -y[i]!;
+    const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
     for (let j = 0; j < d; j++) {
-      X_at_w0 += X.data[row0 + j]! * w[j]!;
+      X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     const mul0 = neg_y0 * (X_at_w0 + b);
     sum_2 += softplus(mul0);
     dadd[i] = neg_y0 * (sigmoid(mul0) * dsum);
     db += dadd[i]!;
     const g0 = dadd[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dadd, X);
@@ -668,6 +676,7 @@ export function logisticHvp(
     neg_y[i + 1] = -y[i + 1]!;
     neg_y[i + 2] = -y[i + 2]!;
     neg_y[i + 3] = -y[i + 3]!;
+    const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
@@ -678,10 +687,10 @@ export function logisticHvp(
     let X_at_w3 = 0;
     for (let j = 0; j < d; j++) {
       const w_j = w[j]!;
-      X_at_w0 += X.data[row0 + j]! * w_j;
-      X_at_w1 += X.data[row1 + j]! * w_j;
-      X_at_w2 += X.data[row2 + j]! * w_j;
-      X_at_w3 += X.data[row3 + j]! * w_j;
+      X_at_w0 += X_data[row0 + j]! * w_j;
+      X_at_w1 += X_data[row1 + j]! * w_j;
+      X_at_w2 += X_data[row2 + j]! * w_j;
+      X_at_w3 += X_data[row3 + j]! * w_j;
     }
     mul[i] = neg_y[i]! * (X_at_w0 + b);
     mul[i + 1] = neg_y[i + 1]! * (X_at_w1 + b);
@@ -706,17 +715,18 @@ export function logisticHvp(
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X.data[row0 + j]! +
-          g1 * X.data[row1 + j]! +
-          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+        (g0 * X_data[row0 + j]! +
+          g1 * X_data[row1 + j]! +
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
   }
   for (let i = N - (N % 4); i < N; i++) {
     neg_y[i] = -y[i]!;
+    const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
     for (let j = 0; j < d; j++) {
-      X_at_w0 += X.data[row0 + j]! * w[j]!;
+      X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     mul[i] = neg_y[i]! * (X_at_w0 + b);
     sum_2 += softplus(mul[i]!);
@@ -724,7 +734,7 @@ export function logisticHvp(
     dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
     db += dadd[i]!;
     const g0 = dadd[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dadd, X);
@@ -787,6 +797,7 @@ export function logisticHessian(
     neg_y[i + 1] = -y[i + 1]!;
     neg_y[i + 2] = -y[i + 2]!;
     neg_y[i + 3] = -y[i + 3]!;
+    const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
@@ -797,10 +808,10 @@ export function logisticHessian(
     let X_at_w3 = 0;
     for (let j = 0; j < d; j++) {
       const w_j = w[j]!;
-      X_at_w0 += X.data[row0 + j]! * w_j;
-      X_at_w1 += X.data[row1 + j]! * w_j;
-      X_at_w2 += X.data[row2 + j]! * w_j;
-      X_at_w3 += X.data[row3 + j]! * w_j;
+      X_at_w0 += X_data[row0 + j]! * w_j;
+      X_at_w1 += X_data[row1 + j]! * w_j;
+      X_at_w2 += X_data[row2 + j]! * w_j;
+      X_at_w3 += X_data[row3 + j]! * w_j;
     }
     mul[i] = neg_y[i]! * (X_at_w0 + b);
     mul[i + 1] = neg_y[i + 1]! * (X_at_w1 + b);
@@ -825,16 +836,17 @@ export function logisticHessian(
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X.data[row0 + j]! +
-          g1 * X.data[row1 + j]! +
-          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+        (g0 * X_data[row0 + j]! +
+          g1 * X_data[row1 + j]! +
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
   }
   for (let i = N - (N % 4); i < N; i++) {
     neg_y[i] = -y[i]!;
+    const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
     for (let j = 0; j < d; j++) {
-      X_at_w0 += X.data[row0 + j]! * w[j]!;
+      X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     mul[i] = neg_y[i]! * (X_at_w0 + b);
     sum_2 += softplus(mul[i]!);
@@ -842,7 +854,7 @@ export function logisticHessian(
     dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
     db += dadd[i]!;
     const g0 = dadd[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dadd, X);
@@ -1541,6 +1553,7 @@ export function neuronGrad(
   const dw = workspace?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 3 < N; i += 4) {
+    const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
@@ -1551,10 +1564,10 @@ export function neuronGrad(
     let X_at_w3 = 0;
     for (let j = 0; j < d; j++) {
       const w_j = w[j]!;
-      X_at_w0 += X.data[row0 + j]! * w_j;
-      X_at_w1 += X.data[row1 + j]! * w_j;
-      X_at_w2 += X.data[row2 + j]! * w_j;
-      X_at_w3 += X.data[row3 + j]! * w_j;
+      X_at_w0 += X_data[row0 + j]! * w_j;
+      X_at_w1 += X_data[row1 + j]! * w_j;
+      X_at_w2 += X_data[row2 + j]! * w_j;
+      X_at_w3 += X_data[row3 + j]! * w_j;
     }
     const z0 = X_at_w0 + b;
     const z1 = X_at_w1 + b;
@@ -1580,15 +1593,16 @@ export function neuronGrad(
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X.data[row0 + j]! +
-          g1 * X.data[row1 + j]! +
-          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+        (g0 * X_data[row0 + j]! +
+          g1 * X_data[row1 + j]! +
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
   }
   for (let i = N - (N % 4); i < N; i++) {
+    const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
     for (let j = 0; j < d; j++) {
-      X_at_w0 += X.data[row0 + j]! * w[j]!;
+      X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     const z0 = X_at_w0 + b;
     const sub0 = y[i]! - Math.max(0, z0);
@@ -1596,7 +1610,7 @@ export function neuronGrad(
     dz[i] = 0 >= z0 ? 0 : -(2 * sub0 * dsum);
     db += dz[i]!;
     const g0 = dz[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dz, X);
@@ -1705,6 +1719,7 @@ export function neuronHvp(
   let db = 0;
   const dw = new Float64Array(d);
   for (let i = 0; i + 3 < N; i += 4) {
+    const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
@@ -1715,10 +1730,10 @@ export function neuronHvp(
     let X_at_w3 = 0;
     for (let j = 0; j < d; j++) {
       const w_j = w[j]!;
-      X_at_w0 += X.data[row0 + j]! * w_j;
-      X_at_w1 += X.data[row1 + j]! * w_j;
-      X_at_w2 += X.data[row2 + j]! * w_j;
-      X_at_w3 += X.data[row3 + j]! * w_j;
+      X_at_w0 += X_data[row0 + j]! * w_j;
+      X_at_w1 += X_data[row1 + j]! * w_j;
+      X_at_w2 += X_data[row2 + j]! * w_j;
+      X_at_w3 += X_data[row3 + j]! * w_j;
     }
     const z0 = X_at_w0 + b;
     const z1 = X_at_w1 + b;
@@ -1748,16 +1763,17 @@ export function neuronHvp(
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X.data[row0 + j]! +
-          g1 * X.data[row1 + j]! +
-          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+        (g0 * X_data[row0 + j]! +
+          g1 * X_data[row1 + j]! +
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
     // tangent of line 22: z = X @ w + b
   }
   for (let i = N - (N % 4); i < N; i++) {
+    const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
     for (let j = 0; j < d; j++) {
-      X_at_w0 += X.data[row0 + j]! * w[j]!;
+      X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     const z0 = X_at_w0 + b;
     const sub0 = y[i]! - Math.max(0, z0);
@@ -1766,7 +1782,7 @@ export function neuronHvp(
     dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
     db += dz[i]!;
     const g0 = dz[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dz, X);
@@ -1822,6 +1838,7 @@ export function neuronHessian(
   let db = 0;
   const dw = new Float64Array(d);
   for (let i = 0; i + 3 < N; i += 4) {
+    const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
@@ -1832,10 +1849,10 @@ export function neuronHessian(
     let X_at_w3 = 0;
     for (let j = 0; j < d; j++) {
       const w_j = w[j]!;
-      X_at_w0 += X.data[row0 + j]! * w_j;
-      X_at_w1 += X.data[row1 + j]! * w_j;
-      X_at_w2 += X.data[row2 + j]! * w_j;
-      X_at_w3 += X.data[row3 + j]! * w_j;
+      X_at_w0 += X_data[row0 + j]! * w_j;
+      X_at_w1 += X_data[row1 + j]! * w_j;
+      X_at_w2 += X_data[row2 + j]! * w_j;
+      X_at_w3 += X_data[row3 + j]! * w_j;
     }
     z[i] = X_at_w0 + b;
     z[i + 1] = X_at_w1 + b;
@@ -1865,15 +1882,16 @@ export function neuronHessian(
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X.data[row0 + j]! +
-          g1 * X.data[row1 + j]! +
-          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+        (g0 * X_data[row0 + j]! +
+          g1 * X_data[row1 + j]! +
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
   }
   for (let i = N - (N % 4); i < N; i++) {
+    const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
     for (let j = 0; j < d; j++) {
-      X_at_w0 += X.data[row0 + j]! * w[j]!;
+      X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     z[i] = X_at_w0 + b;
     const sub0 = y[i]! - Math.max(0, z[i]!);
@@ -1882,7 +1900,7 @@ export function neuronHessian(
     dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
     db += dz[i]!;
     const g0 = dz[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dz, X);

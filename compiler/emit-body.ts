@@ -151,6 +151,18 @@ export class BodyWriter implements EmitContext {
       }
       return names;
     };
+    /** A matrix's entries, read into a local once per block of rows (its loops then keep it at hand). */
+    const data = new Map<number, string>();
+    const dataOf = (matrix: Value): string => {
+      let name = data.get(matrix.id);
+      if (name === undefined) {
+        const code = this.operand(matrix).code;
+        name = this.naming.loopIndex(`${/^[A-Za-z_$][\w$]*$/.test(code) ? code : "a"}_data`);
+        lines.push(`const ${name} = ${code}.data;`);
+        data.set(matrix.id, name);
+      }
+      return name;
+    };
     const j = this.naming.loopIndex("j");
     /** The rows' factors read for products by a matrix (a vector two products read is read once). */
     const readFactors = new Map<number, string[]>();
@@ -181,7 +193,7 @@ export class BodyWriter implements EmitContext {
         }
       } else if (member.kind === "dot") {
         const [a, x] = member.instr.args as [Value, Value];
-        const [aCode, xCode] = [this.operand(a).code, this.operand(x).code];
+        const [aCode, xCode] = [dataOf(a), this.operand(x).code];
         const at = rowOffsets(a);
         const out = this.naming.nameOf(member.instr.result);
         const sums =
@@ -192,16 +204,16 @@ export class BodyWriter implements EmitContext {
           const xj = this.naming.loopIndex(`${/^[A-Za-z_$][\w$]*$/.test(xCode) ? xCode : "x"}_j`);
           lines.push(`const ${xj} = ${xCode}[${j}]!;`);
           lines.push(
-            ...sums.slice(0, lanes).map((s, k) => `${s} += ${aCode}.data[${at[k]} + ${j}]! * ${xj};`),
+            ...sums.slice(0, lanes).map((s, k) => `${s} += ${aCode}[${at[k]} + ${j}]! * ${xj};`),
           );
-        } else lines.push(`${sums[0]} += ${aCode}.data[${at[0]} + ${j}]! * ${xCode}[${j}]!;`);
+        } else lines.push(`${sums[0]} += ${aCode}[${at[0]} + ${j}]! * ${xCode}[${j}]!;`);
         lines.push("}");
         if (!this.laneNames.has(member.instr.result.id)) {
           lines.push(...sums.slice(0, lanes).map((s, k) => `${out}[${laneIndex(k)}] = ${s};`));
         }
       } else {
         const [g, a] = member.instr.args as [Value, Value];
-        const aCode = this.operand(a).code;
+        const aCode = dataOf(a);
         const at = rowOffsets(a);
         // Each row's factor: a local of the pass, or read once before the loop over the row.
         let factors = this.laneNames.get(g.id) ?? readFactors.get(g.id);
@@ -216,7 +228,7 @@ export class BodyWriter implements EmitContext {
         }
         factors = factors.slice(0, lanes);
         const terms = factors.map((f, k) =>
-          binary(primary(f), "*", primary(`${aCode}.data[${at[k]} + ${j}]!`)),
+          binary(primary(f), "*", primary(`${aCode}[${at[k]} + ${j}]!`)),
         );
         const sum =
           lanes === 4

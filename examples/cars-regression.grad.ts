@@ -165,6 +165,7 @@ export function lossGrad(
   const dw = workspace?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 3 < N; i += 4) {
+    const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
@@ -175,10 +176,10 @@ export function lossGrad(
     let X_at_w3 = 0;
     for (let j = 0; j < d; j++) {
       const w_j = w[j]!;
-      X_at_w0 += X.data[row0 + j]! * w_j;
-      X_at_w1 += X.data[row1 + j]! * w_j;
-      X_at_w2 += X.data[row2 + j]! * w_j;
-      X_at_w3 += X.data[row3 + j]! * w_j;
+      X_at_w0 += X_data[row0 + j]! * w_j;
+      X_at_w1 += X_data[row1 + j]! * w_j;
+      X_at_w2 += X_data[row2 + j]! * w_j;
+      X_at_w3 += X_data[row3 + j]! * w_j;
     }
     const residual0 = X_at_w0 + b - y[i]!;
     const residual1 = X_at_w1 + b - y[i + 1]!;
@@ -200,22 +201,23 @@ export function lossGrad(
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X.data[row0 + j]! +
-          g1 * X.data[row1 + j]! +
-          (g2 * X.data[row2 + j]! + g3 * X.data[row3 + j]!));
+        (g0 * X_data[row0 + j]! +
+          g1 * X_data[row1 + j]! +
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
   }
   for (let i = N - (N % 4); i < N; i++) {
+    const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
     for (let j = 0; j < d; j++) {
-      X_at_w0 += X.data[row0 + j]! * w[j]!;
+      X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     const residual0 = X_at_w0 + b - y[i]!;
     sum_2 += residual0 ** 2;
     dresidual[i] = 2 * residual0 * dsum;
     db += dresidual[i]!;
     const g0 = dresidual[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X.data[row0 + j]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dresidual, X);
