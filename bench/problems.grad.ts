@@ -31,7 +31,7 @@ let leastSquaresTemporaries: Workspace | undefined;
  *
  * The value of `leastSquares`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function leastSquares(
   w: Float64Array,
@@ -46,7 +46,8 @@ export function leastSquares(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (leastSquaresTemporaries ??= new Workspace());
+  const space = workspace?.part(0);
+  const buffers = space ?? (leastSquaresTemporaries ??= new Workspace());
   // line 5: return mean((X @ w + b - y)^2)
   const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   let sum_2 = 0;
@@ -63,7 +64,7 @@ let leastSquaresGradTemporaries: Workspace | undefined;
  *
  * The value of `leastSquares` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function leastSquaresGrad(
   w: Float64Array,
@@ -78,13 +79,14 @@ export function leastSquaresGrad(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (leastSquaresGradTemporaries ??= new Workspace());
+  const space = workspace?.part(1);
+  const buffers = space ?? (leastSquaresGradTemporaries ??= new Workspace());
   // line 5: return mean((X @ w + b - y)^2)
   const dsum = 1 / N;
   let sum_2 = 0;
   const dsub = buffers.vector(0, N);
   let db = 0;
-  const dw = workspace?.vector(1, d) ?? new Float64Array(d);
+  const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 3 < N; i += 4) {
     const X_data = X.data;
@@ -448,7 +450,7 @@ let logisticTemporaries: Workspace | undefined;
  *
  * The value of `logistic`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function logistic(
   w: Float64Array,
@@ -463,7 +465,8 @@ export function logistic(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (logisticTemporaries ??= new Workspace());
+  const space = workspace?.part(2);
+  const buffers = space ?? (logisticTemporaries ??= new Workspace());
   // line 10: return mean(softplus(-y * (X @ w + b)))
   const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   let sum_2 = 0;
@@ -480,7 +483,7 @@ let logisticGradTemporaries: Workspace | undefined;
  *
  * The value of `logistic` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function logisticGrad(
   w: Float64Array,
@@ -495,13 +498,14 @@ export function logisticGrad(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (logisticGradTemporaries ??= new Workspace());
+  const space = workspace?.part(3);
+  const buffers = space ?? (logisticGradTemporaries ??= new Workspace());
   // line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
   let sum_2 = 0;
   const dadd = buffers.vector(0, N);
   let db = 0;
-  const dw = workspace?.vector(1, d) ?? new Float64Array(d);
+  const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 3 < N; i += 4) {
     const neg_y0 = -y[i]!;
@@ -921,7 +925,7 @@ let mlpTemporaries: Workspace | undefined;
  *
  * The value of `mlp`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function mlp(
   W1: Matrix,
@@ -943,7 +947,8 @@ export function mlp(
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", c, "c");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (mlpTemporaries ??= new Workspace());
+  const space = workspace?.part(4);
+  const buffers = space ?? (mlpTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
   const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
@@ -973,7 +978,7 @@ let mlpGradTemporaries: Workspace | undefined;
  *
  * The value of `mlp` and its gradient with respect to `W1`, `b1`, `W2`, `b2`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function mlpGrad(
   W1: Matrix,
@@ -995,7 +1000,8 @@ export function mlpGrad(
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", c, "c");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (mlpGradTemporaries ??= new Workspace());
+  const space = workspace?.part(5);
+  const buffers = space ?? (mlpGradTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
   const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
@@ -1027,15 +1033,15 @@ export function mlpGrad(
   for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
   // backward through line 16: out = H @ W2' + b2
-  const db2 = sumAlong(dout_minus_Y, 0, workspace?.vector(6, c));
+  const db2 = sumAlong(dout_minus_Y, 0, space?.vector(6, c));
   const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(7, N, h));
-  const dW2 = matmulTransA(dout_minus_Y, H, true, workspace?.matrix(8, c, h));
+  const dW2 = matmulTransA(dout_minus_Y, H, true, space?.matrix(8, c, h));
 
   // backward through line 15: H = relu(X @ W1' + b1)
   const dadd = buffers.matrix(9, N, h);
   for (let i = 0; i < N * h; i++) dadd.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
-  const db1 = sumAlong(dadd, 0, workspace?.vector(10, h));
-  const dW1 = matmulTransA(dadd, X, true, workspace?.matrix(11, h, d));
+  const db1 = sumAlong(dadd, 0, space?.vector(10, h));
+  const dW1 = matmulTransA(dadd, X, true, space?.matrix(11, h, d));
   return { value, grad: { W1: dW1, b1: db1, W2: dW2, b2: db2 } };
 }
 
@@ -1493,7 +1499,7 @@ let neuronTemporaries: Workspace | undefined;
  *
  * The value of `neuron`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function neuron(
   w: Float64Array,
@@ -1508,7 +1514,8 @@ export function neuron(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (neuronTemporaries ??= new Workspace());
+  const space = workspace?.part(6);
+  const buffers = space ?? (neuronTemporaries ??= new Workspace());
   // line 22: z = X @ w + b
   const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   const z = buffers.vector(1, N);
@@ -1529,7 +1536,7 @@ let neuronGradTemporaries: Workspace | undefined;
  *
  * The value of `neuron` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function neuronGrad(
   w: Float64Array,
@@ -1544,13 +1551,14 @@ export function neuronGrad(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (neuronGradTemporaries ??= new Workspace());
+  const space = workspace?.part(7);
+  const buffers = space ?? (neuronGradTemporaries ??= new Workspace());
   // line 22: z = X @ w + b
   const dsum = 1 / N;
   let sum_2 = 0;
   const dz = buffers.vector(0, N);
   let db = 0;
-  const dw = workspace?.vector(1, d) ?? new Float64Array(d);
+  const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 3 < N; i += 4) {
     const X_data = X.data;
@@ -1965,7 +1973,7 @@ let softmaxCrossEntropyTemporaries: Workspace | undefined;
  *
  * The value of `softmaxCrossEntropy`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function softmaxCrossEntropy(
   W: Matrix,
@@ -1980,7 +1988,8 @@ export function softmaxCrossEntropy(
   const N = X.rows;
   checkMatrix(T, "T", N, "N", c, "c");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (softmaxCrossEntropyTemporaries ??= new Workspace());
+  const space = workspace?.part(8);
+  const buffers = space ?? (softmaxCrossEntropyTemporaries ??= new Workspace());
   // line 28: Z = X @ W'
   const Z = matmulTransB(X, W, false, buffers.matrix(0, N, c));
 
@@ -2003,7 +2012,7 @@ let softmaxCrossEntropyGradTemporaries: Workspace | undefined;
  *
  * The value of `softmaxCrossEntropy` and its gradient with respect to `W`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function softmaxCrossEntropyGrad(
   W: Matrix,
@@ -2018,7 +2027,8 @@ export function softmaxCrossEntropyGrad(
   const N = X.rows;
   checkMatrix(T, "T", N, "N", c, "c");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (softmaxCrossEntropyGradTemporaries ??= new Workspace());
+  const space = workspace?.part(9);
+  const buffers = space ?? (softmaxCrossEntropyGradTemporaries ??= new Workspace());
   // line 28: Z = X @ W'
   const Z = matmulTransB(X, W, false, buffers.matrix(0, N, c));
 
@@ -2039,7 +2049,7 @@ export function softmaxCrossEntropyGrad(
   for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
-  const dW = matmulTransA(dZ, X, true, workspace?.matrix(6, c, d));
+  const dW = matmulTransA(dZ, X, true, space?.matrix(6, c, d));
   return { value, grad: { W: dW } };
 }
 

@@ -193,13 +193,19 @@ class FunctionBuffers implements Buffers {
   private readonly local: string;
   /** Whether generated code checks its arguments. */
   private readonly checked: boolean;
+  /**
+   * With the caller's workspace: the number of this function's part of it (one per generated
+   * function that takes one, so a workspace serves every function of a module), and the local
+   * that holds that part.
+   */
+  private readonly part: { readonly index: number; readonly local: string } | undefined;
 
   constructor(
     owner: string,
     constantName: () => string,
     workspaceClass: () => string,
     results: ReadonlySet<number>,
-    workspace: string | undefined,
+    workspace: { readonly name: string; readonly part: number; readonly local: string } | undefined,
     local: string,
     checked: boolean,
   ) {
@@ -207,7 +213,8 @@ class FunctionBuffers implements Buffers {
     this.constantName = constantName;
     this.workspaceClass = workspaceClass;
     this.results = results;
-    this.workspace = workspace;
+    this.workspace = workspace?.name;
+    this.part = workspace === undefined ? undefined : { index: workspace.part, local: workspace.local };
     this.local = local;
     this.checked = checked;
   }
@@ -217,7 +224,7 @@ class FunctionBuffers implements Buffers {
     const result = this.results.has(v.id);
     let buffer: { code: string; optional: boolean } | undefined;
     if (v.shape.length > 0 && (!result || this.workspace !== undefined)) {
-      const owner = result ? `${this.workspace!}?` : this.temporariesCode();
+      const owner = result ? `${this.part!.local}?` : this.temporariesCode();
       const size = v.shape.map((d) => ctx.dim(d)).join(", ");
       const kind = v.shape.length === 1 ? "vector" : "matrix";
       buffer = { code: `${owner}.${kind}(${this.count++}, ${size})`, optional: result };
@@ -255,15 +262,20 @@ class FunctionBuffers implements Buffers {
 
   /** The local workspace of temporaries: the caller's, else the module's (made on first use). */
   prologue(): string[] {
-    if (this.constant === undefined) return [];
+    const lines: string[] = [];
+    if (this.part !== undefined && this.usesWorkspace) {
+      lines.push(`const ${this.part.local} = ${this.workspace!}?.part(${this.part.index});`);
+    }
+    if (this.constant === undefined) return lines;
     const own = `(${this.constant} ??= new ${this.workspaceClass()}())`;
-    return [`const ${this.local} = ${this.workspace === undefined ? own : `${this.workspace} ?? ${own}`};`];
+    const source = this.part === undefined ? own : `${this.part.local} ?? ${own}`;
+    return [...lines, `const ${this.local} = ${source};`];
   }
 
   /** What the function's documentation says of its workspace. */
   doc(): string {
     if (this.workspace === undefined) return "";
-    return `\n\nGiven \`${this.workspace}\`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.`;
+    return `\n\nGiven \`${this.workspace}\`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.`;
   }
 }
 
@@ -290,6 +302,11 @@ class ModuleContext {
       for (const d of c.dims) this.userNames.add(d);
       for (const s of c.decl.body) if (s.kind === "assign") this.userNames.add(s.name.name);
     }
+  }
+
+  /** The position of a source function in the module. */
+  indexOf(fnName: string): number {
+    return this.functionNames.indexOf(fnName);
   }
 
   /** The local name of a runtime export, importing it. */
@@ -582,7 +599,10 @@ class FunctionEmitter {
     const overArrays = [...this.checked.params.map((p) => p.shape), this.checked.resultShape].some(
       (shape) => shape.length > 0,
     );
-    const workspace = acceptsWorkspace && overArrays ? naming.fresh("workspace") : undefined;
+    const workspace =
+      acceptsWorkspace && overArrays
+        ? { name: naming.fresh("workspace"), part: this.workspacePart(fnName), local: naming.fresh("space") }
+        : undefined;
     const local = naming.fresh("buffers");
     return new FunctionBuffers(
       fnName,
@@ -593,6 +613,14 @@ class FunctionEmitter {
       local,
       this.options.checks,
     );
+  }
+
+  /**
+   * The part of a caller's workspace a function keeps its arrays in: two per source function
+   * (`f` and `fGrad`), numbered in source order, the same whatever modes are generated.
+   */
+  private workspacePart(fnName: string): number {
+    return 2 * this.module.indexOf(this.checked.name) + (fnName === this.checked.name ? 0 : 1);
   }
 
   /** The check of the caller's workspace, and the local workspace of temporaries. */

@@ -26,7 +26,7 @@ let predictTemporaries: Workspace | undefined;
  *
  * The value of `predict`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function predict(
   w: Float64Array,
@@ -39,10 +39,11 @@ export function predict(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (predictTemporaries ??= new Workspace());
+  const space = workspace?.part(0);
+  const buffers = space ?? (predictTemporaries ??= new Workspace());
   // line 15: X @ w + b
   const X_at_w = matvec(X, w, false, buffers.vector(0, N));
-  const value = workspace?.vector(1, N) ?? new Float64Array(N);
+  const value = space?.vector(1, N) ?? new Float64Array(N);
   for (let i = 0; i < N; i++) value[i] = X_at_w[i]! + b;
   return value;
 }
@@ -105,7 +106,7 @@ let lossTemporaries: Workspace | undefined;
  *
  * The value of `loss`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function loss(
   w: Float64Array,
@@ -120,7 +121,8 @@ export function loss(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (lossTemporaries ??= new Workspace());
+  const space = workspace?.part(2);
+  const buffers = space ?? (lossTemporaries ??= new Workspace());
   // line 19: residual = predict(w, b, X) - y
   const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   const residual = buffers.vector(1, N);
@@ -141,7 +143,7 @@ let lossGradTemporaries: Workspace | undefined;
  *
  * The value of `loss` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function lossGrad(
   w: Float64Array,
@@ -156,13 +158,14 @@ export function lossGrad(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (lossGradTemporaries ??= new Workspace());
+  const space = workspace?.part(3);
+  const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // line 19: residual = predict(w, b, X) - y
   const dsum = 1 / N;
   let sum_2 = 0;
   const dresidual = buffers.vector(0, N);
   let db = 0;
-  const dw = workspace?.vector(1, d) ?? new Float64Array(d);
+  const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 3 < N; i += 4) {
     const X_data = X.data;
@@ -295,7 +298,7 @@ let exactWeightsTemporaries: Workspace | undefined;
  *
  * The value of `exactWeights`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function exactWeights(X: Matrix, y: Float64Array, workspace?: Workspace): Float64Array {
   checkMatrix(X, "X", undefined, "N", undefined, "d");
@@ -303,7 +306,8 @@ export function exactWeights(X: Matrix, y: Float64Array, workspace?: Workspace):
   const d = X.cols;
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (exactWeightsTemporaries ??= new Workspace());
+  const space = workspace?.part(4);
+  const buffers = space ?? (exactWeightsTemporaries ??= new Workspace());
   // line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
   const product = matmulTransA(X, X, false, buffers.matrix(0, d, d));
   const inverse = inv(product);
@@ -311,7 +315,7 @@ export function exactWeights(X: Matrix, y: Float64Array, workspace?: Workspace):
   const sub = buffers.vector(1, N);
   for (let i = 0; i < N; i++) sub[i] = y[i]! - div;
   const product_2 = vecmat(sub, X, false, buffers.vector(2, d));
-  const value = matvec(inverse, product_2, false, workspace?.vector(3, d));
+  const value = matvec(inverse, product_2, false, space?.vector(3, d));
   return value;
 }
 

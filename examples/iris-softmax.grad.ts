@@ -23,7 +23,7 @@ let probabilitiesTemporaries: Workspace | undefined;
  *
  * The value of `probabilities`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function probabilities(
   W: Matrix,
@@ -38,7 +38,8 @@ export function probabilities(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (probabilitiesTemporaries ??= new Workspace());
+  const space = workspace?.part(0);
+  const buffers = space ?? (probabilitiesTemporaries ??= new Workspace());
   // line 22: softmax(X @ W + b, axis=1)
   const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
   const add = buffers.matrix(1, N, k);
@@ -129,7 +130,7 @@ let lossTemporaries: Workspace | undefined;
  *
  * The value of `loss`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function loss(
   W: Matrix,
@@ -146,7 +147,8 @@ export function loss(
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", k, "k");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (lossTemporaries ??= new Workspace());
+  const space = workspace?.part(2);
+  const buffers = space ?? (lossTemporaries ??= new Workspace());
   // line 26: Z = X @ W + b
   const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
   const Z = buffers.matrix(1, N, k);
@@ -175,7 +177,7 @@ let lossGradTemporaries: Workspace | undefined;
  *
  * The value of `loss` and its gradient with respect to `W`, `b`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function lossGrad(
   W: Matrix,
@@ -192,7 +194,8 @@ export function lossGrad(
   const N = X.rows;
   checkMatrix(Y, "Y", N, "N", k, "k");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (lossGradTemporaries ??= new Workspace());
+  const space = workspace?.part(3);
+  const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // line 26: Z = X @ W + b
   const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
   const Z = buffers.matrix(1, N, k);
@@ -223,8 +226,8 @@ export function lossGrad(
   for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + Y.data[i]! * neg;
 
   // backward through line 26: Z = X @ W + b
-  const db = sumAlong(dZ, 0, workspace?.vector(8, k));
-  const dW = matmulTransA(X, dZ, true, workspace?.matrix(9, d, k));
+  const db = sumAlong(dZ, 0, space?.vector(8, k));
+  const dW = matmulTransA(X, dZ, true, space?.matrix(9, d, k));
   return { value, grad: { W: dW, b: db } };
 }
 

@@ -9,7 +9,7 @@ let lossTemporaries: Workspace | undefined;
  *
  * The value of `loss`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function loss(
   a: number,
@@ -25,7 +25,8 @@ export function loss(
   const N = checkVector(t, "t");
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (lossTemporaries ??= new Workspace());
+  const space = workspace?.part(0);
+  const buffers = space ?? (lossTemporaries ??= new Workspace());
   // line 4: prediction = a + b * t + c * t^2
   const prediction = buffers.vector(0, N);
   for (let i = 0; i < N; i++) prediction[i] = a + b * t[i]! + c * t[i]! ** 2;
@@ -49,7 +50,7 @@ let lossGradTemporaries: Workspace | undefined;
  *
  * The value of `loss` and its gradient with respect to `a`, `b`, `c`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function lossGrad(
   a: number,
@@ -65,7 +66,8 @@ export function lossGrad(
   const N = checkVector(t, "t");
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (lossGradTemporaries ??= new Workspace());
+  const space = workspace?.part(1);
+  const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // line 4: prediction = a + b * t + c * t^2
   const pow = buffers.vector(0, N);
   const prediction = buffers.vector(1, N);

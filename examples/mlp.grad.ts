@@ -26,7 +26,7 @@ let predictTemporaries: Workspace | undefined;
  *
  * The value of `predict`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function predict(
   W1: Matrix,
@@ -45,7 +45,8 @@ export function predict(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (predictTemporaries ??= new Workspace());
+  const space = workspace?.part(0);
+  const buffers = space ?? (predictTemporaries ??= new Workspace());
   // line 16: H = tanh(X @ W1 + b1)
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
@@ -55,7 +56,7 @@ export function predict(
 
   // line 17: return H @ w2 + b2
   const H_at_w2 = matvec(H, w2, false, buffers.vector(2, N));
-  const value = workspace?.vector(3, N) ?? new Float64Array(N);
+  const value = space?.vector(3, N) ?? new Float64Array(N);
   for (let i = 0; i < N; i++) value[i] = H_at_w2[i]! + b2;
   return value;
 }
@@ -151,7 +152,7 @@ let lossTemporaries: Workspace | undefined;
  *
  * The value of `loss`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function loss(
   W1: Matrix,
@@ -174,7 +175,8 @@ export function loss(
   checkVector(y, "y", N, "N");
   checkScalar(lambda, "lambda");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (lossTemporaries ??= new Workspace());
+  const space = workspace?.part(2);
+  const buffers = space ?? (lossTemporaries ??= new Workspace());
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
@@ -208,7 +210,7 @@ let lossGradTemporaries: Workspace | undefined;
  *
  * The value of `loss` and its gradient with respect to `W1`, `b1`, `w2`, `b2`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function lossGrad(
   W1: Matrix,
@@ -231,7 +233,8 @@ export function lossGrad(
   checkVector(y, "y", N, "N");
   checkScalar(lambda, "lambda");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (lossGradTemporaries ??= new Workspace());
+  const space = workspace?.part(3);
+  const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
   const add = buffers.matrix(1, N, h);
@@ -274,13 +277,13 @@ export function lossGrad(
   const db2 = sum(dresidual);
   const dH = outer(dresidual, w2, true, buffers.matrix(8, N, h));
   const product_2 = vecmat(dresidual, H, true, buffers.vector(9, h));
-  const dw2 = workspace?.vector(10, h) ?? new Float64Array(h);
+  const dw2 = space?.vector(10, h) ?? new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product_2[i]!;
   const dadd = buffers.matrix(11, N, h);
   for (let i = 0; i < N * h; i++) dadd.data[i] = sech2(add.data[i]!) * dH.data[i]!;
-  const db1 = sumAlong(dadd, 0, workspace?.vector(12, h));
+  const db1 = sumAlong(dadd, 0, space?.vector(12, h));
   const product_3 = matmulTransA(X, dadd, true, buffers.matrix(13, d, h));
-  const dW1 = workspace?.matrix(14, d, h) ?? matrix(d, h);
+  const dW1 = space?.matrix(14, d, h) ?? matrix(d, h);
   for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product_3.data[i]!;
   return { value, grad: { W1: dW1, b1: db1, w2: dw2, b2: db2 } };
 }

@@ -432,7 +432,7 @@ export function gBackward(tape: GTape, seed: number): { x: number; y: number } {
  *
  * The value of `fg`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function fg(v: Float64Array, workspace?: Workspace): Float64Array {
   checkVector(v, "v", 2);
@@ -864,7 +864,7 @@ export function productBackward(tape: ProductTape, seed: number): { x: number } 
  *
  * The value of `vectorChain`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function vectorChain(x: number, workspace?: Workspace): Float64Array {
   checkScalar(x, "x");
@@ -936,14 +936,15 @@ export function vectorChainBackward(tape: VectorChainTape, seed: Float64Array): 
  *
  * The value of `vadd`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function vadd(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
   checkVector(x, "x", n, "n");
   checkWorkspace(workspace, "workspace");
+  const space = workspace?.part(28);
   // line 62: w + x
-  const value = workspace?.vector(0, n) ?? new Float64Array(n);
+  const value = space?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = w[i]! + x[i]!;
   return value;
 }
@@ -989,14 +990,15 @@ export function vaddBackward(
  *
  * The value of `vsub`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function vsub(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
   checkVector(x, "x", n, "n");
   checkWorkspace(workspace, "workspace");
+  const space = workspace?.part(30);
   // line 63: w - x
-  const value = workspace?.vector(0, n) ?? new Float64Array(n);
+  const value = space?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = w[i]! - x[i]!;
   return value;
 }
@@ -1045,14 +1047,15 @@ export function vsubBackward(
  *
  * The value of `vmul`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function vmul(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
   checkVector(x, "x", n, "n");
   checkWorkspace(workspace, "workspace");
+  const space = workspace?.part(32);
   // line 64: w * x
-  const value = workspace?.vector(0, n) ?? new Float64Array(n);
+  const value = space?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = w[i]! * x[i]!;
   return value;
 }
@@ -1108,14 +1111,15 @@ export function vmulBackward(
  *
  * The value of `vdiv`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function vdiv(w: Float64Array, x: Float64Array, workspace?: Workspace): Float64Array {
   const n = checkVector(w, "w");
   checkVector(x, "x", n, "n");
   checkWorkspace(workspace, "workspace");
+  const space = workspace?.part(34);
   // line 65: w / x
-  const value = workspace?.vector(0, n) ?? new Float64Array(n);
+  const value = space?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = w[i]! / x[i]!;
   return value;
 }
@@ -1171,14 +1175,15 @@ export function vdivBackward(
  *
  * The value of `addScalar`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function addScalar(x: Float64Array, z: number, workspace?: Workspace): Float64Array {
   const n = checkVector(x, "x");
   checkScalar(z, "z");
   checkWorkspace(workspace, "workspace");
+  const space = workspace?.part(36);
   // line 69: x + z
-  const value = workspace?.vector(0, n) ?? new Float64Array(n);
+  const value = space?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = x[i]! + z;
   return value;
 }
@@ -1226,14 +1231,15 @@ export function addScalarBackward(
  *
  * The value of `mulScalar`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function mulScalar(x: Float64Array, z: number, workspace?: Workspace): Float64Array {
   const n = checkVector(x, "x");
   checkScalar(z, "z");
   checkWorkspace(workspace, "workspace");
+  const space = workspace?.part(38);
   // line 70: x * z
-  const value = workspace?.vector(0, n) ?? new Float64Array(n);
+  const value = space?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) value[i] = x[i]! * z;
   return value;
 }
@@ -1289,7 +1295,7 @@ export function mulScalarBackward(
  *
  * The value of `total1`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function total1(x: Float64Array, workspace?: Workspace): number {
   checkVector(x, "x");
@@ -1304,7 +1310,7 @@ export function total1(x: Float64Array, workspace?: Workspace): number {
  *
  * The value of `total1` and its gradient with respect to `x`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function total1Grad(
   x: Float64Array,
@@ -1355,7 +1361,7 @@ export function total1Backward(tape: Total1Tape, seed: number): { x: Float64Arra
  *
  * The value of `sumScaled`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function sumScaled(x: Float64Array, z: number, workspace?: Workspace): number {
   const n = checkVector(x, "x");
@@ -1372,7 +1378,7 @@ export function sumScaled(x: Float64Array, z: number, workspace?: Workspace): nu
  *
  * The value of `sumScaled` and its gradient with respect to `x`, `z`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function sumScaledGrad(
   x: Float64Array,
@@ -1440,7 +1446,7 @@ export function sumScaledBackward(
  *
  * The value of `dotProduct`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function dotProduct(w: Float64Array, x: Float64Array, workspace?: Workspace): number {
   const n = checkVector(w, "w");
@@ -1456,7 +1462,7 @@ export function dotProduct(w: Float64Array, x: Float64Array, workspace?: Workspa
  *
  * The value of `dotProduct` and its gradient with respect to `w`, `x`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function dotProductGrad(
   w: Float64Array,
@@ -1521,7 +1527,7 @@ export function dotProductBackward(
  *
  * The value of `activation`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function activation(
   w: Float64Array,
@@ -1546,7 +1552,7 @@ export function activation(
  *
  * The value of `activation` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function activationGrad(
   w: Float64Array,
@@ -1558,6 +1564,7 @@ export function activationGrad(
   checkScalar(b, "b");
   checkVector(x, "x", n, "n");
   checkWorkspace(workspace, "workspace");
+  const space = workspace?.part(47);
   // line 83: z = w @ x + b
   const z = dot(w, x) + b;
 
@@ -1568,7 +1575,7 @@ export function activationGrad(
   const dz: number = 0 >= z ? 0 : 1;
 
   // backward through line 83: z = w @ x + b
-  const dw = workspace?.vector(0, n) ?? new Float64Array(n);
+  const dw = space?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
   return { value, grad: { w: dw, b: dz } };
 }
@@ -1629,7 +1636,7 @@ let lossTemporaries: Workspace | undefined;
  *
  * The value of `loss`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function loss(
   w: Float64Array,
@@ -1644,7 +1651,8 @@ export function loss(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (lossTemporaries ??= new Workspace());
+  const space = workspace?.part(48);
+  const buffers = space ?? (lossTemporaries ??= new Workspace());
   // line 93: z = X @ w + b
   const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   const z = buffers.vector(1, N);
@@ -1669,7 +1677,7 @@ let lossGradTemporaries: Workspace | undefined;
  *
  * The value of `loss` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function lossGrad(
   w: Float64Array,
@@ -1684,13 +1692,14 @@ export function lossGrad(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   checkWorkspace(workspace, "workspace");
-  const buffers = workspace ?? (lossGradTemporaries ??= new Workspace());
+  const space = workspace?.part(49);
+  const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // line 93: z = X @ w + b
   const dsum = 1 / N;
   let sum_2 = 0;
   const dz = buffers.vector(0, N);
   let db = 0;
-  const dw = workspace?.vector(1, d) ?? new Float64Array(d);
+  const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 3 < N; i += 4) {
     const X_data = X.data;

@@ -94,8 +94,9 @@ export function checkDirection(value: unknown, param: string): void {
  */
 export function checkWorkspace(value: unknown, param: string): void {
   if (value === undefined || value instanceof Workspace) return;
-  const methods = value as { vector?: unknown; matrix?: unknown } | null;
-  if (typeof methods?.vector !== "function" || typeof methods.matrix !== "function") {
+  const methods = value as { vector?: unknown; matrix?: unknown; part?: unknown } | null;
+  const structural = ["vector", "matrix", "part"] as const;
+  if (methods === null || !structural.every((m) => typeof methods?.[m] === "function")) {
     throw new ShapeError(`${param} must be a Workspace, got ${describeValue(value)}`);
   }
 }

@@ -3,7 +3,7 @@ import type { Matrix } from "./matrix.js";
 /**
  * Buffers that generated functions reuse from one call to the next, so that a training loop
  * allocates few arrays or none. Pass one as the last argument of `f` or `fGrad` and the arrays
- * they return may be the workspace's own: valid until the next call given the same workspace,
+ * they return may be the workspace's own: valid until the next call of that function given it,
  * which overwrites them. Without one, generated functions still keep their internal
  * temporaries in a workspace of their own, and return new arrays.
  *
@@ -13,6 +13,16 @@ import type { Matrix } from "./matrix.js";
 export class Workspace {
   private readonly vectors: (Float64Array | undefined)[] = [];
   private readonly matrices: (Matrix | undefined)[] = [];
+  private readonly parts: (Workspace | undefined)[] = [];
+
+  /**
+   * The workspace generated function number `k` of a module keeps its arrays in, within this
+   * one: each function has its own, so one workspace serves all the functions of a module
+   * (calling `loss` and `lossGrad` in turn reallocates nothing).
+   */
+  part(k: number): Workspace {
+    return (this.parts[k] ??= new Workspace());
+  }
 
   /** The vector in `slot`, of length `n`; its entries are whatever the last call left. */
   vector(slot: number, n: number): Float64Array {

@@ -72,6 +72,21 @@ describe("workspaces", async () => {
     expect(m.crossEntropyGrad(...args, new Workspace()).grad.W).not.toBe(a.grad.W);
   });
 
+  it("serve every function of a module: a value call neither reallocates nor overwrites a gradient", () => {
+    const args = [mat(5, 4), vector(5), mat(3, 5), vector(3), mat(6, 4), mat(6, 3)];
+    const workspace = new Workspace();
+    const first = m.mlpGrad(...args, workspace);
+    const kept = Array.from(first.grad.W1.data);
+    const value = m.mlp(...args, workspace);
+    expect(Array.from(first.grad.W1.data)).toEqual(kept);
+    const second = m.mlpGrad(...args, workspace);
+    expect(second.grad.W1).toBe(first.grad.W1);
+    expect(m.mlp(...args, workspace)).toBe(value);
+    // Each function has its own part of the workspace; another source function, another part.
+    expect(workspace.part(0)).not.toBe(workspace.part(1));
+    expect(workspace.part(1).matrix(0, 1, 1)).toBe(workspace.part(1).matrix(0, 1, 1));
+  });
+
   it("serve value functions too", () => {
     const [W, x] = [mat(3, 4), vector(4)];
     const workspace = new Workspace();

@@ -17,7 +17,7 @@ import {
  *
  * The value of `neuron`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function neuron(
   w: Float64Array,
@@ -47,7 +47,7 @@ export function neuron(
  *
  * The value of `neuron` and its gradient with respect to `w`, `b`.
  *
- * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until the next call given it.
+ * Given `workspace`, it works in that workspace: arrays it returns may be the workspace's, valid until its next call given it.
  */
 export function neuronGrad(
   w: Float64Array,
@@ -61,6 +61,7 @@ export function neuronGrad(
   checkVector(x, "x", n, "n");
   checkScalar(y, "y");
   checkWorkspace(workspace, "workspace");
+  const space = workspace?.part(1);
   // line 4: z = w @ x + b
   const z = dot(w, x) + b;
 
@@ -78,7 +79,7 @@ export function neuronGrad(
   const dz = 0 >= z ? 0 : da;
 
   // backward through line 4: z = w @ x + b
-  const dw = workspace?.vector(0, n) ?? new Float64Array(n);
+  const dw = space?.vector(0, n) ?? new Float64Array(n);
   for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
   return { value, grad: { w: dw, b: dz } };
 }
