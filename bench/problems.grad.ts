@@ -88,12 +88,16 @@ export function leastSquaresGrad(
   let db = 0;
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
-  for (let i = 0; i + 3 < N; i += 4) {
+  for (let i = 0; i + 7 < N; i += 8) {
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
     const row3 = row2 + d;
+    const row4 = row3 + d;
+    const row5 = row4 + d;
+    const row6 = row5 + d;
+    const row7 = row6 + d;
     let X_at_w0 = 0;
     let X_at_w1 = 0;
     let X_at_w2 = 0;
@@ -105,29 +109,63 @@ export function leastSquaresGrad(
       X_at_w2 += X_data[row2 + j]! * w_j;
       X_at_w3 += X_data[row3 + j]! * w_j;
     }
+    let X_at_w4 = 0;
+    let X_at_w5 = 0;
+    let X_at_w6 = 0;
+    let X_at_w7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w4 += X_data[row4 + j]! * w_j;
+      X_at_w5 += X_data[row5 + j]! * w_j;
+      X_at_w6 += X_data[row6 + j]! * w_j;
+      X_at_w7 += X_data[row7 + j]! * w_j;
+    }
     const sub0 = X_at_w0 + b - y[i]!;
     const sub1 = X_at_w1 + b - y[i + 1]!;
     const sub2 = X_at_w2 + b - y[i + 2]!;
     const sub3 = X_at_w3 + b - y[i + 3]!;
-    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    const sub4 = X_at_w4 + b - y[i + 4]!;
+    const sub5 = X_at_w5 + b - y[i + 5]!;
+    const sub6 = X_at_w6 + b - y[i + 6]!;
+    const sub7 = X_at_w7 + b - y[i + 7]!;
+    sum_2 +=
+      sub0 ** 2 +
+      sub1 ** 2 +
+      (sub2 ** 2 + sub3 ** 2) +
+      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
     // backward through line 5: return mean((X @ w + b - y)^2)
     dsub[i] = 2 * sub0 * dsum;
     dsub[i + 1] = 2 * sub1 * dsum;
     dsub[i + 2] = 2 * sub2 * dsum;
     dsub[i + 3] = 2 * sub3 * dsum;
-    db += dsub[i]! + dsub[i + 1]! + (dsub[i + 2]! + dsub[i + 3]!);
+    dsub[i + 4] = 2 * sub4 * dsum;
+    dsub[i + 5] = 2 * sub5 * dsum;
+    dsub[i + 6] = 2 * sub6 * dsum;
+    dsub[i + 7] = 2 * sub7 * dsum;
+    db +=
+      dsub[i]! +
+      dsub[i + 1]! +
+      (dsub[i + 2]! + dsub[i + 3]!) +
+      (dsub[i + 4]! + dsub[i + 5]! + (dsub[i + 6]! + dsub[i + 7]!));
     const g0 = dsub[i]!;
     const g1 = dsub[i + 1]!;
     const g2 = dsub[i + 2]!;
     const g3 = dsub[i + 3]!;
+    const g4 = dsub[i + 4]!;
+    const g5 = dsub[i + 5]!;
+    const g6 = dsub[i + 6]!;
+    const g7 = dsub[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
         (g0 * X_data[row0 + j]! +
           g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+          (g4 * X_data[row4 + j]! +
+            g5 * X_data[row5 + j]! +
+            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
   }
-  for (let i = N - (N % 4); i < N; i++) {
+  for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
@@ -246,12 +284,16 @@ export function leastSquaresHvp(
   const dsub = buffers.vector(0, N);
   let db = 0;
   const dw = new Float64Array(d);
-  for (let i = 0; i + 3 < N; i += 4) {
+  for (let i = 0; i + 7 < N; i += 8) {
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
     const row3 = row2 + d;
+    const row4 = row3 + d;
+    const row5 = row4 + d;
+    const row6 = row5 + d;
+    const row7 = row6 + d;
     let X_at_w0 = 0;
     let X_at_w1 = 0;
     let X_at_w2 = 0;
@@ -263,30 +305,64 @@ export function leastSquaresHvp(
       X_at_w2 += X_data[row2 + j]! * w_j;
       X_at_w3 += X_data[row3 + j]! * w_j;
     }
+    let X_at_w4 = 0;
+    let X_at_w5 = 0;
+    let X_at_w6 = 0;
+    let X_at_w7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w4 += X_data[row4 + j]! * w_j;
+      X_at_w5 += X_data[row5 + j]! * w_j;
+      X_at_w6 += X_data[row6 + j]! * w_j;
+      X_at_w7 += X_data[row7 + j]! * w_j;
+    }
     const sub0 = X_at_w0 + b - y[i]!;
     const sub1 = X_at_w1 + b - y[i + 1]!;
     const sub2 = X_at_w2 + b - y[i + 2]!;
     const sub3 = X_at_w3 + b - y[i + 3]!;
-    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    const sub4 = X_at_w4 + b - y[i + 4]!;
+    const sub5 = X_at_w5 + b - y[i + 5]!;
+    const sub6 = X_at_w6 + b - y[i + 6]!;
+    const sub7 = X_at_w7 + b - y[i + 7]!;
+    sum_2 +=
+      sub0 ** 2 +
+      sub1 ** 2 +
+      (sub2 ** 2 + sub3 ** 2) +
+      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
     // backward through line 5: return mean((X @ w + b - y)^2)
     dsub[i] = 2 * sub0 * dsum;
     dsub[i + 1] = 2 * sub1 * dsum;
     dsub[i + 2] = 2 * sub2 * dsum;
     dsub[i + 3] = 2 * sub3 * dsum;
-    db += dsub[i]! + dsub[i + 1]! + (dsub[i + 2]! + dsub[i + 3]!);
+    dsub[i + 4] = 2 * sub4 * dsum;
+    dsub[i + 5] = 2 * sub5 * dsum;
+    dsub[i + 6] = 2 * sub6 * dsum;
+    dsub[i + 7] = 2 * sub7 * dsum;
+    db +=
+      dsub[i]! +
+      dsub[i + 1]! +
+      (dsub[i + 2]! + dsub[i + 3]!) +
+      (dsub[i + 4]! + dsub[i + 5]! + (dsub[i + 6]! + dsub[i + 7]!));
     const g0 = dsub[i]!;
     const g1 = dsub[i + 1]!;
     const g2 = dsub[i + 2]!;
     const g3 = dsub[i + 3]!;
+    const g4 = dsub[i + 4]!;
+    const g5 = dsub[i + 5]!;
+    const g6 = dsub[i + 6]!;
+    const g7 = dsub[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
         (g0 * X_data[row0 + j]! +
           g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+          (g4 * X_data[row4 + j]! +
+            g5 * X_data[row5 + j]! +
+            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
     // tangent of line 5: return mean((X @ w + b - y)^2)
   }
-  for (let i = N - (N % 4); i < N; i++) {
+  for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
@@ -347,12 +423,16 @@ export function leastSquaresHessian(
   const dsub = buffers.vector(0, N);
   let db = 0;
   const dw = new Float64Array(d);
-  for (let i = 0; i + 3 < N; i += 4) {
+  for (let i = 0; i + 7 < N; i += 8) {
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
     const row3 = row2 + d;
+    const row4 = row3 + d;
+    const row5 = row4 + d;
+    const row6 = row5 + d;
+    const row7 = row6 + d;
     let X_at_w0 = 0;
     let X_at_w1 = 0;
     let X_at_w2 = 0;
@@ -364,29 +444,63 @@ export function leastSquaresHessian(
       X_at_w2 += X_data[row2 + j]! * w_j;
       X_at_w3 += X_data[row3 + j]! * w_j;
     }
+    let X_at_w4 = 0;
+    let X_at_w5 = 0;
+    let X_at_w6 = 0;
+    let X_at_w7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w4 += X_data[row4 + j]! * w_j;
+      X_at_w5 += X_data[row5 + j]! * w_j;
+      X_at_w6 += X_data[row6 + j]! * w_j;
+      X_at_w7 += X_data[row7 + j]! * w_j;
+    }
     const sub0 = X_at_w0 + b - y[i]!;
     const sub1 = X_at_w1 + b - y[i + 1]!;
     const sub2 = X_at_w2 + b - y[i + 2]!;
     const sub3 = X_at_w3 + b - y[i + 3]!;
-    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    const sub4 = X_at_w4 + b - y[i + 4]!;
+    const sub5 = X_at_w5 + b - y[i + 5]!;
+    const sub6 = X_at_w6 + b - y[i + 6]!;
+    const sub7 = X_at_w7 + b - y[i + 7]!;
+    sum_2 +=
+      sub0 ** 2 +
+      sub1 ** 2 +
+      (sub2 ** 2 + sub3 ** 2) +
+      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
     // backward through line 5: return mean((X @ w + b - y)^2)
     dsub[i] = 2 * sub0 * dsum;
     dsub[i + 1] = 2 * sub1 * dsum;
     dsub[i + 2] = 2 * sub2 * dsum;
     dsub[i + 3] = 2 * sub3 * dsum;
-    db += dsub[i]! + dsub[i + 1]! + (dsub[i + 2]! + dsub[i + 3]!);
+    dsub[i + 4] = 2 * sub4 * dsum;
+    dsub[i + 5] = 2 * sub5 * dsum;
+    dsub[i + 6] = 2 * sub6 * dsum;
+    dsub[i + 7] = 2 * sub7 * dsum;
+    db +=
+      dsub[i]! +
+      dsub[i + 1]! +
+      (dsub[i + 2]! + dsub[i + 3]!) +
+      (dsub[i + 4]! + dsub[i + 5]! + (dsub[i + 6]! + dsub[i + 7]!));
     const g0 = dsub[i]!;
     const g1 = dsub[i + 1]!;
     const g2 = dsub[i + 2]!;
     const g3 = dsub[i + 3]!;
+    const g4 = dsub[i + 4]!;
+    const g5 = dsub[i + 5]!;
+    const g6 = dsub[i + 6]!;
+    const g7 = dsub[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
         (g0 * X_data[row0 + j]! +
           g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+          (g4 * X_data[row4 + j]! +
+            g5 * X_data[row5 + j]! +
+            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
   }
-  for (let i = N - (N % 4); i < N; i++) {
+  for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
@@ -507,16 +621,24 @@ export function logisticGrad(
   let db = 0;
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
-  for (let i = 0; i + 3 < N; i += 4) {
+  for (let i = 0; i + 7 < N; i += 8) {
     const neg_y0 = -y[i]!;
     const neg_y1 = -y[i + 1]!;
     const neg_y2 = -y[i + 2]!;
     const neg_y3 = -y[i + 3]!;
+    const neg_y4 = -y[i + 4]!;
+    const neg_y5 = -y[i + 5]!;
+    const neg_y6 = -y[i + 6]!;
+    const neg_y7 = -y[i + 7]!;
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
     const row3 = row2 + d;
+    const row4 = row3 + d;
+    const row5 = row4 + d;
+    const row6 = row5 + d;
+    const row7 = row6 + d;
     let X_at_w0 = 0;
     let X_at_w1 = 0;
     let X_at_w2 = 0;
@@ -528,29 +650,63 @@ export function logisticGrad(
       X_at_w2 += X_data[row2 + j]! * w_j;
       X_at_w3 += X_data[row3 + j]! * w_j;
     }
+    let X_at_w4 = 0;
+    let X_at_w5 = 0;
+    let X_at_w6 = 0;
+    let X_at_w7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w4 += X_data[row4 + j]! * w_j;
+      X_at_w5 += X_data[row5 + j]! * w_j;
+      X_at_w6 += X_data[row6 + j]! * w_j;
+      X_at_w7 += X_data[row7 + j]! * w_j;
+    }
     const mul0 = neg_y0 * (X_at_w0 + b);
     const mul1 = neg_y1 * (X_at_w1 + b);
     const mul2 = neg_y2 * (X_at_w2 + b);
     const mul3 = neg_y3 * (X_at_w3 + b);
-    sum_2 += softplus(mul0) + softplus(mul1) + (softplus(mul2) + softplus(mul3));
+    const mul4 = neg_y4 * (X_at_w4 + b);
+    const mul5 = neg_y5 * (X_at_w5 + b);
+    const mul6 = neg_y6 * (X_at_w6 + b);
+    const mul7 = neg_y7 * (X_at_w7 + b);
+    sum_2 +=
+      softplus(mul0) +
+      softplus(mul1) +
+      (softplus(mul2) + softplus(mul3)) +
+      (softplus(mul4) + softplus(mul5) + (softplus(mul6) + softplus(mul7)));
     // backward through line 10: return mean(softplus(-y * (X @ w + b)))
     dadd[i] = neg_y0 * (sigmoid(mul0) * dsum);
     dadd[i + 1] = neg_y1 * (sigmoid(mul1) * dsum);
     dadd[i + 2] = neg_y2 * (sigmoid(mul2) * dsum);
     dadd[i + 3] = neg_y3 * (sigmoid(mul3) * dsum);
-    db += dadd[i]! + dadd[i + 1]! + (dadd[i + 2]! + dadd[i + 3]!);
+    dadd[i + 4] = neg_y4 * (sigmoid(mul4) * dsum);
+    dadd[i + 5] = neg_y5 * (sigmoid(mul5) * dsum);
+    dadd[i + 6] = neg_y6 * (sigmoid(mul6) * dsum);
+    dadd[i + 7] = neg_y7 * (sigmoid(mul7) * dsum);
+    db +=
+      dadd[i]! +
+      dadd[i + 1]! +
+      (dadd[i + 2]! + dadd[i + 3]!) +
+      (dadd[i + 4]! + dadd[i + 5]! + (dadd[i + 6]! + dadd[i + 7]!));
     const g0 = dadd[i]!;
     const g1 = dadd[i + 1]!;
     const g2 = dadd[i + 2]!;
     const g3 = dadd[i + 3]!;
+    const g4 = dadd[i + 4]!;
+    const g5 = dadd[i + 5]!;
+    const g6 = dadd[i + 6]!;
+    const g7 = dadd[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
         (g0 * X_data[row0 + j]! +
           g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+          (g4 * X_data[row4 + j]! +
+            g5 * X_data[row5 + j]! +
+            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
   }
-  for (let i = N - (N % 4); i < N; i++) {
+  for (let i = N - (N % 8); i < N; i++) {
     const neg_y0 = -y[i]!;
     const X_data = X.data;
     const row0 = i * d;
@@ -675,16 +831,24 @@ export function logisticHvp(
   const dadd = buffers.vector(3, N);
   let db = 0;
   const dw = new Float64Array(d);
-  for (let i = 0; i + 3 < N; i += 4) {
+  for (let i = 0; i + 7 < N; i += 8) {
     neg_y[i] = -y[i]!;
     neg_y[i + 1] = -y[i + 1]!;
     neg_y[i + 2] = -y[i + 2]!;
     neg_y[i + 3] = -y[i + 3]!;
+    neg_y[i + 4] = -y[i + 4]!;
+    neg_y[i + 5] = -y[i + 5]!;
+    neg_y[i + 6] = -y[i + 6]!;
+    neg_y[i + 7] = -y[i + 7]!;
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
     const row3 = row2 + d;
+    const row4 = row3 + d;
+    const row5 = row4 + d;
+    const row6 = row5 + d;
+    const row7 = row6 + d;
     let X_at_w0 = 0;
     let X_at_w1 = 0;
     let X_at_w2 = 0;
@@ -696,35 +860,74 @@ export function logisticHvp(
       X_at_w2 += X_data[row2 + j]! * w_j;
       X_at_w3 += X_data[row3 + j]! * w_j;
     }
+    let X_at_w4 = 0;
+    let X_at_w5 = 0;
+    let X_at_w6 = 0;
+    let X_at_w7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w4 += X_data[row4 + j]! * w_j;
+      X_at_w5 += X_data[row5 + j]! * w_j;
+      X_at_w6 += X_data[row6 + j]! * w_j;
+      X_at_w7 += X_data[row7 + j]! * w_j;
+    }
     mul[i] = neg_y[i]! * (X_at_w0 + b);
     mul[i + 1] = neg_y[i + 1]! * (X_at_w1 + b);
     mul[i + 2] = neg_y[i + 2]! * (X_at_w2 + b);
     mul[i + 3] = neg_y[i + 3]! * (X_at_w3 + b);
+    mul[i + 4] = neg_y[i + 4]! * (X_at_w4 + b);
+    mul[i + 5] = neg_y[i + 5]! * (X_at_w5 + b);
+    mul[i + 6] = neg_y[i + 6]! * (X_at_w6 + b);
+    mul[i + 7] = neg_y[i + 7]! * (X_at_w7 + b);
     sum_2 +=
-      softplus(mul[i]!) + softplus(mul[i + 1]!) + (softplus(mul[i + 2]!) + softplus(mul[i + 3]!));
+      softplus(mul[i]!) +
+      softplus(mul[i + 1]!) +
+      (softplus(mul[i + 2]!) + softplus(mul[i + 3]!)) +
+      (softplus(mul[i + 4]!) +
+        softplus(mul[i + 5]!) +
+        (softplus(mul[i + 6]!) + softplus(mul[i + 7]!)));
     // backward through line 10: return mean(softplus(-y * (X @ w + b)))
     sigmoid_2[i] = sigmoid(mul[i]!);
     sigmoid_2[i + 1] = sigmoid(mul[i + 1]!);
     sigmoid_2[i + 2] = sigmoid(mul[i + 2]!);
     sigmoid_2[i + 3] = sigmoid(mul[i + 3]!);
+    sigmoid_2[i + 4] = sigmoid(mul[i + 4]!);
+    sigmoid_2[i + 5] = sigmoid(mul[i + 5]!);
+    sigmoid_2[i + 6] = sigmoid(mul[i + 6]!);
+    sigmoid_2[i + 7] = sigmoid(mul[i + 7]!);
     dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
     dadd[i + 1] = neg_y[i + 1]! * (sigmoid_2[i + 1]! * dsum);
     dadd[i + 2] = neg_y[i + 2]! * (sigmoid_2[i + 2]! * dsum);
     dadd[i + 3] = neg_y[i + 3]! * (sigmoid_2[i + 3]! * dsum);
-    db += dadd[i]! + dadd[i + 1]! + (dadd[i + 2]! + dadd[i + 3]!);
+    dadd[i + 4] = neg_y[i + 4]! * (sigmoid_2[i + 4]! * dsum);
+    dadd[i + 5] = neg_y[i + 5]! * (sigmoid_2[i + 5]! * dsum);
+    dadd[i + 6] = neg_y[i + 6]! * (sigmoid_2[i + 6]! * dsum);
+    dadd[i + 7] = neg_y[i + 7]! * (sigmoid_2[i + 7]! * dsum);
+    db +=
+      dadd[i]! +
+      dadd[i + 1]! +
+      (dadd[i + 2]! + dadd[i + 3]!) +
+      (dadd[i + 4]! + dadd[i + 5]! + (dadd[i + 6]! + dadd[i + 7]!));
     const g0 = dadd[i]!;
     const g1 = dadd[i + 1]!;
     const g2 = dadd[i + 2]!;
     const g3 = dadd[i + 3]!;
+    const g4 = dadd[i + 4]!;
+    const g5 = dadd[i + 5]!;
+    const g6 = dadd[i + 6]!;
+    const g7 = dadd[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
         (g0 * X_data[row0 + j]! +
           g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+          (g4 * X_data[row4 + j]! +
+            g5 * X_data[row5 + j]! +
+            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
   }
-  for (let i = N - (N % 4); i < N; i++) {
+  for (let i = N - (N % 8); i < N; i++) {
     neg_y[i] = -y[i]!;
     const X_data = X.data;
     const row0 = i * d;
@@ -796,16 +999,24 @@ export function logisticHessian(
   const dadd = buffers.vector(3, N);
   let db = 0;
   const dw = new Float64Array(d);
-  for (let i = 0; i + 3 < N; i += 4) {
+  for (let i = 0; i + 7 < N; i += 8) {
     neg_y[i] = -y[i]!;
     neg_y[i + 1] = -y[i + 1]!;
     neg_y[i + 2] = -y[i + 2]!;
     neg_y[i + 3] = -y[i + 3]!;
+    neg_y[i + 4] = -y[i + 4]!;
+    neg_y[i + 5] = -y[i + 5]!;
+    neg_y[i + 6] = -y[i + 6]!;
+    neg_y[i + 7] = -y[i + 7]!;
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
     const row3 = row2 + d;
+    const row4 = row3 + d;
+    const row5 = row4 + d;
+    const row6 = row5 + d;
+    const row7 = row6 + d;
     let X_at_w0 = 0;
     let X_at_w1 = 0;
     let X_at_w2 = 0;
@@ -817,34 +1028,73 @@ export function logisticHessian(
       X_at_w2 += X_data[row2 + j]! * w_j;
       X_at_w3 += X_data[row3 + j]! * w_j;
     }
+    let X_at_w4 = 0;
+    let X_at_w5 = 0;
+    let X_at_w6 = 0;
+    let X_at_w7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w4 += X_data[row4 + j]! * w_j;
+      X_at_w5 += X_data[row5 + j]! * w_j;
+      X_at_w6 += X_data[row6 + j]! * w_j;
+      X_at_w7 += X_data[row7 + j]! * w_j;
+    }
     mul[i] = neg_y[i]! * (X_at_w0 + b);
     mul[i + 1] = neg_y[i + 1]! * (X_at_w1 + b);
     mul[i + 2] = neg_y[i + 2]! * (X_at_w2 + b);
     mul[i + 3] = neg_y[i + 3]! * (X_at_w3 + b);
+    mul[i + 4] = neg_y[i + 4]! * (X_at_w4 + b);
+    mul[i + 5] = neg_y[i + 5]! * (X_at_w5 + b);
+    mul[i + 6] = neg_y[i + 6]! * (X_at_w6 + b);
+    mul[i + 7] = neg_y[i + 7]! * (X_at_w7 + b);
     sum_2 +=
-      softplus(mul[i]!) + softplus(mul[i + 1]!) + (softplus(mul[i + 2]!) + softplus(mul[i + 3]!));
+      softplus(mul[i]!) +
+      softplus(mul[i + 1]!) +
+      (softplus(mul[i + 2]!) + softplus(mul[i + 3]!)) +
+      (softplus(mul[i + 4]!) +
+        softplus(mul[i + 5]!) +
+        (softplus(mul[i + 6]!) + softplus(mul[i + 7]!)));
     // backward through line 10: return mean(softplus(-y * (X @ w + b)))
     sigmoid_2[i] = sigmoid(mul[i]!);
     sigmoid_2[i + 1] = sigmoid(mul[i + 1]!);
     sigmoid_2[i + 2] = sigmoid(mul[i + 2]!);
     sigmoid_2[i + 3] = sigmoid(mul[i + 3]!);
+    sigmoid_2[i + 4] = sigmoid(mul[i + 4]!);
+    sigmoid_2[i + 5] = sigmoid(mul[i + 5]!);
+    sigmoid_2[i + 6] = sigmoid(mul[i + 6]!);
+    sigmoid_2[i + 7] = sigmoid(mul[i + 7]!);
     dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
     dadd[i + 1] = neg_y[i + 1]! * (sigmoid_2[i + 1]! * dsum);
     dadd[i + 2] = neg_y[i + 2]! * (sigmoid_2[i + 2]! * dsum);
     dadd[i + 3] = neg_y[i + 3]! * (sigmoid_2[i + 3]! * dsum);
-    db += dadd[i]! + dadd[i + 1]! + (dadd[i + 2]! + dadd[i + 3]!);
+    dadd[i + 4] = neg_y[i + 4]! * (sigmoid_2[i + 4]! * dsum);
+    dadd[i + 5] = neg_y[i + 5]! * (sigmoid_2[i + 5]! * dsum);
+    dadd[i + 6] = neg_y[i + 6]! * (sigmoid_2[i + 6]! * dsum);
+    dadd[i + 7] = neg_y[i + 7]! * (sigmoid_2[i + 7]! * dsum);
+    db +=
+      dadd[i]! +
+      dadd[i + 1]! +
+      (dadd[i + 2]! + dadd[i + 3]!) +
+      (dadd[i + 4]! + dadd[i + 5]! + (dadd[i + 6]! + dadd[i + 7]!));
     const g0 = dadd[i]!;
     const g1 = dadd[i + 1]!;
     const g2 = dadd[i + 2]!;
     const g3 = dadd[i + 3]!;
+    const g4 = dadd[i + 4]!;
+    const g5 = dadd[i + 5]!;
+    const g6 = dadd[i + 6]!;
+    const g7 = dadd[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
         (g0 * X_data[row0 + j]! +
           g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+          (g4 * X_data[row4 + j]! +
+            g5 * X_data[row5 + j]! +
+            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
   }
-  for (let i = N - (N % 4); i < N; i++) {
+  for (let i = N - (N % 8); i < N; i++) {
     neg_y[i] = -y[i]!;
     const X_data = X.data;
     const row0 = i * d;
@@ -1560,12 +1810,16 @@ export function neuronGrad(
   let db = 0;
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
-  for (let i = 0; i + 3 < N; i += 4) {
+  for (let i = 0; i + 7 < N; i += 8) {
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
     const row3 = row2 + d;
+    const row4 = row3 + d;
+    const row5 = row4 + d;
+    const row6 = row5 + d;
+    const row7 = row6 + d;
     let X_at_w0 = 0;
     let X_at_w1 = 0;
     let X_at_w2 = 0;
@@ -1577,35 +1831,73 @@ export function neuronGrad(
       X_at_w2 += X_data[row2 + j]! * w_j;
       X_at_w3 += X_data[row3 + j]! * w_j;
     }
+    let X_at_w4 = 0;
+    let X_at_w5 = 0;
+    let X_at_w6 = 0;
+    let X_at_w7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w4 += X_data[row4 + j]! * w_j;
+      X_at_w5 += X_data[row5 + j]! * w_j;
+      X_at_w6 += X_data[row6 + j]! * w_j;
+      X_at_w7 += X_data[row7 + j]! * w_j;
+    }
     const z0 = X_at_w0 + b;
     const z1 = X_at_w1 + b;
     const z2 = X_at_w2 + b;
     const z3 = X_at_w3 + b;
+    const z4 = X_at_w4 + b;
+    const z5 = X_at_w5 + b;
+    const z6 = X_at_w6 + b;
+    const z7 = X_at_w7 + b;
     // line 23: return mean((y - max(0, z))^2)
     const sub0 = y[i]! - Math.max(0, z0);
     const sub1 = y[i + 1]! - Math.max(0, z1);
     const sub2 = y[i + 2]! - Math.max(0, z2);
     const sub3 = y[i + 3]! - Math.max(0, z3);
-    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    const sub4 = y[i + 4]! - Math.max(0, z4);
+    const sub5 = y[i + 5]! - Math.max(0, z5);
+    const sub6 = y[i + 6]! - Math.max(0, z6);
+    const sub7 = y[i + 7]! - Math.max(0, z7);
+    sum_2 +=
+      sub0 ** 2 +
+      sub1 ** 2 +
+      (sub2 ** 2 + sub3 ** 2) +
+      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
     // backward through line 23: return mean((y - max(0, z))^2)
     dz[i] = 0 >= z0 ? 0 : -(2 * sub0 * dsum);
     dz[i + 1] = 0 >= z1 ? 0 : -(2 * sub1 * dsum);
     dz[i + 2] = 0 >= z2 ? 0 : -(2 * sub2 * dsum);
     dz[i + 3] = 0 >= z3 ? 0 : -(2 * sub3 * dsum);
+    dz[i + 4] = 0 >= z4 ? 0 : -(2 * sub4 * dsum);
+    dz[i + 5] = 0 >= z5 ? 0 : -(2 * sub5 * dsum);
+    dz[i + 6] = 0 >= z6 ? 0 : -(2 * sub6 * dsum);
+    dz[i + 7] = 0 >= z7 ? 0 : -(2 * sub7 * dsum);
     // backward through line 22: z = X @ w + b
-    db += dz[i]! + dz[i + 1]! + (dz[i + 2]! + dz[i + 3]!);
+    db +=
+      dz[i]! +
+      dz[i + 1]! +
+      (dz[i + 2]! + dz[i + 3]!) +
+      (dz[i + 4]! + dz[i + 5]! + (dz[i + 6]! + dz[i + 7]!));
     const g0 = dz[i]!;
     const g1 = dz[i + 1]!;
     const g2 = dz[i + 2]!;
     const g3 = dz[i + 3]!;
+    const g4 = dz[i + 4]!;
+    const g5 = dz[i + 5]!;
+    const g6 = dz[i + 6]!;
+    const g7 = dz[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
         (g0 * X_data[row0 + j]! +
           g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+          (g4 * X_data[row4 + j]! +
+            g5 * X_data[row5 + j]! +
+            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
   }
-  for (let i = N - (N % 4); i < N; i++) {
+  for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
@@ -1726,12 +2018,16 @@ export function neuronHvp(
   const dz = buffers.vector(1, N);
   let db = 0;
   const dw = new Float64Array(d);
-  for (let i = 0; i + 3 < N; i += 4) {
+  for (let i = 0; i + 7 < N; i += 8) {
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
     const row3 = row2 + d;
+    const row4 = row3 + d;
+    const row5 = row4 + d;
+    const row6 = row5 + d;
+    const row7 = row6 + d;
     let X_at_w0 = 0;
     let X_at_w1 = 0;
     let X_at_w2 = 0;
@@ -1743,40 +2039,82 @@ export function neuronHvp(
       X_at_w2 += X_data[row2 + j]! * w_j;
       X_at_w3 += X_data[row3 + j]! * w_j;
     }
+    let X_at_w4 = 0;
+    let X_at_w5 = 0;
+    let X_at_w6 = 0;
+    let X_at_w7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w4 += X_data[row4 + j]! * w_j;
+      X_at_w5 += X_data[row5 + j]! * w_j;
+      X_at_w6 += X_data[row6 + j]! * w_j;
+      X_at_w7 += X_data[row7 + j]! * w_j;
+    }
     const z0 = X_at_w0 + b;
     const z1 = X_at_w1 + b;
     const z2 = X_at_w2 + b;
     const z3 = X_at_w3 + b;
+    const z4 = X_at_w4 + b;
+    const z5 = X_at_w5 + b;
+    const z6 = X_at_w6 + b;
+    const z7 = X_at_w7 + b;
     // line 23: return mean((y - max(0, z))^2)
     const sub0 = y[i]! - Math.max(0, z0);
     const sub1 = y[i + 1]! - Math.max(0, z1);
     const sub2 = y[i + 2]! - Math.max(0, z2);
     const sub3 = y[i + 3]! - Math.max(0, z3);
-    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    const sub4 = y[i + 4]! - Math.max(0, z4);
+    const sub5 = y[i + 5]! - Math.max(0, z5);
+    const sub6 = y[i + 6]! - Math.max(0, z6);
+    const sub7 = y[i + 7]! - Math.max(0, z7);
+    sum_2 +=
+      sub0 ** 2 +
+      sub1 ** 2 +
+      (sub2 ** 2 + sub3 ** 2) +
+      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
     // backward through line 23: return mean((y - max(0, z))^2)
     ge[i] = 0 >= z0 ? 1 : 0;
     ge[i + 1] = 0 >= z1 ? 1 : 0;
     ge[i + 2] = 0 >= z2 ? 1 : 0;
     ge[i + 3] = 0 >= z3 ? 1 : 0;
+    ge[i + 4] = 0 >= z4 ? 1 : 0;
+    ge[i + 5] = 0 >= z5 ? 1 : 0;
+    ge[i + 6] = 0 >= z6 ? 1 : 0;
+    ge[i + 7] = 0 >= z7 ? 1 : 0;
     dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
     dz[i + 1] = ge[i + 1]! !== 0 ? 0 : -(2 * sub1 * dsum);
     dz[i + 2] = ge[i + 2]! !== 0 ? 0 : -(2 * sub2 * dsum);
     dz[i + 3] = ge[i + 3]! !== 0 ? 0 : -(2 * sub3 * dsum);
+    dz[i + 4] = ge[i + 4]! !== 0 ? 0 : -(2 * sub4 * dsum);
+    dz[i + 5] = ge[i + 5]! !== 0 ? 0 : -(2 * sub5 * dsum);
+    dz[i + 6] = ge[i + 6]! !== 0 ? 0 : -(2 * sub6 * dsum);
+    dz[i + 7] = ge[i + 7]! !== 0 ? 0 : -(2 * sub7 * dsum);
     // backward through line 22: z = X @ w + b
-    db += dz[i]! + dz[i + 1]! + (dz[i + 2]! + dz[i + 3]!);
+    db +=
+      dz[i]! +
+      dz[i + 1]! +
+      (dz[i + 2]! + dz[i + 3]!) +
+      (dz[i + 4]! + dz[i + 5]! + (dz[i + 6]! + dz[i + 7]!));
     const g0 = dz[i]!;
     const g1 = dz[i + 1]!;
     const g2 = dz[i + 2]!;
     const g3 = dz[i + 3]!;
+    const g4 = dz[i + 4]!;
+    const g5 = dz[i + 5]!;
+    const g6 = dz[i + 6]!;
+    const g7 = dz[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
         (g0 * X_data[row0 + j]! +
           g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+          (g4 * X_data[row4 + j]! +
+            g5 * X_data[row5 + j]! +
+            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
     // tangent of line 22: z = X @ w + b
   }
-  for (let i = N - (N % 4); i < N; i++) {
+  for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
@@ -1845,12 +2183,16 @@ export function neuronHessian(
   const dz = buffers.vector(2, N);
   let db = 0;
   const dw = new Float64Array(d);
-  for (let i = 0; i + 3 < N; i += 4) {
+  for (let i = 0; i + 7 < N; i += 8) {
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
     const row3 = row2 + d;
+    const row4 = row3 + d;
+    const row5 = row4 + d;
+    const row6 = row5 + d;
+    const row7 = row6 + d;
     let X_at_w0 = 0;
     let X_at_w1 = 0;
     let X_at_w2 = 0;
@@ -1862,39 +2204,81 @@ export function neuronHessian(
       X_at_w2 += X_data[row2 + j]! * w_j;
       X_at_w3 += X_data[row3 + j]! * w_j;
     }
+    let X_at_w4 = 0;
+    let X_at_w5 = 0;
+    let X_at_w6 = 0;
+    let X_at_w7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w4 += X_data[row4 + j]! * w_j;
+      X_at_w5 += X_data[row5 + j]! * w_j;
+      X_at_w6 += X_data[row6 + j]! * w_j;
+      X_at_w7 += X_data[row7 + j]! * w_j;
+    }
     z[i] = X_at_w0 + b;
     z[i + 1] = X_at_w1 + b;
     z[i + 2] = X_at_w2 + b;
     z[i + 3] = X_at_w3 + b;
+    z[i + 4] = X_at_w4 + b;
+    z[i + 5] = X_at_w5 + b;
+    z[i + 6] = X_at_w6 + b;
+    z[i + 7] = X_at_w7 + b;
     // line 23: return mean((y - max(0, z))^2)
     const sub0 = y[i]! - Math.max(0, z[i]!);
     const sub1 = y[i + 1]! - Math.max(0, z[i + 1]!);
     const sub2 = y[i + 2]! - Math.max(0, z[i + 2]!);
     const sub3 = y[i + 3]! - Math.max(0, z[i + 3]!);
-    sum_2 += sub0 ** 2 + sub1 ** 2 + (sub2 ** 2 + sub3 ** 2);
+    const sub4 = y[i + 4]! - Math.max(0, z[i + 4]!);
+    const sub5 = y[i + 5]! - Math.max(0, z[i + 5]!);
+    const sub6 = y[i + 6]! - Math.max(0, z[i + 6]!);
+    const sub7 = y[i + 7]! - Math.max(0, z[i + 7]!);
+    sum_2 +=
+      sub0 ** 2 +
+      sub1 ** 2 +
+      (sub2 ** 2 + sub3 ** 2) +
+      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
     // backward through line 23: return mean((y - max(0, z))^2)
     ge[i] = 0 >= z[i]! ? 1 : 0;
     ge[i + 1] = 0 >= z[i + 1]! ? 1 : 0;
     ge[i + 2] = 0 >= z[i + 2]! ? 1 : 0;
     ge[i + 3] = 0 >= z[i + 3]! ? 1 : 0;
+    ge[i + 4] = 0 >= z[i + 4]! ? 1 : 0;
+    ge[i + 5] = 0 >= z[i + 5]! ? 1 : 0;
+    ge[i + 6] = 0 >= z[i + 6]! ? 1 : 0;
+    ge[i + 7] = 0 >= z[i + 7]! ? 1 : 0;
     dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
     dz[i + 1] = ge[i + 1]! !== 0 ? 0 : -(2 * sub1 * dsum);
     dz[i + 2] = ge[i + 2]! !== 0 ? 0 : -(2 * sub2 * dsum);
     dz[i + 3] = ge[i + 3]! !== 0 ? 0 : -(2 * sub3 * dsum);
+    dz[i + 4] = ge[i + 4]! !== 0 ? 0 : -(2 * sub4 * dsum);
+    dz[i + 5] = ge[i + 5]! !== 0 ? 0 : -(2 * sub5 * dsum);
+    dz[i + 6] = ge[i + 6]! !== 0 ? 0 : -(2 * sub6 * dsum);
+    dz[i + 7] = ge[i + 7]! !== 0 ? 0 : -(2 * sub7 * dsum);
     // backward through line 22: z = X @ w + b
-    db += dz[i]! + dz[i + 1]! + (dz[i + 2]! + dz[i + 3]!);
+    db +=
+      dz[i]! +
+      dz[i + 1]! +
+      (dz[i + 2]! + dz[i + 3]!) +
+      (dz[i + 4]! + dz[i + 5]! + (dz[i + 6]! + dz[i + 7]!));
     const g0 = dz[i]!;
     const g1 = dz[i + 1]!;
     const g2 = dz[i + 2]!;
     const g3 = dz[i + 3]!;
+    const g4 = dz[i + 4]!;
+    const g5 = dz[i + 5]!;
+    const g6 = dz[i + 6]!;
+    const g7 = dz[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
         (g0 * X_data[row0 + j]! +
           g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+          (g4 * X_data[row4 + j]! +
+            g5 * X_data[row5 + j]! +
+            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
   }
-  for (let i = N - (N % 4); i < N; i++) {
+  for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;

@@ -85,9 +85,10 @@ export class BodyWriter implements EmitContext {
   }
 
   /**
-   * One pass over the rows (schedule.ts): the members' declarations, then a loop taking four
-   * rows at a time — four independent sums per product, each entry of a matrix row loaded once
-   * for all its uses — and a loop over the rows left over.
+   * One pass over the rows (schedule.ts): the members' declarations, then a loop taking eight
+   * rows at a time — independent sums per product, each entry of x loaded once for four rows and
+   * each entry of the adjoint's product updated once for eight — and a loop over the rows left
+   * over.
    */
   private rows(rows: Dim, members: readonly RowMember[], locals: ReadonlySet<number>): void {
     const repairs: string[] = [];
@@ -95,11 +96,11 @@ export class BodyWriter implements EmitContext {
       if (member.kind === "block") continue;
       const result = member.kind === "element" ? member.member.instr.result : member.instr.result;
       const name = this.naming.nameOf(result);
-      // A value read only within the pass is a local of each row: `sub0`, …, `sub3`.
+      // A value read only within the pass is a local of each row: `sub0`, …, `sub7`.
       if (locals.has(result.id)) {
         this.laneNames.set(
           result.id,
-          [0, 1, 2, 3].map((k) => this.naming.loopIndex(`${name}${k}`)),
+          range(blockRows).map((k) => this.naming.loopIndex(`${name}${k}`)),
         );
         continue;
       }
@@ -120,10 +121,10 @@ export class BodyWriter implements EmitContext {
     const n = this.dim(rows);
     this.lines.push(
       [
-        `for (let ${i} = 0; ${i} + 3 < ${n}; ${i} += 4) {`,
-        ...this.rowsBody(rows, members, 4),
+        `for (let ${i} = 0; ${i} + ${blockRows - 1} < ${n}; ${i} += ${blockRows}) {`,
+        ...this.rowsBody(rows, members, blockRows),
         "}",
-        `for (let ${i} = ${n} - (${n} % 4); ${i} < ${n}; ${i}++) {`,
+        `for (let ${i} = ${n} - (${n} % ${blockRows}); ${i} < ${n}; ${i}++) {`,
         ...this.rowsBody(rows, members, 1),
         "}",
       ].join("\n"),
@@ -136,7 +137,7 @@ export class BodyWriter implements EmitContext {
     const i = this.emitter.index;
     const lines: string[] = [];
     const laneIndex = (k: number) => (k === 0 ? i : `${i} + ${k}`);
-    const lanesOf = (f: (k: number) => string) => Array.from({ length: lanes }, (_, k) => f(k));
+    const lanesOf = (f: (k: number) => string) => range(lanes).map(f);
     /** Offsets of the rows in a matrix of `cols` columns, declared on first use. */
     const offsets = new Map<string, string[]>();
     const rowOffsets = (matrix: Value): string[] => {
@@ -180,16 +181,15 @@ export class BodyWriter implements EmitContext {
         } else if (m.kind === "store" || lanes === 1) {
           for (let k = 0; k < lanes; k++) lines.push(this.atLane(k, () => this.elementStatement(m, [rows])));
         } else {
-          // A sum adds the rows' terms pairwise: (t0 + t1) + (t2 + t3).
-          const terms = [0, 1, 2, 3].map((k) =>
+          // A sum adds the rows' terms pairwise: (t0 + t1) + (t2 + t3), ….
+          const terms = range(lanes).map((k) =>
             this.atLane(k, () =>
               m.kind === "sumChain"
                 ? this.elementFormula(m.chain, [rows])
                 : this.elementCode(m.instr.args[0]!, [rows]),
             ),
           );
-          const sum = binary(binary(terms[0]!, "+", terms[1]!), "+", binary(terms[2]!, "+", terms[3]!));
-          lines.push(`${this.naming.nameOf(m.instr.result)} += ${sum.text};`);
+          lines.push(`${this.naming.nameOf(m.instr.result)} += ${pairwiseSum(terms).text};`);
         }
       } else if (member.kind === "dot") {
         const [a, x] = member.instr.args as [Value, Value];
@@ -198,16 +198,18 @@ export class BodyWriter implements EmitContext {
         const out = this.naming.nameOf(member.instr.result);
         const sums =
           this.laneNames.get(member.instr.result.id) ?? lanesOf((k) => this.naming.loopIndex(`${out}${k}`));
-        lines.push(...sums.slice(0, lanes).map((s) => `let ${s} = 0;`));
-        lines.push(`for (let ${j} = 0; ${j} < ${this.dim(a.shape[1]!)}; ${j}++) {`);
-        if (lanes > 1) {
-          const xj = this.naming.loopIndex(`${/^[A-Za-z_$][\w$]*$/.test(xCode) ? xCode : "x"}_j`);
-          lines.push(`const ${xj} = ${xCode}[${j}]!;`);
-          lines.push(
-            ...sums.slice(0, lanes).map((s, k) => `${s} += ${aCode}[${at[k]} + ${j}]! * ${xj};`),
-          );
-        } else lines.push(`${sums[0]} += ${aCode}[${at[0]} + ${j}]! * ${xCode}[${j}]!;`);
-        lines.push("}");
+        // Four rows per sweep of x: four independent sums, each x_j loaded once for them.
+        for (let first = 0; first < lanes; first += 4) {
+          const group = sums.slice(first, Math.min(first + 4, lanes));
+          lines.push(...group.map((s) => `let ${s} = 0;`));
+          lines.push(`for (let ${j} = 0; ${j} < ${this.dim(a.shape[1]!)}; ${j}++) {`);
+          if (group.length > 1) {
+            const xj = this.naming.loopIndex(`${/^[A-Za-z_$][\w$]*$/.test(xCode) ? xCode : "x"}_j`);
+            lines.push(`const ${xj} = ${xCode}[${j}]!;`);
+            lines.push(...group.map((s, k) => `${s} += ${aCode}[${at[first + k]} + ${j}]! * ${xj};`));
+          } else lines.push(`${group[0]} += ${aCode}[${at[first]} + ${j}]! * ${xCode}[${j}]!;`);
+          lines.push("}");
+        }
         if (!this.laneNames.has(member.instr.result.id)) {
           lines.push(...sums.slice(0, lanes).map((s, k) => `${out}[${laneIndex(k)}] = ${s};`));
         }
@@ -227,13 +229,8 @@ export class BodyWriter implements EmitContext {
           factors = names;
         }
         factors = factors.slice(0, lanes);
-        const terms = factors.map((f, k) =>
-          binary(primary(f), "*", primary(`${aCode}[${at[k]} + ${j}]!`)),
-        );
-        const sum =
-          lanes === 4
-            ? binary(binary(terms[0]!, "+", terms[1]!), "+", binary(terms[2]!, "+", terms[3]!))
-            : terms[0]!;
+        const terms = factors.map((f, k) => binary(primary(f), "*", primary(`${aCode}[${at[k]} + ${j}]!`)));
+        const sum = pairwiseSum(terms);
         const out = this.naming.nameOf(member.instr.result);
         lines.push(
           `for (let ${j} = 0; ${j} < ${this.dim(a.shape[1]!)}; ${j}++) ${out}[${j}] = ${binary(primary(`${out}[${j}]!`), "+", sum).text};`,
@@ -482,6 +479,20 @@ export class Naming {
     for (const [hint, name] of this.indices) forked.indices.set(hint, name);
     return forked;
   }
+}
+
+/** Rows a pass over rows computes per iteration: the products' entries loaded once for eight. */
+const blockRows = 8;
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, k) => k);
+}
+
+/** t0 + t1 + … added pairwise, ((t0 + t1) + (t2 + t3)) + …, so the additions overlap. */
+function pairwiseSum(terms: readonly Expr[]): Expr {
+  if (terms.length === 1) return terms[0]!;
+  const half = terms.length >> 1;
+  return binary(pairwiseSum(terms.slice(0, half)), "+", pairwiseSum(terms.slice(half)));
 }
 
 /** A product in derivative code, where a zero factor contributes 0 even against NaN. */

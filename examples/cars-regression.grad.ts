@@ -167,12 +167,16 @@ export function lossGrad(
   let db = 0;
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
-  for (let i = 0; i + 3 < N; i += 4) {
+  for (let i = 0; i + 7 < N; i += 8) {
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
     const row3 = row2 + d;
+    const row4 = row3 + d;
+    const row5 = row4 + d;
+    const row6 = row5 + d;
+    const row7 = row6 + d;
     let X_at_w0 = 0;
     let X_at_w1 = 0;
     let X_at_w2 = 0;
@@ -184,31 +188,65 @@ export function lossGrad(
       X_at_w2 += X_data[row2 + j]! * w_j;
       X_at_w3 += X_data[row3 + j]! * w_j;
     }
+    let X_at_w4 = 0;
+    let X_at_w5 = 0;
+    let X_at_w6 = 0;
+    let X_at_w7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w4 += X_data[row4 + j]! * w_j;
+      X_at_w5 += X_data[row5 + j]! * w_j;
+      X_at_w6 += X_data[row6 + j]! * w_j;
+      X_at_w7 += X_data[row7 + j]! * w_j;
+    }
     const residual0 = X_at_w0 + b - y[i]!;
     const residual1 = X_at_w1 + b - y[i + 1]!;
     const residual2 = X_at_w2 + b - y[i + 2]!;
     const residual3 = X_at_w3 + b - y[i + 3]!;
+    const residual4 = X_at_w4 + b - y[i + 4]!;
+    const residual5 = X_at_w5 + b - y[i + 5]!;
+    const residual6 = X_at_w6 + b - y[i + 6]!;
+    const residual7 = X_at_w7 + b - y[i + 7]!;
     // line 20: return mean(residual^2)
-    sum_2 += residual0 ** 2 + residual1 ** 2 + (residual2 ** 2 + residual3 ** 2);
+    sum_2 +=
+      residual0 ** 2 +
+      residual1 ** 2 +
+      (residual2 ** 2 + residual3 ** 2) +
+      (residual4 ** 2 + residual5 ** 2 + (residual6 ** 2 + residual7 ** 2));
     // backward through line 20: return mean(residual^2)
     dresidual[i] = 2 * residual0 * dsum;
     dresidual[i + 1] = 2 * residual1 * dsum;
     dresidual[i + 2] = 2 * residual2 * dsum;
     dresidual[i + 3] = 2 * residual3 * dsum;
+    dresidual[i + 4] = 2 * residual4 * dsum;
+    dresidual[i + 5] = 2 * residual5 * dsum;
+    dresidual[i + 6] = 2 * residual6 * dsum;
+    dresidual[i + 7] = 2 * residual7 * dsum;
     // backward through line 19: residual = predict(w, b, X) - y
-    db += dresidual[i]! + dresidual[i + 1]! + (dresidual[i + 2]! + dresidual[i + 3]!);
+    db +=
+      dresidual[i]! +
+      dresidual[i + 1]! +
+      (dresidual[i + 2]! + dresidual[i + 3]!) +
+      (dresidual[i + 4]! + dresidual[i + 5]! + (dresidual[i + 6]! + dresidual[i + 7]!));
     const g0 = dresidual[i]!;
     const g1 = dresidual[i + 1]!;
     const g2 = dresidual[i + 2]!;
     const g3 = dresidual[i + 3]!;
+    const g4 = dresidual[i + 4]!;
+    const g5 = dresidual[i + 5]!;
+    const g6 = dresidual[i + 6]!;
+    const g7 = dresidual[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
         (g0 * X_data[row0 + j]! +
           g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+          (g4 * X_data[row4 + j]! +
+            g5 * X_data[row5 + j]! +
+            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
   }
-  for (let i = N - (N % 4); i < N; i++) {
+  for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;

@@ -1701,12 +1701,16 @@ export function lossGrad(
   let db = 0;
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
-  for (let i = 0; i + 3 < N; i += 4) {
+  for (let i = 0; i + 7 < N; i += 8) {
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
     const row2 = row1 + d;
     const row3 = row2 + d;
+    const row4 = row3 + d;
+    const row5 = row4 + d;
+    const row6 = row5 + d;
+    const row7 = row6 + d;
     let X_at_w0 = 0;
     let X_at_w1 = 0;
     let X_at_w2 = 0;
@@ -1718,45 +1722,91 @@ export function lossGrad(
       X_at_w2 += X_data[row2 + j]! * w_j;
       X_at_w3 += X_data[row3 + j]! * w_j;
     }
+    let X_at_w4 = 0;
+    let X_at_w5 = 0;
+    let X_at_w6 = 0;
+    let X_at_w7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_j = w[j]!;
+      X_at_w4 += X_data[row4 + j]! * w_j;
+      X_at_w5 += X_data[row5 + j]! * w_j;
+      X_at_w6 += X_data[row6 + j]! * w_j;
+      X_at_w7 += X_data[row7 + j]! * w_j;
+    }
     const z0 = X_at_w0 + b;
     const z1 = X_at_w1 + b;
     const z2 = X_at_w2 + b;
     const z3 = X_at_w3 + b;
+    const z4 = X_at_w4 + b;
+    const z5 = X_at_w5 + b;
+    const z6 = X_at_w6 + b;
+    const z7 = X_at_w7 + b;
     // line 94: a = max(0, z)
     const a0 = Math.max(0, z0);
     const a1 = Math.max(0, z1);
     const a2 = Math.max(0, z2);
     const a3 = Math.max(0, z3);
+    const a4 = Math.max(0, z4);
+    const a5 = Math.max(0, z5);
+    const a6 = Math.max(0, z6);
+    const a7 = Math.max(0, z7);
     // line 95: return mean((y - a)^2)
     const y_minus_a0 = y[i]! - a0;
     const y_minus_a1 = y[i + 1]! - a1;
     const y_minus_a2 = y[i + 2]! - a2;
     const y_minus_a3 = y[i + 3]! - a3;
-    sum_2 += y_minus_a0 ** 2 + y_minus_a1 ** 2 + (y_minus_a2 ** 2 + y_minus_a3 ** 2);
+    const y_minus_a4 = y[i + 4]! - a4;
+    const y_minus_a5 = y[i + 5]! - a5;
+    const y_minus_a6 = y[i + 6]! - a6;
+    const y_minus_a7 = y[i + 7]! - a7;
+    sum_2 +=
+      y_minus_a0 ** 2 +
+      y_minus_a1 ** 2 +
+      (y_minus_a2 ** 2 + y_minus_a3 ** 2) +
+      (y_minus_a4 ** 2 + y_minus_a5 ** 2 + (y_minus_a6 ** 2 + y_minus_a7 ** 2));
     // backward through line 95: return mean((y - a)^2)
     const da0 = -(2 * y_minus_a0 * dsum);
     const da1 = -(2 * y_minus_a1 * dsum);
     const da2 = -(2 * y_minus_a2 * dsum);
     const da3 = -(2 * y_minus_a3 * dsum);
+    const da4 = -(2 * y_minus_a4 * dsum);
+    const da5 = -(2 * y_minus_a5 * dsum);
+    const da6 = -(2 * y_minus_a6 * dsum);
+    const da7 = -(2 * y_minus_a7 * dsum);
     // backward through line 94: a = max(0, z)
     dz[i] = 0 >= z0 ? 0 : da0;
     dz[i + 1] = 0 >= z1 ? 0 : da1;
     dz[i + 2] = 0 >= z2 ? 0 : da2;
     dz[i + 3] = 0 >= z3 ? 0 : da3;
+    dz[i + 4] = 0 >= z4 ? 0 : da4;
+    dz[i + 5] = 0 >= z5 ? 0 : da5;
+    dz[i + 6] = 0 >= z6 ? 0 : da6;
+    dz[i + 7] = 0 >= z7 ? 0 : da7;
     // backward through line 93: z = X @ w + b
-    db += dz[i]! + dz[i + 1]! + (dz[i + 2]! + dz[i + 3]!);
+    db +=
+      dz[i]! +
+      dz[i + 1]! +
+      (dz[i + 2]! + dz[i + 3]!) +
+      (dz[i + 4]! + dz[i + 5]! + (dz[i + 6]! + dz[i + 7]!));
     const g0 = dz[i]!;
     const g1 = dz[i + 1]!;
     const g2 = dz[i + 2]!;
     const g3 = dz[i + 3]!;
+    const g4 = dz[i + 4]!;
+    const g5 = dz[i + 5]!;
+    const g6 = dz[i + 6]!;
+    const g7 = dz[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
         (g0 * X_data[row0 + j]! +
           g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!));
+          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+          (g4 * X_data[row4 + j]! +
+            g5 * X_data[row5 + j]! +
+            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
   }
-  for (let i = N - (N % 4); i < N; i++) {
+  for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
