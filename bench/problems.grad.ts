@@ -669,20 +669,30 @@ export function logisticGrad(
     const mul5 = neg_y5 * (X_at_w5 + b);
     const mul6 = neg_y6 * (X_at_w6 + b);
     const mul7 = neg_y7 * (X_at_w7 + b);
+    const exp_mul0 = Math.exp(-Math.abs(mul0));
+    const exp_mul1 = Math.exp(-Math.abs(mul1));
+    const exp_mul2 = Math.exp(-Math.abs(mul2));
+    const exp_mul3 = Math.exp(-Math.abs(mul3));
+    const exp_mul4 = Math.exp(-Math.abs(mul4));
+    const exp_mul5 = Math.exp(-Math.abs(mul5));
+    const exp_mul6 = Math.exp(-Math.abs(mul6));
+    const exp_mul7 = Math.exp(-Math.abs(mul7));
     sum_2 +=
-      softplus(mul0) +
-      softplus(mul1) +
-      (softplus(mul2) + softplus(mul3)) +
-      (softplus(mul4) + softplus(mul5) + (softplus(mul6) + softplus(mul7)));
+      softplus(mul0, exp_mul0) +
+      softplus(mul1, exp_mul1) +
+      (softplus(mul2, exp_mul2) + softplus(mul3, exp_mul3)) +
+      (softplus(mul4, exp_mul4) +
+        softplus(mul5, exp_mul5) +
+        (softplus(mul6, exp_mul6) + softplus(mul7, exp_mul7)));
     // backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    dadd[i] = neg_y0 * (sigmoid(mul0) * dsum);
-    dadd[i + 1] = neg_y1 * (sigmoid(mul1) * dsum);
-    dadd[i + 2] = neg_y2 * (sigmoid(mul2) * dsum);
-    dadd[i + 3] = neg_y3 * (sigmoid(mul3) * dsum);
-    dadd[i + 4] = neg_y4 * (sigmoid(mul4) * dsum);
-    dadd[i + 5] = neg_y5 * (sigmoid(mul5) * dsum);
-    dadd[i + 6] = neg_y6 * (sigmoid(mul6) * dsum);
-    dadd[i + 7] = neg_y7 * (sigmoid(mul7) * dsum);
+    dadd[i] = neg_y0 * (sigmoid(mul0, exp_mul0) * dsum);
+    dadd[i + 1] = neg_y1 * (sigmoid(mul1, exp_mul1) * dsum);
+    dadd[i + 2] = neg_y2 * (sigmoid(mul2, exp_mul2) * dsum);
+    dadd[i + 3] = neg_y3 * (sigmoid(mul3, exp_mul3) * dsum);
+    dadd[i + 4] = neg_y4 * (sigmoid(mul4, exp_mul4) * dsum);
+    dadd[i + 5] = neg_y5 * (sigmoid(mul5, exp_mul5) * dsum);
+    dadd[i + 6] = neg_y6 * (sigmoid(mul6, exp_mul6) * dsum);
+    dadd[i + 7] = neg_y7 * (sigmoid(mul7, exp_mul7) * dsum);
     db +=
       dadd[i]! +
       dadd[i + 1]! +
@@ -715,8 +725,9 @@ export function logisticGrad(
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     const mul0 = neg_y0 * (X_at_w0 + b);
-    sum_2 += softplus(mul0);
-    dadd[i] = neg_y0 * (sigmoid(mul0) * dsum);
+    const exp_mul0 = Math.exp(-Math.abs(mul0));
+    sum_2 += softplus(mul0, exp_mul0);
+    dadd[i] = neg_y0 * (sigmoid(mul0, exp_mul0) * dsum);
     db += dadd[i]!;
     const g0 = dadd[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
@@ -879,22 +890,30 @@ export function logisticHvp(
     mul[i + 5] = neg_y[i + 5]! * (X_at_w5 + b);
     mul[i + 6] = neg_y[i + 6]! * (X_at_w6 + b);
     mul[i + 7] = neg_y[i + 7]! * (X_at_w7 + b);
+    const exp_mul0 = Math.exp(-Math.abs(mul[i]!));
+    const exp_mul1 = Math.exp(-Math.abs(mul[i + 1]!));
+    const exp_mul2 = Math.exp(-Math.abs(mul[i + 2]!));
+    const exp_mul3 = Math.exp(-Math.abs(mul[i + 3]!));
+    const exp_mul4 = Math.exp(-Math.abs(mul[i + 4]!));
+    const exp_mul5 = Math.exp(-Math.abs(mul[i + 5]!));
+    const exp_mul6 = Math.exp(-Math.abs(mul[i + 6]!));
+    const exp_mul7 = Math.exp(-Math.abs(mul[i + 7]!));
     sum_2 +=
-      softplus(mul[i]!) +
-      softplus(mul[i + 1]!) +
-      (softplus(mul[i + 2]!) + softplus(mul[i + 3]!)) +
-      (softplus(mul[i + 4]!) +
-        softplus(mul[i + 5]!) +
-        (softplus(mul[i + 6]!) + softplus(mul[i + 7]!)));
+      softplus(mul[i]!, exp_mul0) +
+      softplus(mul[i + 1]!, exp_mul1) +
+      (softplus(mul[i + 2]!, exp_mul2) + softplus(mul[i + 3]!, exp_mul3)) +
+      (softplus(mul[i + 4]!, exp_mul4) +
+        softplus(mul[i + 5]!, exp_mul5) +
+        (softplus(mul[i + 6]!, exp_mul6) + softplus(mul[i + 7]!, exp_mul7)));
     // backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    sigmoid_2[i] = sigmoid(mul[i]!);
-    sigmoid_2[i + 1] = sigmoid(mul[i + 1]!);
-    sigmoid_2[i + 2] = sigmoid(mul[i + 2]!);
-    sigmoid_2[i + 3] = sigmoid(mul[i + 3]!);
-    sigmoid_2[i + 4] = sigmoid(mul[i + 4]!);
-    sigmoid_2[i + 5] = sigmoid(mul[i + 5]!);
-    sigmoid_2[i + 6] = sigmoid(mul[i + 6]!);
-    sigmoid_2[i + 7] = sigmoid(mul[i + 7]!);
+    sigmoid_2[i] = sigmoid(mul[i]!, exp_mul0);
+    sigmoid_2[i + 1] = sigmoid(mul[i + 1]!, exp_mul1);
+    sigmoid_2[i + 2] = sigmoid(mul[i + 2]!, exp_mul2);
+    sigmoid_2[i + 3] = sigmoid(mul[i + 3]!, exp_mul3);
+    sigmoid_2[i + 4] = sigmoid(mul[i + 4]!, exp_mul4);
+    sigmoid_2[i + 5] = sigmoid(mul[i + 5]!, exp_mul5);
+    sigmoid_2[i + 6] = sigmoid(mul[i + 6]!, exp_mul6);
+    sigmoid_2[i + 7] = sigmoid(mul[i + 7]!, exp_mul7);
     dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
     dadd[i + 1] = neg_y[i + 1]! * (sigmoid_2[i + 1]! * dsum);
     dadd[i + 2] = neg_y[i + 2]! * (sigmoid_2[i + 2]! * dsum);
@@ -936,8 +955,9 @@ export function logisticHvp(
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     mul[i] = neg_y[i]! * (X_at_w0 + b);
-    sum_2 += softplus(mul[i]!);
-    sigmoid_2[i] = sigmoid(mul[i]!);
+    const exp_mul0 = Math.exp(-Math.abs(mul[i]!));
+    sum_2 += softplus(mul[i]!, exp_mul0);
+    sigmoid_2[i] = sigmoid(mul[i]!, exp_mul0);
     dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
     db += dadd[i]!;
     const g0 = dadd[i]!;
@@ -1047,22 +1067,30 @@ export function logisticHessian(
     mul[i + 5] = neg_y[i + 5]! * (X_at_w5 + b);
     mul[i + 6] = neg_y[i + 6]! * (X_at_w6 + b);
     mul[i + 7] = neg_y[i + 7]! * (X_at_w7 + b);
+    const exp_mul0 = Math.exp(-Math.abs(mul[i]!));
+    const exp_mul1 = Math.exp(-Math.abs(mul[i + 1]!));
+    const exp_mul2 = Math.exp(-Math.abs(mul[i + 2]!));
+    const exp_mul3 = Math.exp(-Math.abs(mul[i + 3]!));
+    const exp_mul4 = Math.exp(-Math.abs(mul[i + 4]!));
+    const exp_mul5 = Math.exp(-Math.abs(mul[i + 5]!));
+    const exp_mul6 = Math.exp(-Math.abs(mul[i + 6]!));
+    const exp_mul7 = Math.exp(-Math.abs(mul[i + 7]!));
     sum_2 +=
-      softplus(mul[i]!) +
-      softplus(mul[i + 1]!) +
-      (softplus(mul[i + 2]!) + softplus(mul[i + 3]!)) +
-      (softplus(mul[i + 4]!) +
-        softplus(mul[i + 5]!) +
-        (softplus(mul[i + 6]!) + softplus(mul[i + 7]!)));
+      softplus(mul[i]!, exp_mul0) +
+      softplus(mul[i + 1]!, exp_mul1) +
+      (softplus(mul[i + 2]!, exp_mul2) + softplus(mul[i + 3]!, exp_mul3)) +
+      (softplus(mul[i + 4]!, exp_mul4) +
+        softplus(mul[i + 5]!, exp_mul5) +
+        (softplus(mul[i + 6]!, exp_mul6) + softplus(mul[i + 7]!, exp_mul7)));
     // backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    sigmoid_2[i] = sigmoid(mul[i]!);
-    sigmoid_2[i + 1] = sigmoid(mul[i + 1]!);
-    sigmoid_2[i + 2] = sigmoid(mul[i + 2]!);
-    sigmoid_2[i + 3] = sigmoid(mul[i + 3]!);
-    sigmoid_2[i + 4] = sigmoid(mul[i + 4]!);
-    sigmoid_2[i + 5] = sigmoid(mul[i + 5]!);
-    sigmoid_2[i + 6] = sigmoid(mul[i + 6]!);
-    sigmoid_2[i + 7] = sigmoid(mul[i + 7]!);
+    sigmoid_2[i] = sigmoid(mul[i]!, exp_mul0);
+    sigmoid_2[i + 1] = sigmoid(mul[i + 1]!, exp_mul1);
+    sigmoid_2[i + 2] = sigmoid(mul[i + 2]!, exp_mul2);
+    sigmoid_2[i + 3] = sigmoid(mul[i + 3]!, exp_mul3);
+    sigmoid_2[i + 4] = sigmoid(mul[i + 4]!, exp_mul4);
+    sigmoid_2[i + 5] = sigmoid(mul[i + 5]!, exp_mul5);
+    sigmoid_2[i + 6] = sigmoid(mul[i + 6]!, exp_mul6);
+    sigmoid_2[i + 7] = sigmoid(mul[i + 7]!, exp_mul7);
     dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
     dadd[i + 1] = neg_y[i + 1]! * (sigmoid_2[i + 1]! * dsum);
     dadd[i + 2] = neg_y[i + 2]! * (sigmoid_2[i + 2]! * dsum);
@@ -1103,8 +1131,9 @@ export function logisticHessian(
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     mul[i] = neg_y[i]! * (X_at_w0 + b);
-    sum_2 += softplus(mul[i]!);
-    sigmoid_2[i] = sigmoid(mul[i]!);
+    const exp_mul0 = Math.exp(-Math.abs(mul[i]!));
+    sum_2 += softplus(mul[i]!, exp_mul0);
+    sigmoid_2[i] = sigmoid(mul[i]!, exp_mul0);
     dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
     db += dadd[i]!;
     const g0 = dadd[i]!;

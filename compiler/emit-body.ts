@@ -41,6 +41,27 @@ export class BodyWriter implements EmitContext {
   private readonly leaves: ReadonlyMap<number, Instr>;
   private readonly fused: ReadonlyMap<number, Instr>;
   private readonly exponentials: ReadonlyMap<number, Instr>;
+  private readonly sharedExponentials: ReadonlySet<number>;
+  /** e^-|x| of each row (lane) of the loop being written, for softplus(x) and sigmoid(x). */
+  private readonly exponentialsInLoop = new Map<number, string[]>();
+  /** The x of which the loop being written takes both softplus(x) and sigmoid(x). */
+  private sharedInStep: ReadonlySet<number> = new Set();
+
+  /** The x of which `formulas` (with what is inlined into them) take softplus(x) and sigmoid(x). */
+  private sharedIn(formulas: readonly Instr[]): Set<number> {
+    const taken = { softplus: new Set<number>(), sigmoid: new Set<number>() };
+    const visit = (instr: Instr) => {
+      if (instr.op === "softplus" || instr.op === "sigmoid") taken[instr.op].add(instr.args[0]!.id);
+      for (const a of instr.args) {
+        const producer = this.fused.get(a.id);
+        if (producer !== undefined) visit(producer);
+      }
+    };
+    formulas.forEach(visit);
+    return new Set(
+      [...taken.softplus].filter((id) => taken.sigmoid.has(id) && this.sharedExponentials.has(id)),
+    );
+  }
   private readonly referenced = new Set<number>();
   private readonly buffers: Buffers | undefined;
   /** Whether the loop being written reads a vector along its rows or columns (nested loops). */
@@ -66,6 +87,7 @@ export class BodyWriter implements EmitContext {
     this.leaves = plan.leaves;
     this.fused = plan.inlined;
     this.exponentials = plan.exponentials;
+    this.sharedExponentials = plan.sharedExponentials;
     for (const step of plan.steps) {
       if (step.kind === "block") {
         if (this.lines.length > 0) this.lines.push("");
@@ -167,6 +189,12 @@ export class BodyWriter implements EmitContext {
     const j = this.naming.loopIndex("j");
     /** The rows' factors read for products by a matrix (a vector two products read is read once). */
     const readFactors = new Map<number, string[]>();
+    this.exponentialsInLoop.clear();
+    this.sharedInStep = this.sharedIn(
+      members.flatMap((m) =>
+        m.kind !== "element" ? [] : [m.member.kind === "sumChain" ? m.member.chain : m.member.instr],
+      ),
+    );
     for (const member of members) {
       if (member.kind === "block") {
         if (lanes > 1) lines.push(commentFor(member.origin));
@@ -180,7 +208,10 @@ export class BodyWriter implements EmitContext {
           }
         } else if (m.kind === "store" || lanes === 1) {
           for (let k = 0; k < lanes; k++) lines.push(this.atLane(k, () => this.elementStatement(m, [rows])));
-        } else {
+        }
+        if (m.kind === "store" || local !== undefined) {
+          lines.push(...this.shareExponential(m.instr.result, [rows], lanes));
+        } else if (lanes > 1) {
           // A sum adds the rows' terms pairwise: (t0 + t1) + (t2 + t3), ….
           const terms = range(lanes).map((k) =>
             this.atLane(k, () =>
@@ -268,11 +299,14 @@ export class BodyWriter implements EmitContext {
     const i = this.emitter.index;
     const bodies: string[] = [];
     this.readsRowsOrColumns = false;
+    this.sharedInStep = this.sharedIn(members.map((m) => (m.kind === "sumChain" ? m.chain : m.instr)));
     for (const member of members) {
       if (member.kind === "store") this.declareArray(member.instr.result);
       else this.lines.push(`let ${this.naming.nameOf(member.instr.result)} = 0;`);
       bodies.push(this.elementStatement(member, shape));
+      if (member.kind === "store") bodies.push(...this.shareExponential(member.instr.result, shape));
     }
+    this.exponentialsInLoop.clear();
     const body = bodies.length === 1 ? ` ${bodies[0]!}` : ` {\n${bodies.join("\n")}\n}`;
     if (!this.readsRowsOrColumns) {
       this.lines.push(`for (let ${i} = 0; ${i} < ${sizeCode(shape, this)}; ${i}++)${body}`);
@@ -419,14 +453,37 @@ export class BodyWriter implements EmitContext {
   private elementFormula(instr: Instr, shape: Shape): Expr {
     const emit = printerOf(instr);
     if (emit.kind !== "elementwise") throw new Error(`internal: cannot fuse '${instr.op}' into a loop`);
-    return emit.scalar(
-      instr.args.map((a, k) =>
-        emit.conditionOperands?.includes(k)
-          ? this.conditionCode(a, (v) => this.elementCode(v, shape), shape)
-          : this.elementCode(a, shape),
-      ),
-      this,
+    const args = instr.args.map((a, k) =>
+      emit.conditionOperands?.includes(k)
+        ? this.conditionCode(a, (v) => this.elementCode(v, shape), shape)
+        : this.elementCode(a, shape),
     );
+    // softplus(x) and sigmoid(x) of one x share e^-|x| (their runtime functions take it).
+    const shared = this.exponentialsInLoop.get(instr.args[0]?.id ?? -1);
+    if (shared !== undefined && (instr.op === "softplus" || instr.op === "sigmoid")) {
+      args.push(primary(shared[this.lane ?? 0]!));
+    }
+    return emit.scalar(args, this);
+  }
+
+  /**
+   * After a loop computes x (for `lanes` rows): `const exp_x = Math.exp(-Math.abs(x));`, when
+   * the body takes both softplus(x) and sigmoid(x).
+   */
+  private shareExponential(v: Value, shape: Shape, passLanes?: number): string[] {
+    if (!this.sharedInStep.has(v.id)) return [];
+    const name = this.naming.nameOf(v);
+    if (passLanes === undefined) {
+      const e = this.naming.loopIndex(`exp_${name}`);
+      this.exponentialsInLoop.set(v.id, [e]);
+      return [`const ${e} = Math.exp(-Math.abs(${this.elementCode(v, shape).text}));`];
+    }
+    const names = range(passLanes).map((k) => this.naming.loopIndex(`exp_${name}${k}`));
+    this.exponentialsInLoop.set(v.id, names);
+    return names.map((e, k) => {
+      const x = this.atLane(k, () => this.elementCode(v, shape)).text;
+      return `const ${e} = Math.exp(-Math.abs(${x}));`;
+    });
   }
 }
 

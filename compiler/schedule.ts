@@ -19,6 +19,11 @@ export interface Schedule {
    * exponential anyway (keyed by the logsumexp's id): the derivative takes none again.
    */
   readonly exponentials: ReadonlyMap<number, Instr>;
+  /**
+   * Values x of which the body takes both softplus(x) and sigmoid(x) (a logistic loss and its
+   * derivative): a loop computing x also takes e^-|x|, once for both.
+   */
+  readonly sharedExponentials: ReadonlySet<number>;
   readonly steps: readonly Step[];
 }
 
@@ -89,7 +94,10 @@ export function schedule(
   const pinned = [...outputs, ...body.filter((i) => exponentials.has(i.result.id)).map((i) => i.result)];
   const inlined = chooseInlined(statements, pinned, keep);
   const steps = formRowPasses(formLoops(statements, inlined), inlined, outputs);
-  return { leaves, inlined, exponentials, steps };
+  const ofOp = (op: string) => new Set(body.filter((i) => i.op === op).map((i) => i.args[0]!.id));
+  const sigmoidOf = ofOp("sigmoid");
+  const sharedExponentials = new Set([...ofOp("softplus")].filter((id) => sigmoidOf.has(id)));
+  return { leaves, inlined, exponentials, sharedExponentials, steps };
 }
 
 /**

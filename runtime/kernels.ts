@@ -7,16 +7,18 @@ import type { Matrix } from "./matrix.js";
 // ---------------------------------------------------------------------------------------------
 // Scalar helpers
 
-/** The logistic function 1 / (1 + e^-x), without overflow for large |x| (sigmoid(-1000) = 0). */
-export function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
+/**
+ * The logistic function 1 / (1 + e^-x), without overflow for large |x| (sigmoid(-1000) = 0):
+ * 1 / (1 + e) for x ≥ 0, e / (1 + e) otherwise, with e = e^-|x|. Generated code that also takes
+ * softplus(x) passes that e, computed once for both.
+ */
+export function sigmoid(x: number, e = Math.exp(-Math.abs(x))): number {
+  return x >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
-/** log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so that softplus(1000) = 1000. */
-export function softplus(x: number): number {
-  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+/** log(1 + e^x), computed as max(x, 0) + log1p(e) with e = e^-|x|, so that softplus(1000) = 1000. */
+export function softplus(x: number, e = Math.exp(-Math.abs(x))): number {
+  return Math.max(x, 0) + Math.log1p(e);
 }
 
 /**

@@ -17,6 +17,9 @@ fn neuron(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b {
   z = X @ w + b
   return mean((y - max(0, z))^2)
 }
+fn logistic(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b {
+  return mean(softplus(-y * (X @ w + b)))
+}
 fn twoProducts(w: real[d], u: real[d], X: real[N, d], y: real[N]) -> real wrt w, u {
   return sum(tanh(X @ w) * (X @ u) - y)
 }
@@ -88,6 +91,26 @@ describe("passes over rows", async () => {
         expectClose(grad.w, vecmat(dz, X));
         expect(Math.abs(grad.b - dz.reduce((s, x) => s + x, 0))).toBeLessThanOrEqual(1e-12);
       }
+    }
+  });
+
+  it("give logistic regression's gradient, softplus and its derivative sigmoid sharing e^-|m|", async () => {
+    const code = await compileOrThrow(source);
+    expect(code).toMatch(/const exp_mul0 = Math\.exp\(-Math\.abs\(mul0\)\);/);
+    expect(code).toContain("sigmoid(mul0, exp_mul0)");
+    for (const N of rowCounts) {
+      const d = 3;
+      // Margins from −40 to 40 with both signs: the branches of softplus and sigmoid.
+      const [w, b, X] = [vector(d).map((v) => 40 * v), rand(), mat(N, d)];
+      const y = vector(N).map((v) => (v > 0 ? 1 : -1));
+      const margins = matvec(X, w).map((z, i) => -y[i]! * (z + b));
+      const softplus = (t: number) => Math.max(t, 0) + Math.log1p(Math.exp(-Math.abs(t)));
+      const sigmoid = (t: number) => (t >= 0 ? 1 / (1 + Math.exp(-t)) : Math.exp(t) / (1 + Math.exp(t)));
+      const dz = margins.map((t, i) => (-y[i]! * sigmoid(t)) / N);
+      const { value, grad } = m.logisticGrad(w, b, X, y);
+      expect(Math.abs(value - margins.reduce((s, t) => s + softplus(t), 0) / N)).toBeLessThanOrEqual(1e-12);
+      expectClose(grad.w, vecmat(dz, X));
+      expect(Math.abs(grad.b - dz.reduce((s, x) => s + x, 0))).toBeLessThanOrEqual(1e-12);
     }
   });
 
