@@ -42,6 +42,7 @@ export class BodyWriter implements EmitContext {
   private readonly fused: ReadonlyMap<number, Instr>;
   private readonly exponentials: ReadonlyMap<number, Instr>;
   private readonly sharedExponentials: ReadonlySet<number>;
+  private readonly discarded: ReadonlySet<number>;
   /** e^-|x| of each row (lane) of the loop being written, for softplus(x) and sigmoid(x). */
   private readonly exponentialsInLoop = new Map<number, string[]>();
   /** The x of which the loop being written takes both softplus(x) and sigmoid(x). */
@@ -87,6 +88,7 @@ export class BodyWriter implements EmitContext {
     this.leaves = plan.leaves;
     this.fused = plan.inlined;
     this.exponentials = plan.exponentials;
+    this.discarded = plan.discarded;
     this.sharedExponentials = plan.sharedExponentials;
     for (const step of plan.steps) {
       if (step.kind === "block") {
@@ -97,7 +99,11 @@ export class BodyWriter implements EmitContext {
         if (exponentials !== undefined) this.declareArray(exponentials.result);
         const formula = this.scalarFormula(step.instr);
         const type = formula.literal === true ? ": number" : "";
-        this.lines.push(`const ${this.naming.nameOf(step.instr.result)}${type} = ${formula.text};`);
+        this.lines.push(
+          this.discarded.has(step.instr.result.id)
+            ? `${formula.text};`
+            : `const ${this.naming.nameOf(step.instr.result)}${type} = ${formula.text};`,
+        );
       } else if (step.kind === "loop") {
         this.loop(step.shape, step.members);
       } else {
@@ -122,7 +128,7 @@ export class BodyWriter implements EmitContext {
       if (locals.has(result.id)) {
         this.laneNames.set(
           result.id,
-          range(blockRows).map((k) => this.naming.loopIndex(`${name}${k}`)),
+          range(blockRows).map((k) => this.naming.loopIndex(laneName(name, k))),
         );
         continue;
       }
@@ -228,7 +234,8 @@ export class BodyWriter implements EmitContext {
         const at = rowOffsets(a);
         const out = this.naming.nameOf(member.instr.result);
         const sums =
-          this.laneNames.get(member.instr.result.id) ?? lanesOf((k) => this.naming.loopIndex(`${out}${k}`));
+          this.laneNames.get(member.instr.result.id) ??
+          lanesOf((k) => this.naming.loopIndex(laneName(out, k)));
         // Four rows per sweep of x: four independent sums, each x_j loaded once for them.
         for (let first = 0; first < lanes; first += 4) {
           const group = sums.slice(first, Math.min(first + 4, lanes));
@@ -299,6 +306,7 @@ export class BodyWriter implements EmitContext {
     const i = this.emitter.index;
     const bodies: string[] = [];
     this.readsRowsOrColumns = false;
+    this.exponentialsInLoop.clear();
     this.sharedInStep = this.sharedIn(members.map((m) => (m.kind === "sumChain" ? m.chain : m.instr)));
     for (const member of members) {
       if (member.kind === "store") this.declareArray(member.instr.result);
@@ -478,7 +486,7 @@ export class BodyWriter implements EmitContext {
       this.exponentialsInLoop.set(v.id, [e]);
       return [`const ${e} = Math.exp(-Math.abs(${this.elementCode(v, shape).text}));`];
     }
-    const names = range(passLanes).map((k) => this.naming.loopIndex(`exp_${name}${k}`));
+    const names = range(passLanes).map((k) => this.naming.loopIndex(laneName(`exp_${name}`, k)));
     this.exponentialsInLoop.set(v.id, names);
     return names.map((e, k) => {
       const x = this.atLane(k, () => this.elementCode(v, shape)).text;
@@ -540,6 +548,11 @@ export class Naming {
 
 /** Rows a pass over rows computes per iteration: the products' entries loaded once for eight. */
 const blockRows = 8;
+
+/** Row k's local for a value of a pass over rows: `sub0`, and `product_2_0` for `product_2`. */
+function laneName(name: string, k: number): string {
+  return /[0-9]$/.test(name) ? `${name}_${k}` : `${name}${k}`;
+}
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, k) => k);

@@ -24,6 +24,8 @@ export interface Schedule {
    * derivative): a loop computing x also takes e^-|x|, once for both.
    */
   readonly sharedExponentials: ReadonlySet<number>;
+  /** Statements nothing reads, kept for what their kernel also writes (a logsumexp's exponentials). */
+  readonly discarded: ReadonlySet<number>;
   readonly steps: readonly Step[];
 }
 
@@ -91,13 +93,16 @@ export function schedule(
     outputs,
     logsumexpOf,
   );
+  // A logsumexp that fills its exponentials is a statement of its own (its kernel writes them).
   const pinned = [...outputs, ...body.filter((i) => exponentials.has(i.result.id)).map((i) => i.result)];
   const inlined = chooseInlined(statements, pinned, keep);
-  const steps = formRowPasses(formLoops(statements, inlined), inlined, outputs);
+  const steps = formRowPasses(formLoops(statements, inlined), inlined, outputs, exponentials);
   const ofOp = (op: string) => new Set(body.filter((i) => i.op === op).map((i) => i.args[0]!.id));
   const sigmoidOf = ofOp("sigmoid");
   const sharedExponentials = new Set([...ofOp("softplus")].filter((id) => sigmoidOf.has(id)));
-  return { leaves, inlined, exponentials, sharedExponentials, steps };
+  const read = new Set([...outputs.map((v) => v.id), ...statements.flatMap((i) => i.args.map((a) => a.id))]);
+  const discarded = new Set([...exponentials.keys()].filter((id) => !read.has(id)));
+  return { leaves, inlined, exponentials, sharedExponentials, discarded, steps };
 }
 
 /**
@@ -266,6 +271,7 @@ function formRowPasses(
   steps: readonly Step[],
   inlined: ReadonlyMap<number, Instr>,
   outputs: readonly Value[],
+  exponentials: ReadonlyMap<number, Instr>,
 ): Step[] {
   const out: Step[] = [];
   interface Run {
@@ -329,7 +335,12 @@ function formRowPasses(
         const read = readsOf(step.instr, inlined);
         const fromPass = [...read].some((id) => r.elements.has(id) || r.pending.has(id));
         (fromPass ? r.after : r.before).push(step);
-        if (fromPass) r.pending.add(step.instr.result.id);
+        if (fromPass) {
+          // It, and the exponentials a logsumexp's kernel writes with it, exist after the pass.
+          r.pending.add(step.instr.result.id);
+          const written = exponentials.get(step.instr.result.id);
+          if (written !== undefined) r.pending.add(written.result.id);
+        }
         r.original.push(step);
         continue;
       }
@@ -391,7 +402,6 @@ function formRowPasses(
     return locals;
   }
 
-  /** A step as members of a pass over rows, with the row count and what the step reads. */
   /**
    * A step as members of a pass over rows: the row count, what the step reads, and of that what
    * it reads whole (a product's vector), which the pass must not be computing row by row.

@@ -22,6 +22,8 @@ import type { Matrix } from "./matrix.js";
  * most 2⁻¹⁰⁷⁵, i.e. by 2⁻¹¹⁵ relative to a sum of at least 2⁻⁹⁶⁰.
  */
 const SAFE_MIN = 2 ** -960;
+/** The smallest normal double: below it, exp(x) has lost significant digits. */
+const MIN_NORMAL = 2 ** -1022;
 
 function checkAxis(fn: string, axis: number): void {
   if (axis !== 0 && axis !== 1) throw new ShapeError(`${fn}: axis must be 0 or 1, got ${axis}`);
@@ -324,8 +326,12 @@ export function logsumexpAlong(
     for (let j = 0; j < cols; j++) {
       const s = out[j]!;
       if (s >= SAFE_MIN && s < Infinity) {
-        out[j] = Math.log(s);
-        if (e !== undefined) for (let k = j, inverse = 1 / s; k < e.length; k += cols) e[k] = e[k]! * inverse;
+        const lse = (out[j] = Math.log(s));
+        if (e === undefined) continue;
+        for (let k = j, inverse = 1 / s; k < e.length; k += cols) {
+          // A subnormal exp(x) has lost digits: exp(x − lse) directly.
+          e[k] = e[k]! >= MIN_NORMAL ? e[k]! * inverse : Math.exp(data[k]! - lse);
+        }
       } else {
         out[j] = logsumexpStrided(data, j, cols, rows, e);
       }

@@ -20,6 +20,13 @@ fn neuron(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b {
 fn logistic(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b {
   return mean(softplus(-y * (X @ w + b)))
 }
+fn logLikelihood(w: real[d], X: real[N, d]) -> real wrt w {
+  return logsumexp(X @ w)
+}
+fn softmaxMean(x: real[n]) -> real wrt x {
+  p = exp(x - logsumexp(x))
+  return sum(p * x)
+}
 fn twoProducts(w: real[d], u: real[d], X: real[N, d], y: real[N]) -> real wrt w, u {
   return sum(tanh(X @ w) * (X @ u) - y)
 }
@@ -112,6 +119,34 @@ describe("passes over rows", async () => {
       expectClose(grad.w, vecmat(dz, X));
       expect(Math.abs(grad.b - dz.reduce((s, x) => s + x, 0))).toBeLessThanOrEqual(1e-12);
     }
+  });
+
+  it("read the softmax logsumexp's kernel writes only after the pass that feeds it", () => {
+    // ∂ logsumexp(Xw)/∂w = Xᵀ softmax(Xw): the softmax exists once the pass has given Xw.
+    for (const N of rowCounts) {
+      const [w, X] = [vector(4), mat(N, 4)];
+      const z = matvec(X, w);
+      const top = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - top));
+      const total = e.reduce((a, v) => a + v, 0);
+      const { value, grad } = m.logLikelihoodGrad(w, X);
+      expect(Math.abs(value - (top + Math.log(total)))).toBeLessThanOrEqual(1e-12);
+      expectClose(grad.w, vecmat(scale(e, 1 / total), X));
+    }
+  });
+
+  it("call a logsumexp kept only for the softmax it writes without naming its value", async () => {
+    const code = await compileOrThrow(source);
+    const body = code.slice(code.indexOf("export function softmaxMeanGrad"));
+    expect(body.slice(0, body.indexOf("\n}\n"))).toMatch(/\n {2}logsumexp\(x, p\);\n/);
+    const x = vector(5);
+    const p = x.map((v) => Math.exp(v)).map((v, _, a) => v / a.reduce((s, t) => s + t, 0));
+    const mean = p.reduce((s, v, k) => s + v * x[k]!, 0);
+    // ∂/∂x_k Σ p_i x_i = p_k (1 + x_k − Σ p_i x_i).
+    expectClose(
+      m.softmaxMeanGrad(x).grad.x,
+      p.map((v, k) => v * (1 + x[k]! - mean)),
+    );
   });
 
   it("hold two products of one matrix, each with its own adjoint", () => {

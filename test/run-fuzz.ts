@@ -8,10 +8,12 @@
 //   npm run fuzz                                # ten minutes from a random seed
 //   npm run fuzz -- --minutes 60                # longer
 //   npm run fuzz -- --seed 4711 --programs 1    # one program again
+//   npm run fuzz -- --sizes 9,10                # n = 9, m = 10 (default 3, 2): blocked loops too
 
 import { parseArgs } from "node:util";
 import setup from "./support/global-setup.js";
 import { checkPrograms, type Failure } from "./support/program-checks.js";
+import { sizes } from "./support/random-programs.js";
 import { verification } from "../compiler/verify-ir.js";
 
 const { values } = parseArgs({
@@ -20,15 +22,21 @@ const { values } = parseArgs({
     programs: { type: "string" },
     minutes: { type: "string", default: "10" },
     batch: { type: "string", default: "20" },
+    sizes: { type: "string", default: "3,2" },
   },
 });
+[sizes.n, sizes.m] = values.sizes.split(",").map(Number) as [number, number];
 
 const start = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
 const limit = values.programs === undefined ? Infinity : Number(values.programs);
 const deadline = Date.now() + Number(values.minutes) * 60_000;
 const batch = Number(values.batch);
-if (![start, batch].every(Number.isInteger) || !(limit > 0) || !(deadline > Date.now())) {
-  console.error("usage: npm run fuzz -- [--seed N] [--programs N] [--minutes M] [--batch N]");
+if (
+  ![start, batch, sizes.n, sizes.m].every(Number.isInteger) ||
+  !(limit > 0) ||
+  !(deadline > Date.now())
+) {
+  console.error("usage: npm run fuzz -- [--seed N] [--programs N] [--minutes M] [--batch N] [--sizes N,M]");
   process.exit(2);
 }
 
@@ -41,7 +49,9 @@ process.on("SIGINT", () => {
 
 setup(); // the runtime, as JavaScript, for the generated modules
 verification.enabled = true; // every pass of every program is verified, as in the tests
-console.log(`fuzzing from seed ${start}${Number.isFinite(limit) ? `, ${limit} programs` : ""}`);
+console.log(
+  `fuzzing from seed ${start}${Number.isFinite(limit) ? `, ${limit} programs` : ""}, n = ${sizes.n}, m = ${sizes.m}`,
+);
 const began = Date.now();
 const failures: Failure[] = [];
 let programs = 0;

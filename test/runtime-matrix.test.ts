@@ -351,6 +351,14 @@ describe("reductions along an axis match per-slice references", () => {
         else expect(Math.abs(e - expected[k]!)).toBeLessThanOrEqual(1e-15 + 4e-16 * Math.abs(a.data[k]!));
       });
     }
+    // Columns whose exponentials are subnormal: exp(x − lse) itself, not a rounded exp(x) / Σ.
+    const tiny = mat([[-665], [-744], [-745.2]]);
+    const tinyExponentials = matrix(3, 1);
+    const tinyLse = logsumexpAlong(tiny, 0, undefined, tinyExponentials)[0]!;
+    tinyExponentials.data.forEach((e, k) => {
+      const expected = Math.exp(tiny.data[k]! - tinyLse);
+      expect(Math.abs(e - expected)).toBeLessThanOrEqual(1e-12 * expected);
+    });
     // Of all elements: the same with logsumexp.
     for (const x of [
       vec([1, 2, 3]),

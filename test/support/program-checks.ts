@@ -201,10 +201,11 @@ function pointFor(kind: PointKind, rand: () => number): Tensor[] {
       break;
     case "singular": {
       // Q with a repeated row, A with proportional rows, v a multiple of w.
+      const n = sizes.n;
       const q = entriesOf(args[6]!) as Float64Array;
-      for (let j = 0; j < 3; j++) q[6 + j] = q[j]!;
+      for (let j = 0; j < n; j++) q[(n - 1) * n + j] = q[j]!;
       const a = entriesOf(args[5]!) as Float64Array;
-      for (let j = 0; j < 3; j++) a[3 + j] = 2 * a[j]!;
+      for (let j = 0; j < n; j++) a[n + j] = 2 * a[j]!;
       set(
         "w",
         Float64Array.from(entriesOf(args[2]!), (z) => -z),
@@ -214,7 +215,10 @@ function pointFor(kind: PointKind, rand: () => number): Tensor[] {
     case "large":
       set("x", rand() < 0.5 ? 40 : -800);
       set("y", rand() < 0.5 ? -40 : 750);
-      set("v", Float64Array.of(30, -30, 745));
+      set(
+        "v",
+        Float64Array.from({ length: sizes.n }, (_, k) => [30, -30, 745][k % 3]!),
+      );
       break;
   }
   return args;

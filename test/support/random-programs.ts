@@ -35,8 +35,8 @@ export interface Expr {
   readonly ev: (env: Env) => Val;
 }
 
-/** Run-time sizes of the symbolic dimensions. */
-export const sizes = { n: 3, m: 2 } as const;
+/** Run-time sizes of the symbolic dimensions (`npm run fuzz -- --sizes 9,10` changes them). */
+export const sizes: { n: number; m: number } = { n: 3, m: 2 };
 const sizeOf = (d: Dim): number => (d === 2 ? 2 : sizes[d]);
 
 export const params: readonly { readonly name: string; readonly type: Type }[] = [
