@@ -13,6 +13,7 @@ import {
   matmulTransB,
   matrix,
   matvec,
+  matvecRow,
   repairVecmat,
   setColumn,
   sigmoid,
@@ -284,6 +285,9 @@ export function leastSquaresHvp(
   const dsub = buffers.vector(0, N);
   let db = 0;
   const dw = new Float64Array(d);
+  const dsub_dot = buffers.vector(1, N);
+  let db_dot = 0;
+  const dw_dot = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
     const X_data = X.data;
     const row0 = i * d;
@@ -361,6 +365,83 @@ export function leastSquaresHvp(
             g5 * X_data[row5 + j]! +
             (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
     // tangent of line 5: return mean((X @ w + b - y)^2)
+    let X_at_w_dot0 = 0;
+    let X_at_w_dot1 = 0;
+    let X_at_w_dot2 = 0;
+    let X_at_w_dot3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_dot_j = w_dot[j]!;
+      X_at_w_dot0 += X_data[row0 + j]! * w_dot_j;
+      X_at_w_dot1 += X_data[row1 + j]! * w_dot_j;
+      X_at_w_dot2 += X_data[row2 + j]! * w_dot_j;
+      X_at_w_dot3 += X_data[row3 + j]! * w_dot_j;
+    }
+    let X_at_w_dot4 = 0;
+    let X_at_w_dot5 = 0;
+    let X_at_w_dot6 = 0;
+    let X_at_w_dot7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_dot_j = w_dot[j]!;
+      X_at_w_dot4 += X_data[row4 + j]! * w_dot_j;
+      X_at_w_dot5 += X_data[row5 + j]! * w_dot_j;
+      X_at_w_dot6 += X_data[row6 + j]! * w_dot_j;
+      X_at_w_dot7 += X_data[row7 + j]! * w_dot_j;
+    }
+    if (X_at_w_dot0 !== X_at_w_dot0) X_at_w_dot0 = matvecRow(X, i, w_dot);
+    if (X_at_w_dot1 !== X_at_w_dot1) X_at_w_dot1 = matvecRow(X, i + 1, w_dot);
+    if (X_at_w_dot2 !== X_at_w_dot2) X_at_w_dot2 = matvecRow(X, i + 2, w_dot);
+    if (X_at_w_dot3 !== X_at_w_dot3) X_at_w_dot3 = matvecRow(X, i + 3, w_dot);
+    if (X_at_w_dot4 !== X_at_w_dot4) X_at_w_dot4 = matvecRow(X, i + 4, w_dot);
+    if (X_at_w_dot5 !== X_at_w_dot5) X_at_w_dot5 = matvecRow(X, i + 5, w_dot);
+    if (X_at_w_dot6 !== X_at_w_dot6) X_at_w_dot6 = matvecRow(X, i + 6, w_dot);
+    if (X_at_w_dot7 !== X_at_w_dot7) X_at_w_dot7 = matvecRow(X, i + 7, w_dot);
+    const sub_dot0 = X_at_w_dot0 + b_dot;
+    const sub_dot1 = X_at_w_dot1 + b_dot;
+    const sub_dot2 = X_at_w_dot2 + b_dot;
+    const sub_dot3 = X_at_w_dot3 + b_dot;
+    const sub_dot4 = X_at_w_dot4 + b_dot;
+    const sub_dot5 = X_at_w_dot5 + b_dot;
+    const sub_dot6 = X_at_w_dot6 + b_dot;
+    const sub_dot7 = X_at_w_dot7 + b_dot;
+    // tangent of backward through line 5: return mean((X @ w + b - y)^2)
+    const scaled_dot0 = 2 * sub_dot0;
+    const scaled_dot1 = 2 * sub_dot1;
+    const scaled_dot2 = 2 * sub_dot2;
+    const scaled_dot3 = 2 * sub_dot3;
+    const scaled_dot4 = 2 * sub_dot4;
+    const scaled_dot5 = 2 * sub_dot5;
+    const scaled_dot6 = 2 * sub_dot6;
+    const scaled_dot7 = 2 * sub_dot7;
+    dsub_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
+    dsub_dot[i + 1] = scaled_dot1 === 0 ? 0 : dsum * scaled_dot1;
+    dsub_dot[i + 2] = scaled_dot2 === 0 ? 0 : dsum * scaled_dot2;
+    dsub_dot[i + 3] = scaled_dot3 === 0 ? 0 : dsum * scaled_dot3;
+    dsub_dot[i + 4] = scaled_dot4 === 0 ? 0 : dsum * scaled_dot4;
+    dsub_dot[i + 5] = scaled_dot5 === 0 ? 0 : dsum * scaled_dot5;
+    dsub_dot[i + 6] = scaled_dot6 === 0 ? 0 : dsum * scaled_dot6;
+    dsub_dot[i + 7] = scaled_dot7 === 0 ? 0 : dsum * scaled_dot7;
+    db_dot +=
+      dsub_dot[i]! +
+      dsub_dot[i + 1]! +
+      (dsub_dot[i + 2]! + dsub_dot[i + 3]!) +
+      (dsub_dot[i + 4]! + dsub_dot[i + 5]! + (dsub_dot[i + 6]! + dsub_dot[i + 7]!));
+    const g0_2 = dsub_dot[i]!;
+    const g1_2 = dsub_dot[i + 1]!;
+    const g2_2 = dsub_dot[i + 2]!;
+    const g3_2 = dsub_dot[i + 3]!;
+    const g4_2 = dsub_dot[i + 4]!;
+    const g5_2 = dsub_dot[i + 5]!;
+    const g6_2 = dsub_dot[i + 6]!;
+    const g7_2 = dsub_dot[i + 7]!;
+    for (let j = 0; j < d; j++)
+      dw_dot[j] =
+        dw_dot[j]! +
+        (g0_2 * X_data[row0 + j]! +
+          g1_2 * X_data[row1 + j]! +
+          (g2_2 * X_data[row2 + j]! + g3_2 * X_data[row3 + j]!) +
+          (g4_2 * X_data[row4 + j]! +
+            g5_2 * X_data[row5 + j]! +
+            (g6_2 * X_data[row6 + j]! + g7_2 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -375,25 +456,22 @@ export function leastSquaresHvp(
     db += dsub[i]!;
     const g0 = dsub[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    let X_at_w_dot0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w_dot0 += X_data[row0 + j]! * w_dot[j]!;
+    }
+    if (X_at_w_dot0 !== X_at_w_dot0) X_at_w_dot0 = matvecRow(X, i, w_dot);
+    const sub_dot0 = X_at_w_dot0 + b_dot;
+    const scaled_dot0 = 2 * sub_dot0;
+    dsub_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
+    db_dot += dsub_dot[i]!;
+    const g0_2 = dsub_dot[i]!;
+    for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0_2 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dsub, X);
+  repairVecmat(dw_dot, dsub_dot, X);
   const value = sum_2 / N;
-  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(1, N));
-  const sub_dot = buffers.vector(2, N);
-  for (let i = 0; i < N; i++) sub_dot[i] = X_at_w_dot[i]! + b_dot;
-
-  // tangent of backward through line 5: return mean((X @ w + b - y)^2)
-  const scaled_dot = buffers.vector(3, N);
-  const dsub_dot = buffers.vector(4, N);
-  let db_dot = 0;
-  for (let i = 0; i < N; i++) {
-    scaled_dot[i] = 2 * sub_dot[i]!;
-    dsub_dot[i] = scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!;
-    db_dot += dsub_dot[i]!;
-  }
-
-  const dw_dot = vecmat(dsub_dot, X, true);
   return { value, grad: { w: dw, b: db }, hvp: { w: dw_dot, b: db_dot } };
 }
 
@@ -525,19 +603,106 @@ export function leastSquaresHessian(
   for (let k = 0; k < w.length; k++) {
     w_dot[k] = 1;
     // tangent of line 5: return mean((X @ w + b - y)^2)
-    const sub_dot = matvec(X, w_dot, true, buffers.vector(1, N));
-
-    // tangent of backward through line 5: return mean((X @ w + b - y)^2)
-    const scaled_dot = buffers.vector(2, N);
-    const dsub_dot = buffers.vector(3, N);
+    const dsub_dot = buffers.vector(1, N);
     let db_dot = 0;
-    for (let i = 0; i < N; i++) {
-      scaled_dot[i] = 2 * sub_dot[i]!;
-      dsub_dot[i] = scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!;
+    const dw_dot = buffers.vector(2, d);
+    dw_dot.fill(0);
+    for (let i = 0; i + 7 < N; i += 8) {
+      const X_data = X.data;
+      const row0 = i * d;
+      const row1 = row0 + d;
+      const row2 = row1 + d;
+      const row3 = row2 + d;
+      const row4 = row3 + d;
+      const row5 = row4 + d;
+      const row6 = row5 + d;
+      const row7 = row6 + d;
+      let sub_dot0 = 0;
+      let sub_dot1 = 0;
+      let sub_dot2 = 0;
+      let sub_dot3 = 0;
+      for (let j = 0; j < d; j++) {
+        const w_dot_j = w_dot[j]!;
+        sub_dot0 += X_data[row0 + j]! * w_dot_j;
+        sub_dot1 += X_data[row1 + j]! * w_dot_j;
+        sub_dot2 += X_data[row2 + j]! * w_dot_j;
+        sub_dot3 += X_data[row3 + j]! * w_dot_j;
+      }
+      let sub_dot4 = 0;
+      let sub_dot5 = 0;
+      let sub_dot6 = 0;
+      let sub_dot7 = 0;
+      for (let j = 0; j < d; j++) {
+        const w_dot_j = w_dot[j]!;
+        sub_dot4 += X_data[row4 + j]! * w_dot_j;
+        sub_dot5 += X_data[row5 + j]! * w_dot_j;
+        sub_dot6 += X_data[row6 + j]! * w_dot_j;
+        sub_dot7 += X_data[row7 + j]! * w_dot_j;
+      }
+      if (sub_dot0 !== sub_dot0) sub_dot0 = matvecRow(X, i, w_dot);
+      if (sub_dot1 !== sub_dot1) sub_dot1 = matvecRow(X, i + 1, w_dot);
+      if (sub_dot2 !== sub_dot2) sub_dot2 = matvecRow(X, i + 2, w_dot);
+      if (sub_dot3 !== sub_dot3) sub_dot3 = matvecRow(X, i + 3, w_dot);
+      if (sub_dot4 !== sub_dot4) sub_dot4 = matvecRow(X, i + 4, w_dot);
+      if (sub_dot5 !== sub_dot5) sub_dot5 = matvecRow(X, i + 5, w_dot);
+      if (sub_dot6 !== sub_dot6) sub_dot6 = matvecRow(X, i + 6, w_dot);
+      if (sub_dot7 !== sub_dot7) sub_dot7 = matvecRow(X, i + 7, w_dot);
+      // tangent of backward through line 5: return mean((X @ w + b - y)^2)
+      const scaled_dot0 = 2 * sub_dot0;
+      const scaled_dot1 = 2 * sub_dot1;
+      const scaled_dot2 = 2 * sub_dot2;
+      const scaled_dot3 = 2 * sub_dot3;
+      const scaled_dot4 = 2 * sub_dot4;
+      const scaled_dot5 = 2 * sub_dot5;
+      const scaled_dot6 = 2 * sub_dot6;
+      const scaled_dot7 = 2 * sub_dot7;
+      dsub_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
+      dsub_dot[i + 1] = scaled_dot1 === 0 ? 0 : dsum * scaled_dot1;
+      dsub_dot[i + 2] = scaled_dot2 === 0 ? 0 : dsum * scaled_dot2;
+      dsub_dot[i + 3] = scaled_dot3 === 0 ? 0 : dsum * scaled_dot3;
+      dsub_dot[i + 4] = scaled_dot4 === 0 ? 0 : dsum * scaled_dot4;
+      dsub_dot[i + 5] = scaled_dot5 === 0 ? 0 : dsum * scaled_dot5;
+      dsub_dot[i + 6] = scaled_dot6 === 0 ? 0 : dsum * scaled_dot6;
+      dsub_dot[i + 7] = scaled_dot7 === 0 ? 0 : dsum * scaled_dot7;
+      db_dot +=
+        dsub_dot[i]! +
+        dsub_dot[i + 1]! +
+        (dsub_dot[i + 2]! + dsub_dot[i + 3]!) +
+        (dsub_dot[i + 4]! + dsub_dot[i + 5]! + (dsub_dot[i + 6]! + dsub_dot[i + 7]!));
+      const g0 = dsub_dot[i]!;
+      const g1 = dsub_dot[i + 1]!;
+      const g2 = dsub_dot[i + 2]!;
+      const g3 = dsub_dot[i + 3]!;
+      const g4 = dsub_dot[i + 4]!;
+      const g5 = dsub_dot[i + 5]!;
+      const g6 = dsub_dot[i + 6]!;
+      const g7 = dsub_dot[i + 7]!;
+      for (let j = 0; j < d; j++)
+        dw_dot[j] =
+          dw_dot[j]! +
+          (g0 * X_data[row0 + j]! +
+            g1 * X_data[row1 + j]! +
+            (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+            (g4 * X_data[row4 + j]! +
+              g5 * X_data[row5 + j]! +
+              (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+    }
+    for (let i = N - (N % 8); i < N; i++) {
+      const X_data = X.data;
+      const row0 = i * d;
+      let sub_dot0 = 0;
+      for (let j = 0; j < d; j++) {
+        sub_dot0 += X_data[row0 + j]! * w_dot[j]!;
+      }
+      if (sub_dot0 !== sub_dot0) sub_dot0 = matvecRow(X, i, w_dot);
+      const scaled_dot0 = 2 * sub_dot0;
+      dsub_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
       db_dot += dsub_dot[i]!;
+      const g0 = dsub_dot[i]!;
+      for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0 * X_data[row0 + j]!;
     }
 
-    const dw_dot = vecmat(dsub_dot, X, true, buffers.vector(4, d));
+    repairVecmat(dw_dot, dsub_dot, X);
     setColumn(hessian, column++, dw_dot, db_dot);
     w_dot[k] = 0;
   }
@@ -549,7 +714,7 @@ export function leastSquaresHessian(
     const scaled_2 = scaled === 0 ? 0 : dsum * scaled;
     const dsub_dot = fill(N, scaled_2);
     const db_dot = sum(dsub_dot);
-    const dw_dot = vecmat(dsub_dot, X, true, buffers.vector(5, d));
+    const dw_dot = vecmat(dsub_dot, X, true, buffers.vector(3, d));
     setColumn(hessian, column++, dw_dot, db_dot);
   }
 
@@ -835,22 +1000,22 @@ export function logisticHvp(
   const buffers = (logisticHvpTemporaries ??= new Workspace());
   // line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
-  const neg_y = buffers.vector(0, N);
-  const mul = buffers.vector(1, N);
   let sum_2 = 0;
-  const sigmoid_2 = buffers.vector(2, N);
-  const dadd = buffers.vector(3, N);
+  const dadd = buffers.vector(0, N);
   let db = 0;
   const dw = new Float64Array(d);
+  const dadd_dot = buffers.vector(1, N);
+  let db_dot = 0;
+  const dw_dot = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
-    neg_y[i] = -y[i]!;
-    neg_y[i + 1] = -y[i + 1]!;
-    neg_y[i + 2] = -y[i + 2]!;
-    neg_y[i + 3] = -y[i + 3]!;
-    neg_y[i + 4] = -y[i + 4]!;
-    neg_y[i + 5] = -y[i + 5]!;
-    neg_y[i + 6] = -y[i + 6]!;
-    neg_y[i + 7] = -y[i + 7]!;
+    const neg_y0 = -y[i]!;
+    const neg_y1 = -y[i + 1]!;
+    const neg_y2 = -y[i + 2]!;
+    const neg_y3 = -y[i + 3]!;
+    const neg_y4 = -y[i + 4]!;
+    const neg_y5 = -y[i + 5]!;
+    const neg_y6 = -y[i + 6]!;
+    const neg_y7 = -y[i + 7]!;
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
@@ -882,46 +1047,46 @@ export function logisticHvp(
       X_at_w6 += X_data[row6 + j]! * w_j;
       X_at_w7 += X_data[row7 + j]! * w_j;
     }
-    mul[i] = neg_y[i]! * (X_at_w0 + b);
-    mul[i + 1] = neg_y[i + 1]! * (X_at_w1 + b);
-    mul[i + 2] = neg_y[i + 2]! * (X_at_w2 + b);
-    mul[i + 3] = neg_y[i + 3]! * (X_at_w3 + b);
-    mul[i + 4] = neg_y[i + 4]! * (X_at_w4 + b);
-    mul[i + 5] = neg_y[i + 5]! * (X_at_w5 + b);
-    mul[i + 6] = neg_y[i + 6]! * (X_at_w6 + b);
-    mul[i + 7] = neg_y[i + 7]! * (X_at_w7 + b);
-    const exp_mul0 = Math.exp(-Math.abs(mul[i]!));
-    const exp_mul1 = Math.exp(-Math.abs(mul[i + 1]!));
-    const exp_mul2 = Math.exp(-Math.abs(mul[i + 2]!));
-    const exp_mul3 = Math.exp(-Math.abs(mul[i + 3]!));
-    const exp_mul4 = Math.exp(-Math.abs(mul[i + 4]!));
-    const exp_mul5 = Math.exp(-Math.abs(mul[i + 5]!));
-    const exp_mul6 = Math.exp(-Math.abs(mul[i + 6]!));
-    const exp_mul7 = Math.exp(-Math.abs(mul[i + 7]!));
+    const mul0 = neg_y0 * (X_at_w0 + b);
+    const mul1 = neg_y1 * (X_at_w1 + b);
+    const mul2 = neg_y2 * (X_at_w2 + b);
+    const mul3 = neg_y3 * (X_at_w3 + b);
+    const mul4 = neg_y4 * (X_at_w4 + b);
+    const mul5 = neg_y5 * (X_at_w5 + b);
+    const mul6 = neg_y6 * (X_at_w6 + b);
+    const mul7 = neg_y7 * (X_at_w7 + b);
+    const exp_mul0 = Math.exp(-Math.abs(mul0));
+    const exp_mul1 = Math.exp(-Math.abs(mul1));
+    const exp_mul2 = Math.exp(-Math.abs(mul2));
+    const exp_mul3 = Math.exp(-Math.abs(mul3));
+    const exp_mul4 = Math.exp(-Math.abs(mul4));
+    const exp_mul5 = Math.exp(-Math.abs(mul5));
+    const exp_mul6 = Math.exp(-Math.abs(mul6));
+    const exp_mul7 = Math.exp(-Math.abs(mul7));
     sum_2 +=
-      softplus(mul[i]!, exp_mul0) +
-      softplus(mul[i + 1]!, exp_mul1) +
-      (softplus(mul[i + 2]!, exp_mul2) + softplus(mul[i + 3]!, exp_mul3)) +
-      (softplus(mul[i + 4]!, exp_mul4) +
-        softplus(mul[i + 5]!, exp_mul5) +
-        (softplus(mul[i + 6]!, exp_mul6) + softplus(mul[i + 7]!, exp_mul7)));
+      softplus(mul0, exp_mul0) +
+      softplus(mul1, exp_mul1) +
+      (softplus(mul2, exp_mul2) + softplus(mul3, exp_mul3)) +
+      (softplus(mul4, exp_mul4) +
+        softplus(mul5, exp_mul5) +
+        (softplus(mul6, exp_mul6) + softplus(mul7, exp_mul7)));
     // backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    sigmoid_2[i] = sigmoid(mul[i]!, exp_mul0);
-    sigmoid_2[i + 1] = sigmoid(mul[i + 1]!, exp_mul1);
-    sigmoid_2[i + 2] = sigmoid(mul[i + 2]!, exp_mul2);
-    sigmoid_2[i + 3] = sigmoid(mul[i + 3]!, exp_mul3);
-    sigmoid_2[i + 4] = sigmoid(mul[i + 4]!, exp_mul4);
-    sigmoid_2[i + 5] = sigmoid(mul[i + 5]!, exp_mul5);
-    sigmoid_2[i + 6] = sigmoid(mul[i + 6]!, exp_mul6);
-    sigmoid_2[i + 7] = sigmoid(mul[i + 7]!, exp_mul7);
-    dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
-    dadd[i + 1] = neg_y[i + 1]! * (sigmoid_2[i + 1]! * dsum);
-    dadd[i + 2] = neg_y[i + 2]! * (sigmoid_2[i + 2]! * dsum);
-    dadd[i + 3] = neg_y[i + 3]! * (sigmoid_2[i + 3]! * dsum);
-    dadd[i + 4] = neg_y[i + 4]! * (sigmoid_2[i + 4]! * dsum);
-    dadd[i + 5] = neg_y[i + 5]! * (sigmoid_2[i + 5]! * dsum);
-    dadd[i + 6] = neg_y[i + 6]! * (sigmoid_2[i + 6]! * dsum);
-    dadd[i + 7] = neg_y[i + 7]! * (sigmoid_2[i + 7]! * dsum);
+    const sigmoid_2_0 = sigmoid(mul0, exp_mul0);
+    const sigmoid_2_1 = sigmoid(mul1, exp_mul1);
+    const sigmoid_2_2 = sigmoid(mul2, exp_mul2);
+    const sigmoid_2_3 = sigmoid(mul3, exp_mul3);
+    const sigmoid_2_4 = sigmoid(mul4, exp_mul4);
+    const sigmoid_2_5 = sigmoid(mul5, exp_mul5);
+    const sigmoid_2_6 = sigmoid(mul6, exp_mul6);
+    const sigmoid_2_7 = sigmoid(mul7, exp_mul7);
+    dadd[i] = neg_y0 * (sigmoid_2_0 * dsum);
+    dadd[i + 1] = neg_y1 * (sigmoid_2_1 * dsum);
+    dadd[i + 2] = neg_y2 * (sigmoid_2_2 * dsum);
+    dadd[i + 3] = neg_y3 * (sigmoid_2_3 * dsum);
+    dadd[i + 4] = neg_y4 * (sigmoid_2_4 * dsum);
+    dadd[i + 5] = neg_y5 * (sigmoid_2_5 * dsum);
+    dadd[i + 6] = neg_y6 * (sigmoid_2_6 * dsum);
+    dadd[i + 7] = neg_y7 * (sigmoid_2_7 * dsum);
     db +=
       dadd[i]! +
       dadd[i + 1]! +
@@ -945,48 +1110,134 @@ export function logisticHvp(
             g5 * X_data[row5 + j]! +
             (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
+    let X_at_w_dot0 = 0;
+    let X_at_w_dot1 = 0;
+    let X_at_w_dot2 = 0;
+    let X_at_w_dot3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_dot_j = w_dot[j]!;
+      X_at_w_dot0 += X_data[row0 + j]! * w_dot_j;
+      X_at_w_dot1 += X_data[row1 + j]! * w_dot_j;
+      X_at_w_dot2 += X_data[row2 + j]! * w_dot_j;
+      X_at_w_dot3 += X_data[row3 + j]! * w_dot_j;
+    }
+    let X_at_w_dot4 = 0;
+    let X_at_w_dot5 = 0;
+    let X_at_w_dot6 = 0;
+    let X_at_w_dot7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_dot_j = w_dot[j]!;
+      X_at_w_dot4 += X_data[row4 + j]! * w_dot_j;
+      X_at_w_dot5 += X_data[row5 + j]! * w_dot_j;
+      X_at_w_dot6 += X_data[row6 + j]! * w_dot_j;
+      X_at_w_dot7 += X_data[row7 + j]! * w_dot_j;
+    }
+    if (X_at_w_dot0 !== X_at_w_dot0) X_at_w_dot0 = matvecRow(X, i, w_dot);
+    if (X_at_w_dot1 !== X_at_w_dot1) X_at_w_dot1 = matvecRow(X, i + 1, w_dot);
+    if (X_at_w_dot2 !== X_at_w_dot2) X_at_w_dot2 = matvecRow(X, i + 2, w_dot);
+    if (X_at_w_dot3 !== X_at_w_dot3) X_at_w_dot3 = matvecRow(X, i + 3, w_dot);
+    if (X_at_w_dot4 !== X_at_w_dot4) X_at_w_dot4 = matvecRow(X, i + 4, w_dot);
+    if (X_at_w_dot5 !== X_at_w_dot5) X_at_w_dot5 = matvecRow(X, i + 5, w_dot);
+    if (X_at_w_dot6 !== X_at_w_dot6) X_at_w_dot6 = matvecRow(X, i + 6, w_dot);
+    if (X_at_w_dot7 !== X_at_w_dot7) X_at_w_dot7 = matvecRow(X, i + 7, w_dot);
+    const add_dot0 = X_at_w_dot0 + b_dot;
+    const add_dot1 = X_at_w_dot1 + b_dot;
+    const add_dot2 = X_at_w_dot2 + b_dot;
+    const add_dot3 = X_at_w_dot3 + b_dot;
+    const add_dot4 = X_at_w_dot4 + b_dot;
+    const add_dot5 = X_at_w_dot5 + b_dot;
+    const add_dot6 = X_at_w_dot6 + b_dot;
+    const add_dot7 = X_at_w_dot7 + b_dot;
+    const mul_dot0 = add_dot0 === 0 ? 0 : neg_y0 * add_dot0;
+    const mul_dot1 = add_dot1 === 0 ? 0 : neg_y1 * add_dot1;
+    const mul_dot2 = add_dot2 === 0 ? 0 : neg_y2 * add_dot2;
+    const mul_dot3 = add_dot3 === 0 ? 0 : neg_y3 * add_dot3;
+    const mul_dot4 = add_dot4 === 0 ? 0 : neg_y4 * add_dot4;
+    const mul_dot5 = add_dot5 === 0 ? 0 : neg_y5 * add_dot5;
+    const mul_dot6 = add_dot6 === 0 ? 0 : neg_y6 * add_dot6;
+    const mul_dot7 = add_dot7 === 0 ? 0 : neg_y7 * add_dot7;
+    // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
+    const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2_0 * sigmoid(-mul0) * mul_dot0;
+    const sigmoid_dot1 = mul_dot1 === 0 ? 0 : sigmoid_2_1 * sigmoid(-mul1) * mul_dot1;
+    const sigmoid_dot2 = mul_dot2 === 0 ? 0 : sigmoid_2_2 * sigmoid(-mul2) * mul_dot2;
+    const sigmoid_dot3 = mul_dot3 === 0 ? 0 : sigmoid_2_3 * sigmoid(-mul3) * mul_dot3;
+    const sigmoid_dot4 = mul_dot4 === 0 ? 0 : sigmoid_2_4 * sigmoid(-mul4) * mul_dot4;
+    const sigmoid_dot5 = mul_dot5 === 0 ? 0 : sigmoid_2_5 * sigmoid(-mul5) * mul_dot5;
+    const sigmoid_dot6 = mul_dot6 === 0 ? 0 : sigmoid_2_6 * sigmoid(-mul6) * mul_dot6;
+    const sigmoid_dot7 = mul_dot7 === 0 ? 0 : sigmoid_2_7 * sigmoid(-mul7) * mul_dot7;
+    const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
+    const dmul_dot1 = sigmoid_dot1 === 0 ? 0 : dsum * sigmoid_dot1;
+    const dmul_dot2 = sigmoid_dot2 === 0 ? 0 : dsum * sigmoid_dot2;
+    const dmul_dot3 = sigmoid_dot3 === 0 ? 0 : dsum * sigmoid_dot3;
+    const dmul_dot4 = sigmoid_dot4 === 0 ? 0 : dsum * sigmoid_dot4;
+    const dmul_dot5 = sigmoid_dot5 === 0 ? 0 : dsum * sigmoid_dot5;
+    const dmul_dot6 = sigmoid_dot6 === 0 ? 0 : dsum * sigmoid_dot6;
+    const dmul_dot7 = sigmoid_dot7 === 0 ? 0 : dsum * sigmoid_dot7;
+    dadd_dot[i] = dmul_dot0 === 0 ? 0 : neg_y0 * dmul_dot0;
+    dadd_dot[i + 1] = dmul_dot1 === 0 ? 0 : neg_y1 * dmul_dot1;
+    dadd_dot[i + 2] = dmul_dot2 === 0 ? 0 : neg_y2 * dmul_dot2;
+    dadd_dot[i + 3] = dmul_dot3 === 0 ? 0 : neg_y3 * dmul_dot3;
+    dadd_dot[i + 4] = dmul_dot4 === 0 ? 0 : neg_y4 * dmul_dot4;
+    dadd_dot[i + 5] = dmul_dot5 === 0 ? 0 : neg_y5 * dmul_dot5;
+    dadd_dot[i + 6] = dmul_dot6 === 0 ? 0 : neg_y6 * dmul_dot6;
+    dadd_dot[i + 7] = dmul_dot7 === 0 ? 0 : neg_y7 * dmul_dot7;
+    db_dot +=
+      dadd_dot[i]! +
+      dadd_dot[i + 1]! +
+      (dadd_dot[i + 2]! + dadd_dot[i + 3]!) +
+      (dadd_dot[i + 4]! + dadd_dot[i + 5]! + (dadd_dot[i + 6]! + dadd_dot[i + 7]!));
+    const g0_2 = dadd_dot[i]!;
+    const g1_2 = dadd_dot[i + 1]!;
+    const g2_2 = dadd_dot[i + 2]!;
+    const g3_2 = dadd_dot[i + 3]!;
+    const g4_2 = dadd_dot[i + 4]!;
+    const g5_2 = dadd_dot[i + 5]!;
+    const g6_2 = dadd_dot[i + 6]!;
+    const g7_2 = dadd_dot[i + 7]!;
+    for (let j = 0; j < d; j++)
+      dw_dot[j] =
+        dw_dot[j]! +
+        (g0_2 * X_data[row0 + j]! +
+          g1_2 * X_data[row1 + j]! +
+          (g2_2 * X_data[row2 + j]! + g3_2 * X_data[row3 + j]!) +
+          (g4_2 * X_data[row4 + j]! +
+            g5_2 * X_data[row5 + j]! +
+            (g6_2 * X_data[row6 + j]! + g7_2 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
-    neg_y[i] = -y[i]!;
+    const neg_y0 = -y[i]!;
     const X_data = X.data;
     const row0 = i * d;
     let X_at_w0 = 0;
     for (let j = 0; j < d; j++) {
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
-    mul[i] = neg_y[i]! * (X_at_w0 + b);
-    const exp_mul0 = Math.exp(-Math.abs(mul[i]!));
-    sum_2 += softplus(mul[i]!, exp_mul0);
-    sigmoid_2[i] = sigmoid(mul[i]!, exp_mul0);
-    dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
+    const mul0 = neg_y0 * (X_at_w0 + b);
+    const exp_mul0 = Math.exp(-Math.abs(mul0));
+    sum_2 += softplus(mul0, exp_mul0);
+    const sigmoid_2_0 = sigmoid(mul0, exp_mul0);
+    dadd[i] = neg_y0 * (sigmoid_2_0 * dsum);
     db += dadd[i]!;
     const g0 = dadd[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    let X_at_w_dot0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w_dot0 += X_data[row0 + j]! * w_dot[j]!;
+    }
+    if (X_at_w_dot0 !== X_at_w_dot0) X_at_w_dot0 = matvecRow(X, i, w_dot);
+    const add_dot0 = X_at_w_dot0 + b_dot;
+    const mul_dot0 = add_dot0 === 0 ? 0 : neg_y0 * add_dot0;
+    const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2_0 * sigmoid(-mul0) * mul_dot0;
+    const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
+    dadd_dot[i] = dmul_dot0 === 0 ? 0 : neg_y0 * dmul_dot0;
+    db_dot += dadd_dot[i]!;
+    const g0_2 = dadd_dot[i]!;
+    for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0_2 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dadd, X);
+  repairVecmat(dw_dot, dadd_dot, X);
   const value = sum_2 / N;
-  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(4, N));
-  const add_dot = buffers.vector(5, N);
-  const mul_dot = buffers.vector(6, N);
-  for (let i = 0; i < N; i++) {
-    add_dot[i] = X_at_w_dot[i]! + b_dot;
-    mul_dot[i] = add_dot[i]! === 0 ? 0 : neg_y[i]! * add_dot[i]!;
-  }
-
-  // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
-  const sigmoid_dot = buffers.vector(7, N);
-  const dmul_dot = buffers.vector(8, N);
-  const dadd_dot = buffers.vector(9, N);
-  let db_dot = 0;
-  for (let i = 0; i < N; i++) {
-    sigmoid_dot[i] = mul_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot[i]!;
-    dmul_dot[i] = sigmoid_dot[i]! === 0 ? 0 : dsum * sigmoid_dot[i]!;
-    dadd_dot[i] = dmul_dot[i]! === 0 ? 0 : neg_y[i]! * dmul_dot[i]!;
-    db_dot += dadd_dot[i]!;
-  }
-
-  const dw_dot = vecmat(dadd_dot, X, true);
   return { value, grad: { w: dw, b: db }, hvp: { w: dw_dot, b: db_dot } };
 }
 
@@ -1150,23 +1401,131 @@ export function logisticHessian(
   for (let k = 0; k < w.length; k++) {
     w_dot[k] = 1;
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
-    const add_dot = matvec(X, w_dot, true, buffers.vector(4, N));
-    const mul_dot = buffers.vector(5, N);
-    for (let i = 0; i < N; i++) mul_dot[i] = add_dot[i]! === 0 ? 0 : neg_y[i]! * add_dot[i]!;
-
-    // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    const sigmoid_dot = buffers.vector(6, N);
-    const dmul_dot = buffers.vector(7, N);
-    const dadd_dot = buffers.vector(8, N);
+    const dadd_dot = buffers.vector(4, N);
     let db_dot = 0;
-    for (let i = 0; i < N; i++) {
-      sigmoid_dot[i] = mul_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot[i]!;
-      dmul_dot[i] = sigmoid_dot[i]! === 0 ? 0 : dsum * sigmoid_dot[i]!;
-      dadd_dot[i] = dmul_dot[i]! === 0 ? 0 : neg_y[i]! * dmul_dot[i]!;
+    const dw_dot = buffers.vector(5, d);
+    dw_dot.fill(0);
+    for (let i = 0; i + 7 < N; i += 8) {
+      const X_data = X.data;
+      const row0 = i * d;
+      const row1 = row0 + d;
+      const row2 = row1 + d;
+      const row3 = row2 + d;
+      const row4 = row3 + d;
+      const row5 = row4 + d;
+      const row6 = row5 + d;
+      const row7 = row6 + d;
+      let add_dot0 = 0;
+      let add_dot1 = 0;
+      let add_dot2 = 0;
+      let add_dot3 = 0;
+      for (let j = 0; j < d; j++) {
+        const w_dot_j = w_dot[j]!;
+        add_dot0 += X_data[row0 + j]! * w_dot_j;
+        add_dot1 += X_data[row1 + j]! * w_dot_j;
+        add_dot2 += X_data[row2 + j]! * w_dot_j;
+        add_dot3 += X_data[row3 + j]! * w_dot_j;
+      }
+      let add_dot4 = 0;
+      let add_dot5 = 0;
+      let add_dot6 = 0;
+      let add_dot7 = 0;
+      for (let j = 0; j < d; j++) {
+        const w_dot_j = w_dot[j]!;
+        add_dot4 += X_data[row4 + j]! * w_dot_j;
+        add_dot5 += X_data[row5 + j]! * w_dot_j;
+        add_dot6 += X_data[row6 + j]! * w_dot_j;
+        add_dot7 += X_data[row7 + j]! * w_dot_j;
+      }
+      if (add_dot0 !== add_dot0) add_dot0 = matvecRow(X, i, w_dot);
+      if (add_dot1 !== add_dot1) add_dot1 = matvecRow(X, i + 1, w_dot);
+      if (add_dot2 !== add_dot2) add_dot2 = matvecRow(X, i + 2, w_dot);
+      if (add_dot3 !== add_dot3) add_dot3 = matvecRow(X, i + 3, w_dot);
+      if (add_dot4 !== add_dot4) add_dot4 = matvecRow(X, i + 4, w_dot);
+      if (add_dot5 !== add_dot5) add_dot5 = matvecRow(X, i + 5, w_dot);
+      if (add_dot6 !== add_dot6) add_dot6 = matvecRow(X, i + 6, w_dot);
+      if (add_dot7 !== add_dot7) add_dot7 = matvecRow(X, i + 7, w_dot);
+      const mul_dot0 = add_dot0 === 0 ? 0 : neg_y[i]! * add_dot0;
+      const mul_dot1 = add_dot1 === 0 ? 0 : neg_y[i + 1]! * add_dot1;
+      const mul_dot2 = add_dot2 === 0 ? 0 : neg_y[i + 2]! * add_dot2;
+      const mul_dot3 = add_dot3 === 0 ? 0 : neg_y[i + 3]! * add_dot3;
+      const mul_dot4 = add_dot4 === 0 ? 0 : neg_y[i + 4]! * add_dot4;
+      const mul_dot5 = add_dot5 === 0 ? 0 : neg_y[i + 5]! * add_dot5;
+      const mul_dot6 = add_dot6 === 0 ? 0 : neg_y[i + 6]! * add_dot6;
+      const mul_dot7 = add_dot7 === 0 ? 0 : neg_y[i + 7]! * add_dot7;
+      // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
+      const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot0;
+      const sigmoid_dot1 =
+        mul_dot1 === 0 ? 0 : sigmoid_2[i + 1]! * sigmoid(-mul[i + 1]!) * mul_dot1;
+      const sigmoid_dot2 =
+        mul_dot2 === 0 ? 0 : sigmoid_2[i + 2]! * sigmoid(-mul[i + 2]!) * mul_dot2;
+      const sigmoid_dot3 =
+        mul_dot3 === 0 ? 0 : sigmoid_2[i + 3]! * sigmoid(-mul[i + 3]!) * mul_dot3;
+      const sigmoid_dot4 =
+        mul_dot4 === 0 ? 0 : sigmoid_2[i + 4]! * sigmoid(-mul[i + 4]!) * mul_dot4;
+      const sigmoid_dot5 =
+        mul_dot5 === 0 ? 0 : sigmoid_2[i + 5]! * sigmoid(-mul[i + 5]!) * mul_dot5;
+      const sigmoid_dot6 =
+        mul_dot6 === 0 ? 0 : sigmoid_2[i + 6]! * sigmoid(-mul[i + 6]!) * mul_dot6;
+      const sigmoid_dot7 =
+        mul_dot7 === 0 ? 0 : sigmoid_2[i + 7]! * sigmoid(-mul[i + 7]!) * mul_dot7;
+      const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
+      const dmul_dot1 = sigmoid_dot1 === 0 ? 0 : dsum * sigmoid_dot1;
+      const dmul_dot2 = sigmoid_dot2 === 0 ? 0 : dsum * sigmoid_dot2;
+      const dmul_dot3 = sigmoid_dot3 === 0 ? 0 : dsum * sigmoid_dot3;
+      const dmul_dot4 = sigmoid_dot4 === 0 ? 0 : dsum * sigmoid_dot4;
+      const dmul_dot5 = sigmoid_dot5 === 0 ? 0 : dsum * sigmoid_dot5;
+      const dmul_dot6 = sigmoid_dot6 === 0 ? 0 : dsum * sigmoid_dot6;
+      const dmul_dot7 = sigmoid_dot7 === 0 ? 0 : dsum * sigmoid_dot7;
+      dadd_dot[i] = dmul_dot0 === 0 ? 0 : neg_y[i]! * dmul_dot0;
+      dadd_dot[i + 1] = dmul_dot1 === 0 ? 0 : neg_y[i + 1]! * dmul_dot1;
+      dadd_dot[i + 2] = dmul_dot2 === 0 ? 0 : neg_y[i + 2]! * dmul_dot2;
+      dadd_dot[i + 3] = dmul_dot3 === 0 ? 0 : neg_y[i + 3]! * dmul_dot3;
+      dadd_dot[i + 4] = dmul_dot4 === 0 ? 0 : neg_y[i + 4]! * dmul_dot4;
+      dadd_dot[i + 5] = dmul_dot5 === 0 ? 0 : neg_y[i + 5]! * dmul_dot5;
+      dadd_dot[i + 6] = dmul_dot6 === 0 ? 0 : neg_y[i + 6]! * dmul_dot6;
+      dadd_dot[i + 7] = dmul_dot7 === 0 ? 0 : neg_y[i + 7]! * dmul_dot7;
+      db_dot +=
+        dadd_dot[i]! +
+        dadd_dot[i + 1]! +
+        (dadd_dot[i + 2]! + dadd_dot[i + 3]!) +
+        (dadd_dot[i + 4]! + dadd_dot[i + 5]! + (dadd_dot[i + 6]! + dadd_dot[i + 7]!));
+      const g0 = dadd_dot[i]!;
+      const g1 = dadd_dot[i + 1]!;
+      const g2 = dadd_dot[i + 2]!;
+      const g3 = dadd_dot[i + 3]!;
+      const g4 = dadd_dot[i + 4]!;
+      const g5 = dadd_dot[i + 5]!;
+      const g6 = dadd_dot[i + 6]!;
+      const g7 = dadd_dot[i + 7]!;
+      for (let j = 0; j < d; j++)
+        dw_dot[j] =
+          dw_dot[j]! +
+          (g0 * X_data[row0 + j]! +
+            g1 * X_data[row1 + j]! +
+            (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+            (g4 * X_data[row4 + j]! +
+              g5 * X_data[row5 + j]! +
+              (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+    }
+    for (let i = N - (N % 8); i < N; i++) {
+      const X_data = X.data;
+      const row0 = i * d;
+      let add_dot0 = 0;
+      for (let j = 0; j < d; j++) {
+        add_dot0 += X_data[row0 + j]! * w_dot[j]!;
+      }
+      if (add_dot0 !== add_dot0) add_dot0 = matvecRow(X, i, w_dot);
+      const mul_dot0 = add_dot0 === 0 ? 0 : neg_y[i]! * add_dot0;
+      const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot0;
+      const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
+      dadd_dot[i] = dmul_dot0 === 0 ? 0 : neg_y[i]! * dmul_dot0;
       db_dot += dadd_dot[i]!;
+      const g0 = dadd_dot[i]!;
+      for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0 * X_data[row0 + j]!;
     }
 
-    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(9, d));
+    repairVecmat(dw_dot, dadd_dot, X);
     setColumn(hessian, column++, dw_dot, db_dot);
     w_dot[k] = 0;
   }
@@ -1174,13 +1533,13 @@ export function logisticHessian(
   {
     const b_dot: number = 1;
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
-    const mul_dot = buffers.vector(10, N);
+    const mul_dot = buffers.vector(6, N);
     for (let i = 0; i < N; i++) mul_dot[i] = b_dot === 0 ? 0 : neg_y[i]! * b_dot;
 
     // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    const sigmoid_dot = buffers.vector(11, N);
-    const dmul_dot = buffers.vector(12, N);
-    const dadd_dot = buffers.vector(13, N);
+    const sigmoid_dot = buffers.vector(7, N);
+    const dmul_dot = buffers.vector(8, N);
+    const dadd_dot = buffers.vector(9, N);
     let db_dot = 0;
     for (let i = 0; i < N; i++) {
       sigmoid_dot[i] = mul_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot[i]!;
@@ -1189,7 +1548,7 @@ export function logisticHessian(
       db_dot += dadd_dot[i]!;
     }
 
-    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(14, d));
+    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(10, d));
     setColumn(hessian, column++, dw_dot, db_dot);
   }
 
@@ -2043,10 +2402,12 @@ export function neuronHvp(
   // line 22: z = X @ w + b
   const dsum = 1 / N;
   let sum_2 = 0;
-  const ge = buffers.vector(0, N);
-  const dz = buffers.vector(1, N);
+  const dz = buffers.vector(0, N);
   let db = 0;
   const dw = new Float64Array(d);
+  const dz_dot = buffers.vector(1, N);
+  let db_dot = 0;
+  const dw_dot = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
     const X_data = X.data;
     const row0 = i * d;
@@ -2102,22 +2463,22 @@ export function neuronHvp(
       (sub2 ** 2 + sub3 ** 2) +
       (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
     // backward through line 23: return mean((y - max(0, z))^2)
-    ge[i] = 0 >= z0 ? 1 : 0;
-    ge[i + 1] = 0 >= z1 ? 1 : 0;
-    ge[i + 2] = 0 >= z2 ? 1 : 0;
-    ge[i + 3] = 0 >= z3 ? 1 : 0;
-    ge[i + 4] = 0 >= z4 ? 1 : 0;
-    ge[i + 5] = 0 >= z5 ? 1 : 0;
-    ge[i + 6] = 0 >= z6 ? 1 : 0;
-    ge[i + 7] = 0 >= z7 ? 1 : 0;
-    dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
-    dz[i + 1] = ge[i + 1]! !== 0 ? 0 : -(2 * sub1 * dsum);
-    dz[i + 2] = ge[i + 2]! !== 0 ? 0 : -(2 * sub2 * dsum);
-    dz[i + 3] = ge[i + 3]! !== 0 ? 0 : -(2 * sub3 * dsum);
-    dz[i + 4] = ge[i + 4]! !== 0 ? 0 : -(2 * sub4 * dsum);
-    dz[i + 5] = ge[i + 5]! !== 0 ? 0 : -(2 * sub5 * dsum);
-    dz[i + 6] = ge[i + 6]! !== 0 ? 0 : -(2 * sub6 * dsum);
-    dz[i + 7] = ge[i + 7]! !== 0 ? 0 : -(2 * sub7 * dsum);
+    const ge0 = 0 >= z0 ? 1 : 0;
+    const ge1 = 0 >= z1 ? 1 : 0;
+    const ge2 = 0 >= z2 ? 1 : 0;
+    const ge3 = 0 >= z3 ? 1 : 0;
+    const ge4 = 0 >= z4 ? 1 : 0;
+    const ge5 = 0 >= z5 ? 1 : 0;
+    const ge6 = 0 >= z6 ? 1 : 0;
+    const ge7 = 0 >= z7 ? 1 : 0;
+    dz[i] = ge0 !== 0 ? 0 : -(2 * sub0 * dsum);
+    dz[i + 1] = ge1 !== 0 ? 0 : -(2 * sub1 * dsum);
+    dz[i + 2] = ge2 !== 0 ? 0 : -(2 * sub2 * dsum);
+    dz[i + 3] = ge3 !== 0 ? 0 : -(2 * sub3 * dsum);
+    dz[i + 4] = ge4 !== 0 ? 0 : -(2 * sub4 * dsum);
+    dz[i + 5] = ge5 !== 0 ? 0 : -(2 * sub5 * dsum);
+    dz[i + 6] = ge6 !== 0 ? 0 : -(2 * sub6 * dsum);
+    dz[i + 7] = ge7 !== 0 ? 0 : -(2 * sub7 * dsum);
     // backward through line 22: z = X @ w + b
     db +=
       dz[i]! +
@@ -2142,6 +2503,93 @@ export function neuronHvp(
             g5 * X_data[row5 + j]! +
             (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
     // tangent of line 22: z = X @ w + b
+    let X_at_w_dot0 = 0;
+    let X_at_w_dot1 = 0;
+    let X_at_w_dot2 = 0;
+    let X_at_w_dot3 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_dot_j = w_dot[j]!;
+      X_at_w_dot0 += X_data[row0 + j]! * w_dot_j;
+      X_at_w_dot1 += X_data[row1 + j]! * w_dot_j;
+      X_at_w_dot2 += X_data[row2 + j]! * w_dot_j;
+      X_at_w_dot3 += X_data[row3 + j]! * w_dot_j;
+    }
+    let X_at_w_dot4 = 0;
+    let X_at_w_dot5 = 0;
+    let X_at_w_dot6 = 0;
+    let X_at_w_dot7 = 0;
+    for (let j = 0; j < d; j++) {
+      const w_dot_j = w_dot[j]!;
+      X_at_w_dot4 += X_data[row4 + j]! * w_dot_j;
+      X_at_w_dot5 += X_data[row5 + j]! * w_dot_j;
+      X_at_w_dot6 += X_data[row6 + j]! * w_dot_j;
+      X_at_w_dot7 += X_data[row7 + j]! * w_dot_j;
+    }
+    if (X_at_w_dot0 !== X_at_w_dot0) X_at_w_dot0 = matvecRow(X, i, w_dot);
+    if (X_at_w_dot1 !== X_at_w_dot1) X_at_w_dot1 = matvecRow(X, i + 1, w_dot);
+    if (X_at_w_dot2 !== X_at_w_dot2) X_at_w_dot2 = matvecRow(X, i + 2, w_dot);
+    if (X_at_w_dot3 !== X_at_w_dot3) X_at_w_dot3 = matvecRow(X, i + 3, w_dot);
+    if (X_at_w_dot4 !== X_at_w_dot4) X_at_w_dot4 = matvecRow(X, i + 4, w_dot);
+    if (X_at_w_dot5 !== X_at_w_dot5) X_at_w_dot5 = matvecRow(X, i + 5, w_dot);
+    if (X_at_w_dot6 !== X_at_w_dot6) X_at_w_dot6 = matvecRow(X, i + 6, w_dot);
+    if (X_at_w_dot7 !== X_at_w_dot7) X_at_w_dot7 = matvecRow(X, i + 7, w_dot);
+    const z_dot0 = X_at_w_dot0 + b_dot;
+    const z_dot1 = X_at_w_dot1 + b_dot;
+    const z_dot2 = X_at_w_dot2 + b_dot;
+    const z_dot3 = X_at_w_dot3 + b_dot;
+    const z_dot4 = X_at_w_dot4 + b_dot;
+    const z_dot5 = X_at_w_dot5 + b_dot;
+    const z_dot6 = X_at_w_dot6 + b_dot;
+    const z_dot7 = X_at_w_dot7 + b_dot;
+    // tangent of line 23: return mean((y - max(0, z))^2)
+    const sub_dot0 = -(ge0 !== 0 ? 0 : z_dot0);
+    const sub_dot1 = -(ge1 !== 0 ? 0 : z_dot1);
+    const sub_dot2 = -(ge2 !== 0 ? 0 : z_dot2);
+    const sub_dot3 = -(ge3 !== 0 ? 0 : z_dot3);
+    const sub_dot4 = -(ge4 !== 0 ? 0 : z_dot4);
+    const sub_dot5 = -(ge5 !== 0 ? 0 : z_dot5);
+    const sub_dot6 = -(ge6 !== 0 ? 0 : z_dot6);
+    const sub_dot7 = -(ge7 !== 0 ? 0 : z_dot7);
+    // tangent of backward through line 23: return mean((y - max(0, z))^2)
+    const scaled_dot0 = 2 * sub_dot0;
+    const scaled_dot1 = 2 * sub_dot1;
+    const scaled_dot2 = 2 * sub_dot2;
+    const scaled_dot3 = 2 * sub_dot3;
+    const scaled_dot4 = 2 * sub_dot4;
+    const scaled_dot5 = 2 * sub_dot5;
+    const scaled_dot6 = 2 * sub_dot6;
+    const scaled_dot7 = 2 * sub_dot7;
+    dz_dot[i] = ge0 !== 0 ? 0 : -(scaled_dot0 === 0 ? 0 : dsum * scaled_dot0);
+    dz_dot[i + 1] = ge1 !== 0 ? 0 : -(scaled_dot1 === 0 ? 0 : dsum * scaled_dot1);
+    dz_dot[i + 2] = ge2 !== 0 ? 0 : -(scaled_dot2 === 0 ? 0 : dsum * scaled_dot2);
+    dz_dot[i + 3] = ge3 !== 0 ? 0 : -(scaled_dot3 === 0 ? 0 : dsum * scaled_dot3);
+    dz_dot[i + 4] = ge4 !== 0 ? 0 : -(scaled_dot4 === 0 ? 0 : dsum * scaled_dot4);
+    dz_dot[i + 5] = ge5 !== 0 ? 0 : -(scaled_dot5 === 0 ? 0 : dsum * scaled_dot5);
+    dz_dot[i + 6] = ge6 !== 0 ? 0 : -(scaled_dot6 === 0 ? 0 : dsum * scaled_dot6);
+    dz_dot[i + 7] = ge7 !== 0 ? 0 : -(scaled_dot7 === 0 ? 0 : dsum * scaled_dot7);
+    // tangent of backward through line 22: z = X @ w + b
+    db_dot +=
+      dz_dot[i]! +
+      dz_dot[i + 1]! +
+      (dz_dot[i + 2]! + dz_dot[i + 3]!) +
+      (dz_dot[i + 4]! + dz_dot[i + 5]! + (dz_dot[i + 6]! + dz_dot[i + 7]!));
+    const g0_2 = dz_dot[i]!;
+    const g1_2 = dz_dot[i + 1]!;
+    const g2_2 = dz_dot[i + 2]!;
+    const g3_2 = dz_dot[i + 3]!;
+    const g4_2 = dz_dot[i + 4]!;
+    const g5_2 = dz_dot[i + 5]!;
+    const g6_2 = dz_dot[i + 6]!;
+    const g7_2 = dz_dot[i + 7]!;
+    for (let j = 0; j < d; j++)
+      dw_dot[j] =
+        dw_dot[j]! +
+        (g0_2 * X_data[row0 + j]! +
+          g1_2 * X_data[row1 + j]! +
+          (g2_2 * X_data[row2 + j]! + g3_2 * X_data[row3 + j]!) +
+          (g4_2 * X_data[row4 + j]! +
+            g5_2 * X_data[row5 + j]! +
+            (g6_2 * X_data[row6 + j]! + g7_2 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -2153,34 +2601,28 @@ export function neuronHvp(
     const z0 = X_at_w0 + b;
     const sub0 = y[i]! - Math.max(0, z0);
     sum_2 += sub0 ** 2;
-    ge[i] = 0 >= z0 ? 1 : 0;
-    dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
+    const ge0 = 0 >= z0 ? 1 : 0;
+    dz[i] = ge0 !== 0 ? 0 : -(2 * sub0 * dsum);
     db += dz[i]!;
     const g0 = dz[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    let X_at_w_dot0 = 0;
+    for (let j = 0; j < d; j++) {
+      X_at_w_dot0 += X_data[row0 + j]! * w_dot[j]!;
+    }
+    if (X_at_w_dot0 !== X_at_w_dot0) X_at_w_dot0 = matvecRow(X, i, w_dot);
+    const z_dot0 = X_at_w_dot0 + b_dot;
+    const sub_dot0 = -(ge0 !== 0 ? 0 : z_dot0);
+    const scaled_dot0 = 2 * sub_dot0;
+    dz_dot[i] = ge0 !== 0 ? 0 : -(scaled_dot0 === 0 ? 0 : dsum * scaled_dot0);
+    db_dot += dz_dot[i]!;
+    const g0_2 = dz_dot[i]!;
+    for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0_2 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dz, X);
+  repairVecmat(dw_dot, dz_dot, X);
   const value = sum_2 / N;
-  const X_at_w_dot = matvec(X, w_dot, true, buffers.vector(2, N));
-  const z_dot = buffers.vector(3, N);
-  for (let i = 0; i < N; i++) z_dot[i] = X_at_w_dot[i]! + b_dot;
-
-  // tangent of line 23: return mean((y - max(0, z))^2)
-  const sub_dot = buffers.vector(4, N);
-  for (let i = 0; i < N; i++) sub_dot[i] = -(ge[i]! !== 0 ? 0 : z_dot[i]!);
-
-  // tangent of backward through line 23: return mean((y - max(0, z))^2)
-  const scaled_dot = buffers.vector(5, N);
-  const dz_dot = buffers.vector(6, N);
-  for (let i = 0; i < N; i++) {
-    scaled_dot[i] = 2 * sub_dot[i]!;
-    dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!);
-  }
-
-  // tangent of backward through line 22: z = X @ w + b
-  const db_dot = sum(dz_dot);
-  const dw_dot = vecmat(dz_dot, X, true);
   return { value, grad: { w: dw, b: db }, hvp: { w: dw_dot, b: db_dot } };
 }
 
@@ -2334,23 +2776,117 @@ export function neuronHessian(
   for (let k = 0; k < w.length; k++) {
     w_dot[k] = 1;
     // tangent of line 22: z = X @ w + b
-    const z_dot = matvec(X, w_dot, true, buffers.vector(3, N));
-
-    // tangent of line 23: return mean((y - max(0, z))^2)
-    const sub_dot = buffers.vector(4, N);
-    for (let i = 0; i < N; i++) sub_dot[i] = -(0 >= z[i]! ? 0 : z_dot[i]!);
-
-    // tangent of backward through line 23: return mean((y - max(0, z))^2)
-    const scaled_dot = buffers.vector(5, N);
-    const dz_dot = buffers.vector(6, N);
-    for (let i = 0; i < N; i++) {
-      scaled_dot[i] = 2 * sub_dot[i]!;
-      dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!);
+    const dz_dot = buffers.vector(3, N);
+    let db_dot = 0;
+    const dw_dot = buffers.vector(4, d);
+    dw_dot.fill(0);
+    for (let i = 0; i + 7 < N; i += 8) {
+      const X_data = X.data;
+      const row0 = i * d;
+      const row1 = row0 + d;
+      const row2 = row1 + d;
+      const row3 = row2 + d;
+      const row4 = row3 + d;
+      const row5 = row4 + d;
+      const row6 = row5 + d;
+      const row7 = row6 + d;
+      let z_dot0 = 0;
+      let z_dot1 = 0;
+      let z_dot2 = 0;
+      let z_dot3 = 0;
+      for (let j = 0; j < d; j++) {
+        const w_dot_j = w_dot[j]!;
+        z_dot0 += X_data[row0 + j]! * w_dot_j;
+        z_dot1 += X_data[row1 + j]! * w_dot_j;
+        z_dot2 += X_data[row2 + j]! * w_dot_j;
+        z_dot3 += X_data[row3 + j]! * w_dot_j;
+      }
+      let z_dot4 = 0;
+      let z_dot5 = 0;
+      let z_dot6 = 0;
+      let z_dot7 = 0;
+      for (let j = 0; j < d; j++) {
+        const w_dot_j = w_dot[j]!;
+        z_dot4 += X_data[row4 + j]! * w_dot_j;
+        z_dot5 += X_data[row5 + j]! * w_dot_j;
+        z_dot6 += X_data[row6 + j]! * w_dot_j;
+        z_dot7 += X_data[row7 + j]! * w_dot_j;
+      }
+      if (z_dot0 !== z_dot0) z_dot0 = matvecRow(X, i, w_dot);
+      if (z_dot1 !== z_dot1) z_dot1 = matvecRow(X, i + 1, w_dot);
+      if (z_dot2 !== z_dot2) z_dot2 = matvecRow(X, i + 2, w_dot);
+      if (z_dot3 !== z_dot3) z_dot3 = matvecRow(X, i + 3, w_dot);
+      if (z_dot4 !== z_dot4) z_dot4 = matvecRow(X, i + 4, w_dot);
+      if (z_dot5 !== z_dot5) z_dot5 = matvecRow(X, i + 5, w_dot);
+      if (z_dot6 !== z_dot6) z_dot6 = matvecRow(X, i + 6, w_dot);
+      if (z_dot7 !== z_dot7) z_dot7 = matvecRow(X, i + 7, w_dot);
+      // tangent of line 23: return mean((y - max(0, z))^2)
+      const sub_dot0 = -(0 >= z[i]! ? 0 : z_dot0);
+      const sub_dot1 = -(0 >= z[i + 1]! ? 0 : z_dot1);
+      const sub_dot2 = -(0 >= z[i + 2]! ? 0 : z_dot2);
+      const sub_dot3 = -(0 >= z[i + 3]! ? 0 : z_dot3);
+      const sub_dot4 = -(0 >= z[i + 4]! ? 0 : z_dot4);
+      const sub_dot5 = -(0 >= z[i + 5]! ? 0 : z_dot5);
+      const sub_dot6 = -(0 >= z[i + 6]! ? 0 : z_dot6);
+      const sub_dot7 = -(0 >= z[i + 7]! ? 0 : z_dot7);
+      // tangent of backward through line 23: return mean((y - max(0, z))^2)
+      const scaled_dot0 = 2 * sub_dot0;
+      const scaled_dot1 = 2 * sub_dot1;
+      const scaled_dot2 = 2 * sub_dot2;
+      const scaled_dot3 = 2 * sub_dot3;
+      const scaled_dot4 = 2 * sub_dot4;
+      const scaled_dot5 = 2 * sub_dot5;
+      const scaled_dot6 = 2 * sub_dot6;
+      const scaled_dot7 = 2 * sub_dot7;
+      dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot0 === 0 ? 0 : dsum * scaled_dot0);
+      dz_dot[i + 1] = ge[i + 1]! !== 0 ? 0 : -(scaled_dot1 === 0 ? 0 : dsum * scaled_dot1);
+      dz_dot[i + 2] = ge[i + 2]! !== 0 ? 0 : -(scaled_dot2 === 0 ? 0 : dsum * scaled_dot2);
+      dz_dot[i + 3] = ge[i + 3]! !== 0 ? 0 : -(scaled_dot3 === 0 ? 0 : dsum * scaled_dot3);
+      dz_dot[i + 4] = ge[i + 4]! !== 0 ? 0 : -(scaled_dot4 === 0 ? 0 : dsum * scaled_dot4);
+      dz_dot[i + 5] = ge[i + 5]! !== 0 ? 0 : -(scaled_dot5 === 0 ? 0 : dsum * scaled_dot5);
+      dz_dot[i + 6] = ge[i + 6]! !== 0 ? 0 : -(scaled_dot6 === 0 ? 0 : dsum * scaled_dot6);
+      dz_dot[i + 7] = ge[i + 7]! !== 0 ? 0 : -(scaled_dot7 === 0 ? 0 : dsum * scaled_dot7);
+      // tangent of backward through line 22: z = X @ w + b
+      db_dot +=
+        dz_dot[i]! +
+        dz_dot[i + 1]! +
+        (dz_dot[i + 2]! + dz_dot[i + 3]!) +
+        (dz_dot[i + 4]! + dz_dot[i + 5]! + (dz_dot[i + 6]! + dz_dot[i + 7]!));
+      const g0 = dz_dot[i]!;
+      const g1 = dz_dot[i + 1]!;
+      const g2 = dz_dot[i + 2]!;
+      const g3 = dz_dot[i + 3]!;
+      const g4 = dz_dot[i + 4]!;
+      const g5 = dz_dot[i + 5]!;
+      const g6 = dz_dot[i + 6]!;
+      const g7 = dz_dot[i + 7]!;
+      for (let j = 0; j < d; j++)
+        dw_dot[j] =
+          dw_dot[j]! +
+          (g0 * X_data[row0 + j]! +
+            g1 * X_data[row1 + j]! +
+            (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
+            (g4 * X_data[row4 + j]! +
+              g5 * X_data[row5 + j]! +
+              (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+    }
+    for (let i = N - (N % 8); i < N; i++) {
+      const X_data = X.data;
+      const row0 = i * d;
+      let z_dot0 = 0;
+      for (let j = 0; j < d; j++) {
+        z_dot0 += X_data[row0 + j]! * w_dot[j]!;
+      }
+      if (z_dot0 !== z_dot0) z_dot0 = matvecRow(X, i, w_dot);
+      const sub_dot0 = -(0 >= z[i]! ? 0 : z_dot0);
+      const scaled_dot0 = 2 * sub_dot0;
+      dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot0 === 0 ? 0 : dsum * scaled_dot0);
+      db_dot += dz_dot[i]!;
+      const g0 = dz_dot[i]!;
+      for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0 * X_data[row0 + j]!;
     }
 
-    // tangent of backward through line 22: z = X @ w + b
-    const db_dot = sum(dz_dot);
-    const dw_dot = vecmat(dz_dot, X, true, buffers.vector(7, d));
+    repairVecmat(dw_dot, dz_dot, X);
     setColumn(hessian, column++, dw_dot, db_dot);
     w_dot[k] = 0;
   }
@@ -2358,12 +2894,12 @@ export function neuronHessian(
   {
     const b_dot: number = 1;
     // tangent of line 23: return mean((y - max(0, z))^2)
-    const sub_dot = buffers.vector(8, N);
+    const sub_dot = buffers.vector(5, N);
     for (let i = 0; i < N; i++) sub_dot[i] = -(0 >= z[i]! ? 0 : b_dot);
 
     // tangent of backward through line 23: return mean((y - max(0, z))^2)
-    const scaled_dot = buffers.vector(9, N);
-    const dz_dot = buffers.vector(10, N);
+    const scaled_dot = buffers.vector(6, N);
+    const dz_dot = buffers.vector(7, N);
     for (let i = 0; i < N; i++) {
       scaled_dot[i] = 2 * sub_dot[i]!;
       dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!);
@@ -2371,7 +2907,7 @@ export function neuronHessian(
 
     // tangent of backward through line 22: z = X @ w + b
     const db_dot = sum(dz_dot);
-    const dw_dot = vecmat(dz_dot, X, true, buffers.vector(11, d));
+    const dw_dot = vecmat(dz_dot, X, true, buffers.vector(8, d));
     setColumn(hessian, column++, dw_dot, db_dot);
   }
 

@@ -248,6 +248,19 @@ export class BodyWriter implements EmitContext {
           } else lines.push(`${group[0]} += ${aCode}[${at[first]} + ${j}]! * ${xCode}[${j}]!;`);
           lines.push("}");
         }
+        // In derivative code a zero term contributes 0 even against an infinite entry: a row
+        // that came out NaN is summed again without its zero terms, as matvec does.
+        if (derivativeProduct(member.instr)) {
+          const [aName, xName] = [this.operand(a).code, xCode];
+          lines.push(
+            ...sums
+              .slice(0, lanes)
+              .map(
+                (s, k) =>
+                  `if (${s} !== ${s}) ${s} = ${this.helper("matvecRow")}(${aName}, ${laneIndex(k)}, ${xName});`,
+              ),
+          );
+        }
         if (!this.laneNames.has(member.instr.result.id)) {
           lines.push(...sums.slice(0, lanes).map((s, k) => `${out}[${laneIndex(k)}] = ${s};`));
         }

@@ -418,8 +418,7 @@ function formRowPasses(
     if (step.kind !== "statement") return undefined;
     const instr = step.instr;
     const reads = new Set(instr.args.map((a) => a.id));
-    // A product in derivative code skips zero terms (zeroSafe): kept whole.
-    if (instr.op === "matvec" && instr.attrs.zeroSafe !== true) {
+    if (instr.op === "matvec") {
       return { rows: instr.args[0]!.shape[0]!, members: [{ kind: "dot", instr }], reads, whole: reads };
     }
     if (isTotalSum(instr) && instr.args[0]!.shape.length === 1) {

@@ -34,6 +34,7 @@ export {
   sumRows,
   matmul,
   matvec,
+  matvecRow,
   vecmat,
   repairVecmat,
   transpose,

@@ -582,6 +582,14 @@ export function vecmat(x: Float64Array, a: Matrix, zeroSafe = false, into?: Floa
 }
 
 /**
+ * Row i of A times x, skipping the terms with a zero factor: what `matvec(a, x, true)` gives for
+ * a row whose plain sum came out NaN (a generated loop over rows recomputes such a row with it).
+ */
+export function matvecRow(a: Matrix, i: number, x: Float64Array): number {
+  return dotSkippingZeros(a.cols, a.data, i * a.cols, 1, x, 0, 1);
+}
+
+/**
  * Completes a vector–matrix product xᵀA accumulated row by row elsewhere (a generated loop that
  * reads A once for several products): entries that came out NaN are recomputed skipping the
  * terms whose x is 0, as `vecmat(x, a, true)` computes them.

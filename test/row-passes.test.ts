@@ -27,6 +27,9 @@ fn softmaxMean(x: real[n]) -> real wrt x {
   p = exp(x - logsumexp(x))
   return sum(p * x)
 }
+fn quadratic(w: real[d], X: real[N, d]) -> real wrt w {
+  return 0.5 * sum((X @ w)^2)
+}
 fn twoProducts(w: real[d], u: real[d], X: real[N, d], y: real[N]) -> real wrt w, u {
   return sum(tanh(X @ w) * (X @ u) - y)
 }
@@ -181,6 +184,27 @@ describe("passes over rows", async () => {
       );
       expect(Array.from(grad.w)).toEqual(Array.from(expected));
       expect(grad.w.every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it("sum a derivative's product again without its zero terms where a row is infinite", async () => {
+    // fHvp's tangent X ẇ is a product of derivative code: with ẇ_2 = 0, X's infinite entry in
+    // column 2 contributes 0 (as matvec(X, ẇ, true)), and Xᵀ(X ẇ) follows.
+    const h: GeneratedModule = await load(source, { modes: ["grad", "vjp", "hessian"] });
+    for (const N of [5, 9, 17]) {
+      const d = 3;
+      const [w, X] = [vector(d), mat(N, d)];
+      X.data[3 * d + 2] = Infinity;
+      const direction = { w: Float64Array.of(0.5, -0.25, 0) };
+      const tangent = matvec(X, direction.w, true);
+      expect(tangent.every(Number.isFinite)).toBe(true);
+      const { hvp } = h.quadraticHvp(w, X, direction);
+      const expected = vecmat(tangent, X, true);
+      hvp.w.forEach((v: number, k: number) => {
+        if (Number.isFinite(expected[k]!))
+          expect(Math.abs(v - expected[k]!)).toBeLessThanOrEqual(tolerance(expected[k]!));
+        else expect(v).toBe(expected[k]);
+      });
     }
   });
 

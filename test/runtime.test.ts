@@ -146,6 +146,7 @@ describe("module", () => {
         "matmulTransB",
         "matrix",
         "matvec",
+        "matvecRow",
         "max",
         "min",
         "norm2",
