@@ -83,7 +83,11 @@ export function leastSquaresGrad(
   const space = workspace?.part(1);
   const buffers = space ?? (leastSquaresGradTemporaries ??= new Workspace());
   // line 5: return mean((X @ w + b - y)^2)
+
+  // backward through line 5: return mean((X @ w + b - y)^2)
   const dsum = 1 / N;
+
+  // one pass over the rows of X (line 5)
   let sum_2 = 0;
   const dsub = buffers.vector(0, N);
   let db = 0;
@@ -280,7 +284,11 @@ export function leastSquaresHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (leastSquaresHvpTemporaries ??= new Workspace());
   // line 5: return mean((X @ w + b - y)^2)
+
+  // backward through line 5: return mean((X @ w + b - y)^2)
   const dsum = 1 / N;
+
+  // one pass over the rows of X (line 5)
   let sum_2 = 0;
   const dsub = buffers.vector(0, N);
   let db = 0;
@@ -496,7 +504,11 @@ export function leastSquaresHessian(
   checkVector(y, "y", N, "N");
   const buffers = (leastSquaresHessianTemporaries ??= new Workspace());
   // line 5: return mean((X @ w + b - y)^2)
+
+  // backward through line 5: return mean((X @ w + b - y)^2)
   const dsum = 1 / N;
+
+  // one pass over the rows of X (line 5)
   let sum_2 = 0;
   const dsub = buffers.vector(0, N);
   let db = 0;
@@ -603,6 +615,8 @@ export function leastSquaresHessian(
   for (let k = 0; k < w.length; k++) {
     w_dot[k] = 1;
     // tangent of line 5: return mean((X @ w + b - y)^2)
+
+    // one pass over the rows of X (line 5)
     const dsub_dot = buffers.vector(1, N);
     let db_dot = 0;
     const dw_dot = buffers.vector(2, d);
@@ -780,7 +794,11 @@ export function logisticGrad(
   const space = workspace?.part(3);
   const buffers = space ?? (logisticGradTemporaries ??= new Workspace());
   // line 10: return mean(softplus(-y * (X @ w + b)))
+
+  // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
+
+  // one pass over the rows of X (line 10)
   let sum_2 = 0;
   const dadd = buffers.vector(0, N);
   let db = 0;
@@ -999,7 +1017,11 @@ export function logisticHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (logisticHvpTemporaries ??= new Workspace());
   // line 10: return mean(softplus(-y * (X @ w + b)))
+
+  // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
+
+  // one pass over the rows of X (line 10)
   let sum_2 = 0;
   const dadd = buffers.vector(0, N);
   let db = 0;
@@ -1262,7 +1284,11 @@ export function logisticHessian(
   checkVector(y, "y", N, "N");
   const buffers = (logisticHessianTemporaries ??= new Workspace());
   // line 10: return mean(softplus(-y * (X @ w + b)))
+
+  // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
+
+  // one pass over the rows of X (line 10)
   const neg_y = buffers.vector(0, N);
   const mul = buffers.vector(1, N);
   let sum_2 = 0;
@@ -1401,6 +1427,8 @@ export function logisticHessian(
   for (let k = 0; k < w.length; k++) {
     w_dot[k] = 1;
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
+
+    // one pass over the rows of X (line 10)
     const dadd_dot = buffers.vector(4, N);
     let db_dot = 0;
     const dw_dot = buffers.vector(5, d);
@@ -2192,7 +2220,11 @@ export function neuronGrad(
   const space = workspace?.part(7);
   const buffers = space ?? (neuronGradTemporaries ??= new Workspace());
   // line 22: z = X @ w + b
+
+  // backward through line 23: return mean((y - max(0, z))^2)
   const dsum = 1 / N;
+
+  // one pass over the rows of X (lines 22, 23)
   let sum_2 = 0;
   const dz = buffers.vector(0, N);
   let db = 0;
@@ -2302,6 +2334,8 @@ export function neuronGrad(
   }
 
   repairVecmat(dw, dz, X);
+
+  // line 23: return mean((y - max(0, z))^2)
   const value = sum_2 / N;
   return { value, grad: { w: dw, b: db } };
 }
@@ -2400,7 +2434,11 @@ export function neuronHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (neuronHvpTemporaries ??= new Workspace());
   // line 22: z = X @ w + b
+
+  // backward through line 23: return mean((y - max(0, z))^2)
   const dsum = 1 / N;
+
+  // one pass over the rows of X (lines 22, 23)
   let sum_2 = 0;
   const dz = buffers.vector(0, N);
   let db = 0;
@@ -2622,6 +2660,8 @@ export function neuronHvp(
 
   repairVecmat(dw, dz, X);
   repairVecmat(dw_dot, dz_dot, X);
+
+  // line 23: return mean((y - max(0, z))^2)
   const value = sum_2 / N;
   return { value, grad: { w: dw, b: db }, hvp: { w: dw_dot, b: db_dot } };
 }
@@ -2647,7 +2687,11 @@ export function neuronHessian(
   checkVector(y, "y", N, "N");
   const buffers = (neuronHessianTemporaries ??= new Workspace());
   // line 22: z = X @ w + b
+
+  // backward through line 23: return mean((y - max(0, z))^2)
   const dsum = 1 / N;
+
+  // one pass over the rows of X (lines 22, 23)
   const z = buffers.vector(0, N);
   let sum_2 = 0;
   const ge = buffers.vector(1, N);
@@ -2767,6 +2811,8 @@ export function neuronHessian(
   }
 
   repairVecmat(dw, dz, X);
+
+  // line 23: return mean((y - max(0, z))^2)
   const value = sum_2 / N;
 
   const size = w.length + 1;
@@ -2776,6 +2822,8 @@ export function neuronHessian(
   for (let k = 0; k < w.length; k++) {
     w_dot[k] = 1;
     // tangent of line 22: z = X @ w + b
+
+    // one pass over the rows of X (lines 22, 23)
     const dz_dot = buffers.vector(3, N);
     let db_dot = 0;
     const dw_dot = buffers.vector(4, d);

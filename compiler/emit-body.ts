@@ -119,6 +119,19 @@ export class BodyWriter implements EmitContext {
    * over.
    */
   private rows(rows: Dim, members: readonly RowMember[], locals: ReadonlySet<number>): void {
+    // What the pass reads row by row, and the source lines it computes (their own comments
+    // stand inside the loop).
+    const matrices = new Set<string>();
+    for (const m of members) {
+      if (m.kind === "dot") matrices.add(this.operand(m.instr.args[0]!).code);
+      if (m.kind === "accumulate") matrices.add(this.operand(m.instr.args[1]!).code);
+    }
+    const lines = [...new Set(members.flatMap((m) => (m.kind === "block" ? [m.origin.line] : [])))].sort(
+      (a, b) => a - b,
+    );
+    if (this.lines.length > 0) this.lines.push("");
+    const which = lines.length === 0 ? "" : ` (line${lines.length > 1 ? "s" : ""} ${lines.join(", ")})`;
+    this.lines.push(`// one pass over the rows of ${[...matrices].join(" and ")}${which}`);
     const repairs: string[] = [];
     for (const member of members) {
       if (member.kind === "block") continue;

@@ -263,9 +263,9 @@ function formulaOf(member: LoopMember): Instr {
  * Passes over the rows of matrices: a run of products of a matrix by a vector (`matvec`, one
  * element per row), loops over vectors of as many elements, and products of such a vector by
  * a matrix (`vecmat`, accumulated row by row) becomes one pass over the rows, as a hand-written
- * fused loop is. Scalars the run computes from what precedes it go before the pass; scalars it
- * computes from its own sums go after it, and a member that reads one (or a sum or product the
- * pass is still accumulating) starts a new run.
+ * fused loop is. Other steps among them (scalars, loops over other lengths, other kernels) go
+ * before the pass when they read nothing it computes, after it otherwise; a member that reads
+ * one of those (or a sum or product the pass is still accumulating) starts a new run.
  */
 function formRowPasses(
   steps: readonly Step[],
@@ -282,6 +282,8 @@ function formRowPasses(
     memberSteps: Step[];
     before: Step[];
     after: Step[];
+    /** The source statement of the step last seen: steps moved around the pass keep theirs. */
+    origin: Origin | undefined;
     /** Values the pass computes element by element: readable within it. */
     elements: Set<number>;
     /** Values complete only when the pass ends: sums, accumulated products, what reads them. */
@@ -295,7 +297,9 @@ function formRowPasses(
     const read = (kind: RowMember["kind"]) =>
       new Set(run!.members.flatMap((m) => (m.kind === kind && "instr" in m ? [matrixOf(m.instr).id] : [])));
     const accumulated = read("accumulate");
-    const worthwhile = [...read("dot")].some((id) => accumulated.has(id));
+    // Not for a few rows known now (a 2 × 2 literal): its loop of eight rows would never run.
+    const enoughRows = typeof run.rows !== "number" || run.rows >= 16;
+    const worthwhile = enoughRows && [...read("dot")].some((id) => accumulated.has(id));
     if (worthwhile) {
       const locals = localValues(run.members, run.memberSteps);
       out.push(...run.before, { kind: "rows", rows: run.rows, members: run.members, locals }, ...run.after);
@@ -311,6 +315,7 @@ function formRowPasses(
       memberSteps: [],
       before: [],
       after: [],
+      origin: undefined,
       elements: new Set(),
       pending: new Set(),
     };
@@ -326,22 +331,12 @@ function formRowPasses(
         if (run !== undefined) {
           run.members.push({ kind: "block", origin: step.origin });
           run.original.push(step);
+          run.origin = step.origin;
         } else out.push(step);
         continue;
       }
-      // A scalar: before the pass when it reads nothing the pass computes, after it otherwise.
-      if (run !== undefined && step.kind === "statement" && step.instr.result.shape.length === 0) {
-        const r = run;
-        const read = readsOf(step.instr, inlined);
-        const fromPass = [...read].some((id) => r.elements.has(id) || r.pending.has(id));
-        (fromPass ? r.after : r.before).push(step);
-        if (fromPass) {
-          // It, and the exponentials a logsumexp's kernel writes with it, exist after the pass.
-          r.pending.add(step.instr.result.id);
-          const written = exponentials.get(step.instr.result.id);
-          if (written !== undefined) r.pending.add(written.result.id);
-        }
-        r.original.push(step);
+      if (run !== undefined && (step.kind === "statement" || step.kind === "loop")) {
+        moveAside(run, step);
         continue;
       }
       close();
@@ -349,6 +344,11 @@ function formRowPasses(
       continue;
     }
     const { rows, members, reads, whole } = joining;
+    // A loop over another length (a penalty on the weights, say) goes around the pass.
+    if (run !== undefined && step.kind === "loop" && !sameDim(run.rows, rows)) {
+      moveAside(run, step);
+      continue;
+    }
     const joins =
       run !== undefined &&
       sameDim(run.rows, rows) &&
@@ -371,6 +371,32 @@ function formRowPasses(
   }
   close();
   return out;
+
+  /**
+   * A step that is not part of the pass: before it when it reads nothing the pass computes,
+   * after it otherwise (and then what it computes exists only after the pass).
+   */
+  function moveAside(r: Run, step: Step & { kind: "statement" | "loop" }): void {
+    const instrs = step.kind === "statement" ? [step.instr] : step.members.map((m) => m.instr);
+    const formulas = step.kind === "statement" ? [step.instr] : step.members.map(formulaOf);
+    const read = new Set(formulas.flatMap((f) => [...readsOf(f, inlined)]));
+    const fromPass = [...read].some((id) => r.elements.has(id) || r.pending.has(id));
+    const aside = fromPass ? r.after : r.before;
+    // Under its source statement's comment, there too.
+    const lastBlock = [...aside].reverse().find((s) => s.kind === "block");
+    if (r.origin !== undefined && (lastBlock?.kind !== "block" || lastBlock.origin !== r.origin)) {
+      aside.push({ kind: "block", origin: r.origin });
+    }
+    aside.push(step);
+    r.original.push(step);
+    if (!fromPass) return;
+    for (const instr of instrs) {
+      r.pending.add(instr.result.id);
+      // The exponentials a logsumexp's kernel writes exist when it has run.
+      const written = exponentials.get(instr.result.id);
+      if (written !== undefined) r.pending.add(written.result.id);
+    }
+  }
 
   /**
    * The values a pass computes element by element that nothing outside it reads (nor an

@@ -161,7 +161,11 @@ export function lossGrad(
   const space = workspace?.part(3);
   const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // line 19: residual = predict(w, b, X) - y
+
+  // backward through line 20: return mean(residual^2)
   const dsum = 1 / N;
+
+  // one pass over the rows of X (lines 19, 20)
   let sum_2 = 0;
   const dresidual = buffers.vector(0, N);
   let db = 0;
@@ -262,6 +266,8 @@ export function lossGrad(
   }
 
   repairVecmat(dw, dresidual, X);
+
+  // line 20: return mean(residual^2)
   const value = sum_2 / N;
   return { value, grad: { w: dw, b: db } };
 }

@@ -11,6 +11,7 @@ import {
   matrix,
   matvec,
   outer,
+  repairVecmat,
   sech2,
   sum,
   sumAlong,
@@ -246,10 +247,6 @@ export function lossGrad(
     }
   }
 
-  const product = matvec(H, w2, false, buffers.vector(3, N));
-  const residual = buffers.vector(4, N);
-  for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
-
   // line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
   let sum_2 = 0;
   for (let i = 0; i < d * h; i++) sum_2 += W1.data[i]! ** 2;
@@ -257,33 +254,131 @@ export function lossGrad(
   for (let i = 0; i < h; i++) sum_3 += w2[i]! ** 2;
   const penalty = lambda * (sum_2 + sum_3);
 
-  // line 27: return mean(residual^2) + penalty
-  let sum_4 = 0;
-  for (let i = 0; i < N; i++) sum_4 += residual[i]! ** 2;
-  const value = sum_4 / N + penalty;
-
   // backward through line 27: return mean(residual^2) + penalty
   const dsum = 1 / N;
-  const dresidual = buffers.vector(5, N);
-  for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
 
   // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
-  const scaled = buffers.vector(6, h);
+  const scaled = buffers.vector(3, h);
   for (let i = 0; i < h; i++) scaled[i] = 2 * w2[i]! * lambda;
-  const scaled_2 = buffers.matrix(7, d, h);
+  const scaled_2 = buffers.matrix(4, d, h);
   for (let i = 0; i < d * h; i++) scaled_2.data[i] = 2 * W1.data[i]! * lambda;
 
+  // one pass over the rows of H (lines 25, 26, 27)
+  let sum_4 = 0;
+  const dresidual = buffers.vector(5, N);
+  let db2 = 0;
+  const product_2 = buffers.vector(6, h);
+  product_2.fill(0);
+  for (let i = 0; i + 7 < N; i += 8) {
+    const H_data = H.data;
+    const row0 = i * h;
+    const row1 = row0 + h;
+    const row2 = row1 + h;
+    const row3 = row2 + h;
+    const row4 = row3 + h;
+    const row5 = row4 + h;
+    const row6 = row5 + h;
+    const row7 = row6 + h;
+    let product0 = 0;
+    let product1 = 0;
+    let product2 = 0;
+    let product3 = 0;
+    for (let j = 0; j < h; j++) {
+      const w2_j = w2[j]!;
+      product0 += H_data[row0 + j]! * w2_j;
+      product1 += H_data[row1 + j]! * w2_j;
+      product2 += H_data[row2 + j]! * w2_j;
+      product3 += H_data[row3 + j]! * w2_j;
+    }
+    let product4 = 0;
+    let product5 = 0;
+    let product6 = 0;
+    let product7 = 0;
+    for (let j = 0; j < h; j++) {
+      const w2_j = w2[j]!;
+      product4 += H_data[row4 + j]! * w2_j;
+      product5 += H_data[row5 + j]! * w2_j;
+      product6 += H_data[row6 + j]! * w2_j;
+      product7 += H_data[row7 + j]! * w2_j;
+    }
+    const residual0 = product0 + b2 - y[i]!;
+    const residual1 = product1 + b2 - y[i + 1]!;
+    const residual2 = product2 + b2 - y[i + 2]!;
+    const residual3 = product3 + b2 - y[i + 3]!;
+    const residual4 = product4 + b2 - y[i + 4]!;
+    const residual5 = product5 + b2 - y[i + 5]!;
+    const residual6 = product6 + b2 - y[i + 6]!;
+    const residual7 = product7 + b2 - y[i + 7]!;
+    // line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
+    // line 27: return mean(residual^2) + penalty
+    sum_4 +=
+      residual0 ** 2 +
+      residual1 ** 2 +
+      (residual2 ** 2 + residual3 ** 2) +
+      (residual4 ** 2 + residual5 ** 2 + (residual6 ** 2 + residual7 ** 2));
+    // backward through line 27: return mean(residual^2) + penalty
+    dresidual[i] = 2 * residual0 * dsum;
+    dresidual[i + 1] = 2 * residual1 * dsum;
+    dresidual[i + 2] = 2 * residual2 * dsum;
+    dresidual[i + 3] = 2 * residual3 * dsum;
+    dresidual[i + 4] = 2 * residual4 * dsum;
+    dresidual[i + 5] = 2 * residual5 * dsum;
+    dresidual[i + 6] = 2 * residual6 * dsum;
+    dresidual[i + 7] = 2 * residual7 * dsum;
+    // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
+    // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
+    db2 +=
+      dresidual[i]! +
+      dresidual[i + 1]! +
+      (dresidual[i + 2]! + dresidual[i + 3]!) +
+      (dresidual[i + 4]! + dresidual[i + 5]! + (dresidual[i + 6]! + dresidual[i + 7]!));
+    const g0 = dresidual[i]!;
+    const g1 = dresidual[i + 1]!;
+    const g2 = dresidual[i + 2]!;
+    const g3 = dresidual[i + 3]!;
+    const g4 = dresidual[i + 4]!;
+    const g5 = dresidual[i + 5]!;
+    const g6 = dresidual[i + 6]!;
+    const g7 = dresidual[i + 7]!;
+    for (let j = 0; j < h; j++)
+      product_2[j] =
+        product_2[j]! +
+        (g0 * H_data[row0 + j]! +
+          g1 * H_data[row1 + j]! +
+          (g2 * H_data[row2 + j]! + g3 * H_data[row3 + j]!) +
+          (g4 * H_data[row4 + j]! +
+            g5 * H_data[row5 + j]! +
+            (g6 * H_data[row6 + j]! + g7 * H_data[row7 + j]!)));
+  }
+  for (let i = N - (N % 8); i < N; i++) {
+    const H_data = H.data;
+    const row0 = i * h;
+    let product0 = 0;
+    for (let j = 0; j < h; j++) {
+      product0 += H_data[row0 + j]! * w2[j]!;
+    }
+    const residual0 = product0 + b2 - y[i]!;
+    sum_4 += residual0 ** 2;
+    dresidual[i] = 2 * residual0 * dsum;
+    db2 += dresidual[i]!;
+    const g0 = dresidual[i]!;
+    for (let j = 0; j < h; j++) product_2[j] = product_2[j]! + g0 * H_data[row0 + j]!;
+  }
+
+  repairVecmat(product_2, dresidual, H);
+
+  // line 27: return mean(residual^2) + penalty
+  const value = sum_4 / N + penalty;
+
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
-  const db2 = sum(dresidual);
-  const dH = outer(dresidual, w2, true, buffers.matrix(8, N, h));
-  const product_2 = vecmat(dresidual, H, true, buffers.vector(9, h));
-  const dw2 = space?.vector(10, h) ?? new Float64Array(h);
+  const dH = outer(dresidual, w2, true, buffers.matrix(7, N, h));
+  const dw2 = space?.vector(8, h) ?? new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product_2[i]!;
-  const dadd = buffers.matrix(11, N, h);
+  const dadd = buffers.matrix(9, N, h);
   for (let i = 0; i < N * h; i++) dadd.data[i] = sech2(add.data[i]!) * dH.data[i]!;
-  const db1 = sumAlong(dadd, 0, space?.vector(12, h));
-  const product_3 = matmulTransA(X, dadd, true, buffers.matrix(13, d, h));
-  const dW1 = space?.matrix(14, d, h) ?? matrix(d, h);
+  const db1 = sumAlong(dadd, 0, space?.vector(10, h));
+  const product_3 = matmulTransA(X, dadd, true, buffers.matrix(11, d, h));
+  const dW1 = space?.matrix(12, d, h) ?? matrix(d, h);
   for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product_3.data[i]!;
   return { value, grad: { W1: dW1, b1: db1, w2: dw2, b2: db2 } };
 }

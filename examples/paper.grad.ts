@@ -9,7 +9,6 @@ import {
   fill,
   matrix,
   matvec,
-  matvecRow,
   oneHot,
   repairVecmat,
   sum,
@@ -1696,7 +1695,11 @@ export function lossGrad(
   const space = workspace?.part(49);
   const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // line 93: z = X @ w + b
+
+  // backward through line 95: return mean((y - a)^2)
   const dsum = 1 / N;
+
+  // one pass over the rows of X (lines 93, 94, 95)
   let sum_2 = 0;
   const dz = buffers.vector(0, N);
   let db = 0;
@@ -1826,6 +1829,8 @@ export function lossGrad(
   }
 
   repairVecmat(dw, dz, X);
+
+  // line 95: return mean((y - a)^2)
   const value = sum_2 / N;
   return { value, grad: { w: dw, b: db } };
 }
@@ -1943,92 +1948,13 @@ export function quadraticFormGrad(x: number): { value: number; grad: { x: number
   const pow_2 = x ** 3;
   const vector = Float64Array.of(pow, pow_2);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
+  const product = vecmat(vector, matrix_2, false, buffers.vector(0, 2));
+  const value = dot(product, vector);
+
+  // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
   const scaled = 3 * pow;
   const scaled_2 = 2 * x;
-  const product = buffers.vector(0, 2);
-  product.fill(0);
-  const dvector = buffers.vector(1, 2);
-  for (let i = 0; i + 7 < 2; i += 8) {
-    const matrix_2_data = matrix_2.data;
-    const row0 = i * 2;
-    const row1 = row0 + 2;
-    const row2 = row1 + 2;
-    const row3 = row2 + 2;
-    const row4 = row3 + 2;
-    const row5 = row4 + 2;
-    const row6 = row5 + 2;
-    const row7 = row6 + 2;
-    const g0 = vector[i]!;
-    const g1 = vector[i + 1]!;
-    const g2 = vector[i + 2]!;
-    const g3 = vector[i + 3]!;
-    const g4 = vector[i + 4]!;
-    const g5 = vector[i + 5]!;
-    const g6 = vector[i + 6]!;
-    const g7 = vector[i + 7]!;
-    for (let j = 0; j < 2; j++)
-      product[j] =
-        product[j]! +
-        (g0 * matrix_2_data[row0 + j]! +
-          g1 * matrix_2_data[row1 + j]! +
-          (g2 * matrix_2_data[row2 + j]! + g3 * matrix_2_data[row3 + j]!) +
-          (g4 * matrix_2_data[row4 + j]! +
-            g5 * matrix_2_data[row5 + j]! +
-            (g6 * matrix_2_data[row6 + j]! + g7 * matrix_2_data[row7 + j]!)));
-    // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
-    let dvector0 = 0;
-    let dvector1 = 0;
-    let dvector2 = 0;
-    let dvector3 = 0;
-    for (let j = 0; j < 2; j++) {
-      const vector_j = vector[j]!;
-      dvector0 += matrix_2_data[row0 + j]! * vector_j;
-      dvector1 += matrix_2_data[row1 + j]! * vector_j;
-      dvector2 += matrix_2_data[row2 + j]! * vector_j;
-      dvector3 += matrix_2_data[row3 + j]! * vector_j;
-    }
-    let dvector4 = 0;
-    let dvector5 = 0;
-    let dvector6 = 0;
-    let dvector7 = 0;
-    for (let j = 0; j < 2; j++) {
-      const vector_j = vector[j]!;
-      dvector4 += matrix_2_data[row4 + j]! * vector_j;
-      dvector5 += matrix_2_data[row5 + j]! * vector_j;
-      dvector6 += matrix_2_data[row6 + j]! * vector_j;
-      dvector7 += matrix_2_data[row7 + j]! * vector_j;
-    }
-    if (dvector0 !== dvector0) dvector0 = matvecRow(matrix_2, i, vector);
-    if (dvector1 !== dvector1) dvector1 = matvecRow(matrix_2, i + 1, vector);
-    if (dvector2 !== dvector2) dvector2 = matvecRow(matrix_2, i + 2, vector);
-    if (dvector3 !== dvector3) dvector3 = matvecRow(matrix_2, i + 3, vector);
-    if (dvector4 !== dvector4) dvector4 = matvecRow(matrix_2, i + 4, vector);
-    if (dvector5 !== dvector5) dvector5 = matvecRow(matrix_2, i + 5, vector);
-    if (dvector6 !== dvector6) dvector6 = matvecRow(matrix_2, i + 6, vector);
-    if (dvector7 !== dvector7) dvector7 = matvecRow(matrix_2, i + 7, vector);
-    dvector[i] = dvector0;
-    dvector[i + 1] = dvector1;
-    dvector[i + 2] = dvector2;
-    dvector[i + 3] = dvector3;
-    dvector[i + 4] = dvector4;
-    dvector[i + 5] = dvector5;
-    dvector[i + 6] = dvector6;
-    dvector[i + 7] = dvector7;
-  }
-  for (let i = 2 - (2 % 8); i < 2; i++) {
-    const matrix_2_data = matrix_2.data;
-    const row0 = i * 2;
-    const g0 = vector[i]!;
-    for (let j = 0; j < 2; j++) product[j] = product[j]! + g0 * matrix_2_data[row0 + j]!;
-    let dvector0 = 0;
-    for (let j = 0; j < 2; j++) {
-      dvector0 += matrix_2_data[row0 + j]! * vector[j]!;
-    }
-    if (dvector0 !== dvector0) dvector0 = matvecRow(matrix_2, i, vector);
-    dvector[i] = dvector0;
-  }
-
-  const value = dot(product, vector);
+  const dvector = matvec(matrix_2, vector, true, buffers.vector(1, 2));
   const dx =
     scaled * product[1]! + scaled_2 * product[0]! + scaled * dvector[1]! + scaled_2 * dvector[0]!;
   return { value, grad: { x: dx } };

@@ -28,6 +28,9 @@ fn softmaxMean(x: real[n]) -> real wrt x {
   p = exp(x - logsumexp(x))
   return sum(p * x)
 }
+fn penalized(w: real[d], b: real, X: real[N, d], y: real[N]) -> real wrt w, b {
+  return mean((X @ w + b - y)^2) + 0.1 * sum(w^2)
+}
 fn quadratic(w: real[d], X: real[N, d]) -> real wrt w {
   return 0.5 * sum((X @ w)^2)
 }
@@ -83,6 +86,25 @@ describe("passes over rows", async () => {
         expectClose(grad.w, scale(vecmat(r, X), 2 / N));
         expect(Math.abs(grad.b - (2 / N) * r.reduce((s, x) => s + x, 0))).toBeLessThanOrEqual(1e-12);
       }
+    }
+  });
+
+  it("go around a loop over another length: a penalty on the weights keeps the pass", async () => {
+    const code = await compileOrThrow(source);
+    const grad = code.slice(code.indexOf("export function penalizedGrad"));
+    const body = grad.slice(0, grad.indexOf("\n}\n"));
+    expect(body).toContain("for (let i = 0; i + 7 < N; i += 8) {");
+    expect(body).not.toContain("matvec(");
+    for (const N of [3, 8, 13]) {
+      const [w, b, X, y] = [vector(5), rand(), mat(N, 5), vector(N)];
+      const r = matvec(X, w).map((z, i) => z + b - y[i]!);
+      const { value, grad: g } = m.penalizedGrad(w, b, X, y);
+      const penalty = 0.1 * w.reduce((s, x) => s + x * x, 0);
+      expect(Math.abs(value - r.reduce((s, x) => s + x * x, 0) / N - penalty)).toBeLessThanOrEqual(1e-12);
+      expectClose(
+        g.w,
+        vecmat(r, X).map((v, k) => (2 / N) * v + 0.2 * w[k]!),
+      );
     }
   });
 
