@@ -94,6 +94,7 @@ export function leastSquaresGrad(
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 5: return mean((X @ w + b - y)^2)
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
@@ -186,6 +187,8 @@ export function leastSquaresGrad(
   }
 
   repairVecmat(dw, dsub, X);
+
+  // line 5: return mean((X @ w + b - y)^2)
   const value = sum_2 / N;
   return { value, grad: { w: dw, b: db } };
 }
@@ -297,6 +300,7 @@ export function leastSquaresHvp(
   let db_dot = 0;
   const dw_dot = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 5: return mean((X @ w + b - y)^2)
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
@@ -479,6 +483,8 @@ export function leastSquaresHvp(
 
   repairVecmat(dw, dsub, X);
   repairVecmat(dw_dot, dsub_dot, X);
+
+  // line 5: return mean((X @ w + b - y)^2)
   const value = sum_2 / N;
   return { value, grad: { w: dw, b: db }, hvp: { w: dw_dot, b: db_dot } };
 }
@@ -514,6 +520,7 @@ export function leastSquaresHessian(
   let db = 0;
   const dw = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 5: return mean((X @ w + b - y)^2)
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
@@ -606,6 +613,8 @@ export function leastSquaresHessian(
   }
 
   repairVecmat(dw, dsub, X);
+
+  // line 5: return mean((X @ w + b - y)^2)
   const value = sum_2 / N;
 
   const size = w.length + 1;
@@ -622,6 +631,7 @@ export function leastSquaresHessian(
     const dw_dot = buffers.vector(2, d);
     dw_dot.fill(0);
     for (let i = 0; i + 7 < N; i += 8) {
+      // tangent of line 5: return mean((X @ w + b - y)^2)
       const X_data = X.data;
       const row0 = i * d;
       const row1 = row0 + d;
@@ -805,6 +815,7 @@ export function logisticGrad(
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 10: return mean(softplus(-y * (X @ w + b)))
     const neg_y0 = -y[i]!;
     const neg_y1 = -y[i + 1]!;
     const neg_y2 = -y[i + 2]!;
@@ -917,6 +928,8 @@ export function logisticGrad(
   }
 
   repairVecmat(dw, dadd, X);
+
+  // line 10: return mean(softplus(-y * (X @ w + b)))
   const value = sum_2 / N;
   return { value, grad: { w: dw, b: db } };
 }
@@ -1030,6 +1043,7 @@ export function logisticHvp(
   let db_dot = 0;
   const dw_dot = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 10: return mean(softplus(-y * (X @ w + b)))
     const neg_y0 = -y[i]!;
     const neg_y1 = -y[i + 1]!;
     const neg_y2 = -y[i + 2]!;
@@ -1259,6 +1273,8 @@ export function logisticHvp(
 
   repairVecmat(dw, dadd, X);
   repairVecmat(dw_dot, dadd_dot, X);
+
+  // line 10: return mean(softplus(-y * (X @ w + b)))
   const value = sum_2 / N;
   return { value, grad: { w: dw, b: db }, hvp: { w: dw_dot, b: db_dot } };
 }
@@ -1297,6 +1313,7 @@ export function logisticHessian(
   let db = 0;
   const dw = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 10: return mean(softplus(-y * (X @ w + b)))
     neg_y[i] = -y[i]!;
     neg_y[i + 1] = -y[i + 1]!;
     neg_y[i + 2] = -y[i + 2]!;
@@ -1418,6 +1435,8 @@ export function logisticHessian(
   }
 
   repairVecmat(dw, dadd, X);
+
+  // line 10: return mean(softplus(-y * (X @ w + b)))
   const value = sum_2 / N;
 
   const size = w.length + 1;
@@ -1434,6 +1453,7 @@ export function logisticHessian(
     const dw_dot = buffers.vector(5, d);
     dw_dot.fill(0);
     for (let i = 0; i + 7 < N; i += 8) {
+      // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
       const X_data = X.data;
       const row0 = i * d;
       const row1 = row0 + d;
@@ -2231,6 +2251,7 @@ export function neuronGrad(
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 22: z = X @ w + b
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
@@ -2447,6 +2468,7 @@ export function neuronHvp(
   let db_dot = 0;
   const dw_dot = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 22: z = X @ w + b
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
@@ -2699,6 +2721,7 @@ export function neuronHessian(
   let db = 0;
   const dw = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 22: z = X @ w + b
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
@@ -2829,6 +2852,7 @@ export function neuronHessian(
     const dw_dot = buffers.vector(4, d);
     dw_dot.fill(0);
     for (let i = 0; i + 7 < N; i += 8) {
+      // tangent of line 22: z = X @ w + b
       const X_data = X.data;
       const row0 = i * d;
       const row1 = row0 + d;

@@ -126,9 +126,11 @@ export class BodyWriter implements EmitContext {
       if (m.kind === "dot") matrices.add(this.operand(m.instr.args[0]!).code);
       if (m.kind === "accumulate") matrices.add(this.operand(m.instr.args[1]!).code);
     }
-    const lines = [...new Set(members.flatMap((m) => (m.kind === "block" ? [m.origin.line] : [])))].sort(
-      (a, b) => a - b,
-    );
+    const lines = [
+      ...new Set(
+        members.flatMap((m, k) => (m.kind === "block" && !emptyBlock(members, k) ? [m.origin.line] : [])),
+      ),
+    ].sort((a, b) => a - b);
     if (this.lines.length > 0) this.lines.push("");
     const which = lines.length === 0 ? "" : ` (line${lines.length > 1 ? "s" : ""} ${lines.join(", ")})`;
     this.lines.push(`// one pass over the rows of ${[...matrices].join(" and ")}${which}`);
@@ -216,7 +218,7 @@ export class BodyWriter implements EmitContext {
     );
     for (const member of members) {
       if (member.kind === "block") {
-        if (lanes > 1) lines.push(commentFor(member.origin));
+        if (lanes > 1 && !emptyBlock(members, members.indexOf(member))) lines.push(commentFor(member.origin));
       } else if (member.kind === "element") {
         const m = member.member;
         const local = this.laneNames.get(m.instr.result.id);
@@ -574,6 +576,12 @@ export class Naming {
 
 /** Rows a pass over rows computes per iteration: the products' entries loaded once for eight. */
 const blockRows = 8;
+
+/** Whether a pass's block comment at `k` heads nothing (its statements went around the pass). */
+function emptyBlock(members: readonly RowMember[], k: number): boolean {
+  const next = members[k + 1];
+  return next === undefined || next.kind === "block";
+}
 
 /** Row k's local for a value of a pass over rows: `sub0`, and `product_2_0` for `product_2`. */
 function laneName(name: string, k: number): string {

@@ -306,16 +306,19 @@ function formRowPasses(
     } else out.push(...run.original);
     run = undefined;
   };
+  /** The source statement of the block being read. */
+  let origin: Origin | undefined;
   const open = (rows: Dim) => {
     close();
     run = {
       rows,
-      members: [],
+      // The pass's first rows of code are under their statement's comment, inside it too.
+      members: origin === undefined ? [] : [{ kind: "block", origin }],
       original: [],
       memberSteps: [],
       before: [],
       after: [],
-      origin: undefined,
+      origin,
       elements: new Set(),
       pending: new Set(),
     };
@@ -325,6 +328,7 @@ function formRowPasses(
   const canRead = (r: Run, read: Iterable<number>) => ![...read].some((id) => r.pending.has(id));
 
   for (const step of steps) {
+    if (step.kind === "block") origin = step.origin;
     const joining = asRowMembers(step);
     if (joining === undefined) {
       if (step.kind === "block") {

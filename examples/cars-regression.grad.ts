@@ -172,6 +172,7 @@ export function lossGrad(
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 19: residual = predict(w, b, X) - y
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;

@@ -263,13 +263,14 @@ export function lossGrad(
   const scaled_2 = buffers.matrix(4, d, h);
   for (let i = 0; i < d * h; i++) scaled_2.data[i] = 2 * W1.data[i]! * lambda;
 
-  // one pass over the rows of H (lines 25, 26, 27)
+  // one pass over the rows of H (lines 25, 27)
   let sum_4 = 0;
   const dresidual = buffers.vector(5, N);
   let db2 = 0;
   const product_2 = buffers.vector(6, h);
   product_2.fill(0);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 25: residual = predict(W1, b1, w2, b2, X) - y
     const H_data = H.data;
     const row0 = i * h;
     const row1 = row0 + h;
@@ -309,7 +310,6 @@ export function lossGrad(
     const residual5 = product5 + b2 - y[i + 5]!;
     const residual6 = product6 + b2 - y[i + 6]!;
     const residual7 = product7 + b2 - y[i + 7]!;
-    // line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
     // line 27: return mean(residual^2) + penalty
     sum_4 +=
       residual0 ** 2 +
@@ -325,7 +325,6 @@ export function lossGrad(
     dresidual[i + 5] = 2 * residual5 * dsum;
     dresidual[i + 6] = 2 * residual6 * dsum;
     dresidual[i + 7] = 2 * residual7 * dsum;
-    // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
     // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
     db2 +=
       dresidual[i]! +

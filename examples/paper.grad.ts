@@ -1706,6 +1706,7 @@ export function lossGrad(
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
   for (let i = 0; i + 7 < N; i += 8) {
+    // line 93: z = X @ w + b
     const X_data = X.data;
     const row0 = i * d;
     const row1 = row0 + d;
