@@ -3016,12 +3016,9 @@ export function softmaxCrossEntropy(
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const lse_Z = logsumexpAlong(Z, 1, buffers.vector(1, N));
-  const T_times_Z = buffers.matrix(2, N, c);
-  for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(3, N));
-  let sum_3 = 0;
-  for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
-  const value = sum_3 / N;
+  let sum_2 = 0;
+  for (let i = 0; i < N * c; i++) sum_2 += T.data[i]! * Z.data[i]!;
+  const value = (sum(lse_Z) - sum_2) / N;
   return value;
 }
 
@@ -3056,21 +3053,18 @@ export function softmaxCrossEntropyGrad(
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const softmax_Z = buffers.matrix(1, N, c);
   const lse_Z = logsumexpAlong(Z, 1, buffers.vector(2, N), softmax_Z);
-  const T_times_Z = buffers.matrix(3, N, c);
-  for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(4, N));
-  let sum_3 = 0;
-  for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
-  const value = sum_3 / N;
+  let sum_2 = 0;
+  for (let i = 0; i < N * c; i++) sum_2 += T.data[i]! * Z.data[i]!;
+  const value = (sum(lse_Z) - sum_2) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const dZ = buffers.matrix(5, N, c);
+  const dZ = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
-  const dW = matmulTransA(dZ, X, true, space?.matrix(6, c, d));
+  const dW = matmulTransA(dZ, X, true, space?.matrix(4, c, d));
   return { value, grad: { W: dW } };
 }
 
@@ -3083,9 +3077,6 @@ export interface SoftmaxCrossEntropyTape {
   readonly N: number;
   readonly c: number;
 }
-
-/** The arrays `softmaxCrossEntropyForward` reuses from one call to the next for its temporaries. */
-let softmaxCrossEntropyForwardTemporaries: Workspace | undefined;
 
 /**
  * `fn softmaxCrossEntropy(W: real[c, d], X: real[N, d], T: real[N, c]) -> real wrt W`
@@ -3103,18 +3094,14 @@ export function softmaxCrossEntropyForward(
   checkMatrix(X, "X", undefined, "N", d, "d");
   const N = X.rows;
   checkMatrix(T, "T", N, "N", c, "c");
-  const buffers = (softmaxCrossEntropyForwardTemporaries ??= new Workspace());
   // line 28: Z = X @ W'
   const Z = matmulTransB(X, W);
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const lse_Z = logsumexpAlong(Z, 1);
-  const T_times_Z = buffers.matrix(0, N, c);
-  for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(1, N));
-  let sum_3 = 0;
-  for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
-  const value = sum_3 / N;
+  let sum_2 = 0;
+  for (let i = 0; i < N * c; i++) sum_2 += T.data[i]! * Z.data[i]!;
+  const value = (sum(lse_Z) - sum_2) / N;
   return { value, tape: { X, T, Z, lse_Z, N, c } };
 }
 
@@ -3179,35 +3166,32 @@ export function softmaxCrossEntropyHvp(
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const softmax_Z = buffers.matrix(1, N, c);
   const lse_Z = logsumexpAlong(Z, 1, buffers.vector(2, N), softmax_Z);
-  const T_times_Z = buffers.matrix(3, N, c);
-  for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(4, N));
-  let sum_3 = 0;
-  for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
-  const value = sum_3 / N;
+  let sum_2 = 0;
+  for (let i = 0; i < N * c; i++) sum_2 += T.data[i]! * Z.data[i]!;
+  const value = (sum(lse_Z) - sum_2) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const dZ = buffers.matrix(5, N, c);
+  const dZ = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
   const dW = matmulTransA(dZ, X, true);
 
   // tangent of line 28: Z = X @ W'
-  const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(6, N, c));
+  const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(4, N, c));
 
   // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const scaled = buffers.matrix(7, N, c);
+  const scaled = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++)
     scaled.data[i] = Z_dot.data[i]! === 0 ? 0 : softmax_Z.data[i]! * Z_dot.data[i]!;
-  const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(8, N));
+  const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(6, N));
 
   // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const sub_dot = buffers.matrix(9, N, c);
-  const softmax_Z_dot = buffers.matrix(10, N, c);
-  const dZ_dot = buffers.matrix(11, N, c);
+  const sub_dot = buffers.matrix(7, N, c);
+  const softmax_Z_dot = buffers.matrix(8, N, c);
+  const dZ_dot = buffers.matrix(9, N, c);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < c; col++, i++) {
       sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[row]!;
@@ -3247,17 +3231,14 @@ export function softmaxCrossEntropyHessian(
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const softmax_Z = buffers.matrix(1, N, c);
   const lse_Z = logsumexpAlong(Z, 1, buffers.vector(2, N), softmax_Z);
-  const T_times_Z = buffers.matrix(3, N, c);
-  for (let i = 0; i < N * c; i++) T_times_Z.data[i] = T.data[i]! * Z.data[i]!;
-  const sum_2 = sumAlong(T_times_Z, 1, buffers.vector(4, N));
-  let sum_3 = 0;
-  for (let i = 0; i < N; i++) sum_3 += lse_Z[i]! - sum_2[i]!;
-  const value = sum_3 / N;
+  let sum_2 = 0;
+  for (let i = 0; i < N * c; i++) sum_2 += T.data[i]! * Z.data[i]!;
+  const value = (sum(lse_Z) - sum_2) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
   const neg = -dsum;
-  const dZ = buffers.matrix(5, N, c);
+  const dZ = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
@@ -3270,22 +3251,22 @@ export function softmaxCrossEntropyHessian(
   for (let k = 0; k < W.data.length; k++) {
     W_dot.data[k] = 1;
     // tangent of line 28: Z = X @ W'
-    const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(6, N, c));
+    const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(4, N, c));
 
     // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-    const scaled = buffers.matrix(7, N, c);
+    const scaled = buffers.matrix(5, N, c);
     for (let row = 0, i = 0; row < N; row++) {
       for (let col = 0; col < c; col++, i++)
         scaled.data[i] =
           Z_dot.data[i]! === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[row]!) * Z_dot.data[i]!;
     }
 
-    const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(8, N));
+    const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(6, N));
 
     // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-    const sub_dot = buffers.matrix(9, N, c);
-    const softmax_Z_dot = buffers.matrix(10, N, c);
-    const dZ_dot = buffers.matrix(11, N, c);
+    const sub_dot = buffers.matrix(7, N, c);
+    const softmax_Z_dot = buffers.matrix(8, N, c);
+    const dZ_dot = buffers.matrix(9, N, c);
     for (let row = 0, i = 0; row < N; row++) {
       for (let col = 0; col < c; col++, i++) {
         sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[row]!;
@@ -3295,7 +3276,7 @@ export function softmaxCrossEntropyHessian(
     }
 
     // tangent of backward through line 28: Z = X @ W'
-    const dW_dot = matmulTransA(dZ_dot, X, true, buffers.matrix(12, c, d));
+    const dW_dot = matmulTransA(dZ_dot, X, true, buffers.matrix(10, c, d));
     setColumn(hessian, column++, dW_dot);
     W_dot.data[k] = 0;
   }

@@ -332,6 +332,21 @@ function fold(
       if (inner !== undefined) return same(inner);
       break;
     }
+    case "sum": {
+      // sum(a − b) with b = sum(x, axis=k) read only here: sum(a) − sum(x), no row sums kept
+      // (softmax cross-entropy's sum(T ⊙ Z, axis=1) becomes one accumulated loop).
+      const difference = t.producerOf(x);
+      if (instr.attrs.axis !== undefined || difference === undefined || !t.usedOnce(x)) break;
+      if (difference.op !== "sub" && difference.op !== "add") break;
+      const alongOnce = (v: Value): Instr | undefined => {
+        const p = t.producerOf(v);
+        return p?.op === "sum" && p.attrs.axis !== undefined && t.usedOnce(v) ? p : undefined;
+      };
+      const whole = (v: Value): Value => t.part("sum", [alongOnce(v)?.args[0] ?? v]);
+      const [a, b] = difference.args as [Value, Value];
+      if (!shapesEqual(a.shape, b.shape) || (alongOnce(a) === undefined && alongOnce(b) === undefined)) break;
+      return t.apply(difference.op, [whole(a), whole(b)]);
+    }
     case "where": {
       if (args[1] === args[2]) return same(args[1]!);
       // A constant condition picks its branch (filled out to the result's shape).

@@ -11,6 +11,7 @@ import {
   matmulTransB,
   matrix,
   softmaxAlong,
+  sum,
   sumAlong,
   Workspace,
 } from "gradc/runtime";
@@ -159,13 +160,10 @@ export function loss(
   // line 27: trueLogit = sum(Y * Z, axis=1)
   const Y_times_Z = buffers.matrix(2, N, k);
   for (let i = 0; i < N * k; i++) Y_times_Z.data[i] = Y.data[i]! * Z.data[i]!;
-  const trueLogit = sumAlong(Y_times_Z, 1, buffers.vector(3, N));
 
   // line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
-  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(4, N));
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += lse_Z[i]! - trueLogit[i]!;
-  const value = sum_2 / N;
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(3, N));
+  const value = (sum(lse_Z) - sum(Y_times_Z.data)) / N;
   return value;
 }
 
@@ -206,28 +204,25 @@ export function lossGrad(
   // line 27: trueLogit = sum(Y * Z, axis=1)
   const Y_times_Z = buffers.matrix(2, N, k);
   for (let i = 0; i < N * k; i++) Y_times_Z.data[i] = Y.data[i]! * Z.data[i]!;
-  const trueLogit = sumAlong(Y_times_Z, 1, buffers.vector(3, N));
 
   // line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
-  const softmax_Z = buffers.matrix(4, N, k);
-  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(5, N), softmax_Z);
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += lse_Z[i]! - trueLogit[i]!;
-  const value = sum_2 / N;
+  const softmax_Z = buffers.matrix(3, N, k);
+  const lse_Z = logsumexpAlong(Z, 1, buffers.vector(4, N), softmax_Z);
+  const value = (sum(lse_Z) - sum(Y_times_Z.data)) / N;
 
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const dsum = 1 / N;
   const neg = -dsum;
-  const scaled = buffers.matrix(6, N, k);
+  const scaled = buffers.matrix(5, N, k);
   for (let i = 0; i < N * k; i++) scaled.data[i] = softmax_Z.data[i]! * dsum;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
-  const dZ = buffers.matrix(7, N, k);
+  const dZ = buffers.matrix(6, N, k);
   for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + Y.data[i]! * neg;
 
   // backward through line 26: Z = X @ W + b
-  const db = sumAlong(dZ, 0, space?.vector(8, k));
-  const dW = matmulTransA(X, dZ, true, space?.matrix(9, d, k));
+  const db = sumAlong(dZ, 0, space?.vector(7, k));
+  const dW = matmulTransA(X, dZ, true, space?.matrix(8, d, k));
   return { value, grad: { W: dW, b: db } };
 }
 
@@ -273,13 +268,10 @@ export function lossForward(
   // line 27: trueLogit = sum(Y * Z, axis=1)
   const Y_times_Z = buffers.matrix(1, N, k);
   for (let i = 0; i < N * k; i++) Y_times_Z.data[i] = Y.data[i]! * Z.data[i]!;
-  const trueLogit = sumAlong(Y_times_Z, 1, buffers.vector(2, N));
 
   // line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const lse_Z = logsumexpAlong(Z, 1);
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += lse_Z[i]! - trueLogit[i]!;
-  const value = sum_2 / N;
+  const value = (sum(lse_Z) - sum(Y_times_Z.data)) / N;
   return { value, tape: { X, Y, Z, lse_Z, N, k } };
 }
 

@@ -183,6 +183,22 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
     expect(ops(result.body)).toEqual(["sin_x = sin x", "add = add sin_x sin_x"]);
   });
 
+  it("sums a row sum whole: sum(a − sum(M, axis=1)) is sum(a) − sum(M), keeping no row sums", () => {
+    const { values, b, v } = setup();
+    const M = values.make(["n", "k"], sourceName("M"));
+    const rows = b.apply("sum", [M], { axis: 1 });
+    const out = b.apply("sum", [b.sub(v, rows)]);
+    const result = run(b, values, [out]);
+    expect(ops(result.body)).toEqual(["sum_v = sum v", "sum_M = sum M", "sum = sub sum_v sum_M"]);
+    // Not when the row sums are read elsewhere too: they are computed anyway.
+    const again = setup();
+    const M2 = again.values.make(["n", "k"], sourceName("M"));
+    const rows2 = again.b.apply("sum", [M2], { axis: 1 });
+    const total = again.b.apply("sum", [again.b.sub(again.v, rows2)]);
+    const kept = run(again.b, again.values, [total, rows2]);
+    expect(ops(kept.body).filter((line) => line.includes("axis=1"))).toHaveLength(1);
+  });
+
   it("passes a filled scalar straight to element-wise operations, which broadcast it", () => {
     const { values, b, x, v } = setup();
     const filled = b.apply("broadcast", [x], { shape: ["n"] });
