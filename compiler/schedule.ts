@@ -284,6 +284,8 @@ function formRowPasses(
     after: Step[];
     /** The source statement of the step last seen: steps moved around the pass keep theirs. */
     origin: Origin | undefined;
+    /** The comment each of `before` and `after` last received. */
+    asideOrigin: { before?: Origin; after?: Origin };
     /** Values the pass computes element by element: readable within it. */
     elements: Set<number>;
     /** Values complete only when the pass ends: sums, accumulated products, what reads them. */
@@ -319,6 +321,7 @@ function formRowPasses(
       before: [],
       after: [],
       origin,
+      asideOrigin: {},
       elements: new Set(),
       pending: new Set(),
     };
@@ -387,9 +390,10 @@ function formRowPasses(
     const fromPass = [...read].some((id) => r.elements.has(id) || r.pending.has(id));
     const aside = fromPass ? r.after : r.before;
     // Under its source statement's comment, there too.
-    const lastBlock = [...aside].reverse().find((s) => s.kind === "block");
-    if (r.origin !== undefined && (lastBlock?.kind !== "block" || lastBlock.origin !== r.origin)) {
+    const side = fromPass ? "after" : "before";
+    if (r.origin !== undefined && r.asideOrigin[side] !== r.origin) {
       aside.push({ kind: "block", origin: r.origin });
+      r.asideOrigin[side] = r.origin;
     }
     aside.push(step);
     r.original.push(step);
