@@ -3,7 +3,7 @@
 // and a comment tying each block to its source statement.
 
 import type { ValueFactory } from "./builder.js";
-import type { Instr, Origin, Value } from "./ir.js";
+import { isZeroSafe, type Instr, type Origin, type Value } from "./ir.js";
 import type { NameScope } from "./names.js";
 import { printerOf, sizeCode, type EmitContext, type Operand } from "./print-ops.js";
 import { schedule, type LoopMember, type RowMember } from "./schedule.js";
@@ -155,7 +155,7 @@ export class BodyWriter implements EmitContext {
       if (this.declareArray(result) && member.kind === "accumulate") {
         this.lines.push(`${name}.fill(0);`);
       }
-      if (member.kind === "accumulate" && derivativeProduct(member.instr)) {
+      if (member.kind === "accumulate" && isZeroSafe(member.instr)) {
         const [g, a] = member.instr.args.map((v) => this.operand(v!).code);
         repairs.push(`${this.helper("repairVecmat")}(${name}, ${g}, ${a});`);
       }
@@ -201,7 +201,7 @@ export class BodyWriter implements EmitContext {
       let name = data.get(matrix.id);
       if (name === undefined) {
         const code = this.operand(matrix).code;
-        name = this.naming.loopIndex(`${/^[A-Za-z_$][\w$]*$/.test(code) ? code : "a"}_data`);
+        name = this.naming.loopIndex(`${hintFrom(code, "a")}_data`);
         lines.push(`const ${name} = ${code}.data;`);
         data.set(matrix.id, name);
       }
@@ -257,7 +257,7 @@ export class BodyWriter implements EmitContext {
           lines.push(...group.map((s) => `let ${s} = 0;`));
           lines.push(`for (let ${j} = 0; ${j} < ${this.dim(a.shape[1]!)}; ${j}++) {`);
           if (group.length > 1) {
-            const xj = this.naming.loopIndex(`${/^[A-Za-z_$][\w$]*$/.test(xCode) ? xCode : "x"}_j`);
+            const xj = this.naming.loopIndex(`${hintFrom(xCode, "x")}_j`);
             lines.push(`const ${xj} = ${xCode}[${j}]!;`);
             lines.push(...group.map((s, k) => `${s} += ${aCode}[${at[first + k]} + ${j}]! * ${xj};`));
           } else lines.push(`${group[0]} += ${aCode}[${at[first]} + ${j}]! * ${xCode}[${j}]!;`);
@@ -265,7 +265,7 @@ export class BodyWriter implements EmitContext {
         }
         // In derivative code a zero term contributes 0 even against an infinite entry: a row
         // that came out NaN is summed again without its zero terms, as matvec does.
-        if (derivativeProduct(member.instr)) {
+        if (isZeroSafe(member.instr)) {
           const [aName, xName] = [this.operand(a).code, xCode];
           lines.push(
             ...sums
@@ -342,7 +342,6 @@ export class BodyWriter implements EmitContext {
       bodies.push(this.elementStatement(member, shape));
       if (member.kind === "store") bodies.push(...this.shareExponential(member.instr.result, shape));
     }
-    this.exponentialsInLoop.clear();
     const body = bodies.length === 1 ? ` ${bodies[0]!}` : ` {\n${bodies.join("\n")}\n}`;
     if (!this.readsRowsOrColumns) {
       this.lines.push(`for (let ${i} = 0; ${i} < ${sizeCode(shape, this)}; ${i}++)${body}`);
@@ -577,6 +576,11 @@ export class Naming {
 /** Rows a pass over rows computes per iteration: the products' entries loaded once for eight. */
 const blockRows = 8;
 
+/** A name hint from an operand's code: the code when it is an identifier, else `fallback`. */
+function hintFrom(code: string, fallback: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(code) ? code : fallback;
+}
+
 /** Whether a pass's block comment at `k` heads nothing (its statements went around the pass). */
 function emptyBlock(members: readonly RowMember[], k: number): boolean {
   const next = members[k + 1];
@@ -597,11 +601,6 @@ function pairwiseSum(terms: readonly Expr[]): Expr {
   if (terms.length === 1) return terms[0]!;
   const half = terms.length >> 1;
   return binary(pairwiseSum(terms.slice(0, half)), "+", pairwiseSum(terms.slice(half)));
-}
-
-/** A product in derivative code, where a zero factor contributes 0 even against NaN. */
-function derivativeProduct(instr: Instr): boolean {
-  return "zeroSafe" in instr.attrs && instr.attrs.zeroSafe === true;
 }
 
 /** The comment that ties a block of generated code to its source statement. */

@@ -109,6 +109,11 @@ export interface ProductAttrs {
   readonly zeroSafe?: boolean;
 }
 
+/** Whether an instruction is a product of derivative code (`zeroSafe`). */
+export function isZeroSafe(instr: Instr): boolean {
+  return "zeroSafe" in instr.attrs && instr.attrs.zeroSafe === true;
+}
+
 /** Operations of a whole value, or of each column or row of a matrix. */
 export type AlongAxisOp =
   | "sum"

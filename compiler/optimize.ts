@@ -7,6 +7,7 @@
 import { Builder, type ValueFactory } from "./builder.js";
 import {
   expressionName,
+  isZeroSafe,
   readsOf,
   type Attrs,
   type Block,
@@ -276,7 +277,7 @@ function fold(
   if (def.linear === true && instr.op !== "broadcast" && args.length > 0 && args.every((_, k) => zero(k))) {
     return t.zeros(shape);
   }
-  if ("zeroSafe" in instr.attrs && instr.attrs.zeroSafe === true && args.some((_, k) => zero(k))) {
+  if (isZeroSafe(instr) && args.some((_, k) => zero(k))) {
     return t.zeros(shape);
   }
   const folded = foldTransposes(instr, args, t) ?? foldFilledScalars(instr, args, t);
@@ -425,7 +426,7 @@ function foldFilledScalars(instr: Instr, args: readonly Value[], t: FoldTools): 
 
 /** A product's zero-safe flag, written only when set. */
 function zeroSafeOf(instr: Instr): { zeroSafe?: true } {
-  return "zeroSafe" in instr.attrs && instr.attrs.zeroSafe === true ? { zeroSafe: true } : {};
+  return isZeroSafe(instr) ? { zeroSafe: true } : {};
 }
 
 /** A product's transpose flags, written only when set (so equal products print alike). */

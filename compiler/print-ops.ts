@@ -5,7 +5,7 @@
 // whole values, usually a call of a runtime kernel. A second back end
 // (WebAssembly) would sit beside this table and read the same IR.
 
-import type { AlongAxisOp, Instr } from "./ir.js";
+import { isZeroSafe, type AlongAxisOp, type Instr } from "./ir.js";
 import { binary, call, conditional, negate, primary, type Expr } from "./ts-syntax.js";
 import { notYet, type Op } from "./primitives.js";
 import type { Dim, Shape } from "./shapes.js";
@@ -93,9 +93,7 @@ const comparison = (operator: "<" | "<=" | ">" | ">=" | "===" | "!=="): Elementw
 /** The trailing `true` of a kernel call in derivative code (zero-safe products, NaN for singular). */
 function derivativeFlag(instr: Instr): string[] {
   const attrs = instr.attrs;
-  const flagged =
-    ("zeroSafe" in attrs && attrs.zeroSafe === true) ||
-    ("nanIfSingular" in attrs && attrs.nanIfSingular === true);
+  const flagged = isZeroSafe(instr) || ("nanIfSingular" in attrs && attrs.nanIfSingular === true);
   return flagged ? ["true"] : [];
 }
 

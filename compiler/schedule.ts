@@ -5,7 +5,7 @@
 // the IR: it reads operations, shapes and origins, never generated code, so a
 // second back end can print the same schedule.
 
-import type { Instr, Origin, Value } from "./ir.js";
+import { isZeroSafe, type Instr, type Origin, type Value } from "./ir.js";
 import { notYet, primitives } from "./primitives.js";
 import { shapesEqual, type Dim, type Shape } from "./shapes.js";
 
@@ -241,7 +241,7 @@ function isIndexedBroadcast(instr: Instr, users: readonly Instr[]): boolean {
 }
 
 /** The values a formula reads, through the expressions inlined into it. */
-function readsOf(instr: Instr, inlined: ReadonlyMap<number, Instr>): Set<number> {
+function readsThroughInlined(instr: Instr, inlined: ReadonlyMap<number, Instr>): Set<number> {
   const read = new Set<number>();
   const visit = (i: Instr) => {
     for (const a of i.args) {
@@ -352,13 +352,13 @@ function formRowPasses(
     }
     const { rows, members, reads, whole } = joining;
     // A loop over another length (a penalty on the weights, say) goes around the pass.
-    if (run !== undefined && step.kind === "loop" && !sameDim(run.rows, rows)) {
+    if (run !== undefined && step.kind === "loop" && run.rows !== rows) {
       moveAside(run, step);
       continue;
     }
     const joins =
       run !== undefined &&
-      sameDim(run.rows, rows) &&
+      run.rows === rows &&
       canRead(run, reads) &&
       ![...whole].some((id) => run!.elements.has(id));
     const r = joins ? run! : open(rows);
@@ -386,7 +386,7 @@ function formRowPasses(
   function moveAside(r: Run, step: Step & { kind: "statement" | "loop" }): void {
     const instrs = step.kind === "statement" ? [step.instr] : step.members.map((m) => m.instr);
     const formulas = step.kind === "statement" ? [step.instr] : step.members.map(formulaOf);
-    const read = new Set(formulas.flatMap((f) => [...readsOf(f, inlined)]));
+    const read = new Set(formulas.flatMap((f) => [...readsThroughInlined(f, inlined)]));
     const fromPass = [...read].some((id) => r.elements.has(id) || r.pending.has(id));
     const aside = fromPass ? r.after : r.before;
     // Under its source statement's comment, there too.
@@ -410,16 +410,17 @@ function formRowPasses(
    * The values a pass computes element by element that nothing outside it reads (nor an
    * output, nor a product repaired after the pass from its factor's array).
    */
-  function localValues(members: readonly RowMember[], inPass: readonly Step[]): Set<number> {
+  function localValues(members: readonly RowMember[], memberSteps: readonly Step[]): Set<number> {
+    const inPass = new Set(memberSteps);
     const readOutside = new Set(outputs.map((v) => v.id));
     for (const step of steps) {
-      if (inPass.includes(step)) continue;
+      if (inPass.has(step)) continue;
       const instrs =
         step.kind === "statement" ? [step.instr] : step.kind === "loop" ? step.members.map(formulaOf) : [];
-      for (const instr of instrs) for (const id of readsOf(instr, inlined)) readOutside.add(id);
+      for (const instr of instrs) for (const id of readsThroughInlined(instr, inlined)) readOutside.add(id);
     }
     for (const m of members) {
-      if (m.kind === "accumulate" && "zeroSafe" in m.instr.attrs && m.instr.attrs.zeroSafe === true) {
+      if (m.kind === "accumulate" && isZeroSafe(m.instr)) {
         readOutside.add(m.instr.args[0]!.id);
       }
     }
@@ -445,7 +446,7 @@ function formRowPasses(
   ): { rows: Dim; members: RowMember[]; reads: Set<number>; whole: Set<number> } | undefined {
     if (step.kind === "loop") {
       if (step.shape.length !== 1) return undefined;
-      const reads = new Set(step.members.flatMap((m) => [...readsOf(formulaOf(m), inlined)]));
+      const reads = new Set(step.members.flatMap((m) => [...readsThroughInlined(formulaOf(m), inlined)]));
       const members = step.members.map((member): RowMember => ({ kind: "element", member }));
       return { rows: step.shape[0]!, members, reads, whole: new Set() };
     }
@@ -475,10 +476,6 @@ function formRowPasses(
 /** The matrix of a product in a pass over rows: A of A x (`matvec`) and of xᵀA (`vecmat`). */
 function matrixOf(product: Instr): Value {
   return product.args[product.op === "matvec" ? 0 : 1]!;
-}
-
-function sameDim(a: Dim, b: Dim): boolean {
-  return a === b;
 }
 
 /**
@@ -526,7 +523,7 @@ function formLoops(statements: readonly Instr[], inlined: ReadonlyMap<number, In
       steps.push({ kind: "statement", instr });
       continue;
     }
-    const read = readsOf(formulaOf(member), inlined);
+    const read = readsThroughInlined(formulaOf(member), inlined);
     const fits =
       open !== undefined &&
       shapesEqual(open.shape, shape) &&

@@ -543,7 +543,7 @@ export function matvec(a: Matrix, x: Float64Array, zeroSafe = false, into?: Floa
     for (let j = 0; j < n; j++) s += ad[ai + j]! * x[j]!;
     out[i] = s;
   }
-  if (zeroSafe) repairNaN(out, 1, n, ad, [n, 0, 1], x, [0, 0, 1]);
+  if (zeroSafe) for (let i = 0; i < m; i++) if (out[i] !== out[i]) out[i] = matvecRow(a, i, x);
   return out;
 }
 
@@ -577,7 +577,7 @@ export function vecmat(x: Float64Array, a: Matrix, zeroSafe = false, into?: Floa
     const ai = i * n;
     for (let j = 0; j < n; j++) out[j] = out[j]! + xi * ad[ai + j]!;
   }
-  if (zeroSafe) repairNaN(out, n, m, x, [0, 0, 1], ad, [0, 1, n]);
+  if (zeroSafe) repairVecmat(out, x, a);
   return out;
 }
 
