@@ -3,10 +3,15 @@
 // state, deterministic output; bad source yields diagnostics, never a throw.
 
 import { checkProgram } from "./check.js";
-import { deriveFunction, type DerivedFunction } from "./derive.js";
+import {
+  deriveCallDerivatives,
+  deriveFunction,
+  type CallDerivative,
+  type DerivedFunction,
+} from "./derive.js";
 import { codes, DiagnosticSink, type Diagnostic } from "./diagnostics.js";
 import { emitModule } from "./emit.js";
-import { lowerFunction } from "./lower.js";
+import { callsAsCalls, lowerFunction, type LoweredFunction } from "./lower.js";
 import { parse } from "./parse.js";
 import { printIR, printProgram } from "./ir.js";
 import { formatShape } from "./shapes.js";
@@ -71,15 +76,19 @@ export function analyze(
   source: string,
   filename: string,
   modes: readonly Mode[] = defaultModes,
-): { functions: DerivedFunction[]; sink: DiagnosticSink } {
+): { functions: DerivedFunction[]; calls: CallDerivative[]; sink: DiagnosticSink } {
   const { sink, checked } = front(source, filename, modes);
-  if (checked === undefined) return { functions: [], sink };
+  if (checked === undefined) return { functions: [], calls: [], sink };
   const byName = new Map(checked.functions.map((f) => [f.name, f]));
   const wanted = new Set(modes);
-  const functions = checked.functions.map((fn) =>
-    deriveFunction(fn, lowerFunction(fn, byName, source), wanted),
-  );
-  return { functions, sink };
+  const asCalls = callsAsCalls(checked.functions);
+  const called = new Map<string, LoweredFunction>();
+  const functions = checked.functions.map((fn) => {
+    const lowered = lowerFunction(fn, byName, source, called);
+    if (asCalls.has(fn.name)) called.set(fn.name, lowered);
+    return deriveFunction(fn, lowered, wanted);
+  });
+  return { functions, calls: deriveCallDerivatives(functions, called), sink };
 }
 
 export async function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {
@@ -97,8 +106,8 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
     const analyzed = analyze(source, filename, options.modes ?? defaultModes);
     const diagnostics = [...optionErrors, ...analyzed.sink.diagnostics];
     if (diagnostics.some((d) => d.severity === "error")) return { code: undefined, diagnostics };
-    if (options.emit === "ir") return { code: printDerived(analyzed.functions), diagnostics };
-    const code = await emitModule(analyzed.functions, {
+    if (options.emit === "ir") return { code: printDerived(analyzed.functions, analyzed.calls), diagnostics };
+    const code = await emitModule(analyzed.functions, analyzed.calls, {
       filename: baseName(filename),
       runtimeImport: options.runtimeImport ?? "gradc/runtime",
       checks: options.checks ?? true,
@@ -205,7 +214,7 @@ function baseName(path: string): string {
  * The IR text of each function: as lowered, then each program the modes derive, named after
  * the export it becomes (`fGrad`, `fForward`, `fBackward`, `fJvp`, `fHvp`).
  */
-function printDerived(functions: readonly DerivedFunction[]): string {
+function printDerived(functions: readonly DerivedFunction[], calls: readonly CallDerivative[]): string {
   const blocks: string[] = [];
   for (const fn of functions) {
     const name = fn.checked.name;
@@ -233,6 +242,12 @@ function printDerived(functions: readonly DerivedFunction[]): string {
       const inputs = [...params, ...program.directions.map((d) => d.value)];
       blocks.push(printProgram(name + suffix, inputs, program.program.body, program.program.outputs, names));
     }
+  }
+  for (const d of calls) {
+    const inputs = [...d.lowered.ir.params, ...d.inputs];
+    blocks.push(
+      printProgram(`'${d.key}'`, inputs, d.program.body, d.program.outputs, d.lowered.values.nameOf),
+    );
   }
   return `${blocks.join("\n\n")}\n`;
 }

@@ -5,7 +5,7 @@
 import { Builder, type ValueFactory } from "./builder.js";
 import type { CheckedFunction } from "./check.js";
 import type { Mode } from "./compile.js";
-import { paramNamed, sourceName, type Instr, type Value } from "./ir.js";
+import { isCall, paramNamed, sourceName, type CallOp, type Instr, type Value } from "./ir.js";
 import type { LoweredFunction } from "./lower.js";
 import { eliminateDeadCode, mayHoldZeros, optimize, type Program } from "./optimize.js";
 import { elementwiseFrom, forward } from "./forward.js";
@@ -348,6 +348,142 @@ function split(lowered: LoweredFunction, wrt: readonly string[], values: ValueFa
     gradients,
     tape,
   };
+}
+
+/**
+ * A derivative of a function the module calls as a call (not inlined): a function of its own,
+ * derived from the callee's IR like any function's, which the rules of the `call` operation call.
+ * - `pullback`: the adjoints of the parameters in `wrt` for the adjoint `seed` of the result;
+ * - `pushforward`: the tangent of the result from the tangents of the parameters in `tangents`;
+ * - `pullbackTangent`: the tangents of a pullback's adjoints (forward over reverse), from the
+ *   tangents of the parameters in `tangents` and, with `seedTangent`, of the seed.
+ */
+export interface CallDerivative {
+  /** Identifies it: the calls that need it carry the same key (`callKey`). */
+  readonly key: string;
+  readonly kind: "pullback" | "pushforward" | "pullbackTangent";
+  readonly callee: string;
+  /** The callee as lowered: its parameters are the first inputs. */
+  readonly lowered: LoweredFunction;
+  readonly wrt: readonly string[];
+  readonly tangents: readonly string[];
+  /** Its inputs after the callee's parameters: the seed, the tangents, the seed's tangent. */
+  readonly inputs: readonly Value[];
+  readonly program: Program;
+  /** One per `wrt` parameter (pullbacks); the result's tangent (`value`) for a pushforward. */
+  readonly outputs: readonly { readonly name: string; readonly value: Value }[];
+}
+
+/** The key of the call derivative a call instruction calls; undefined for a call of the value. */
+export function callKey(instr: Instr<CallOp>): string | undefined {
+  const a = instr.attrs as Partial<Instr<"callPullbackTangent">["attrs"]>;
+  switch (instr.op) {
+    case "call":
+      return undefined;
+    case "callPullback":
+      return `pullback ${instr.attrs.callee} [${a.wrt!.join(",")}]`;
+    case "callPushforward":
+      return `pushforward ${instr.attrs.callee} [${a.tangents!.join(",")}]`;
+    case "callPullbackTangent":
+      return `pullbackTangent ${instr.attrs.callee} [${a.wrt!.join(",")}] [${a.tangents!.join(",")}] ${a.seedTangent === true ? "seed" : ""}`;
+  }
+}
+
+/** Every program a derived function emits. */
+export function programsOf(fn: DerivedFunction): Program[] {
+  return [
+    fn.value,
+    ...(fn.grad === undefined ? [] : [fn.grad.program]),
+    ...(fn.split === undefined ? [] : [fn.split.forward, fn.split.backward]),
+    ...(fn.jvp === undefined ? [] : [fn.jvp.program]),
+    ...(fn.hvp === undefined ? [] : [fn.hvp.program]),
+    ...(fn.hessian === undefined ? [] : fn.hessian.columns.map((c) => c.program)),
+  ];
+}
+
+/**
+ * The derivatives of called functions that `functions`' programs call, and those their own
+ * programs call in turn, in the order first needed.
+ */
+export function deriveCallDerivatives(
+  functions: readonly DerivedFunction[],
+  lowered: ReadonlyMap<string, LoweredFunction>,
+): CallDerivative[] {
+  const derived = new Map<string, CallDerivative>();
+  const pending: Instr<CallOp>[] = [];
+  const scan = (program: Program) => {
+    for (const instr of program.body) if (isCall(instr) && callKey(instr) !== undefined) pending.push(instr);
+  };
+  functions.flatMap(programsOf).forEach(scan);
+  for (let instr = pending.shift(); instr !== undefined; instr = pending.shift()) {
+    const key = callKey(instr)!;
+    if (derived.has(key)) continue;
+    const callee = lowered.get(instr.attrs.callee);
+    if (callee === undefined)
+      throw new Error(`internal: a call of '${instr.attrs.callee}', which is not lowered`);
+    const derivative = callDerivative(key, instr, callee);
+    derived.set(key, derivative);
+    scan(derivative.program);
+  }
+  return [...derived.values()];
+}
+
+function callDerivative(key: string, instr: Instr<CallOp>, lowered: LoweredFunction): CallDerivative {
+  const a = instr.attrs as Partial<Instr<"callPullbackTangent">["attrs"]>;
+  const { ir, values } = lowered;
+  const wrt = a.wrt ?? [];
+  const tangents = a.tangents ?? [];
+  const base = { key, callee: ir.name, lowered, wrt, tangents };
+  const [result] = resultsOf(lowered);
+  if (instr.op === "callPushforward") {
+    const pushed = pushDirections(lowered, tangents, ir.body);
+    const directions = pushed.directions.map((d) => d.value);
+    const program = optimized(
+      `the pushforward of '${ir.name}'`,
+      { body: pushed.body(), outputs: [pushed.tangentOf(result!)] },
+      values,
+      [...ir.params, ...directions],
+      directions,
+    );
+    return {
+      ...base,
+      kind: "pushforward",
+      inputs: directions,
+      program,
+      outputs: [{ name: "value", value: program.outputs[0]! }],
+    };
+  }
+  const seed = values.make(result!.shape, sourceName("seed"));
+  const backward = reverse(ir, wrt, [seed], values);
+  const pullback = optimized(
+    `the pullback of '${ir.name}'`,
+    { body: [...ir.body, ...backward.body], outputs: backward.gradients.map((g) => g.value) },
+    values,
+    [...ir.params, seed],
+    [seed],
+  );
+  const named = (program: Program) => wrt.map((name, k) => ({ name, value: program.outputs[k]! }));
+  if (instr.op === "callPullback") {
+    return { ...base, kind: "pullback", inputs: [seed], program: pullback, outputs: named(pullback) };
+  }
+  // Forward over the pullback: the parameters' directions, and the seed's.
+  const directions = directionsFor(lowered, tangents);
+  const seedDot =
+    a.seedTangent === true ? values.make(seed.shape, sourceName("seed", ["tangent"])) : undefined;
+  const seeds = new Map(directions.map((d) => [d.param.id, d.value]));
+  if (seedDot !== undefined) seeds.set(seed.id, seedDot);
+  const pushed = forward(pullback.body, seeds, values);
+  const b = new Builder(values);
+  const outputs = pullback.outputs.map((g) => pushed.tangentOf(g) ?? b.zeros(g.shape));
+  const inputs = [seed, ...directions.map((d) => d.value), ...(seedDot === undefined ? [] : [seedDot])];
+  const program = optimized(
+    `the tangent of the pullback of '${ir.name}'`,
+    { body: [...pullback.body, ...pushed.body, ...b.body], outputs },
+    values,
+    [...ir.params, ...inputs],
+    inputs,
+  );
+  return { ...base, kind: "pullbackTangent", inputs, program, outputs: named(program) };
 }
 
 /** The function's results, in order. */

@@ -23,6 +23,8 @@ export interface Buffers {
 export interface BodyHost {
   helper(name: string): string;
   dimName(d: string): string;
+  /** The module function a call instruction calls. */
+  functionFor(instr: Instr): string;
   /** The loop index's name, fresh in the function. */
   readonly index: string;
 }
@@ -374,6 +376,23 @@ export class BodyWriter implements EmitContext {
     const array = buffer === undefined ? fresh : buffer.optional ? `${buffer.code} ?? ${fresh}` : buffer.code;
     this.lines.push(`const ${this.naming.nameOf(v)} = ${array};`);
     return buffer !== undefined;
+  }
+
+  functionFor(instr: Instr): string {
+    return this.emitter.functionFor(instr);
+  }
+
+  /** Locals holding a call's record, by the call's code. */
+  private readonly records = new Map<string, string>();
+
+  once(code: string, hint: string): string {
+    let name = this.records.get(code);
+    if (name === undefined) {
+      name = this.naming.fresh(hint);
+      this.records.set(code, name);
+      this.lines.push(`const ${name} = ${code};`);
+    }
+    return name;
   }
 
   helper(name: string): string {

@@ -1,15 +1,23 @@
 // Emission: derived programs to a TypeScript module, built with ts-morph and
 // formatted with prettier (the paper's step 4: substitute back). Each source
 // function becomes `f` and, per mode, `fGrad`, `fForward`/`fBackward` with
-// `FTape`, `fJvp`, `fJacobian`, `fHvp` and `fHessian`. Bodies: emit-body.ts.
+// `FTape`, `fJvp`, `fJacobian`, `fHvp` and `fHessian`; a function called as a
+// call also gets the private derivatives its callers call (`fPullback`,
+// `fPushforward`). Bodies: emit-body.ts.
 
 import * as runtime from "../runtime/index.js";
 import CodeBlockWriter from "code-block-writer";
 import type { CheckedFunction, CheckedParam } from "./check.js";
 import { generatedSuffixes, tapeTypeName } from "./check.js";
-import type { DerivedFunction, JacobianPlan } from "./derive.js";
+import {
+  callKey,
+  programsOf,
+  type CallDerivative,
+  type DerivedFunction,
+  type JacobianPlan,
+} from "./derive.js";
 import { BodyWriter, Naming, type Buffers } from "./emit-body.js";
-import type { Value } from "./ir.js";
+import { isCall, type Instr, type Value } from "./ir.js";
 import { NameScope } from "./names.js";
 import type { EmitContext } from "./print-ops.js";
 import type { Dim, Shape } from "./shapes.js";
@@ -27,13 +35,19 @@ export interface EmitOptions {
 
 export async function emitModule(
   functions: readonly DerivedFunction[],
+  calls: readonly CallDerivative[],
   options: EmitOptions,
 ): Promise<string> {
-  const module = new ModuleContext(functions);
+  const module = new ModuleContext(functions, calls);
   // Declarations are collected as structures and printed once: adding them one by one to a
   // live source file re-parses the growing file each time.
   const declarations = new Declarations();
-  for (const fn of functions) new FunctionEmitter(fn, module, options).emitInto(declarations);
+  for (const fn of functions) {
+    const emitter = new FunctionEmitter(fn, module, options);
+    emitter.emitInto(declarations);
+    // The derivatives its callers call, after its own exports.
+    for (const d of calls) if (d.callee === fn.checked.name) emitter.emitCallDerivative(declarations, d);
+  }
 
   // The declarations are printed by CodeBlockWriter (the writer ts-morph prints structures with),
   // which loads in milliseconds; ts-morph itself, which loads the TypeScript compiler (about
@@ -279,6 +293,20 @@ class FunctionBuffers implements Buffers {
   }
 }
 
+/** The name a call derivative's function is given: `gPullback`, `gPullback_x` (x alone), …. */
+function callDerivativeHint(d: CallDerivative): string {
+  const params = d.lowered.ir.paramNames;
+  const some = (names: readonly string[]) => (names.length === params.length ? "" : `_${names.join("_")}`);
+  switch (d.kind) {
+    case "pullback":
+      return `${d.callee}Pullback${some(d.wrt)}`;
+    case "pushforward":
+      return `${d.callee}Pushforward${some(d.tangents)}`;
+    case "pullbackTangent":
+      return `${d.callee}PullbackTangent`;
+  }
+}
+
 /** Text for a line comment: line breaks and other control characters escaped, as in a string literal. */
 function lineSafe(text: string): string {
   return text.replace(
@@ -293,7 +321,10 @@ class ModuleContext {
   private readonly userNames = new Set<string>();
   private readonly functionNames: string[] = [];
 
-  constructor(functions: readonly DerivedFunction[]) {
+  /** The module function of each call derivative (by key): `gPullback`, `gPushforward`, …. */
+  private readonly callDerivatives = new Map<string, string>();
+
+  constructor(functions: readonly DerivedFunction[], calls: readonly CallDerivative[]) {
     for (const fn of functions) {
       const c = fn.checked;
       this.userNames.add(c.name);
@@ -302,6 +333,34 @@ class ModuleContext {
       for (const d of c.dims) this.userNames.add(d);
       for (const s of c.decl.body) if (s.kind === "assign") this.userNames.add(s.name.name);
     }
+    for (const d of calls) this.callDerivatives.set(d.key, this.constantName(callDerivativeHint(d)));
+    const programs = [...functions.flatMap(programsOf), ...calls.map((d) => d.program)];
+    for (const program of programs) {
+      for (const instr of program.body) if (isCall(instr)) this.called.add(instr.attrs.callee);
+    }
+  }
+
+  /** The functions called as calls. */
+  private readonly called = new Set<string>();
+
+  /** The module function a call instruction calls: the callee (its value), or a derivative of it. */
+  functionFor(instr: Instr): string {
+    if (!isCall(instr)) throw new Error(`internal: '${instr.op}' calls no function`);
+    const key = callKey(instr);
+    if (key === undefined) return instr.attrs.callee;
+    const name = this.callDerivatives.get(key);
+    if (name === undefined) throw new Error(`internal: no derivative '${key}' was derived`);
+    return name;
+  }
+
+  /** The name of a call derivative's function. */
+  callDerivativeName(key: string): string {
+    return this.callDerivatives.get(key)!;
+  }
+
+  /** Functions of the module a generated function may call: no local may shadow one. */
+  moduleFunctions(): string[] {
+    return [...this.called, ...this.callDerivatives.values()];
   }
 
   /** The position of a source function in the module. */
@@ -395,6 +454,7 @@ class FunctionEmitter {
     // Drivers call their siblings (`fForward`, `fJvp`, `fHvp`): no local may shadow one.
     const moduleNames = [
       ...runtimeNames.map((n) => module.aliasOf(n)),
+      ...module.moduleFunctions(),
       fn.checked.name,
       ...generatedSuffixes.map((suffix) => fn.checked.name + suffix),
       tapeTypeName(fn.checked.name),
@@ -407,6 +467,10 @@ class FunctionEmitter {
     });
     for (const d of fn.checked.dims) this.dimNames.set(d, this.baseScope.fresh(d));
     this.loopIndex = this.baseScope.fresh("i");
+  }
+
+  functionFor(instr: Instr): string {
+    return this.module.functionFor(instr);
   }
 
   /** Names for one generated function: the shared ones, plus `preset` values named first. */
@@ -481,6 +545,48 @@ class FunctionEmitter {
     if (plan.jvp !== undefined) this.emitJvp(file, plan.jvp === "exported");
     if (plan.jacobian !== undefined) this.emitJacobian(file, plan.jacobian);
     if (plan.hessian) this.emitHessian(file);
+  }
+
+  /**
+   * A derivative its callers call (`fPullback`, `fPushforward`, `fPullbackTangent`): private,
+   * unchecked (its callers checked their arguments), its temporaries kept between calls and
+   * its results new.
+   */
+  emitCallDerivative(file: Declarations, d: CallDerivative): void {
+    const name = this.module.callDerivativeName(d.key);
+    const naming = this.naming(d.inputs);
+    const buffers = this.temporaries(name, d.program.outputs, naming, false);
+    const body = new BodyWriter(this, naming, d.program.body, d.program.outputs, buffers);
+    const inputs = new Set([...this.fn.lowered.ir.params, ...d.inputs].map((v) => v.id));
+    const typed = (names: readonly string[]) =>
+      `{ ${names.map((w) => `${propertyKey(w)}: ${this.typeOf(this.param(w).shape)}`).join("; ")} }`;
+    const [returned, returnType] =
+      d.kind === "pushforward"
+        ? [this.fresh(body, d.outputs[0]!.value, inputs), this.typeOf(this.checked.resultShape)]
+        : [`{ ${this.gradientProperties(body, d.outputs, inputs)} }`, typed(d.wrt)];
+    const binding = this.validation(body.usedDims, false);
+    const extra = d.inputs.map((v) => {
+      const local = naming.nameOf(v);
+      return { name: body.usesValue(v) ? local : `_${local}`, type: this.typeOf(v.shape) };
+    });
+    const fn = this.checked.name;
+    const what = {
+      pullback: `the adjoints of ${listNames(d.wrt)} for the adjoint \`seed\` of its result`,
+      pushforward: `the tangent of its result along the tangents of ${listNames(d.tangents)}`,
+      pullbackTangent:
+        `the tangents of its pullback's adjoints of ${listNames(d.wrt)}, along the tangents of ` +
+        `${d.tangents.length === 0 ? "no parameter" : listNames(d.tangents)}` +
+        `${d.inputs.length > 1 + d.tangents.length ? " and of the seed" : ""}`,
+    }[d.kind];
+    buffers.declareInto(file);
+    file.addFunction({
+      isExported: false,
+      name,
+      parameters: [...this.parameters(body, binding), ...extra],
+      returnType,
+      docs: [`${sourceSignature(this.checked)}\n\nFor calls of \`${fn}\` from other functions: ${what}.`],
+      statements: [...binding.lines, ...this.workspaceLines(buffers), ...body.lines, `return ${returned};`],
+    });
   }
 
   /** `FTape`, `fForward` and `fBackward`; private when only the Jacobian needs them. */
@@ -1066,8 +1172,9 @@ class FunctionEmitter {
   }
 
   /** Argument checks, and bindings of the dimensions the body uses. */
-  private validation(usedDims: ReadonlySet<string>): Validation {
-    const { checked, options } = this;
+  private validation(usedDims: ReadonlySet<string>, checks = this.options.checks): Validation {
+    const { checked } = this;
+    const options = { checks };
     const lines: string[] = [];
     const readsParam = new Set<number>();
     const bound = new Set<string>();
@@ -1081,7 +1188,7 @@ class FunctionEmitter {
       const local = this.paramNames[k]!;
       const quoted = JSON.stringify(p.name);
       const before = lines.length;
-      this.checkParam(p, k, local, quoted, lines, bound, needsBinding);
+      this.checkParam(p, k, local, quoted, lines, bound, needsBinding, checks);
       if (lines.length > before) readsParam.add(k);
     });
     if (options.checks) {
@@ -1105,8 +1212,9 @@ class FunctionEmitter {
     lines: string[],
     bound: Set<string>,
     needsBinding: (d: string, paramIndex: number) => boolean,
+    checks: boolean,
   ): void {
-    const { options } = this;
+    const options = { checks };
     const check = this.helper.bind(this);
     if (p.shape.length === 0) {
       if (options.checks) lines.push(`${check("checkScalar")}(${local}, ${quoted});`);

@@ -155,6 +155,52 @@ export interface OpAttrs extends Record<AlongAxisOp, AlongAxis> {
    * throwing, so a branch `where` did not take cannot make a derivative throw.
    */
   inv: { readonly nanIfSingular?: boolean };
+  /** A call of an earlier function of the module, generated as a call rather than inlined. */
+  call: CallAttrs;
+  /**
+   * The adjoint of parameter `param` of a call, for the adjoint of its result (the last
+   * operand, after the call's arguments). One pullback of the callee computes the adjoints
+   * of all the parameters in `wrt`, so the instructions of one call share it.
+   */
+  callPullback: CallAttrs & { readonly param: string; readonly wrt: readonly string[] };
+  /**
+   * The tangent of a call's result, from the tangents of the parameters in `tangents` (the
+   * operands after the call's arguments, in that order; the other parameters' are zero).
+   */
+  callPushforward: CallAttrs & { readonly tangents: readonly string[] };
+  /**
+   * The tangent of a `callPullback`'s result (forward over reverse): operands are the call's
+   * arguments, the adjoint of its result, the tangents of the parameters in `tangents` and,
+   * with `seedTangent`, the tangent of that adjoint.
+   */
+  callPullbackTangent: CallAttrs & {
+    readonly param: string;
+    readonly wrt: readonly string[];
+    readonly tangents: readonly string[];
+    readonly seedTangent: boolean;
+  };
+}
+
+/**
+ * A call of function `callee` (an earlier function of the module) with parameters `params`,
+ * whose result has `shape` in the caller's dimensions.
+ */
+export interface CallAttrs {
+  readonly callee: string;
+  readonly params: readonly string[];
+  readonly shape: Shape;
+}
+
+/** Operations that call a function of the module (or one of its derivatives). */
+export type CallOp = "call" | "callPullback" | "callPushforward" | "callPullbackTangent";
+
+export function isCall(instr: Instr): instr is Instr<CallOp> {
+  return (
+    instr.op === "call" ||
+    instr.op === "callPullback" ||
+    instr.op === "callPushforward" ||
+    instr.op === "callPullbackTangent"
+  );
 }
 
 /** No attributes. */

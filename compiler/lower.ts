@@ -2,7 +2,9 @@
 // intermediate value (the paper's step 1: introduce intermediate variables).
 // Composite built-ins become primitives here (`mean` is `sum / n`, `norm1` is
 // `sum(abs(x))`), and calls to earlier functions are inlined, so derivatives
-// flow through every argument of a call.
+// flow through every argument of a call — except calls of a function whose body
+// inlining would copy again and again (`callsAsCalls`): those stay calls, and
+// their derivatives call the callee's own pullback and pushforward.
 
 import type { BinaryExpr, CallExpr, ComparisonOperator, Expr, Statement } from "./ast.js";
 import { Builder, ValueFactory } from "./builder.js";
@@ -30,16 +32,99 @@ const comparisonOps: Record<ComparisonOperator, Op> = {
 
 const binaryOps = { "+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow" } as const;
 
+/**
+ * The most operations a function's body (counting what it inlines) may have and still be
+ * inlined at several places in one function: past it, copies would grow the output with every
+ * level of a tree of calls (g calls f twice, h calls g twice, …), so the function is generated
+ * as a function of its own and called.
+ */
+export const maxInlinedCopiesSize = 32;
+
+/**
+ * The functions called as calls rather than inlined: those whose body would be copied more than
+ * once into one function (directly or through functions it inlines) and has more than
+ * `maxInlinedCopiesSize` operations. A function called once per caller is always inlined, so
+ * it fuses with its caller's code.
+ */
+export function callsAsCalls(functions: readonly CheckedFunction[]): Set<string> {
+  const names = new Set(functions.map((f) => f.name));
+  const callsOf = new Map(functions.map((f) => [f.name, calledFunctions(f, names)]));
+  // How many copies of each function full inlining puts into each function.
+  const copies = new Map<string, Map<string, number>>();
+  for (const fn of functions) {
+    const within = new Map<string, number>();
+    for (const callee of callsOf.get(fn.name)!.calls) {
+      within.set(callee, (within.get(callee) ?? 0) + 1);
+      for (const [inner, n] of copies.get(callee)!) within.set(inner, (within.get(inner) ?? 0) + n);
+    }
+    copies.set(fn.name, within);
+  }
+  const mostCopies = new Map<string, number>();
+  for (const within of copies.values()) {
+    for (const [callee, n] of within) mostCopies.set(callee, Math.max(mostCopies.get(callee) ?? 0, n));
+  }
+  const outlined = new Set<string>();
+  const size = new Map<string, number>();
+  for (const fn of functions) {
+    const { operations, calls } = callsOf.get(fn.name)!;
+    const inlinedSize = calls.reduce((acc, c) => acc + (outlined.has(c) ? 1 : size.get(c)!), operations);
+    size.set(fn.name, inlinedSize);
+    if ((mostCopies.get(fn.name) ?? 0) > 1 && inlinedSize > maxInlinedCopiesSize) outlined.add(fn.name);
+  }
+  return outlined;
+}
+
+/** A function's own operations, and its calls of the module's functions (one entry per call). */
+function calledFunctions(fn: CheckedFunction, names: ReadonlySet<string>) {
+  const calls: string[] = [];
+  let operations = 0;
+  // An explicit stack: a chain of thousands of `+` is deeper than the call stack allows.
+  const stack: Expr[] = fn.decl.body.map((s) => s.value);
+  for (let e = stack.pop(); e !== undefined; e = stack.pop()) {
+    switch (e.kind) {
+      case "number":
+      case "pi":
+      case "name":
+        break;
+      case "unary":
+      case "transpose":
+        operations++;
+        stack.push(e.operand);
+        break;
+      case "binary":
+      case "comparison":
+        operations++;
+        stack.push(e.left, e.right);
+        break;
+      case "index":
+        operations++;
+        stack.push(e.target);
+        break;
+      case "array":
+        operations++;
+        stack.push(...e.elements);
+        break;
+      case "call":
+        if (names.has(e.callee.name)) calls.push(e.callee.name);
+        else operations++;
+        stack.push(...e.args, ...e.keywordArgs.map((k) => k.value));
+        break;
+    }
+  }
+  return { operations, calls };
+}
+
 export function lowerFunction(
   fn: CheckedFunction,
   callees: ReadonlyMap<string, CheckedFunction>,
   source: string,
+  called: ReadonlyMap<string, LoweredFunction> = new Map(),
 ): LoweredFunction {
   const values = new ValueFactory();
   const builder = new Builder(values);
   const params = fn.params.map((p) => values.make(p.shape, sourceName(p.name)));
   const dims = new Map<string, Dim>(fn.dims.map((d) => [d, d]));
-  const lowering = new Lowering(builder, callees, source);
+  const lowering = new Lowering(builder, callees, source, called);
   const result = lowering.body(fn, params, dims);
   if (result === undefined) throw new Error(`internal: function '${fn.name}' lowered without a result`);
   return {
@@ -60,11 +145,19 @@ class Lowering {
   private readonly b: Builder;
   private readonly callees: ReadonlyMap<string, CheckedFunction>;
   private readonly source: string;
+  /** The functions called as calls (not inlined), as lowered. */
+  private readonly called: ReadonlyMap<string, LoweredFunction>;
 
-  constructor(b: Builder, callees: ReadonlyMap<string, CheckedFunction>, source: string) {
+  constructor(
+    b: Builder,
+    callees: ReadonlyMap<string, CheckedFunction>,
+    source: string,
+    called: ReadonlyMap<string, LoweredFunction>,
+  ) {
     this.b = b;
     this.callees = callees;
     this.source = source;
+    this.called = called;
   }
 
   /**
@@ -232,7 +325,10 @@ class Lowering {
     const def = builtinOf(name);
     const args = def?.takesSizes === true ? [] : this.all(e.args, scope);
     if (args === undefined) return undefined;
-    if (callee !== undefined) return this.inline(callee, args);
+    if (callee !== undefined) {
+      const lowered = this.called.get(name);
+      return lowered === undefined ? this.inline(callee, args) : this.callAsCall(callee, lowered, args);
+    }
     if (def === undefined) throw new Error(`internal: no lowering for '${name}'`);
     const axisArg = e.keywordArgs.find((k) => k.name.name === "axis")?.value;
     return def.lower({
@@ -253,14 +349,33 @@ class Lowering {
 
   /** Inlines a call: the callee's body, with its parameters bound to the arguments. */
   private inline(callee: CheckedFunction, args: readonly Value[]): Value | undefined {
-    const dims = new Map<string, Dim>();
-    callee.params.forEach((p, i) =>
-      p.shape.forEach((d, axis) => {
-        if (typeof d === "string") dims.set(d, args[i]!.shape[axis]!);
-      }),
-    );
-    return this.body(callee, args, dims);
+    return this.body(callee, args, calleeDims(callee, args));
   }
+
+  /** A call kept as a call; the sizes its indexing needs become the caller's. */
+  private callAsCall(callee: CheckedFunction, lowered: LoweredFunction, args: readonly Value[]): Value {
+    const dims = calleeDims(callee, args);
+    for (const [d, size] of lowered.minimumDims) {
+      const mapped = dims.get(d);
+      if (typeof mapped === "string") {
+        this.minimumDims.set(mapped, Math.max(this.minimumDims.get(mapped) ?? 0, size));
+      }
+    }
+    const shape = callee.resultShape.map((d) => (typeof d === "string" ? dims.get(d)! : d));
+    const params = callee.params.map((p) => p.name);
+    return this.b.apply("call", args, { callee: callee.name, params, shape }, `${callee.name}_value`);
+  }
+}
+
+/** The caller's dimension bound to each of the callee's symbolic dimensions by the arguments. */
+function calleeDims(callee: CheckedFunction, args: readonly Value[]): Map<string, Dim> {
+  const dims = new Map<string, Dim>();
+  callee.params.forEach((p, i) =>
+    p.shape.forEach((d, axis) => {
+      if (typeof d === "string") dims.set(d, args[i]!.shape[axis]!);
+    }),
+  );
+  return dims;
 }
 
 /** What names mean while lowering one (possibly inlined) function body. */

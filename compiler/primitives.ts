@@ -22,6 +22,8 @@ import {
   type AlongAxis,
   type AlongAxisOp,
   type AttrsOf,
+  type CallAttrs,
+  type CallOp,
   type Instr,
   type Position,
   type Value,
@@ -35,6 +37,8 @@ export type VjpRule<K extends Op = Op> = (
   b: Builder,
   instr: Instr<K>,
   adjoint: Value,
+  /** Which operands need their adjoint (depend on a parameter differentiated for). */
+  active: readonly boolean[],
 ) => readonly (Value | undefined)[];
 
 /** The tangent of the result from the operands' tangents (undefined: zero), or undefined if zero. */
@@ -477,6 +481,7 @@ export type Op =
   | "cofactorTangent"
   | "dot"
   | "loop"
+  | CallOp
   // Reductions, and operations per column or row (compiler/ir.ts).
   | AlongAxisOp;
 
@@ -1027,6 +1032,88 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     notation: { value: ([start, end, init]) => m.fn("loop", start!, end!, init!) },
   },
 
+  // Calls of the module's functions, generated as calls ---------------------------
+  // A callee's derivatives are functions of their own (its pullbacks and pushforwards, derived
+  // from its IR as any function's), so a call's rules call them: the derivative of a function
+  // called at many places is generated once.
+  call: {
+    label: "call",
+    arity: "variadic",
+    shape: (_args, attrs) => attrs.shape,
+    vjp: (b, instr, adjoint, active) => {
+      const { callee, params, shape } = instr.attrs;
+      const wrt = params.filter((_, k) => active[k]);
+      return params.map((param, k) =>
+        active[k]
+          ? b.apply(
+              "callPullback",
+              [...instr.args, adjoint],
+              { callee, params, shape, param, wrt },
+              `d${param}`,
+            )
+          : undefined,
+      );
+    },
+    jvp: (b, instr, tangents) => {
+      const { callee, params, shape } = instr.attrs;
+      const given = params.filter((_, k) => tangents[k] !== undefined);
+      if (given.length === 0) return undefined;
+      const operands = tangents.filter((t): t is Value => t !== undefined);
+      return b.apply("callPushforward", [...instr.args, ...operands], {
+        callee,
+        params,
+        shape,
+        tangents: given,
+      });
+    },
+    notation: { value: (args, attrs) => m.fn(attrs.callee, ...args) },
+  },
+  callPullback: {
+    label: "pullback",
+    arity: "variadic",
+    shape: (args, attrs) => args[attrs.params.indexOf(attrs.param)]!,
+    // Zeros of an adjoint stand for "no dependence": derivative products downstream keep their guards.
+    masks: true,
+    vjp: () => notYet("reverse mode over reverse mode", "callPullback"),
+    jvp: (b, instr, tangents) => {
+      const { callee, params, shape, param, wrt } = instr.attrs;
+      const argTangents = tangents.slice(0, params.length);
+      const seedTangent = tangents[params.length];
+      const given = params.filter((_, k) => argTangents[k] !== undefined);
+      if (given.length === 0 && seedTangent === undefined) return undefined;
+      const operands = [...argTangents, seedTangent].filter((t): t is Value => t !== undefined);
+      const attrs = {
+        callee,
+        params,
+        shape,
+        param,
+        wrt,
+        tangents: given,
+        seedTangent: seedTangent !== undefined,
+      };
+      return b.apply("callPullbackTangent", [...instr.args, ...operands], attrs);
+    },
+    notation: callDerivativeNotation("pullback"),
+  },
+  callPushforward: {
+    label: "pushforward",
+    arity: "variadic",
+    shape: (_args, attrs) => attrs.shape,
+    masks: true,
+    vjp: () => notYet("reverse mode over forward mode", "callPushforward"),
+    jvp: () => notYet("forward mode over forward mode", "callPushforward"),
+    notation: callDerivativeNotation("pushforward"),
+  },
+  callPullbackTangent: {
+    label: "pullback_dot",
+    arity: "variadic",
+    shape: (args, attrs) => args[attrs.params.indexOf(attrs.param)]!,
+    masks: true,
+    vjp: () => notYet("reverse mode over forward over reverse mode", "callPullbackTangent"),
+    jvp: () => notYet("third derivatives of a call", "callPullbackTangent"),
+    notation: callDerivativeNotation("pullback tangent"),
+  },
+
   // Vectors and matrices -------------------------------------------------------
   dot: {
     ...kernel(
@@ -1239,6 +1326,11 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
  */
 export function primitiveOf<K extends Op>(instr: Instr<K>): PrimitiveDef<K> {
   return primitives[instr.op as K] as unknown as PrimitiveDef<K>;
+}
+
+/** A derivative of a call, written as the callee's derivative function applied to the operands. */
+function callDerivativeNotation<K extends CallOp>(what: string): Notation<K> {
+  return { value: (args, attrs: CallAttrs) => m.fn(`${attrs.callee} ${what}`, ...args) };
 }
 
 /** X⁻ᵀ, logdet's gradient: NaN entries (not a throw) where X is singular and logdet is −∞. */

@@ -5,7 +5,7 @@
 // whole values, usually a call of a runtime kernel. A second back end
 // (WebAssembly) would sit beside this table and read the same IR.
 
-import { isZeroSafe, type AlongAxisOp, type Instr } from "./ir.js";
+import { isZeroSafe, type AlongAxisOp, type CallOp, type Instr } from "./ir.js";
 import { binary, call, conditional, negate, primary, type Expr } from "./ts-syntax.js";
 import { notYet, type Op } from "./primitives.js";
 import type { Dim, Shape } from "./shapes.js";
@@ -26,6 +26,13 @@ export interface EmitContext {
    * of the same body reads it), or undefined.
    */
   exponentialsOf(instr: Instr): string | undefined;
+  /** The module function a call instruction calls: the callee, or its pullback or pushforward. */
+  functionFor(instr: Instr): string;
+  /**
+   * A local holding `code`'s value, computed at its first use in the body and read after: the
+   * adjoints a pullback returns for several parameters come from one call.
+   */
+  once(code: string, hint: string): string;
 }
 
 /** An operand as emitted code: its TypeScript expression and its shape. */
@@ -118,6 +125,29 @@ const productKernel = (helper: string): ExpressionPrinter => ({
   kind: "expression",
   code: (args, instr, ctx) => product(helper, args, instr, ctx),
 });
+
+/** A call of a module function: `f(x, y)`. */
+function callOf<K extends CallOp>(): ExpressionPrinter<K> {
+  return {
+    kind: "expression",
+    code: (args, instr, ctx) => `${ctx.functionFor(instr as Instr)}(${args.map((a) => a.code).join(", ")})`,
+  };
+}
+
+/** `p.x`, where `p` holds the record one call of a pullback returns for all its parameters. */
+function fieldOfCall<K extends "callPullback" | "callPullbackTangent">(): ExpressionPrinter<K> {
+  return {
+    kind: "expression",
+    code: (args, instr, ctx) => {
+      const code = `${ctx.functionFor(instr as Instr)}(${args.map((a) => a.code).join(", ")})`;
+      const record = ctx.once(
+        code,
+        `${instr.attrs.callee}_adjoints${instr.op === "callPullback" ? "" : "_dot"}`,
+      );
+      return `${record}.${instr.attrs.param}`;
+    },
+  };
+}
 
 function flatData(operand: Operand): string {
   return operand.shape.length === 2 ? `${operand.code}.data` : operand.code;
@@ -288,6 +318,12 @@ export const printers: { readonly [K in Op]: OpPrinter<K> } = {
     },
   },
   softmax: along("softmax"),
+
+  call: callOf(),
+  callPushforward: callOf(),
+  // One call gives every parameter's adjoint (or its tangent): each instruction reads its own.
+  callPullback: fieldOfCall(),
+  callPullbackTangent: fieldOfCall(),
 
   // A loop prints as statements, which this back end does not write yet.
   loop: { kind: "expression", code: () => notYet("the TypeScript back end", "loop") },

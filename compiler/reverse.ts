@@ -74,7 +74,12 @@ export function reverse(
     const rule = primitiveOf(instr).vjp;
     if (rule === "none") continue;
     b.origin = backwardOrigin(instr.origin);
-    const contributions = rule(b, instr, adjoint);
+    const contributions = rule(
+      b,
+      instr,
+      adjoint,
+      instr.args.map((arg) => active.has(arg.id)),
+    );
     instr.args.forEach((arg, k) => {
       const contribution = contributions[k];
       if (contribution !== undefined && active.has(arg.id)) accumulate(arg, contribution);

@@ -133,7 +133,14 @@ describe("schedule", () => {
       for (let k = 0; k < arity; k++) {
         const formula = printer.scalar(
           Array.from({ length: arity }, (_, j) => primary(j === k ? marker : "x")),
-          { helper: (h) => h, dim: (d) => String(d), into: () => undefined, exponentialsOf: () => undefined },
+          {
+            helper: (h) => h,
+            dim: (d) => String(d),
+            into: () => undefined,
+            exponentialsOf: () => undefined,
+            functionFor: () => "f",
+            once: (code) => code,
+          },
         ).text;
         const reads = formula.split(marker).length - 1;
         const guarded = primitives[op].guarded?.includes(k) === true;
