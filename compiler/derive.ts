@@ -354,9 +354,9 @@ function split(lowered: LoweredFunction, wrt: readonly string[], values: ValueFa
  * A derivative of a function the module calls as a call (not inlined): a function of its own,
  * derived from the callee's IR like any function's, which the rules of the `call` operation call.
  * - `pullback`: the adjoints of the parameters in `wrt` for the adjoint `seed` of the result;
- * - `pushforward`: the tangent of the result from the tangents of the parameters in `tangents`;
+ * - `pushforward`: the tangent of the result from the tangents of the parameters;
  * - `pullbackTangent`: the tangents of a pullback's adjoints (forward over reverse), from the
- *   tangents of the parameters in `tangents` and, with `seedTangent`, of the seed.
+ *   tangents of the parameters and of the seed.
  */
 export interface CallDerivative {
   /** Identifies it: the calls that need it carry the same key (`callKey`). */
@@ -366,7 +366,6 @@ export interface CallDerivative {
   /** The callee as lowered: its parameters are the first inputs. */
   readonly lowered: LoweredFunction;
   readonly wrt: readonly string[];
-  readonly tangents: readonly string[];
   /** Its inputs after the callee's parameters: the seed, the tangents, the seed's tangent. */
   readonly inputs: readonly Value[];
   readonly program: Program;
@@ -376,16 +375,15 @@ export interface CallDerivative {
 
 /** The key of the call derivative a call instruction calls; undefined for a call of the value. */
 export function callKey(instr: Instr<CallOp>): string | undefined {
-  const a = instr.attrs as Partial<Instr<"callPullbackTangent">["attrs"]>;
+  const { callee } = instr.attrs;
   switch (instr.op) {
     case "call":
       return undefined;
-    case "callPullback":
-      return `pullback ${instr.attrs.callee} [${a.wrt!.join(",")}]`;
     case "callPushforward":
-      return `pushforward ${instr.attrs.callee} [${a.tangents!.join(",")}]`;
+      return `pushforward ${callee}`;
+    case "callPullback":
     case "callPullbackTangent":
-      return `pullbackTangent ${instr.attrs.callee} [${a.wrt!.join(",")}] [${a.tangents!.join(",")}] ${a.seedTangent === true ? "seed" : ""}`;
+      return `${instr.op === "callPullback" ? "pullback" : "pullbackTangent"} ${callee} [${instr.attrs.wrt.join(",")}]`;
   }
 }
 
@@ -429,14 +427,12 @@ export function deriveCallDerivatives(
 }
 
 function callDerivative(key: string, instr: Instr<CallOp>, lowered: LoweredFunction): CallDerivative {
-  const a = instr.attrs as Partial<Instr<"callPullbackTangent">["attrs"]>;
   const { ir, values } = lowered;
-  const wrt = a.wrt ?? [];
-  const tangents = a.tangents ?? [];
-  const base = { key, callee: ir.name, lowered, wrt, tangents };
+  const wrt = instr.op === "callPullback" || instr.op === "callPullbackTangent" ? instr.attrs.wrt : [];
+  const base = { key, callee: ir.name, lowered, wrt };
   const [result] = resultsOf(lowered);
   if (instr.op === "callPushforward") {
-    const pushed = pushDirections(lowered, tangents, ir.body);
+    const pushed = pushDirections(lowered, ir.paramNames, ir.body);
     const directions = pushed.directions.map((d) => d.value);
     const program = optimized(
       `the pushforward of '${ir.name}'`,
@@ -466,16 +462,14 @@ function callDerivative(key: string, instr: Instr<CallOp>, lowered: LoweredFunct
   if (instr.op === "callPullback") {
     return { ...base, kind: "pullback", inputs: [seed], program: pullback, outputs: named(pullback) };
   }
-  // Forward over the pullback: the parameters' directions, and the seed's.
-  const directions = directionsFor(lowered, tangents);
-  const seedDot =
-    a.seedTangent === true ? values.make(seed.shape, sourceName("seed", ["tangent"])) : undefined;
-  const seeds = new Map(directions.map((d) => [d.param.id, d.value]));
-  if (seedDot !== undefined) seeds.set(seed.id, seedDot);
+  // Forward over the pullback, along the parameters' directions and the seed's.
+  const directions = directionsFor(lowered, ir.paramNames);
+  const seedDot = values.make(seed.shape, sourceName("seed", ["tangent"]));
+  const seeds = new Map([...directions.map((d) => [d.param.id, d.value] as const), [seed.id, seedDot]]);
   const pushed = forward(pullback.body, seeds, values);
   const b = new Builder(values);
   const outputs = pullback.outputs.map((g) => pushed.tangentOf(g) ?? b.zeros(g.shape));
-  const inputs = [seed, ...directions.map((d) => d.value), ...(seedDot === undefined ? [] : [seedDot])];
+  const inputs = [seed, ...directions.map((d) => d.value), seedDot];
   const program = optimized(
     `the tangent of the pullback of '${ir.name}'`,
     { body: [...pullback.body, ...pushed.body, ...b.body], outputs },

@@ -301,9 +301,9 @@ function callDerivativeHint(d: CallDerivative): string {
     case "pullback":
       return `${d.callee}Pullback${some(d.wrt)}`;
     case "pushforward":
-      return `${d.callee}Pushforward${some(d.tangents)}`;
+      return `${d.callee}Pushforward`;
     case "pullbackTangent":
-      return `${d.callee}PullbackTangent`;
+      return `${d.callee}PullbackTangent${some(d.wrt)}`;
   }
 }
 
@@ -572,11 +572,10 @@ class FunctionEmitter {
     const fn = this.checked.name;
     const what = {
       pullback: `the adjoints of ${listNames(d.wrt)} for the adjoint \`seed\` of its result`,
-      pushforward: `the tangent of its result along the tangents of ${listNames(d.tangents)}`,
+      pushforward: "the tangent of its result along the tangents of its parameters",
       pullbackTangent:
-        `the tangents of its pullback's adjoints of ${listNames(d.wrt)}, along the tangents of ` +
-        `${d.tangents.length === 0 ? "no parameter" : listNames(d.tangents)}` +
-        `${d.inputs.length > 1 + d.tangents.length ? " and of the seed" : ""}`,
+        `the tangents of its pullback's adjoints of ${listNames(d.wrt)}, along the tangents ` +
+        "of its parameters and of the seed",
     }[d.kind];
     buffers.declareInto(file);
     file.addFunction({

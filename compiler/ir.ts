@@ -164,21 +164,15 @@ export interface OpAttrs extends Record<AlongAxisOp, AlongAxis> {
    */
   callPullback: CallAttrs & { readonly param: string; readonly wrt: readonly string[] };
   /**
-   * The tangent of a call's result, from the tangents of the parameters in `tangents` (the
-   * operands after the call's arguments, in that order; the other parameters' are zero).
+   * The tangent of a call's result: operands are the call's arguments, then their tangents
+   * (zeros for an argument that has none: one pushforward serves every call).
    */
-  callPushforward: CallAttrs & { readonly tangents: readonly string[] };
+  callPushforward: CallAttrs;
   /**
    * The tangent of a `callPullback`'s result (forward over reverse): operands are the call's
-   * arguments, the adjoint of its result, the tangents of the parameters in `tangents` and,
-   * with `seedTangent`, the tangent of that adjoint.
+   * arguments, the adjoint of its result, the arguments' tangents and the adjoint's tangent.
    */
-  callPullbackTangent: CallAttrs & {
-    readonly param: string;
-    readonly wrt: readonly string[];
-    readonly tangents: readonly string[];
-    readonly seedTangent: boolean;
-  };
+  callPullbackTangent: CallAttrs & { readonly param: string; readonly wrt: readonly string[] };
 }
 
 /**

@@ -1055,16 +1055,10 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       );
     },
     jvp: (b, instr, tangents) => {
+      if (tangents.every((t) => t === undefined)) return undefined;
       const { callee, params, shape } = instr.attrs;
-      const given = params.filter((_, k) => tangents[k] !== undefined);
-      if (given.length === 0) return undefined;
-      const operands = tangents.filter((t): t is Value => t !== undefined);
-      return b.apply("callPushforward", [...instr.args, ...operands], {
-        callee,
-        params,
-        shape,
-        tangents: given,
-      });
+      const operands = instr.args.map((a, k) => tangents[k] ?? b.zeros(a.shape));
+      return b.apply("callPushforward", [...instr.args, ...operands], { callee, params, shape });
     },
     notation: { value: (args, attrs) => m.fn(attrs.callee, ...args) },
   },
@@ -1076,22 +1070,9 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     masks: true,
     vjp: () => notYet("reverse mode over reverse mode", "callPullback"),
     jvp: (b, instr, tangents) => {
-      const { callee, params, shape, param, wrt } = instr.attrs;
-      const argTangents = tangents.slice(0, params.length);
-      const seedTangent = tangents[params.length];
-      const given = params.filter((_, k) => argTangents[k] !== undefined);
-      if (given.length === 0 && seedTangent === undefined) return undefined;
-      const operands = [...argTangents, seedTangent].filter((t): t is Value => t !== undefined);
-      const attrs = {
-        callee,
-        params,
-        shape,
-        param,
-        wrt,
-        tangents: given,
-        seedTangent: seedTangent !== undefined,
-      };
-      return b.apply("callPullbackTangent", [...instr.args, ...operands], attrs);
+      if (tangents.every((t) => t === undefined)) return undefined;
+      const operands = instr.args.map((a, k) => tangents[k] ?? b.zeros(a.shape));
+      return b.apply("callPullbackTangent", [...instr.args, ...operands], instr.attrs);
     },
     notation: callDerivativeNotation("pullback"),
   },
