@@ -1,8 +1,10 @@
 // `npm run bench:compile`: how long compiling takes as programs grow, with and without
-// prettier, in one process (each size compiled twice; the second, warm, time is reported).
+// prettier, in one process (each size compiled twice; the second, warm, time is reported);
+// then the output size of trees of calls, which grows linearly with the tree's depth.
 
 import { readFileSync } from "node:fs";
 import { compile } from "../compiler/index.js";
+import { callTree } from "../test/support/call-sources.js";
 
 /** One function of `n` statements, each reading the one before. */
 const statements = (n: number) =>
@@ -44,4 +46,15 @@ for (const [label, source] of cases) {
   console.log(
     `| ${label} | ${formatted.kb.toFixed(0)} KB | ${(formatted.ms / 1000).toFixed(2)} s | ${(raw.ms / 1000).toFixed(2)} s |`,
   );
+}
+
+console.log();
+console.log("Trees of calls: g_k(x) = g_{k-1}(sin(x)) + g_{k-1}(cos(x)), f(x) = sum(g_k(x)), default modes.");
+console.log();
+console.log("| k | source | output | compile() |");
+console.log("| ---: | ---: | ---: | ---: |");
+for (let k = 1; k <= 12; k++) {
+  const source = callTree(k);
+  const { ms, kb } = await time(source, true);
+  console.log(`| ${k} | ${source.length} B | ${kb.toFixed(1)} KB | ${(ms / 1000).toFixed(2)} s |`);
 }

@@ -886,6 +886,25 @@ const vectorHelperForms: readonly { src: string; f: (a: Float64Array) => number 
     f: (a) => a.reduce((s, z) => s * Math.tanh(z), 1) + a.reduce((s, z) => s + Math.abs(z), 0),
   },
   { src: "a @ a / k", f: (a) => a.reduce((s, z) => s + z * z, 0) / a.length },
+  // Over 32 operations: called twice in one function, it is generated as a call, with a pullback.
+  {
+    src:
+      "sum(tanh(a) * exp(-a^2) + sigmoid(a) * softplus(-a)) + logsumexp(a) * mean(a) + norm2(a - mean(a)) * max(a)" +
+      " - min(a) * prod(cos(a)) + dot(a, softmax(a)) + sum(sin(a) * cos(a)) / k",
+    f: (a) => {
+      const xs = [...a];
+      const { sum, mean, norm2, max, min, prod } = reducers as Record<string, Reducer>;
+      const average = mean!(xs);
+      return (
+        sum!(xs.map((z) => Math.tanh(z) * Math.exp(-(z ** 2)) + sigmoid(z) * softplus(-z))) +
+        logsumexp(xs) * average +
+        norm2!(xs.map((z) => z - average)) * max!(xs) -
+        min!(xs) * prod!(xs.map(Math.cos)) +
+        softmaxList(xs).reduce((s, z, i) => s + z * xs[i]!, 0) +
+        sum!(xs.map((z) => Math.sin(z) * Math.cos(z))) / xs.length
+      );
+    },
+  },
   {
     src: "sum(exp(-a^2)) * ([a[0], a[1]] @ [[1, 2], [3, 4]] @ [a[0], a[1]])",
     f: (a) => {
@@ -943,7 +962,9 @@ export function randomProgram(seed: number, name = `f${seed}`): Program {
       scope = { ...scope, names: [...scope.names, { name: local, type }] };
     }
   }
-  const result = new Generator(rand, scope).compound(resultType, 3);
+  const generated = new Generator(rand, scope).compound(resultType, 3);
+  // The large helper is also called twice, on other arguments, so its calls stay calls.
+  const result: Expr = vectorForm.src.length > 100 ? withTwoCalls(generated, vectorHelper) : generated;
   const allWrt = params.map((p) => p.name);
   const wrt = chance(rand, 0.5) ? allWrt : allWrt.filter(() => chance(rand, 0.5));
   const wrtList = wrt.length === 0 ? [pick(rand, allWrt)] : wrt;
@@ -974,6 +995,25 @@ export function randomProgram(seed: number, name = `f${seed}`): Program {
     },
   };
   return program;
+}
+
+/** `(e) + g(v) * g(w + u[0])`: a scalar added to e, of any type, with two calls of helper g. */
+function withTwoCalls(e: Expr, g: { readonly name: string; readonly body: Expr }): Expr {
+  return {
+    src: `(${e.src}) + ${g.name}(v) * ${g.name}(w + u[0])`,
+    prec: ADD,
+    type: e.type,
+    ev: (env) => {
+      const value = e.ev(env);
+      const w = env.w as Float64Array;
+      const shifted = w.map((z) => z + (env.u as Float64Array)[0]!);
+      const extra =
+        (g.body.ev({ a: env.v as Float64Array }) as number) * (g.body.ev({ a: shifted }) as number);
+      if (typeof value === "number") return value + extra;
+      if (value instanceof Float64Array) return value.map((z) => z + extra);
+      return { ...value, data: value.data.map((z) => z + extra) };
+    },
+  };
 }
 
 /** `ones(...)` in place of a `zeros(...)` constant; any other expression as it is. */
