@@ -224,8 +224,9 @@ export function logsumexpStrided(
   let m = -Infinity;
   for (let k = start; k < end; k += stride) {
     const x = data[k]!;
-    if (x !== x) m = NaN;
-    else if (x > m) m = x;
+    // The NaN test only where x is not larger (NaN compares false): one test per entry.
+    if (x > m) m = x;
+    else if (x !== x) m = NaN;
   }
   const e = exponentials;
   if (m !== m || m === -Infinity || m === Infinity) {
