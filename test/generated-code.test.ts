@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compileOrThrow } from "./support/load.js";
-import { callsSource } from "./support/call-sources.js";
+import { callingSource } from "./support/call-sources.js";
 import { typecheck } from "./support/typecheck.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -57,8 +57,8 @@ describe("generated code", () => {
       ["constant", "fn f() = 1", ["jacobian"], true],
       ["constantAll", "fn f() = 1\nfn g(x: real) = x^2", all, false],
       // Calls generated as calls, and their private pullbacks and pushforwards.
-      ["calls", callsSource, all, true],
-      ["callsUnchecked", callsSource, all, false],
+      ["calls", callingSource, all, true],
+      ["callsUnchecked", callingSource, all, false],
     ];
     const files: Record<string, string> = {};
     for (const [name, source, modes, checks] of cases) {

@@ -9,7 +9,8 @@ const gBody = (x: string, A: string, s: string, k: string) => `
   w${k} = ${A}' @ (u${k} * v${k}) + log1p(${x}^2) * sin(${s} * ${x})
   r${k} = w${k} * cos(u${k}) + v${k} / (1 + ${x}^2) + ${s}^2 * ${x} + max(0, ${x} - 0.1 * ${s})`;
 
-export const callsSource = `
+/** g, and f and fv, which call it twice: the calls stay calls. */
+export const callingSource = `
 fn g(x: real[k], A: real[k, k], s: real) -> real[k] {${gBody("x", "A", "s", "")}
   return r
 }
@@ -20,11 +21,14 @@ fn f(x: real[n], A: real[n, n], B: real[n, n], c: real) -> real {
   return sum(q * x) + c * norm2(p)
 }
 
+fn fv(x: real[n], A: real[n, n], c: real) -> real[n] = g(g(x, A, c), A', c) + x
+`;
+
+/** The same, with fi and fvi: f and fv with g's body written out. */
+export const callsSource = `${callingSource}
 fn fi(x: real[n], A: real[n, n], B: real[n, n], c: real) -> real {${gBody("x", "A", "c", "1")}${gBody("r1", "B", "0.5", "2")}
   return sum(r2 * x) + c * norm2(r1)
 }
-
-fn fv(x: real[n], A: real[n, n], c: real) -> real[n] = g(g(x, A, c), A', c) + x
 
 fn fvi(x: real[n], A: real[n, n], c: real) -> real[n] {${gBody("x", "A", "c", "1")}${gBody("r1", "A'", "c", "2")}
   return r2 + x
