@@ -1055,25 +1055,19 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       );
     },
     jvp: (b, instr, tangents) => {
-      if (tangents.every((t) => t === undefined)) return undefined;
       const { callee, params, shape } = instr.attrs;
-      const operands = instr.args.map((a, k) => tangents[k] ?? b.zeros(a.shape));
-      return b.apply("callPushforward", [...instr.args, ...operands], { callee, params, shape });
+      return callTangent(b, instr, tangents, "callPushforward", { callee, params, shape });
     },
     notation: { value: (args, attrs) => m.fn(attrs.callee, ...args) },
   },
   callPullback: {
     label: "pullback",
     arity: "variadic",
-    shape: (args, attrs) => args[attrs.params.indexOf(attrs.param)]!,
+    shape: shapeOfParam,
     // Zeros of an adjoint stand for "no dependence": derivative products downstream keep their guards.
     masks: true,
     vjp: () => notYet("reverse mode over reverse mode", "callPullback"),
-    jvp: (b, instr, tangents) => {
-      if (tangents.every((t) => t === undefined)) return undefined;
-      const operands = instr.args.map((a, k) => tangents[k] ?? b.zeros(a.shape));
-      return b.apply("callPullbackTangent", [...instr.args, ...operands], instr.attrs);
-    },
+    jvp: (b, instr, tangents) => callTangent(b, instr, tangents, "callPullbackTangent", instr.attrs),
     notation: callDerivativeNotation("pullback"),
   },
   callPushforward: {
@@ -1088,7 +1082,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
   callPullbackTangent: {
     label: "pullback_dot",
     arity: "variadic",
-    shape: (args, attrs) => args[attrs.params.indexOf(attrs.param)]!,
+    shape: shapeOfParam,
     masks: true,
     vjp: () => notYet("reverse mode over forward over reverse mode", "callPullbackTangent"),
     jvp: () => notYet("third derivatives of a call", "callPullbackTangent"),
@@ -1307,6 +1301,31 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
  */
 export function primitiveOf<K extends Op>(instr: Instr<K>): PrimitiveDef<K> {
   return primitives[instr.op as K] as unknown as PrimitiveDef<K>;
+}
+
+/** The shape of the argument for parameter `param` (its adjoint's, or that adjoint's tangent's). */
+function shapeOfParam(
+  args: readonly Shape[],
+  attrs: { readonly params: readonly string[]; readonly param: string },
+) {
+  return args[attrs.params.indexOf(attrs.param)]!;
+}
+
+/**
+ * The JVP of a call or a pullback: operation `op` (its pushforward, its pullback's tangent) on
+ * the operands and every operand's tangent, zeros where there is none (one derivative function
+ * serves every call); undefined when no operand has a tangent.
+ */
+function callTangent<K extends "callPushforward" | "callPullbackTangent">(
+  b: Builder,
+  instr: Instr,
+  tangents: readonly (Value | undefined)[],
+  op: K,
+  attrs: AttrsOf<K>,
+): Value | undefined {
+  if (tangents.every((t) => t === undefined)) return undefined;
+  const operands = instr.args.map((a, k) => tangents[k] ?? b.zeros(a.shape));
+  return b.apply(op, [...instr.args, ...operands], attrs);
 }
 
 /** A derivative of a call, written as the callee's derivative function applied to the operands. */
