@@ -81,14 +81,15 @@ export function analyze(
   if (checked === undefined) return { functions: [], calls: [], sink };
   const byName = new Map(checked.functions.map((f) => [f.name, f]));
   const wanted = new Set(modes);
-  const asCalls = callsAsCalls(checked.functions);
-  const called = new Map<string, LoweredFunction>();
+  const asCalls = callsAsCalls(checked.functions, source);
+  const lowered = new Map<string, LoweredFunction>();
   const functions = checked.functions.map((fn) => {
-    const lowered = lowerFunction(fn, byName, source, called);
-    if (asCalls.has(fn.name)) called.set(fn.name, lowered);
-    return deriveFunction(fn, lowered, wanted);
+    const called = new Map([...asCalls.get(fn.name)!].map((g) => [g, lowered.get(g)!]));
+    const ir = lowerFunction(fn, byName, source, called);
+    lowered.set(fn.name, ir);
+    return deriveFunction(fn, ir, wanted);
   });
-  return { functions, calls: deriveCallDerivatives(functions, called), sink };
+  return { functions, calls: deriveCallDerivatives(functions, lowered), sink };
 }
 
 export async function compile(source: string, options: CompileOptions = {}): Promise<CompileResult> {

@@ -434,9 +434,11 @@ function callDerivative(key: string, instr: Instr<CallOp>, lowered: LoweredFunct
   if (instr.op === "callPushforward") {
     const pushed = pushDirections(lowered, ir.paramNames, ir.body);
     const directions = pushed.directions.map((d) => d.value);
+    // Zeros where the result does not depend on the parameters: asked before the body is read.
+    const tangent = pushed.tangentOf(result!);
     const program = optimized(
       `the pushforward of '${ir.name}'`,
-      { body: pushed.body(), outputs: [pushed.tangentOf(result!)] },
+      { body: pushed.body(), outputs: [tangent] },
       values,
       [...ir.params, ...directions],
       directions,

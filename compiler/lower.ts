@@ -41,42 +41,67 @@ const binaryOps = { "+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow" }
 export const maxInlinedCopiesSize = 32;
 
 /**
- * The functions called as calls rather than inlined: those whose body would be copied more than
- * once into one function (directly or through functions it inlines) and has more than
- * `maxInlinedCopiesSize` operations. A function called once per caller is always inlined, so
- * it fuses with its caller's code.
+ * For each function, the functions it calls as calls rather than inlining them: those whose
+ * body inlining would copy more than once into it (directly or through the functions it
+ * inlines) and that have more than `maxInlinedCopiesSize` operations. Decided per function, so
+ * a function that calls g once inlines g whatever other functions do; calls with the same
+ * arguments written the same way count once (they are one value).
  */
-export function callsAsCalls(functions: readonly CheckedFunction[]): Set<string> {
+export function callsAsCalls(
+  functions: readonly CheckedFunction[],
+  source: string,
+): Map<string, Set<string>> {
   const names = new Set(functions.map((f) => f.name));
-  const callsOf = new Map(functions.map((f) => [f.name, calledFunctions(f, names)]));
-  // How many copies of each function full inlining puts into each function.
-  const copies = new Map<string, Map<string, number>>();
-  for (const fn of functions) {
-    const within = new Map<string, number>();
-    for (const callee of callsOf.get(fn.name)!.calls) {
-      within.set(callee, (within.get(callee) ?? 0) + 1);
-      for (const [inner, n] of copies.get(callee)!) within.set(inner, (within.get(inner) ?? 0) + n);
-    }
-    copies.set(fn.name, within);
-  }
-  const mostCopies = new Map<string, number>();
-  for (const within of copies.values()) {
-    for (const [callee, n] of within) mostCopies.set(callee, Math.max(mostCopies.get(callee) ?? 0, n));
-  }
-  const outlined = new Set<string>();
+  const callsOf = new Map(functions.map((f) => [f.name, calledFunctions(f, names, source)]));
+  /** Copies of each function in `fn` when the functions in `boundary` are not expanded. */
+  const copiesIn = (
+    fn: string,
+    boundary: ReadonlySet<string>,
+    memo = new Map<string, Map<string, number>>(),
+  ) => {
+    const count = (name: string): Map<string, number> => {
+      const known = memo.get(name);
+      if (known !== undefined) return known;
+      const within = new Map<string, number>();
+      for (const callee of callsOf.get(name)!.calls) {
+        within.set(callee, (within.get(callee) ?? 0) + 1);
+        if (boundary.has(callee)) continue;
+        for (const [inner, n] of count(callee)) within.set(inner, (within.get(inner) ?? 0) + n);
+      }
+      memo.set(name, within);
+      return within;
+    };
+    return count(fn);
+  };
   const size = new Map<string, number>();
+  const decided = new Map<string, Set<string>>();
   for (const fn of functions) {
+    const large = (g: string) => size.get(g)! > maxInlinedCopiesSize;
+    // Every large function inlining would copy twice; then, with those kept as calls, only
+    // those still copied twice (a function copied only inside another one kept as a call is
+    // inlined there instead).
+    const candidates = new Set(
+      [...copiesIn(fn.name, new Set())].filter(([g, n]) => n > 1 && large(g)).map(([g]) => g),
+    );
+    const copies = copiesIn(fn.name, candidates);
+    const asCalls = new Set([...candidates].filter((g) => (copies.get(g) ?? 0) > 1));
+    decided.set(fn.name, asCalls);
     const { operations, calls } = callsOf.get(fn.name)!;
-    const inlinedSize = calls.reduce((acc, c) => acc + (outlined.has(c) ? 1 : size.get(c)!), operations);
-    size.set(fn.name, inlinedSize);
-    if ((mostCopies.get(fn.name) ?? 0) > 1 && inlinedSize > maxInlinedCopiesSize) outlined.add(fn.name);
+    size.set(
+      fn.name,
+      calls.reduce((acc, c) => acc + (asCalls.has(c) ? 1 : size.get(c)!), operations),
+    );
   }
-  return outlined;
+  return decided;
 }
 
-/** A function's own operations, and its calls of the module's functions (one entry per call). */
-function calledFunctions(fn: CheckedFunction, names: ReadonlySet<string>) {
+/**
+ * A function's own operations, and its calls of the module's functions: one entry per call,
+ * calls written the same way (the same value) once.
+ */
+function calledFunctions(fn: CheckedFunction, names: ReadonlySet<string>, source: string) {
   const calls: string[] = [];
+  const written = new Set<string>();
   let operations = 0;
   // An explicit stack: a chain of thousands of `+` is deeper than the call stack allows.
   const stack: Expr[] = fn.decl.body.map((s) => s.value);
@@ -105,8 +130,12 @@ function calledFunctions(fn: CheckedFunction, names: ReadonlySet<string>) {
         stack.push(...e.elements);
         break;
       case "call":
-        if (names.has(e.callee.name)) calls.push(e.callee.name);
-        else operations++;
+        if (!names.has(e.callee.name)) operations++;
+        else {
+          const text = source.slice(e.span.start.offset, e.span.end.offset).replace(/\s+/g, "");
+          if (!written.has(text)) calls.push(e.callee.name);
+          written.add(text);
+        }
         stack.push(...e.args, ...e.keywordArgs.map((k) => k.value));
         break;
     }
@@ -120,6 +149,7 @@ export function lowerFunction(
   source: string,
   called: ReadonlyMap<string, LoweredFunction> = new Map(),
 ): LoweredFunction {
+  // `called`: the functions this one calls as calls, as lowered.
   const values = new ValueFactory();
   const builder = new Builder(values);
   const params = fn.params.map((p) => values.make(p.shape, sourceName(p.name)));
@@ -352,8 +382,14 @@ class Lowering {
     return this.body(callee, args, calleeDims(callee, args));
   }
 
+  /** Calls kept as calls, by callee and arguments: the same call is one value. */
+  private readonly calls = new Map<string, Value>();
+
   /** A call kept as a call; the sizes its indexing needs become the caller's. */
   private callAsCall(callee: CheckedFunction, lowered: LoweredFunction, args: readonly Value[]): Value {
+    const key = `${callee.name}(${args.map((a) => a.id).join(",")})`;
+    const known = this.calls.get(key);
+    if (known !== undefined) return known;
     const dims = calleeDims(callee, args);
     for (const [d, size] of lowered.minimumDims) {
       const mapped = dims.get(d);
@@ -363,7 +399,9 @@ class Lowering {
     }
     const shape = callee.resultShape.map((d) => (typeof d === "string" ? dims.get(d)! : d));
     const params = callee.params.map((p) => p.name);
-    return this.b.apply("call", args, { callee: callee.name, params, shape }, `${callee.name}_value`);
+    const value = this.b.apply("call", args, { callee: callee.name, params, shape }, `${callee.name}_value`);
+    this.calls.set(key, value);
+    return value;
   }
 }
 

@@ -50,6 +50,43 @@ describe("which calls stay calls", () => {
     expect(calledIn(small)).toEqual({ s: [], t: [] });
   });
 
+  // 35 operations: large enough to be a call where it would be copied twice.
+  const large = (name: string, inner = "x") =>
+    `fn ${name}(x: real[k]) -> real[k] {\n  a = tanh(${inner}) * exp(-x^2) + sigmoid(x) * softplus(-x) + sin(x) * cos(x)\n` +
+    "  b = log1p(a^2) * atan(x) + sqrt(1 + x^2) * exp(-a) + max(0, x - a) * min(a, 1)\n  return a * b + a / (1 + b^2)\n}\n";
+
+  it("decided per function: a function that calls g once inlines it, whatever other functions do", () => {
+    const src = `${large("g")}fn once(x: real[n]) = sum(g(x))\nfn twice(x: real[n]) = sum(g(x) * g(2 * x))\n`;
+    expect(calledIn(src)).toEqual({ g: [], once: [], twice: ["g"] });
+  });
+
+  it("a function copied only inside another one kept as a call is inlined there", () => {
+    const src = `${large("g")}${large("h", "sum(g(x)) * x")}fn f(x: real[n]) = sum(h(x) + h(2 * x))\n`;
+    expect(calledIn(src)).toEqual({ g: [], h: [], f: ["h"] });
+  });
+
+  it("the same call written twice is one value: one copy, one pullback", async () => {
+    expect(calledIn(`${large("g")}fn f(x: real[n]) = sum(g(x)) + sum(g(x)^2)\n`)).toEqual({ g: [], f: [] });
+    const src = `${large("g")}fn f(x: real[n]) = sum(g(x)) + sum(g(x)^2) + sum(g(2 * x))\n`;
+    expect(calledIn(src)).toEqual({ g: [], f: ["g"] });
+    const code = await compileOrThrow(src, { format: false });
+    const fGrad = code.slice(
+      code.indexOf("export function fGrad("),
+      code.indexOf("export function fForward("),
+    );
+    expect(fGrad.match(/gPullback\(/g)).toHaveLength(2);
+    expect(fGrad.match(/= g\(/g)).toHaveLength(2);
+  });
+
+  it("a callee whose result does not depend on its parameters pushes forward zeros", async () => {
+    const terms = Array.from({ length: 34 }, () => "a").join(" + ");
+    const src = `fn g(x: real) -> real {\n  a = where(x > 0, 1, 2)\n  return ${terms}\n}\nfn f(x: real) = x * g(x) + g(2 * x)\n`;
+    expect(calledIn(src).f).toEqual(["g"]);
+    const m = await load(src, { modes: [...allModes] });
+    expect(m.fJvp(0.5, { x: 1 })).toEqual({ value: 0.5 * 34 + 34, tangent: 34 });
+    expect(m.fHessian(0.5).hessian.data[0]).toBe(0);
+  });
+
   it(`a tree of calls inlines levels until a body passes ${maxInlinedCopiesSize} operations`, () => {
     // Sizes: g1 2, g2 7, g3 17, g4 37 (a call), g5 5, …, g8 61 (a call).
     const calls = calledIn(callTree(9));
