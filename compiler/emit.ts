@@ -1173,7 +1173,6 @@ class FunctionEmitter {
   /** Argument checks, and bindings of the dimensions the body uses. */
   private validation(usedDims: ReadonlySet<string>, checks = this.options.checks): Validation {
     const { checked } = this;
-    const options = { checks };
     const lines: string[] = [];
     const readsParam = new Set<number>();
     const bound = new Set<string>();
@@ -1181,8 +1180,7 @@ class FunctionEmitter {
     // A dimension is bound if the body uses it or a later check compares against it.
     const needsBinding = (d: string, paramIndex: number) =>
       usedDims.has(d) ||
-      (options.checks &&
-        (minimum.has(d) || checked.params.slice(paramIndex + 1).some((p) => p.shape.includes(d))));
+      (checks && (minimum.has(d) || checked.params.slice(paramIndex + 1).some((p) => p.shape.includes(d))));
     checked.params.forEach((p, k) => {
       const local = this.paramNames[k]!;
       const quoted = JSON.stringify(p.name);
@@ -1190,7 +1188,7 @@ class FunctionEmitter {
       this.checkParam(p, k, local, quoted, lines, bound, needsBinding, checks);
       if (lines.length > before) readsParam.add(k);
     });
-    if (options.checks) {
+    if (checks) {
       for (const [d, size] of [...minimum.entries()].sort()) {
         const owner = checked.params.find((p) => p.shape.includes(d))!;
         lines.push(
@@ -1213,10 +1211,9 @@ class FunctionEmitter {
     needsBinding: (d: string, paramIndex: number) => boolean,
     checks: boolean,
   ): void {
-    const options = { checks };
     const check = this.helper.bind(this);
     if (p.shape.length === 0) {
-      if (options.checks) lines.push(`${check("checkScalar")}(${local}, ${quoted});`);
+      if (checks) lines.push(`${check("checkScalar")}(${local}, ${quoted});`);
       return;
     }
     if (p.shape.length === 1) {
@@ -1225,9 +1222,9 @@ class FunctionEmitter {
         const bind = needsBinding(d, k);
         if (bind) bound.add(d);
         const lhs = bind ? `const ${this.dimName(d)} = ` : "";
-        if (options.checks) lines.push(`${lhs}${check("checkVector")}(${local}, ${quoted});`);
+        if (checks) lines.push(`${lhs}${check("checkVector")}(${local}, ${quoted});`);
         else if (bind) lines.push(`${lhs}${local}.length;`);
-      } else if (options.checks) {
+      } else if (checks) {
         const expected = typeof d === "number" ? String(d) : `${this.dimName(d)}, ${JSON.stringify(d)}`;
         lines.push(`${check("checkVector")}(${local}, ${quoted}, ${expected});`);
       }
@@ -1240,8 +1237,7 @@ class FunctionEmitter {
         : bound.has(d)
           ? `${this.dimName(d)}, ${JSON.stringify(d)}`
           : `undefined, ${JSON.stringify(d)}`;
-    if (options.checks)
-      lines.push(`${check("checkMatrix")}(${local}, ${quoted}, ${expect(rows)}, ${expect(cols)});`);
+    if (checks) lines.push(`${check("checkMatrix")}(${local}, ${quoted}, ${expect(rows)}, ${expect(cols)});`);
     for (const [d, field] of [
       [rows, "rows"],
       [cols, "cols"],

@@ -54,11 +54,7 @@ export function callsAsCalls(
   const names = new Set(functions.map((f) => f.name));
   const callsOf = new Map(functions.map((f) => [f.name, calledFunctions(f, names, source)]));
   /** Copies of each function in `fn` when the functions in `boundary` are not expanded. */
-  const copiesIn = (
-    fn: string,
-    boundary: ReadonlySet<string>,
-    memo = new Map<string, Map<string, number>>(),
-  ) => {
+  const copiesIn = (fn: string, boundary: ReadonlySet<string>, memo: Map<string, Map<string, number>>) => {
     const count = (name: string): Map<string, number> => {
       const known = memo.get(name);
       if (known !== undefined) return known;
@@ -75,15 +71,18 @@ export function callsAsCalls(
   };
   const size = new Map<string, number>();
   const decided = new Map<string, Set<string>>();
+  // Full inlining's copies do not depend on the function deciding: counted once for all.
+  const inlinedCopies = new Map<string, Map<string, number>>();
+  const noBoundary = new Set<string>();
   for (const fn of functions) {
     const large = (g: string) => size.get(g)! > maxInlinedCopiesSize;
     // Every large function inlining would copy twice; then, with those kept as calls, only
     // those still copied twice (a function copied only inside another one kept as a call is
     // inlined there instead).
     const candidates = new Set(
-      [...copiesIn(fn.name, new Set())].filter(([g, n]) => n > 1 && large(g)).map(([g]) => g),
+      [...copiesIn(fn.name, noBoundary, inlinedCopies)].filter(([g, n]) => n > 1 && large(g)).map(([g]) => g),
     );
-    const copies = copiesIn(fn.name, candidates);
+    const copies = copiesIn(fn.name, candidates, new Map());
     const asCalls = new Set([...candidates].filter((g) => (copies.get(g) ?? 0) > 1));
     decided.set(fn.name, asCalls);
     const { operations, calls } = callsOf.get(fn.name)!;
