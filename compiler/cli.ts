@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { allModes, check, compile, defaultModes, type Mode } from "./compile.js";
 import { codes, formatDiagnostic, type Diagnostic } from "./diagnostics.js";
+import { explain } from "./explain.js";
+import type { ExplainFormat } from "./explain-print.js";
 import { realTarget, writeOutput } from "./files.js";
 
 export interface CliIo {
@@ -103,7 +105,9 @@ Examples:
   $ gradc explain model.grad --fn loss --wrt w
   $ gradc explain model.grad --format text
 
-Note: explain is not implemented yet.
+  $ gradc explain model.grad --format json > derivation.json
+
+Markdown (the default) writes the math in LaTeX: GitHub and KaTeX render it.
 `;
 
 const programExamples = `
@@ -178,14 +182,14 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
 
   program
     .command("explain")
-    .description("explain the derivation of a gradient, step by step (not implemented yet)")
+    .description("show the derivation of a gradient, step by step, in matrix notation")
     .argument("<file>", ".grad file")
-    .option("--fn <name>", "function to explain")
-    .option("--wrt <param>", "parameter to differentiate with respect to")
-    .addOption(new Option("--format <format>", "output format").choices(["md", "text"]).default("md"))
+    .option("--fn <name>", "function to explain (default: every function)")
+    .option("--wrt <param>", "parameter to differentiate with respect to (default: the function's wrt)")
+    .addOption(new Option("--format <format>", "output format").choices(["md", "text", "json"]).default("md"))
     .addHelpText("after", explainExamples)
-    .action(() => {
-      throw new UsageError("explain is not implemented yet");
+    .action(async (file: string, options: ExplainCommandOptions) => {
+      setExitCode(await runExplainCommand(file, options, io, cwd));
     });
 
   return program;
@@ -400,6 +404,37 @@ async function runCheckCommand(
     if (diagnostics.some((d) => d.severity === "error")) exitCode = exitCodes.errors;
   }
   return exitCode;
+}
+
+interface ExplainCommandOptions {
+  readonly fn?: string;
+  readonly wrt?: string;
+  readonly format: ExplainFormat;
+}
+
+async function runExplainCommand(
+  file: string,
+  options: ExplainCommandOptions,
+  io: CliIo,
+  cwd: string,
+): Promise<number> {
+  const jobs = planJobs([file], {}, cwd);
+  const sources = await readSources(jobs, io);
+  if (sources === undefined) return exitCodes.usage;
+  const source = sources[0]!;
+  const { text, diagnostics } = await explain(source, {
+    filename: jobs[0]!.input,
+    format: options.format,
+    ...(options.fn === undefined ? {} : { fn: options.fn }),
+    ...(options.wrt === undefined ? {} : { wrt: options.wrt }),
+  });
+  // --fn or --wrt naming nothing is a usage error; errors in the source are diagnostics.
+  const usage = diagnostics.find((d) => d.code === codes.badOption);
+  if (usage !== undefined) throw new UsageError(usage.message);
+  report(diagnostics, source, io);
+  if (text === undefined) return exitCodes.errors;
+  io.stdout(text);
+  return exitCodes.ok;
 }
 
 /** Reads every input before doing anything; undefined (after reporting) if any cannot be read. */

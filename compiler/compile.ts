@@ -47,7 +47,7 @@ export interface CompileResult {
 }
 
 /** The front end: parse and check, reporting every error of each stage. */
-function front(source: string, filename: string, modes: readonly Mode[] = defaultModes) {
+export function front(source: string, filename: string, modes: readonly Mode[] = defaultModes) {
   const sink = new DiagnosticSink(filename, source);
   const program = parse(source, filename, sink);
   const checked = program === undefined ? undefined : checkProgram(program, sink);
@@ -122,7 +122,7 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
 }
 
 /** A bug or a resource limit, never the user's fault: reported as a diagnostic, not thrown. */
-function internalError(filename: string, error: unknown): Diagnostic {
+export function internalError(filename: string, error: unknown): Diagnostic {
   const sink = new DiagnosticSink(filename);
   // One plain line: a library's message may carry a multi-line report with terminal colours.
   const firstLine = String(error)
@@ -205,7 +205,7 @@ function optionError(filename: string, message: string): Diagnostic {
 }
 
 const start = { offset: 0, line: 1, column: 1 };
-const wholeFile = { start, end: start };
+export const wholeFile = { start, end: start };
 
 function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;

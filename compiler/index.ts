@@ -9,3 +9,15 @@ export {
   type Mode,
 } from "./compile.js";
 export { formatDiagnostic, type Diagnostic, type Severity } from "./diagnostics.js";
+export {
+  explain,
+  type ExplainOptions,
+  type ExplainResult,
+  type Derivation,
+  type Variable,
+  type LocalDerivative,
+  type AdjointStep,
+  type ExplainedResult,
+} from "./explain.js";
+export type { ExplainFormat } from "./explain-print.js";
+export type { Formula, FormulaOperator } from "./notation.js";

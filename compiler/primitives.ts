@@ -111,6 +111,19 @@ export interface Notation<K extends Op = Op> {
     result: Formula,
     attrs: AttrsOf<K>,
   ) => readonly (Formula | undefined)[];
+  /**
+   * The chain rule's link for each operand, x̄ₖ = (∂y/∂xₖ)ᵀ ȳ, given y's adjoint ȳ and the
+   * operands' shapes, where the Jacobian alone does not say it: products of matrices, reshaping,
+   * values along an axis. Absent: derived from `derivatives` (explain.ts, `adjointShare`):
+   * diag(d) gives d ⊙ ȳ, a row rᵀ of a reduction gives ȳ r.
+   */
+  readonly adjoints?: (
+    args: readonly Formula[],
+    adjoint: Formula,
+    result: Formula,
+    attrs: AttrsOf<K>,
+    shapes: readonly Shape[],
+  ) => readonly (Formula | undefined)[];
 }
 
 /** An entry before its JVP rule is attached (the helpers below build these). */
@@ -831,6 +844,13 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
               ? m.op(m.ones, " ", m.transposed(x!))
               : x!,
         derivatives: (_args, _result, attrs) => [attrs.axis === undefined ? m.ones : undefined],
+        adjoints: (_args, g, _result, attrs) => [
+          attrs.axis === 1
+            ? m.op(g, " ", m.onesOf([attrs.shape[1]!]))
+            : attrs.axis === 0
+              ? m.op(m.transposed(g), " ", m.onesOf([attrs.shape[0]!]))
+              : m.sumAll(g, attrs.shape),
+        ],
       },
     },
     (b, instr, g) => {
@@ -846,11 +866,22 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       arity: "variadic",
       shape: (args, attrs) => attrs.shape ?? [args.length],
       notation: {
-        value: (args) => m.list(args),
+        // A matrix literal as its rows.
+        value: (args, attrs) => {
+          const cols = attrs.shape?.[1];
+          if (typeof cols !== "number") return m.list(args);
+          return m.list(Array.from({ length: args.length / cols }, (_, i) => m.list(args.slice(i * cols, (i + 1) * cols))));
+        },
         derivatives: (args, _result, attrs) => {
           const cols = attrs.shape?.[1];
           return args.map((_, k) =>
             m.unit(typeof cols === "number" ? [Math.floor(k / cols), k % cols] : [k]),
+          );
+        },
+        adjoints: (args, g, _result, attrs) => {
+          const cols = attrs.shape?.[1];
+          return args.map((_, k) =>
+            m.element(g, typeof cols === "number" ? [Math.floor(k / cols), k % cols] : [k]),
           );
         },
       },
@@ -873,6 +904,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       notation: {
         value: ([x], attrs) => m.element(x!, positionList(attrs)),
         derivatives: (_args, _result, attrs) => [m.transposed(m.unit(positionList(attrs)))],
+        adjoints: (_args, g, _result, attrs, [shape]) => [m.op(g, " ", m.unitOf(positionList(attrs), shape!))],
       },
     },
     (b, instr, g) => [b.apply("oneHot", [g], { ...positionOf(instr.attrs), shape: instr.args[0]!.shape })],
@@ -908,7 +940,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
   prod: withPartial(
     reduction(
       "prod",
-      reductionNotation("prod", (x) => m.fn("prodExcept", x)),
+      reductionNotation("prod", (x, _y, axis) => m.fn("prodExcept", x, ...axis)),
     ),
     (b, instr) => b.apply("prodExcept", instr.args, alongOf(instr)),
   ),
@@ -942,6 +974,11 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       value: ([x], attrs) =>
         attrs.axis === undefined ? m.norm(x!) : m.fn("norm2", x!, m.symbol(`axis=${attrs.axis}`)),
       derivatives: ([x], y, attrs) => [attrs.axis === undefined ? m.op(m.transposed(x!), "⊘", y) : undefined],
+      adjoints: ([x], g, y, { axis }, [shape]) => [
+        axis === undefined
+          ? m.op(g, " ", m.op(x!, "⊘", y))
+          : m.op(m.op(x!, "⊘", m.spreadAlong(y, axis, shape!)), "⊙", m.spreadAlong(g, axis, shape!)),
+      ],
     }),
     normDirection,
   ),
@@ -985,7 +1022,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
   logsumexp: withPartial(
     reduction(
       "lse",
-      reductionNotation("logsumexp", (x) => m.fn("softmax", x)),
+      reductionNotation("logsumexp", (x, _y, axis) => m.fn("softmax", x, ...axis)),
     ),
     // softmax(x) = exp(x − logsumexp(x)): element-wise, from the result, so it fuses into the
     // derivative's loop instead of taking every exponential and sum again.
@@ -1006,6 +1043,20 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
         attrs.axis === undefined ? m.fn("softmax", x!) : m.fn("softmax", x!, m.symbol(`axis=${attrs.axis}`)),
       derivatives: (_args, s, attrs) => [
         attrs.axis === undefined ? m.op(m.diag(s), "−", m.op(s, " ", m.transposed(s))) : undefined,
+      ],
+      // (diag(s) − s sᵀ) ȳ = s ⊙ (ȳ − s · ȳ), per slice along an axis.
+      adjoints: (_args, g, s, { axis }, [shape]) => [
+        m.op(
+          s,
+          "⊙",
+          m.op(
+            g,
+            "−",
+            axis === undefined
+              ? m.op(s, "·", g)
+              : m.spreadAlong(m.fn("sum", m.op(s, "⊙", g), m.symbol(`axis=${axis}`)), axis, shape!),
+          ),
+        ),
       ],
     },
     // J = diag(s) − s sᵀ per slice is symmetric, so one product serves both modes.
@@ -1127,6 +1178,15 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
             " ",
             attrs.transB === true ? m.transposed(b!) : b!,
           ),
+        // C = op(A) op(B): Ā and B̄ from C̄, each in its operand's layout.
+        adjoints: ([a, b], g, _result, attrs) => {
+          const [ta, tb] = [attrs.transA === true, attrs.transB === true];
+          const t = m.transposed;
+          return [
+            ta ? m.op(tb ? t(b!) : b!, " ", t(g)) : m.op(g, " ", tb ? b! : t(b!)),
+            tb ? m.op(t(g), " ", ta ? t(a!) : a!) : m.op(ta ? a! : t(a!), " ", g),
+          ];
+        },
       },
     },
     (b, instr, g) => {
@@ -1155,7 +1215,11 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
         ([a, x]) => [a![1]!, x![0]!],
         ([a]) => [a![0]!],
       ),
-      { value: ([a, x]) => m.op(a!, " ", x!), derivatives: ([a]) => [undefined, a!] },
+      {
+        value: ([a, x]) => m.op(a!, " ", x!),
+        derivatives: ([a]) => [undefined, a!],
+        adjoints: ([a, x], g) => [m.op(g, " ", m.transposed(x!)), m.op(m.transposed(a!), " ", g)],
+      },
       [[2], [1]],
     ),
     (b, instr, g) => {
@@ -1176,6 +1240,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       {
         value: ([x, a]) => m.op(m.transposed(x!), " ", a!),
         derivatives: ([, a]) => [m.transposed(a!), undefined],
+        adjoints: ([x, a], g) => [m.op(a!, " ", g), m.op(x!, " ", m.transposed(g))],
       },
       [[1], [2]],
     ),
@@ -1190,7 +1255,10 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       "outer",
       2,
       ([x, y]) => [x![0]!, y![0]!],
-      { value: ([x, y]) => m.op(x!, " ", m.transposed(y!)) },
+      {
+        value: ([x, y]) => m.op(x!, " ", m.transposed(y!)),
+        adjoints: ([x, y], g) => [m.op(g, " ", y!), m.op(m.transposed(g), " ", x!)],
+      },
       [[1], [1]],
     ),
     (b, instr, g) => {
@@ -1199,7 +1267,13 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     },
   ),
   transpose: linear(
-    kernelEntry("transposed", 1, ([a]) => [a![1]!, a![0]!], { value: ([a]) => m.transposed(a!) }, [[2]]),
+    kernelEntry(
+      "transposed",
+      1,
+      ([a]) => [a![1]!, a![0]!],
+      { value: ([a]) => m.transposed(a!), adjoints: (_args, g) => [m.transposed(g)] },
+      [[2]],
+    ),
     (b, _instr, g) => [b.apply("transpose", [g])],
   ),
   /** The identity matrix of `attrs.shape`. */
@@ -1207,7 +1281,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     label: "identity",
     arity: 0,
     shape: (_args, attrs) => attrs.shape,
-    notation: { value: () => m.identity },
+    notation: { value: (_args, attrs) => m.identityOf(attrs.shape[0]!) },
     vjp: "none",
     jvp: "none",
   },
@@ -1217,15 +1291,19 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
       label: "diag",
       arity: 1,
       shape: (_args, attrs) => attrs.shape,
-      notation: { value: ([v]) => m.diag(v!) },
+      notation: { value: ([v]) => m.diag(v!), adjoints: (_args, g) => [m.fn("diagonal", g)] },
     },
     (b, _instr, g) => [b.apply("diagonal", [g])],
   ),
   /** The main diagonal of a matrix. */
   diagonal: linear(
-    kernelEntry("diagonal", 1, ([a]) => [minDim(a![0]!, a![1]!)], { value: ([a]) => m.fn("diagonal", a!) }, [
-      [2],
-    ]),
+    kernelEntry(
+      "diagonal",
+      1,
+      ([a]) => [minDim(a![0]!, a![1]!)],
+      { value: ([a]) => m.fn("diagonal", a!), adjoints: (_args, g) => [m.diag(g)] },
+      [[2]],
+    ),
     (b, instr, g) => [b.apply("diag", [g], { shape: instr.args[0]!.shape })],
   ),
   /** A⁻¹; its adjoint is −A⁻ᵀ G A⁻ᵀ. */
@@ -1239,7 +1317,10 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
         const yTg = b.apply("matmul", [y, g], { transA: true, ...derivative });
         return [b.neg(b.apply("matmul", [yTg, y], { transB: true, ...derivative }))];
       },
-      { value: ([a]) => m.inverse(a!) },
+      {
+        value: ([a]) => m.inverse(a!),
+        adjoints: ([a], g) => [m.neg(m.op(m.op(m.inverseTransposed(a!), " ", g), " ", m.inverseTransposed(a!)))],
+      },
     ),
     jvp: (b, instr, [t]) => {
       if (t === undefined) return undefined;
@@ -1405,17 +1486,24 @@ function reduction(label: string, notation: Notation<AlongAxisOp>): Entry<AlongA
  */
 function reductionNotation(
   name: string,
-  partial?: (x: Formula, y: Formula) => Formula,
+  partial?: (x: Formula, y: Formula, axis: Formula[]) => Formula,
 ): Notation<AlongAxisOp> {
+  const axisOf = (attrs: AlongAxis) => (attrs.axis === undefined ? [] : [m.symbol(`axis=${attrs.axis}`)]);
   return {
-    value: ([x], attrs) =>
-      attrs.axis === undefined ? m.fn(name, x!) : m.fn(name, x!, m.symbol(`axis=${attrs.axis}`)),
+    value: ([x], attrs) => m.fn(name, x!, ...axisOf(attrs)),
     ...(partial === undefined
       ? {}
       : {
           derivatives: ([x], y, attrs) => [
-            attrs.axis === undefined ? m.transposed(partial(x!, y)) : undefined,
+            attrs.axis === undefined ? m.transposed(partial(x!, y, [])) : undefined,
           ],
+          // Along an axis, the result and its adjoint spread back over the slices they came from.
+          adjoints: ([x], g, y, attrs, [shape]) => {
+            const { axis } = attrs;
+            if (axis === undefined) return [m.withOnes(m.op(g, " ", partial(x!, y, [])), shape!)];
+            const spread = (v: Formula) => m.spreadAlong(v, axis, shape!);
+            return [m.withOnes(m.op(partial(x!, spread(y), axisOf(attrs)), "⊙", spread(g)), shape!)];
+          },
         }),
   };
 }

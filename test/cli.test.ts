@@ -406,18 +406,44 @@ describe("usage errors: exit 2, one line, no stack trace", () => {
     expectCleanUsageError(await run(dir, "compile", "x.grad", "--watch", "--check"));
   });
 
-  it("explain is not implemented yet", async () => {
+  it("explain with --fn or --wrt naming nothing", async () => {
     const dir = tempDir();
     write(dir, "x.grad", good);
-    const r = await run(dir, "explain", "x.grad", "--fn", "f");
-    expectCleanUsageError(r);
-    expect(r.stderr).toBe("gradc: explain is not implemented yet\n");
+    const noFunction = await run(dir, "explain", "x.grad", "--fn", "nope");
+    expectCleanUsageError(noFunction);
+    expect(noFunction.stderr).toBe("gradc: there is no function 'nope' to explain; the file defines 'f'\n");
+    const noParam = await run(dir, "explain", "x.grad", "--wrt", "q");
+    expectCleanUsageError(noParam);
+    expect(noParam.stderr).toMatch(/^gradc: 'f' has no parameter 'q'; its parameters are /);
+    expectCleanUsageError(await run(dir, "explain", "x.grad", "--format", "html"));
   });
 
   it("no command at all prints help to stderr", async () => {
     const r = await run(tempDir());
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("Usage: gradc");
+  });
+});
+
+describe("explain", () => {
+  it("prints the derivation to stdout in each format; errors in the source are diagnostics", async () => {
+    const dir = tempDir();
+    write(dir, "x.grad", good);
+    write(dir, "bad.grad", bad);
+    const text = await run(dir, "explain", "x.grad", "--format", "text");
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe("");
+    expect(text.stdout).toContain("∂f/∂x = 6 x y");
+    expect(text.stdout).toContain("∂f/∂y = 3 x²");
+    const md = await run(dir, "explain", "x.grad", "--wrt", "y");
+    expect(md.stdout).toContain("\\frac{\\partial f}{\\partial y} = 3\\,x^{2}");
+    expect(md.stdout).not.toContain("\\partial x} =");
+    const json = await run(dir, "explain", "x.grad", "--format", "json");
+    expect(JSON.parse(json.stdout)[0].results.map((r: { text: string }) => r.text)).toEqual(["6 x y", "3 x²"]);
+    const broken = await run(dir, "explain", "bad.grad");
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe("");
+    expect(broken.stderr).toContain("bad.grad:3:10: error GC0101");
   });
 });
 
