@@ -82,8 +82,6 @@ export function leastSquaresGrad(
   checkWorkspace(workspace, "workspace");
   const space = workspace?.part(1);
   const buffers = space ?? (leastSquaresGradTemporaries ??= new Workspace());
-  // line 5: return mean((X @ w + b - y)^2)
-
   // backward through line 5: return mean((X @ w + b - y)^2)
   const dsum = 1 / N;
 
@@ -286,8 +284,6 @@ export function leastSquaresHvp(
   checkVector(w_dot, "direction.w", d, "d");
   checkScalar(b_dot, "direction.b");
   const buffers = (leastSquaresHvpTemporaries ??= new Workspace());
-  // line 5: return mean((X @ w + b - y)^2)
-
   // backward through line 5: return mean((X @ w + b - y)^2)
   const dsum = 1 / N;
 
@@ -509,8 +505,6 @@ export function leastSquaresHessian(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   const buffers = (leastSquaresHessianTemporaries ??= new Workspace());
-  // line 5: return mean((X @ w + b - y)^2)
-
   // backward through line 5: return mean((X @ w + b - y)^2)
   const dsum = 1 / N;
 
@@ -803,14 +797,12 @@ export function logisticGrad(
   checkWorkspace(workspace, "workspace");
   const space = workspace?.part(3);
   const buffers = space ?? (logisticGradTemporaries ??= new Workspace());
-  // line 10: return mean(softplus(-y * (X @ w + b)))
-
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 10)
   let sum_2 = 0;
-  const dadd = buffers.vector(0, N);
+  const dX_at_w_plus_b = buffers.vector(0, N);
   let db = 0;
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
@@ -879,27 +871,29 @@ export function logisticGrad(
         softplus(mul5, exp_mul5) +
         (softplus(mul6, exp_mul6) + softplus(mul7, exp_mul7)));
     // backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    dadd[i] = neg_y0 * (sigmoid(mul0, exp_mul0) * dsum);
-    dadd[i + 1] = neg_y1 * (sigmoid(mul1, exp_mul1) * dsum);
-    dadd[i + 2] = neg_y2 * (sigmoid(mul2, exp_mul2) * dsum);
-    dadd[i + 3] = neg_y3 * (sigmoid(mul3, exp_mul3) * dsum);
-    dadd[i + 4] = neg_y4 * (sigmoid(mul4, exp_mul4) * dsum);
-    dadd[i + 5] = neg_y5 * (sigmoid(mul5, exp_mul5) * dsum);
-    dadd[i + 6] = neg_y6 * (sigmoid(mul6, exp_mul6) * dsum);
-    dadd[i + 7] = neg_y7 * (sigmoid(mul7, exp_mul7) * dsum);
+    dX_at_w_plus_b[i] = neg_y0 * (sigmoid(mul0, exp_mul0) * dsum);
+    dX_at_w_plus_b[i + 1] = neg_y1 * (sigmoid(mul1, exp_mul1) * dsum);
+    dX_at_w_plus_b[i + 2] = neg_y2 * (sigmoid(mul2, exp_mul2) * dsum);
+    dX_at_w_plus_b[i + 3] = neg_y3 * (sigmoid(mul3, exp_mul3) * dsum);
+    dX_at_w_plus_b[i + 4] = neg_y4 * (sigmoid(mul4, exp_mul4) * dsum);
+    dX_at_w_plus_b[i + 5] = neg_y5 * (sigmoid(mul5, exp_mul5) * dsum);
+    dX_at_w_plus_b[i + 6] = neg_y6 * (sigmoid(mul6, exp_mul6) * dsum);
+    dX_at_w_plus_b[i + 7] = neg_y7 * (sigmoid(mul7, exp_mul7) * dsum);
     db +=
-      dadd[i]! +
-      dadd[i + 1]! +
-      (dadd[i + 2]! + dadd[i + 3]!) +
-      (dadd[i + 4]! + dadd[i + 5]! + (dadd[i + 6]! + dadd[i + 7]!));
-    const g0 = dadd[i]!;
-    const g1 = dadd[i + 1]!;
-    const g2 = dadd[i + 2]!;
-    const g3 = dadd[i + 3]!;
-    const g4 = dadd[i + 4]!;
-    const g5 = dadd[i + 5]!;
-    const g6 = dadd[i + 6]!;
-    const g7 = dadd[i + 7]!;
+      dX_at_w_plus_b[i]! +
+      dX_at_w_plus_b[i + 1]! +
+      (dX_at_w_plus_b[i + 2]! + dX_at_w_plus_b[i + 3]!) +
+      (dX_at_w_plus_b[i + 4]! +
+        dX_at_w_plus_b[i + 5]! +
+        (dX_at_w_plus_b[i + 6]! + dX_at_w_plus_b[i + 7]!));
+    const g0 = dX_at_w_plus_b[i]!;
+    const g1 = dX_at_w_plus_b[i + 1]!;
+    const g2 = dX_at_w_plus_b[i + 2]!;
+    const g3 = dX_at_w_plus_b[i + 3]!;
+    const g4 = dX_at_w_plus_b[i + 4]!;
+    const g5 = dX_at_w_plus_b[i + 5]!;
+    const g6 = dX_at_w_plus_b[i + 6]!;
+    const g7 = dX_at_w_plus_b[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
@@ -921,13 +915,13 @@ export function logisticGrad(
     const mul0 = neg_y0 * (X_at_w0 + b);
     const exp_mul0 = Math.exp(-Math.abs(mul0));
     sum_2 += softplus(mul0, exp_mul0);
-    dadd[i] = neg_y0 * (sigmoid(mul0, exp_mul0) * dsum);
-    db += dadd[i]!;
-    const g0 = dadd[i]!;
+    dX_at_w_plus_b[i] = neg_y0 * (sigmoid(mul0, exp_mul0) * dsum);
+    db += dX_at_w_plus_b[i]!;
+    const g0 = dX_at_w_plus_b[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
-  repairVecmat(dw, dadd, X);
+  repairVecmat(dw, dX_at_w_plus_b, X);
 
   // line 10: return mean(softplus(-y * (X @ w + b)))
   const value = sum_2 / N;
@@ -992,15 +986,15 @@ export function logisticBackward(tape: LogisticTape, seed: number): { w: Float64
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = seed === 0 ? 0 : seed / N;
   const dmul = buffers.vector(0, N);
-  const dadd = buffers.vector(1, N);
+  const dX_at_w_plus_b = buffers.vector(1, N);
   let db = 0;
   for (let i = 0; i < N; i++) {
     dmul[i] = dsum === 0 ? 0 : sigmoid(mul[i]!) * dsum;
-    dadd[i] = dmul[i]! === 0 ? 0 : neg_y[i]! * dmul[i]!;
-    db += dadd[i]!;
+    dX_at_w_plus_b[i] = dmul[i]! === 0 ? 0 : neg_y[i]! * dmul[i]!;
+    db += dX_at_w_plus_b[i]!;
   }
 
-  const dw = vecmat(dadd, X, true);
+  const dw = vecmat(dX_at_w_plus_b, X, true);
   return { w: dw, b: db };
 }
 
@@ -1029,17 +1023,15 @@ export function logisticHvp(
   checkVector(w_dot, "direction.w", d, "d");
   checkScalar(b_dot, "direction.b");
   const buffers = (logisticHvpTemporaries ??= new Workspace());
-  // line 10: return mean(softplus(-y * (X @ w + b)))
-
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 10)
   let sum_2 = 0;
-  const dadd = buffers.vector(0, N);
+  const dX_at_w_plus_b = buffers.vector(0, N);
   let db = 0;
   const dw = new Float64Array(d);
-  const dadd_dot = buffers.vector(1, N);
+  const dX_at_w_plus_b_dot = buffers.vector(1, N);
   let db_dot = 0;
   const dw_dot = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
@@ -1115,27 +1107,29 @@ export function logisticHvp(
     const sigmoid_2_5 = sigmoid(mul5, exp_mul5);
     const sigmoid_2_6 = sigmoid(mul6, exp_mul6);
     const sigmoid_2_7 = sigmoid(mul7, exp_mul7);
-    dadd[i] = neg_y0 * (sigmoid_2_0 * dsum);
-    dadd[i + 1] = neg_y1 * (sigmoid_2_1 * dsum);
-    dadd[i + 2] = neg_y2 * (sigmoid_2_2 * dsum);
-    dadd[i + 3] = neg_y3 * (sigmoid_2_3 * dsum);
-    dadd[i + 4] = neg_y4 * (sigmoid_2_4 * dsum);
-    dadd[i + 5] = neg_y5 * (sigmoid_2_5 * dsum);
-    dadd[i + 6] = neg_y6 * (sigmoid_2_6 * dsum);
-    dadd[i + 7] = neg_y7 * (sigmoid_2_7 * dsum);
+    dX_at_w_plus_b[i] = neg_y0 * (sigmoid_2_0 * dsum);
+    dX_at_w_plus_b[i + 1] = neg_y1 * (sigmoid_2_1 * dsum);
+    dX_at_w_plus_b[i + 2] = neg_y2 * (sigmoid_2_2 * dsum);
+    dX_at_w_plus_b[i + 3] = neg_y3 * (sigmoid_2_3 * dsum);
+    dX_at_w_plus_b[i + 4] = neg_y4 * (sigmoid_2_4 * dsum);
+    dX_at_w_plus_b[i + 5] = neg_y5 * (sigmoid_2_5 * dsum);
+    dX_at_w_plus_b[i + 6] = neg_y6 * (sigmoid_2_6 * dsum);
+    dX_at_w_plus_b[i + 7] = neg_y7 * (sigmoid_2_7 * dsum);
     db +=
-      dadd[i]! +
-      dadd[i + 1]! +
-      (dadd[i + 2]! + dadd[i + 3]!) +
-      (dadd[i + 4]! + dadd[i + 5]! + (dadd[i + 6]! + dadd[i + 7]!));
-    const g0 = dadd[i]!;
-    const g1 = dadd[i + 1]!;
-    const g2 = dadd[i + 2]!;
-    const g3 = dadd[i + 3]!;
-    const g4 = dadd[i + 4]!;
-    const g5 = dadd[i + 5]!;
-    const g6 = dadd[i + 6]!;
-    const g7 = dadd[i + 7]!;
+      dX_at_w_plus_b[i]! +
+      dX_at_w_plus_b[i + 1]! +
+      (dX_at_w_plus_b[i + 2]! + dX_at_w_plus_b[i + 3]!) +
+      (dX_at_w_plus_b[i + 4]! +
+        dX_at_w_plus_b[i + 5]! +
+        (dX_at_w_plus_b[i + 6]! + dX_at_w_plus_b[i + 7]!));
+    const g0 = dX_at_w_plus_b[i]!;
+    const g1 = dX_at_w_plus_b[i + 1]!;
+    const g2 = dX_at_w_plus_b[i + 2]!;
+    const g3 = dX_at_w_plus_b[i + 3]!;
+    const g4 = dX_at_w_plus_b[i + 4]!;
+    const g5 = dX_at_w_plus_b[i + 5]!;
+    const g6 = dX_at_w_plus_b[i + 6]!;
+    const g7 = dX_at_w_plus_b[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
@@ -1176,22 +1170,22 @@ export function logisticHvp(
     if (X_at_w_dot5 !== X_at_w_dot5) X_at_w_dot5 = matvecRow(X, i + 5, w_dot);
     if (X_at_w_dot6 !== X_at_w_dot6) X_at_w_dot6 = matvecRow(X, i + 6, w_dot);
     if (X_at_w_dot7 !== X_at_w_dot7) X_at_w_dot7 = matvecRow(X, i + 7, w_dot);
-    const add_dot0 = X_at_w_dot0 + b_dot;
-    const add_dot1 = X_at_w_dot1 + b_dot;
-    const add_dot2 = X_at_w_dot2 + b_dot;
-    const add_dot3 = X_at_w_dot3 + b_dot;
-    const add_dot4 = X_at_w_dot4 + b_dot;
-    const add_dot5 = X_at_w_dot5 + b_dot;
-    const add_dot6 = X_at_w_dot6 + b_dot;
-    const add_dot7 = X_at_w_dot7 + b_dot;
-    const mul_dot0 = add_dot0 === 0 ? 0 : neg_y0 * add_dot0;
-    const mul_dot1 = add_dot1 === 0 ? 0 : neg_y1 * add_dot1;
-    const mul_dot2 = add_dot2 === 0 ? 0 : neg_y2 * add_dot2;
-    const mul_dot3 = add_dot3 === 0 ? 0 : neg_y3 * add_dot3;
-    const mul_dot4 = add_dot4 === 0 ? 0 : neg_y4 * add_dot4;
-    const mul_dot5 = add_dot5 === 0 ? 0 : neg_y5 * add_dot5;
-    const mul_dot6 = add_dot6 === 0 ? 0 : neg_y6 * add_dot6;
-    const mul_dot7 = add_dot7 === 0 ? 0 : neg_y7 * add_dot7;
+    const X_at_w_plus_b_dot0 = X_at_w_dot0 + b_dot;
+    const X_at_w_plus_b_dot1 = X_at_w_dot1 + b_dot;
+    const X_at_w_plus_b_dot2 = X_at_w_dot2 + b_dot;
+    const X_at_w_plus_b_dot3 = X_at_w_dot3 + b_dot;
+    const X_at_w_plus_b_dot4 = X_at_w_dot4 + b_dot;
+    const X_at_w_plus_b_dot5 = X_at_w_dot5 + b_dot;
+    const X_at_w_plus_b_dot6 = X_at_w_dot6 + b_dot;
+    const X_at_w_plus_b_dot7 = X_at_w_dot7 + b_dot;
+    const mul_dot0 = X_at_w_plus_b_dot0 === 0 ? 0 : neg_y0 * X_at_w_plus_b_dot0;
+    const mul_dot1 = X_at_w_plus_b_dot1 === 0 ? 0 : neg_y1 * X_at_w_plus_b_dot1;
+    const mul_dot2 = X_at_w_plus_b_dot2 === 0 ? 0 : neg_y2 * X_at_w_plus_b_dot2;
+    const mul_dot3 = X_at_w_plus_b_dot3 === 0 ? 0 : neg_y3 * X_at_w_plus_b_dot3;
+    const mul_dot4 = X_at_w_plus_b_dot4 === 0 ? 0 : neg_y4 * X_at_w_plus_b_dot4;
+    const mul_dot5 = X_at_w_plus_b_dot5 === 0 ? 0 : neg_y5 * X_at_w_plus_b_dot5;
+    const mul_dot6 = X_at_w_plus_b_dot6 === 0 ? 0 : neg_y6 * X_at_w_plus_b_dot6;
+    const mul_dot7 = X_at_w_plus_b_dot7 === 0 ? 0 : neg_y7 * X_at_w_plus_b_dot7;
     // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
     const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2_0 * sigmoid(-mul0) * mul_dot0;
     const sigmoid_dot1 = mul_dot1 === 0 ? 0 : sigmoid_2_1 * sigmoid(-mul1) * mul_dot1;
@@ -1209,27 +1203,29 @@ export function logisticHvp(
     const dmul_dot5 = sigmoid_dot5 === 0 ? 0 : dsum * sigmoid_dot5;
     const dmul_dot6 = sigmoid_dot6 === 0 ? 0 : dsum * sigmoid_dot6;
     const dmul_dot7 = sigmoid_dot7 === 0 ? 0 : dsum * sigmoid_dot7;
-    dadd_dot[i] = dmul_dot0 === 0 ? 0 : neg_y0 * dmul_dot0;
-    dadd_dot[i + 1] = dmul_dot1 === 0 ? 0 : neg_y1 * dmul_dot1;
-    dadd_dot[i + 2] = dmul_dot2 === 0 ? 0 : neg_y2 * dmul_dot2;
-    dadd_dot[i + 3] = dmul_dot3 === 0 ? 0 : neg_y3 * dmul_dot3;
-    dadd_dot[i + 4] = dmul_dot4 === 0 ? 0 : neg_y4 * dmul_dot4;
-    dadd_dot[i + 5] = dmul_dot5 === 0 ? 0 : neg_y5 * dmul_dot5;
-    dadd_dot[i + 6] = dmul_dot6 === 0 ? 0 : neg_y6 * dmul_dot6;
-    dadd_dot[i + 7] = dmul_dot7 === 0 ? 0 : neg_y7 * dmul_dot7;
+    dX_at_w_plus_b_dot[i] = dmul_dot0 === 0 ? 0 : neg_y0 * dmul_dot0;
+    dX_at_w_plus_b_dot[i + 1] = dmul_dot1 === 0 ? 0 : neg_y1 * dmul_dot1;
+    dX_at_w_plus_b_dot[i + 2] = dmul_dot2 === 0 ? 0 : neg_y2 * dmul_dot2;
+    dX_at_w_plus_b_dot[i + 3] = dmul_dot3 === 0 ? 0 : neg_y3 * dmul_dot3;
+    dX_at_w_plus_b_dot[i + 4] = dmul_dot4 === 0 ? 0 : neg_y4 * dmul_dot4;
+    dX_at_w_plus_b_dot[i + 5] = dmul_dot5 === 0 ? 0 : neg_y5 * dmul_dot5;
+    dX_at_w_plus_b_dot[i + 6] = dmul_dot6 === 0 ? 0 : neg_y6 * dmul_dot6;
+    dX_at_w_plus_b_dot[i + 7] = dmul_dot7 === 0 ? 0 : neg_y7 * dmul_dot7;
     db_dot +=
-      dadd_dot[i]! +
-      dadd_dot[i + 1]! +
-      (dadd_dot[i + 2]! + dadd_dot[i + 3]!) +
-      (dadd_dot[i + 4]! + dadd_dot[i + 5]! + (dadd_dot[i + 6]! + dadd_dot[i + 7]!));
-    const g0_2 = dadd_dot[i]!;
-    const g1_2 = dadd_dot[i + 1]!;
-    const g2_2 = dadd_dot[i + 2]!;
-    const g3_2 = dadd_dot[i + 3]!;
-    const g4_2 = dadd_dot[i + 4]!;
-    const g5_2 = dadd_dot[i + 5]!;
-    const g6_2 = dadd_dot[i + 6]!;
-    const g7_2 = dadd_dot[i + 7]!;
+      dX_at_w_plus_b_dot[i]! +
+      dX_at_w_plus_b_dot[i + 1]! +
+      (dX_at_w_plus_b_dot[i + 2]! + dX_at_w_plus_b_dot[i + 3]!) +
+      (dX_at_w_plus_b_dot[i + 4]! +
+        dX_at_w_plus_b_dot[i + 5]! +
+        (dX_at_w_plus_b_dot[i + 6]! + dX_at_w_plus_b_dot[i + 7]!));
+    const g0_2 = dX_at_w_plus_b_dot[i]!;
+    const g1_2 = dX_at_w_plus_b_dot[i + 1]!;
+    const g2_2 = dX_at_w_plus_b_dot[i + 2]!;
+    const g3_2 = dX_at_w_plus_b_dot[i + 3]!;
+    const g4_2 = dX_at_w_plus_b_dot[i + 4]!;
+    const g5_2 = dX_at_w_plus_b_dot[i + 5]!;
+    const g6_2 = dX_at_w_plus_b_dot[i + 6]!;
+    const g7_2 = dX_at_w_plus_b_dot[i + 7]!;
     for (let j = 0; j < d; j++)
       dw_dot[j] =
         dw_dot[j]! +
@@ -1252,27 +1248,27 @@ export function logisticHvp(
     const exp_mul0 = Math.exp(-Math.abs(mul0));
     sum_2 += softplus(mul0, exp_mul0);
     const sigmoid_2_0 = sigmoid(mul0, exp_mul0);
-    dadd[i] = neg_y0 * (sigmoid_2_0 * dsum);
-    db += dadd[i]!;
-    const g0 = dadd[i]!;
+    dX_at_w_plus_b[i] = neg_y0 * (sigmoid_2_0 * dsum);
+    db += dX_at_w_plus_b[i]!;
+    const g0 = dX_at_w_plus_b[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
     let X_at_w_dot0 = 0;
     for (let j = 0; j < d; j++) {
       X_at_w_dot0 += X_data[row0 + j]! * w_dot[j]!;
     }
     if (X_at_w_dot0 !== X_at_w_dot0) X_at_w_dot0 = matvecRow(X, i, w_dot);
-    const add_dot0 = X_at_w_dot0 + b_dot;
-    const mul_dot0 = add_dot0 === 0 ? 0 : neg_y0 * add_dot0;
+    const X_at_w_plus_b_dot0 = X_at_w_dot0 + b_dot;
+    const mul_dot0 = X_at_w_plus_b_dot0 === 0 ? 0 : neg_y0 * X_at_w_plus_b_dot0;
     const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2_0 * sigmoid(-mul0) * mul_dot0;
     const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
-    dadd_dot[i] = dmul_dot0 === 0 ? 0 : neg_y0 * dmul_dot0;
-    db_dot += dadd_dot[i]!;
-    const g0_2 = dadd_dot[i]!;
+    dX_at_w_plus_b_dot[i] = dmul_dot0 === 0 ? 0 : neg_y0 * dmul_dot0;
+    db_dot += dX_at_w_plus_b_dot[i]!;
+    const g0_2 = dX_at_w_plus_b_dot[i]!;
     for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0_2 * X_data[row0 + j]!;
   }
 
-  repairVecmat(dw, dadd, X);
-  repairVecmat(dw_dot, dadd_dot, X);
+  repairVecmat(dw, dX_at_w_plus_b, X);
+  repairVecmat(dw_dot, dX_at_w_plus_b_dot, X);
 
   // line 10: return mean(softplus(-y * (X @ w + b)))
   const value = sum_2 / N;
@@ -1299,8 +1295,6 @@ export function logisticHessian(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   const buffers = (logisticHessianTemporaries ??= new Workspace());
-  // line 10: return mean(softplus(-y * (X @ w + b)))
-
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   const dsum = 1 / N;
 
@@ -1309,7 +1303,7 @@ export function logisticHessian(
   const mul = buffers.vector(1, N);
   let sum_2 = 0;
   const sigmoid_2 = buffers.vector(2, N);
-  const dadd = buffers.vector(3, N);
+  const dX_at_w_plus_b = buffers.vector(3, N);
   let db = 0;
   const dw = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
@@ -1385,27 +1379,29 @@ export function logisticHessian(
     sigmoid_2[i + 5] = sigmoid(mul[i + 5]!, exp_mul5);
     sigmoid_2[i + 6] = sigmoid(mul[i + 6]!, exp_mul6);
     sigmoid_2[i + 7] = sigmoid(mul[i + 7]!, exp_mul7);
-    dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
-    dadd[i + 1] = neg_y[i + 1]! * (sigmoid_2[i + 1]! * dsum);
-    dadd[i + 2] = neg_y[i + 2]! * (sigmoid_2[i + 2]! * dsum);
-    dadd[i + 3] = neg_y[i + 3]! * (sigmoid_2[i + 3]! * dsum);
-    dadd[i + 4] = neg_y[i + 4]! * (sigmoid_2[i + 4]! * dsum);
-    dadd[i + 5] = neg_y[i + 5]! * (sigmoid_2[i + 5]! * dsum);
-    dadd[i + 6] = neg_y[i + 6]! * (sigmoid_2[i + 6]! * dsum);
-    dadd[i + 7] = neg_y[i + 7]! * (sigmoid_2[i + 7]! * dsum);
+    dX_at_w_plus_b[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
+    dX_at_w_plus_b[i + 1] = neg_y[i + 1]! * (sigmoid_2[i + 1]! * dsum);
+    dX_at_w_plus_b[i + 2] = neg_y[i + 2]! * (sigmoid_2[i + 2]! * dsum);
+    dX_at_w_plus_b[i + 3] = neg_y[i + 3]! * (sigmoid_2[i + 3]! * dsum);
+    dX_at_w_plus_b[i + 4] = neg_y[i + 4]! * (sigmoid_2[i + 4]! * dsum);
+    dX_at_w_plus_b[i + 5] = neg_y[i + 5]! * (sigmoid_2[i + 5]! * dsum);
+    dX_at_w_plus_b[i + 6] = neg_y[i + 6]! * (sigmoid_2[i + 6]! * dsum);
+    dX_at_w_plus_b[i + 7] = neg_y[i + 7]! * (sigmoid_2[i + 7]! * dsum);
     db +=
-      dadd[i]! +
-      dadd[i + 1]! +
-      (dadd[i + 2]! + dadd[i + 3]!) +
-      (dadd[i + 4]! + dadd[i + 5]! + (dadd[i + 6]! + dadd[i + 7]!));
-    const g0 = dadd[i]!;
-    const g1 = dadd[i + 1]!;
-    const g2 = dadd[i + 2]!;
-    const g3 = dadd[i + 3]!;
-    const g4 = dadd[i + 4]!;
-    const g5 = dadd[i + 5]!;
-    const g6 = dadd[i + 6]!;
-    const g7 = dadd[i + 7]!;
+      dX_at_w_plus_b[i]! +
+      dX_at_w_plus_b[i + 1]! +
+      (dX_at_w_plus_b[i + 2]! + dX_at_w_plus_b[i + 3]!) +
+      (dX_at_w_plus_b[i + 4]! +
+        dX_at_w_plus_b[i + 5]! +
+        (dX_at_w_plus_b[i + 6]! + dX_at_w_plus_b[i + 7]!));
+    const g0 = dX_at_w_plus_b[i]!;
+    const g1 = dX_at_w_plus_b[i + 1]!;
+    const g2 = dX_at_w_plus_b[i + 2]!;
+    const g3 = dX_at_w_plus_b[i + 3]!;
+    const g4 = dX_at_w_plus_b[i + 4]!;
+    const g5 = dX_at_w_plus_b[i + 5]!;
+    const g6 = dX_at_w_plus_b[i + 6]!;
+    const g7 = dX_at_w_plus_b[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
@@ -1428,13 +1424,13 @@ export function logisticHessian(
     const exp_mul0 = Math.exp(-Math.abs(mul[i]!));
     sum_2 += softplus(mul[i]!, exp_mul0);
     sigmoid_2[i] = sigmoid(mul[i]!, exp_mul0);
-    dadd[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
-    db += dadd[i]!;
-    const g0 = dadd[i]!;
+    dX_at_w_plus_b[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
+    db += dX_at_w_plus_b[i]!;
+    const g0 = dX_at_w_plus_b[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
   }
 
-  repairVecmat(dw, dadd, X);
+  repairVecmat(dw, dX_at_w_plus_b, X);
 
   // line 10: return mean(softplus(-y * (X @ w + b)))
   const value = sum_2 / N;
@@ -1448,7 +1444,7 @@ export function logisticHessian(
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
 
     // one pass over the rows of X (line 10)
-    const dadd_dot = buffers.vector(4, N);
+    const dX_at_w_plus_b_dot = buffers.vector(4, N);
     let db_dot = 0;
     const dw_dot = buffers.vector(5, d);
     dw_dot.fill(0);
@@ -1463,44 +1459,51 @@ export function logisticHessian(
       const row5 = row4 + d;
       const row6 = row5 + d;
       const row7 = row6 + d;
-      let add_dot0 = 0;
-      let add_dot1 = 0;
-      let add_dot2 = 0;
-      let add_dot3 = 0;
+      let X_at_w_plus_b_dot0 = 0;
+      let X_at_w_plus_b_dot1 = 0;
+      let X_at_w_plus_b_dot2 = 0;
+      let X_at_w_plus_b_dot3 = 0;
       for (let j = 0; j < d; j++) {
         const w_dot_j = w_dot[j]!;
-        add_dot0 += X_data[row0 + j]! * w_dot_j;
-        add_dot1 += X_data[row1 + j]! * w_dot_j;
-        add_dot2 += X_data[row2 + j]! * w_dot_j;
-        add_dot3 += X_data[row3 + j]! * w_dot_j;
+        X_at_w_plus_b_dot0 += X_data[row0 + j]! * w_dot_j;
+        X_at_w_plus_b_dot1 += X_data[row1 + j]! * w_dot_j;
+        X_at_w_plus_b_dot2 += X_data[row2 + j]! * w_dot_j;
+        X_at_w_plus_b_dot3 += X_data[row3 + j]! * w_dot_j;
       }
-      let add_dot4 = 0;
-      let add_dot5 = 0;
-      let add_dot6 = 0;
-      let add_dot7 = 0;
+      let X_at_w_plus_b_dot4 = 0;
+      let X_at_w_plus_b_dot5 = 0;
+      let X_at_w_plus_b_dot6 = 0;
+      let X_at_w_plus_b_dot7 = 0;
       for (let j = 0; j < d; j++) {
         const w_dot_j = w_dot[j]!;
-        add_dot4 += X_data[row4 + j]! * w_dot_j;
-        add_dot5 += X_data[row5 + j]! * w_dot_j;
-        add_dot6 += X_data[row6 + j]! * w_dot_j;
-        add_dot7 += X_data[row7 + j]! * w_dot_j;
+        X_at_w_plus_b_dot4 += X_data[row4 + j]! * w_dot_j;
+        X_at_w_plus_b_dot5 += X_data[row5 + j]! * w_dot_j;
+        X_at_w_plus_b_dot6 += X_data[row6 + j]! * w_dot_j;
+        X_at_w_plus_b_dot7 += X_data[row7 + j]! * w_dot_j;
       }
-      if (add_dot0 !== add_dot0) add_dot0 = matvecRow(X, i, w_dot);
-      if (add_dot1 !== add_dot1) add_dot1 = matvecRow(X, i + 1, w_dot);
-      if (add_dot2 !== add_dot2) add_dot2 = matvecRow(X, i + 2, w_dot);
-      if (add_dot3 !== add_dot3) add_dot3 = matvecRow(X, i + 3, w_dot);
-      if (add_dot4 !== add_dot4) add_dot4 = matvecRow(X, i + 4, w_dot);
-      if (add_dot5 !== add_dot5) add_dot5 = matvecRow(X, i + 5, w_dot);
-      if (add_dot6 !== add_dot6) add_dot6 = matvecRow(X, i + 6, w_dot);
-      if (add_dot7 !== add_dot7) add_dot7 = matvecRow(X, i + 7, w_dot);
-      const mul_dot0 = add_dot0 === 0 ? 0 : neg_y[i]! * add_dot0;
-      const mul_dot1 = add_dot1 === 0 ? 0 : neg_y[i + 1]! * add_dot1;
-      const mul_dot2 = add_dot2 === 0 ? 0 : neg_y[i + 2]! * add_dot2;
-      const mul_dot3 = add_dot3 === 0 ? 0 : neg_y[i + 3]! * add_dot3;
-      const mul_dot4 = add_dot4 === 0 ? 0 : neg_y[i + 4]! * add_dot4;
-      const mul_dot5 = add_dot5 === 0 ? 0 : neg_y[i + 5]! * add_dot5;
-      const mul_dot6 = add_dot6 === 0 ? 0 : neg_y[i + 6]! * add_dot6;
-      const mul_dot7 = add_dot7 === 0 ? 0 : neg_y[i + 7]! * add_dot7;
+      if (X_at_w_plus_b_dot0 !== X_at_w_plus_b_dot0) X_at_w_plus_b_dot0 = matvecRow(X, i, w_dot);
+      if (X_at_w_plus_b_dot1 !== X_at_w_plus_b_dot1)
+        X_at_w_plus_b_dot1 = matvecRow(X, i + 1, w_dot);
+      if (X_at_w_plus_b_dot2 !== X_at_w_plus_b_dot2)
+        X_at_w_plus_b_dot2 = matvecRow(X, i + 2, w_dot);
+      if (X_at_w_plus_b_dot3 !== X_at_w_plus_b_dot3)
+        X_at_w_plus_b_dot3 = matvecRow(X, i + 3, w_dot);
+      if (X_at_w_plus_b_dot4 !== X_at_w_plus_b_dot4)
+        X_at_w_plus_b_dot4 = matvecRow(X, i + 4, w_dot);
+      if (X_at_w_plus_b_dot5 !== X_at_w_plus_b_dot5)
+        X_at_w_plus_b_dot5 = matvecRow(X, i + 5, w_dot);
+      if (X_at_w_plus_b_dot6 !== X_at_w_plus_b_dot6)
+        X_at_w_plus_b_dot6 = matvecRow(X, i + 6, w_dot);
+      if (X_at_w_plus_b_dot7 !== X_at_w_plus_b_dot7)
+        X_at_w_plus_b_dot7 = matvecRow(X, i + 7, w_dot);
+      const mul_dot0 = X_at_w_plus_b_dot0 === 0 ? 0 : neg_y[i]! * X_at_w_plus_b_dot0;
+      const mul_dot1 = X_at_w_plus_b_dot1 === 0 ? 0 : neg_y[i + 1]! * X_at_w_plus_b_dot1;
+      const mul_dot2 = X_at_w_plus_b_dot2 === 0 ? 0 : neg_y[i + 2]! * X_at_w_plus_b_dot2;
+      const mul_dot3 = X_at_w_plus_b_dot3 === 0 ? 0 : neg_y[i + 3]! * X_at_w_plus_b_dot3;
+      const mul_dot4 = X_at_w_plus_b_dot4 === 0 ? 0 : neg_y[i + 4]! * X_at_w_plus_b_dot4;
+      const mul_dot5 = X_at_w_plus_b_dot5 === 0 ? 0 : neg_y[i + 5]! * X_at_w_plus_b_dot5;
+      const mul_dot6 = X_at_w_plus_b_dot6 === 0 ? 0 : neg_y[i + 6]! * X_at_w_plus_b_dot6;
+      const mul_dot7 = X_at_w_plus_b_dot7 === 0 ? 0 : neg_y[i + 7]! * X_at_w_plus_b_dot7;
       // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
       const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot0;
       const sigmoid_dot1 =
@@ -1525,27 +1528,29 @@ export function logisticHessian(
       const dmul_dot5 = sigmoid_dot5 === 0 ? 0 : dsum * sigmoid_dot5;
       const dmul_dot6 = sigmoid_dot6 === 0 ? 0 : dsum * sigmoid_dot6;
       const dmul_dot7 = sigmoid_dot7 === 0 ? 0 : dsum * sigmoid_dot7;
-      dadd_dot[i] = dmul_dot0 === 0 ? 0 : neg_y[i]! * dmul_dot0;
-      dadd_dot[i + 1] = dmul_dot1 === 0 ? 0 : neg_y[i + 1]! * dmul_dot1;
-      dadd_dot[i + 2] = dmul_dot2 === 0 ? 0 : neg_y[i + 2]! * dmul_dot2;
-      dadd_dot[i + 3] = dmul_dot3 === 0 ? 0 : neg_y[i + 3]! * dmul_dot3;
-      dadd_dot[i + 4] = dmul_dot4 === 0 ? 0 : neg_y[i + 4]! * dmul_dot4;
-      dadd_dot[i + 5] = dmul_dot5 === 0 ? 0 : neg_y[i + 5]! * dmul_dot5;
-      dadd_dot[i + 6] = dmul_dot6 === 0 ? 0 : neg_y[i + 6]! * dmul_dot6;
-      dadd_dot[i + 7] = dmul_dot7 === 0 ? 0 : neg_y[i + 7]! * dmul_dot7;
+      dX_at_w_plus_b_dot[i] = dmul_dot0 === 0 ? 0 : neg_y[i]! * dmul_dot0;
+      dX_at_w_plus_b_dot[i + 1] = dmul_dot1 === 0 ? 0 : neg_y[i + 1]! * dmul_dot1;
+      dX_at_w_plus_b_dot[i + 2] = dmul_dot2 === 0 ? 0 : neg_y[i + 2]! * dmul_dot2;
+      dX_at_w_plus_b_dot[i + 3] = dmul_dot3 === 0 ? 0 : neg_y[i + 3]! * dmul_dot3;
+      dX_at_w_plus_b_dot[i + 4] = dmul_dot4 === 0 ? 0 : neg_y[i + 4]! * dmul_dot4;
+      dX_at_w_plus_b_dot[i + 5] = dmul_dot5 === 0 ? 0 : neg_y[i + 5]! * dmul_dot5;
+      dX_at_w_plus_b_dot[i + 6] = dmul_dot6 === 0 ? 0 : neg_y[i + 6]! * dmul_dot6;
+      dX_at_w_plus_b_dot[i + 7] = dmul_dot7 === 0 ? 0 : neg_y[i + 7]! * dmul_dot7;
       db_dot +=
-        dadd_dot[i]! +
-        dadd_dot[i + 1]! +
-        (dadd_dot[i + 2]! + dadd_dot[i + 3]!) +
-        (dadd_dot[i + 4]! + dadd_dot[i + 5]! + (dadd_dot[i + 6]! + dadd_dot[i + 7]!));
-      const g0 = dadd_dot[i]!;
-      const g1 = dadd_dot[i + 1]!;
-      const g2 = dadd_dot[i + 2]!;
-      const g3 = dadd_dot[i + 3]!;
-      const g4 = dadd_dot[i + 4]!;
-      const g5 = dadd_dot[i + 5]!;
-      const g6 = dadd_dot[i + 6]!;
-      const g7 = dadd_dot[i + 7]!;
+        dX_at_w_plus_b_dot[i]! +
+        dX_at_w_plus_b_dot[i + 1]! +
+        (dX_at_w_plus_b_dot[i + 2]! + dX_at_w_plus_b_dot[i + 3]!) +
+        (dX_at_w_plus_b_dot[i + 4]! +
+          dX_at_w_plus_b_dot[i + 5]! +
+          (dX_at_w_plus_b_dot[i + 6]! + dX_at_w_plus_b_dot[i + 7]!));
+      const g0 = dX_at_w_plus_b_dot[i]!;
+      const g1 = dX_at_w_plus_b_dot[i + 1]!;
+      const g2 = dX_at_w_plus_b_dot[i + 2]!;
+      const g3 = dX_at_w_plus_b_dot[i + 3]!;
+      const g4 = dX_at_w_plus_b_dot[i + 4]!;
+      const g5 = dX_at_w_plus_b_dot[i + 5]!;
+      const g6 = dX_at_w_plus_b_dot[i + 6]!;
+      const g7 = dX_at_w_plus_b_dot[i + 7]!;
       for (let j = 0; j < d; j++)
         dw_dot[j] =
           dw_dot[j]! +
@@ -1559,21 +1564,21 @@ export function logisticHessian(
     for (let i = N - (N % 8); i < N; i++) {
       const X_data = X.data;
       const row0 = i * d;
-      let add_dot0 = 0;
+      let X_at_w_plus_b_dot0 = 0;
       for (let j = 0; j < d; j++) {
-        add_dot0 += X_data[row0 + j]! * w_dot[j]!;
+        X_at_w_plus_b_dot0 += X_data[row0 + j]! * w_dot[j]!;
       }
-      if (add_dot0 !== add_dot0) add_dot0 = matvecRow(X, i, w_dot);
-      const mul_dot0 = add_dot0 === 0 ? 0 : neg_y[i]! * add_dot0;
+      if (X_at_w_plus_b_dot0 !== X_at_w_plus_b_dot0) X_at_w_plus_b_dot0 = matvecRow(X, i, w_dot);
+      const mul_dot0 = X_at_w_plus_b_dot0 === 0 ? 0 : neg_y[i]! * X_at_w_plus_b_dot0;
       const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot0;
       const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
-      dadd_dot[i] = dmul_dot0 === 0 ? 0 : neg_y[i]! * dmul_dot0;
-      db_dot += dadd_dot[i]!;
-      const g0 = dadd_dot[i]!;
+      dX_at_w_plus_b_dot[i] = dmul_dot0 === 0 ? 0 : neg_y[i]! * dmul_dot0;
+      db_dot += dX_at_w_plus_b_dot[i]!;
+      const g0 = dX_at_w_plus_b_dot[i]!;
       for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0 * X_data[row0 + j]!;
     }
 
-    repairVecmat(dw_dot, dadd_dot, X);
+    repairVecmat(dw_dot, dX_at_w_plus_b_dot, X);
     setColumn(hessian, column++, dw_dot, db_dot);
     w_dot[k] = 0;
   }
@@ -1587,16 +1592,16 @@ export function logisticHessian(
     // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
     const sigmoid_dot = buffers.vector(7, N);
     const dmul_dot = buffers.vector(8, N);
-    const dadd_dot = buffers.vector(9, N);
+    const dX_at_w_plus_b_dot = buffers.vector(9, N);
     let db_dot = 0;
     for (let i = 0; i < N; i++) {
       sigmoid_dot[i] = mul_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot[i]!;
       dmul_dot[i] = sigmoid_dot[i]! === 0 ? 0 : dsum * sigmoid_dot[i]!;
-      dadd_dot[i] = dmul_dot[i]! === 0 ? 0 : neg_y[i]! * dmul_dot[i]!;
-      db_dot += dadd_dot[i]!;
+      dX_at_w_plus_b_dot[i] = dmul_dot[i]! === 0 ? 0 : neg_y[i]! * dmul_dot[i]!;
+      db_dot += dX_at_w_plus_b_dot[i]!;
     }
 
-    const dw_dot = vecmat(dadd_dot, X, true, buffers.vector(10, d));
+    const dw_dot = vecmat(dX_at_w_plus_b_dot, X, true, buffers.vector(10, d));
     setColumn(hessian, column++, dw_dot, db_dot);
   }
 
@@ -1710,11 +1715,11 @@ export function mlpGrad(
     sum_2 += out_minus_Y.data[i]! ** 2;
   }
 
-  const mul = N * c;
-  const value = sum_2 / mul;
+  const N_times_c = N * c;
+  const value = sum_2 / N_times_c;
 
   // backward through line 17: return mean((out - Y)^2)
-  const dsum = 1 / mul;
+  const dsum = 1 / N_times_c;
   const dout_minus_Y = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
@@ -1737,7 +1742,7 @@ export interface MlpTape {
   readonly X: Matrix;
   readonly H: Matrix;
   readonly out_minus_Y: Matrix;
-  readonly mul: number;
+  readonly N_times_c: number;
   readonly N: number;
   readonly c: number;
   readonly h: number;
@@ -1792,9 +1797,9 @@ export function mlpForward(
     sum_2 += out_minus_Y.data[i]! ** 2;
   }
 
-  const mul = N * c;
-  const value = sum_2 / mul;
-  return { value, tape: { W2, X, H, out_minus_Y, mul, N, c, h } };
+  const N_times_c = N * c;
+  const value = sum_2 / N_times_c;
+  return { value, tape: { W2, X, H, out_minus_Y, N_times_c, N, c, h } };
 }
 
 /** The arrays `mlpBackward` reuses from one call to the next for its temporaries. */
@@ -1809,11 +1814,11 @@ export function mlpBackward(
   tape: MlpTape,
   seed: number,
 ): { W1: Matrix; b1: Float64Array; W2: Matrix; b2: Float64Array } {
-  const { W2, X, H, out_minus_Y, mul, N, c, h } = tape;
+  const { W2, X, H, out_minus_Y, N_times_c, N, c, h } = tape;
   checkScalar(seed, "seed");
   const buffers = (mlpBackwardTemporaries ??= new Workspace());
   // backward through line 17: return mean((out - Y)^2)
-  const dsum = seed === 0 ? 0 : seed / mul;
+  const dsum = seed === 0 ? 0 : seed / N_times_c;
   const dout_minus_Y = buffers.matrix(0, N, c);
   for (let i = 0; i < N * c; i++)
     dout_minus_Y.data[i] = dsum === 0 ? 0 : 2 * out_minus_Y.data[i]! * dsum;
@@ -1891,11 +1896,11 @@ export function mlpHvp(
     sum_2 += out_minus_Y.data[i]! ** 2;
   }
 
-  const mul = N * c;
-  const value = sum_2 / mul;
+  const N_times_c = N * c;
+  const value = sum_2 / N_times_c;
 
   // backward through line 17: return mean((out - Y)^2)
-  const dsum = 1 / mul;
+  const dsum = 1 / N_times_c;
   const dout_minus_Y = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
@@ -1924,12 +1929,12 @@ export function mlpHvp(
   }
 
   // tangent of line 16: out = H @ W2' + b2
-  const product_3 = matmulTransB(H_dot, W2, true, buffers.matrix(11, N, c));
+  const H_dot_at_W2 = matmulTransB(H_dot, W2, true, buffers.matrix(11, N, c));
   const H_at_W2_dot = matmulTransB(H, W2_dot, true, buffers.matrix(12, N, c));
   const out_minus_Y_dot = buffers.matrix(13, N, c);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < c; col++, i++)
-      out_minus_Y_dot.data[i] = product_3.data[i]! + H_at_W2_dot.data[i]! + b2_dot[col]!;
+      out_minus_Y_dot.data[i] = H_dot_at_W2.data[i]! + H_at_W2_dot.data[i]! + b2_dot[col]!;
   }
 
   // tangent of backward through line 17: return mean((out - Y)^2)
@@ -1942,14 +1947,14 @@ export function mlpHvp(
 
   // tangent of backward through line 16: out = H @ W2' + b2
   const db2_dot = sumAlong(dout_minus_Y_dot, 0);
-  const product_4 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(16, N, h));
-  const product_5 = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(17, N, h));
+  const product_3 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(16, N, h));
+  const product_4 = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(17, N, h));
   const dH_dot = buffers.matrix(18, N, h);
-  for (let i = 0; i < N * h; i++) dH_dot.data[i] = product_4.data[i]! + product_5.data[i]!;
-  const product_6 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(19, c, h));
-  const product_7 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(20, c, h));
+  for (let i = 0; i < N * h; i++) dH_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
+  const product_5 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(19, c, h));
+  const product_6 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(20, c, h));
   const dW2_dot = matrix(c, h);
-  for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_6.data[i]! + product_7.data[i]!;
+  for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_5.data[i]! + product_6.data[i]!;
 
   // tangent of backward through line 15: H = relu(X @ W1' + b1)
   const dadd_dot = buffers.matrix(21, N, h);
@@ -2016,11 +2021,11 @@ export function mlpHessian(
     sum_2 += out_minus_Y.data[i]! ** 2;
   }
 
-  const mul = N * c;
-  const value = sum_2 / mul;
+  const N_times_c = N * c;
+  const value = sum_2 / N_times_c;
 
   // backward through line 17: return mean((out - Y)^2)
-  const dsum = 1 / mul;
+  const dsum = 1 / N_times_c;
   const dout_minus_Y = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
@@ -2239,8 +2244,6 @@ export function neuronGrad(
   checkWorkspace(workspace, "workspace");
   const space = workspace?.part(7);
   const buffers = space ?? (neuronGradTemporaries ??= new Workspace());
-  // line 22: z = X @ w + b
-
   // backward through line 23: return mean((y - max(0, z))^2)
   const dsum = 1 / N;
 
@@ -2454,8 +2457,6 @@ export function neuronHvp(
   checkVector(w_dot, "direction.w", d, "d");
   checkScalar(b_dot, "direction.b");
   const buffers = (neuronHvpTemporaries ??= new Workspace());
-  // line 22: z = X @ w + b
-
   // backward through line 23: return mean((y - max(0, z))^2)
   const dsum = 1 / N;
 
@@ -2708,8 +2709,6 @@ export function neuronHessian(
   const N = X.rows;
   checkVector(y, "y", N, "N");
   const buffers = (neuronHessianTemporaries ??= new Workspace());
-  // line 22: z = X @ w + b
-
   // backward through line 23: return mean((y - max(0, z))^2)
   const dsum = 1 / N;
 
@@ -3016,9 +3015,9 @@ export function softmaxCrossEntropy(
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const lse_Z = logsumexpAlong(Z, 1, buffers.vector(1, N));
-  let sum_2 = 0;
-  for (let i = 0; i < N * c; i++) sum_2 += T.data[i]! * Z.data[i]!;
-  const value = (sum(lse_Z) - sum_2) / N;
+  let sum_T_times_Z = 0;
+  for (let i = 0; i < N * c; i++) sum_T_times_Z += T.data[i]! * Z.data[i]!;
+  const value = (sum(lse_Z) - sum_T_times_Z) / N;
   return value;
 }
 
@@ -3053,9 +3052,9 @@ export function softmaxCrossEntropyGrad(
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const softmax_Z = buffers.matrix(1, N, c);
   const lse_Z = logsumexpAlong(Z, 1, buffers.vector(2, N), softmax_Z);
-  let sum_2 = 0;
-  for (let i = 0; i < N * c; i++) sum_2 += T.data[i]! * Z.data[i]!;
-  const value = (sum(lse_Z) - sum_2) / N;
+  let sum_T_times_Z = 0;
+  for (let i = 0; i < N * c; i++) sum_T_times_Z += T.data[i]! * Z.data[i]!;
+  const value = (sum(lse_Z) - sum_T_times_Z) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
@@ -3099,9 +3098,9 @@ export function softmaxCrossEntropyForward(
 
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const lse_Z = logsumexpAlong(Z, 1);
-  let sum_2 = 0;
-  for (let i = 0; i < N * c; i++) sum_2 += T.data[i]! * Z.data[i]!;
-  const value = (sum(lse_Z) - sum_2) / N;
+  let sum_T_times_Z = 0;
+  for (let i = 0; i < N * c; i++) sum_T_times_Z += T.data[i]! * Z.data[i]!;
+  const value = (sum(lse_Z) - sum_T_times_Z) / N;
   return { value, tape: { X, T, Z, lse_Z, N, c } };
 }
 
@@ -3166,9 +3165,9 @@ export function softmaxCrossEntropyHvp(
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const softmax_Z = buffers.matrix(1, N, c);
   const lse_Z = logsumexpAlong(Z, 1, buffers.vector(2, N), softmax_Z);
-  let sum_2 = 0;
-  for (let i = 0; i < N * c; i++) sum_2 += T.data[i]! * Z.data[i]!;
-  const value = (sum(lse_Z) - sum_2) / N;
+  let sum_T_times_Z = 0;
+  for (let i = 0; i < N * c; i++) sum_T_times_Z += T.data[i]! * Z.data[i]!;
+  const value = (sum(lse_Z) - sum_T_times_Z) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
@@ -3189,13 +3188,16 @@ export function softmaxCrossEntropyHvp(
   const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(6, N));
 
   // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const sub_dot = buffers.matrix(7, N, c);
+  const Z_minus_filled_lse_Z_dot = buffers.matrix(7, N, c);
   const softmax_Z_dot = buffers.matrix(8, N, c);
   const dZ_dot = buffers.matrix(9, N, c);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < c; col++, i++) {
-      sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[row]!;
-      softmax_Z_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : softmax_Z.data[i]! * sub_dot.data[i]!;
+      Z_minus_filled_lse_Z_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[row]!;
+      softmax_Z_dot.data[i] =
+        Z_minus_filled_lse_Z_dot.data[i]! === 0
+          ? 0
+          : softmax_Z.data[i]! * Z_minus_filled_lse_Z_dot.data[i]!;
       dZ_dot.data[i] = softmax_Z_dot.data[i]! === 0 ? 0 : dsum * softmax_Z_dot.data[i]!;
     }
   }
@@ -3231,9 +3233,9 @@ export function softmaxCrossEntropyHessian(
   // line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const softmax_Z = buffers.matrix(1, N, c);
   const lse_Z = logsumexpAlong(Z, 1, buffers.vector(2, N), softmax_Z);
-  let sum_2 = 0;
-  for (let i = 0; i < N * c; i++) sum_2 += T.data[i]! * Z.data[i]!;
-  const value = (sum(lse_Z) - sum_2) / N;
+  let sum_T_times_Z = 0;
+  for (let i = 0; i < N * c; i++) sum_T_times_Z += T.data[i]! * Z.data[i]!;
+  const value = (sum(lse_Z) - sum_T_times_Z) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const dsum = 1 / N;
@@ -3264,13 +3266,16 @@ export function softmaxCrossEntropyHessian(
     const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(6, N));
 
     // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-    const sub_dot = buffers.matrix(7, N, c);
+    const Z_minus_filled_lse_Z_dot = buffers.matrix(7, N, c);
     const softmax_Z_dot = buffers.matrix(8, N, c);
     const dZ_dot = buffers.matrix(9, N, c);
     for (let row = 0, i = 0; row < N; row++) {
       for (let col = 0; col < c; col++, i++) {
-        sub_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[row]!;
-        softmax_Z_dot.data[i] = sub_dot.data[i]! === 0 ? 0 : softmax_Z.data[i]! * sub_dot.data[i]!;
+        Z_minus_filled_lse_Z_dot.data[i] = Z_dot.data[i]! + -lse_Z_dot[row]!;
+        softmax_Z_dot.data[i] =
+          Z_minus_filled_lse_Z_dot.data[i]! === 0
+            ? 0
+            : softmax_Z.data[i]! * Z_minus_filled_lse_Z_dot.data[i]!;
         dZ_dot.data[i] = softmax_Z_dot.data[i]! === 0 ? 0 : dsum * softmax_Z_dot.data[i]!;
       }
     }

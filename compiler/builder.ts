@@ -117,7 +117,10 @@ export class Builder {
     const shapes = args.map((a) => a.shape);
     const problem = blockMismatch(def.blocks?.(shapes) ?? [], blocks);
     if (problem !== undefined) throw new Error(`internal: primitive '${op}': ${problem}`);
-    const result = this.values.make(def.shape(shapes, attrs), name ?? temporaryName(op, args, this.values));
+    const result = this.values.make(
+      def.shape(shapes, attrs),
+      name ?? temporaryName(op, args, this.values, (v) => this.producers.get(v.id)),
+    );
     // `op` and `attrs` belong together by `apply`'s signature; a generic K cannot show it.
     const fields = { result, op, args, attrs, origin: this.origin };
     const instr = (blocks.length === 0 ? fields : { ...fields, blocks }) as unknown as Instr;
@@ -203,21 +206,59 @@ export function blockMismatch(
   return `block ${wrong} should take ${show(params)} and yield ${show(results)}`;
 }
 
-/** Names for temporaries: what they hold, e.g. `exp_z`, `mul_x_y`, or just `sum`. */
-function temporaryName(op: Op, args: readonly Value[], values: ValueFactory): string {
+/**
+ * Names for temporaries: what they hold, from their operands' names — `y_minus_a`,
+ * `x_times_b`, `x_sq`, `tanh_z`, `sum_residual_sq` — or, where that would not be short, what
+ * the operation is (`sum`).
+ */
+function temporaryName(
+  op: Op,
+  args: readonly Value[],
+  values: ValueFactory,
+  producerOf: (v: Value) => Instr | undefined,
+): string {
   const label = primitives[op].label;
   if (args.length === 0 || args.length > 2) return label;
   const named: string[] = [];
   for (const a of args) {
-    const hint = values.hintOf(a);
-    const name = displayName(hint);
-    if (hint.origin !== "source" || name.length > 8) return label;
+    const name = operandName(a, values, producerOf);
+    if (name === undefined) return label;
     named.push(name);
   }
-  // Arithmetic reads as it is written: `y_minus_a`, `x_times_b`.
-  const infix = infixLabels[op];
-  if (infix !== undefined && named.length === 2) return `${named[0]}_${infix}_${named[1]}`;
-  return [label, ...named].join("_");
+  const [first, second] = named as [string, string | undefined];
+  const constant = (name: string | undefined) => name !== undefined && /^\d+$/.test(name);
+  let name: string;
+  if (op === "pow" && constant(second)) {
+    name = second === "2" ? `${first}_sq` : second === "3" ? `${first}_cubed` : `${first}_pow_${second}`;
+  } else if (second !== undefined && infixLabels[op] !== undefined) {
+    // Arithmetic reads as it is written: `y_minus_a`, `x_times_b`; a constant factor last: `x_sq_times_3`.
+    const [a, b] = op === "mul" && constant(first) ? [second, first] : [first, second];
+    if (constant(a)) return label;
+    name = `${a}_${infixLabels[op]}_${b}`;
+  } else {
+    if (named.some(constant)) return label;
+    name = [label, ...named].join("_");
+  }
+  return name.length <= 20 ? name : label;
+}
+
+/** An operand's name in a temporary's name: a short name, or a small integer constant. */
+function operandName(
+  a: Value,
+  values: ValueFactory,
+  producerOf: (v: Value) => Instr | undefined,
+): string | undefined {
+  const producer = producerOf(a);
+  if (producer?.op === "dim") return (producer.attrs as { dim: string }).dim;
+  if (producer?.op === "const") {
+    const value = (producer.attrs as { value: number }).value;
+    return Number.isInteger(value) && value >= 0 && value < 100 ? String(value) : undefined;
+  }
+  const hint = values.hintOf(a);
+  const name = displayName(hint);
+  // A name the user (or a called function) bound, or a temporary's descriptive name.
+  const descriptive = hint.origin !== "expression" || name.includes("_");
+  return descriptive && name.length <= 12 ? name : undefined;
 }
 
 const infixLabels: Partial<Record<Op, string>> = {

@@ -3,10 +3,10 @@
 // and a comment tying each block to its source statement.
 
 import type { ValueFactory } from "./builder.js";
-import { isZeroSafe, type Instr, type Origin, type Value } from "./ir.js";
+import { inlinedPlace, isZeroSafe, type InlinedOrigin, type Instr, type Origin, type Value } from "./ir.js";
 import type { NameScope } from "./names.js";
 import { printerOf, sizeCode, type EmitContext, type Operand } from "./print-ops.js";
-import { schedule, type LoopMember, type RowMember } from "./schedule.js";
+import { schedule, type LoopMember, type RowMember, type Step } from "./schedule.js";
 import { binary, fromCode, primary, type Expr } from "./ts-syntax.js";
 import type { Dim, Shape } from "./shapes.js";
 
@@ -92,10 +92,13 @@ export class BodyWriter implements EmitContext {
     this.exponentials = plan.exponentials;
     this.discarded = plan.discarded;
     this.sharedExponentials = plan.sharedExponentials;
-    for (const step of plan.steps) {
+    for (const [k, step] of plan.steps.entries()) {
       if (step.kind === "block") {
+        // A statement whose work all moved into a pass over rows has no block of its own.
+        const next = plan.steps[k + 1];
+        if (next === undefined || next.kind === "block") continue;
         if (this.lines.length > 0) this.lines.push("");
-        this.lines.push(commentFor(step.origin));
+        this.lines.push(...blockComment(step.origin, this.blockInstrs(plan.steps, k)));
       } else if (step.kind === "statement") {
         const exponentials = this.exponentials.get(step.instr.result.id);
         if (exponentials !== undefined) this.declareArray(exponentials.result);
@@ -112,6 +115,34 @@ export class BodyWriter implements EmitContext {
         this.rows(step.rows, step.members, step.locals);
       }
     }
+  }
+
+  /** The instructions a block's steps compute (up to the next block), with what is inlined into them. */
+  private blockInstrs(steps: readonly Step[], block: number): Instr[] {
+    const found: Instr[] = [];
+    const add = (instr: Instr) => {
+      found.push(instr);
+      for (const arg of instr.args) {
+        const fused = this.fused.get(arg.id);
+        if (fused !== undefined) add(fused);
+      }
+    };
+    const addMember = (m: LoopMember) => {
+      add(m.instr);
+      if (m.kind === "sumChain") add(m.chain);
+    };
+    for (const step of steps.slice(block + 1)) {
+      if (step.kind === "block") break;
+      if (step.kind === "statement") add(step.instr);
+      else if (step.kind === "loop") step.members.forEach(addMember);
+      else {
+        for (const m of step.members) {
+          if (m.kind === "element") addMember(m.member);
+          else if (m.kind !== "block") add(m.instr);
+        }
+      }
+    }
+    return found;
   }
 
   /**
@@ -566,9 +597,9 @@ export class Naming {
     return name;
   }
 
-  /** Whether `v` carries a name the user bound: it keeps a statement of its own. */
+  /** Whether `v` carries a name the user bound, or is a share of a total derivative: it keeps a statement of its own. */
   keeps(v: Value): boolean {
-    return this.values.isSourceNamed(v);
+    return this.values.isSourceNamed(v) || this.values.hintOf(v).share === true;
   }
 
   fresh(hint: string): string {
@@ -623,7 +654,36 @@ function pairwiseSum(terms: readonly Expr[]): Expr {
 }
 
 /** The comment that ties a block of generated code to its source statement. */
+/**
+ * A block's comment: its statement, or — for the work of a function inlined there — the
+ * called function's own lines: `// line 25 → predict, line 16: H = tanh(X @ W1 + b1)` when
+ * the block is that line alone, else the statement, then each inlined line it holds.
+ */
+function blockComment(origin: Origin, instrs: readonly Instr[]): string[] {
+  const inlined = new Map<string, InlinedOrigin>();
+  let own = false;
+  for (const instr of instrs) {
+    const inner = instr.origin?.inlined;
+    if (inner === undefined) own = true;
+    else inlined.set(`${inlinedPlace(inner)}: ${inner.text}`, inner);
+  }
+  const pass = passOf(origin);
+  if (inlined.size === 1 && !own) {
+    return [`// ${pass}${[...inlined.keys()][0]!}`];
+  }
+  const lines = [commentFor(origin)];
+  for (const inner of inlined.values()) {
+    const calls = inner.via
+      .map((call, k) => (k === 0 ? "" : `line ${call.line} `) + `→ ${call.callee}, `)
+      .join("");
+    lines.push(`//   ${calls}line ${inner.line}: ${inner.text}`);
+  }
+  return lines;
+}
+
+const passOf = (origin: Origin) =>
+  `${origin.tangent ? "tangent of " : ""}${origin.backward ? "backward through " : ""}`;
+
 function commentFor(origin: Origin): string {
-  const pass = `${origin.tangent ? "tangent of " : ""}${origin.backward ? "backward through " : ""}`;
-  return `// ${pass}line ${origin.line}: ${origin.text}`;
+  return `// ${passOf(origin)}line ${origin.line}: ${origin.text}`;
 }

@@ -186,8 +186,9 @@ function deriveExplanation(
       name: wanted,
       shape: instr.result.shape,
       definition,
-      line: instr.origin?.line,
-      source: instr.origin?.text,
+      // An inlined function's operation shows its own line.
+      line: instr.origin?.inlined?.line ?? instr.origin?.line,
+      source: instr.origin?.inlined?.text ?? instr.origin?.text,
     });
   }
   if (!names.has(output.id)) {

@@ -30,6 +30,24 @@ export interface Origin {
   readonly backward?: boolean;
   /** True for forward-mode (tangent) instructions for this statement. */
   readonly tangent?: boolean;
+  /**
+   * For an instruction of an inlined function: the statement of that function it comes from
+   * (the fields above name the calling statement, which scheduling keeps together).
+   */
+  readonly inlined?: InlinedOrigin;
+}
+
+/** A statement of an inlined function, and the calls it was reached through. */
+export interface InlinedOrigin {
+  /** The calls, outermost first: each the calling statement's line and the function called there. */
+  readonly via: readonly { readonly line: number; readonly callee: string }[];
+  readonly line: number;
+  readonly text: string;
+}
+
+/** Where a statement of an inlined function is: `line 25 → predict, line 16`. */
+export function inlinedPlace(inlined: InlinedOrigin): string {
+  return `${inlined.via.map((call) => `line ${call.line} → ${call.callee}, `).join("")}line ${inlined.line}`;
 }
 
 /** A value of the IR: immutable. Its name is a hint the naming authority (ValueFactory) keeps. */
@@ -56,6 +74,11 @@ export interface NameHint {
    * `expression`: a description of the computation.
    */
   readonly origin: "source" | "callee" | "expression";
+  /**
+   * One share of a total derivative (`dw2_penalty` of `dw2 = dw2_penalty + dw2_predict`): a
+   * scalar share keeps a statement of its own, so the sum shows its parts.
+   */
+  readonly share?: true;
 }
 
 /** A hint's identifier: `z`, `dz` (adjoint), `z_dot` (tangent), `dz_dot` (tangent of the adjoint). */

@@ -197,9 +197,21 @@ class Lowering {
     const scope = new Scope(dims);
     fn.params.forEach((p, i) => scope.values.set(p.name, args[i]!));
     const outerOrigin = this.b.origin;
+    // An inlined statement belongs to the calling statement (so scheduling keeps a call's work
+    // with the statement that calls it), and remembers its own line for comments.
+    const via =
+      outerOrigin === undefined
+        ? []
+        : [
+            ...(outerOrigin.inlined?.via ?? []),
+            { line: outerOrigin.inlined?.line ?? outerOrigin.line, callee: fn.name },
+          ];
     for (const statement of fn.decl.body) {
-      // Inlined statements keep the caller's origin: comments point at the call.
-      if (outerOrigin === undefined) this.b.origin = this.originOf(statement);
+      const own = this.originOf(statement);
+      this.b.origin =
+        outerOrigin === undefined
+          ? own
+          : { ...outerOrigin, inlined: { via, line: own.line, text: own.text } };
       const value = this.expr(statement.value, scope);
       if (value === undefined) return undefined;
       const values = this.b.values;
@@ -210,6 +222,9 @@ class Lowering {
           this.b.body.some((i) => i.result === value)
         ) {
           values.rename(value, expressionName("value"));
+        } else if (outerOrigin !== undefined && values.hintOf(value).origin === "expression") {
+          // An inlined call's result is named after the function: `predict`, whose adjoint is `dpredict`.
+          values.rename(value, { base: fn.name, derivatives: [], origin: "callee" });
         }
         this.b.origin = outerOrigin;
         return value;

@@ -5,7 +5,15 @@
 // primitives, so it can be optimized and differentiated again.
 
 import { Builder, type ValueFactory } from "./builder.js";
-import { derivativeName, derivedOrigins, paramNamed, type Instr, type IRFunction, type Value } from "./ir.js";
+import {
+  derivativeName,
+  derivedOrigins,
+  displayName,
+  paramNamed,
+  type Instr,
+  type IRFunction,
+  type Value,
+} from "./ir.js";
 import { notYet, primitiveOf, primitives } from "./primitives.js";
 
 export interface ReverseResult {
@@ -39,9 +47,23 @@ export function reverse(
   const adjoints = new Map<number, Value>();
   const primalIds = new Set([...fn.params.map((p) => p.id), ...fn.body.map((i) => i.result.id)]);
 
-  const accumulate = (target: Value, contribution: Value) => {
+  /** Each value's shares of its adjoint, with the use each comes from (the total-derivative rule). */
+  const shares = new Map<number, { value: Value; use: string }[]>();
+  const accumulate = (target: Value, contribution: Value, use: string) => {
     const existing = adjoints.get(target.id);
     adjoints.set(target.id, existing === undefined ? contribution : b.add(existing, contribution));
+    shares.set(target.id, [...(shares.get(target.id) ?? []), { value: contribution, use }]);
+  };
+  /**
+   * What a use is called in a share's name: the value it computes when the user (or a called
+   * function) named it, else the called function it is inside, else its statement's name.
+   */
+  const useOf = (instr: Instr): string => {
+    const hint = values.hintOf(instr.result);
+    if (hint.origin !== "expression") return displayName(hint);
+    const via = instr.origin?.inlined?.via;
+    if (via !== undefined && via.length > 0) return via[via.length - 1]!.callee;
+    return /^(\w+)\s*=/.exec(instr.origin?.text ?? "")?.[1] ?? fn.name;
   };
   /** Once a value's adjoint is complete, name it after the value: `dz` for `z`. */
   // An adjoint passed through unchanged (as by `add`) keeps the first, outermost name.
@@ -56,15 +78,25 @@ export function reverse(
       named.has(adjoint.id)
     )
       return;
-    values.rename(adjoint, derivativeName(values.hintOf(target), "adjoint"));
+    const hint = values.hintOf(target);
+    values.rename(adjoint, derivativeName(hint, "adjoint"));
     named.add(adjoint.id);
+    // A total of several shares shows its parts: dw2 = dw2_penalty + dw2_predict.
+    const parts = shares.get(target.id) ?? [];
+    if (parts.length < 2) return;
+    for (const { value, use } of parts) {
+      if (seedIds.has(value.id) || primalIds.has(value.id) || named.has(value.id)) continue;
+      const share = derivativeName({ ...hint, base: `${hint.base}_${use}` }, "adjoint");
+      values.rename(value, value.shape.length === 0 ? { ...share, share: true } : share);
+      named.add(value.id);
+    }
   };
 
   const backwardOrigin = derivedOrigins("backward");
 
   // Each output starts with its seed; an output returned twice (or a parameter) sums them.
   fn.outputs.forEach(({ value }, k) => {
-    if (active.has(value.id)) accumulate(value, seeds[k]!);
+    if (active.has(value.id)) accumulate(value, seeds[k]!, fn.name);
   });
   for (let i = fn.body.length - 1; i >= 0; i--) {
     const instr = fn.body[i]!;
@@ -82,7 +114,7 @@ export function reverse(
     );
     instr.args.forEach((arg, k) => {
       const contribution = contributions[k];
-      if (contribution !== undefined && active.has(arg.id)) accumulate(arg, contribution);
+      if (contribution !== undefined && active.has(arg.id)) accumulate(arg, contribution, useOf(instr));
     });
   }
 

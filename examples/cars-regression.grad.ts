@@ -124,14 +124,15 @@ export function loss(
   const space = workspace?.part(2);
   const buffers = space ?? (lossTemporaries ??= new Workspace());
   // line 19: residual = predict(w, b, X) - y
+  //   → predict, line 15: X @ w + b
   const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   const residual = buffers.vector(1, N);
   for (let i = 0; i < N; i++) residual[i] = X_at_w[i]! + b - y[i]!;
 
   // line 20: return mean(residual^2)
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += residual[i]! ** 2;
-  const value = sum_2 / N;
+  let sum_residual_sq = 0;
+  for (let i = 0; i < N; i++) sum_residual_sq += residual[i]! ** 2;
+  const value = sum_residual_sq / N;
   return value;
 }
 
@@ -160,13 +161,12 @@ export function lossGrad(
   checkWorkspace(workspace, "workspace");
   const space = workspace?.part(3);
   const buffers = space ?? (lossGradTemporaries ??= new Workspace());
-  // line 19: residual = predict(w, b, X) - y
-
   // backward through line 20: return mean(residual^2)
-  const dsum = 1 / N;
+  //   → predict, line 15: X @ w + b
+  const dsum_residual_sq = 1 / N;
 
   // one pass over the rows of X (lines 19, 20)
-  let sum_2 = 0;
+  let sum_residual_sq = 0;
   const dresidual = buffers.vector(0, N);
   let db = 0;
   const dw = space?.vector(1, d) ?? new Float64Array(d);
@@ -213,20 +213,20 @@ export function lossGrad(
     const residual6 = X_at_w6 + b - y[i + 6]!;
     const residual7 = X_at_w7 + b - y[i + 7]!;
     // line 20: return mean(residual^2)
-    sum_2 +=
+    sum_residual_sq +=
       residual0 ** 2 +
       residual1 ** 2 +
       (residual2 ** 2 + residual3 ** 2) +
       (residual4 ** 2 + residual5 ** 2 + (residual6 ** 2 + residual7 ** 2));
     // backward through line 20: return mean(residual^2)
-    dresidual[i] = 2 * residual0 * dsum;
-    dresidual[i + 1] = 2 * residual1 * dsum;
-    dresidual[i + 2] = 2 * residual2 * dsum;
-    dresidual[i + 3] = 2 * residual3 * dsum;
-    dresidual[i + 4] = 2 * residual4 * dsum;
-    dresidual[i + 5] = 2 * residual5 * dsum;
-    dresidual[i + 6] = 2 * residual6 * dsum;
-    dresidual[i + 7] = 2 * residual7 * dsum;
+    dresidual[i] = 2 * residual0 * dsum_residual_sq;
+    dresidual[i + 1] = 2 * residual1 * dsum_residual_sq;
+    dresidual[i + 2] = 2 * residual2 * dsum_residual_sq;
+    dresidual[i + 3] = 2 * residual3 * dsum_residual_sq;
+    dresidual[i + 4] = 2 * residual4 * dsum_residual_sq;
+    dresidual[i + 5] = 2 * residual5 * dsum_residual_sq;
+    dresidual[i + 6] = 2 * residual6 * dsum_residual_sq;
+    dresidual[i + 7] = 2 * residual7 * dsum_residual_sq;
     // backward through line 19: residual = predict(w, b, X) - y
     db +=
       dresidual[i]! +
@@ -259,8 +259,8 @@ export function lossGrad(
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     const residual0 = X_at_w0 + b - y[i]!;
-    sum_2 += residual0 ** 2;
-    dresidual[i] = 2 * residual0 * dsum;
+    sum_residual_sq += residual0 ** 2;
+    dresidual[i] = 2 * residual0 * dsum_residual_sq;
     db += dresidual[i]!;
     const g0 = dresidual[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
@@ -269,7 +269,7 @@ export function lossGrad(
   repairVecmat(dw, dresidual, X);
 
   // line 20: return mean(residual^2)
-  const value = sum_2 / N;
+  const value = sum_residual_sq / N;
   return { value, grad: { w: dw, b: db } };
 }
 
@@ -301,14 +301,15 @@ export function lossForward(
   checkVector(y, "y", N, "N");
   const buffers = (lossForwardTemporaries ??= new Workspace());
   // line 19: residual = predict(w, b, X) - y
+  //   → predict, line 15: X @ w + b
   const X_at_w = matvec(X, w, false, buffers.vector(0, N));
   const residual = new Float64Array(N);
   for (let i = 0; i < N; i++) residual[i] = X_at_w[i]! + b - y[i]!;
 
   // line 20: return mean(residual^2)
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += residual[i]! ** 2;
-  const value = sum_2 / N;
+  let sum_residual_sq = 0;
+  for (let i = 0; i < N; i++) sum_residual_sq += residual[i]! ** 2;
+  const value = sum_residual_sq / N;
   return { value, tape: { X, residual, N } };
 }
 
@@ -325,11 +326,12 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
   checkScalar(seed, "seed");
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 20: return mean(residual^2)
-  const dsum = seed === 0 ? 0 : seed / N;
+  const dsum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
-  for (let i = 0; i < N; i++) dresidual[i] = dsum === 0 ? 0 : 2 * residual[i]! * dsum;
+  for (let i = 0; i < N; i++)
+    dresidual[i] = dsum_residual_sq === 0 ? 0 : 2 * residual[i]! * dsum_residual_sq;
 
-  // backward through line 19: residual = predict(w, b, X) - y
+  // backward through line 19 → predict, line 15: X @ w + b
   const db = sum(dresidual);
   const dw = vecmat(dresidual, X, true);
   return { w: dw, b: db };
@@ -354,13 +356,13 @@ export function exactWeights(X: Matrix, y: Float64Array, workspace?: Workspace):
   const space = workspace?.part(4);
   const buffers = space ?? (exactWeightsTemporaries ??= new Workspace());
   // line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
-  const product = matmulTransA(X, X, false, buffers.matrix(0, d, d));
-  const inverse = inv(product);
-  const div = sum(y) / N;
-  const sub = buffers.vector(1, N);
-  for (let i = 0; i < N; i++) sub[i] = y[i]! - div;
-  const product_2 = vecmat(sub, X, false, buffers.vector(2, d));
-  const value = matvec(inverse, product_2, false, space?.vector(3, d));
+  const transposed_X_at_X = matmulTransA(X, X, false, buffers.matrix(0, d, d));
+  const inverse = inv(transposed_X_at_X);
+  const sum_y_over_N = sum(y) / N;
+  const y_minus_sum_y_over_N = buffers.vector(1, N);
+  for (let i = 0; i < N; i++) y_minus_sum_y_over_N[i] = y[i]! - sum_y_over_N;
+  const product = vecmat(y_minus_sum_y_over_N, X, false, buffers.vector(2, d));
+  const value = matvec(inverse, product, false, space?.vector(3, d));
   return value;
 }
 
@@ -368,7 +370,7 @@ export function exactWeights(X: Matrix, y: Float64Array, workspace?: Workspace):
 export interface ExactWeightsTape {
   readonly X: Matrix;
   readonly inverse: Matrix;
-  readonly sub: Float64Array;
+  readonly y_minus_sum_y_over_N: Float64Array;
   readonly product: Float64Array;
   readonly N: number;
   readonly d: number;
@@ -392,14 +394,14 @@ export function exactWeightsForward(
   checkVector(y, "y", N, "N");
   const buffers = (exactWeightsForwardTemporaries ??= new Workspace());
   // line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
-  const product_2 = matmulTransA(X, X, false, buffers.matrix(0, d, d));
-  const inverse = inv(product_2);
-  const div = sum(y) / N;
-  const sub = new Float64Array(N);
-  for (let i = 0; i < N; i++) sub[i] = y[i]! - div;
-  const product = vecmat(sub, X);
+  const transposed_X_at_X = matmulTransA(X, X, false, buffers.matrix(0, d, d));
+  const inverse = inv(transposed_X_at_X);
+  const sum_y_over_N = sum(y) / N;
+  const y_minus_sum_y_over_N = new Float64Array(N);
+  for (let i = 0; i < N; i++) y_minus_sum_y_over_N[i] = y[i]! - sum_y_over_N;
+  const product = vecmat(y_minus_sum_y_over_N, X);
   const value = matvec(inverse, product);
-  return { value, tape: { X, inverse, sub, product, N, d } };
+  return { value, tape: { X, inverse, y_minus_sum_y_over_N, product, N, d } };
 }
 
 /** The arrays `exactWeightsBackward` reuses from one call to the next for its temporaries. */
@@ -414,27 +416,27 @@ export function exactWeightsBackward(
   tape: ExactWeightsTape,
   seed: Float64Array,
 ): { X: Matrix; y: Float64Array } {
-  const { X, inverse, sub, product, N, d } = tape;
+  const { X, inverse, y_minus_sum_y_over_N, product, N, d } = tape;
   checkVector(seed, "seed", d, "d");
   const buffers = (exactWeightsBackwardTemporaries ??= new Workspace());
   // backward through line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
   const dinverse = outer(seed, product, true, buffers.matrix(0, d, d));
   const dproduct = vecmat(seed, inverse, true, buffers.vector(1, d));
-  const dsub = matvec(X, dproduct, true, buffers.vector(2, N));
-  let ddiv = 0;
-  for (let i = 0; i < N; i++) ddiv += -dsub[i]!;
-  const dsum_y = ddiv === 0 ? 0 : ddiv / N;
+  const dy_minus_sum_y_over_N = matvec(X, dproduct, true, buffers.vector(2, N));
+  let dsum_y_over_N = 0;
+  for (let i = 0; i < N; i++) dsum_y_over_N += -dy_minus_sum_y_over_N[i]!;
+  const dsum_y = dsum_y_over_N === 0 ? 0 : dsum_y_over_N / N;
   const dy = new Float64Array(N);
-  for (let i = 0; i < N; i++) dy[i] = dsub[i]! + dsum_y;
-  const transposed = outer(sub, dproduct, true, buffers.matrix(3, N, d));
+  for (let i = 0; i < N; i++) dy[i] = dy_minus_sum_y_over_N[i]! + dsum_y;
+  const dX_exactWeights = outer(y_minus_sum_y_over_N, dproduct, true, buffers.matrix(3, N, d));
   const product_2 = matmulTransA(inverse, dinverse, true, buffers.matrix(4, d, d));
   const product_3 = matmulTransB(product_2, inverse, true, buffers.matrix(5, d, d));
-  const dproduct_2 = buffers.matrix(6, d, d);
-  for (let i = 0; i < d * d; i++) dproduct_2.data[i] = -product_3.data[i]!;
-  const product_4 = matmul(X, dproduct_2, true, buffers.matrix(7, N, d));
-  const transposed_2 = matmulTransB(X, dproduct_2, true, buffers.matrix(8, N, d));
+  const dtransposed_X_at_X = buffers.matrix(6, d, d);
+  for (let i = 0; i < d * d; i++) dtransposed_X_at_X.data[i] = -product_3.data[i]!;
+  const dX_exactWeights_2 = matmul(X, dtransposed_X_at_X, true, buffers.matrix(7, N, d));
+  const dX_exactWeights_3 = matmulTransB(X, dtransposed_X_at_X, true, buffers.matrix(8, N, d));
   const dX = matrix(N, d);
   for (let i = 0; i < N * d; i++)
-    dX.data[i] = transposed.data[i]! + product_4.data[i]! + transposed_2.data[i]!;
+    dX.data[i] = dX_exactWeights.data[i]! + dX_exactWeights_2.data[i]! + dX_exactWeights_3.data[i]!;
   return { X: dX, y: dy };
 }

@@ -43,12 +43,12 @@ export function probabilities(
   const buffers = space ?? (probabilitiesTemporaries ??= new Workspace());
   // line 22: softmax(X @ W + b, axis=1)
   const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
-  const add = buffers.matrix(1, N, k);
+  const X_at_W_plus_b = buffers.matrix(1, N, k);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < k; col++, i++) add.data[i] = X_at_W.data[i]! + b[col]!;
+    for (let col = 0; col < k; col++, i++) X_at_W_plus_b.data[i] = X_at_W.data[i]! + b[col]!;
   }
 
-  const value = softmaxAlong(add, 1);
+  const value = softmaxAlong(X_at_W_plus_b, 1);
   return value;
 }
 
@@ -83,12 +83,12 @@ export function probabilitiesForward(
   const buffers = (probabilitiesForwardTemporaries ??= new Workspace());
   // line 22: softmax(X @ W + b, axis=1)
   const X_at_W = matmul(X, W, false, buffers.matrix(0, N, k));
-  const add = buffers.matrix(1, N, k);
+  const X_at_W_plus_b = buffers.matrix(1, N, k);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < k; col++, i++) add.data[i] = X_at_W.data[i]! + b[col]!;
+    for (let col = 0; col < k; col++, i++) X_at_W_plus_b.data[i] = X_at_W.data[i]! + b[col]!;
   }
 
-  const value = softmaxAlong(add, 1);
+  const value = softmaxAlong(X_at_W_plus_b, 1);
   return { value, tape: { W, X, value, N, k } };
 }
 
@@ -111,15 +111,15 @@ export function probabilitiesBackward(
   const mul = buffers.matrix(0, N, k);
   for (let i = 0; i < N * k; i++) mul.data[i] = seed.data[i]! * value.data[i]!;
   const sum_2 = sumAlong(mul, 1, buffers.vector(1, N));
-  const dadd = buffers.matrix(2, N, k);
+  const dX_at_W_plus_b = buffers.matrix(2, N, k);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < k; col++, i++)
-      dadd.data[i] = value.data[i]! * (seed.data[i]! - sum_2[row]!);
+      dX_at_W_plus_b.data[i] = value.data[i]! * (seed.data[i]! - sum_2[row]!);
   }
 
-  const db = sumAlong(dadd, 0);
-  const dX = matmulTransB(dadd, W, true);
-  const dW = matmulTransA(X, dadd, true);
+  const db = sumAlong(dX_at_W_plus_b, 0);
+  const dX = matmulTransB(dX_at_W_plus_b, W, true);
+  const dW = matmulTransA(X, dX_at_W_plus_b, true);
   return { W: dW, b: db, X: dX };
 }
 
@@ -213,12 +213,12 @@ export function lossGrad(
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const dsum = 1 / N;
   const neg = -dsum;
-  const scaled = buffers.matrix(5, N, k);
-  for (let i = 0; i < N * k; i++) scaled.data[i] = softmax_Z.data[i]! * dsum;
+  const dZ_loss = buffers.matrix(5, N, k);
+  for (let i = 0; i < N * k; i++) dZ_loss.data[i] = softmax_Z.data[i]! * dsum;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
   const dZ = buffers.matrix(6, N, k);
-  for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + Y.data[i]! * neg;
+  for (let i = 0; i < N * k; i++) dZ.data[i] = dZ_loss.data[i]! + Y.data[i]! * neg;
 
   // backward through line 26: Z = X @ W + b
   const db = sumAlong(dZ, 0, space?.vector(7, k));
@@ -290,15 +290,16 @@ export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Floa
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
   const dsum = seed === 0 ? 0 : seed / N;
   const neg = -dsum;
-  const scaled = buffers.matrix(0, N, k);
+  const dZ_loss = buffers.matrix(0, N, k);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < k; col++, i++)
-      scaled.data[i] = dsum === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[row]!) * dsum;
+      dZ_loss.data[i] = dsum === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[row]!) * dsum;
   }
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
   const dZ = buffers.matrix(1, N, k);
-  for (let i = 0; i < N * k; i++) dZ.data[i] = scaled.data[i]! + (neg === 0 ? 0 : Y.data[i]! * neg);
+  for (let i = 0; i < N * k; i++)
+    dZ.data[i] = dZ_loss.data[i]! + (neg === 0 ? 0 : Y.data[i]! * neg);
 
   // backward through line 26: Z = X @ W + b
   const db = sumAlong(dZ, 0);

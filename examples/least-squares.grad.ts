@@ -36,9 +36,9 @@ export function loss(
   for (let i = 0; i < N; i++) residual[i] = prediction[i]! - y[i]!;
 
   // line 6: return mean(residual^2)
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += residual[i]! ** 2;
-  const value = sum_2 / N;
+  let sum_residual_sq = 0;
+  for (let i = 0; i < N; i++) sum_residual_sq += residual[i]! ** 2;
+  const value = sum_residual_sq / N;
   return value;
 }
 
@@ -69,11 +69,11 @@ export function lossGrad(
   const space = workspace?.part(1);
   const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // line 4: prediction = a + b * t + c * t^2
-  const pow = buffers.vector(0, N);
+  const t_sq = buffers.vector(0, N);
   const prediction = buffers.vector(1, N);
   for (let i = 0; i < N; i++) {
-    pow[i] = t[i]! ** 2;
-    prediction[i] = a + b * t[i]! + c * pow[i]!;
+    t_sq[i] = t[i]! ** 2;
+    prediction[i] = a + b * t[i]! + c * t_sq[i]!;
   }
 
   // line 5: residual = prediction - y
@@ -81,21 +81,21 @@ export function lossGrad(
   for (let i = 0; i < N; i++) residual[i] = prediction[i]! - y[i]!;
 
   // line 6: return mean(residual^2)
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += residual[i]! ** 2;
-  const value = sum_2 / N;
+  let sum_residual_sq = 0;
+  for (let i = 0; i < N; i++) sum_residual_sq += residual[i]! ** 2;
+  const value = sum_residual_sq / N;
 
   // backward through line 6: return mean(residual^2)
-  const dsum = 1 / N;
+  const dsum_residual_sq = 1 / N;
   const dresidual = buffers.vector(3, N);
-  for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum;
+  for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
 
   // backward through line 4: prediction = a + b * t + c * t^2
   let dc = 0;
   let da = 0;
   let db = 0;
   for (let i = 0; i < N; i++) {
-    dc += pow[i]! * dresidual[i]!;
+    dc += t_sq[i]! * dresidual[i]!;
     da += dresidual[i]!;
     db += t[i]! * dresidual[i]!;
   }
@@ -106,7 +106,7 @@ export function lossGrad(
 /** What `lossBackward` needs from `lossForward`. */
 export interface LossTape {
   readonly t: Float64Array;
-  readonly pow: Float64Array;
+  readonly t_sq: Float64Array;
   readonly residual: Float64Array;
   readonly N: number;
 }
@@ -133,11 +133,11 @@ export function lossForward(
   checkVector(y, "y", N, "N");
   const buffers = (lossForwardTemporaries ??= new Workspace());
   // line 4: prediction = a + b * t + c * t^2
-  const pow = new Float64Array(N);
+  const t_sq = new Float64Array(N);
   const prediction = buffers.vector(0, N);
   for (let i = 0; i < N; i++) {
-    pow[i] = t[i]! ** 2;
-    prediction[i] = a + b * t[i]! + c * pow[i]!;
+    t_sq[i] = t[i]! ** 2;
+    prediction[i] = a + b * t[i]! + c * t_sq[i]!;
   }
 
   // line 5: residual = prediction - y
@@ -145,10 +145,10 @@ export function lossForward(
   for (let i = 0; i < N; i++) residual[i] = prediction[i]! - y[i]!;
 
   // line 6: return mean(residual^2)
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += residual[i]! ** 2;
-  const value = sum_2 / N;
-  return { value, tape: { t, pow, residual, N } };
+  let sum_residual_sq = 0;
+  for (let i = 0; i < N; i++) sum_residual_sq += residual[i]! ** 2;
+  const value = sum_residual_sq / N;
+  return { value, tape: { t, t_sq, residual, N } };
 }
 
 /** The arrays `lossBackward` reuses from one call to the next for its temporaries. */
@@ -160,20 +160,21 @@ let lossBackwardTemporaries: Workspace | undefined;
  * The vector–Jacobian product: the gradient of `loss`'s result weighted by `seed` (same shape as the result), with respect to `a`, `b`, `c`.
  */
 export function lossBackward(tape: LossTape, seed: number): { a: number; b: number; c: number } {
-  const { t, pow, residual, N } = tape;
+  const { t, t_sq, residual, N } = tape;
   checkScalar(seed, "seed");
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 6: return mean(residual^2)
-  const dsum = seed === 0 ? 0 : seed / N;
+  const dsum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
-  for (let i = 0; i < N; i++) dresidual[i] = dsum === 0 ? 0 : 2 * residual[i]! * dsum;
+  for (let i = 0; i < N; i++)
+    dresidual[i] = dsum_residual_sq === 0 ? 0 : 2 * residual[i]! * dsum_residual_sq;
 
   // backward through line 4: prediction = a + b * t + c * t^2
   let dc = 0;
   let da = 0;
   let db = 0;
   for (let i = 0; i < N; i++) {
-    dc += dresidual[i]! === 0 ? 0 : pow[i]! * dresidual[i]!;
+    dc += dresidual[i]! === 0 ? 0 : t_sq[i]! * dresidual[i]!;
     da += dresidual[i]!;
     db += dresidual[i]! === 0 ? 0 : t[i]! * dresidual[i]!;
   }

@@ -67,7 +67,7 @@ export interface PredictTape {
   readonly W1: Matrix;
   readonly w2: Float64Array;
   readonly X: Matrix;
-  readonly add: Matrix;
+  readonly X_at_W1_plus_b1: Matrix;
   readonly H: Matrix;
   readonly N: number;
   readonly h: number;
@@ -99,12 +99,12 @@ export function predictForward(
   const buffers = (predictForwardTemporaries ??= new Workspace());
   // line 16: H = tanh(X @ W1 + b1)
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
-  const add = matrix(N, h);
+  const X_at_W1_plus_b1 = matrix(N, h);
   const H = matrix(N, h);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < h; col++, i++) {
-      add.data[i] = X_at_W1.data[i]! + b1[col]!;
-      H.data[i] = Math.tanh(add.data[i]!);
+      X_at_W1_plus_b1.data[i] = X_at_W1.data[i]! + b1[col]!;
+      H.data[i] = Math.tanh(X_at_W1_plus_b1.data[i]!);
     }
   }
 
@@ -112,7 +112,7 @@ export function predictForward(
   const H_at_w2 = matvec(H, w2, false, buffers.vector(1, N));
   const value = new Float64Array(N);
   for (let i = 0; i < N; i++) value[i] = H_at_w2[i]! + b2;
-  return { value, tape: { W1, w2, X, add, H, N, h } };
+  return { value, tape: { W1, w2, X, X_at_W1_plus_b1, H, N, h } };
 }
 
 /** The arrays `predictBackward` reuses from one call to the next for its temporaries. */
@@ -127,7 +127,7 @@ export function predictBackward(
   tape: PredictTape,
   seed: Float64Array,
 ): { W1: Matrix; b1: Float64Array; w2: Float64Array; b2: number; X: Matrix } {
-  const { W1, w2, X, add, H, N, h } = tape;
+  const { W1, w2, X, X_at_W1_plus_b1, H, N, h } = tape;
   checkVector(seed, "seed", N, "N");
   const buffers = (predictBackwardTemporaries ??= new Workspace());
   // backward through line 17: return H @ w2 + b2
@@ -136,12 +136,13 @@ export function predictBackward(
   const dw2 = vecmat(seed, H, true);
 
   // backward through line 16: H = tanh(X @ W1 + b1)
-  const dadd = buffers.matrix(1, N, h);
+  const dX_at_W1_plus_b1 = buffers.matrix(1, N, h);
   for (let i = 0; i < N * h; i++)
-    dadd.data[i] = dH.data[i]! === 0 ? 0 : sech2(add.data[i]!) * dH.data[i]!;
-  const db1 = sumAlong(dadd, 0);
-  const dX = matmulTransB(dadd, W1, true);
-  const dW1 = matmulTransA(X, dadd, true);
+    dX_at_W1_plus_b1.data[i] =
+      dH.data[i]! === 0 ? 0 : sech2(X_at_W1_plus_b1.data[i]!) * dH.data[i]!;
+  const db1 = sumAlong(dX_at_W1_plus_b1, 0);
+  const dX = matmulTransB(dX_at_W1_plus_b1, W1, true);
+  const dW1 = matmulTransA(X, dX_at_W1_plus_b1, true);
   return { W1: dW1, b1: db1, w2: dw2, b2: db2, X: dX };
 }
 
@@ -179,27 +180,29 @@ export function loss(
   const space = workspace?.part(2);
   const buffers = space ?? (lossTemporaries ??= new Workspace());
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
+  //   → predict, line 16: H = tanh(X @ W1 + b1)
+  //   → predict, line 17: return H @ w2 + b2
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < h; col++, i++) H.data[i] = Math.tanh(X_at_W1.data[i]! + b1[col]!);
   }
 
-  const product = matvec(H, w2, false, buffers.vector(2, N));
+  const H_at_w2 = matvec(H, w2, false, buffers.vector(2, N));
   const residual = buffers.vector(3, N);
-  for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
+  for (let i = 0; i < N; i++) residual[i] = H_at_w2[i]! + b2 - y[i]!;
 
   // line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
-  let sum_2 = 0;
-  for (let i = 0; i < d * h; i++) sum_2 += W1.data[i]! ** 2;
-  let sum_3 = 0;
-  for (let i = 0; i < h; i++) sum_3 += w2[i]! ** 2;
-  const penalty = lambda * (sum_2 + sum_3);
+  let sum_W1_sq = 0;
+  for (let i = 0; i < d * h; i++) sum_W1_sq += W1.data[i]! ** 2;
+  let sum_w2_sq = 0;
+  for (let i = 0; i < h; i++) sum_w2_sq += w2[i]! ** 2;
+  const penalty = lambda * (sum_W1_sq + sum_w2_sq);
 
   // line 27: return mean(residual^2) + penalty
-  let sum_4 = 0;
-  for (let i = 0; i < N; i++) sum_4 += residual[i]! ** 2;
-  const value = sum_4 / N + penalty;
+  let sum_residual_sq = 0;
+  for (let i = 0; i < N; i++) sum_residual_sq += residual[i]! ** 2;
+  const value = sum_residual_sq / N + penalty;
   return value;
 }
 
@@ -236,39 +239,40 @@ export function lossGrad(
   checkWorkspace(workspace, "workspace");
   const space = workspace?.part(3);
   const buffers = space ?? (lossGradTemporaries ??= new Workspace());
-  // line 25: residual = predict(W1, b1, w2, b2, X) - y
+  // line 25 → predict, line 16: H = tanh(X @ W1 + b1)
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
-  const add = buffers.matrix(1, N, h);
+  const X_at_W1_plus_b1 = buffers.matrix(1, N, h);
   const H = buffers.matrix(2, N, h);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < h; col++, i++) {
-      add.data[i] = X_at_W1.data[i]! + b1[col]!;
-      H.data[i] = Math.tanh(add.data[i]!);
+      X_at_W1_plus_b1.data[i] = X_at_W1.data[i]! + b1[col]!;
+      H.data[i] = Math.tanh(X_at_W1_plus_b1.data[i]!);
     }
   }
 
   // line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
-  let sum_2 = 0;
-  for (let i = 0; i < d * h; i++) sum_2 += W1.data[i]! ** 2;
-  let sum_3 = 0;
-  for (let i = 0; i < h; i++) sum_3 += w2[i]! ** 2;
-  const penalty = lambda * (sum_2 + sum_3);
+  let sum_W1_sq = 0;
+  for (let i = 0; i < d * h; i++) sum_W1_sq += W1.data[i]! ** 2;
+  let sum_w2_sq = 0;
+  for (let i = 0; i < h; i++) sum_w2_sq += w2[i]! ** 2;
+  const penalty = lambda * (sum_W1_sq + sum_w2_sq);
 
   // backward through line 27: return mean(residual^2) + penalty
-  const dsum = 1 / N;
+  const dsum_residual_sq = 1 / N;
 
   // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
-  const scaled = buffers.vector(3, h);
-  for (let i = 0; i < h; i++) scaled[i] = 2 * w2[i]! * lambda;
-  const scaled_2 = buffers.matrix(4, d, h);
-  for (let i = 0; i < d * h; i++) scaled_2.data[i] = 2 * W1.data[i]! * lambda;
+  //   → predict, line 17: return H @ w2 + b2
+  const dw2_penalty = buffers.vector(3, h);
+  for (let i = 0; i < h; i++) dw2_penalty[i] = 2 * w2[i]! * lambda;
+  const dW1_penalty = buffers.matrix(4, d, h);
+  for (let i = 0; i < d * h; i++) dW1_penalty.data[i] = 2 * W1.data[i]! * lambda;
 
   // one pass over the rows of H (lines 25, 27)
-  let sum_4 = 0;
+  let sum_residual_sq = 0;
   const dresidual = buffers.vector(5, N);
   let db2 = 0;
-  const product_2 = buffers.vector(6, h);
-  product_2.fill(0);
+  const dw2_predict = buffers.vector(6, h);
+  dw2_predict.fill(0);
   for (let i = 0; i + 7 < N; i += 8) {
     // line 25: residual = predict(W1, b1, w2, b2, X) - y
     const H_data = H.data;
@@ -280,51 +284,51 @@ export function lossGrad(
     const row5 = row4 + h;
     const row6 = row5 + h;
     const row7 = row6 + h;
-    let product0 = 0;
-    let product1 = 0;
-    let product2 = 0;
-    let product3 = 0;
+    let H_at_w2_0 = 0;
+    let H_at_w2_1 = 0;
+    let H_at_w2_2 = 0;
+    let H_at_w2_3 = 0;
     for (let j = 0; j < h; j++) {
       const w2_j = w2[j]!;
-      product0 += H_data[row0 + j]! * w2_j;
-      product1 += H_data[row1 + j]! * w2_j;
-      product2 += H_data[row2 + j]! * w2_j;
-      product3 += H_data[row3 + j]! * w2_j;
+      H_at_w2_0 += H_data[row0 + j]! * w2_j;
+      H_at_w2_1 += H_data[row1 + j]! * w2_j;
+      H_at_w2_2 += H_data[row2 + j]! * w2_j;
+      H_at_w2_3 += H_data[row3 + j]! * w2_j;
     }
-    let product4 = 0;
-    let product5 = 0;
-    let product6 = 0;
-    let product7 = 0;
+    let H_at_w2_4 = 0;
+    let H_at_w2_5 = 0;
+    let H_at_w2_6 = 0;
+    let H_at_w2_7 = 0;
     for (let j = 0; j < h; j++) {
       const w2_j = w2[j]!;
-      product4 += H_data[row4 + j]! * w2_j;
-      product5 += H_data[row5 + j]! * w2_j;
-      product6 += H_data[row6 + j]! * w2_j;
-      product7 += H_data[row7 + j]! * w2_j;
+      H_at_w2_4 += H_data[row4 + j]! * w2_j;
+      H_at_w2_5 += H_data[row5 + j]! * w2_j;
+      H_at_w2_6 += H_data[row6 + j]! * w2_j;
+      H_at_w2_7 += H_data[row7 + j]! * w2_j;
     }
-    const residual0 = product0 + b2 - y[i]!;
-    const residual1 = product1 + b2 - y[i + 1]!;
-    const residual2 = product2 + b2 - y[i + 2]!;
-    const residual3 = product3 + b2 - y[i + 3]!;
-    const residual4 = product4 + b2 - y[i + 4]!;
-    const residual5 = product5 + b2 - y[i + 5]!;
-    const residual6 = product6 + b2 - y[i + 6]!;
-    const residual7 = product7 + b2 - y[i + 7]!;
+    const residual0 = H_at_w2_0 + b2 - y[i]!;
+    const residual1 = H_at_w2_1 + b2 - y[i + 1]!;
+    const residual2 = H_at_w2_2 + b2 - y[i + 2]!;
+    const residual3 = H_at_w2_3 + b2 - y[i + 3]!;
+    const residual4 = H_at_w2_4 + b2 - y[i + 4]!;
+    const residual5 = H_at_w2_5 + b2 - y[i + 5]!;
+    const residual6 = H_at_w2_6 + b2 - y[i + 6]!;
+    const residual7 = H_at_w2_7 + b2 - y[i + 7]!;
     // line 27: return mean(residual^2) + penalty
-    sum_4 +=
+    sum_residual_sq +=
       residual0 ** 2 +
       residual1 ** 2 +
       (residual2 ** 2 + residual3 ** 2) +
       (residual4 ** 2 + residual5 ** 2 + (residual6 ** 2 + residual7 ** 2));
     // backward through line 27: return mean(residual^2) + penalty
-    dresidual[i] = 2 * residual0 * dsum;
-    dresidual[i + 1] = 2 * residual1 * dsum;
-    dresidual[i + 2] = 2 * residual2 * dsum;
-    dresidual[i + 3] = 2 * residual3 * dsum;
-    dresidual[i + 4] = 2 * residual4 * dsum;
-    dresidual[i + 5] = 2 * residual5 * dsum;
-    dresidual[i + 6] = 2 * residual6 * dsum;
-    dresidual[i + 7] = 2 * residual7 * dsum;
+    dresidual[i] = 2 * residual0 * dsum_residual_sq;
+    dresidual[i + 1] = 2 * residual1 * dsum_residual_sq;
+    dresidual[i + 2] = 2 * residual2 * dsum_residual_sq;
+    dresidual[i + 3] = 2 * residual3 * dsum_residual_sq;
+    dresidual[i + 4] = 2 * residual4 * dsum_residual_sq;
+    dresidual[i + 5] = 2 * residual5 * dsum_residual_sq;
+    dresidual[i + 6] = 2 * residual6 * dsum_residual_sq;
+    dresidual[i + 7] = 2 * residual7 * dsum_residual_sq;
     // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
     db2 +=
       dresidual[i]! +
@@ -340,8 +344,8 @@ export function lossGrad(
     const g6 = dresidual[i + 6]!;
     const g7 = dresidual[i + 7]!;
     for (let j = 0; j < h; j++)
-      product_2[j] =
-        product_2[j]! +
+      dw2_predict[j] =
+        dw2_predict[j]! +
         (g0 * H_data[row0 + j]! +
           g1 * H_data[row1 + j]! +
           (g2 * H_data[row2 + j]! + g3 * H_data[row3 + j]!) +
@@ -352,33 +356,36 @@ export function lossGrad(
   for (let i = N - (N % 8); i < N; i++) {
     const H_data = H.data;
     const row0 = i * h;
-    let product0 = 0;
+    let H_at_w2_0 = 0;
     for (let j = 0; j < h; j++) {
-      product0 += H_data[row0 + j]! * w2[j]!;
+      H_at_w2_0 += H_data[row0 + j]! * w2[j]!;
     }
-    const residual0 = product0 + b2 - y[i]!;
-    sum_4 += residual0 ** 2;
-    dresidual[i] = 2 * residual0 * dsum;
+    const residual0 = H_at_w2_0 + b2 - y[i]!;
+    sum_residual_sq += residual0 ** 2;
+    dresidual[i] = 2 * residual0 * dsum_residual_sq;
     db2 += dresidual[i]!;
     const g0 = dresidual[i]!;
-    for (let j = 0; j < h; j++) product_2[j] = product_2[j]! + g0 * H_data[row0 + j]!;
+    for (let j = 0; j < h; j++) dw2_predict[j] = dw2_predict[j]! + g0 * H_data[row0 + j]!;
   }
 
-  repairVecmat(product_2, dresidual, H);
+  repairVecmat(dw2_predict, dresidual, H);
 
   // line 27: return mean(residual^2) + penalty
-  const value = sum_4 / N + penalty;
+  const value = sum_residual_sq / N + penalty;
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
+  //   → predict, line 17: return H @ w2 + b2
+  //   → predict, line 16: H = tanh(X @ W1 + b1)
   const dH = outer(dresidual, w2, true, buffers.matrix(7, N, h));
   const dw2 = space?.vector(8, h) ?? new Float64Array(h);
-  for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product_2[i]!;
-  const dadd = buffers.matrix(9, N, h);
-  for (let i = 0; i < N * h; i++) dadd.data[i] = sech2(add.data[i]!) * dH.data[i]!;
-  const db1 = sumAlong(dadd, 0, space?.vector(10, h));
-  const product_3 = matmulTransA(X, dadd, true, buffers.matrix(11, d, h));
+  for (let i = 0; i < h; i++) dw2[i] = dw2_penalty[i]! + dw2_predict[i]!;
+  const dX_at_W1_plus_b1 = buffers.matrix(9, N, h);
+  for (let i = 0; i < N * h; i++)
+    dX_at_W1_plus_b1.data[i] = sech2(X_at_W1_plus_b1.data[i]!) * dH.data[i]!;
+  const db1 = sumAlong(dX_at_W1_plus_b1, 0, space?.vector(10, h));
+  const dW1_predict = matmulTransA(X, dX_at_W1_plus_b1, true, buffers.matrix(11, d, h));
   const dW1 = space?.matrix(12, d, h) ?? matrix(d, h);
-  for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product_3.data[i]!;
+  for (let i = 0; i < d * h; i++) dW1.data[i] = dW1_penalty.data[i]! + dW1_predict.data[i]!;
   return { value, grad: { W1: dW1, b1: db1, w2: dw2, b2: db2 } };
 }
 
@@ -388,7 +395,7 @@ export interface LossTape {
   readonly w2: Float64Array;
   readonly X: Matrix;
   readonly lambda: number;
-  readonly add: Matrix;
+  readonly X_at_W1_plus_b1: Matrix;
   readonly H: Matrix;
   readonly residual: Float64Array;
   readonly N: number;
@@ -425,32 +432,34 @@ export function lossForward(
   checkScalar(lambda, "lambda");
   const buffers = (lossForwardTemporaries ??= new Workspace());
   // line 25: residual = predict(W1, b1, w2, b2, X) - y
+  //   → predict, line 16: H = tanh(X @ W1 + b1)
+  //   → predict, line 17: return H @ w2 + b2
   const X_at_W1 = matmul(X, W1, false, buffers.matrix(0, N, h));
-  const add = matrix(N, h);
+  const X_at_W1_plus_b1 = matrix(N, h);
   const H = matrix(N, h);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < h; col++, i++) {
-      add.data[i] = X_at_W1.data[i]! + b1[col]!;
-      H.data[i] = Math.tanh(add.data[i]!);
+      X_at_W1_plus_b1.data[i] = X_at_W1.data[i]! + b1[col]!;
+      H.data[i] = Math.tanh(X_at_W1_plus_b1.data[i]!);
     }
   }
 
-  const product = matvec(H, w2, false, buffers.vector(1, N));
+  const H_at_w2 = matvec(H, w2, false, buffers.vector(1, N));
   const residual = new Float64Array(N);
-  for (let i = 0; i < N; i++) residual[i] = product[i]! + b2 - y[i]!;
+  for (let i = 0; i < N; i++) residual[i] = H_at_w2[i]! + b2 - y[i]!;
 
   // line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
-  let sum_2 = 0;
-  for (let i = 0; i < d * h; i++) sum_2 += W1.data[i]! ** 2;
-  let sum_3 = 0;
-  for (let i = 0; i < h; i++) sum_3 += w2[i]! ** 2;
-  const penalty = lambda * (sum_2 + sum_3);
+  let sum_W1_sq = 0;
+  for (let i = 0; i < d * h; i++) sum_W1_sq += W1.data[i]! ** 2;
+  let sum_w2_sq = 0;
+  for (let i = 0; i < h; i++) sum_w2_sq += w2[i]! ** 2;
+  const penalty = lambda * (sum_W1_sq + sum_w2_sq);
 
   // line 27: return mean(residual^2) + penalty
-  let sum_4 = 0;
-  for (let i = 0; i < N; i++) sum_4 += residual[i]! ** 2;
-  const value = sum_4 / N + penalty;
-  return { value, tape: { W1, w2, X, lambda, add, H, residual, N, d, h } };
+  let sum_residual_sq = 0;
+  for (let i = 0; i < N; i++) sum_residual_sq += residual[i]! ** 2;
+  const value = sum_residual_sq / N + penalty;
+  return { value, tape: { W1, w2, X, lambda, X_at_W1_plus_b1, H, residual, N, d, h } };
 }
 
 /** The arrays `lossBackward` reuses from one call to the next for its temporaries. */
@@ -465,33 +474,37 @@ export function lossBackward(
   tape: LossTape,
   seed: number,
 ): { W1: Matrix; b1: Float64Array; w2: Float64Array; b2: number } {
-  const { W1, w2, X, lambda, add, H, residual, N, d, h } = tape;
+  const { W1, w2, X, lambda, X_at_W1_plus_b1, H, residual, N, d, h } = tape;
   checkScalar(seed, "seed");
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 27: return mean(residual^2) + penalty
-  const dsum = seed === 0 ? 0 : seed / N;
+  const dsum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
-  for (let i = 0; i < N; i++) dresidual[i] = dsum === 0 ? 0 : 2 * residual[i]! * dsum;
+  for (let i = 0; i < N; i++)
+    dresidual[i] = dsum_residual_sq === 0 ? 0 : 2 * residual[i]! * dsum_residual_sq;
 
   // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
   const dadd = seed === 0 ? 0 : lambda * seed;
-  const scaled = buffers.vector(1, h);
-  for (let i = 0; i < h; i++) scaled[i] = dadd === 0 ? 0 : 2 * w2[i]! * dadd;
-  const scaled_2 = buffers.matrix(2, d, h);
-  for (let i = 0; i < d * h; i++) scaled_2.data[i] = dadd === 0 ? 0 : 2 * W1.data[i]! * dadd;
+  const dw2_penalty = buffers.vector(1, h);
+  for (let i = 0; i < h; i++) dw2_penalty[i] = dadd === 0 ? 0 : 2 * w2[i]! * dadd;
+  const dW1_penalty = buffers.matrix(2, d, h);
+  for (let i = 0; i < d * h; i++) dW1_penalty.data[i] = dadd === 0 ? 0 : 2 * W1.data[i]! * dadd;
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
+  //   → predict, line 17: return H @ w2 + b2
+  //   → predict, line 16: H = tanh(X @ W1 + b1)
   const db2 = sum(dresidual);
   const dH = outer(dresidual, w2, true, buffers.matrix(3, N, h));
-  const product = vecmat(dresidual, H, true, buffers.vector(4, h));
+  const dw2_predict = vecmat(dresidual, H, true, buffers.vector(4, h));
   const dw2 = new Float64Array(h);
-  for (let i = 0; i < h; i++) dw2[i] = scaled[i]! + product[i]!;
-  const dadd_2 = buffers.matrix(5, N, h);
+  for (let i = 0; i < h; i++) dw2[i] = dw2_penalty[i]! + dw2_predict[i]!;
+  const dX_at_W1_plus_b1 = buffers.matrix(5, N, h);
   for (let i = 0; i < N * h; i++)
-    dadd_2.data[i] = dH.data[i]! === 0 ? 0 : sech2(add.data[i]!) * dH.data[i]!;
-  const db1 = sumAlong(dadd_2, 0);
-  const product_2 = matmulTransA(X, dadd_2, true, buffers.matrix(6, d, h));
+    dX_at_W1_plus_b1.data[i] =
+      dH.data[i]! === 0 ? 0 : sech2(X_at_W1_plus_b1.data[i]!) * dH.data[i]!;
+  const db1 = sumAlong(dX_at_W1_plus_b1, 0);
+  const dW1_predict = matmulTransA(X, dX_at_W1_plus_b1, true, buffers.matrix(6, d, h));
   const dW1 = matrix(d, h);
-  for (let i = 0; i < d * h; i++) dW1.data[i] = scaled_2.data[i]! + product_2.data[i]!;
+  for (let i = 0; i < d * h; i++) dW1.data[i] = dW1_penalty.data[i]! + dW1_predict.data[i]!;
   return { W1: dW1, b1: db1, w2: dw2, b2: db2 };
 }

@@ -177,7 +177,9 @@ export function quadraticBackward(tape: QuadraticTape, seed: number): { x: numbe
   const { x } = tape;
   checkScalar(seed, "seed");
   // backward through line 11: x^2 + 3 * x
-  const dx = 3 * seed + (seed === 0 ? 0 : 2 * x * seed);
+  const dx_quadratic = 3 * seed;
+  const dx_quadratic_2 = seed === 0 ? 0 : 2 * x * seed;
+  const dx = dx_quadratic + dx_quadratic_2;
   return { x: dx };
 }
 
@@ -201,18 +203,18 @@ export function logSquare(x: number): number {
 export function logSquareGrad(x: number): { value: number; grad: { x: number } } {
   checkScalar(x, "x");
   // line 12: log(x^2)
-  const pow = x ** 2;
-  const value = Math.log(pow);
+  const x_sq = x ** 2;
+  const value = Math.log(x_sq);
 
   // backward through line 12: log(x^2)
-  const dx = 2 * x * (1 / pow);
+  const dx = 2 * x * (1 / x_sq);
   return { value, grad: { x: dx } };
 }
 
 /** What `logSquareBackward` needs from `logSquareForward`. */
 export interface LogSquareTape {
   readonly x: number;
-  readonly pow: number;
+  readonly x_sq: number;
 }
 
 /**
@@ -223,9 +225,9 @@ export interface LogSquareTape {
 export function logSquareForward(x: number): { value: number; tape: LogSquareTape } {
   checkScalar(x, "x");
   // line 12: log(x^2)
-  const pow = x ** 2;
-  const value = Math.log(pow);
-  return { value, tape: { x, pow } };
+  const x_sq = x ** 2;
+  const value = Math.log(x_sq);
+  return { value, tape: { x, x_sq } };
 }
 
 /**
@@ -234,11 +236,11 @@ export function logSquareForward(x: number): { value: number; tape: LogSquareTap
  * The vector–Jacobian product: the gradient of `logSquare`'s result weighted by `seed` (same shape as the result), with respect to `x`.
  */
 export function logSquareBackward(tape: LogSquareTape, seed: number): { x: number } {
-  const { x, pow } = tape;
+  const { x, x_sq } = tape;
   checkScalar(seed, "seed");
   // backward through line 12: log(x^2)
-  const dpow = seed === 0 ? 0 : seed / pow;
-  const dx = dpow === 0 ? 0 : 2 * x * dpow;
+  const dx_sq = seed === 0 ? 0 : seed / x_sq;
+  const dx = dx_sq === 0 ? 0 : 2 * x * dx_sq;
   return { x: dx };
 }
 
@@ -265,7 +267,8 @@ export function nineTimesGrad(x: number): { value: number; grad: { x: number } }
   const value = 9 * (x + x ** 2);
 
   // backward through line 13: 9 * (x + x^2)
-  const dx = 9 + 9 * (2 * x);
+  const dx_nineTimes = 9 * (2 * x);
+  const dx = 9 + dx_nineTimes;
   return { value, grad: { x: dx } };
 }
 
@@ -295,8 +298,9 @@ export function nineTimesBackward(tape: NineTimesTape, seed: number): { x: numbe
   const { x } = tape;
   checkScalar(seed, "seed");
   // backward through line 13: 9 * (x + x^2)
-  const dadd = 9 * seed;
-  const dx = dadd + (dadd === 0 ? 0 : 2 * x * dadd);
+  const dx_plus_x_sq = 9 * seed;
+  const dx_nineTimes = dx_plus_x_sq === 0 ? 0 : 2 * x * dx_plus_x_sq;
+  const dx = dx_plus_x_sq + dx_nineTimes;
   return { x: dx };
 }
 
@@ -322,19 +326,19 @@ export function fGrad(x: number, y: number): { value: number; grad: { x: number;
   checkScalar(x, "x");
   checkScalar(y, "y");
   // line 17: 3 * x^2 * y
-  const mul = 3 * x ** 2;
-  const value = mul * y;
+  const x_sq_times_3 = 3 * x ** 2;
+  const value = x_sq_times_3 * y;
 
   // backward through line 17: 3 * x^2 * y
   const dx = 2 * x * (3 * y);
-  return { value, grad: { x: dx, y: mul } };
+  return { value, grad: { x: dx, y: x_sq_times_3 } };
 }
 
 /** What `fBackward` needs from `fForward`. */
 export interface FTape {
   readonly x: number;
   readonly y: number;
-  readonly mul: number;
+  readonly x_sq_times_3: number;
 }
 
 /**
@@ -346,9 +350,9 @@ export function fForward(x: number, y: number): { value: number; tape: FTape } {
   checkScalar(x, "x");
   checkScalar(y, "y");
   // line 17: 3 * x^2 * y
-  const mul = 3 * x ** 2;
-  const value = mul * y;
-  return { value, tape: { x, y, mul } };
+  const x_sq_times_3 = 3 * x ** 2;
+  const value = x_sq_times_3 * y;
+  return { value, tape: { x, y, x_sq_times_3 } };
 }
 
 /**
@@ -357,12 +361,12 @@ export function fForward(x: number, y: number): { value: number; tape: FTape } {
  * The vector–Jacobian product: the gradient of `f`'s result weighted by `seed` (same shape as the result), with respect to `x`, `y`.
  */
 export function fBackward(tape: FTape, seed: number): { x: number; y: number } {
-  const { x, y, mul } = tape;
+  const { x, y, x_sq_times_3 } = tape;
   checkScalar(seed, "seed");
   // backward through line 17: 3 * x^2 * y
-  const dy = seed === 0 ? 0 : mul * seed;
-  const dpow = 3 * (seed === 0 ? 0 : y * seed);
-  const dx = dpow === 0 ? 0 : 2 * x * dpow;
+  const dy = seed === 0 ? 0 : x_sq_times_3 * seed;
+  const dx_sq = 3 * (seed === 0 ? 0 : y * seed);
+  const dx = dx_sq === 0 ? 0 : 2 * x * dx_sq;
   return { x: dx, y: dy };
 }
 
@@ -444,17 +448,19 @@ export function fg(v: Float64Array, workspace?: Workspace): Float64Array {
   const y = v[1]!;
 
   // line 27: return [f(x, y), g(x, y)]
-  const mul = 3 * x ** 2 * y;
-  const add = 2 * x + y ** 8;
-  const value = Float64Array.of(mul, add);
+  //   → f, line 17: 3 * x^2 * y
+  //   → g, line 18: 2 * x + y^8
+  const f = 3 * x ** 2 * y;
+  const g = 2 * x + y ** 8;
+  const value = Float64Array.of(f, g);
   return value;
 }
 
 /** What `fgBackward` needs from `fgForward`. */
 export interface FgTape {
   readonly y: number;
-  readonly mul: number;
-  readonly mul_2: number;
+  readonly x_sq_times_3: number;
+  readonly x_times_2: number;
 }
 
 /**
@@ -471,12 +477,14 @@ export function fgForward(v: Float64Array): { value: Float64Array; tape: FgTape 
   const y = v[1]!;
 
   // line 27: return [f(x, y), g(x, y)]
-  const mul = 3 * x ** 2;
-  const mul_3 = mul * y;
-  const mul_2 = 2 * x;
-  const add = mul_2 + y ** 8;
-  const value = Float64Array.of(mul_3, add);
-  return { value, tape: { y, mul, mul_2 } };
+  //   → f, line 17: 3 * x^2 * y
+  //   → g, line 18: 2 * x + y^8
+  const x_sq_times_3 = 3 * x ** 2;
+  const f = x_sq_times_3 * y;
+  const x_times_2 = 2 * x;
+  const g = x_times_2 + y ** 8;
+  const value = Float64Array.of(f, g);
+  return { value, tape: { y, x_sq_times_3, x_times_2 } };
 }
 
 /**
@@ -485,22 +493,28 @@ export function fgForward(v: Float64Array): { value: Float64Array; tape: FgTape 
  * The vector–Jacobian product: the gradient of `fg`'s result weighted by `seed` (same shape as the result), with respect to `v`.
  */
 export function fgBackward(tape: FgTape, seed: Float64Array): { v: Float64Array } {
-  const { y, mul, mul_2 } = tape;
+  const { y, x_sq_times_3, x_times_2 } = tape;
   checkVector(seed, "seed", 2);
   // backward through line 27: return [f(x, y), g(x, y)]
-  const dmul = seed[0]!;
-  const dadd = seed[1]!;
-  const dy = (dadd === 0 ? 0 : 8 * y ** 7 * dadd) + (dmul === 0 ? 0 : mul * dmul);
-  const dpow = 3 * (dmul === 0 ? 0 : y * dmul);
-  const dx = 2 * dadd + (dpow === 0 ? 0 : mul_2 * dpow);
+  //   → g, line 18: 2 * x + y^8
+  //   → f, line 17: 3 * x^2 * y
+  const df = seed[0]!;
+  const dg = seed[1]!;
+  const dy_g = dg === 0 ? 0 : 8 * y ** 7 * dg;
+  const dx_g = 2 * dg;
+  const dy_f = df === 0 ? 0 : x_sq_times_3 * df;
+  const dy = dy_g + dy_f;
+  const dx_sq = 3 * (df === 0 ? 0 : y * df);
+  const dx_f = dx_sq === 0 ? 0 : x_times_2 * dx_sq;
+  const dx = dx_g + dx_f;
 
   // backward through line 26: y = v[1]
-  const oneHot_2 = oneHot(2, 1, dy);
+  const dv_y = oneHot(2, 1, dy);
 
   // backward through line 25: x = v[0]
-  const oneHot_3 = oneHot(2, 0, dx);
+  const dv_x = oneHot(2, 0, dx);
   const dv = new Float64Array(2);
-  for (let i = 0; i < 2; i++) dv[i] = oneHot_2[i]! + oneHot_3[i]!;
+  for (let i = 0; i < 2; i++) dv[i] = dv_y[i]! + dv_x[i]!;
   return { v: dv };
 }
 
@@ -524,18 +538,18 @@ export function sinSquare(x: number): number {
 export function sinSquareGrad(x: number): { value: number; grad: { x: number } } {
   checkScalar(x, "x");
   // line 32: sin(x^2)
-  const pow = x ** 2;
-  const value = Math.sin(pow);
+  const x_sq = x ** 2;
+  const value = Math.sin(x_sq);
 
   // backward through line 32: sin(x^2)
-  const dx = 2 * x * Math.cos(pow);
+  const dx = 2 * x * Math.cos(x_sq);
   return { value, grad: { x: dx } };
 }
 
 /** What `sinSquareBackward` needs from `sinSquareForward`. */
 export interface SinSquareTape {
   readonly x: number;
-  readonly pow: number;
+  readonly x_sq: number;
 }
 
 /**
@@ -546,9 +560,9 @@ export interface SinSquareTape {
 export function sinSquareForward(x: number): { value: number; tape: SinSquareTape } {
   checkScalar(x, "x");
   // line 32: sin(x^2)
-  const pow = x ** 2;
-  const value = Math.sin(pow);
-  return { value, tape: { x, pow } };
+  const x_sq = x ** 2;
+  const value = Math.sin(x_sq);
+  return { value, tape: { x, x_sq } };
 }
 
 /**
@@ -557,11 +571,11 @@ export function sinSquareForward(x: number): { value: number; tape: SinSquareTap
  * The vector–Jacobian product: the gradient of `sinSquare`'s result weighted by `seed` (same shape as the result), with respect to `x`.
  */
 export function sinSquareBackward(tape: SinSquareTape, seed: number): { x: number } {
-  const { x, pow } = tape;
+  const { x, x_sq } = tape;
   checkScalar(seed, "seed");
   // backward through line 32: sin(x^2)
-  const dpow = seed === 0 ? 0 : Math.cos(pow) * seed;
-  const dx = dpow === 0 ? 0 : 2 * x * dpow;
+  const dx_sq = seed === 0 ? 0 : Math.cos(x_sq) * seed;
+  const dx = dx_sq === 0 ? 0 : 2 * x * dx_sq;
   return { x: dx };
 }
 
@@ -732,7 +746,8 @@ export function totalBackward(tape: TotalTape, seed: number): { x: number } {
   const { x } = tape;
   checkScalar(seed, "seed");
   // backward through line 45: u1 = x^2
-  const dx = seed + (seed === 0 ? 0 : 2 * x * seed);
+  const dx_u1 = seed === 0 ? 0 : 2 * x * seed;
+  const dx = seed + dx_u1;
   return { x: dx };
 }
 
@@ -756,19 +771,20 @@ export function sinTotal(x: number): number {
 export function sinTotalGrad(x: number): { value: number; grad: { x: number } } {
   checkScalar(x, "x");
   // line 48: sin(x + x^2)
-  const add = x + x ** 2;
-  const value = Math.sin(add);
+  const x_plus_x_sq = x + x ** 2;
+  const value = Math.sin(x_plus_x_sq);
 
   // backward through line 48: sin(x + x^2)
-  const cos = Math.cos(add);
-  const dx = cos + 2 * x * cos;
+  const cos_x_plus_x_sq = Math.cos(x_plus_x_sq);
+  const dx_sinTotal = 2 * x * cos_x_plus_x_sq;
+  const dx = cos_x_plus_x_sq + dx_sinTotal;
   return { value, grad: { x: dx } };
 }
 
 /** What `sinTotalBackward` needs from `sinTotalForward`. */
 export interface SinTotalTape {
   readonly x: number;
-  readonly add: number;
+  readonly x_plus_x_sq: number;
 }
 
 /**
@@ -779,9 +795,9 @@ export interface SinTotalTape {
 export function sinTotalForward(x: number): { value: number; tape: SinTotalTape } {
   checkScalar(x, "x");
   // line 48: sin(x + x^2)
-  const add = x + x ** 2;
-  const value = Math.sin(add);
-  return { value, tape: { x, add } };
+  const x_plus_x_sq = x + x ** 2;
+  const value = Math.sin(x_plus_x_sq);
+  return { value, tape: { x, x_plus_x_sq } };
 }
 
 /**
@@ -790,11 +806,12 @@ export function sinTotalForward(x: number): { value: number; tape: SinTotalTape 
  * The vector–Jacobian product: the gradient of `sinTotal`'s result weighted by `seed` (same shape as the result), with respect to `x`.
  */
 export function sinTotalBackward(tape: SinTotalTape, seed: number): { x: number } {
-  const { x, add } = tape;
+  const { x, x_plus_x_sq } = tape;
   checkScalar(seed, "seed");
   // backward through line 48: sin(x + x^2)
-  const dadd = seed === 0 ? 0 : Math.cos(add) * seed;
-  const dx = dadd + (dadd === 0 ? 0 : 2 * x * dadd);
+  const dx_plus_x_sq = seed === 0 ? 0 : Math.cos(x_plus_x_sq) * seed;
+  const dx_sinTotal = dx_plus_x_sq === 0 ? 0 : 2 * x * dx_plus_x_sq;
+  const dx = dx_plus_x_sq + dx_sinTotal;
   return { x: dx };
 }
 
@@ -818,18 +835,19 @@ export function product(x: number): number {
 export function productGrad(x: number): { value: number; grad: { x: number } } {
   checkScalar(x, "x");
   // line 49: x * x^2
-  const pow = x ** 2;
-  const value = x * pow;
+  const x_sq = x ** 2;
+  const value = x * x_sq;
 
   // backward through line 49: x * x^2
-  const dx = pow + 2 * x * x;
+  const dx_product = 2 * x * x;
+  const dx = x_sq + dx_product;
   return { value, grad: { x: dx } };
 }
 
 /** What `productBackward` needs from `productForward`. */
 export interface ProductTape {
   readonly x: number;
-  readonly pow: number;
+  readonly x_sq: number;
 }
 
 /**
@@ -840,9 +858,9 @@ export interface ProductTape {
 export function productForward(x: number): { value: number; tape: ProductTape } {
   checkScalar(x, "x");
   // line 49: x * x^2
-  const pow = x ** 2;
-  const value = x * pow;
-  return { value, tape: { x, pow } };
+  const x_sq = x ** 2;
+  const value = x * x_sq;
+  return { value, tape: { x, x_sq } };
 }
 
 /**
@@ -851,11 +869,13 @@ export function productForward(x: number): { value: number; tape: ProductTape } 
  * The vector–Jacobian product: the gradient of `product`'s result weighted by `seed` (same shape as the result), with respect to `x`.
  */
 export function productBackward(tape: ProductTape, seed: number): { x: number } {
-  const { x, pow } = tape;
+  const { x, x_sq } = tape;
   checkScalar(seed, "seed");
   // backward through line 49: x * x^2
-  const dpow = seed === 0 ? 0 : x * seed;
-  const dx = (seed === 0 ? 0 : pow * seed) + (dpow === 0 ? 0 : 2 * x * dpow);
+  const dx_product = seed === 0 ? 0 : x_sq * seed;
+  const dx_sq = seed === 0 ? 0 : x * seed;
+  const dx_product_2 = dx_sq === 0 ? 0 : 2 * x * dx_sq;
+  const dx = dx_product + dx_product_2;
   return { x: dx };
 }
 
@@ -924,10 +944,11 @@ export function vectorChainBackward(tape: VectorChainTape, seed: Float64Array): 
   const dg1 = dlog_g1 === 0 ? 0 : dlog_g1 / g1;
 
   // backward through line 56: g2 = 3 * x
-  const scaled = 3 * dg2;
+  const dx_g2 = 3 * dg2;
 
   // backward through line 55: g1 = x^2
-  const dx = scaled + (dg1 === 0 ? 0 : 2 * x * dg1);
+  const dx_g1 = dg1 === 0 ? 0 : 2 * x * dg1;
+  const dx = dx_g2 + dx_g1;
   return { x: dx };
 }
 
@@ -1663,9 +1684,9 @@ export function loss(
   for (let i = 0; i < N; i++) a[i] = Math.max(0, z[i]!);
 
   // line 95: return mean((y - a)^2)
-  let sum_2 = 0;
-  for (let i = 0; i < N; i++) sum_2 += (y[i]! - a[i]!) ** 2;
-  const value = sum_2 / N;
+  let sum_y_minus_a_sq = 0;
+  for (let i = 0; i < N; i++) sum_y_minus_a_sq += (y[i]! - a[i]!) ** 2;
+  const value = sum_y_minus_a_sq / N;
   return value;
 }
 
@@ -1694,13 +1715,11 @@ export function lossGrad(
   checkWorkspace(workspace, "workspace");
   const space = workspace?.part(49);
   const buffers = space ?? (lossGradTemporaries ??= new Workspace());
-  // line 93: z = X @ w + b
-
   // backward through line 95: return mean((y - a)^2)
-  const dsum = 1 / N;
+  const dsum_y_minus_a_sq = 1 / N;
 
   // one pass over the rows of X (lines 93, 94, 95)
-  let sum_2 = 0;
+  let sum_y_minus_a_sq = 0;
   const dz = buffers.vector(0, N);
   let db = 0;
   const dw = space?.vector(1, d) ?? new Float64Array(d);
@@ -1764,20 +1783,20 @@ export function lossGrad(
     const y_minus_a5 = y[i + 5]! - a5;
     const y_minus_a6 = y[i + 6]! - a6;
     const y_minus_a7 = y[i + 7]! - a7;
-    sum_2 +=
+    sum_y_minus_a_sq +=
       y_minus_a0 ** 2 +
       y_minus_a1 ** 2 +
       (y_minus_a2 ** 2 + y_minus_a3 ** 2) +
       (y_minus_a4 ** 2 + y_minus_a5 ** 2 + (y_minus_a6 ** 2 + y_minus_a7 ** 2));
     // backward through line 95: return mean((y - a)^2)
-    const da0 = -(2 * y_minus_a0 * dsum);
-    const da1 = -(2 * y_minus_a1 * dsum);
-    const da2 = -(2 * y_minus_a2 * dsum);
-    const da3 = -(2 * y_minus_a3 * dsum);
-    const da4 = -(2 * y_minus_a4 * dsum);
-    const da5 = -(2 * y_minus_a5 * dsum);
-    const da6 = -(2 * y_minus_a6 * dsum);
-    const da7 = -(2 * y_minus_a7 * dsum);
+    const da0 = -(2 * y_minus_a0 * dsum_y_minus_a_sq);
+    const da1 = -(2 * y_minus_a1 * dsum_y_minus_a_sq);
+    const da2 = -(2 * y_minus_a2 * dsum_y_minus_a_sq);
+    const da3 = -(2 * y_minus_a3 * dsum_y_minus_a_sq);
+    const da4 = -(2 * y_minus_a4 * dsum_y_minus_a_sq);
+    const da5 = -(2 * y_minus_a5 * dsum_y_minus_a_sq);
+    const da6 = -(2 * y_minus_a6 * dsum_y_minus_a_sq);
+    const da7 = -(2 * y_minus_a7 * dsum_y_minus_a_sq);
     // backward through line 94: a = max(0, z)
     dz[i] = 0 >= z0 ? 0 : da0;
     dz[i + 1] = 0 >= z1 ? 0 : da1;
@@ -1821,8 +1840,8 @@ export function lossGrad(
     const z0 = X_at_w0 + b;
     const a0 = Math.max(0, z0);
     const y_minus_a0 = y[i]! - a0;
-    sum_2 += y_minus_a0 ** 2;
-    const da0 = -(2 * y_minus_a0 * dsum);
+    sum_y_minus_a_sq += y_minus_a0 ** 2;
+    const da0 = -(2 * y_minus_a0 * dsum_y_minus_a_sq);
     dz[i] = 0 >= z0 ? 0 : da0;
     db += dz[i]!;
     const g0 = dz[i]!;
@@ -1832,7 +1851,7 @@ export function lossGrad(
   repairVecmat(dw, dz, X);
 
   // line 95: return mean((y - a)^2)
-  const value = sum_2 / N;
+  const value = sum_y_minus_a_sq / N;
   return { value, grad: { w: dw, b: db } };
 }
 
@@ -1875,13 +1894,13 @@ export function lossForward(
 
   // line 95: return mean((y - a)^2)
   const y_minus_a = new Float64Array(N);
-  let sum_2 = 0;
+  let sum_y_minus_a_sq = 0;
   for (let i = 0; i < N; i++) {
     y_minus_a[i] = y[i]! - a[i]!;
-    sum_2 += y_minus_a[i]! ** 2;
+    sum_y_minus_a_sq += y_minus_a[i]! ** 2;
   }
 
-  const value = sum_2 / N;
+  const value = sum_y_minus_a_sq / N;
   return { value, tape: { X, z, y_minus_a, N } };
 }
 
@@ -1898,9 +1917,10 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
   checkScalar(seed, "seed");
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 95: return mean((y - a)^2)
-  const dsum = seed === 0 ? 0 : seed / N;
+  const dsum_y_minus_a_sq = seed === 0 ? 0 : seed / N;
   const da = buffers.vector(0, N);
-  for (let i = 0; i < N; i++) da[i] = -(dsum === 0 ? 0 : 2 * y_minus_a[i]! * dsum);
+  for (let i = 0; i < N; i++)
+    da[i] = -(dsum_y_minus_a_sq === 0 ? 0 : 2 * y_minus_a[i]! * dsum_y_minus_a_sq);
 
   // backward through line 94: a = max(0, z)
   const dz = buffers.vector(1, N);
@@ -1924,12 +1944,12 @@ export function quadraticForm(x: number): number {
   checkScalar(x, "x");
   const buffers = (quadraticFormTemporaries ??= new Workspace());
   // line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
-  const pow = x ** 2;
-  const pow_2 = x ** 3;
-  const vector = Float64Array.of(pow, pow_2);
+  const x_sq = x ** 2;
+  const x_cubed = x ** 3;
+  const vector_x_sq_x_cubed = Float64Array.of(x_sq, x_cubed);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
-  const product = vecmat(vector, matrix_2, false, buffers.vector(0, 2));
-  const value = dot(product, vector);
+  const product = vecmat(vector_x_sq_x_cubed, matrix_2, false, buffers.vector(0, 2));
+  const value = dot(product, vector_x_sq_x_cubed);
   return value;
 }
 
@@ -1945,27 +1965,30 @@ export function quadraticFormGrad(x: number): { value: number; grad: { x: number
   checkScalar(x, "x");
   const buffers = (quadraticFormGradTemporaries ??= new Workspace());
   // line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
-  const pow = x ** 2;
-  const pow_2 = x ** 3;
-  const vector = Float64Array.of(pow, pow_2);
+  const x_sq = x ** 2;
+  const x_cubed = x ** 3;
+  const vector_x_sq_x_cubed = Float64Array.of(x_sq, x_cubed);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
-  const product = vecmat(vector, matrix_2, false, buffers.vector(0, 2));
-  const value = dot(product, vector);
+  const product = vecmat(vector_x_sq_x_cubed, matrix_2, false, buffers.vector(0, 2));
+  const value = dot(product, vector_x_sq_x_cubed);
 
   // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
-  const scaled = 3 * pow;
+  const scaled = 3 * x_sq;
+  const dx_quadraticForm = scaled * product[1]!;
   const scaled_2 = 2 * x;
-  const dvector = matvec(matrix_2, vector, true, buffers.vector(1, 2));
-  const dx =
-    scaled * product[1]! + scaled_2 * product[0]! + scaled * dvector[1]! + scaled_2 * dvector[0]!;
+  const dx_quadraticForm_2 = scaled_2 * product[0]!;
+  const dvector_x_sq_x_cubed = matvec(matrix_2, vector_x_sq_x_cubed, true, buffers.vector(1, 2));
+  const dx_quadraticForm_3 = scaled * dvector_x_sq_x_cubed[1]!;
+  const dx_quadraticForm_4 = scaled_2 * dvector_x_sq_x_cubed[0]!;
+  const dx = dx_quadraticForm + dx_quadraticForm_2 + dx_quadraticForm_3 + dx_quadraticForm_4;
   return { value, grad: { x: dx } };
 }
 
 /** What `quadraticFormBackward` needs from `quadraticFormForward`. */
 export interface QuadraticFormTape {
   readonly x: number;
-  readonly pow: number;
-  readonly vector: Float64Array;
+  readonly x_sq: number;
+  readonly vector_x_sq_x_cubed: Float64Array;
   readonly matrix_2: Matrix;
   readonly product: Float64Array;
 }
@@ -1978,13 +2001,13 @@ export interface QuadraticFormTape {
 export function quadraticFormForward(x: number): { value: number; tape: QuadraticFormTape } {
   checkScalar(x, "x");
   // line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
-  const pow = x ** 2;
-  const pow_2 = x ** 3;
-  const vector = Float64Array.of(pow, pow_2);
+  const x_sq = x ** 2;
+  const x_cubed = x ** 3;
+  const vector_x_sq_x_cubed = Float64Array.of(x_sq, x_cubed);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
-  const product = vecmat(vector, matrix_2);
-  const value = dot(product, vector);
-  return { value, tape: { x, pow, vector, matrix_2, product } };
+  const product = vecmat(vector_x_sq_x_cubed, matrix_2);
+  const value = dot(product, vector_x_sq_x_cubed);
+  return { value, tape: { x, x_sq, vector_x_sq_x_cubed, matrix_2, product } };
 }
 
 /** The arrays `quadraticFormBackward` reuses from one call to the next for its temporaries. */
@@ -1996,28 +2019,28 @@ let quadraticFormBackwardTemporaries: Workspace | undefined;
  * The vector–Jacobian product: the gradient of `quadraticForm`'s result weighted by `seed` (same shape as the result), with respect to `x`.
  */
 export function quadraticFormBackward(tape: QuadraticFormTape, seed: number): { x: number } {
-  const { x, pow, vector, matrix_2, product } = tape;
+  const { x, x_sq, vector_x_sq_x_cubed, matrix_2, product } = tape;
   checkScalar(seed, "seed");
   const buffers = (quadraticFormBackwardTemporaries ??= new Workspace());
   // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
   const dproduct = buffers.vector(0, 2);
-  const dvector = buffers.vector(1, 2);
+  const dvector_x_sq_x_cubed = buffers.vector(1, 2);
   for (let i = 0; i < 2; i++) {
-    dproduct[i] = seed === 0 ? 0 : vector[i]! * seed;
-    dvector[i] = seed === 0 ? 0 : product[i]! * seed;
+    dproduct[i] = seed === 0 ? 0 : vector_x_sq_x_cubed[i]! * seed;
+    dvector_x_sq_x_cubed[i] = seed === 0 ? 0 : product[i]! * seed;
   }
 
-  const dpow = dvector[0]!;
-  const dpow_2 = dvector[1]!;
-  const scaled = 3 * pow;
+  const dx_sq = dvector_x_sq_x_cubed[0]!;
+  const dx_cubed = dvector_x_sq_x_cubed[1]!;
+  const scaled = 3 * x_sq;
+  const dx_quadraticForm = dx_cubed === 0 ? 0 : scaled * dx_cubed;
   const scaled_2 = 2 * x;
-  const dvector_2 = matvec(matrix_2, dproduct, true, buffers.vector(2, 2));
-  const dpow_3 = dvector_2[0]!;
-  const dpow_4 = dvector_2[1]!;
-  const dx =
-    (dpow_2 === 0 ? 0 : scaled * dpow_2) +
-    (dpow === 0 ? 0 : scaled_2 * dpow) +
-    (dpow_4 === 0 ? 0 : scaled * dpow_4) +
-    (dpow_3 === 0 ? 0 : scaled_2 * dpow_3);
+  const dx_quadraticForm_2 = dx_sq === 0 ? 0 : scaled_2 * dx_sq;
+  const dvector_x_sq_x_cubed_2 = matvec(matrix_2, dproduct, true, buffers.vector(2, 2));
+  const dx_sq_2 = dvector_x_sq_x_cubed_2[0]!;
+  const dx_cubed_2 = dvector_x_sq_x_cubed_2[1]!;
+  const dx_quadraticForm_3 = dx_cubed_2 === 0 ? 0 : scaled * dx_cubed_2;
+  const dx_quadraticForm_4 = dx_sq_2 === 0 ? 0 : scaled_2 * dx_sq_2;
+  const dx = dx_quadraticForm + dx_quadraticForm_2 + dx_quadraticForm_3 + dx_quadraticForm_4;
   return { x: dx };
 }

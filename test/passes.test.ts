@@ -55,10 +55,10 @@ describe("lower: A-normal form, one primitive per intermediate", () => {
     expect(ops(ir.body)).toEqual([
       "sum_x = sum x",
       "n = dim[dim=n]",
-      "div = div sum_x n",
+      "sum_x_over_n = div sum_x n",
       "abs_x = abs x",
-      "sum = sum abs_x",
-      "add = add div sum",
+      "sum_abs_x = sum abs_x",
+      "add = add sum_x_over_n sum_abs_x",
       "elem_x = index[index=0] x",
       "value = sub add elem_x",
     ]);
@@ -68,10 +68,10 @@ describe("lower: A-normal form, one primitive per intermediate", () => {
     const { ir } = lowered("fn g(a: real[k]) = sum(a) / k\nfn f(x: real[3]) = g(x * 2)");
     expect(ops(ir.body)).toEqual([
       "c = const[value=2]",
-      "mul = mul x c",
-      "sum = sum mul",
+      "x_times_2 = mul x c",
+      "sum_x_times_2 = sum x_times_2",
       "c = const[value=3]",
-      "value = div sum c",
+      "value = div sum_x_times_2 c",
     ]);
   });
 });
@@ -83,10 +83,10 @@ describe("reverse: VJP rules walked backwards, adjoints summed over uses", () =>
     const { body, gradients } = reverse(ir, ["x"], [seed], values);
     // d(u + x)/dx = du/dx + 1: the adjoint of x has three contributions (two from u = x*x, one direct).
     expect(ops(body)).toEqual([
-      "scaled = mulNoNanBoth x seed",
-      "scaled = mulNoNanBoth x seed",
-      "add = add seed scaled",
-      "dx = add add scaled",
+      "dx_u = mulNoNanBoth x seed",
+      "dx_u = mulNoNanBoth x seed",
+      "add = add seed dx_u",
+      "dx = add add dx_u",
     ]);
     expect(gradients.map((g) => g.name)).toEqual(["x"]);
   });
@@ -121,11 +121,11 @@ describe("reverse: VJP rules walked backwards, adjoints summed over uses", () =>
     );
     expect(ops(live)).toEqual([
       "cos_u = cos u",
-      "scaled = mulNoNanBoth cos_u seed",
-      "du = add seed scaled",
-      "scaled = mulNoNanBoth x du",
-      "scaled = mulNoNanBoth x du",
-      "dx = add scaled scaled",
+      "du_f = mulNoNanBoth cos_u seed",
+      "du = add seed du_f",
+      "dx_u = mulNoNanBoth x du",
+      "dx_u = mulNoNanBoth x du",
+      "dx = add dx_u dx_u",
     ]);
     // Each seed reaches its own output: sin's seed goes through cos, u's is added directly.
     expect(live[1]!.args[1]).toBe(seedSin);
@@ -169,7 +169,7 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
     const product = b.mul(x, b.zero());
     const guarded = b.scale(b.apply("log", [x]), b.zero());
     const result = run(b, values, [product, guarded]);
-    expect(ops(result.body)).toEqual(["c = const[value=0]", "mul = mul x c"]);
+    expect(ops(result.body)).toEqual(["c = const[value=0]", "x_times_0 = mul x c"]);
     expect(names(result.outputs[1]!)).toBe("c");
   });
 
@@ -180,7 +180,7 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
     b.apply("cos", [x]); // dead
     const out = b.add(a, a2);
     const result = run(b, values, [out]);
-    expect(ops(result.body)).toEqual(["sin_x = sin x", "add = add sin_x sin_x"]);
+    expect(ops(result.body)).toEqual(["sin_x = sin x", "sin_x_plus_sin_x = add sin_x sin_x"]);
   });
 
   it("sums a row sum whole: sum(a − sum(M, axis=1)) is sum(a) − sum(M), keeping no row sums", () => {
@@ -204,7 +204,7 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
     const filled = b.apply("broadcast", [x], { shape: ["n"] });
     const out = b.mul(v, filled);
     const result = run(b, values, [out]);
-    expect(ops(result.body)).toEqual(["mul = mul v x"]);
+    expect(ops(result.body)).toEqual(["v_times_filled_x = mul v x"]);
   });
 
   it("drops NaN guards on adjoints no selection reaches, keeps them after `where`", () => {
@@ -229,7 +229,7 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
     const AtX = b.apply("matvec", [b.apply("transpose", [A]), x]); // Aᵀ x = xᵀ A
     const back = b.apply("transpose", [Bt]); // (Bᵀ)ᵀ = B
     const result = run(b, values, [BAt, AtX, back]);
-    expect(ops(result.body)).toEqual(["transposed = matmul[transB=true] B A", "product = vecmat x A"]);
+    expect(ops(result.body)).toEqual(["transposed = matmul[transB=true] B A", "transposed_A_at_x = vecmat x A"]);
     expect(result.outputs[2]).toBe(B);
   });
 
@@ -238,7 +238,7 @@ describe("optimize: folding, identities, CSE, DCE, NaN-safe guards", () => {
     const A = values.make(["m", "n"], sourceName("A"));
     const AAt = b.apply("matmul", [A, A], { transB: true });
     const result = run(b, values, [AAt, b.apply("transpose", [AAt])]);
-    expect(ops(result.body)).toEqual(["A_at_A = matmul[transB=true] A A", "transposed = transpose A_at_A"]);
+    expect(ops(result.body)).toEqual(["A_at_A = matmul[transB=true] A A", "transposed_A_at_A = transpose A_at_A"]);
   });
 
   it("prints instructions with shapes and attributes", () => {
