@@ -39,8 +39,18 @@ function text(d: Derivation): string {
     `3. Chain rule, in reverse (dv = ∂${d.result}/∂v, shaped like v; a value used twice sums both shares)`,
   );
   for (const a of d.adjoints) lines.push(`   ${adjointText(a, d)}`);
-  lines.push("", "4. Result, substituted back and simplified");
-  for (const r of d.results) lines.push(`   ∂${d.result}/∂${r.wrt} = ${f(r.formula)}`);
+  if (d.resultShape.length === 0) {
+    lines.push("", "4. Result, substituted back and simplified");
+    for (const r of d.results) lines.push(`   ∂${d.result}/∂${r.wrt} = ${f(r.formula)}`);
+  } else {
+    // A vector result: what the backward pass computes is the vector–Jacobian product.
+    const seed = f(d.seed);
+    lines.push(
+      "",
+      `4. Result, substituted back and simplified: for a direction ${seed}, dp = (∂${d.result}/∂p)ᵀ ${seed}`,
+    );
+    for (const r of d.results) lines.push(`   d${r.wrt} = ${f(r.formula)}`);
+  }
   if (d.where.length > 0)
     lines.push(`   where ${d.where.map((v) => `${v.name} = ${f(v.definition)}`).join(", ")}`);
   return `${lines.join("\n")}\n`;
@@ -48,12 +58,14 @@ function text(d: Derivation): string {
 
 function localText(l: LocalDerivative): string {
   if (l.jacobian !== undefined) return `∂${l.of}/∂${l.wrt} = ${m.formulaText(l.jacobian)}`;
-  return `d${l.of} = ${m.formulaText(l.differential!)}   (a product: its differential in d${l.wrt})`;
+  return `d${l.of} = ${m.formulaText(l.differential!)}   (its differential in d${l.wrt})`;
 }
 
 function adjointText(a: AdjointStep, d: Derivation): string {
   const name = m.formulaText(m.symbol(`${a.of}\u0304`));
   const sum = a.terms.map((t) => m.formulaText(t.share)).join(" + ");
+  if (a.of === d.result && d.resultShape.length > 0)
+    return `${name}   (the seed: a direction, shaped like ${d.result})`;
   const uses =
     a.of === d.result
       ? "   (the seed)"
@@ -109,7 +121,7 @@ function markdown(d: Derivation): string {
     out.push(
       local.jacobian !== undefined
         ? `- ${inline(`\\frac{\\partial ${of}}{\\partial ${wrt}} = ${l(local.jacobian)}`)}`
-        : `- ${inline(`d${of} = ${l(local.differential!)}`)} (a product: its differential in ${inline(`d${wrt}`)})`,
+        : `- ${inline(`d${of} = ${l(local.differential!)}`)} (its differential in ${inline(`d${wrt}`)})`,
     );
   }
   out.push(
@@ -119,6 +131,12 @@ function markdown(d: Derivation): string {
   );
   for (const a of d.adjoints) {
     const sum = a.terms.map((t) => l(t.share)).join(" + ");
+    if (a.of === d.result && d.resultShape.length > 0) {
+      out.push(
+        `- ${inline(m.symbolLatex(`${a.of}\u0304`))} (the seed: a direction, shaped like ${inline(result)})`,
+      );
+      continue;
+    }
     const note =
       a.of === d.result
         ? " (the seed)"
@@ -127,14 +145,20 @@ function markdown(d: Derivation): string {
           : "";
     out.push(`- ${inline(`${m.symbolLatex(`${a.of}\u0304`)} = ${sum}`)}${note}`);
   }
-  out.push("", "**4. Result**, substituted back and simplified:", "");
+  const vector = d.resultShape.length > 0;
+  const seed = l(d.seed);
+  out.push(
+    "",
+    vector
+      ? `**4. Result**, substituted back and simplified: for a direction ${inline(seed)}, the vector–Jacobian product ${inline(`\\bar{p} = (\\partial ${result} / \\partial p)^{\\top} ${seed}`)}:`
+      : "**4. Result**, substituted back and simplified:",
+    "",
+  );
   for (const r of d.results) {
-    out.push(
-      "$$",
-      `\\frac{\\partial ${result}}{\\partial ${m.symbolLatex(r.wrt)}} = ${l(r.formula)}`,
-      "$$",
-      "",
-    );
+    const left = vector
+      ? m.symbolLatex(`${r.wrt}\u0304`)
+      : `\\frac{\\partial ${result}}{\\partial ${m.symbolLatex(r.wrt)}}`;
+    out.push("$$", `${left} = ${l(r.formula)}`, "$$", "");
   }
   if (d.where.length > 0) {
     out.push(

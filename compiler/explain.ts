@@ -368,14 +368,25 @@ function localDerivative(
       plain = m.mapSymbols(plain, (s) => (s.name === "I" ? m.num(1) : s));
     } else if (operand === 0 && primitiveOf(instr).elementwise === true) {
       // Of a scalar operand, diag(d) is d: a column when the result is a vector (∂(x + b)/∂b = 1⃗).
-      if (jacobian.kind === "call" && jacobian.fn === "diag") plain = jacobian.args[0]!;
-      if (result > 0) plain = m.op(plain, "⊙", m.onesOf(instr.result.shape));
-      if (result > 0 && jacobian.kind === "symbol" && jacobian.name === "I")
-        plain = m.onesOf(instr.result.shape);
+      const ones = m.onesOf(instr.result.shape);
+      const diagonal = jacobian.kind === "call" && jacobian.fn === "diag" ? jacobian.args[0]! : jacobian;
+      plain = m.op(
+        m.mapSymbols(diagonal, (s) => (s.name === "I" ? ones : s)),
+        "⊙",
+        ones,
+      );
+    } else if (
+      jacobian.kind === "call" &&
+      jacobian.fn === "diag" &&
+      tidy.kind(jacobian.args[0]!) === "scalar"
+    ) {
+      // A vector times a scalar z: z I.
+      plain = m.op(jacobian.args[0]!, " ", m.identity);
     }
     return { jacobian: tidy(plain) };
   }
   // A product of matrices is linear in each operand: its differential is the product with dX.
+  // Linear in the operand (a product, a transpose, a diagonal): its differential is the operation on dX.
   const differential = args.map((a, j) => (j === k ? m.symbol(`d${m.formulaText(a)}`) : a));
   return { differential: notation.value(differential, instr.attrs as never) };
 }

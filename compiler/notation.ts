@@ -313,7 +313,7 @@ export function formulaLatex(f: Formula): string {
       return `${at(f.base, 6)}^{${exponent}}`;
     }
     case "indicator":
-      return `\\mathbb{1}\\left[${formulaLatex(f.test)}\\right]`;
+      return `\\mathbf{1}\\left[${formulaLatex(f.test)}\\right]`;
     case "sqrt":
       return `\\sqrt{${formulaLatex(f.of)}}`;
     case "norm":
@@ -341,7 +341,7 @@ const subscriptDigits = "₀₁₂₃₄₅₆₇₈₉";
 
 /** A name in LaTeX: `u₁` → `u_{1}`, `loss` → `\mathrm{loss}`, `1⃗` → `\mathbf{1}`, `x̄` → `\bar{x}`. */
 export function symbolLatex(name: string): string {
-  if (name === "1⃗") return "\\mathbf{1}";
+  if (name === "1⃗") return "\\vec{1}";
   if (name.startsWith("axis=")) return `\\mathrm{${name}}`;
   const unit = /^e([₀-₉,]+)$/.exec(name);
   if (unit !== null)

@@ -144,6 +144,14 @@ class Simplifier {
           const shape = args[0]!.kind === "symbol" ? args[0]!.shape : undefined;
           return shape === undefined ? m.identity : m.identityOf(shape[0]!);
         }
+        // A sum is linear: scalar factors and signs come out, sum(−(2/N) v) is −(2/N) sum(v).
+        if (f.fn === "sum" && args.length === 1) {
+          const [v] = args as [Formula];
+          if (isNegate(v)) return this.negate(this.visit(m.fn("sum", v.of)));
+          if (isProduct(v) && this.scalar(v.left) && !this.scalar(v.right)) {
+            return this.product(v.left, this.visit(m.fn("sum", v.right)));
+          }
+        }
         return m.fn(f.fn, ...args);
       }
       case "indicator": {
@@ -160,8 +168,18 @@ class Simplifier {
         return m.norm(this.visit(f.of));
       case "list":
         return m.list(f.items.map((i) => this.visit(i)));
-      case "element":
-        return m.element(this.visit(f.of), f.index);
+      case "element": {
+        const of = this.visit(f.of);
+        // [a, b][1] is b; [[1, 2], [3, 4]][1, 0] is 3.
+        if (of.kind === "list") {
+          const item = of.items[f.index[0]!];
+          if (item !== undefined && f.index.length === 1) return item;
+          if (item?.kind === "list" && f.index.length === 2 && item.items[f.index[1]!] !== undefined) {
+            return item.items[f.index[1]!]!;
+          }
+        }
+        return m.element(of, f.index);
+      }
       default:
         return f;
     }
@@ -213,6 +231,10 @@ class Simplifier {
         if (isZero(l)) return this.negate(r);
         if (isNegate(r)) return this.sum(l, r.of);
         if (sameFormula(l, r)) return m.num(0);
+        {
+          const [a, b] = [numericPart(l), numericPart(r)];
+          if (sameFormula(a.rest, b.rest)) return this.product(m.num(a.factor - b.factor), a.rest);
+        }
         return m.op(l, "−", r);
       case "⊙":
         return this.hadamard(l, r);
@@ -254,6 +276,9 @@ class Simplifier {
     // Sums associate: a + (b + c) reads a + b + c.
     if (r.kind === "binary" && (r.op === "+" || r.op === "−"))
       return this.binary(r.op, this.sum(l, r.left), r.right);
+    // Like terms: 2 x² + x² is 3 x².
+    const [a, b] = [numericPart(l), numericPart(r)];
+    if (sameFormula(a.rest, b.rest)) return this.product(m.num(a.factor + b.factor), a.rest);
     // Common factors: A x + B x is (A + B) x; A x + A y is A (x + y) (for non-scalar A, x).
     if (isProduct(l) && isProduct(r)) {
       if (sameFormula(l.right, r.right) && !this.scalar(l.right)) {
@@ -315,6 +340,11 @@ class Simplifier {
     const n = size(l, r);
     if (n !== undefined) return typeof n === "number" ? m.num(n) : m.symbol(n);
     if (isProduct(l) && size(l.right, r) !== undefined) return this.product(this.product(l.right, r), l.left);
+    // 1⃗ᵀ v is sum(v), 1⃗ᵀ A 1⃗ is sum(A).
+    const onesRow = (f: Formula) => f.kind === "postfix" && f.op === "ᵀ" && isOnes(f.of);
+    if (onesRow(l) && this.kind(r) === "column") return m.fn("sum", r);
+    if (isProduct(l) && onesRow(l.left) && this.kind(l.right) === "matrix" && isOnes(r))
+      return m.fn("sum", l.right);
     // diag(u) v is u ⊙ v; 1⃗ᵀ diag(u) is uᵀ.
     if (l.kind === "call" && l.fn === "diag" && this.kind(r) === "column")
       return this.hadamard(l.args[0]!, r);
@@ -351,29 +381,50 @@ function fold(op: m.FormulaOperator, a: number, b: number): number | undefined {
  */
 function coefficient(factors: readonly Formula[], scalar: (f: Formula) => boolean): Formula {
   let value = 1;
-  const over: Formula[] = [];
-  const under: Formula[] = [];
+  /** Each scalar factor with its exponent: x x is x², x / x² is 1/x. */
+  const powers: { base: Formula; exponent: number }[] = [];
   /** Scalars that are products of vectors or matrices (1⃗ᵀ v): kept whole, after the coefficient. */
   const rest: Formula[] = [];
-  const walk = (g: Formula, up: boolean) => {
-    if (isNumber(g)) value = up ? value * g.value : value / g.value;
-    else if (isProduct(g) && scalar(g.left) && scalar(g.right)) (walk(g.left, up), walk(g.right, up));
-    else if (g.kind === "binary" && g.op === "/") (walk(g.left, up), walk(g.right, !up));
-    else if (isNegate(g)) ((value = -value), walk(g.of, up));
-    else if (isProduct(g) && up) rest.push(g);
-    else (up ? over : under).push(g);
+  const raise = (base: Formula, exponent: number) => {
+    const known = powers.find((p) => sameFormula(p.base, base));
+    if (known !== undefined) known.exponent += exponent;
+    else powers.push({ base, exponent });
   };
-  factors.forEach((f) => walk(f, true));
-  // Cancel a factor that appears above and below the bar.
-  for (let i = over.length - 1; i >= 0; i--) {
-    const j = under.findIndex((u) => sameFormula(u, over[i]!));
-    if (j >= 0) (over.splice(i, 1), under.splice(j, 1));
-  }
+  const walk = (g: Formula, sign: number) => {
+    if (isNumber(g)) value = sign > 0 ? value * g.value : value / g.value;
+    else if (isProduct(g) && scalar(g.left) && scalar(g.right)) (walk(g.left, sign), walk(g.right, sign));
+    else if (g.kind === "binary" && g.op === "/") (walk(g.left, sign), walk(g.right, -sign));
+    else if (isNegate(g)) ((value = -value), walk(g.of, sign));
+    else if (g.kind === "power" && isNumber(g.exponent) && Number.isInteger(g.exponent.value)) {
+      raise(g.base, sign * g.exponent.value);
+    } else if (isProduct(g) && sign > 0) rest.push(g);
+    else raise(g, sign);
+  };
+  factors.forEach((f) => walk(f, 1));
   const times = (fs: readonly Formula[]) => fs.reduce((a, b) => m.op(a, " ", b));
+  const term = (p: { base: Formula; exponent: number }) => {
+    const e = Math.abs(p.exponent);
+    return e === 1 ? p.base : m.power(p.base, m.num(e));
+  };
+  // Names and their powers stay in the fraction; other factors (cos(x²), sum(v)) follow it.
+  const named = (p: { base: Formula }) => p.base.kind === "symbol";
+  rest.unshift(...powers.filter((p) => p.exponent > 0 && !named(p)).map(term));
+  const over = powers.filter((p) => p.exponent > 0 && named(p)).map(term);
+  const under = powers.filter((p) => p.exponent < 0).map(term);
   const magnitude = Math.abs(value);
   const numerator = magnitude === 1 && over.length > 0 ? over : [m.num(magnitude), ...over];
   let result = times(numerator);
   if (under.length > 0) result = m.op(result, "/", times(under));
   if (rest.length > 0) result = isOne(result) ? times(rest) : m.op(result, " ", times(rest));
   return value < 0 ? m.neg(result) : result;
+}
+
+/** A term as a number times the rest: 3 x² is (3, x²), x is (1, x), −x is (−1, x). */
+function numericPart(f: Formula): { factor: number; rest: Formula } {
+  if (isNegate(f)) {
+    const inner = numericPart(f.of);
+    return { factor: -inner.factor, rest: inner.rest };
+  }
+  if (isProduct(f) && isNumber(f.left)) return { factor: f.left.value, rest: f.right };
+  return { factor: 1, rest: f };
 }
