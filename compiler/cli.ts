@@ -14,6 +14,13 @@ import { codes, formatDiagnostic, type Diagnostic } from "./diagnostics.js";
 import { explain } from "./explain.js";
 import type { ExplainFormat } from "./explain-print.js";
 import { realTarget, writeOutput } from "./files.js";
+import {
+  pathToUrlPath,
+  renameSourceMap,
+  withInlineSourceMap,
+  withSourceMappingUrl,
+  type SourceMap,
+} from "./source-map.js";
 
 export interface CliIo {
   /** Receives complete chunks of text, each ending with a newline. */
@@ -78,6 +85,8 @@ interface CompileCommandOptions {
   watch?: boolean;
   check?: boolean;
   emitIr?: boolean;
+  sourceMap?: boolean;
+  inlineSourceMap?: boolean;
 }
 
 interface CheckCommandOptions {
@@ -90,6 +99,7 @@ Examples:
   $ gradc compile src/*.grad --out-dir generated   # writes generated/<name>.grad.ts
   $ gradc compile model.grad -o src/model.ts --modes grad,vjp
   $ gradc compile model.grad --runtime-import ./runtime.js --no-checks
+  $ gradc compile model.grad --source-map          # also writes model.grad.ts.map
   $ gradc compile src/*.grad --check               # CI: fail if an output is stale
   $ gradc compile src/*.grad --watch               # recompile on every change
 `;
@@ -159,6 +169,18 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .option("--inline-runtime", "copy the runtime pieces the output uses into it (no import)")
     .option("--no-checks", "do not validate argument shapes in the generated code")
     .option("--emit-ir", "write the compiler's IR (model.grad.ir) instead of TypeScript")
+    .addOption(
+      new Option(
+        "--source-map",
+        "also write OUT.ts.map, mapping the output to the .grad lines (for debuggers and stack traces)",
+      ).conflicts(["inlineSourceMap", "emitIr"]),
+    )
+    .addOption(
+      new Option(
+        "--inline-source-map",
+        "embed the source map in the output (a data: URL; no .map file)",
+      ).conflicts("emitIr"),
+    )
     .addOption(new Option("--watch", "recompile each file when it changes").conflicts("check"))
     .option("--check", "write nothing; exit 1 if an output is missing or out of date")
     .addHelpText("after", compileExamples)
@@ -338,6 +360,8 @@ export interface BuildSettings {
   readonly checks: boolean;
   readonly inlineRuntime: boolean;
   readonly emit?: "typescript" | "ir";
+  /** A source map: written beside each output as OUT.ts.map, or embedded in it. */
+  readonly sourceMap?: "file" | "inline";
 }
 
 async function runCompileCommand(
@@ -352,8 +376,18 @@ async function runCompileCommand(
     checks: options.checks,
     inlineRuntime: options.inlineRuntime === true,
     emit: options.emitIr === true ? "ir" : "typescript",
+    ...(options.sourceMap === true
+      ? { sourceMap: "file" }
+      : options.inlineSourceMap === true
+        ? { sourceMap: "inline" }
+        : {}),
   };
   if (settings.runtimeImport.trim() === "") throw new UsageError("--runtime-import needs a module specifier");
+  if (settings.sourceMap === "file" && options.output === standardOutput) {
+    throw new UsageError(
+      "--source-map writes OUT.ts.map beside the output; with -o - use --inline-source-map",
+    );
+  }
   const jobs = planJobs(
     files,
     {
@@ -365,6 +399,7 @@ async function runCompileCommand(
     cwd,
   );
   await checkRealPaths(jobs);
+  if (settings.sourceMap === "file") checkMapPaths(jobs);
   const sources = await readSources(jobs, io);
   if (sources === undefined) return exitCodes.usage;
 
@@ -490,51 +525,116 @@ function report(diagnostics: readonly Diagnostic[], source: string, io: CliIo): 
   }
 }
 
-function compileJob(job: Job, source: string, settings: BuildSettings) {
-  return compile(source, { filename: job.input, ...settings });
+async function compileJob(job: Job, source: string, settings: BuildSettings) {
+  const { sourceMap, ...rest } = settings;
+  const result = await compile(source, {
+    filename: job.input,
+    ...rest,
+    ...(sourceMap === undefined ? {} : { sourceMap: true }),
+  });
+  return { diagnostics: result.diagnostics, files: outputFiles(job, result, sourceMap) };
 }
 
-/** Compiles one file and writes its output atomically; leaves the old output alone on errors. */
-async function build(job: Job, source: string, settings: BuildSettings, io: CliIo): Promise<number> {
-  const result = await compileJob(job, source, settings);
-  report(result.diagnostics, source, io);
-  if (result.code === undefined) return exitCodes.errors;
+/** A file an input compiles to: the module, or its source map. */
+interface OutputFile {
+  /** For messages: as the user wrote the output. */
+  readonly display: string;
+  readonly path: string;
+  readonly text: string;
+}
+
+/**
+ * What a compiled input writes, in the order to write it: the module, after its map if it has one
+ * (so the module never points at a stale map). Undefined when there are errors.
+ */
+function outputFiles(
+  job: Job,
+  result: { readonly code: string | undefined; readonly map?: SourceMap },
+  sourceMap: BuildSettings["sourceMap"],
+): OutputFile[] | undefined {
+  const { code, map } = result;
+  if (code === undefined) return undefined;
+  const module = (text: string): OutputFile => ({ display: job.output, path: job.outputPath, text });
+  if (sourceMap === undefined || map === undefined) return [module(code)];
   if (job.output === standardOutput) {
-    io.stdout(result.code);
+    // Where standard output ends up is unknown: the source is named relative to the current directory.
+    return [
+      module(withInlineSourceMap(code, renameSourceMap(map, pathToUrlPath(job.input, path.sep), undefined))),
+    ];
+  }
+  const outputDir = path.dirname(job.outputPath);
+  const sourceUrl = pathToUrlPath(path.relative(outputDir, job.inputPath), path.sep);
+  const named = renameSourceMap(map, sourceUrl, path.basename(job.outputPath));
+  if (sourceMap === "inline") return [module(withInlineSourceMap(code, named))];
+  const mapFile = mapFileOf(job);
+  return [
+    { display: mapFile.display, path: mapFile.path, text: `${JSON.stringify(named)}\n` },
+    module(withSourceMappingUrl(code, pathToUrlPath(path.basename(mapFile.path), path.sep))),
+  ];
+}
+
+/** `--source-map`: the map is written beside the output, named after it: `model.grad.ts.map`. */
+function mapFileOf(job: Job): { display: string; path: string } {
+  return { display: `${job.output}.map`, path: `${job.outputPath}.map` };
+}
+
+/** A map must not overwrite an input (`-o model` beside an input `model.map`). */
+function checkMapPaths(jobs: readonly Job[]): void {
+  const inputs = new Map(jobs.map((job) => [job.inputPath, job]));
+  for (const job of jobs) {
+    const input = inputs.get(mapFileOf(job).path);
+    if (input !== undefined)
+      throw new UsageError(`source map ${mapFileOf(job).display} would overwrite the input ${input.input}`);
+  }
+}
+
+/** Compiles one file and writes its outputs atomically; leaves the old outputs alone on errors. */
+async function build(job: Job, source: string, settings: BuildSettings, io: CliIo): Promise<number> {
+  const { diagnostics, files } = await compileJob(job, source, settings);
+  report(diagnostics, source, io);
+  if (files === undefined) return exitCodes.errors;
+  if (job.output === standardOutput) {
+    for (const file of files) io.stdout(file.text);
     return exitCodes.ok;
   }
-  try {
-    await writeOutput(job.outputPath, result.code);
-  } catch (error) {
-    io.stderr(`gradc: cannot write ${job.output}: ${describeFsError(error)}\n`);
-    return exitCodes.errors;
+  for (const file of files) {
+    try {
+      await writeOutput(file.path, file.text);
+    } catch (error) {
+      io.stderr(`gradc: cannot write ${file.display}: ${describeFsError(error)}\n`);
+      return exitCodes.errors;
+    }
+    io.stdout(`wrote ${file.display}\n`);
   }
-  io.stdout(`wrote ${job.output}\n`);
   return exitCodes.ok;
 }
 
-/** `--check`: compiles and compares with the existing output; writes nothing. */
+/** `--check`: compiles and compares with the existing outputs (the map too); writes nothing. */
 async function checkOutput(job: Job, source: string, settings: BuildSettings, io: CliIo): Promise<number> {
-  const result = await compileJob(job, source, settings);
-  report(result.diagnostics, source, io);
-  if (result.code === undefined) return exitCodes.errors;
-  let existing: string;
-  try {
-    existing = await readFile(job.outputPath, "utf8");
-  } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    io.stderr(
-      code === "ENOENT"
-        ? `${job.output} is missing\n`
-        : `gradc: cannot read ${job.output}: ${describeFsError(error)}\n`,
-    );
-    return exitCodes.errors;
+  const { diagnostics, files } = await compileJob(job, source, settings);
+  report(diagnostics, source, io);
+  if (files === undefined) return exitCodes.errors;
+  let exitCode: number = exitCodes.ok;
+  for (const file of files) {
+    let existing: string;
+    try {
+      existing = await readFile(file.path, "utf8");
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      io.stderr(
+        code === "ENOENT"
+          ? `${file.display} is missing\n`
+          : `gradc: cannot read ${file.display}: ${describeFsError(error)}\n`,
+      );
+      exitCode = exitCodes.errors;
+      continue;
+    }
+    if (existing !== file.text) {
+      io.stderr(`${file.display} is out of date\n`);
+      exitCode = exitCodes.errors;
+    }
   }
-  if (existing !== result.code) {
-    io.stderr(`${job.output} is out of date\n`);
-    return exitCodes.errors;
-  }
-  return exitCodes.ok;
+  return exitCode;
 }
 
 // ---------------------------------------------------------------------------
@@ -554,6 +654,8 @@ export interface WatchOptions extends OutputOptions {
   readonly runtimeImport?: string;
   readonly checks?: boolean;
   readonly inlineRuntime?: boolean;
+  /** `true`: write OUT.ts.map beside each output; `"inline"`: embed the map in it. */
+  readonly sourceMap?: boolean | "inline";
 }
 
 /**
@@ -569,6 +671,7 @@ export async function watch(
   const cwd = io.cwd ?? process.cwd();
   const jobs = planJobs(files, options, cwd);
   await checkRealPaths(jobs);
+  if (options.sourceMap === true) checkMapPaths(jobs);
   return startWatch(
     jobs,
     {
@@ -576,6 +679,11 @@ export async function watch(
       runtimeImport: options.runtimeImport ?? "gradc/runtime",
       checks: options.checks ?? true,
       inlineRuntime: options.inlineRuntime ?? false,
+      ...(options.sourceMap === true
+        ? { sourceMap: "file" }
+        : options.sourceMap === "inline"
+          ? { sourceMap: "inline" }
+          : {}),
     },
     io,
     undefined,

@@ -15,6 +15,7 @@ import { callsAsCalls, lowerFunction, type LoweredFunction } from "./lower.js";
 import { parse } from "./parse.js";
 import { printIR, printProgram } from "./ir.js";
 import { formatShape } from "./shapes.js";
+import { buildSourceMap, outlineOf, withInlineSourceMap, type SourceMap } from "./source-map.js";
 
 export type Mode = "grad" | "vjp" | "jvp" | "jacobian" | "hessian";
 export const allModes: readonly Mode[] = ["grad", "vjp", "jvp", "jacobian", "hessian"];
@@ -38,12 +39,23 @@ export interface CompileOptions {
    * function as lowered, then every program its modes derive.
    */
   readonly emit?: "typescript" | "ir";
+  /**
+   * Also map the generated lines back to the .grad lines: `true` returns the map as `map` and
+   * leaves `code` as without it; `"inline"` also appends the map to `code` as a
+   * `//# sourceMappingURL=data:application/json;base64,...` comment. TypeScript output only.
+   */
+  readonly sourceMap?: boolean | "inline";
 }
 
 export interface CompileResult {
   /** The generated TypeScript module, or undefined when there are errors. */
   readonly code: string | undefined;
   readonly diagnostics: readonly Diagnostic[];
+  /**
+   * With the `sourceMap` option and no errors: the Source Map v3 object (`JSON.stringify` it
+   * to write a `.map` file). Its one source is the base name of `filename`.
+   */
+  readonly map?: SourceMap;
 }
 
 /** The front end: parse and check, reporting every error of each stage. */
@@ -115,7 +127,10 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
       inlineRuntime: options.inlineRuntime ?? false,
       format: options.format ?? true,
     });
-    return { code, diagnostics };
+    if (options.sourceMap === undefined || options.sourceMap === false) return { code, diagnostics };
+    const decls = analyzed.functions.map((fn) => fn.checked.decl);
+    const map = buildSourceMap(code, source, outlineOf(source, decls), { source: baseName(filename) });
+    return { code: options.sourceMap === "inline" ? withInlineSourceMap(code, map) : code, diagnostics, map };
   } catch (error) {
     return { code: undefined, diagnostics: [...optionErrors, internalError(filename, error)] };
   }
@@ -189,6 +204,13 @@ function checkOptions(given: unknown): { options: CompileOptions; errors: readon
   if (raw.emit !== undefined) {
     if (raw.emit === "typescript" || raw.emit === "ir") options.emit = raw.emit;
     else bad(`emit must be "typescript" or "ir"`);
+  }
+  if (raw.sourceMap !== undefined) {
+    if (raw.sourceMap !== true && raw.sourceMap !== false && raw.sourceMap !== "inline") {
+      bad(`sourceMap must be true, false or "inline"`);
+    } else if (raw.sourceMap !== false && options.emit === "ir") {
+      bad(`sourceMap maps TypeScript output; it cannot be combined with emit: "ir"`);
+    } else options.sourceMap = raw.sourceMap;
   }
   for (const key of ["checks", "inlineRuntime", "format"] as const) {
     if (raw[key] === undefined) continue;

@@ -9,6 +9,7 @@ export {
   type Mode,
 } from "./compile.js";
 export { formatDiagnostic, type Diagnostic, type Severity } from "./diagnostics.js";
+export type { SourceMap } from "./source-map.js";
 export {
   explain,
   type ExplainOptions,
