@@ -151,23 +151,23 @@ export function leastSquaresGrad(
       dsub[i + 1]! +
       (dsub[i + 2]! + dsub[i + 3]!) +
       (dsub[i + 4]! + dsub[i + 5]! + (dsub[i + 6]! + dsub[i + 7]!));
-    const g0 = dsub[i]!;
-    const g1 = dsub[i + 1]!;
-    const g2 = dsub[i + 2]!;
-    const g3 = dsub[i + 3]!;
-    const g4 = dsub[i + 4]!;
-    const g5 = dsub[i + 5]!;
-    const g6 = dsub[i + 6]!;
-    const g7 = dsub[i + 7]!;
+    const dsub_row0 = dsub[i]!;
+    const dsub_row1 = dsub[i + 1]!;
+    const dsub_row2 = dsub[i + 2]!;
+    const dsub_row3 = dsub[i + 3]!;
+    const dsub_row4 = dsub[i + 4]!;
+    const dsub_row5 = dsub[i + 5]!;
+    const dsub_row6 = dsub[i + 6]!;
+    const dsub_row7 = dsub[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X_data[row0 + j]! +
-          g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-          (g4 * X_data[row4 + j]! +
-            g5 * X_data[row5 + j]! +
-            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+        (dsub_row0 * X_data[row0 + j]! +
+          dsub_row1 * X_data[row1 + j]! +
+          (dsub_row2 * X_data[row2 + j]! + dsub_row3 * X_data[row3 + j]!) +
+          (dsub_row4 * X_data[row4 + j]! +
+            dsub_row5 * X_data[row5 + j]! +
+            (dsub_row6 * X_data[row6 + j]! + dsub_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -180,8 +180,8 @@ export function leastSquaresGrad(
     sum_2 += sub0 ** 2;
     dsub[i] = 2 * sub0 * dsum;
     db += dsub[i]!;
-    const g0 = dsub[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    const dsub_row0 = dsub[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dsub_row0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dsub, X);
@@ -355,23 +355,23 @@ export function leastSquaresHvp(
       dsub[i + 1]! +
       (dsub[i + 2]! + dsub[i + 3]!) +
       (dsub[i + 4]! + dsub[i + 5]! + (dsub[i + 6]! + dsub[i + 7]!));
-    const g0 = dsub[i]!;
-    const g1 = dsub[i + 1]!;
-    const g2 = dsub[i + 2]!;
-    const g3 = dsub[i + 3]!;
-    const g4 = dsub[i + 4]!;
-    const g5 = dsub[i + 5]!;
-    const g6 = dsub[i + 6]!;
-    const g7 = dsub[i + 7]!;
+    const dsub_row0 = dsub[i]!;
+    const dsub_row1 = dsub[i + 1]!;
+    const dsub_row2 = dsub[i + 2]!;
+    const dsub_row3 = dsub[i + 3]!;
+    const dsub_row4 = dsub[i + 4]!;
+    const dsub_row5 = dsub[i + 5]!;
+    const dsub_row6 = dsub[i + 6]!;
+    const dsub_row7 = dsub[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X_data[row0 + j]! +
-          g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-          (g4 * X_data[row4 + j]! +
-            g5 * X_data[row5 + j]! +
-            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+        (dsub_row0 * X_data[row0 + j]! +
+          dsub_row1 * X_data[row1 + j]! +
+          (dsub_row2 * X_data[row2 + j]! + dsub_row3 * X_data[row3 + j]!) +
+          (dsub_row4 * X_data[row4 + j]! +
+            dsub_row5 * X_data[row5 + j]! +
+            (dsub_row6 * X_data[row6 + j]! + dsub_row7 * X_data[row7 + j]!)));
     // tangent of line 5: return mean((X @ w + b - y)^2)
     let X_at_w_dot0 = 0;
     let X_at_w_dot1 = 0;
@@ -433,23 +433,23 @@ export function leastSquaresHvp(
       dsub_dot[i + 1]! +
       (dsub_dot[i + 2]! + dsub_dot[i + 3]!) +
       (dsub_dot[i + 4]! + dsub_dot[i + 5]! + (dsub_dot[i + 6]! + dsub_dot[i + 7]!));
-    const g0_2 = dsub_dot[i]!;
-    const g1_2 = dsub_dot[i + 1]!;
-    const g2_2 = dsub_dot[i + 2]!;
-    const g3_2 = dsub_dot[i + 3]!;
-    const g4_2 = dsub_dot[i + 4]!;
-    const g5_2 = dsub_dot[i + 5]!;
-    const g6_2 = dsub_dot[i + 6]!;
-    const g7_2 = dsub_dot[i + 7]!;
+    const dsub_dot_row0 = dsub_dot[i]!;
+    const dsub_dot_row1 = dsub_dot[i + 1]!;
+    const dsub_dot_row2 = dsub_dot[i + 2]!;
+    const dsub_dot_row3 = dsub_dot[i + 3]!;
+    const dsub_dot_row4 = dsub_dot[i + 4]!;
+    const dsub_dot_row5 = dsub_dot[i + 5]!;
+    const dsub_dot_row6 = dsub_dot[i + 6]!;
+    const dsub_dot_row7 = dsub_dot[i + 7]!;
     for (let j = 0; j < d; j++)
       dw_dot[j] =
         dw_dot[j]! +
-        (g0_2 * X_data[row0 + j]! +
-          g1_2 * X_data[row1 + j]! +
-          (g2_2 * X_data[row2 + j]! + g3_2 * X_data[row3 + j]!) +
-          (g4_2 * X_data[row4 + j]! +
-            g5_2 * X_data[row5 + j]! +
-            (g6_2 * X_data[row6 + j]! + g7_2 * X_data[row7 + j]!)));
+        (dsub_dot_row0 * X_data[row0 + j]! +
+          dsub_dot_row1 * X_data[row1 + j]! +
+          (dsub_dot_row2 * X_data[row2 + j]! + dsub_dot_row3 * X_data[row3 + j]!) +
+          (dsub_dot_row4 * X_data[row4 + j]! +
+            dsub_dot_row5 * X_data[row5 + j]! +
+            (dsub_dot_row6 * X_data[row6 + j]! + dsub_dot_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -462,8 +462,8 @@ export function leastSquaresHvp(
     sum_2 += sub0 ** 2;
     dsub[i] = 2 * sub0 * dsum;
     db += dsub[i]!;
-    const g0 = dsub[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    const dsub_row0 = dsub[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dsub_row0 * X_data[row0 + j]!;
     let X_at_w_dot0 = 0;
     for (let j = 0; j < d; j++) {
       X_at_w_dot0 += X_data[row0 + j]! * w_dot[j]!;
@@ -473,8 +473,8 @@ export function leastSquaresHvp(
     const scaled_dot0 = 2 * sub_dot0;
     dsub_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
     db_dot += dsub_dot[i]!;
-    const g0_2 = dsub_dot[i]!;
-    for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0_2 * X_data[row0 + j]!;
+    const dsub_dot_row0 = dsub_dot[i]!;
+    for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + dsub_dot_row0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dsub, X);
@@ -573,23 +573,23 @@ export function leastSquaresHessian(
       dsub[i + 1]! +
       (dsub[i + 2]! + dsub[i + 3]!) +
       (dsub[i + 4]! + dsub[i + 5]! + (dsub[i + 6]! + dsub[i + 7]!));
-    const g0 = dsub[i]!;
-    const g1 = dsub[i + 1]!;
-    const g2 = dsub[i + 2]!;
-    const g3 = dsub[i + 3]!;
-    const g4 = dsub[i + 4]!;
-    const g5 = dsub[i + 5]!;
-    const g6 = dsub[i + 6]!;
-    const g7 = dsub[i + 7]!;
+    const dsub_row0 = dsub[i]!;
+    const dsub_row1 = dsub[i + 1]!;
+    const dsub_row2 = dsub[i + 2]!;
+    const dsub_row3 = dsub[i + 3]!;
+    const dsub_row4 = dsub[i + 4]!;
+    const dsub_row5 = dsub[i + 5]!;
+    const dsub_row6 = dsub[i + 6]!;
+    const dsub_row7 = dsub[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X_data[row0 + j]! +
-          g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-          (g4 * X_data[row4 + j]! +
-            g5 * X_data[row5 + j]! +
-            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+        (dsub_row0 * X_data[row0 + j]! +
+          dsub_row1 * X_data[row1 + j]! +
+          (dsub_row2 * X_data[row2 + j]! + dsub_row3 * X_data[row3 + j]!) +
+          (dsub_row4 * X_data[row4 + j]! +
+            dsub_row5 * X_data[row5 + j]! +
+            (dsub_row6 * X_data[row6 + j]! + dsub_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -602,8 +602,8 @@ export function leastSquaresHessian(
     sum_2 += sub0 ** 2;
     dsub[i] = 2 * sub0 * dsum;
     db += dsub[i]!;
-    const g0 = dsub[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    const dsub_row0 = dsub[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dsub_row0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dsub, X);
@@ -687,23 +687,23 @@ export function leastSquaresHessian(
         dsub_dot[i + 1]! +
         (dsub_dot[i + 2]! + dsub_dot[i + 3]!) +
         (dsub_dot[i + 4]! + dsub_dot[i + 5]! + (dsub_dot[i + 6]! + dsub_dot[i + 7]!));
-      const g0 = dsub_dot[i]!;
-      const g1 = dsub_dot[i + 1]!;
-      const g2 = dsub_dot[i + 2]!;
-      const g3 = dsub_dot[i + 3]!;
-      const g4 = dsub_dot[i + 4]!;
-      const g5 = dsub_dot[i + 5]!;
-      const g6 = dsub_dot[i + 6]!;
-      const g7 = dsub_dot[i + 7]!;
+      const dsub_dot_row0 = dsub_dot[i]!;
+      const dsub_dot_row1 = dsub_dot[i + 1]!;
+      const dsub_dot_row2 = dsub_dot[i + 2]!;
+      const dsub_dot_row3 = dsub_dot[i + 3]!;
+      const dsub_dot_row4 = dsub_dot[i + 4]!;
+      const dsub_dot_row5 = dsub_dot[i + 5]!;
+      const dsub_dot_row6 = dsub_dot[i + 6]!;
+      const dsub_dot_row7 = dsub_dot[i + 7]!;
       for (let j = 0; j < d; j++)
         dw_dot[j] =
           dw_dot[j]! +
-          (g0 * X_data[row0 + j]! +
-            g1 * X_data[row1 + j]! +
-            (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-            (g4 * X_data[row4 + j]! +
-              g5 * X_data[row5 + j]! +
-              (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+          (dsub_dot_row0 * X_data[row0 + j]! +
+            dsub_dot_row1 * X_data[row1 + j]! +
+            (dsub_dot_row2 * X_data[row2 + j]! + dsub_dot_row3 * X_data[row3 + j]!) +
+            (dsub_dot_row4 * X_data[row4 + j]! +
+              dsub_dot_row5 * X_data[row5 + j]! +
+              (dsub_dot_row6 * X_data[row6 + j]! + dsub_dot_row7 * X_data[row7 + j]!)));
     }
     for (let i = N - (N % 8); i < N; i++) {
       const X_data = X.data;
@@ -716,8 +716,8 @@ export function leastSquaresHessian(
       const scaled_dot0 = 2 * sub_dot0;
       dsub_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
       db_dot += dsub_dot[i]!;
-      const g0 = dsub_dot[i]!;
-      for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0 * X_data[row0 + j]!;
+      const dsub_dot_row0 = dsub_dot[i]!;
+      for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + dsub_dot_row0 * X_data[row0 + j]!;
     }
 
     repairVecmat(dw_dot, dsub_dot, X);
@@ -886,23 +886,23 @@ export function logisticGrad(
       (dX_at_w_plus_b[i + 4]! +
         dX_at_w_plus_b[i + 5]! +
         (dX_at_w_plus_b[i + 6]! + dX_at_w_plus_b[i + 7]!));
-    const g0 = dX_at_w_plus_b[i]!;
-    const g1 = dX_at_w_plus_b[i + 1]!;
-    const g2 = dX_at_w_plus_b[i + 2]!;
-    const g3 = dX_at_w_plus_b[i + 3]!;
-    const g4 = dX_at_w_plus_b[i + 4]!;
-    const g5 = dX_at_w_plus_b[i + 5]!;
-    const g6 = dX_at_w_plus_b[i + 6]!;
-    const g7 = dX_at_w_plus_b[i + 7]!;
+    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
+    const dX_at_w_plus_b_row1 = dX_at_w_plus_b[i + 1]!;
+    const dX_at_w_plus_b_row2 = dX_at_w_plus_b[i + 2]!;
+    const dX_at_w_plus_b_row3 = dX_at_w_plus_b[i + 3]!;
+    const dX_at_w_plus_b_row4 = dX_at_w_plus_b[i + 4]!;
+    const dX_at_w_plus_b_row5 = dX_at_w_plus_b[i + 5]!;
+    const dX_at_w_plus_b_row6 = dX_at_w_plus_b[i + 6]!;
+    const dX_at_w_plus_b_row7 = dX_at_w_plus_b[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X_data[row0 + j]! +
-          g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-          (g4 * X_data[row4 + j]! +
-            g5 * X_data[row5 + j]! +
-            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+        (dX_at_w_plus_b_row0 * X_data[row0 + j]! +
+          dX_at_w_plus_b_row1 * X_data[row1 + j]! +
+          (dX_at_w_plus_b_row2 * X_data[row2 + j]! + dX_at_w_plus_b_row3 * X_data[row3 + j]!) +
+          (dX_at_w_plus_b_row4 * X_data[row4 + j]! +
+            dX_at_w_plus_b_row5 * X_data[row5 + j]! +
+            (dX_at_w_plus_b_row6 * X_data[row6 + j]! + dX_at_w_plus_b_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const neg_y0 = -y[i]!;
@@ -917,8 +917,8 @@ export function logisticGrad(
     sum_2 += softplus(mul0, exp_mul0);
     dX_at_w_plus_b[i] = neg_y0 * (sigmoid(mul0, exp_mul0) * dsum);
     db += dX_at_w_plus_b[i]!;
-    const g0 = dX_at_w_plus_b[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dX_at_w_plus_b_row0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dX_at_w_plus_b, X);
@@ -1122,23 +1122,23 @@ export function logisticHvp(
       (dX_at_w_plus_b[i + 4]! +
         dX_at_w_plus_b[i + 5]! +
         (dX_at_w_plus_b[i + 6]! + dX_at_w_plus_b[i + 7]!));
-    const g0 = dX_at_w_plus_b[i]!;
-    const g1 = dX_at_w_plus_b[i + 1]!;
-    const g2 = dX_at_w_plus_b[i + 2]!;
-    const g3 = dX_at_w_plus_b[i + 3]!;
-    const g4 = dX_at_w_plus_b[i + 4]!;
-    const g5 = dX_at_w_plus_b[i + 5]!;
-    const g6 = dX_at_w_plus_b[i + 6]!;
-    const g7 = dX_at_w_plus_b[i + 7]!;
+    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
+    const dX_at_w_plus_b_row1 = dX_at_w_plus_b[i + 1]!;
+    const dX_at_w_plus_b_row2 = dX_at_w_plus_b[i + 2]!;
+    const dX_at_w_plus_b_row3 = dX_at_w_plus_b[i + 3]!;
+    const dX_at_w_plus_b_row4 = dX_at_w_plus_b[i + 4]!;
+    const dX_at_w_plus_b_row5 = dX_at_w_plus_b[i + 5]!;
+    const dX_at_w_plus_b_row6 = dX_at_w_plus_b[i + 6]!;
+    const dX_at_w_plus_b_row7 = dX_at_w_plus_b[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X_data[row0 + j]! +
-          g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-          (g4 * X_data[row4 + j]! +
-            g5 * X_data[row5 + j]! +
-            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+        (dX_at_w_plus_b_row0 * X_data[row0 + j]! +
+          dX_at_w_plus_b_row1 * X_data[row1 + j]! +
+          (dX_at_w_plus_b_row2 * X_data[row2 + j]! + dX_at_w_plus_b_row3 * X_data[row3 + j]!) +
+          (dX_at_w_plus_b_row4 * X_data[row4 + j]! +
+            dX_at_w_plus_b_row5 * X_data[row5 + j]! +
+            (dX_at_w_plus_b_row6 * X_data[row6 + j]! + dX_at_w_plus_b_row7 * X_data[row7 + j]!)));
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
     let X_at_w_dot0 = 0;
     let X_at_w_dot1 = 0;
@@ -1218,23 +1218,25 @@ export function logisticHvp(
       (dX_at_w_plus_b_dot[i + 4]! +
         dX_at_w_plus_b_dot[i + 5]! +
         (dX_at_w_plus_b_dot[i + 6]! + dX_at_w_plus_b_dot[i + 7]!));
-    const g0_2 = dX_at_w_plus_b_dot[i]!;
-    const g1_2 = dX_at_w_plus_b_dot[i + 1]!;
-    const g2_2 = dX_at_w_plus_b_dot[i + 2]!;
-    const g3_2 = dX_at_w_plus_b_dot[i + 3]!;
-    const g4_2 = dX_at_w_plus_b_dot[i + 4]!;
-    const g5_2 = dX_at_w_plus_b_dot[i + 5]!;
-    const g6_2 = dX_at_w_plus_b_dot[i + 6]!;
-    const g7_2 = dX_at_w_plus_b_dot[i + 7]!;
+    const dX_at_w_plus_b_dot_row0 = dX_at_w_plus_b_dot[i]!;
+    const dX_at_w_plus_b_dot_row1 = dX_at_w_plus_b_dot[i + 1]!;
+    const dX_at_w_plus_b_dot_row2 = dX_at_w_plus_b_dot[i + 2]!;
+    const dX_at_w_plus_b_dot_row3 = dX_at_w_plus_b_dot[i + 3]!;
+    const dX_at_w_plus_b_dot_row4 = dX_at_w_plus_b_dot[i + 4]!;
+    const dX_at_w_plus_b_dot_row5 = dX_at_w_plus_b_dot[i + 5]!;
+    const dX_at_w_plus_b_dot_row6 = dX_at_w_plus_b_dot[i + 6]!;
+    const dX_at_w_plus_b_dot_row7 = dX_at_w_plus_b_dot[i + 7]!;
     for (let j = 0; j < d; j++)
       dw_dot[j] =
         dw_dot[j]! +
-        (g0_2 * X_data[row0 + j]! +
-          g1_2 * X_data[row1 + j]! +
-          (g2_2 * X_data[row2 + j]! + g3_2 * X_data[row3 + j]!) +
-          (g4_2 * X_data[row4 + j]! +
-            g5_2 * X_data[row5 + j]! +
-            (g6_2 * X_data[row6 + j]! + g7_2 * X_data[row7 + j]!)));
+        (dX_at_w_plus_b_dot_row0 * X_data[row0 + j]! +
+          dX_at_w_plus_b_dot_row1 * X_data[row1 + j]! +
+          (dX_at_w_plus_b_dot_row2 * X_data[row2 + j]! +
+            dX_at_w_plus_b_dot_row3 * X_data[row3 + j]!) +
+          (dX_at_w_plus_b_dot_row4 * X_data[row4 + j]! +
+            dX_at_w_plus_b_dot_row5 * X_data[row5 + j]! +
+            (dX_at_w_plus_b_dot_row6 * X_data[row6 + j]! +
+              dX_at_w_plus_b_dot_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const neg_y0 = -y[i]!;
@@ -1250,8 +1252,8 @@ export function logisticHvp(
     const sigmoid_2_0 = sigmoid(mul0, exp_mul0);
     dX_at_w_plus_b[i] = neg_y0 * (sigmoid_2_0 * dsum);
     db += dX_at_w_plus_b[i]!;
-    const g0 = dX_at_w_plus_b[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dX_at_w_plus_b_row0 * X_data[row0 + j]!;
     let X_at_w_dot0 = 0;
     for (let j = 0; j < d; j++) {
       X_at_w_dot0 += X_data[row0 + j]! * w_dot[j]!;
@@ -1263,8 +1265,9 @@ export function logisticHvp(
     const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
     dX_at_w_plus_b_dot[i] = dmul_dot0 === 0 ? 0 : neg_y0 * dmul_dot0;
     db_dot += dX_at_w_plus_b_dot[i]!;
-    const g0_2 = dX_at_w_plus_b_dot[i]!;
-    for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0_2 * X_data[row0 + j]!;
+    const dX_at_w_plus_b_dot_row0 = dX_at_w_plus_b_dot[i]!;
+    for (let j = 0; j < d; j++)
+      dw_dot[j] = dw_dot[j]! + dX_at_w_plus_b_dot_row0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dX_at_w_plus_b, X);
@@ -1394,23 +1397,23 @@ export function logisticHessian(
       (dX_at_w_plus_b[i + 4]! +
         dX_at_w_plus_b[i + 5]! +
         (dX_at_w_plus_b[i + 6]! + dX_at_w_plus_b[i + 7]!));
-    const g0 = dX_at_w_plus_b[i]!;
-    const g1 = dX_at_w_plus_b[i + 1]!;
-    const g2 = dX_at_w_plus_b[i + 2]!;
-    const g3 = dX_at_w_plus_b[i + 3]!;
-    const g4 = dX_at_w_plus_b[i + 4]!;
-    const g5 = dX_at_w_plus_b[i + 5]!;
-    const g6 = dX_at_w_plus_b[i + 6]!;
-    const g7 = dX_at_w_plus_b[i + 7]!;
+    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
+    const dX_at_w_plus_b_row1 = dX_at_w_plus_b[i + 1]!;
+    const dX_at_w_plus_b_row2 = dX_at_w_plus_b[i + 2]!;
+    const dX_at_w_plus_b_row3 = dX_at_w_plus_b[i + 3]!;
+    const dX_at_w_plus_b_row4 = dX_at_w_plus_b[i + 4]!;
+    const dX_at_w_plus_b_row5 = dX_at_w_plus_b[i + 5]!;
+    const dX_at_w_plus_b_row6 = dX_at_w_plus_b[i + 6]!;
+    const dX_at_w_plus_b_row7 = dX_at_w_plus_b[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X_data[row0 + j]! +
-          g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-          (g4 * X_data[row4 + j]! +
-            g5 * X_data[row5 + j]! +
-            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+        (dX_at_w_plus_b_row0 * X_data[row0 + j]! +
+          dX_at_w_plus_b_row1 * X_data[row1 + j]! +
+          (dX_at_w_plus_b_row2 * X_data[row2 + j]! + dX_at_w_plus_b_row3 * X_data[row3 + j]!) +
+          (dX_at_w_plus_b_row4 * X_data[row4 + j]! +
+            dX_at_w_plus_b_row5 * X_data[row5 + j]! +
+            (dX_at_w_plus_b_row6 * X_data[row6 + j]! + dX_at_w_plus_b_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     neg_y[i] = -y[i]!;
@@ -1426,8 +1429,8 @@ export function logisticHessian(
     sigmoid_2[i] = sigmoid(mul[i]!, exp_mul0);
     dX_at_w_plus_b[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
     db += dX_at_w_plus_b[i]!;
-    const g0 = dX_at_w_plus_b[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dX_at_w_plus_b_row0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dX_at_w_plus_b, X);
@@ -1543,23 +1546,25 @@ export function logisticHessian(
         (dX_at_w_plus_b_dot[i + 4]! +
           dX_at_w_plus_b_dot[i + 5]! +
           (dX_at_w_plus_b_dot[i + 6]! + dX_at_w_plus_b_dot[i + 7]!));
-      const g0 = dX_at_w_plus_b_dot[i]!;
-      const g1 = dX_at_w_plus_b_dot[i + 1]!;
-      const g2 = dX_at_w_plus_b_dot[i + 2]!;
-      const g3 = dX_at_w_plus_b_dot[i + 3]!;
-      const g4 = dX_at_w_plus_b_dot[i + 4]!;
-      const g5 = dX_at_w_plus_b_dot[i + 5]!;
-      const g6 = dX_at_w_plus_b_dot[i + 6]!;
-      const g7 = dX_at_w_plus_b_dot[i + 7]!;
+      const dX_at_w_plus_b_dot_row0 = dX_at_w_plus_b_dot[i]!;
+      const dX_at_w_plus_b_dot_row1 = dX_at_w_plus_b_dot[i + 1]!;
+      const dX_at_w_plus_b_dot_row2 = dX_at_w_plus_b_dot[i + 2]!;
+      const dX_at_w_plus_b_dot_row3 = dX_at_w_plus_b_dot[i + 3]!;
+      const dX_at_w_plus_b_dot_row4 = dX_at_w_plus_b_dot[i + 4]!;
+      const dX_at_w_plus_b_dot_row5 = dX_at_w_plus_b_dot[i + 5]!;
+      const dX_at_w_plus_b_dot_row6 = dX_at_w_plus_b_dot[i + 6]!;
+      const dX_at_w_plus_b_dot_row7 = dX_at_w_plus_b_dot[i + 7]!;
       for (let j = 0; j < d; j++)
         dw_dot[j] =
           dw_dot[j]! +
-          (g0 * X_data[row0 + j]! +
-            g1 * X_data[row1 + j]! +
-            (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-            (g4 * X_data[row4 + j]! +
-              g5 * X_data[row5 + j]! +
-              (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+          (dX_at_w_plus_b_dot_row0 * X_data[row0 + j]! +
+            dX_at_w_plus_b_dot_row1 * X_data[row1 + j]! +
+            (dX_at_w_plus_b_dot_row2 * X_data[row2 + j]! +
+              dX_at_w_plus_b_dot_row3 * X_data[row3 + j]!) +
+            (dX_at_w_plus_b_dot_row4 * X_data[row4 + j]! +
+              dX_at_w_plus_b_dot_row5 * X_data[row5 + j]! +
+              (dX_at_w_plus_b_dot_row6 * X_data[row6 + j]! +
+                dX_at_w_plus_b_dot_row7 * X_data[row7 + j]!)));
     }
     for (let i = N - (N % 8); i < N; i++) {
       const X_data = X.data;
@@ -1574,8 +1579,9 @@ export function logisticHessian(
       const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
       dX_at_w_plus_b_dot[i] = dmul_dot0 === 0 ? 0 : neg_y[i]! * dmul_dot0;
       db_dot += dX_at_w_plus_b_dot[i]!;
-      const g0 = dX_at_w_plus_b_dot[i]!;
-      for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0 * X_data[row0 + j]!;
+      const dX_at_w_plus_b_dot_row0 = dX_at_w_plus_b_dot[i]!;
+      for (let j = 0; j < d; j++)
+        dw_dot[j] = dw_dot[j]! + dX_at_w_plus_b_dot_row0 * X_data[row0 + j]!;
     }
 
     repairVecmat(dw_dot, dX_at_w_plus_b_dot, X);
@@ -1587,7 +1593,8 @@ export function logisticHessian(
     const b_dot: number = 1;
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
     const mul_dot = buffers.vector(6, N);
-    for (let i = 0; i < N; i++) mul_dot[i] = b_dot === 0 ? 0 : neg_y[i]! * b_dot;
+    if (b_dot === 0) mul_dot.fill(0);
+    else for (let i = 0; i < N; i++) mul_dot[i] = neg_y[i]! * b_dot;
 
     // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
     const sigmoid_dot = buffers.vector(7, N);
@@ -1820,8 +1827,8 @@ export function mlpBackward(
   // backward through line 17: return mean((out - Y)^2)
   const dsum = seed === 0 ? 0 : seed / N_times_c;
   const dout_minus_Y = buffers.matrix(0, N, c);
-  for (let i = 0; i < N * c; i++)
-    dout_minus_Y.data[i] = dsum === 0 ? 0 : 2 * out_minus_Y.data[i]! * dsum;
+  if (dsum === 0) dout_minus_Y.data.fill(0);
+  else for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
   // backward through line 16: out = H @ W2' + b2
   const db2 = sumAlong(dout_minus_Y, 0);
@@ -2323,23 +2330,23 @@ export function neuronGrad(
       dz[i + 1]! +
       (dz[i + 2]! + dz[i + 3]!) +
       (dz[i + 4]! + dz[i + 5]! + (dz[i + 6]! + dz[i + 7]!));
-    const g0 = dz[i]!;
-    const g1 = dz[i + 1]!;
-    const g2 = dz[i + 2]!;
-    const g3 = dz[i + 3]!;
-    const g4 = dz[i + 4]!;
-    const g5 = dz[i + 5]!;
-    const g6 = dz[i + 6]!;
-    const g7 = dz[i + 7]!;
+    const dz_row0 = dz[i]!;
+    const dz_row1 = dz[i + 1]!;
+    const dz_row2 = dz[i + 2]!;
+    const dz_row3 = dz[i + 3]!;
+    const dz_row4 = dz[i + 4]!;
+    const dz_row5 = dz[i + 5]!;
+    const dz_row6 = dz[i + 6]!;
+    const dz_row7 = dz[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X_data[row0 + j]! +
-          g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-          (g4 * X_data[row4 + j]! +
-            g5 * X_data[row5 + j]! +
-            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+        (dz_row0 * X_data[row0 + j]! +
+          dz_row1 * X_data[row1 + j]! +
+          (dz_row2 * X_data[row2 + j]! + dz_row3 * X_data[row3 + j]!) +
+          (dz_row4 * X_data[row4 + j]! +
+            dz_row5 * X_data[row5 + j]! +
+            (dz_row6 * X_data[row6 + j]! + dz_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -2353,8 +2360,8 @@ export function neuronGrad(
     sum_2 += sub0 ** 2;
     dz[i] = 0 >= z0 ? 0 : -(2 * sub0 * dsum);
     db += dz[i]!;
-    const g0 = dz[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    const dz_row0 = dz[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dz_row0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dz, X);
@@ -2546,23 +2553,23 @@ export function neuronHvp(
       dz[i + 1]! +
       (dz[i + 2]! + dz[i + 3]!) +
       (dz[i + 4]! + dz[i + 5]! + (dz[i + 6]! + dz[i + 7]!));
-    const g0 = dz[i]!;
-    const g1 = dz[i + 1]!;
-    const g2 = dz[i + 2]!;
-    const g3 = dz[i + 3]!;
-    const g4 = dz[i + 4]!;
-    const g5 = dz[i + 5]!;
-    const g6 = dz[i + 6]!;
-    const g7 = dz[i + 7]!;
+    const dz_row0 = dz[i]!;
+    const dz_row1 = dz[i + 1]!;
+    const dz_row2 = dz[i + 2]!;
+    const dz_row3 = dz[i + 3]!;
+    const dz_row4 = dz[i + 4]!;
+    const dz_row5 = dz[i + 5]!;
+    const dz_row6 = dz[i + 6]!;
+    const dz_row7 = dz[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X_data[row0 + j]! +
-          g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-          (g4 * X_data[row4 + j]! +
-            g5 * X_data[row5 + j]! +
-            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+        (dz_row0 * X_data[row0 + j]! +
+          dz_row1 * X_data[row1 + j]! +
+          (dz_row2 * X_data[row2 + j]! + dz_row3 * X_data[row3 + j]!) +
+          (dz_row4 * X_data[row4 + j]! +
+            dz_row5 * X_data[row5 + j]! +
+            (dz_row6 * X_data[row6 + j]! + dz_row7 * X_data[row7 + j]!)));
     // tangent of line 22: z = X @ w + b
     let X_at_w_dot0 = 0;
     let X_at_w_dot1 = 0;
@@ -2634,23 +2641,23 @@ export function neuronHvp(
       dz_dot[i + 1]! +
       (dz_dot[i + 2]! + dz_dot[i + 3]!) +
       (dz_dot[i + 4]! + dz_dot[i + 5]! + (dz_dot[i + 6]! + dz_dot[i + 7]!));
-    const g0_2 = dz_dot[i]!;
-    const g1_2 = dz_dot[i + 1]!;
-    const g2_2 = dz_dot[i + 2]!;
-    const g3_2 = dz_dot[i + 3]!;
-    const g4_2 = dz_dot[i + 4]!;
-    const g5_2 = dz_dot[i + 5]!;
-    const g6_2 = dz_dot[i + 6]!;
-    const g7_2 = dz_dot[i + 7]!;
+    const dz_dot_row0 = dz_dot[i]!;
+    const dz_dot_row1 = dz_dot[i + 1]!;
+    const dz_dot_row2 = dz_dot[i + 2]!;
+    const dz_dot_row3 = dz_dot[i + 3]!;
+    const dz_dot_row4 = dz_dot[i + 4]!;
+    const dz_dot_row5 = dz_dot[i + 5]!;
+    const dz_dot_row6 = dz_dot[i + 6]!;
+    const dz_dot_row7 = dz_dot[i + 7]!;
     for (let j = 0; j < d; j++)
       dw_dot[j] =
         dw_dot[j]! +
-        (g0_2 * X_data[row0 + j]! +
-          g1_2 * X_data[row1 + j]! +
-          (g2_2 * X_data[row2 + j]! + g3_2 * X_data[row3 + j]!) +
-          (g4_2 * X_data[row4 + j]! +
-            g5_2 * X_data[row5 + j]! +
-            (g6_2 * X_data[row6 + j]! + g7_2 * X_data[row7 + j]!)));
+        (dz_dot_row0 * X_data[row0 + j]! +
+          dz_dot_row1 * X_data[row1 + j]! +
+          (dz_dot_row2 * X_data[row2 + j]! + dz_dot_row3 * X_data[row3 + j]!) +
+          (dz_dot_row4 * X_data[row4 + j]! +
+            dz_dot_row5 * X_data[row5 + j]! +
+            (dz_dot_row6 * X_data[row6 + j]! + dz_dot_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -2665,8 +2672,8 @@ export function neuronHvp(
     const ge0 = 0 >= z0 ? 1 : 0;
     dz[i] = ge0 !== 0 ? 0 : -(2 * sub0 * dsum);
     db += dz[i]!;
-    const g0 = dz[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    const dz_row0 = dz[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dz_row0 * X_data[row0 + j]!;
     let X_at_w_dot0 = 0;
     for (let j = 0; j < d; j++) {
       X_at_w_dot0 += X_data[row0 + j]! * w_dot[j]!;
@@ -2677,8 +2684,8 @@ export function neuronHvp(
     const scaled_dot0 = 2 * sub_dot0;
     dz_dot[i] = ge0 !== 0 ? 0 : -(scaled_dot0 === 0 ? 0 : dsum * scaled_dot0);
     db_dot += dz_dot[i]!;
-    const g0_2 = dz_dot[i]!;
-    for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0_2 * X_data[row0 + j]!;
+    const dz_dot_row0 = dz_dot[i]!;
+    for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + dz_dot_row0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dz, X);
@@ -2797,23 +2804,23 @@ export function neuronHessian(
       dz[i + 1]! +
       (dz[i + 2]! + dz[i + 3]!) +
       (dz[i + 4]! + dz[i + 5]! + (dz[i + 6]! + dz[i + 7]!));
-    const g0 = dz[i]!;
-    const g1 = dz[i + 1]!;
-    const g2 = dz[i + 2]!;
-    const g3 = dz[i + 3]!;
-    const g4 = dz[i + 4]!;
-    const g5 = dz[i + 5]!;
-    const g6 = dz[i + 6]!;
-    const g7 = dz[i + 7]!;
+    const dz_row0 = dz[i]!;
+    const dz_row1 = dz[i + 1]!;
+    const dz_row2 = dz[i + 2]!;
+    const dz_row3 = dz[i + 3]!;
+    const dz_row4 = dz[i + 4]!;
+    const dz_row5 = dz[i + 5]!;
+    const dz_row6 = dz[i + 6]!;
+    const dz_row7 = dz[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X_data[row0 + j]! +
-          g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-          (g4 * X_data[row4 + j]! +
-            g5 * X_data[row5 + j]! +
-            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+        (dz_row0 * X_data[row0 + j]! +
+          dz_row1 * X_data[row1 + j]! +
+          (dz_row2 * X_data[row2 + j]! + dz_row3 * X_data[row3 + j]!) +
+          (dz_row4 * X_data[row4 + j]! +
+            dz_row5 * X_data[row5 + j]! +
+            (dz_row6 * X_data[row6 + j]! + dz_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -2828,8 +2835,8 @@ export function neuronHessian(
     ge[i] = 0 >= z[i]! ? 1 : 0;
     dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
     db += dz[i]!;
-    const g0 = dz[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    const dz_row0 = dz[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dz_row0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dz, X);
@@ -2923,23 +2930,23 @@ export function neuronHessian(
         dz_dot[i + 1]! +
         (dz_dot[i + 2]! + dz_dot[i + 3]!) +
         (dz_dot[i + 4]! + dz_dot[i + 5]! + (dz_dot[i + 6]! + dz_dot[i + 7]!));
-      const g0 = dz_dot[i]!;
-      const g1 = dz_dot[i + 1]!;
-      const g2 = dz_dot[i + 2]!;
-      const g3 = dz_dot[i + 3]!;
-      const g4 = dz_dot[i + 4]!;
-      const g5 = dz_dot[i + 5]!;
-      const g6 = dz_dot[i + 6]!;
-      const g7 = dz_dot[i + 7]!;
+      const dz_dot_row0 = dz_dot[i]!;
+      const dz_dot_row1 = dz_dot[i + 1]!;
+      const dz_dot_row2 = dz_dot[i + 2]!;
+      const dz_dot_row3 = dz_dot[i + 3]!;
+      const dz_dot_row4 = dz_dot[i + 4]!;
+      const dz_dot_row5 = dz_dot[i + 5]!;
+      const dz_dot_row6 = dz_dot[i + 6]!;
+      const dz_dot_row7 = dz_dot[i + 7]!;
       for (let j = 0; j < d; j++)
         dw_dot[j] =
           dw_dot[j]! +
-          (g0 * X_data[row0 + j]! +
-            g1 * X_data[row1 + j]! +
-            (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-            (g4 * X_data[row4 + j]! +
-              g5 * X_data[row5 + j]! +
-              (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+          (dz_dot_row0 * X_data[row0 + j]! +
+            dz_dot_row1 * X_data[row1 + j]! +
+            (dz_dot_row2 * X_data[row2 + j]! + dz_dot_row3 * X_data[row3 + j]!) +
+            (dz_dot_row4 * X_data[row4 + j]! +
+              dz_dot_row5 * X_data[row5 + j]! +
+              (dz_dot_row6 * X_data[row6 + j]! + dz_dot_row7 * X_data[row7 + j]!)));
     }
     for (let i = N - (N % 8); i < N; i++) {
       const X_data = X.data;
@@ -2953,8 +2960,8 @@ export function neuronHessian(
       const scaled_dot0 = 2 * sub_dot0;
       dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot0 === 0 ? 0 : dsum * scaled_dot0);
       db_dot += dz_dot[i]!;
-      const g0 = dz_dot[i]!;
-      for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + g0 * X_data[row0 + j]!;
+      const dz_dot_row0 = dz_dot[i]!;
+      for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + dz_dot_row0 * X_data[row0 + j]!;
     }
 
     repairVecmat(dw_dot, dz_dot, X);

@@ -319,8 +319,8 @@ export class BodyWriter implements EmitContext {
         // Each row's factor: a local of the pass, or read once before the loop over the row.
         let factors = this.laneNames.get(g.id) ?? readFactors.get(g.id);
         if (factors === undefined) {
-          const suffix = readFactors.size === 0 ? "" : `_${readFactors.size + 1}`;
-          const names = lanesOf((k) => this.naming.loopIndex(`g${k}${suffix}`));
+          // Named after the value they are rows of (dresidual_row0, …): one set per value, no clash.
+          const names = lanesOf((k) => this.naming.loopIndex(`${this.naming.nameOf(g)}_row${k}`));
           names.forEach((f, k) =>
             lines.push(`const ${f} = ${this.atLane(k, () => this.elementCode(g, [rows]).text)};`),
           );
@@ -369,15 +369,27 @@ export class BodyWriter implements EmitContext {
     this.readsRowsOrColumns = false;
     this.exponentialsInLoop.clear();
     this.sharedInStep = this.sharedIn(members.map((m) => (m.kind === "sumChain" ? m.chain : m.instr)));
+    // A product guarded by a scalar (dw[i] = dz === 0 ? 0 : x[i] * dz) tests it once, outside the loop.
+    const guarded = members.length === 1 && members[0]!.kind === "store" ? scalarGuard(members[0]!.instr) : undefined;
+    let guard: { test: string; fill: string | undefined } | undefined;
     for (const member of members) {
-      if (member.kind === "store") this.declareArray(member.instr.result);
-      else this.lines.push(`let ${this.naming.nameOf(member.instr.result)} = 0;`);
-      bodies.push(this.elementStatement(member, shape));
+      if (member.kind === "store") {
+        const reused = this.declareArray(member.instr.result);
+        if (guarded !== undefined) {
+          const array = `${this.naming.nameOf(member.instr.result)}${shape.length === 1 ? "" : ".data"}`;
+          guard = { test: this.operand(guarded.guard).code, fill: reused ? `${array}.fill(0)` : undefined };
+        }
+      } else this.lines.push(`let ${this.naming.nameOf(member.instr.result)} = 0;`);
+      const computed = guarded === undefined ? member : { kind: "store" as const, instr: guarded.unguarded };
+      bodies.push(this.elementStatement(computed, shape));
       if (member.kind === "store") bodies.push(...this.shareExponential(member.instr.result, shape));
     }
     const body = bodies.length === 1 ? ` ${bodies[0]!}` : ` {\n${bodies.join("\n")}\n}`;
     if (!this.readsRowsOrColumns) {
-      this.lines.push(`for (let ${i} = 0; ${i} < ${sizeCode(shape, this)}; ${i}++)${body}`);
+      const loop = `for (let ${i} = 0; ${i} < ${sizeCode(shape, this)}; ${i}++)${body}`;
+      if (guard === undefined) this.lines.push(loop);
+      else if (guard.fill === undefined) this.lines.push(`if (${guard.test} !== 0) ${loop}`);
+      else this.lines.push(`if (${guard.test} === 0) ${guard.fill};`, `else ${loop}`);
       return;
     }
     // A vector read along the rows or columns: nested loops index it directly (no division or
@@ -621,6 +633,21 @@ export class Naming {
     for (const [hint, name] of this.indices) forked.indices.set(hint, name);
     return forked;
   }
+}
+
+/**
+ * A product or quotient guarded by a scalar adjoint (`g === 0 ? 0 : d * g`), and the same
+ * operation unguarded: where g is 0 every element is 0, so the test can be made once.
+ */
+function scalarGuard(instr: Instr): { guard: Value; unguarded: Instr } | undefined {
+  const [first, second] = instr.args;
+  if (instr.op === "mulNoNan" && second !== undefined && second.shape.length === 0) {
+    return { guard: second, unguarded: { ...instr, op: "mul", attrs: {} } as Instr };
+  }
+  if (instr.op === "divNoNan" && first !== undefined && first.shape.length === 0) {
+    return { guard: first, unguarded: { ...instr, op: "div", attrs: {} } as Instr };
+  }
+  return undefined;
 }
 
 /** Rows a pass over rows computes per iteration: the products' entries loaded once for eight. */

@@ -233,23 +233,23 @@ export function lossGrad(
       dresidual[i + 1]! +
       (dresidual[i + 2]! + dresidual[i + 3]!) +
       (dresidual[i + 4]! + dresidual[i + 5]! + (dresidual[i + 6]! + dresidual[i + 7]!));
-    const g0 = dresidual[i]!;
-    const g1 = dresidual[i + 1]!;
-    const g2 = dresidual[i + 2]!;
-    const g3 = dresidual[i + 3]!;
-    const g4 = dresidual[i + 4]!;
-    const g5 = dresidual[i + 5]!;
-    const g6 = dresidual[i + 6]!;
-    const g7 = dresidual[i + 7]!;
+    const dresidual_row0 = dresidual[i]!;
+    const dresidual_row1 = dresidual[i + 1]!;
+    const dresidual_row2 = dresidual[i + 2]!;
+    const dresidual_row3 = dresidual[i + 3]!;
+    const dresidual_row4 = dresidual[i + 4]!;
+    const dresidual_row5 = dresidual[i + 5]!;
+    const dresidual_row6 = dresidual[i + 6]!;
+    const dresidual_row7 = dresidual[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X_data[row0 + j]! +
-          g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-          (g4 * X_data[row4 + j]! +
-            g5 * X_data[row5 + j]! +
-            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+        (dresidual_row0 * X_data[row0 + j]! +
+          dresidual_row1 * X_data[row1 + j]! +
+          (dresidual_row2 * X_data[row2 + j]! + dresidual_row3 * X_data[row3 + j]!) +
+          (dresidual_row4 * X_data[row4 + j]! +
+            dresidual_row5 * X_data[row5 + j]! +
+            (dresidual_row6 * X_data[row6 + j]! + dresidual_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -262,8 +262,8 @@ export function lossGrad(
     sum_residual_sq += residual0 ** 2;
     dresidual[i] = 2 * residual0 * dsum_residual_sq;
     db += dresidual[i]!;
-    const g0 = dresidual[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    const dresidual_row0 = dresidual[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dresidual_row0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dresidual, X);
@@ -328,8 +328,8 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
   // backward through line 20: return mean(residual^2)
   const dsum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
-  for (let i = 0; i < N; i++)
-    dresidual[i] = dsum_residual_sq === 0 ? 0 : 2 * residual[i]! * dsum_residual_sq;
+  if (dsum_residual_sq === 0) dresidual.fill(0);
+  else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
 
   // backward through line 19 → predict, line 15: X @ w + b
   const db = sum(dresidual);

@@ -293,7 +293,7 @@ export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Floa
   const dZ_loss = buffers.matrix(0, N, k);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < k; col++, i++)
-      dZ_loss.data[i] = dsum === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[row]!) * dsum;
+      dZ_loss.data[i] = Math.exp(Z.data[i]! - lse_Z[row]!) * dsum;
   }
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)

@@ -166,8 +166,8 @@ export function lossBackward(tape: LossTape, seed: number): { a: number; b: numb
   // backward through line 6: return mean(residual^2)
   const dsum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
-  for (let i = 0; i < N; i++)
-    dresidual[i] = dsum_residual_sq === 0 ? 0 : 2 * residual[i]! * dsum_residual_sq;
+  if (dsum_residual_sq === 0) dresidual.fill(0);
+  else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
 
   // backward through line 4: prediction = a + b * t + c * t^2
   let dc = 0;

@@ -335,23 +335,23 @@ export function lossGrad(
       dresidual[i + 1]! +
       (dresidual[i + 2]! + dresidual[i + 3]!) +
       (dresidual[i + 4]! + dresidual[i + 5]! + (dresidual[i + 6]! + dresidual[i + 7]!));
-    const g0 = dresidual[i]!;
-    const g1 = dresidual[i + 1]!;
-    const g2 = dresidual[i + 2]!;
-    const g3 = dresidual[i + 3]!;
-    const g4 = dresidual[i + 4]!;
-    const g5 = dresidual[i + 5]!;
-    const g6 = dresidual[i + 6]!;
-    const g7 = dresidual[i + 7]!;
+    const dresidual_row0 = dresidual[i]!;
+    const dresidual_row1 = dresidual[i + 1]!;
+    const dresidual_row2 = dresidual[i + 2]!;
+    const dresidual_row3 = dresidual[i + 3]!;
+    const dresidual_row4 = dresidual[i + 4]!;
+    const dresidual_row5 = dresidual[i + 5]!;
+    const dresidual_row6 = dresidual[i + 6]!;
+    const dresidual_row7 = dresidual[i + 7]!;
     for (let j = 0; j < h; j++)
       dw2_predict[j] =
         dw2_predict[j]! +
-        (g0 * H_data[row0 + j]! +
-          g1 * H_data[row1 + j]! +
-          (g2 * H_data[row2 + j]! + g3 * H_data[row3 + j]!) +
-          (g4 * H_data[row4 + j]! +
-            g5 * H_data[row5 + j]! +
-            (g6 * H_data[row6 + j]! + g7 * H_data[row7 + j]!)));
+        (dresidual_row0 * H_data[row0 + j]! +
+          dresidual_row1 * H_data[row1 + j]! +
+          (dresidual_row2 * H_data[row2 + j]! + dresidual_row3 * H_data[row3 + j]!) +
+          (dresidual_row4 * H_data[row4 + j]! +
+            dresidual_row5 * H_data[row5 + j]! +
+            (dresidual_row6 * H_data[row6 + j]! + dresidual_row7 * H_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const H_data = H.data;
@@ -364,8 +364,9 @@ export function lossGrad(
     sum_residual_sq += residual0 ** 2;
     dresidual[i] = 2 * residual0 * dsum_residual_sq;
     db2 += dresidual[i]!;
-    const g0 = dresidual[i]!;
-    for (let j = 0; j < h; j++) dw2_predict[j] = dw2_predict[j]! + g0 * H_data[row0 + j]!;
+    const dresidual_row0 = dresidual[i]!;
+    for (let j = 0; j < h; j++)
+      dw2_predict[j] = dw2_predict[j]! + dresidual_row0 * H_data[row0 + j]!;
   }
 
   repairVecmat(dw2_predict, dresidual, H);
@@ -480,15 +481,17 @@ export function lossBackward(
   // backward through line 27: return mean(residual^2) + penalty
   const dsum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
-  for (let i = 0; i < N; i++)
-    dresidual[i] = dsum_residual_sq === 0 ? 0 : 2 * residual[i]! * dsum_residual_sq;
+  if (dsum_residual_sq === 0) dresidual.fill(0);
+  else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
 
   // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
   const dadd = seed === 0 ? 0 : lambda * seed;
   const dw2_penalty = buffers.vector(1, h);
-  for (let i = 0; i < h; i++) dw2_penalty[i] = dadd === 0 ? 0 : 2 * w2[i]! * dadd;
+  if (dadd === 0) dw2_penalty.fill(0);
+  else for (let i = 0; i < h; i++) dw2_penalty[i] = 2 * w2[i]! * dadd;
   const dW1_penalty = buffers.matrix(2, d, h);
-  for (let i = 0; i < d * h; i++) dW1_penalty.data[i] = dadd === 0 ? 0 : 2 * W1.data[i]! * dadd;
+  if (dadd === 0) dW1_penalty.data.fill(0);
+  else for (let i = 0; i < d * h; i++) dW1_penalty.data[i] = 2 * W1.data[i]! * dadd;
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
   //   → predict, line 17: return H @ w2 + b2

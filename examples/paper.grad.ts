@@ -1597,7 +1597,8 @@ export function activationGrad(
 
   // backward through line 83: z = w @ x + b
   const dw = space?.vector(0, n) ?? new Float64Array(n);
-  for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
+  if (dz === 0) dw.fill(0);
+  else for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
   return { value, grad: { w: dw, b: dz } };
 }
 
@@ -1645,7 +1646,7 @@ export function activationBackward(
 
   // backward through line 83: z = w @ x + b
   const dw = new Float64Array(n);
-  for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
+  if (dz !== 0) for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
   return { w: dw, b: dz };
 }
 
@@ -1812,23 +1813,23 @@ export function lossGrad(
       dz[i + 1]! +
       (dz[i + 2]! + dz[i + 3]!) +
       (dz[i + 4]! + dz[i + 5]! + (dz[i + 6]! + dz[i + 7]!));
-    const g0 = dz[i]!;
-    const g1 = dz[i + 1]!;
-    const g2 = dz[i + 2]!;
-    const g3 = dz[i + 3]!;
-    const g4 = dz[i + 4]!;
-    const g5 = dz[i + 5]!;
-    const g6 = dz[i + 6]!;
-    const g7 = dz[i + 7]!;
+    const dz_row0 = dz[i]!;
+    const dz_row1 = dz[i + 1]!;
+    const dz_row2 = dz[i + 2]!;
+    const dz_row3 = dz[i + 3]!;
+    const dz_row4 = dz[i + 4]!;
+    const dz_row5 = dz[i + 5]!;
+    const dz_row6 = dz[i + 6]!;
+    const dz_row7 = dz[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (g0 * X_data[row0 + j]! +
-          g1 * X_data[row1 + j]! +
-          (g2 * X_data[row2 + j]! + g3 * X_data[row3 + j]!) +
-          (g4 * X_data[row4 + j]! +
-            g5 * X_data[row5 + j]! +
-            (g6 * X_data[row6 + j]! + g7 * X_data[row7 + j]!)));
+        (dz_row0 * X_data[row0 + j]! +
+          dz_row1 * X_data[row1 + j]! +
+          (dz_row2 * X_data[row2 + j]! + dz_row3 * X_data[row3 + j]!) +
+          (dz_row4 * X_data[row4 + j]! +
+            dz_row5 * X_data[row5 + j]! +
+            (dz_row6 * X_data[row6 + j]! + dz_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -1844,8 +1845,8 @@ export function lossGrad(
     const da0 = -(2 * y_minus_a0 * dsum_y_minus_a_sq);
     dz[i] = 0 >= z0 ? 0 : da0;
     db += dz[i]!;
-    const g0 = dz[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + g0 * X_data[row0 + j]!;
+    const dz_row0 = dz[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dz_row0 * X_data[row0 + j]!;
   }
 
   repairVecmat(dw, dz, X);

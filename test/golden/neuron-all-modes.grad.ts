@@ -80,7 +80,8 @@ export function neuronGrad(
 
   // backward through line 4: z = w @ x + b
   const dw = space?.vector(0, n) ?? new Float64Array(n);
-  for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
+  if (dz === 0) dw.fill(0);
+  else for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
   return { value, grad: { w: dw, b: dz } };
 }
 
@@ -135,7 +136,7 @@ export function neuronBackward(tape: NeuronTape, seed: number): { w: Float64Arra
 
   // backward through line 4: z = w @ x + b
   const dw = new Float64Array(n);
-  for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
+  if (dz !== 0) for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
   return { w: dw, b: dz };
 }
 
@@ -245,7 +246,7 @@ export function neuronHvp(
 
   // backward through line 4: z = w @ x + b
   const dw = new Float64Array(n);
-  for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
+  if (dz !== 0) for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
 
   // tangent of line 4: z = w @ x + b
   let dot_w_x_dot = 0;
@@ -266,7 +267,7 @@ export function neuronHvp(
 
   // tangent of backward through line 4: z = w @ x + b
   const dw_dot = new Float64Array(n);
-  for (let i = 0; i < n; i++) dw_dot[i] = dz_dot === 0 ? 0 : x[i]! * dz_dot;
+  if (dz_dot !== 0) for (let i = 0; i < n; i++) dw_dot[i] = x[i]! * dz_dot;
   return { value, grad: { w: dw, b: dz }, hvp: { w: dw_dot, b: dz_dot } };
 }
 
@@ -308,7 +309,7 @@ export function neuronHessian(
 
   // backward through line 4: z = w @ x + b
   const dw = new Float64Array(n);
-  for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
+  if (dz !== 0) for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
 
   const size = w.length + 1;
   const hessian = matrix(size, size);
@@ -334,7 +335,8 @@ export function neuronHessian(
 
     // tangent of backward through line 4: z = w @ x + b
     const dw_dot = buffers.vector(0, n);
-    for (let i = 0; i < n; i++) dw_dot[i] = dz_dot === 0 ? 0 : x[i]! * dz_dot;
+    if (dz_dot === 0) dw_dot.fill(0);
+    else for (let i = 0; i < n; i++) dw_dot[i] = x[i]! * dz_dot;
     setColumn(hessian, column++, dw_dot, dz_dot);
     w_dot[k] = 0;
   }
@@ -355,7 +357,8 @@ export function neuronHessian(
 
     // tangent of backward through line 4: z = w @ x + b
     const dw_dot = buffers.vector(1, n);
-    for (let i = 0; i < n; i++) dw_dot[i] = dz_dot === 0 ? 0 : x[i]! * dz_dot;
+    if (dz_dot === 0) dw_dot.fill(0);
+    else for (let i = 0; i < n; i++) dw_dot[i] = x[i]! * dz_dot;
     setColumn(hessian, column++, dw_dot, dz_dot);
   }
 

@@ -69,7 +69,8 @@ export function neuronGrad(
 
   // backward through line 4: z = w @ x + b
   const dw = space?.vector(0, n) ?? new Float64Array(n);
-  for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
+  if (dz === 0) dw.fill(0);
+  else for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
   return { value, grad: { w: dw, b: dz } };
 }
 
@@ -124,6 +125,6 @@ export function neuronBackward(tape: NeuronTape, seed: number): { w: Float64Arra
 
   // backward through line 4: z = w @ x + b
   const dw = new Float64Array(n);
-  for (let i = 0; i < n; i++) dw[i] = dz === 0 ? 0 : x[i]! * dz;
+  if (dz !== 0) for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
   return { w: dw, b: dz };
 }
