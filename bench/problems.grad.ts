@@ -83,6 +83,8 @@ export function leastSquaresGrad(
   const space = workspace?.part(1);
   const buffers = space ?? (leastSquaresGradTemporaries ??= new Workspace());
   // backward through line 5: return mean((X @ w + b - y)^2)
+  //   db = (2 seed/N) sum(X w + b − y)
+  //   dw = (2 seed/N) Xᵀ (X w + b − y)
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 5)
@@ -247,6 +249,8 @@ export function leastSquaresBackward(
   checkScalar(seed, "seed");
   const buffers = (leastSquaresBackwardTemporaries ??= new Workspace());
   // backward through line 5: return mean((X @ w + b - y)^2)
+  //   db = (2 seed/N) sum(X w + b − y)
+  //   dw = (2 seed/N) Xᵀ (X w + b − y)
   const dsum = seed === 0 ? 0 : seed / N;
   const dsub = buffers.vector(0, N);
   let db = 0;
@@ -285,6 +289,8 @@ export function leastSquaresHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (leastSquaresHvpTemporaries ??= new Workspace());
   // backward through line 5: return mean((X @ w + b - y)^2)
+  //   db = (2 seed/N) sum(X w + b − y)
+  //   dw = (2 seed/N) Xᵀ (X w + b − y)
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 5)
@@ -506,6 +512,8 @@ export function leastSquaresHessian(
   checkVector(y, "y", N, "N");
   const buffers = (leastSquaresHessianTemporaries ??= new Workspace());
   // backward through line 5: return mean((X @ w + b - y)^2)
+  //   db = (2 seed/N) sum(X w + b − y)
+  //   dw = (2 seed/N) Xᵀ (X w + b − y)
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 5)
@@ -798,6 +806,8 @@ export function logisticGrad(
   const space = workspace?.part(3);
   const buffers = space ?? (logisticGradTemporaries ??= new Workspace());
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
+  //   db = −(seed/N) sum(y ⊙ σ(−y ⊙ (X w + b)))
+  //   dw = −(seed/N) Xᵀ (y ⊙ σ(−y ⊙ (X w + b)))
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 10)
@@ -984,6 +994,8 @@ export function logisticBackward(tape: LogisticTape, seed: number): { w: Float64
   checkScalar(seed, "seed");
   const buffers = (logisticBackwardTemporaries ??= new Workspace());
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
+  //   db = −(seed/N) sum(y ⊙ σ(−y ⊙ (X w + b)))
+  //   dw = −(seed/N) Xᵀ (y ⊙ σ(−y ⊙ (X w + b)))
   const dsum = seed === 0 ? 0 : seed / N;
   const dmul = buffers.vector(0, N);
   const dX_at_w_plus_b = buffers.vector(1, N);
@@ -1024,6 +1036,8 @@ export function logisticHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (logisticHvpTemporaries ??= new Workspace());
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
+  //   db = −(seed/N) sum(y ⊙ σ(−y ⊙ (X w + b)))
+  //   dw = −(seed/N) Xᵀ (y ⊙ σ(−y ⊙ (X w + b)))
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 10)
@@ -1299,6 +1313,8 @@ export function logisticHessian(
   checkVector(y, "y", N, "N");
   const buffers = (logisticHessianTemporaries ??= new Workspace());
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
+  //   db = −(seed/N) sum(y ⊙ σ(−y ⊙ (X w + b)))
+  //   dw = −(seed/N) Xᵀ (y ⊙ σ(−y ⊙ (X w + b)))
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 10)
@@ -1648,17 +1664,17 @@ export function mlp(
   const space = workspace?.part(4);
   const buffers = space ?? (mlpTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const H_product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(product.data[i]! + b1[col]!, 0);
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(H_product.data[i]! + b1[col]!, 0);
   }
 
   // line 16: out = H @ W2' + b2
-  const product_2 = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
+  const out_product = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) out.data[i] = product_2.data[i]! + b2[col]!;
+    for (let col = 0; col < c; col++, i++) out.data[i] = out_product.data[i]! + b2[col]!;
   }
 
   // line 17: return mean((out - Y)^2)
@@ -1701,17 +1717,17 @@ export function mlpGrad(
   const space = workspace?.part(5);
   const buffers = space ?? (mlpGradTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const H_product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(product.data[i]! + b1[col]!, 0);
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(H_product.data[i]! + b1[col]!, 0);
   }
 
   // line 16: out = H @ W2' + b2
-  const product_2 = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
+  const out_product = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) out.data[i] = product_2.data[i]! + b2[col]!;
+    for (let col = 0; col < c; col++, i++) out.data[i] = out_product.data[i]! + b2[col]!;
   }
 
   // line 17: return mean((out - Y)^2)
@@ -1726,20 +1742,26 @@ export function mlpGrad(
   const value = sum_2 / N_times_c;
 
   // backward through line 17: return mean((out - Y)^2)
+  //   dout = (2 seed/(N c)) (out − Y)
   const dsum = 1 / N_times_c;
   const dout_minus_Y = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
   // backward through line 16: out = H @ W2' + b2
+  //   db2 = sum(dout, axis=0)
+  //   dH = dout W2
+  //   dW2 = doutᵀ H
   const db2 = sumAlong(dout_minus_Y, 0, space?.vector(6, c));
   const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(7, N, h));
   const dW2 = matmulTransA(dout_minus_Y, H, true, space?.matrix(8, c, h));
 
   // backward through line 15: H = relu(X @ W1' + b1)
-  const dadd = buffers.matrix(9, N, h);
-  for (let i = 0; i < N * h; i++) dadd.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
-  const db1 = sumAlong(dadd, 0, space?.vector(10, h));
-  const dW1 = matmulTransA(dadd, X, true, space?.matrix(11, h, d));
+  //   db1 = sum(dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0], axis=0)
+  //   dW1 = (dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0])ᵀ X
+  const dH_product_plus_b1 = buffers.matrix(9, N, h);
+  for (let i = 0; i < N * h; i++) dH_product_plus_b1.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
+  const db1 = sumAlong(dH_product_plus_b1, 0, space?.vector(10, h));
+  const dW1 = matmulTransA(dH_product_plus_b1, X, true, space?.matrix(11, h, d));
   return { value, grad: { W1: dW1, b1: db1, W2: dW2, b2: db2 } };
 }
 
@@ -1783,17 +1805,17 @@ export function mlpForward(
   checkMatrix(Y, "Y", N, "N", c, "c");
   const buffers = (mlpForwardTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const H_product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = matrix(N, h);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(product.data[i]! + b1[col]!, 0);
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(H_product.data[i]! + b1[col]!, 0);
   }
 
   // line 16: out = H @ W2' + b2
-  const product_2 = matmulTransB(H, W2, false, buffers.matrix(1, N, c));
+  const out_product = matmulTransB(H, W2, false, buffers.matrix(1, N, c));
   const out = buffers.matrix(2, N, c);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) out.data[i] = product_2.data[i]! + b2[col]!;
+    for (let col = 0; col < c; col++, i++) out.data[i] = out_product.data[i]! + b2[col]!;
   }
 
   // line 17: return mean((out - Y)^2)
@@ -1825,21 +1847,27 @@ export function mlpBackward(
   checkScalar(seed, "seed");
   const buffers = (mlpBackwardTemporaries ??= new Workspace());
   // backward through line 17: return mean((out - Y)^2)
+  //   dout = (2 seed/(N c)) (out − Y)
   const dsum = seed === 0 ? 0 : seed / N_times_c;
   const dout_minus_Y = buffers.matrix(0, N, c);
   if (dsum === 0) dout_minus_Y.data.fill(0);
   else for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
   // backward through line 16: out = H @ W2' + b2
+  //   db2 = sum(dout, axis=0)
+  //   dH = dout W2
+  //   dW2 = doutᵀ H
   const db2 = sumAlong(dout_minus_Y, 0);
   const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(1, N, h));
   const dW2 = matmulTransA(dout_minus_Y, H, true);
 
   // backward through line 15: H = relu(X @ W1' + b1)
-  const dadd = buffers.matrix(2, N, h);
-  for (let i = 0; i < N * h; i++) dadd.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
-  const db1 = sumAlong(dadd, 0);
-  const dW1 = matmulTransA(dadd, X, true);
+  //   db1 = sum(dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0], axis=0)
+  //   dW1 = (dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0])ᵀ X
+  const dH_product_plus_b1 = buffers.matrix(2, N, h);
+  for (let i = 0; i < N * h; i++) dH_product_plus_b1.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
+  const db1 = sumAlong(dH_product_plus_b1, 0);
+  const dW1 = matmulTransA(dH_product_plus_b1, X, true);
   return { W1: dW1, b1: db1, W2: dW2, b2: db2 };
 }
 
@@ -1882,17 +1910,17 @@ export function mlpHvp(
   checkVector(b2_dot, "direction.b2", c, "c");
   const buffers = (mlpHvpTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const H_product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(product.data[i]! + b1[col]!, 0);
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(H_product.data[i]! + b1[col]!, 0);
   }
 
   // line 16: out = H @ W2' + b2
-  const product_2 = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
+  const out_product = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) out.data[i] = product_2.data[i]! + b2[col]!;
+    for (let col = 0; col < c; col++, i++) out.data[i] = out_product.data[i]! + b2[col]!;
   }
 
   // line 17: return mean((out - Y)^2)
@@ -1907,32 +1935,38 @@ export function mlpHvp(
   const value = sum_2 / N_times_c;
 
   // backward through line 17: return mean((out - Y)^2)
+  //   dout = (2 seed/(N c)) (out − Y)
   const dsum = 1 / N_times_c;
   const dout_minus_Y = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
   // backward through line 16: out = H @ W2' + b2
+  //   db2 = sum(dout, axis=0)
+  //   dH = dout W2
+  //   dW2 = doutᵀ H
   const db2 = sumAlong(dout_minus_Y, 0);
   const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(6, N, h));
   const dW2 = matmulTransA(dout_minus_Y, H, true);
 
   // backward through line 15: H = relu(X @ W1' + b1)
-  const gt = buffers.matrix(7, N, h);
-  const dadd = buffers.matrix(8, N, h);
+  //   db1 = sum(dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0], axis=0)
+  //   dW1 = (dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0])ᵀ X
+  const H_gt = buffers.matrix(7, N, h);
+  const dH_product_plus_b1 = buffers.matrix(8, N, h);
   for (let i = 0; i < N * h; i++) {
-    gt.data[i] = H.data[i]! > 0 ? 1 : 0;
-    dadd.data[i] = gt.data[i]! !== 0 ? dH.data[i]! : 0;
+    H_gt.data[i] = H.data[i]! > 0 ? 1 : 0;
+    dH_product_plus_b1.data[i] = H_gt.data[i]! !== 0 ? dH.data[i]! : 0;
   }
 
-  const db1 = sumAlong(dadd, 0);
-  const dW1 = matmulTransA(dadd, X, true);
+  const db1 = sumAlong(dH_product_plus_b1, 0);
+  const dW1 = matmulTransA(dH_product_plus_b1, X, true);
 
   // tangent of line 15: H = relu(X @ W1' + b1)
-  const product_dot = matmulTransB(X, W1_dot, true, buffers.matrix(9, N, h));
+  const H_product_dot = matmulTransB(X, W1_dot, true, buffers.matrix(9, N, h));
   const H_dot = buffers.matrix(10, N, h);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < h; col++, i++)
-      H_dot.data[i] = gt.data[i]! !== 0 ? product_dot.data[i]! + b1_dot[col]! : 0;
+      H_dot.data[i] = H_gt.data[i]! !== 0 ? H_product_dot.data[i]! + b1_dot[col]! : 0;
   }
 
   // tangent of line 16: out = H @ W2' + b2
@@ -1954,20 +1988,23 @@ export function mlpHvp(
 
   // tangent of backward through line 16: out = H @ W2' + b2
   const db2_dot = sumAlong(dout_minus_Y_dot, 0);
-  const product_3 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(16, N, h));
-  const product_4 = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(17, N, h));
+  const out_product_2 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(16, N, h));
+  const dout_minus_Y_at_W2_dot = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(17, N, h));
   const dH_dot = buffers.matrix(18, N, h);
-  for (let i = 0; i < N * h; i++) dH_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
-  const product_5 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(19, c, h));
-  const product_6 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(20, c, h));
+  for (let i = 0; i < N * h; i++)
+    dH_dot.data[i] = out_product_2.data[i]! + dout_minus_Y_at_W2_dot.data[i]!;
+  const out_product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(19, c, h));
+  const dout_minus_Y_at_H_dot = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(20, c, h));
   const dW2_dot = matrix(c, h);
-  for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_5.data[i]! + product_6.data[i]!;
+  for (let i = 0; i < c * h; i++)
+    dW2_dot.data[i] = out_product_3.data[i]! + dout_minus_Y_at_H_dot.data[i]!;
 
   // tangent of backward through line 15: H = relu(X @ W1' + b1)
-  const dadd_dot = buffers.matrix(21, N, h);
-  for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-  const db1_dot = sumAlong(dadd_dot, 0);
-  const dW1_dot = matmulTransA(dadd_dot, X, true);
+  const dH_product_plus_b1_dot = buffers.matrix(21, N, h);
+  for (let i = 0; i < N * h; i++)
+    dH_product_plus_b1_dot.data[i] = H_gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+  const db1_dot = sumAlong(dH_product_plus_b1_dot, 0);
+  const dW1_dot = matmulTransA(dH_product_plus_b1_dot, X, true);
   return {
     value,
     grad: { W1: dW1, b1: db1, W2: dW2, b2: db2 },
@@ -2007,17 +2044,17 @@ export function mlpHessian(
   checkMatrix(Y, "Y", N, "N", c, "c");
   const buffers = (mlpHessianTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const H_product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(product.data[i]! + b1[col]!, 0);
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(H_product.data[i]! + b1[col]!, 0);
   }
 
   // line 16: out = H @ W2' + b2
-  const product_2 = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
+  const out_product = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) out.data[i] = product_2.data[i]! + b2[col]!;
+    for (let col = 0; col < c; col++, i++) out.data[i] = out_product.data[i]! + b2[col]!;
   }
 
   // line 17: return mean((out - Y)^2)
@@ -2032,25 +2069,31 @@ export function mlpHessian(
   const value = sum_2 / N_times_c;
 
   // backward through line 17: return mean((out - Y)^2)
+  //   dout = (2 seed/(N c)) (out − Y)
   const dsum = 1 / N_times_c;
   const dout_minus_Y = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
 
   // backward through line 16: out = H @ W2' + b2
+  //   db2 = sum(dout, axis=0)
+  //   dH = dout W2
+  //   dW2 = doutᵀ H
   const db2 = sumAlong(dout_minus_Y, 0);
   const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(6, N, h));
   const dW2 = matmulTransA(dout_minus_Y, H, true);
 
   // backward through line 15: H = relu(X @ W1' + b1)
-  const gt = buffers.matrix(7, N, h);
-  const dadd = buffers.matrix(8, N, h);
+  //   db1 = sum(dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0], axis=0)
+  //   dW1 = (dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0])ᵀ X
+  const H_gt = buffers.matrix(7, N, h);
+  const dH_product_plus_b1 = buffers.matrix(8, N, h);
   for (let i = 0; i < N * h; i++) {
-    gt.data[i] = H.data[i]! > 0 ? 1 : 0;
-    dadd.data[i] = gt.data[i]! !== 0 ? dH.data[i]! : 0;
+    H_gt.data[i] = H.data[i]! > 0 ? 1 : 0;
+    dH_product_plus_b1.data[i] = H_gt.data[i]! !== 0 ? dH.data[i]! : 0;
   }
 
-  const db1 = sumAlong(dadd, 0);
-  const dW1 = matmulTransA(dadd, X, true);
+  const db1 = sumAlong(dH_product_plus_b1, 0);
+  const dW1 = matmulTransA(dH_product_plus_b1, X, true);
 
   const size = W1.data.length + b1.length + W2.data.length + b2.length;
   const hessian = matrix(size, size);
@@ -2059,9 +2102,10 @@ export function mlpHessian(
   for (let k = 0; k < W1.data.length; k++) {
     W1_dot.data[k] = 1;
     // tangent of line 15: H = relu(X @ W1' + b1)
-    const add_dot = matmulTransB(X, W1_dot, true, buffers.matrix(9, N, h));
+    const H_product_plus_b1_dot = matmulTransB(X, W1_dot, true, buffers.matrix(9, N, h));
     const H_dot = buffers.matrix(10, N, h);
-    for (let i = 0; i < N * h; i++) H_dot.data[i] = H.data[i]! > 0 ? add_dot.data[i]! : 0;
+    for (let i = 0; i < N * h; i++)
+      H_dot.data[i] = H.data[i]! > 0 ? H_product_plus_b1_dot.data[i]! : 0;
 
     // tangent of line 16: out = H @ W2' + b2
     const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(11, N, c));
@@ -2077,16 +2121,18 @@ export function mlpHessian(
     // tangent of backward through line 16: out = H @ W2' + b2
     const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(14, c));
     const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(15, N, h));
-    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(16, c, h));
-    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(17, c, h));
+    const out_product_2 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(16, c, h));
+    const dout_minus_Y_at_H_dot = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(17, c, h));
     const dW2_dot = buffers.matrix(18, c, h);
-    for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
+    for (let i = 0; i < c * h; i++)
+      dW2_dot.data[i] = out_product_2.data[i]! + dout_minus_Y_at_H_dot.data[i]!;
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(19, N, h);
-    for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(20, h));
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(21, h, d));
+    const dH_product_plus_b1_dot = buffers.matrix(19, N, h);
+    for (let i = 0; i < N * h; i++)
+      dH_product_plus_b1_dot.data[i] = H_gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(dH_product_plus_b1_dot, 0, buffers.vector(20, h));
+    const dW1_dot = matmulTransA(dH_product_plus_b1_dot, X, true, buffers.matrix(21, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     W1_dot.data[k] = 0;
   }
@@ -2114,16 +2160,18 @@ export function mlpHessian(
     // tangent of backward through line 16: out = H @ W2' + b2
     const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(26, c));
     const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(27, N, h));
-    const product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(28, c, h));
-    const product_4 = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(29, c, h));
+    const out_product_2 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(28, c, h));
+    const dout_minus_Y_at_H_dot = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(29, c, h));
     const dW2_dot = buffers.matrix(30, c, h);
-    for (let i = 0; i < c * h; i++) dW2_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
+    for (let i = 0; i < c * h; i++)
+      dW2_dot.data[i] = out_product_2.data[i]! + dout_minus_Y_at_H_dot.data[i]!;
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(31, N, h);
-    for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(32, h));
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(33, h, d));
+    const dH_product_plus_b1_dot = buffers.matrix(31, N, h);
+    for (let i = 0; i < N * h; i++)
+      dH_product_plus_b1_dot.data[i] = H_gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(dH_product_plus_b1_dot, 0, buffers.vector(32, h));
+    const dW1_dot = matmulTransA(dH_product_plus_b1_dot, X, true, buffers.matrix(33, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     b1_dot[k] = 0;
   }
@@ -2144,17 +2192,19 @@ export function mlpHessian(
 
     // tangent of backward through line 16: out = H @ W2' + b2
     const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(37, c));
-    const product_3 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(38, N, h));
-    const product_4 = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(39, N, h));
+    const out_product_2 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(38, N, h));
+    const dout_minus_Y_at_W2_dot = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(39, N, h));
     const dH_dot = buffers.matrix(40, N, h);
-    for (let i = 0; i < N * h; i++) dH_dot.data[i] = product_3.data[i]! + product_4.data[i]!;
+    for (let i = 0; i < N * h; i++)
+      dH_dot.data[i] = out_product_2.data[i]! + dout_minus_Y_at_W2_dot.data[i]!;
     const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(41, c, h));
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(42, N, h);
-    for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(43, h));
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(44, h, d));
+    const dH_product_plus_b1_dot = buffers.matrix(42, N, h);
+    for (let i = 0; i < N * h; i++)
+      dH_product_plus_b1_dot.data[i] = H_gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(dH_product_plus_b1_dot, 0, buffers.vector(43, h));
+    const dW1_dot = matmulTransA(dH_product_plus_b1_dot, X, true, buffers.matrix(44, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     W2_dot.data[k] = 0;
   }
@@ -2178,10 +2228,11 @@ export function mlpHessian(
     const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(49, c, h));
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dadd_dot = buffers.matrix(50, N, h);
-    for (let i = 0; i < N * h; i++) dadd_dot.data[i] = gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dadd_dot, 0, buffers.vector(51, h));
-    const dW1_dot = matmulTransA(dadd_dot, X, true, buffers.matrix(52, h, d));
+    const dH_product_plus_b1_dot = buffers.matrix(50, N, h);
+    for (let i = 0; i < N * h; i++)
+      dH_product_plus_b1_dot.data[i] = H_gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(dH_product_plus_b1_dot, 0, buffers.vector(51, h));
+    const dW1_dot = matmulTransA(dH_product_plus_b1_dot, X, true, buffers.matrix(52, h, d));
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     b2_dot[k] = 0;
   }
@@ -2252,6 +2303,7 @@ export function neuronGrad(
   const space = workspace?.part(7);
   const buffers = space ?? (neuronGradTemporaries ??= new Workspace());
   // backward through line 23: return mean((y - max(0, z))^2)
+  //   dz = −(2 seed/N) ((y − max(0, z)) ⊙ 1[z > 0])
   const dsum = 1 / N;
 
   // one pass over the rows of X (lines 22, 23)
@@ -2429,11 +2481,14 @@ export function neuronBackward(tape: NeuronTape, seed: number): { w: Float64Arra
   checkScalar(seed, "seed");
   const buffers = (neuronBackwardTemporaries ??= new Workspace());
   // backward through line 23: return mean((y - max(0, z))^2)
+  //   dz = −(2 seed/N) ((y − max(0, z)) ⊙ 1[z > 0])
   const dsum = seed === 0 ? 0 : seed / N;
   const dz = buffers.vector(0, N);
   for (let i = 0; i < N; i++) dz[i] = 0 >= z[i]! ? 0 : -(dsum === 0 ? 0 : 2 * sub[i]! * dsum);
 
   // backward through line 22: z = X @ w + b
+  //   db = sum(dz)
+  //   dw = Xᵀ dz
   const db = sum(dz);
   const dw = vecmat(dz, X, true);
   return { w: dw, b: db };
@@ -2465,6 +2520,7 @@ export function neuronHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (neuronHvpTemporaries ??= new Workspace());
   // backward through line 23: return mean((y - max(0, z))^2)
+  //   dz = −(2 seed/N) ((y − max(0, z)) ⊙ 1[z > 0])
   const dsum = 1 / N;
 
   // one pass over the rows of X (lines 22, 23)
@@ -2717,6 +2773,7 @@ export function neuronHessian(
   checkVector(y, "y", N, "N");
   const buffers = (neuronHessianTemporaries ??= new Workspace());
   // backward through line 23: return mean((y - max(0, z))^2)
+  //   dz = −(2 seed/N) ((y − max(0, z)) ⊙ 1[z > 0])
   const dsum = 1 / N;
 
   // one pass over the rows of X (lines 22, 23)
@@ -3064,12 +3121,14 @@ export function softmaxCrossEntropyGrad(
   const value = (sum(lse_Z) - sum_T_times_Z) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
+  //   dZ = (seed/N) softmax(Z, axis=1) − (seed/N) T
   const dsum = 1 / N;
   const neg = -dsum;
   const dZ = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
+  //   dW = dZᵀ X
   const dW = matmulTransA(dZ, X, true, space?.matrix(4, c, d));
   return { value, grad: { W: dW } };
 }
@@ -3127,6 +3186,7 @@ export function softmaxCrossEntropyBackward(
   checkScalar(seed, "seed");
   const buffers = (softmaxCrossEntropyBackwardTemporaries ??= new Workspace());
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
+  //   dZ = (seed/N) softmax(Z, axis=1) − (seed/N) T
   const dsum = seed === 0 ? 0 : seed / N;
   const neg = -dsum;
   const dZ = buffers.matrix(0, N, c);
@@ -3138,6 +3198,7 @@ export function softmaxCrossEntropyBackward(
   }
 
   // backward through line 28: Z = X @ W'
+  //   dW = dZᵀ X
   const dW = matmulTransA(dZ, X, true);
   return { W: dW };
 }
@@ -3177,22 +3238,24 @@ export function softmaxCrossEntropyHvp(
   const value = (sum(lse_Z) - sum_T_times_Z) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
+  //   dZ = (seed/N) softmax(Z, axis=1) − (seed/N) T
   const dsum = 1 / N;
   const neg = -dsum;
   const dZ = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
+  //   dW = dZᵀ X
   const dW = matmulTransA(dZ, X, true);
 
   // tangent of line 28: Z = X @ W'
   const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(4, N, c));
 
   // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const scaled = buffers.matrix(5, N, c);
+  const scaled_softmax_Z_Z_dot = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++)
-    scaled.data[i] = Z_dot.data[i]! === 0 ? 0 : softmax_Z.data[i]! * Z_dot.data[i]!;
-  const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(6, N));
+    scaled_softmax_Z_Z_dot.data[i] = Z_dot.data[i]! === 0 ? 0 : softmax_Z.data[i]! * Z_dot.data[i]!;
+  const lse_Z_dot = sumAlong(scaled_softmax_Z_Z_dot, 1, buffers.vector(6, N));
 
   // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const Z_minus_filled_lse_Z_dot = buffers.matrix(7, N, c);
@@ -3245,12 +3308,14 @@ export function softmaxCrossEntropyHessian(
   const value = (sum(lse_Z) - sum_T_times_Z) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
+  //   dZ = (seed/N) softmax(Z, axis=1) − (seed/N) T
   const dsum = 1 / N;
   const neg = -dsum;
   const dZ = buffers.matrix(3, N, c);
   for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
+  //   dW = dZᵀ X
   const dW = matmulTransA(dZ, X, true);
 
   const size = W.data.length;
@@ -3263,14 +3328,14 @@ export function softmaxCrossEntropyHessian(
     const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(4, N, c));
 
     // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-    const scaled = buffers.matrix(5, N, c);
+    const scaled_softmax_Z_Z_dot = buffers.matrix(5, N, c);
     for (let row = 0, i = 0; row < N; row++) {
       for (let col = 0; col < c; col++, i++)
-        scaled.data[i] =
+        scaled_softmax_Z_Z_dot.data[i] =
           Z_dot.data[i]! === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[row]!) * Z_dot.data[i]!;
     }
 
-    const lse_Z_dot = sumAlong(scaled, 1, buffers.vector(6, N));
+    const lse_Z_dot = sumAlong(scaled_softmax_Z_Z_dot, 1, buffers.vector(6, N));
 
     // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
     const Z_minus_filled_lse_Z_dot = buffers.matrix(7, N, c);

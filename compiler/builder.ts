@@ -117,10 +117,7 @@ export class Builder {
     const shapes = args.map((a) => a.shape);
     const problem = blockMismatch(def.blocks?.(shapes) ?? [], blocks);
     if (problem !== undefined) throw new Error(`internal: primitive '${op}': ${problem}`);
-    const result = this.values.make(
-      def.shape(shapes, attrs),
-      name ?? temporaryName(op, args, this.values, (v) => this.producers.get(v.id)),
-    );
+    const result = this.values.make(def.shape(shapes, attrs), name ?? this.nameFor(op, args));
     // `op` and `attrs` belong together by `apply`'s signature; a generic K cannot show it.
     const fields = { result, op, args, attrs, origin: this.origin };
     const instr = (blocks.length === 0 ? fields : { ...fields, blocks }) as unknown as Instr;
@@ -133,6 +130,19 @@ export class Builder {
   like<K extends Op>(instr: Instr<K>, args: readonly Value[], extra: Attrs = {}): Value {
     const { op, attrs } = instr as Instr;
     return this.apply(op, args, { ...attrs, ...extra } as Attrs);
+  }
+
+  /**
+   * A temporary's name: what it computes (`temporaryName`), or where that is not short, the
+   * operation qualified by the statement it belongs to (`penalty_add`), so two such
+   * temporaries of different statements are told apart.
+   */
+  private nameFor(op: Op, args: readonly Value[]): string {
+    const name = temporaryName(op, args, this.values, (v) => this.producers.get(v.id));
+    if (name !== primitives[op].label) return name;
+    const text = this.origin?.inlined?.text ?? this.origin?.text ?? "";
+    const statement = /^(\w+)\s*=/.exec(text)?.[1];
+    return statement === undefined || statement.length > 12 ? name : `${statement}_${name}`;
   }
 
   /** The instruction of this builder that defined `v`, if any. */
@@ -239,7 +249,7 @@ function temporaryName(
     if (named.some(constant)) return label;
     name = [label, ...named].join("_");
   }
-  return name.length <= 20 ? name : label;
+  return name.length <= 24 ? name : label;
 }
 
 /** An operand's name in a temporary's name: a short name, or a small integer constant. */

@@ -3,6 +3,7 @@
 // and a comment tying each block to its source statement.
 
 import type { ValueFactory } from "./builder.js";
+import { statementKey } from "./derivation.js";
 import { inlinedPlace, isZeroSafe, type InlinedOrigin, type Instr, type Origin, type Value } from "./ir.js";
 import type { NameScope } from "./names.js";
 import { printerOf, sizeCode, type EmitContext, type Operand } from "./print-ops.js";
@@ -25,6 +26,8 @@ export interface BodyHost {
   dimName(d: string): string;
   /** The module function a call instruction calls. */
   functionFor(instr: Instr): string;
+  /** The chain-rule step of a source statement (derivation.ts `backwardFormulas`): `dw = Xᵀ dz`. */
+  backwardFormulas(statement: string): readonly string[];
   /** The loop index's name, fresh in the function. */
   readonly index: string;
 }
@@ -98,7 +101,11 @@ export class BodyWriter implements EmitContext {
         const next = plan.steps[k + 1];
         if (next === undefined || next.kind === "block") continue;
         if (this.lines.length > 0) this.lines.push("");
-        this.lines.push(...blockComment(step.origin, this.blockInstrs(plan.steps, k)));
+        this.lines.push(
+          ...blockComment(step.origin, this.blockInstrs(plan.steps, k), (key) =>
+            this.emitter.backwardFormulas(key),
+          ),
+        );
       } else if (step.kind === "statement") {
         const exponentials = this.exponentials.get(step.instr.result.id);
         if (exponentials !== undefined) this.declareArray(exponentials.result);
@@ -370,7 +377,8 @@ export class BodyWriter implements EmitContext {
     this.exponentialsInLoop.clear();
     this.sharedInStep = this.sharedIn(members.map((m) => (m.kind === "sumChain" ? m.chain : m.instr)));
     // A product guarded by a scalar (dw[i] = dz === 0 ? 0 : x[i] * dz) tests it once, outside the loop.
-    const guarded = members.length === 1 && members[0]!.kind === "store" ? scalarGuard(members[0]!.instr) : undefined;
+    const guarded =
+      members.length === 1 && members[0]!.kind === "store" ? scalarGuard(members[0]!.instr) : undefined;
     let guard: { test: string; fill: string | undefined } | undefined;
     for (const member of members) {
       if (member.kind === "store") {
@@ -684,26 +692,45 @@ function pairwiseSum(terms: readonly Expr[]): Expr {
 /**
  * A block's comment: its statement, or — for the work of a function inlined there — the
  * called function's own lines: `// line 25 → predict, line 16: H = tanh(X @ W1 + b1)` when
- * the block is that line alone, else the statement, then each inlined line it holds.
+ * the block is that line alone, else the statement, then each inlined line it holds. In the
+ * backward pass, each statement's chain-rule step follows it (`//   dw = Xᵀ dz`).
  */
-function blockComment(origin: Origin, instrs: readonly Instr[]): string[] {
+function blockComment(
+  origin: Origin,
+  instrs: readonly Instr[],
+  formulas: (statement: string) => readonly string[],
+): string[] {
   const inlined = new Map<string, InlinedOrigin>();
   let own = false;
   for (const instr of instrs) {
-    const inner = instr.origin?.inlined;
+    // Only the block's own statement: a value of another one may be written into its formulas.
+    if (instr.origin?.line !== origin.line || instr.origin.text !== origin.text) continue;
+    const inner = instr.origin.inlined;
     if (inner === undefined) own = true;
     else inlined.set(`${inlinedPlace(inner)}: ${inner.text}`, inner);
   }
+  const steps = (inner: InlinedOrigin | undefined, indent: string) =>
+    origin.backward === true && origin.tangent !== true
+      ? formulas(
+          statementKey({
+            line: origin.line,
+            text: origin.text,
+            span: origin.span,
+            ...(inner && { inlined: inner }),
+          }),
+        ).map((step) => `//${indent}${step}`)
+      : [];
   const pass = passOf(origin);
   if (inlined.size === 1 && !own) {
-    return [`// ${pass}${[...inlined.keys()][0]!}`];
+    const [[place, inner]] = [...inlined] as [[string, InlinedOrigin]];
+    return [`// ${pass}${place}`, ...steps(inner, "   ")];
   }
-  const lines = [commentFor(origin)];
+  const lines = [commentFor(origin), ...(own ? steps(undefined, "   ") : [])];
   for (const inner of inlined.values()) {
     const calls = inner.via
       .map((call, k) => (k === 0 ? "" : `line ${call.line} `) + `→ ${call.callee}, `)
       .join("");
-    lines.push(`//   ${calls}line ${inner.line}: ${inner.text}`);
+    lines.push(`//   ${calls}line ${inner.line}: ${inner.text}`, ...steps(inner, "     "));
   }
   return lines;
 }

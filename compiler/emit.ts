@@ -16,6 +16,7 @@ import {
   type DerivedFunction,
   type JacobianPlan,
 } from "./derive.js";
+import { backwardFormulas } from "./derivation.js";
 import { BodyWriter, Naming, type Buffers } from "./emit-body.js";
 import { isCall, type Instr, type Value } from "./ir.js";
 import { NameScope } from "./names.js";
@@ -471,6 +472,14 @@ class FunctionEmitter {
 
   functionFor(instr: Instr): string {
     return this.module.functionFor(instr);
+  }
+
+  /** Each source statement's chain-rule step, for the backward pass's comments; derived once. */
+  private formulas: Map<string, string[]> | undefined;
+  backwardFormulas(statement: string): readonly string[] {
+    const { lowered, checked } = this.fn;
+    this.formulas ??= backwardFormulas(lowered, checked.name, checked.dims, checked.wrt);
+    return this.formulas.get(statement) ?? [];
   }
 
   /** Names for one generated function: the shared ones, plus `preset` values named first. */

@@ -2,7 +2,7 @@
 // KaTeX), Unicode text for a terminal, or JSON for tools (each formula as LaTeX, as text and
 // as data).
 
-import type { AdjointStep, Derivation, LocalDerivative } from "./explain.js";
+import type { AdjointStep, Derivation, LocalDerivative } from "./derivation.js";
 import * as m from "./notation.js";
 import type { Formula } from "./notation.js";
 import type { Shape } from "./shapes.js";

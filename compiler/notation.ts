@@ -103,6 +103,43 @@ export const unitOf = (index: readonly number[], shape: Sizes): Formula => ({
 /** The unit vector along position `index`: eᵢ. */
 export const unit = (index: readonly number[]): Formula => symbol(`e${subscript(index.join(","))}`);
 
+/** How many nodes `f` has, counting up to `limit` (then `limit`): a formula too large to read is not printed. */
+export function formulaSize(f: Formula, limit = Infinity): number {
+  let count = 0;
+  const stack = [f];
+  while (stack.length > 0 && count < limit) {
+    const g = stack.pop()!;
+    count++;
+    switch (g.kind) {
+      case "call":
+        stack.push(...g.args);
+        break;
+      case "binary":
+        stack.push(g.left, g.right);
+        break;
+      case "negate":
+      case "postfix":
+      case "sqrt":
+      case "norm":
+      case "element":
+        stack.push(g.of);
+        break;
+      case "power":
+        stack.push(g.base, g.exponent);
+        break;
+      case "indicator":
+        stack.push(g.test);
+        break;
+      case "list":
+        stack.push(...g.items);
+        break;
+      default:
+        break;
+    }
+  }
+  return Math.min(count, limit);
+}
+
 /** `f` with each 1⃗ of unknown size replaced by ones shaped like `shape`. */
 export function withOnes(f: Formula, shape: Sizes): Formula {
   return mapSymbols(f, (s) => (s.name === "1⃗" && s.shape === undefined ? onesLike(shape) : s));

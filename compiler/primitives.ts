@@ -738,7 +738,8 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     Math.tanh,
     // sech² x rather than 1 − tanh² x, which is 0 once tanh x rounds to ±1 (|x| ≳ 19).
     (b, x, _y, g) => b.scale(b.apply("sech2", [x]), g),
-    (x) => m.op(m.num(1), "−", m.power(m.fn("tanh", x), m.num(2))),
+    // From the result y = tanh(x): 1 − y², as the paper and hand-written backward passes write it.
+    (_x, y) => m.op(m.num(1), "−", m.power(y, m.num(2))),
   ),
   /** tanh's derivative, computed without overflow; its own derivative is −2 sech²(x) tanh(x). */
   sech2: unary(
@@ -753,7 +754,7 @@ export const primitives: { readonly [K in Op]: PrimitiveDef<K> } = {
     sigmoid,
     // σ(x) σ(−x) rather than σ(x)(1 − σ(x)), which is 0 once σ(x) rounds to 1 (x ≳ 37).
     (b, x, y, g) => b.scale(b.mul(y, b.apply("sigmoid", [b.neg(x)])), g),
-    (x) => m.op(m.fn("σ", x), "⊙", m.op(m.num(1), "−", m.fn("σ", x))),
+    (_x, y) => m.op(y, "⊙", m.op(m.num(1), "−", y)),
     "σ",
   ),
   softplus: unary(

@@ -13,6 +13,9 @@ export type Kind = "scalar" | "column" | "row" | "matrix";
 /** The kinds of a derivation's named values (parameters and intermediates). */
 export type KindOfName = (name: string) => Kind | undefined;
 
+/** Formulas of this many nodes or more are simplified in one pass. */
+const largeFormula = 2000;
+
 const reductions = new Set(["sum", "prod", "max", "min", "logsumexp", "log det", "det", "norm2", "trace"]);
 
 /** The kind of `f`, given the kinds of the names it reads. */
@@ -77,7 +80,10 @@ export const sameFormula = (a: Formula, b: Formula): boolean => JSON.stringify(a
 export function simplify(f: Formula, names: KindOfName): Formula {
   const simplifier = new Simplifier(names);
   let current = f;
-  for (let round = 0; round < 50; round++) {
+  // A formula of thousands of terms (a flat chain) gets one pass: no one reads it whole, and
+  // each pass compares subformulas.
+  const rounds = m.formulaSize(f, largeFormula) < largeFormula ? 50 : 1;
+  for (let round = 0; round < rounds; round++) {
     const next = simplifier.visit(current);
     if (sameFormula(next, current)) return next;
     current = next;
@@ -345,6 +351,11 @@ class Simplifier {
     if (onesRow(l) && this.kind(r) === "column") return m.fn("sum", r);
     if (isProduct(l) && onesRow(l.left) && this.kind(l.right) === "matrix" && isOnes(r))
       return m.fn("sum", l.right);
+    // Aᵀ 1⃗ is the sums of A's columns, A 1⃗ of its rows (a bias's gradient).
+    if (isOnes(r) && this.kind(l) === "matrix" && !isOnesLike(l)) {
+      if (l.kind === "postfix" && l.op === "ᵀ") return m.fn("sum", l.of, m.symbol("axis=0"));
+      if (!(isProduct(l) && onesRow(l.left))) return m.fn("sum", l, m.symbol("axis=1"));
+    }
     // diag(u) v is u ⊙ v; 1⃗ᵀ diag(u) is uᵀ.
     if (l.kind === "call" && l.fn === "diag" && this.kind(r) === "column")
       return this.hadamard(l.args[0]!, r);

@@ -92,6 +92,9 @@ export function predictBackward(
   const { w, X, N } = tape;
   checkVector(seed, "seed", N, "N");
   // backward through line 15: X @ w + b
+  //   db = seed 1⃗ᵀ
+  //   dX = seed wᵀ
+  //   dw = seed Xᵀ
   const db = sum(seed);
   const dX = outer(seed, w, true);
   const dw = vecmat(seed, X, true);
@@ -162,7 +165,7 @@ export function lossGrad(
   const space = workspace?.part(3);
   const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // backward through line 20: return mean(residual^2)
-  //   → predict, line 15: X @ w + b
+  //   dresidual = (2 seed/N) residual
   const dsum_residual_sq = 1 / N;
 
   // one pass over the rows of X (lines 19, 20)
@@ -326,12 +329,15 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
   checkScalar(seed, "seed");
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 20: return mean(residual^2)
+  //   dresidual = (2 seed/N) residual
   const dsum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
   if (dsum_residual_sq === 0) dresidual.fill(0);
   else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
 
   // backward through line 19 → predict, line 15: X @ w + b
+  //   db = sum(dpredict)
+  //   dw = Xᵀ dpredict
   const db = sum(dresidual);
   const dw = vecmat(dresidual, X, true);
   return { w: dw, b: db };
@@ -420,6 +426,8 @@ export function exactWeightsBackward(
   checkVector(seed, "seed", d, "d");
   const buffers = (exactWeightsBackwardTemporaries ??= new Workspace());
   // backward through line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
+  //   dy = seed X (Xᵀ X)⁻ᵀ − (seed/N) sum(X (Xᵀ X)⁻ᵀ)
+  //   dX = seed (y − (1/N) sum(y)) (Xᵀ X)⁻¹ − seed X (Xᵀ X)⁻ᵀ (y − (1/N) sum(y))ᵀ X (Xᵀ X)⁻ᵀ − seed X (Xᵀ X)⁻¹ Xᵀ (y − (1/N) sum(y)) (Xᵀ X)⁻¹
   const dinverse = outer(seed, product, true, buffers.matrix(0, d, d));
   const dproduct = vecmat(seed, inverse, true, buffers.vector(1, d));
   const dy_minus_sum_y_over_N = matvec(X, dproduct, true, buffers.vector(2, N));

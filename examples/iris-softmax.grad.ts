@@ -108,6 +108,9 @@ export function probabilitiesBackward(
   checkMatrix(seed, "seed", N, "N", k, "k");
   const buffers = (probabilitiesBackwardTemporaries ??= new Workspace());
   // backward through line 22: softmax(X @ W + b, axis=1)
+  //   db = sum(probabilities ⊙ (seed − sum(seed probabilities, axis=1) 1⃗ᵀ), axis=0)
+  //   dX = (probabilities ⊙ (seed − sum(seed probabilities, axis=1) 1⃗ᵀ)) Wᵀ
+  //   dW = Xᵀ (probabilities ⊙ (seed − sum(seed probabilities, axis=1) 1⃗ᵀ))
   const mul = buffers.matrix(0, N, k);
   for (let i = 0; i < N * k; i++) mul.data[i] = seed.data[i]! * value.data[i]!;
   const sum_2 = sumAlong(mul, 1, buffers.vector(1, N));
@@ -211,16 +214,21 @@ export function lossGrad(
   const value = (sum(lse_Z) - sum(Y_times_Z.data)) / N;
 
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
+  //   dtrueLogit = −(seed/N) 1⃗
+  //   dZ += (seed/N) softmax(Z, axis=1)
   const dsum = 1 / N;
   const neg = -dsum;
   const dZ_loss = buffers.matrix(5, N, k);
   for (let i = 0; i < N * k; i++) dZ_loss.data[i] = softmax_Z.data[i]! * dsum;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
+  //   dZ += Y ⊙ (dtrueLogit 1⃗ᵀ)
   const dZ = buffers.matrix(6, N, k);
   for (let i = 0; i < N * k; i++) dZ.data[i] = dZ_loss.data[i]! + Y.data[i]! * neg;
 
   // backward through line 26: Z = X @ W + b
+  //   db = sum(dZ, axis=0)
+  //   dW = Xᵀ dZ
   const db = sumAlong(dZ, 0, space?.vector(7, k));
   const dW = matmulTransA(X, dZ, true, space?.matrix(8, d, k));
   return { value, grad: { W: dW, b: db } };
@@ -288,6 +296,8 @@ export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Floa
   checkScalar(seed, "seed");
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
+  //   dtrueLogit = −(seed/N) 1⃗
+  //   dZ += (seed/N) softmax(Z, axis=1)
   const dsum = seed === 0 ? 0 : seed / N;
   const neg = -dsum;
   const dZ_loss = buffers.matrix(0, N, k);
@@ -297,11 +307,14 @@ export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Floa
   }
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
+  //   dZ += Y ⊙ (dtrueLogit 1⃗ᵀ)
   const dZ = buffers.matrix(1, N, k);
   for (let i = 0; i < N * k; i++)
     dZ.data[i] = dZ_loss.data[i]! + (neg === 0 ? 0 : Y.data[i]! * neg);
 
   // backward through line 26: Z = X @ W + b
+  //   db = sum(dZ, axis=0)
+  //   dW = Xᵀ dZ
   const db = sumAlong(dZ, 0);
   const dW = matmulTransA(X, dZ, true);
   return { W: dW, b: db };

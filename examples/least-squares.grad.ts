@@ -86,11 +86,15 @@ export function lossGrad(
   const value = sum_residual_sq / N;
 
   // backward through line 6: return mean(residual^2)
+  //   dresidual = (2 seed/N) residual
   const dsum_residual_sq = 1 / N;
   const dresidual = buffers.vector(3, N);
   for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
 
   // backward through line 4: prediction = a + b * t + c * t^2
+  //   dc = sum(t² ⊙ dprediction)
+  //   da = sum(dprediction)
+  //   db = sum(t ⊙ dprediction)
   let dc = 0;
   let da = 0;
   let db = 0;
@@ -164,12 +168,16 @@ export function lossBackward(tape: LossTape, seed: number): { a: number; b: numb
   checkScalar(seed, "seed");
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 6: return mean(residual^2)
+  //   dresidual = (2 seed/N) residual
   const dsum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
   if (dsum_residual_sq === 0) dresidual.fill(0);
   else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
 
   // backward through line 4: prediction = a + b * t + c * t^2
+  //   dc = sum(t² ⊙ dprediction)
+  //   da = sum(dprediction)
+  //   db = sum(t ⊙ dprediction)
   let dc = 0;
   let da = 0;
   let db = 0;

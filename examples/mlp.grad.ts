@@ -131,11 +131,17 @@ export function predictBackward(
   checkVector(seed, "seed", N, "N");
   const buffers = (predictBackwardTemporaries ??= new Workspace());
   // backward through line 17: return H @ w2 + b2
+  //   db2 = seed 1⃗ᵀ
+  //   dH = seed w2ᵀ
+  //   dw2 = seed Hᵀ
   const db2 = sum(seed);
   const dH = outer(seed, w2, true, buffers.matrix(0, N, h));
   const dw2 = vecmat(seed, H, true);
 
   // backward through line 16: H = tanh(X @ W1 + b1)
+  //   db1 = sum((1 − H²) ⊙ dH, axis=0)
+  //   dX = ((1 − H²) ⊙ dH) W1ᵀ
+  //   dW1 = Xᵀ ((1 − H²) ⊙ dH)
   const dX_at_W1_plus_b1 = buffers.matrix(1, N, h);
   for (let i = 0; i < N * h; i++)
     dX_at_W1_plus_b1.data[i] =
@@ -258,10 +264,13 @@ export function lossGrad(
   const penalty = lambda * (sum_W1_sq + sum_w2_sq);
 
   // backward through line 27: return mean(residual^2) + penalty
+  //   dpenalty = seed
+  //   dresidual = (2 seed/N) residual
   const dsum_residual_sq = 1 / N;
 
   // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
-  //   → predict, line 17: return H @ w2 + b2
+  //   dw2 += 2 lambda dpenalty w2
+  //   dW1 += 2 lambda dpenalty W1
   const dw2_penalty = buffers.vector(3, h);
   for (let i = 0; i < h; i++) dw2_penalty[i] = 2 * w2[i]! * lambda;
   const dW1_penalty = buffers.matrix(4, d, h);
@@ -376,7 +385,12 @@ export function lossGrad(
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
   //   → predict, line 17: return H @ w2 + b2
+  //     db2 = sum(dpredict)
+  //     dH = dpredict w2ᵀ
+  //     dw2 += Hᵀ dpredict
   //   → predict, line 16: H = tanh(X @ W1 + b1)
+  //     db1 = sum((1 − H²) ⊙ dH, axis=0)
+  //     dW1 += Xᵀ ((1 − H²) ⊙ dH)
   const dH = outer(dresidual, w2, true, buffers.matrix(7, N, h));
   const dw2 = space?.vector(8, h) ?? new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = dw2_penalty[i]! + dw2_predict[i]!;
@@ -479,23 +493,34 @@ export function lossBackward(
   checkScalar(seed, "seed");
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 27: return mean(residual^2) + penalty
+  //   dpenalty = seed
+  //   dresidual = (2 seed/N) residual
   const dsum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
   if (dsum_residual_sq === 0) dresidual.fill(0);
   else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
 
   // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
-  const dadd = seed === 0 ? 0 : lambda * seed;
+  //   dw2 += 2 lambda dpenalty w2
+  //   dW1 += 2 lambda dpenalty W1
+  const dsum_W1_sq_plus_sum_w2_sq = seed === 0 ? 0 : lambda * seed;
   const dw2_penalty = buffers.vector(1, h);
-  if (dadd === 0) dw2_penalty.fill(0);
-  else for (let i = 0; i < h; i++) dw2_penalty[i] = 2 * w2[i]! * dadd;
+  if (dsum_W1_sq_plus_sum_w2_sq === 0) dw2_penalty.fill(0);
+  else for (let i = 0; i < h; i++) dw2_penalty[i] = 2 * w2[i]! * dsum_W1_sq_plus_sum_w2_sq;
   const dW1_penalty = buffers.matrix(2, d, h);
-  if (dadd === 0) dW1_penalty.data.fill(0);
-  else for (let i = 0; i < d * h; i++) dW1_penalty.data[i] = 2 * W1.data[i]! * dadd;
+  if (dsum_W1_sq_plus_sum_w2_sq === 0) dW1_penalty.data.fill(0);
+  else
+    for (let i = 0; i < d * h; i++)
+      dW1_penalty.data[i] = 2 * W1.data[i]! * dsum_W1_sq_plus_sum_w2_sq;
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
   //   → predict, line 17: return H @ w2 + b2
+  //     db2 = sum(dpredict)
+  //     dH = dpredict w2ᵀ
+  //     dw2 += Hᵀ dpredict
   //   → predict, line 16: H = tanh(X @ W1 + b1)
+  //     db1 = sum((1 − H²) ⊙ dH, axis=0)
+  //     dW1 += Xᵀ ((1 − H²) ⊙ dH)
   const db2 = sum(dresidual);
   const dH = outer(dresidual, w2, true, buffers.matrix(3, N, h));
   const dw2_predict = vecmat(dresidual, H, true, buffers.vector(4, h));

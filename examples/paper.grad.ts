@@ -63,6 +63,7 @@ export function times3Forward(x: number): { value: number; tape: Times3Tape } {
 export function times3Backward(_tape: Times3Tape, seed: number): { x: number } {
   checkScalar(seed, "seed");
   // backward through line 9: 3 * x
+  //   dx = 3 seed
   const dx = 3 * seed;
   return { x: dx };
 }
@@ -90,6 +91,7 @@ export function cubeGrad(x: number): { value: number; grad: { x: number } } {
   const value = x ** 3;
 
   // backward through line 10: x^3
+  //   dx = 3 x² seed
   const scaled = 3 * x ** 2;
   return { value, grad: { x: scaled } };
 }
@@ -120,6 +122,7 @@ export function cubeBackward(tape: CubeTape, seed: number): { x: number } {
   const { x } = tape;
   checkScalar(seed, "seed");
   // backward through line 10: x^3
+  //   dx = 3 x² seed
   const dx = seed === 0 ? 0 : 3 * x ** 2 * seed;
   return { x: dx };
 }
@@ -147,6 +150,7 @@ export function quadraticGrad(x: number): { value: number; grad: { x: number } }
   const value = x ** 2 + 3 * x;
 
   // backward through line 11: x^2 + 3 * x
+  //   dx = 3 seed + 2 x seed
   const dx = 3 + 2 * x;
   return { value, grad: { x: dx } };
 }
@@ -177,6 +181,7 @@ export function quadraticBackward(tape: QuadraticTape, seed: number): { x: numbe
   const { x } = tape;
   checkScalar(seed, "seed");
   // backward through line 11: x^2 + 3 * x
+  //   dx = 3 seed + 2 x seed
   const dx_quadratic = 3 * seed;
   const dx_quadratic_2 = seed === 0 ? 0 : 2 * x * seed;
   const dx = dx_quadratic + dx_quadratic_2;
@@ -207,6 +212,7 @@ export function logSquareGrad(x: number): { value: number; grad: { x: number } }
   const value = Math.log(x_sq);
 
   // backward through line 12: log(x^2)
+  //   dx = 2 seed/x
   const dx = 2 * x * (1 / x_sq);
   return { value, grad: { x: dx } };
 }
@@ -239,6 +245,7 @@ export function logSquareBackward(tape: LogSquareTape, seed: number): { x: numbe
   const { x, x_sq } = tape;
   checkScalar(seed, "seed");
   // backward through line 12: log(x^2)
+  //   dx = 2 seed/x
   const dx_sq = seed === 0 ? 0 : seed / x_sq;
   const dx = dx_sq === 0 ? 0 : 2 * x * dx_sq;
   return { x: dx };
@@ -267,6 +274,7 @@ export function nineTimesGrad(x: number): { value: number; grad: { x: number } }
   const value = 9 * (x + x ** 2);
 
   // backward through line 13: 9 * (x + x^2)
+  //   dx = 9 seed + 18 x seed
   const dx_nineTimes = 9 * (2 * x);
   const dx = 9 + dx_nineTimes;
   return { value, grad: { x: dx } };
@@ -298,6 +306,7 @@ export function nineTimesBackward(tape: NineTimesTape, seed: number): { x: numbe
   const { x } = tape;
   checkScalar(seed, "seed");
   // backward through line 13: 9 * (x + x^2)
+  //   dx = 9 seed + 18 x seed
   const dx_plus_x_sq = 9 * seed;
   const dx_nineTimes = dx_plus_x_sq === 0 ? 0 : 2 * x * dx_plus_x_sq;
   const dx = dx_plus_x_sq + dx_nineTimes;
@@ -330,6 +339,8 @@ export function fGrad(x: number, y: number): { value: number; grad: { x: number;
   const value = x_sq_times_3 * y;
 
   // backward through line 17: 3 * x^2 * y
+  //   dy = 3 x² seed
+  //   dx = 6 x y seed
   const dx = 2 * x * (3 * y);
   return { value, grad: { x: dx, y: x_sq_times_3 } };
 }
@@ -364,6 +375,8 @@ export function fBackward(tape: FTape, seed: number): { x: number; y: number } {
   const { x, y, x_sq_times_3 } = tape;
   checkScalar(seed, "seed");
   // backward through line 17: 3 * x^2 * y
+  //   dy = 3 x² seed
+  //   dx = 6 x y seed
   const dy = seed === 0 ? 0 : x_sq_times_3 * seed;
   const dx_sq = 3 * (seed === 0 ? 0 : y * seed);
   const dx = dx_sq === 0 ? 0 : 2 * x * dx_sq;
@@ -395,6 +408,8 @@ export function gGrad(x: number, y: number): { value: number; grad: { x: number;
   const value = 2 * x + y ** 8;
 
   // backward through line 18: 2 * x + y^8
+  //   dy = 8 y⁷ seed
+  //   dx = 2 seed
   const scaled = 8 * y ** 7;
   return { value, grad: { x: 2, y: scaled } };
 }
@@ -426,6 +441,8 @@ export function gBackward(tape: GTape, seed: number): { x: number; y: number } {
   const { y } = tape;
   checkScalar(seed, "seed");
   // backward through line 18: 2 * x + y^8
+  //   dy = 8 y⁷ seed
+  //   dx = 2 seed
   const dy = seed === 0 ? 0 : 8 * y ** 7 * seed;
   const dx = 2 * seed;
   return { x: dx, y: dy };
@@ -496,8 +513,14 @@ export function fgBackward(tape: FgTape, seed: Float64Array): { v: Float64Array 
   const { y, x_sq_times_3, x_times_2 } = tape;
   checkVector(seed, "seed", 2);
   // backward through line 27: return [f(x, y), g(x, y)]
+  //   df = seed[0]
+  //   dg = seed[1]
   //   → g, line 18: 2 * x + y^8
+  //     dy += 8 y⁷ dg
+  //     dx += 2 dg
   //   → f, line 17: 3 * x^2 * y
+  //     dy += 3 x² df
+  //     dx += 6 x y df
   const df = seed[0]!;
   const dg = seed[1]!;
   const dy_g = dg === 0 ? 0 : 8 * y ** 7 * dg;
@@ -509,9 +532,11 @@ export function fgBackward(tape: FgTape, seed: Float64Array): { v: Float64Array 
   const dx = dx_g + dx_f;
 
   // backward through line 26: y = v[1]
+  //   dv += dy e₁
   const dv_y = oneHot(2, 1, dy);
 
   // backward through line 25: x = v[0]
+  //   dv += dx e₀
   const dv_x = oneHot(2, 0, dx);
   const dv = new Float64Array(2);
   for (let i = 0; i < 2; i++) dv[i] = dv_y[i]! + dv_x[i]!;
@@ -542,6 +567,7 @@ export function sinSquareGrad(x: number): { value: number; grad: { x: number } }
   const value = Math.sin(x_sq);
 
   // backward through line 32: sin(x^2)
+  //   dx = 2 x seed cos(x²)
   const dx = 2 * x * Math.cos(x_sq);
   return { value, grad: { x: dx } };
 }
@@ -574,6 +600,7 @@ export function sinSquareBackward(tape: SinSquareTape, seed: number): { x: numbe
   const { x, x_sq } = tape;
   checkScalar(seed, "seed");
   // backward through line 32: sin(x^2)
+  //   dx = 2 x seed cos(x²)
   const dx_sq = seed === 0 ? 0 : Math.cos(x_sq) * seed;
   const dx = dx_sq === 0 ? 0 : 2 * x * dx_sq;
   return { x: dx };
@@ -620,15 +647,19 @@ export function logSinCubeGrad(x: number): { value: number; grad: { x: number } 
   const value = Math.log(u3);
 
   // backward through line 39: return log(u3)
+  //   du3 = seed/u3
   const du3 = 1 / u3;
 
   // backward through line 38: u3 = u2^2
+  //   du2 = 2 u2 du3
   const du2 = 2 * u2 * du3;
 
   // backward through line 37: u2 = sin(u1)
+  //   du1 = du2 cos(u1)
   const du1 = Math.cos(u1) * du2;
 
   // backward through line 36: u1 = x^3
+  //   dx = 3 x² du1
   const dx = 3 * x ** 2 * du1;
   return { value, grad: { x: dx } };
 }
@@ -671,15 +702,19 @@ export function logSinCubeBackward(tape: LogSinCubeTape, seed: number): { x: num
   const { x, u1, u2, u3 } = tape;
   checkScalar(seed, "seed");
   // backward through line 39: return log(u3)
+  //   du3 = seed/u3
   const du3 = seed === 0 ? 0 : seed / u3;
 
   // backward through line 38: u3 = u2^2
+  //   du2 = 2 u2 du3
   const du2 = du3 === 0 ? 0 : 2 * u2 * du3;
 
   // backward through line 37: u2 = sin(u1)
+  //   du1 = du2 cos(u1)
   const du1 = du2 === 0 ? 0 : Math.cos(u1) * du2;
 
   // backward through line 36: u1 = x^3
+  //   dx = 3 x² du1
   const dx = du1 === 0 ? 0 : 3 * x ** 2 * du1;
   return { x: dx };
 }
@@ -713,6 +748,7 @@ export function totalGrad(x: number): { value: number; grad: { x: number } } {
   const value = x + u1;
 
   // backward through line 45: u1 = x^2
+  //   dx += 2 x du1
   const dx = 1 + 2 * x;
   return { value, grad: { x: dx } };
 }
@@ -746,6 +782,7 @@ export function totalBackward(tape: TotalTape, seed: number): { x: number } {
   const { x } = tape;
   checkScalar(seed, "seed");
   // backward through line 45: u1 = x^2
+  //   dx += 2 x du1
   const dx_u1 = seed === 0 ? 0 : 2 * x * seed;
   const dx = seed + dx_u1;
   return { x: dx };
@@ -775,6 +812,7 @@ export function sinTotalGrad(x: number): { value: number; grad: { x: number } } 
   const value = Math.sin(x_plus_x_sq);
 
   // backward through line 48: sin(x + x^2)
+  //   dx = seed cos(x + x²) + 2 x seed cos(x + x²)
   const cos_x_plus_x_sq = Math.cos(x_plus_x_sq);
   const dx_sinTotal = 2 * x * cos_x_plus_x_sq;
   const dx = cos_x_plus_x_sq + dx_sinTotal;
@@ -809,6 +847,7 @@ export function sinTotalBackward(tape: SinTotalTape, seed: number): { x: number 
   const { x, x_plus_x_sq } = tape;
   checkScalar(seed, "seed");
   // backward through line 48: sin(x + x^2)
+  //   dx = seed cos(x + x²) + 2 x seed cos(x + x²)
   const dx_plus_x_sq = seed === 0 ? 0 : Math.cos(x_plus_x_sq) * seed;
   const dx_sinTotal = dx_plus_x_sq === 0 ? 0 : 2 * x * dx_plus_x_sq;
   const dx = dx_plus_x_sq + dx_sinTotal;
@@ -839,6 +878,7 @@ export function productGrad(x: number): { value: number; grad: { x: number } } {
   const value = x * x_sq;
 
   // backward through line 49: x * x^2
+  //   dx = x² seed + 2 x² seed
   const dx_product = 2 * x * x;
   const dx = x_sq + dx_product;
   return { value, grad: { x: dx } };
@@ -872,6 +912,7 @@ export function productBackward(tape: ProductTape, seed: number): { x: number } 
   const { x, x_sq } = tape;
   checkScalar(seed, "seed");
   // backward through line 49: x * x^2
+  //   dx = x² seed + 2 x² seed
   const dx_product = seed === 0 ? 0 : x_sq * seed;
   const dx_sq = seed === 0 ? 0 : x * seed;
   const dx_product_2 = dx_sq === 0 ? 0 : 2 * x * dx_sq;
@@ -938,15 +979,19 @@ export function vectorChainBackward(tape: VectorChainTape, seed: Float64Array): 
   const { x, g1, g2 } = tape;
   checkVector(seed, "seed", 2);
   // backward through line 57: return [log(g1), sin(g2)]
+  //   dg2 = cos(g2) seed[1]
+  //   dg1 = (1/g1) seed[0]
   const dlog_g1 = seed[0]!;
   const dsin_g2 = seed[1]!;
   const dg2 = dsin_g2 === 0 ? 0 : Math.cos(g2) * dsin_g2;
   const dg1 = dlog_g1 === 0 ? 0 : dlog_g1 / g1;
 
   // backward through line 56: g2 = 3 * x
+  //   dx += 3 dg2
   const dx_g2 = 3 * dg2;
 
   // backward through line 55: g1 = x^2
+  //   dx += 2 x dg1
   const dx_g1 = dg1 === 0 ? 0 : 2 * x * dg1;
   const dx = dx_g2 + dx_g1;
   return { x: dx };
@@ -1058,6 +1103,8 @@ export function vsubBackward(
   const { n } = tape;
   checkVector(seed, "seed", n, "n");
   // backward through line 63: w - x
+  //   dw = seed
+  //   dx = −seed
   const dx = new Float64Array(n);
   for (let i = 0; i < n; i++) dx[i] = -seed[i]!;
   return { w: seed.slice(), x: dx };
@@ -1117,6 +1164,8 @@ export function vmulBackward(
   const { w, x, n } = tape;
   checkVector(seed, "seed", n, "n");
   // backward through line 64: w * x
+  //   dw = seed x
+  //   dx = seed w
   const dw = new Float64Array(n);
   const dx = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -1181,6 +1230,8 @@ export function vdivBackward(
   const { x, value, n } = tape;
   checkVector(seed, "seed", n, "n");
   // backward through line 65: w / x
+  //   dw = seed (1 ⊘ x)
+  //   dx = −seed (w ⊘ x²)
   const dw = new Float64Array(n);
   const dx = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -1243,6 +1294,8 @@ export function addScalarBackward(
   const { n } = tape;
   checkVector(seed, "seed", n, "n");
   // backward through line 69: x + z
+  //   dx = seed
+  //   dz = seed 1⃗ᵀ
   const dz = sum(seed);
   return { x: seed.slice(), z: dz };
 }
@@ -1301,6 +1354,8 @@ export function mulScalarBackward(
   const { x, z, n } = tape;
   checkVector(seed, "seed", n, "n");
   // backward through line 70: x * z
+  //   dx = z seed
+  //   dz = seed sum(x)
   const dx = new Float64Array(n);
   let dz = 0;
   for (let i = 0; i < n; i++) {
@@ -1343,6 +1398,7 @@ export function total1Grad(
   const value = sum(x);
 
   // backward through line 74: sum(x)
+  //   dx = seed 1⃗
   const dx = fill(n, 1);
   return { value, grad: { x: dx } };
 }
@@ -1373,6 +1429,7 @@ export function total1Backward(tape: Total1Tape, seed: number): { x: Float64Arra
   const { n } = tape;
   checkScalar(seed, "seed");
   // backward through line 74: sum(x)
+  //   dx = seed 1⃗
   const dx = fill(n, seed);
   return { x: dx };
 }
@@ -1414,6 +1471,8 @@ export function sumScaledGrad(
   for (let i = 0; i < n; i++) value += x[i]! * z;
 
   // backward through line 75: sum(x * z)
+  //   dx = z seed 1⃗
+  //   dz = seed sum(x)
   const dx = fill(n, z);
   const dz = sum(x);
   return { value, grad: { x: dx, z: dz } };
@@ -1455,6 +1514,8 @@ export function sumScaledBackward(
   const { x, z, n } = tape;
   checkScalar(seed, "seed");
   // backward through line 75: sum(x * z)
+  //   dx = z seed 1⃗
+  //   dz = seed sum(x)
   const scaled_z_seed = seed === 0 ? 0 : z * seed;
   const dx = fill(n, scaled_z_seed);
   let dz = 0;
@@ -1533,6 +1594,8 @@ export function dotProductBackward(
   const { w, x, n } = tape;
   checkScalar(seed, "seed");
   // backward through line 76: dot(w, x)
+  //   dw = seed x
+  //   dx = seed w
   const dw = new Float64Array(n);
   const dx = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -1593,9 +1656,12 @@ export function activationGrad(
   const value = Math.max(0, z);
 
   // backward through line 84: return max(0, z)
+  //   dz = seed 1[z > 0]
   const dz: number = 0 >= z ? 0 : 1;
 
   // backward through line 83: z = w @ x + b
+  //   db = dz
+  //   dw = dz x
   const dw = space?.vector(0, n) ?? new Float64Array(n);
   if (dz === 0) dw.fill(0);
   else for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
@@ -1642,9 +1708,12 @@ export function activationBackward(
   const { x, z, n } = tape;
   checkScalar(seed, "seed");
   // backward through line 84: return max(0, z)
+  //   dz = seed 1[z > 0]
   const dz = 0 >= z ? 0 : seed;
 
   // backward through line 83: z = w @ x + b
+  //   db = dz
+  //   dw = dz x
   const dw = new Float64Array(n);
   if (dz !== 0) for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
   return { w: dw, b: dz };
@@ -1717,6 +1786,7 @@ export function lossGrad(
   const space = workspace?.part(49);
   const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // backward through line 95: return mean((y - a)^2)
+  //   da = −(2 seed/N) (y − a)
   const dsum_y_minus_a_sq = 1 / N;
 
   // one pass over the rows of X (lines 93, 94, 95)
@@ -1918,16 +1988,20 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
   checkScalar(seed, "seed");
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 95: return mean((y - a)^2)
+  //   da = −(2 seed/N) (y − a)
   const dsum_y_minus_a_sq = seed === 0 ? 0 : seed / N;
   const da = buffers.vector(0, N);
   for (let i = 0; i < N; i++)
     da[i] = -(dsum_y_minus_a_sq === 0 ? 0 : 2 * y_minus_a[i]! * dsum_y_minus_a_sq);
 
   // backward through line 94: a = max(0, z)
+  //   dz = da ⊙ 1[z > 0]
   const dz = buffers.vector(1, N);
   for (let i = 0; i < N; i++) dz[i] = 0 >= z[i]! ? 0 : da[i]!;
 
   // backward through line 93: z = X @ w + b
+  //   db = sum(dz)
+  //   dw = Xᵀ dz
   const db = sum(dz);
   const dw = vecmat(dz, X, true);
   return { w: dw, b: db };

@@ -3,6 +3,9 @@
 // compiler's arithmetic) at random points and compared with the generated gradient; the
 // identities print exactly as a person writes them.
 
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { explain, type Derivation, type Formula } from "../compiler/index.js";
 import { explainCases, type Domain } from "./support/explain-cases.js";
@@ -10,8 +13,9 @@ import { column, evaluate, type Mat, type Val } from "./support/formula-eval.js"
 import { load, type GeneratedModule } from "./support/load.js";
 import { random } from "./support/numeric.js";
 
+const root = fileURLToPath(new URL("..", import.meta.url));
 const source = explainCases.map((c) => c.source).join("\n");
-const sizes: Record<string, number> = { n: 3, m: 4, d: 3, N: 5, k: 2 };
+const sizes: Record<string, number> = { n: 3, m: 4, d: 3, N: 5, k: 2, h: 4 };
 const domains = new Map<string, Domain>();
 for (const c of explainCases) {
   for (const name of c.source.matchAll(/fn (\w+)/g)) domains.set(name[1]!, c.domain ?? "any");
@@ -77,24 +81,61 @@ describe("explain's final formulas agree with the generated gradients", () => {
 
   it.each(explainCases.flatMap((c) => [...c.source.matchAll(/^fn (\w+)/gm)].map((m) => m[1]!)))(
     "%s",
-    (name) => {
-      const derivation = derivations.find((d) => d.function === name)!;
+    (name) =>
+      checkFormulas(
+        derivations.find((d) => d.function === name)!,
+        generated,
+        domains.get(name)!,
+      ),
+  );
+});
+
+/** Every example's functions, from their own modules: each file compiled once. */
+describe("explain's final formulas agree with the generated gradients of examples/", () => {
+  const files = [
+    ...readdirSync(join(root, "examples")).map((f) => join(root, "examples", f)),
+    ...readdirSync(join(root, "examples/explain")).map((f) => join(root, "examples/explain", f)),
+  ].filter((f) => f.endsWith(".grad"));
+
+  it.each(files.map((f) => [relative(root, f), f] as const))(
+    "%s",
+    async (_, file) => {
+      const text = readFileSync(file, "utf8");
+      const [module, explained] = await Promise.all([
+        load(text),
+        explain(text, { filename: basename(file), format: "json" }),
+      ]);
+      expect(explained.diagnostics).toEqual([]);
+      const examples = JSON.parse(explained.text!) as Explained[];
+      expect(examples.length).toBeGreaterThan(0);
+      // Positive inputs: the examples take logarithms and square roots of their parameters.
+      for (const derivation of examples) checkFormulas(derivation, module, "positive");
+    },
+    30_000,
+  );
+});
+
+/** The derivation's final formulas, evaluated at three random points, against the module's gradient. */
+function checkFormulas(derivation: Explained, module: GeneratedModule, domain: Domain): void {
+  const name = derivation.function;
+  {
+    {
       const rand = random(name.length * 7919 + 17);
       for (let point = 0; point < 3; point++) {
         const env = new Map<string, Val>(Object.entries(sizes));
         const args = derivation.params.map((p) => {
-          const value = sample(p.shape, domains.get(name)!, rand);
+          const value = sample(p.shape, domain, rand);
           env.set(p.name, value.formula);
           return value.code;
         });
         for (const v of derivation.variables) env.set(v.name, evaluate(v.formula, env));
         let grad: Record<string, number | Float64Array | Mat>;
-        if (derivation.resultShape.length === 0) grad = generated[`${name}Grad`](...args).grad;
+        if (derivation.resultShape.length === 0) grad = module[`${name}Grad`](...args).grad;
         else {
           // A vector result: the backward pass from a random direction, the result's adjoint.
           const seed = sample(derivation.resultShape, "any", rand);
           env.set(`${derivation.result}\u0304`, seed.formula);
-          grad = generated[`${name}Backward`](generated[`${name}Forward`](...args).tape, seed.code);
+          grad = module[`${name}Backward`](module[`${name}Forward`](...args).tape, seed.code);
         }
         for (const result of derivation.results) {
           const expected = grad[result.wrt]!;
@@ -114,6 +155,6 @@ describe("explain's final formulas agree with the generated gradients", () => {
           );
         }
       }
-    },
-  );
-});
+    }
+  }
+}

@@ -85,8 +85,8 @@ describe("reverse: VJP rules walked backwards, adjoints summed over uses", () =>
     expect(ops(body)).toEqual([
       "dx_u = mulNoNanBoth x seed",
       "dx_u = mulNoNanBoth x seed",
-      "add = add seed dx_u",
-      "dx = add add dx_u",
+      "u_add = add seed dx_u",
+      "dx = add u_add dx_u",
     ]);
     expect(gradients.map((g) => g.name)).toEqual(["x"]);
   });

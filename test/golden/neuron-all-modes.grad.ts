@@ -73,12 +73,16 @@ export function neuronGrad(
   const value = y_minus_a ** 2;
 
   // backward through line 6: return (y - a)^2
+  //   da = −2 seed (y − a)
   const da = -(2 * y_minus_a);
 
   // backward through line 5: a = max(0, z)
+  //   dz = da 1[z > 0]
   const dz = 0 >= z ? 0 : da;
 
   // backward through line 4: z = w @ x + b
+  //   db = dz
+  //   dw = dz x
   const dw = space?.vector(0, n) ?? new Float64Array(n);
   if (dz === 0) dw.fill(0);
   else for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
@@ -129,12 +133,16 @@ export function neuronBackward(tape: NeuronTape, seed: number): { w: Float64Arra
   const { x, z, y_minus_a, n } = tape;
   checkScalar(seed, "seed");
   // backward through line 6: return (y - a)^2
+  //   da = −2 seed (y − a)
   const da = -(seed === 0 ? 0 : 2 * y_minus_a * seed);
 
   // backward through line 5: a = max(0, z)
+  //   dz = da 1[z > 0]
   const dz = 0 >= z ? 0 : da;
 
   // backward through line 4: z = w @ x + b
+  //   db = dz
+  //   dw = dz x
   const dw = new Float64Array(n);
   if (dz !== 0) for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
   return { w: dw, b: dz };
@@ -238,13 +246,17 @@ export function neuronHvp(
   const value = y_minus_a ** 2;
 
   // backward through line 6: return (y - a)^2
+  //   da = −2 seed (y − a)
   const da = -(2 * y_minus_a);
 
   // backward through line 5: a = max(0, z)
-  const ge: number = 0 >= z ? 1 : 0;
-  const dz = ge !== 0 ? 0 : da;
+  //   dz = da 1[z > 0]
+  const a_ge: number = 0 >= z ? 1 : 0;
+  const dz = a_ge !== 0 ? 0 : da;
 
   // backward through line 4: z = w @ x + b
+  //   db = dz
+  //   dw = dz x
   const dw = new Float64Array(n);
   if (dz !== 0) for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
 
@@ -254,7 +266,7 @@ export function neuronHvp(
   const z_dot = dot_w_x_dot + b_dot;
 
   // tangent of line 5: a = max(0, z)
-  const a_dot = ge !== 0 ? 0 : z_dot;
+  const a_dot = a_ge !== 0 ? 0 : z_dot;
 
   // tangent of line 6: return (y - a)^2
   const y_minus_a_dot = -a_dot;
@@ -263,7 +275,7 @@ export function neuronHvp(
   const da_dot = -(2 * y_minus_a_dot);
 
   // tangent of backward through line 5: a = max(0, z)
-  const dz_dot = ge !== 0 ? 0 : da_dot;
+  const dz_dot = a_ge !== 0 ? 0 : da_dot;
 
   // tangent of backward through line 4: z = w @ x + b
   const dw_dot = new Float64Array(n);
@@ -301,13 +313,17 @@ export function neuronHessian(
   const value = y_minus_a ** 2;
 
   // backward through line 6: return (y - a)^2
+  //   da = −2 seed (y − a)
   const da = -(2 * y_minus_a);
 
   // backward through line 5: a = max(0, z)
-  const ge: number = 0 >= z ? 1 : 0;
-  const dz = ge !== 0 ? 0 : da;
+  //   dz = da 1[z > 0]
+  const a_ge: number = 0 >= z ? 1 : 0;
+  const dz = a_ge !== 0 ? 0 : da;
 
   // backward through line 4: z = w @ x + b
+  //   db = dz
+  //   dw = dz x
   const dw = new Float64Array(n);
   if (dz !== 0) for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
 
@@ -331,7 +347,7 @@ export function neuronHessian(
     const da_dot = -(2 * y_minus_a_dot);
 
     // tangent of backward through line 5: a = max(0, z)
-    const dz_dot = ge !== 0 ? 0 : da_dot;
+    const dz_dot = a_ge !== 0 ? 0 : da_dot;
 
     // tangent of backward through line 4: z = w @ x + b
     const dw_dot = buffers.vector(0, n);
@@ -353,7 +369,7 @@ export function neuronHessian(
     const da_dot = -(2 * y_minus_a_dot);
 
     // tangent of backward through line 5: a = max(0, z)
-    const dz_dot = ge !== 0 ? 0 : da_dot;
+    const dz_dot = a_ge !== 0 ? 0 : da_dot;
 
     // tangent of backward through line 4: z = w @ x + b
     const dw_dot = buffers.vector(1, n);

@@ -62,12 +62,16 @@ export function neuronGrad(
   const value = y_minus_a ** 2;
 
   // backward through line 6: return (y - a)^2
+  //   da = −2 seed (y − a)
   const da = -(2 * y_minus_a);
 
   // backward through line 5: a = max(0, z)
+  //   dz = da 1[z > 0]
   const dz = 0 >= z ? 0 : da;
 
   // backward through line 4: z = w @ x + b
+  //   db = dz
+  //   dw = dz x
   const dw = space?.vector(0, n) ?? new Float64Array(n);
   if (dz === 0) dw.fill(0);
   else for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
@@ -118,12 +122,16 @@ export function neuronBackward(tape: NeuronTape, seed: number): { w: Float64Arra
   const { x, z, y_minus_a, n } = tape;
   checkScalar(seed, "seed");
   // backward through line 6: return (y - a)^2
+  //   da = −2 seed (y − a)
   const da = -(seed === 0 ? 0 : 2 * y_minus_a * seed);
 
   // backward through line 5: a = max(0, z)
+  //   dz = da 1[z > 0]
   const dz = 0 >= z ? 0 : da;
 
   // backward through line 4: z = w @ x + b
+  //   db = dz
+  //   dw = dz x
   const dw = new Float64Array(n);
   if (dz !== 0) for (let i = 0; i < n; i++) dw[i] = x[i]! * dz;
   return { w: dw, b: dz };
