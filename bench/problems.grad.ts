@@ -83,13 +83,13 @@ export function leastSquaresGrad(
   const space = workspace?.part(1);
   const buffers = space ?? (leastSquaresGradTemporaries ??= new Workspace());
   // backward through line 5: return mean((X @ w + b - y)^2)
-  //   db = (2 seed/N) sum(X w + b − y)
-  //   dw = (2 seed/N) Xᵀ (X w + b − y)
+  //   db = (2/N) sum(X w + b − y)
+  //   dw = (2/N) Xᵀ (X w + b − y)
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 5)
   let sum_2 = 0;
-  const dsub = buffers.vector(0, N);
+  const d_X_at_w_plus_b_minus_y = buffers.vector(0, N);
   let db = 0;
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
@@ -126,50 +126,56 @@ export function leastSquaresGrad(
       X_at_w6 += X_data[row6 + j]! * w_j;
       X_at_w7 += X_data[row7 + j]! * w_j;
     }
-    const sub0 = X_at_w0 + b - y[i]!;
-    const sub1 = X_at_w1 + b - y[i + 1]!;
-    const sub2 = X_at_w2 + b - y[i + 2]!;
-    const sub3 = X_at_w3 + b - y[i + 3]!;
-    const sub4 = X_at_w4 + b - y[i + 4]!;
-    const sub5 = X_at_w5 + b - y[i + 5]!;
-    const sub6 = X_at_w6 + b - y[i + 6]!;
-    const sub7 = X_at_w7 + b - y[i + 7]!;
+    const X_at_w_plus_b_minus_y0 = X_at_w0 + b - y[i]!;
+    const X_at_w_plus_b_minus_y1 = X_at_w1 + b - y[i + 1]!;
+    const X_at_w_plus_b_minus_y2 = X_at_w2 + b - y[i + 2]!;
+    const X_at_w_plus_b_minus_y3 = X_at_w3 + b - y[i + 3]!;
+    const X_at_w_plus_b_minus_y4 = X_at_w4 + b - y[i + 4]!;
+    const X_at_w_plus_b_minus_y5 = X_at_w5 + b - y[i + 5]!;
+    const X_at_w_plus_b_minus_y6 = X_at_w6 + b - y[i + 6]!;
+    const X_at_w_plus_b_minus_y7 = X_at_w7 + b - y[i + 7]!;
     sum_2 +=
-      sub0 ** 2 +
-      sub1 ** 2 +
-      (sub2 ** 2 + sub3 ** 2) +
-      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
+      X_at_w_plus_b_minus_y0 ** 2 +
+      X_at_w_plus_b_minus_y1 ** 2 +
+      (X_at_w_plus_b_minus_y2 ** 2 + X_at_w_plus_b_minus_y3 ** 2) +
+      (X_at_w_plus_b_minus_y4 ** 2 +
+        X_at_w_plus_b_minus_y5 ** 2 +
+        (X_at_w_plus_b_minus_y6 ** 2 + X_at_w_plus_b_minus_y7 ** 2));
     // backward through line 5: return mean((X @ w + b - y)^2)
-    dsub[i] = 2 * sub0 * dsum;
-    dsub[i + 1] = 2 * sub1 * dsum;
-    dsub[i + 2] = 2 * sub2 * dsum;
-    dsub[i + 3] = 2 * sub3 * dsum;
-    dsub[i + 4] = 2 * sub4 * dsum;
-    dsub[i + 5] = 2 * sub5 * dsum;
-    dsub[i + 6] = 2 * sub6 * dsum;
-    dsub[i + 7] = 2 * sub7 * dsum;
+    d_X_at_w_plus_b_minus_y[i] = 2 * X_at_w_plus_b_minus_y0 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 1] = 2 * X_at_w_plus_b_minus_y1 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 2] = 2 * X_at_w_plus_b_minus_y2 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 3] = 2 * X_at_w_plus_b_minus_y3 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 4] = 2 * X_at_w_plus_b_minus_y4 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 5] = 2 * X_at_w_plus_b_minus_y5 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 6] = 2 * X_at_w_plus_b_minus_y6 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 7] = 2 * X_at_w_plus_b_minus_y7 * dsum;
     db +=
-      dsub[i]! +
-      dsub[i + 1]! +
-      (dsub[i + 2]! + dsub[i + 3]!) +
-      (dsub[i + 4]! + dsub[i + 5]! + (dsub[i + 6]! + dsub[i + 7]!));
-    const dsub_row0 = dsub[i]!;
-    const dsub_row1 = dsub[i + 1]!;
-    const dsub_row2 = dsub[i + 2]!;
-    const dsub_row3 = dsub[i + 3]!;
-    const dsub_row4 = dsub[i + 4]!;
-    const dsub_row5 = dsub[i + 5]!;
-    const dsub_row6 = dsub[i + 6]!;
-    const dsub_row7 = dsub[i + 7]!;
+      d_X_at_w_plus_b_minus_y[i]! +
+      d_X_at_w_plus_b_minus_y[i + 1]! +
+      (d_X_at_w_plus_b_minus_y[i + 2]! + d_X_at_w_plus_b_minus_y[i + 3]!) +
+      (d_X_at_w_plus_b_minus_y[i + 4]! +
+        d_X_at_w_plus_b_minus_y[i + 5]! +
+        (d_X_at_w_plus_b_minus_y[i + 6]! + d_X_at_w_plus_b_minus_y[i + 7]!));
+    const d_X_at_w_plus_b_minus_y_row0 = d_X_at_w_plus_b_minus_y[i]!;
+    const d_X_at_w_plus_b_minus_y_row1 = d_X_at_w_plus_b_minus_y[i + 1]!;
+    const d_X_at_w_plus_b_minus_y_row2 = d_X_at_w_plus_b_minus_y[i + 2]!;
+    const d_X_at_w_plus_b_minus_y_row3 = d_X_at_w_plus_b_minus_y[i + 3]!;
+    const d_X_at_w_plus_b_minus_y_row4 = d_X_at_w_plus_b_minus_y[i + 4]!;
+    const d_X_at_w_plus_b_minus_y_row5 = d_X_at_w_plus_b_minus_y[i + 5]!;
+    const d_X_at_w_plus_b_minus_y_row6 = d_X_at_w_plus_b_minus_y[i + 6]!;
+    const d_X_at_w_plus_b_minus_y_row7 = d_X_at_w_plus_b_minus_y[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (dsub_row0 * X_data[row0 + j]! +
-          dsub_row1 * X_data[row1 + j]! +
-          (dsub_row2 * X_data[row2 + j]! + dsub_row3 * X_data[row3 + j]!) +
-          (dsub_row4 * X_data[row4 + j]! +
-            dsub_row5 * X_data[row5 + j]! +
-            (dsub_row6 * X_data[row6 + j]! + dsub_row7 * X_data[row7 + j]!)));
+        (d_X_at_w_plus_b_minus_y_row0 * X_data[row0 + j]! +
+          d_X_at_w_plus_b_minus_y_row1 * X_data[row1 + j]! +
+          (d_X_at_w_plus_b_minus_y_row2 * X_data[row2 + j]! +
+            d_X_at_w_plus_b_minus_y_row3 * X_data[row3 + j]!) +
+          (d_X_at_w_plus_b_minus_y_row4 * X_data[row4 + j]! +
+            d_X_at_w_plus_b_minus_y_row5 * X_data[row5 + j]! +
+            (d_X_at_w_plus_b_minus_y_row6 * X_data[row6 + j]! +
+              d_X_at_w_plus_b_minus_y_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -178,15 +184,15 @@ export function leastSquaresGrad(
     for (let j = 0; j < d; j++) {
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
-    const sub0 = X_at_w0 + b - y[i]!;
-    sum_2 += sub0 ** 2;
-    dsub[i] = 2 * sub0 * dsum;
-    db += dsub[i]!;
-    const dsub_row0 = dsub[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dsub_row0 * X_data[row0 + j]!;
+    const X_at_w_plus_b_minus_y0 = X_at_w0 + b - y[i]!;
+    sum_2 += X_at_w_plus_b_minus_y0 ** 2;
+    d_X_at_w_plus_b_minus_y[i] = 2 * X_at_w_plus_b_minus_y0 * dsum;
+    db += d_X_at_w_plus_b_minus_y[i]!;
+    const d_X_at_w_plus_b_minus_y_row0 = d_X_at_w_plus_b_minus_y[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + d_X_at_w_plus_b_minus_y_row0 * X_data[row0 + j]!;
   }
 
-  repairVecmat(dw, dsub, X);
+  repairVecmat(dw, d_X_at_w_plus_b_minus_y, X);
 
   // line 5: return mean((X @ w + b - y)^2)
   const value = sum_2 / N;
@@ -196,7 +202,7 @@ export function leastSquaresGrad(
 /** What `leastSquaresBackward` needs from `leastSquaresForward`. */
 export interface LeastSquaresTape {
   readonly X: Matrix;
-  readonly sub: Float64Array;
+  readonly X_at_w_plus_b_minus_y: Float64Array;
   readonly N: number;
 }
 
@@ -222,15 +228,15 @@ export function leastSquaresForward(
   const buffers = (leastSquaresForwardTemporaries ??= new Workspace());
   // line 5: return mean((X @ w + b - y)^2)
   const X_at_w = matvec(X, w, false, buffers.vector(0, N));
-  const sub = new Float64Array(N);
+  const X_at_w_plus_b_minus_y = new Float64Array(N);
   let sum_2 = 0;
   for (let i = 0; i < N; i++) {
-    sub[i] = X_at_w[i]! + b - y[i]!;
-    sum_2 += sub[i]! ** 2;
+    X_at_w_plus_b_minus_y[i] = X_at_w[i]! + b - y[i]!;
+    sum_2 += X_at_w_plus_b_minus_y[i]! ** 2;
   }
 
   const value = sum_2 / N;
-  return { value, tape: { X, sub, N } };
+  return { value, tape: { X, X_at_w_plus_b_minus_y, N } };
 }
 
 /** The arrays `leastSquaresBackward` reuses from one call to the next for its temporaries. */
@@ -245,21 +251,21 @@ export function leastSquaresBackward(
   tape: LeastSquaresTape,
   seed: number,
 ): { w: Float64Array; b: number } {
-  const { X, sub, N } = tape;
+  const { X, X_at_w_plus_b_minus_y, N } = tape;
   checkScalar(seed, "seed");
   const buffers = (leastSquaresBackwardTemporaries ??= new Workspace());
   // backward through line 5: return mean((X @ w + b - y)^2)
   //   db = (2 seed/N) sum(X w + b − y)
   //   dw = (2 seed/N) Xᵀ (X w + b − y)
   const dsum = seed === 0 ? 0 : seed / N;
-  const dsub = buffers.vector(0, N);
+  const d_X_at_w_plus_b_minus_y = buffers.vector(0, N);
   let db = 0;
   for (let i = 0; i < N; i++) {
-    dsub[i] = dsum === 0 ? 0 : 2 * sub[i]! * dsum;
-    db += dsub[i]!;
+    d_X_at_w_plus_b_minus_y[i] = dsum === 0 ? 0 : 2 * X_at_w_plus_b_minus_y[i]! * dsum;
+    db += d_X_at_w_plus_b_minus_y[i]!;
   }
 
-  const dw = vecmat(dsub, X, true);
+  const dw = vecmat(d_X_at_w_plus_b_minus_y, X, true);
   return { w: dw, b: db };
 }
 
@@ -289,16 +295,16 @@ export function leastSquaresHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (leastSquaresHvpTemporaries ??= new Workspace());
   // backward through line 5: return mean((X @ w + b - y)^2)
-  //   db = (2 seed/N) sum(X w + b − y)
-  //   dw = (2 seed/N) Xᵀ (X w + b − y)
+  //   db = (2/N) sum(X w + b − y)
+  //   dw = (2/N) Xᵀ (X w + b − y)
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 5)
   let sum_2 = 0;
-  const dsub = buffers.vector(0, N);
+  const d_X_at_w_plus_b_minus_y = buffers.vector(0, N);
   let db = 0;
   const dw = new Float64Array(d);
-  const dsub_dot = buffers.vector(1, N);
+  const d_X_at_w_plus_b_minus_y_dot = buffers.vector(1, N);
   let db_dot = 0;
   const dw_dot = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
@@ -334,50 +340,56 @@ export function leastSquaresHvp(
       X_at_w6 += X_data[row6 + j]! * w_j;
       X_at_w7 += X_data[row7 + j]! * w_j;
     }
-    const sub0 = X_at_w0 + b - y[i]!;
-    const sub1 = X_at_w1 + b - y[i + 1]!;
-    const sub2 = X_at_w2 + b - y[i + 2]!;
-    const sub3 = X_at_w3 + b - y[i + 3]!;
-    const sub4 = X_at_w4 + b - y[i + 4]!;
-    const sub5 = X_at_w5 + b - y[i + 5]!;
-    const sub6 = X_at_w6 + b - y[i + 6]!;
-    const sub7 = X_at_w7 + b - y[i + 7]!;
+    const X_at_w_plus_b_minus_y0 = X_at_w0 + b - y[i]!;
+    const X_at_w_plus_b_minus_y1 = X_at_w1 + b - y[i + 1]!;
+    const X_at_w_plus_b_minus_y2 = X_at_w2 + b - y[i + 2]!;
+    const X_at_w_plus_b_minus_y3 = X_at_w3 + b - y[i + 3]!;
+    const X_at_w_plus_b_minus_y4 = X_at_w4 + b - y[i + 4]!;
+    const X_at_w_plus_b_minus_y5 = X_at_w5 + b - y[i + 5]!;
+    const X_at_w_plus_b_minus_y6 = X_at_w6 + b - y[i + 6]!;
+    const X_at_w_plus_b_minus_y7 = X_at_w7 + b - y[i + 7]!;
     sum_2 +=
-      sub0 ** 2 +
-      sub1 ** 2 +
-      (sub2 ** 2 + sub3 ** 2) +
-      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
+      X_at_w_plus_b_minus_y0 ** 2 +
+      X_at_w_plus_b_minus_y1 ** 2 +
+      (X_at_w_plus_b_minus_y2 ** 2 + X_at_w_plus_b_minus_y3 ** 2) +
+      (X_at_w_plus_b_minus_y4 ** 2 +
+        X_at_w_plus_b_minus_y5 ** 2 +
+        (X_at_w_plus_b_minus_y6 ** 2 + X_at_w_plus_b_minus_y7 ** 2));
     // backward through line 5: return mean((X @ w + b - y)^2)
-    dsub[i] = 2 * sub0 * dsum;
-    dsub[i + 1] = 2 * sub1 * dsum;
-    dsub[i + 2] = 2 * sub2 * dsum;
-    dsub[i + 3] = 2 * sub3 * dsum;
-    dsub[i + 4] = 2 * sub4 * dsum;
-    dsub[i + 5] = 2 * sub5 * dsum;
-    dsub[i + 6] = 2 * sub6 * dsum;
-    dsub[i + 7] = 2 * sub7 * dsum;
+    d_X_at_w_plus_b_minus_y[i] = 2 * X_at_w_plus_b_minus_y0 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 1] = 2 * X_at_w_plus_b_minus_y1 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 2] = 2 * X_at_w_plus_b_minus_y2 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 3] = 2 * X_at_w_plus_b_minus_y3 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 4] = 2 * X_at_w_plus_b_minus_y4 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 5] = 2 * X_at_w_plus_b_minus_y5 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 6] = 2 * X_at_w_plus_b_minus_y6 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 7] = 2 * X_at_w_plus_b_minus_y7 * dsum;
     db +=
-      dsub[i]! +
-      dsub[i + 1]! +
-      (dsub[i + 2]! + dsub[i + 3]!) +
-      (dsub[i + 4]! + dsub[i + 5]! + (dsub[i + 6]! + dsub[i + 7]!));
-    const dsub_row0 = dsub[i]!;
-    const dsub_row1 = dsub[i + 1]!;
-    const dsub_row2 = dsub[i + 2]!;
-    const dsub_row3 = dsub[i + 3]!;
-    const dsub_row4 = dsub[i + 4]!;
-    const dsub_row5 = dsub[i + 5]!;
-    const dsub_row6 = dsub[i + 6]!;
-    const dsub_row7 = dsub[i + 7]!;
+      d_X_at_w_plus_b_minus_y[i]! +
+      d_X_at_w_plus_b_minus_y[i + 1]! +
+      (d_X_at_w_plus_b_minus_y[i + 2]! + d_X_at_w_plus_b_minus_y[i + 3]!) +
+      (d_X_at_w_plus_b_minus_y[i + 4]! +
+        d_X_at_w_plus_b_minus_y[i + 5]! +
+        (d_X_at_w_plus_b_minus_y[i + 6]! + d_X_at_w_plus_b_minus_y[i + 7]!));
+    const d_X_at_w_plus_b_minus_y_row0 = d_X_at_w_plus_b_minus_y[i]!;
+    const d_X_at_w_plus_b_minus_y_row1 = d_X_at_w_plus_b_minus_y[i + 1]!;
+    const d_X_at_w_plus_b_minus_y_row2 = d_X_at_w_plus_b_minus_y[i + 2]!;
+    const d_X_at_w_plus_b_minus_y_row3 = d_X_at_w_plus_b_minus_y[i + 3]!;
+    const d_X_at_w_plus_b_minus_y_row4 = d_X_at_w_plus_b_minus_y[i + 4]!;
+    const d_X_at_w_plus_b_minus_y_row5 = d_X_at_w_plus_b_minus_y[i + 5]!;
+    const d_X_at_w_plus_b_minus_y_row6 = d_X_at_w_plus_b_minus_y[i + 6]!;
+    const d_X_at_w_plus_b_minus_y_row7 = d_X_at_w_plus_b_minus_y[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (dsub_row0 * X_data[row0 + j]! +
-          dsub_row1 * X_data[row1 + j]! +
-          (dsub_row2 * X_data[row2 + j]! + dsub_row3 * X_data[row3 + j]!) +
-          (dsub_row4 * X_data[row4 + j]! +
-            dsub_row5 * X_data[row5 + j]! +
-            (dsub_row6 * X_data[row6 + j]! + dsub_row7 * X_data[row7 + j]!)));
+        (d_X_at_w_plus_b_minus_y_row0 * X_data[row0 + j]! +
+          d_X_at_w_plus_b_minus_y_row1 * X_data[row1 + j]! +
+          (d_X_at_w_plus_b_minus_y_row2 * X_data[row2 + j]! +
+            d_X_at_w_plus_b_minus_y_row3 * X_data[row3 + j]!) +
+          (d_X_at_w_plus_b_minus_y_row4 * X_data[row4 + j]! +
+            d_X_at_w_plus_b_minus_y_row5 * X_data[row5 + j]! +
+            (d_X_at_w_plus_b_minus_y_row6 * X_data[row6 + j]! +
+              d_X_at_w_plus_b_minus_y_row7 * X_data[row7 + j]!)));
     // tangent of line 5: return mean((X @ w + b - y)^2)
     let X_at_w_dot0 = 0;
     let X_at_w_dot1 = 0;
@@ -409,53 +421,57 @@ export function leastSquaresHvp(
     if (X_at_w_dot5 !== X_at_w_dot5) X_at_w_dot5 = matvecRow(X, i + 5, w_dot);
     if (X_at_w_dot6 !== X_at_w_dot6) X_at_w_dot6 = matvecRow(X, i + 6, w_dot);
     if (X_at_w_dot7 !== X_at_w_dot7) X_at_w_dot7 = matvecRow(X, i + 7, w_dot);
-    const sub_dot0 = X_at_w_dot0 + b_dot;
-    const sub_dot1 = X_at_w_dot1 + b_dot;
-    const sub_dot2 = X_at_w_dot2 + b_dot;
-    const sub_dot3 = X_at_w_dot3 + b_dot;
-    const sub_dot4 = X_at_w_dot4 + b_dot;
-    const sub_dot5 = X_at_w_dot5 + b_dot;
-    const sub_dot6 = X_at_w_dot6 + b_dot;
-    const sub_dot7 = X_at_w_dot7 + b_dot;
+    const X_at_w_plus_b_minus_y_dot0 = X_at_w_dot0 + b_dot;
+    const X_at_w_plus_b_minus_y_dot1 = X_at_w_dot1 + b_dot;
+    const X_at_w_plus_b_minus_y_dot2 = X_at_w_dot2 + b_dot;
+    const X_at_w_plus_b_minus_y_dot3 = X_at_w_dot3 + b_dot;
+    const X_at_w_plus_b_minus_y_dot4 = X_at_w_dot4 + b_dot;
+    const X_at_w_plus_b_minus_y_dot5 = X_at_w_dot5 + b_dot;
+    const X_at_w_plus_b_minus_y_dot6 = X_at_w_dot6 + b_dot;
+    const X_at_w_plus_b_minus_y_dot7 = X_at_w_dot7 + b_dot;
     // tangent of backward through line 5: return mean((X @ w + b - y)^2)
-    const scaled_dot0 = 2 * sub_dot0;
-    const scaled_dot1 = 2 * sub_dot1;
-    const scaled_dot2 = 2 * sub_dot2;
-    const scaled_dot3 = 2 * sub_dot3;
-    const scaled_dot4 = 2 * sub_dot4;
-    const scaled_dot5 = 2 * sub_dot5;
-    const scaled_dot6 = 2 * sub_dot6;
-    const scaled_dot7 = 2 * sub_dot7;
-    dsub_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
-    dsub_dot[i + 1] = scaled_dot1 === 0 ? 0 : dsum * scaled_dot1;
-    dsub_dot[i + 2] = scaled_dot2 === 0 ? 0 : dsum * scaled_dot2;
-    dsub_dot[i + 3] = scaled_dot3 === 0 ? 0 : dsum * scaled_dot3;
-    dsub_dot[i + 4] = scaled_dot4 === 0 ? 0 : dsum * scaled_dot4;
-    dsub_dot[i + 5] = scaled_dot5 === 0 ? 0 : dsum * scaled_dot5;
-    dsub_dot[i + 6] = scaled_dot6 === 0 ? 0 : dsum * scaled_dot6;
-    dsub_dot[i + 7] = scaled_dot7 === 0 ? 0 : dsum * scaled_dot7;
+    const scaled_dot0 = 2 * X_at_w_plus_b_minus_y_dot0;
+    const scaled_dot1 = 2 * X_at_w_plus_b_minus_y_dot1;
+    const scaled_dot2 = 2 * X_at_w_plus_b_minus_y_dot2;
+    const scaled_dot3 = 2 * X_at_w_plus_b_minus_y_dot3;
+    const scaled_dot4 = 2 * X_at_w_plus_b_minus_y_dot4;
+    const scaled_dot5 = 2 * X_at_w_plus_b_minus_y_dot5;
+    const scaled_dot6 = 2 * X_at_w_plus_b_minus_y_dot6;
+    const scaled_dot7 = 2 * X_at_w_plus_b_minus_y_dot7;
+    d_X_at_w_plus_b_minus_y_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
+    d_X_at_w_plus_b_minus_y_dot[i + 1] = scaled_dot1 === 0 ? 0 : dsum * scaled_dot1;
+    d_X_at_w_plus_b_minus_y_dot[i + 2] = scaled_dot2 === 0 ? 0 : dsum * scaled_dot2;
+    d_X_at_w_plus_b_minus_y_dot[i + 3] = scaled_dot3 === 0 ? 0 : dsum * scaled_dot3;
+    d_X_at_w_plus_b_minus_y_dot[i + 4] = scaled_dot4 === 0 ? 0 : dsum * scaled_dot4;
+    d_X_at_w_plus_b_minus_y_dot[i + 5] = scaled_dot5 === 0 ? 0 : dsum * scaled_dot5;
+    d_X_at_w_plus_b_minus_y_dot[i + 6] = scaled_dot6 === 0 ? 0 : dsum * scaled_dot6;
+    d_X_at_w_plus_b_minus_y_dot[i + 7] = scaled_dot7 === 0 ? 0 : dsum * scaled_dot7;
     db_dot +=
-      dsub_dot[i]! +
-      dsub_dot[i + 1]! +
-      (dsub_dot[i + 2]! + dsub_dot[i + 3]!) +
-      (dsub_dot[i + 4]! + dsub_dot[i + 5]! + (dsub_dot[i + 6]! + dsub_dot[i + 7]!));
-    const dsub_dot_row0 = dsub_dot[i]!;
-    const dsub_dot_row1 = dsub_dot[i + 1]!;
-    const dsub_dot_row2 = dsub_dot[i + 2]!;
-    const dsub_dot_row3 = dsub_dot[i + 3]!;
-    const dsub_dot_row4 = dsub_dot[i + 4]!;
-    const dsub_dot_row5 = dsub_dot[i + 5]!;
-    const dsub_dot_row6 = dsub_dot[i + 6]!;
-    const dsub_dot_row7 = dsub_dot[i + 7]!;
+      d_X_at_w_plus_b_minus_y_dot[i]! +
+      d_X_at_w_plus_b_minus_y_dot[i + 1]! +
+      (d_X_at_w_plus_b_minus_y_dot[i + 2]! + d_X_at_w_plus_b_minus_y_dot[i + 3]!) +
+      (d_X_at_w_plus_b_minus_y_dot[i + 4]! +
+        d_X_at_w_plus_b_minus_y_dot[i + 5]! +
+        (d_X_at_w_plus_b_minus_y_dot[i + 6]! + d_X_at_w_plus_b_minus_y_dot[i + 7]!));
+    const d_X_at_w_plus_b_minus_y_dot_row0 = d_X_at_w_plus_b_minus_y_dot[i]!;
+    const d_X_at_w_plus_b_minus_y_dot_row1 = d_X_at_w_plus_b_minus_y_dot[i + 1]!;
+    const d_X_at_w_plus_b_minus_y_dot_row2 = d_X_at_w_plus_b_minus_y_dot[i + 2]!;
+    const d_X_at_w_plus_b_minus_y_dot_row3 = d_X_at_w_plus_b_minus_y_dot[i + 3]!;
+    const d_X_at_w_plus_b_minus_y_dot_row4 = d_X_at_w_plus_b_minus_y_dot[i + 4]!;
+    const d_X_at_w_plus_b_minus_y_dot_row5 = d_X_at_w_plus_b_minus_y_dot[i + 5]!;
+    const d_X_at_w_plus_b_minus_y_dot_row6 = d_X_at_w_plus_b_minus_y_dot[i + 6]!;
+    const d_X_at_w_plus_b_minus_y_dot_row7 = d_X_at_w_plus_b_minus_y_dot[i + 7]!;
     for (let j = 0; j < d; j++)
       dw_dot[j] =
         dw_dot[j]! +
-        (dsub_dot_row0 * X_data[row0 + j]! +
-          dsub_dot_row1 * X_data[row1 + j]! +
-          (dsub_dot_row2 * X_data[row2 + j]! + dsub_dot_row3 * X_data[row3 + j]!) +
-          (dsub_dot_row4 * X_data[row4 + j]! +
-            dsub_dot_row5 * X_data[row5 + j]! +
-            (dsub_dot_row6 * X_data[row6 + j]! + dsub_dot_row7 * X_data[row7 + j]!)));
+        (d_X_at_w_plus_b_minus_y_dot_row0 * X_data[row0 + j]! +
+          d_X_at_w_plus_b_minus_y_dot_row1 * X_data[row1 + j]! +
+          (d_X_at_w_plus_b_minus_y_dot_row2 * X_data[row2 + j]! +
+            d_X_at_w_plus_b_minus_y_dot_row3 * X_data[row3 + j]!) +
+          (d_X_at_w_plus_b_minus_y_dot_row4 * X_data[row4 + j]! +
+            d_X_at_w_plus_b_minus_y_dot_row5 * X_data[row5 + j]! +
+            (d_X_at_w_plus_b_minus_y_dot_row6 * X_data[row6 + j]! +
+              d_X_at_w_plus_b_minus_y_dot_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -464,27 +480,28 @@ export function leastSquaresHvp(
     for (let j = 0; j < d; j++) {
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
-    const sub0 = X_at_w0 + b - y[i]!;
-    sum_2 += sub0 ** 2;
-    dsub[i] = 2 * sub0 * dsum;
-    db += dsub[i]!;
-    const dsub_row0 = dsub[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dsub_row0 * X_data[row0 + j]!;
+    const X_at_w_plus_b_minus_y0 = X_at_w0 + b - y[i]!;
+    sum_2 += X_at_w_plus_b_minus_y0 ** 2;
+    d_X_at_w_plus_b_minus_y[i] = 2 * X_at_w_plus_b_minus_y0 * dsum;
+    db += d_X_at_w_plus_b_minus_y[i]!;
+    const d_X_at_w_plus_b_minus_y_row0 = d_X_at_w_plus_b_minus_y[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + d_X_at_w_plus_b_minus_y_row0 * X_data[row0 + j]!;
     let X_at_w_dot0 = 0;
     for (let j = 0; j < d; j++) {
       X_at_w_dot0 += X_data[row0 + j]! * w_dot[j]!;
     }
     if (X_at_w_dot0 !== X_at_w_dot0) X_at_w_dot0 = matvecRow(X, i, w_dot);
-    const sub_dot0 = X_at_w_dot0 + b_dot;
-    const scaled_dot0 = 2 * sub_dot0;
-    dsub_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
-    db_dot += dsub_dot[i]!;
-    const dsub_dot_row0 = dsub_dot[i]!;
-    for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + dsub_dot_row0 * X_data[row0 + j]!;
+    const X_at_w_plus_b_minus_y_dot0 = X_at_w_dot0 + b_dot;
+    const scaled_dot0 = 2 * X_at_w_plus_b_minus_y_dot0;
+    d_X_at_w_plus_b_minus_y_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
+    db_dot += d_X_at_w_plus_b_minus_y_dot[i]!;
+    const d_X_at_w_plus_b_minus_y_dot_row0 = d_X_at_w_plus_b_minus_y_dot[i]!;
+    for (let j = 0; j < d; j++)
+      dw_dot[j] = dw_dot[j]! + d_X_at_w_plus_b_minus_y_dot_row0 * X_data[row0 + j]!;
   }
 
-  repairVecmat(dw, dsub, X);
-  repairVecmat(dw_dot, dsub_dot, X);
+  repairVecmat(dw, d_X_at_w_plus_b_minus_y, X);
+  repairVecmat(dw_dot, d_X_at_w_plus_b_minus_y_dot, X);
 
   // line 5: return mean((X @ w + b - y)^2)
   const value = sum_2 / N;
@@ -512,13 +529,13 @@ export function leastSquaresHessian(
   checkVector(y, "y", N, "N");
   const buffers = (leastSquaresHessianTemporaries ??= new Workspace());
   // backward through line 5: return mean((X @ w + b - y)^2)
-  //   db = (2 seed/N) sum(X w + b − y)
-  //   dw = (2 seed/N) Xᵀ (X w + b − y)
+  //   db = (2/N) sum(X w + b − y)
+  //   dw = (2/N) Xᵀ (X w + b − y)
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 5)
   let sum_2 = 0;
-  const dsub = buffers.vector(0, N);
+  const d_X_at_w_plus_b_minus_y = buffers.vector(0, N);
   let db = 0;
   const dw = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
@@ -554,50 +571,56 @@ export function leastSquaresHessian(
       X_at_w6 += X_data[row6 + j]! * w_j;
       X_at_w7 += X_data[row7 + j]! * w_j;
     }
-    const sub0 = X_at_w0 + b - y[i]!;
-    const sub1 = X_at_w1 + b - y[i + 1]!;
-    const sub2 = X_at_w2 + b - y[i + 2]!;
-    const sub3 = X_at_w3 + b - y[i + 3]!;
-    const sub4 = X_at_w4 + b - y[i + 4]!;
-    const sub5 = X_at_w5 + b - y[i + 5]!;
-    const sub6 = X_at_w6 + b - y[i + 6]!;
-    const sub7 = X_at_w7 + b - y[i + 7]!;
+    const X_at_w_plus_b_minus_y0 = X_at_w0 + b - y[i]!;
+    const X_at_w_plus_b_minus_y1 = X_at_w1 + b - y[i + 1]!;
+    const X_at_w_plus_b_minus_y2 = X_at_w2 + b - y[i + 2]!;
+    const X_at_w_plus_b_minus_y3 = X_at_w3 + b - y[i + 3]!;
+    const X_at_w_plus_b_minus_y4 = X_at_w4 + b - y[i + 4]!;
+    const X_at_w_plus_b_minus_y5 = X_at_w5 + b - y[i + 5]!;
+    const X_at_w_plus_b_minus_y6 = X_at_w6 + b - y[i + 6]!;
+    const X_at_w_plus_b_minus_y7 = X_at_w7 + b - y[i + 7]!;
     sum_2 +=
-      sub0 ** 2 +
-      sub1 ** 2 +
-      (sub2 ** 2 + sub3 ** 2) +
-      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
+      X_at_w_plus_b_minus_y0 ** 2 +
+      X_at_w_plus_b_minus_y1 ** 2 +
+      (X_at_w_plus_b_minus_y2 ** 2 + X_at_w_plus_b_minus_y3 ** 2) +
+      (X_at_w_plus_b_minus_y4 ** 2 +
+        X_at_w_plus_b_minus_y5 ** 2 +
+        (X_at_w_plus_b_minus_y6 ** 2 + X_at_w_plus_b_minus_y7 ** 2));
     // backward through line 5: return mean((X @ w + b - y)^2)
-    dsub[i] = 2 * sub0 * dsum;
-    dsub[i + 1] = 2 * sub1 * dsum;
-    dsub[i + 2] = 2 * sub2 * dsum;
-    dsub[i + 3] = 2 * sub3 * dsum;
-    dsub[i + 4] = 2 * sub4 * dsum;
-    dsub[i + 5] = 2 * sub5 * dsum;
-    dsub[i + 6] = 2 * sub6 * dsum;
-    dsub[i + 7] = 2 * sub7 * dsum;
+    d_X_at_w_plus_b_minus_y[i] = 2 * X_at_w_plus_b_minus_y0 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 1] = 2 * X_at_w_plus_b_minus_y1 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 2] = 2 * X_at_w_plus_b_minus_y2 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 3] = 2 * X_at_w_plus_b_minus_y3 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 4] = 2 * X_at_w_plus_b_minus_y4 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 5] = 2 * X_at_w_plus_b_minus_y5 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 6] = 2 * X_at_w_plus_b_minus_y6 * dsum;
+    d_X_at_w_plus_b_minus_y[i + 7] = 2 * X_at_w_plus_b_minus_y7 * dsum;
     db +=
-      dsub[i]! +
-      dsub[i + 1]! +
-      (dsub[i + 2]! + dsub[i + 3]!) +
-      (dsub[i + 4]! + dsub[i + 5]! + (dsub[i + 6]! + dsub[i + 7]!));
-    const dsub_row0 = dsub[i]!;
-    const dsub_row1 = dsub[i + 1]!;
-    const dsub_row2 = dsub[i + 2]!;
-    const dsub_row3 = dsub[i + 3]!;
-    const dsub_row4 = dsub[i + 4]!;
-    const dsub_row5 = dsub[i + 5]!;
-    const dsub_row6 = dsub[i + 6]!;
-    const dsub_row7 = dsub[i + 7]!;
+      d_X_at_w_plus_b_minus_y[i]! +
+      d_X_at_w_plus_b_minus_y[i + 1]! +
+      (d_X_at_w_plus_b_minus_y[i + 2]! + d_X_at_w_plus_b_minus_y[i + 3]!) +
+      (d_X_at_w_plus_b_minus_y[i + 4]! +
+        d_X_at_w_plus_b_minus_y[i + 5]! +
+        (d_X_at_w_plus_b_minus_y[i + 6]! + d_X_at_w_plus_b_minus_y[i + 7]!));
+    const d_X_at_w_plus_b_minus_y_row0 = d_X_at_w_plus_b_minus_y[i]!;
+    const d_X_at_w_plus_b_minus_y_row1 = d_X_at_w_plus_b_minus_y[i + 1]!;
+    const d_X_at_w_plus_b_minus_y_row2 = d_X_at_w_plus_b_minus_y[i + 2]!;
+    const d_X_at_w_plus_b_minus_y_row3 = d_X_at_w_plus_b_minus_y[i + 3]!;
+    const d_X_at_w_plus_b_minus_y_row4 = d_X_at_w_plus_b_minus_y[i + 4]!;
+    const d_X_at_w_plus_b_minus_y_row5 = d_X_at_w_plus_b_minus_y[i + 5]!;
+    const d_X_at_w_plus_b_minus_y_row6 = d_X_at_w_plus_b_minus_y[i + 6]!;
+    const d_X_at_w_plus_b_minus_y_row7 = d_X_at_w_plus_b_minus_y[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (dsub_row0 * X_data[row0 + j]! +
-          dsub_row1 * X_data[row1 + j]! +
-          (dsub_row2 * X_data[row2 + j]! + dsub_row3 * X_data[row3 + j]!) +
-          (dsub_row4 * X_data[row4 + j]! +
-            dsub_row5 * X_data[row5 + j]! +
-            (dsub_row6 * X_data[row6 + j]! + dsub_row7 * X_data[row7 + j]!)));
+        (d_X_at_w_plus_b_minus_y_row0 * X_data[row0 + j]! +
+          d_X_at_w_plus_b_minus_y_row1 * X_data[row1 + j]! +
+          (d_X_at_w_plus_b_minus_y_row2 * X_data[row2 + j]! +
+            d_X_at_w_plus_b_minus_y_row3 * X_data[row3 + j]!) +
+          (d_X_at_w_plus_b_minus_y_row4 * X_data[row4 + j]! +
+            d_X_at_w_plus_b_minus_y_row5 * X_data[row5 + j]! +
+            (d_X_at_w_plus_b_minus_y_row6 * X_data[row6 + j]! +
+              d_X_at_w_plus_b_minus_y_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const X_data = X.data;
@@ -606,15 +629,15 @@ export function leastSquaresHessian(
     for (let j = 0; j < d; j++) {
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
-    const sub0 = X_at_w0 + b - y[i]!;
-    sum_2 += sub0 ** 2;
-    dsub[i] = 2 * sub0 * dsum;
-    db += dsub[i]!;
-    const dsub_row0 = dsub[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dsub_row0 * X_data[row0 + j]!;
+    const X_at_w_plus_b_minus_y0 = X_at_w0 + b - y[i]!;
+    sum_2 += X_at_w_plus_b_minus_y0 ** 2;
+    d_X_at_w_plus_b_minus_y[i] = 2 * X_at_w_plus_b_minus_y0 * dsum;
+    db += d_X_at_w_plus_b_minus_y[i]!;
+    const d_X_at_w_plus_b_minus_y_row0 = d_X_at_w_plus_b_minus_y[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + d_X_at_w_plus_b_minus_y_row0 * X_data[row0 + j]!;
   }
 
-  repairVecmat(dw, dsub, X);
+  repairVecmat(dw, d_X_at_w_plus_b_minus_y, X);
 
   // line 5: return mean((X @ w + b - y)^2)
   const value = sum_2 / N;
@@ -628,7 +651,7 @@ export function leastSquaresHessian(
     // tangent of line 5: return mean((X @ w + b - y)^2)
 
     // one pass over the rows of X (line 5)
-    const dsub_dot = buffers.vector(1, N);
+    const d_X_at_w_plus_b_minus_y_dot = buffers.vector(1, N);
     let db_dot = 0;
     const dw_dot = buffers.vector(2, d);
     dw_dot.fill(0);
@@ -643,92 +666,106 @@ export function leastSquaresHessian(
       const row5 = row4 + d;
       const row6 = row5 + d;
       const row7 = row6 + d;
-      let sub_dot0 = 0;
-      let sub_dot1 = 0;
-      let sub_dot2 = 0;
-      let sub_dot3 = 0;
+      let X_at_w_plus_b_minus_y_dot0 = 0;
+      let X_at_w_plus_b_minus_y_dot1 = 0;
+      let X_at_w_plus_b_minus_y_dot2 = 0;
+      let X_at_w_plus_b_minus_y_dot3 = 0;
       for (let j = 0; j < d; j++) {
         const w_dot_j = w_dot[j]!;
-        sub_dot0 += X_data[row0 + j]! * w_dot_j;
-        sub_dot1 += X_data[row1 + j]! * w_dot_j;
-        sub_dot2 += X_data[row2 + j]! * w_dot_j;
-        sub_dot3 += X_data[row3 + j]! * w_dot_j;
+        X_at_w_plus_b_minus_y_dot0 += X_data[row0 + j]! * w_dot_j;
+        X_at_w_plus_b_minus_y_dot1 += X_data[row1 + j]! * w_dot_j;
+        X_at_w_plus_b_minus_y_dot2 += X_data[row2 + j]! * w_dot_j;
+        X_at_w_plus_b_minus_y_dot3 += X_data[row3 + j]! * w_dot_j;
       }
-      let sub_dot4 = 0;
-      let sub_dot5 = 0;
-      let sub_dot6 = 0;
-      let sub_dot7 = 0;
+      let X_at_w_plus_b_minus_y_dot4 = 0;
+      let X_at_w_plus_b_minus_y_dot5 = 0;
+      let X_at_w_plus_b_minus_y_dot6 = 0;
+      let X_at_w_plus_b_minus_y_dot7 = 0;
       for (let j = 0; j < d; j++) {
         const w_dot_j = w_dot[j]!;
-        sub_dot4 += X_data[row4 + j]! * w_dot_j;
-        sub_dot5 += X_data[row5 + j]! * w_dot_j;
-        sub_dot6 += X_data[row6 + j]! * w_dot_j;
-        sub_dot7 += X_data[row7 + j]! * w_dot_j;
+        X_at_w_plus_b_minus_y_dot4 += X_data[row4 + j]! * w_dot_j;
+        X_at_w_plus_b_minus_y_dot5 += X_data[row5 + j]! * w_dot_j;
+        X_at_w_plus_b_minus_y_dot6 += X_data[row6 + j]! * w_dot_j;
+        X_at_w_plus_b_minus_y_dot7 += X_data[row7 + j]! * w_dot_j;
       }
-      if (sub_dot0 !== sub_dot0) sub_dot0 = matvecRow(X, i, w_dot);
-      if (sub_dot1 !== sub_dot1) sub_dot1 = matvecRow(X, i + 1, w_dot);
-      if (sub_dot2 !== sub_dot2) sub_dot2 = matvecRow(X, i + 2, w_dot);
-      if (sub_dot3 !== sub_dot3) sub_dot3 = matvecRow(X, i + 3, w_dot);
-      if (sub_dot4 !== sub_dot4) sub_dot4 = matvecRow(X, i + 4, w_dot);
-      if (sub_dot5 !== sub_dot5) sub_dot5 = matvecRow(X, i + 5, w_dot);
-      if (sub_dot6 !== sub_dot6) sub_dot6 = matvecRow(X, i + 6, w_dot);
-      if (sub_dot7 !== sub_dot7) sub_dot7 = matvecRow(X, i + 7, w_dot);
+      if (X_at_w_plus_b_minus_y_dot0 !== X_at_w_plus_b_minus_y_dot0)
+        X_at_w_plus_b_minus_y_dot0 = matvecRow(X, i, w_dot);
+      if (X_at_w_plus_b_minus_y_dot1 !== X_at_w_plus_b_minus_y_dot1)
+        X_at_w_plus_b_minus_y_dot1 = matvecRow(X, i + 1, w_dot);
+      if (X_at_w_plus_b_minus_y_dot2 !== X_at_w_plus_b_minus_y_dot2)
+        X_at_w_plus_b_minus_y_dot2 = matvecRow(X, i + 2, w_dot);
+      if (X_at_w_plus_b_minus_y_dot3 !== X_at_w_plus_b_minus_y_dot3)
+        X_at_w_plus_b_minus_y_dot3 = matvecRow(X, i + 3, w_dot);
+      if (X_at_w_plus_b_minus_y_dot4 !== X_at_w_plus_b_minus_y_dot4)
+        X_at_w_plus_b_minus_y_dot4 = matvecRow(X, i + 4, w_dot);
+      if (X_at_w_plus_b_minus_y_dot5 !== X_at_w_plus_b_minus_y_dot5)
+        X_at_w_plus_b_minus_y_dot5 = matvecRow(X, i + 5, w_dot);
+      if (X_at_w_plus_b_minus_y_dot6 !== X_at_w_plus_b_minus_y_dot6)
+        X_at_w_plus_b_minus_y_dot6 = matvecRow(X, i + 6, w_dot);
+      if (X_at_w_plus_b_minus_y_dot7 !== X_at_w_plus_b_minus_y_dot7)
+        X_at_w_plus_b_minus_y_dot7 = matvecRow(X, i + 7, w_dot);
       // tangent of backward through line 5: return mean((X @ w + b - y)^2)
-      const scaled_dot0 = 2 * sub_dot0;
-      const scaled_dot1 = 2 * sub_dot1;
-      const scaled_dot2 = 2 * sub_dot2;
-      const scaled_dot3 = 2 * sub_dot3;
-      const scaled_dot4 = 2 * sub_dot4;
-      const scaled_dot5 = 2 * sub_dot5;
-      const scaled_dot6 = 2 * sub_dot6;
-      const scaled_dot7 = 2 * sub_dot7;
-      dsub_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
-      dsub_dot[i + 1] = scaled_dot1 === 0 ? 0 : dsum * scaled_dot1;
-      dsub_dot[i + 2] = scaled_dot2 === 0 ? 0 : dsum * scaled_dot2;
-      dsub_dot[i + 3] = scaled_dot3 === 0 ? 0 : dsum * scaled_dot3;
-      dsub_dot[i + 4] = scaled_dot4 === 0 ? 0 : dsum * scaled_dot4;
-      dsub_dot[i + 5] = scaled_dot5 === 0 ? 0 : dsum * scaled_dot5;
-      dsub_dot[i + 6] = scaled_dot6 === 0 ? 0 : dsum * scaled_dot6;
-      dsub_dot[i + 7] = scaled_dot7 === 0 ? 0 : dsum * scaled_dot7;
+      const scaled_dot0 = 2 * X_at_w_plus_b_minus_y_dot0;
+      const scaled_dot1 = 2 * X_at_w_plus_b_minus_y_dot1;
+      const scaled_dot2 = 2 * X_at_w_plus_b_minus_y_dot2;
+      const scaled_dot3 = 2 * X_at_w_plus_b_minus_y_dot3;
+      const scaled_dot4 = 2 * X_at_w_plus_b_minus_y_dot4;
+      const scaled_dot5 = 2 * X_at_w_plus_b_minus_y_dot5;
+      const scaled_dot6 = 2 * X_at_w_plus_b_minus_y_dot6;
+      const scaled_dot7 = 2 * X_at_w_plus_b_minus_y_dot7;
+      d_X_at_w_plus_b_minus_y_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
+      d_X_at_w_plus_b_minus_y_dot[i + 1] = scaled_dot1 === 0 ? 0 : dsum * scaled_dot1;
+      d_X_at_w_plus_b_minus_y_dot[i + 2] = scaled_dot2 === 0 ? 0 : dsum * scaled_dot2;
+      d_X_at_w_plus_b_minus_y_dot[i + 3] = scaled_dot3 === 0 ? 0 : dsum * scaled_dot3;
+      d_X_at_w_plus_b_minus_y_dot[i + 4] = scaled_dot4 === 0 ? 0 : dsum * scaled_dot4;
+      d_X_at_w_plus_b_minus_y_dot[i + 5] = scaled_dot5 === 0 ? 0 : dsum * scaled_dot5;
+      d_X_at_w_plus_b_minus_y_dot[i + 6] = scaled_dot6 === 0 ? 0 : dsum * scaled_dot6;
+      d_X_at_w_plus_b_minus_y_dot[i + 7] = scaled_dot7 === 0 ? 0 : dsum * scaled_dot7;
       db_dot +=
-        dsub_dot[i]! +
-        dsub_dot[i + 1]! +
-        (dsub_dot[i + 2]! + dsub_dot[i + 3]!) +
-        (dsub_dot[i + 4]! + dsub_dot[i + 5]! + (dsub_dot[i + 6]! + dsub_dot[i + 7]!));
-      const dsub_dot_row0 = dsub_dot[i]!;
-      const dsub_dot_row1 = dsub_dot[i + 1]!;
-      const dsub_dot_row2 = dsub_dot[i + 2]!;
-      const dsub_dot_row3 = dsub_dot[i + 3]!;
-      const dsub_dot_row4 = dsub_dot[i + 4]!;
-      const dsub_dot_row5 = dsub_dot[i + 5]!;
-      const dsub_dot_row6 = dsub_dot[i + 6]!;
-      const dsub_dot_row7 = dsub_dot[i + 7]!;
+        d_X_at_w_plus_b_minus_y_dot[i]! +
+        d_X_at_w_plus_b_minus_y_dot[i + 1]! +
+        (d_X_at_w_plus_b_minus_y_dot[i + 2]! + d_X_at_w_plus_b_minus_y_dot[i + 3]!) +
+        (d_X_at_w_plus_b_minus_y_dot[i + 4]! +
+          d_X_at_w_plus_b_minus_y_dot[i + 5]! +
+          (d_X_at_w_plus_b_minus_y_dot[i + 6]! + d_X_at_w_plus_b_minus_y_dot[i + 7]!));
+      const d_X_at_w_plus_b_minus_y_dot_row0 = d_X_at_w_plus_b_minus_y_dot[i]!;
+      const d_X_at_w_plus_b_minus_y_dot_row1 = d_X_at_w_plus_b_minus_y_dot[i + 1]!;
+      const d_X_at_w_plus_b_minus_y_dot_row2 = d_X_at_w_plus_b_minus_y_dot[i + 2]!;
+      const d_X_at_w_plus_b_minus_y_dot_row3 = d_X_at_w_plus_b_minus_y_dot[i + 3]!;
+      const d_X_at_w_plus_b_minus_y_dot_row4 = d_X_at_w_plus_b_minus_y_dot[i + 4]!;
+      const d_X_at_w_plus_b_minus_y_dot_row5 = d_X_at_w_plus_b_minus_y_dot[i + 5]!;
+      const d_X_at_w_plus_b_minus_y_dot_row6 = d_X_at_w_plus_b_minus_y_dot[i + 6]!;
+      const d_X_at_w_plus_b_minus_y_dot_row7 = d_X_at_w_plus_b_minus_y_dot[i + 7]!;
       for (let j = 0; j < d; j++)
         dw_dot[j] =
           dw_dot[j]! +
-          (dsub_dot_row0 * X_data[row0 + j]! +
-            dsub_dot_row1 * X_data[row1 + j]! +
-            (dsub_dot_row2 * X_data[row2 + j]! + dsub_dot_row3 * X_data[row3 + j]!) +
-            (dsub_dot_row4 * X_data[row4 + j]! +
-              dsub_dot_row5 * X_data[row5 + j]! +
-              (dsub_dot_row6 * X_data[row6 + j]! + dsub_dot_row7 * X_data[row7 + j]!)));
+          (d_X_at_w_plus_b_minus_y_dot_row0 * X_data[row0 + j]! +
+            d_X_at_w_plus_b_minus_y_dot_row1 * X_data[row1 + j]! +
+            (d_X_at_w_plus_b_minus_y_dot_row2 * X_data[row2 + j]! +
+              d_X_at_w_plus_b_minus_y_dot_row3 * X_data[row3 + j]!) +
+            (d_X_at_w_plus_b_minus_y_dot_row4 * X_data[row4 + j]! +
+              d_X_at_w_plus_b_minus_y_dot_row5 * X_data[row5 + j]! +
+              (d_X_at_w_plus_b_minus_y_dot_row6 * X_data[row6 + j]! +
+                d_X_at_w_plus_b_minus_y_dot_row7 * X_data[row7 + j]!)));
     }
     for (let i = N - (N % 8); i < N; i++) {
       const X_data = X.data;
       const row0 = i * d;
-      let sub_dot0 = 0;
+      let X_at_w_plus_b_minus_y_dot0 = 0;
       for (let j = 0; j < d; j++) {
-        sub_dot0 += X_data[row0 + j]! * w_dot[j]!;
+        X_at_w_plus_b_minus_y_dot0 += X_data[row0 + j]! * w_dot[j]!;
       }
-      if (sub_dot0 !== sub_dot0) sub_dot0 = matvecRow(X, i, w_dot);
-      const scaled_dot0 = 2 * sub_dot0;
-      dsub_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
-      db_dot += dsub_dot[i]!;
-      const dsub_dot_row0 = dsub_dot[i]!;
-      for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + dsub_dot_row0 * X_data[row0 + j]!;
+      if (X_at_w_plus_b_minus_y_dot0 !== X_at_w_plus_b_minus_y_dot0)
+        X_at_w_plus_b_minus_y_dot0 = matvecRow(X, i, w_dot);
+      const scaled_dot0 = 2 * X_at_w_plus_b_minus_y_dot0;
+      d_X_at_w_plus_b_minus_y_dot[i] = scaled_dot0 === 0 ? 0 : dsum * scaled_dot0;
+      db_dot += d_X_at_w_plus_b_minus_y_dot[i]!;
+      const d_X_at_w_plus_b_minus_y_dot_row0 = d_X_at_w_plus_b_minus_y_dot[i]!;
+      for (let j = 0; j < d; j++)
+        dw_dot[j] = dw_dot[j]! + d_X_at_w_plus_b_minus_y_dot_row0 * X_data[row0 + j]!;
     }
 
-    repairVecmat(dw_dot, dsub_dot, X);
+    repairVecmat(dw_dot, d_X_at_w_plus_b_minus_y_dot, X);
     setColumn(hessian, column++, dw_dot, db_dot);
     w_dot[k] = 0;
   }
@@ -736,11 +773,11 @@ export function leastSquaresHessian(
   {
     const b_dot: number = 1;
     // tangent of backward through line 5: return mean((X @ w + b - y)^2)
-    const scaled = 2 * b_dot;
-    const scaled_2 = scaled === 0 ? 0 : dsum * scaled;
-    const dsub_dot = fill(N, scaled_2);
-    const db_dot = sum(dsub_dot);
-    const dw_dot = vecmat(dsub_dot, X, true, buffers.vector(3, d));
+    const b_dot_times_2 = 2 * b_dot;
+    const scaled = b_dot_times_2 === 0 ? 0 : dsum * b_dot_times_2;
+    const d_X_at_w_plus_b_minus_y_dot = fill(N, scaled);
+    const db_dot = sum(d_X_at_w_plus_b_minus_y_dot);
+    const dw_dot = vecmat(d_X_at_w_plus_b_minus_y_dot, X, true, buffers.vector(3, d));
     setColumn(hessian, column++, dw_dot, db_dot);
   }
 
@@ -806,13 +843,13 @@ export function logisticGrad(
   const space = workspace?.part(3);
   const buffers = space ?? (logisticGradTemporaries ??= new Workspace());
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
-  //   db = −(seed/N) sum(y ⊙ σ(−y ⊙ (X w + b)))
-  //   dw = −(seed/N) Xᵀ (y ⊙ σ(−y ⊙ (X w + b)))
+  //   db = −(1/N) sum(y ⊙ σ(−y ⊙ (X w + b)))
+  //   dw = −(1/N) Xᵀ (y ⊙ σ(−y ⊙ (X w + b)))
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 10)
   let sum_2 = 0;
-  const dX_at_w_plus_b = buffers.vector(0, N);
+  const d_X_at_w_plus_b = buffers.vector(0, N);
   let db = 0;
   const dw = space?.vector(1, d) ?? new Float64Array(d);
   dw.fill(0);
@@ -857,62 +894,72 @@ export function logisticGrad(
       X_at_w6 += X_data[row6 + j]! * w_j;
       X_at_w7 += X_data[row7 + j]! * w_j;
     }
-    const mul0 = neg_y0 * (X_at_w0 + b);
-    const mul1 = neg_y1 * (X_at_w1 + b);
-    const mul2 = neg_y2 * (X_at_w2 + b);
-    const mul3 = neg_y3 * (X_at_w3 + b);
-    const mul4 = neg_y4 * (X_at_w4 + b);
-    const mul5 = neg_y5 * (X_at_w5 + b);
-    const mul6 = neg_y6 * (X_at_w6 + b);
-    const mul7 = neg_y7 * (X_at_w7 + b);
-    const exp_mul0 = Math.exp(-Math.abs(mul0));
-    const exp_mul1 = Math.exp(-Math.abs(mul1));
-    const exp_mul2 = Math.exp(-Math.abs(mul2));
-    const exp_mul3 = Math.exp(-Math.abs(mul3));
-    const exp_mul4 = Math.exp(-Math.abs(mul4));
-    const exp_mul5 = Math.exp(-Math.abs(mul5));
-    const exp_mul6 = Math.exp(-Math.abs(mul6));
-    const exp_mul7 = Math.exp(-Math.abs(mul7));
+    const neg_y_times_X_at_w_plus_b0 = neg_y0 * (X_at_w0 + b);
+    const neg_y_times_X_at_w_plus_b1 = neg_y1 * (X_at_w1 + b);
+    const neg_y_times_X_at_w_plus_b2 = neg_y2 * (X_at_w2 + b);
+    const neg_y_times_X_at_w_plus_b3 = neg_y3 * (X_at_w3 + b);
+    const neg_y_times_X_at_w_plus_b4 = neg_y4 * (X_at_w4 + b);
+    const neg_y_times_X_at_w_plus_b5 = neg_y5 * (X_at_w5 + b);
+    const neg_y_times_X_at_w_plus_b6 = neg_y6 * (X_at_w6 + b);
+    const neg_y_times_X_at_w_plus_b7 = neg_y7 * (X_at_w7 + b);
+    const exp_neg_y_times_X_at_w_plus_b0 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b0));
+    const exp_neg_y_times_X_at_w_plus_b1 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b1));
+    const exp_neg_y_times_X_at_w_plus_b2 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b2));
+    const exp_neg_y_times_X_at_w_plus_b3 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b3));
+    const exp_neg_y_times_X_at_w_plus_b4 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b4));
+    const exp_neg_y_times_X_at_w_plus_b5 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b5));
+    const exp_neg_y_times_X_at_w_plus_b6 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b6));
+    const exp_neg_y_times_X_at_w_plus_b7 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b7));
     sum_2 +=
-      softplus(mul0, exp_mul0) +
-      softplus(mul1, exp_mul1) +
-      (softplus(mul2, exp_mul2) + softplus(mul3, exp_mul3)) +
-      (softplus(mul4, exp_mul4) +
-        softplus(mul5, exp_mul5) +
-        (softplus(mul6, exp_mul6) + softplus(mul7, exp_mul7)));
+      softplus(neg_y_times_X_at_w_plus_b0, exp_neg_y_times_X_at_w_plus_b0) +
+      softplus(neg_y_times_X_at_w_plus_b1, exp_neg_y_times_X_at_w_plus_b1) +
+      (softplus(neg_y_times_X_at_w_plus_b2, exp_neg_y_times_X_at_w_plus_b2) +
+        softplus(neg_y_times_X_at_w_plus_b3, exp_neg_y_times_X_at_w_plus_b3)) +
+      (softplus(neg_y_times_X_at_w_plus_b4, exp_neg_y_times_X_at_w_plus_b4) +
+        softplus(neg_y_times_X_at_w_plus_b5, exp_neg_y_times_X_at_w_plus_b5) +
+        (softplus(neg_y_times_X_at_w_plus_b6, exp_neg_y_times_X_at_w_plus_b6) +
+          softplus(neg_y_times_X_at_w_plus_b7, exp_neg_y_times_X_at_w_plus_b7)));
     // backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    dX_at_w_plus_b[i] = neg_y0 * (sigmoid(mul0, exp_mul0) * dsum);
-    dX_at_w_plus_b[i + 1] = neg_y1 * (sigmoid(mul1, exp_mul1) * dsum);
-    dX_at_w_plus_b[i + 2] = neg_y2 * (sigmoid(mul2, exp_mul2) * dsum);
-    dX_at_w_plus_b[i + 3] = neg_y3 * (sigmoid(mul3, exp_mul3) * dsum);
-    dX_at_w_plus_b[i + 4] = neg_y4 * (sigmoid(mul4, exp_mul4) * dsum);
-    dX_at_w_plus_b[i + 5] = neg_y5 * (sigmoid(mul5, exp_mul5) * dsum);
-    dX_at_w_plus_b[i + 6] = neg_y6 * (sigmoid(mul6, exp_mul6) * dsum);
-    dX_at_w_plus_b[i + 7] = neg_y7 * (sigmoid(mul7, exp_mul7) * dsum);
+    d_X_at_w_plus_b[i] =
+      neg_y0 * (sigmoid(neg_y_times_X_at_w_plus_b0, exp_neg_y_times_X_at_w_plus_b0) * dsum);
+    d_X_at_w_plus_b[i + 1] =
+      neg_y1 * (sigmoid(neg_y_times_X_at_w_plus_b1, exp_neg_y_times_X_at_w_plus_b1) * dsum);
+    d_X_at_w_plus_b[i + 2] =
+      neg_y2 * (sigmoid(neg_y_times_X_at_w_plus_b2, exp_neg_y_times_X_at_w_plus_b2) * dsum);
+    d_X_at_w_plus_b[i + 3] =
+      neg_y3 * (sigmoid(neg_y_times_X_at_w_plus_b3, exp_neg_y_times_X_at_w_plus_b3) * dsum);
+    d_X_at_w_plus_b[i + 4] =
+      neg_y4 * (sigmoid(neg_y_times_X_at_w_plus_b4, exp_neg_y_times_X_at_w_plus_b4) * dsum);
+    d_X_at_w_plus_b[i + 5] =
+      neg_y5 * (sigmoid(neg_y_times_X_at_w_plus_b5, exp_neg_y_times_X_at_w_plus_b5) * dsum);
+    d_X_at_w_plus_b[i + 6] =
+      neg_y6 * (sigmoid(neg_y_times_X_at_w_plus_b6, exp_neg_y_times_X_at_w_plus_b6) * dsum);
+    d_X_at_w_plus_b[i + 7] =
+      neg_y7 * (sigmoid(neg_y_times_X_at_w_plus_b7, exp_neg_y_times_X_at_w_plus_b7) * dsum);
     db +=
-      dX_at_w_plus_b[i]! +
-      dX_at_w_plus_b[i + 1]! +
-      (dX_at_w_plus_b[i + 2]! + dX_at_w_plus_b[i + 3]!) +
-      (dX_at_w_plus_b[i + 4]! +
-        dX_at_w_plus_b[i + 5]! +
-        (dX_at_w_plus_b[i + 6]! + dX_at_w_plus_b[i + 7]!));
-    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
-    const dX_at_w_plus_b_row1 = dX_at_w_plus_b[i + 1]!;
-    const dX_at_w_plus_b_row2 = dX_at_w_plus_b[i + 2]!;
-    const dX_at_w_plus_b_row3 = dX_at_w_plus_b[i + 3]!;
-    const dX_at_w_plus_b_row4 = dX_at_w_plus_b[i + 4]!;
-    const dX_at_w_plus_b_row5 = dX_at_w_plus_b[i + 5]!;
-    const dX_at_w_plus_b_row6 = dX_at_w_plus_b[i + 6]!;
-    const dX_at_w_plus_b_row7 = dX_at_w_plus_b[i + 7]!;
+      d_X_at_w_plus_b[i]! +
+      d_X_at_w_plus_b[i + 1]! +
+      (d_X_at_w_plus_b[i + 2]! + d_X_at_w_plus_b[i + 3]!) +
+      (d_X_at_w_plus_b[i + 4]! +
+        d_X_at_w_plus_b[i + 5]! +
+        (d_X_at_w_plus_b[i + 6]! + d_X_at_w_plus_b[i + 7]!));
+    const d_X_at_w_plus_b_row0 = d_X_at_w_plus_b[i]!;
+    const d_X_at_w_plus_b_row1 = d_X_at_w_plus_b[i + 1]!;
+    const d_X_at_w_plus_b_row2 = d_X_at_w_plus_b[i + 2]!;
+    const d_X_at_w_plus_b_row3 = d_X_at_w_plus_b[i + 3]!;
+    const d_X_at_w_plus_b_row4 = d_X_at_w_plus_b[i + 4]!;
+    const d_X_at_w_plus_b_row5 = d_X_at_w_plus_b[i + 5]!;
+    const d_X_at_w_plus_b_row6 = d_X_at_w_plus_b[i + 6]!;
+    const d_X_at_w_plus_b_row7 = d_X_at_w_plus_b[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (dX_at_w_plus_b_row0 * X_data[row0 + j]! +
-          dX_at_w_plus_b_row1 * X_data[row1 + j]! +
-          (dX_at_w_plus_b_row2 * X_data[row2 + j]! + dX_at_w_plus_b_row3 * X_data[row3 + j]!) +
-          (dX_at_w_plus_b_row4 * X_data[row4 + j]! +
-            dX_at_w_plus_b_row5 * X_data[row5 + j]! +
-            (dX_at_w_plus_b_row6 * X_data[row6 + j]! + dX_at_w_plus_b_row7 * X_data[row7 + j]!)));
+        (d_X_at_w_plus_b_row0 * X_data[row0 + j]! +
+          d_X_at_w_plus_b_row1 * X_data[row1 + j]! +
+          (d_X_at_w_plus_b_row2 * X_data[row2 + j]! + d_X_at_w_plus_b_row3 * X_data[row3 + j]!) +
+          (d_X_at_w_plus_b_row4 * X_data[row4 + j]! +
+            d_X_at_w_plus_b_row5 * X_data[row5 + j]! +
+            (d_X_at_w_plus_b_row6 * X_data[row6 + j]! + d_X_at_w_plus_b_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const neg_y0 = -y[i]!;
@@ -922,16 +969,17 @@ export function logisticGrad(
     for (let j = 0; j < d; j++) {
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
-    const mul0 = neg_y0 * (X_at_w0 + b);
-    const exp_mul0 = Math.exp(-Math.abs(mul0));
-    sum_2 += softplus(mul0, exp_mul0);
-    dX_at_w_plus_b[i] = neg_y0 * (sigmoid(mul0, exp_mul0) * dsum);
-    db += dX_at_w_plus_b[i]!;
-    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dX_at_w_plus_b_row0 * X_data[row0 + j]!;
+    const neg_y_times_X_at_w_plus_b0 = neg_y0 * (X_at_w0 + b);
+    const exp_neg_y_times_X_at_w_plus_b0 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b0));
+    sum_2 += softplus(neg_y_times_X_at_w_plus_b0, exp_neg_y_times_X_at_w_plus_b0);
+    d_X_at_w_plus_b[i] =
+      neg_y0 * (sigmoid(neg_y_times_X_at_w_plus_b0, exp_neg_y_times_X_at_w_plus_b0) * dsum);
+    db += d_X_at_w_plus_b[i]!;
+    const d_X_at_w_plus_b_row0 = d_X_at_w_plus_b[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + d_X_at_w_plus_b_row0 * X_data[row0 + j]!;
   }
 
-  repairVecmat(dw, dX_at_w_plus_b, X);
+  repairVecmat(dw, d_X_at_w_plus_b, X);
 
   // line 10: return mean(softplus(-y * (X @ w + b)))
   const value = sum_2 / N;
@@ -942,7 +990,7 @@ export function logisticGrad(
 export interface LogisticTape {
   readonly X: Matrix;
   readonly neg_y: Float64Array;
-  readonly mul: Float64Array;
+  readonly neg_y_times_X_at_w_plus_b: Float64Array;
   readonly N: number;
 }
 
@@ -970,15 +1018,15 @@ export function logisticForward(
   const neg_y = new Float64Array(N);
   for (let i = 0; i < N; i++) neg_y[i] = -y[i]!;
   const X_at_w = matvec(X, w, false, buffers.vector(0, N));
-  const mul = new Float64Array(N);
+  const neg_y_times_X_at_w_plus_b = new Float64Array(N);
   let sum_2 = 0;
   for (let i = 0; i < N; i++) {
-    mul[i] = neg_y[i]! * (X_at_w[i]! + b);
-    sum_2 += softplus(mul[i]!);
+    neg_y_times_X_at_w_plus_b[i] = neg_y[i]! * (X_at_w[i]! + b);
+    sum_2 += softplus(neg_y_times_X_at_w_plus_b[i]!);
   }
 
   const value = sum_2 / N;
-  return { value, tape: { X, neg_y, mul, N } };
+  return { value, tape: { X, neg_y, neg_y_times_X_at_w_plus_b, N } };
 }
 
 /** The arrays `logisticBackward` reuses from one call to the next for its temporaries. */
@@ -990,23 +1038,24 @@ let logisticBackwardTemporaries: Workspace | undefined;
  * The vector–Jacobian product: the gradient of `logistic`'s result weighted by `seed` (same shape as the result), with respect to `w`, `b`.
  */
 export function logisticBackward(tape: LogisticTape, seed: number): { w: Float64Array; b: number } {
-  const { X, neg_y, mul, N } = tape;
+  const { X, neg_y, neg_y_times_X_at_w_plus_b, N } = tape;
   checkScalar(seed, "seed");
   const buffers = (logisticBackwardTemporaries ??= new Workspace());
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
   //   db = −(seed/N) sum(y ⊙ σ(−y ⊙ (X w + b)))
   //   dw = −(seed/N) Xᵀ (y ⊙ σ(−y ⊙ (X w + b)))
   const dsum = seed === 0 ? 0 : seed / N;
-  const dmul = buffers.vector(0, N);
-  const dX_at_w_plus_b = buffers.vector(1, N);
+  const d_neg_y_times_X_at_w_plus_b = buffers.vector(0, N);
+  const d_X_at_w_plus_b = buffers.vector(1, N);
   let db = 0;
   for (let i = 0; i < N; i++) {
-    dmul[i] = dsum === 0 ? 0 : sigmoid(mul[i]!) * dsum;
-    dX_at_w_plus_b[i] = dmul[i]! === 0 ? 0 : neg_y[i]! * dmul[i]!;
-    db += dX_at_w_plus_b[i]!;
+    d_neg_y_times_X_at_w_plus_b[i] = dsum === 0 ? 0 : sigmoid(neg_y_times_X_at_w_plus_b[i]!) * dsum;
+    d_X_at_w_plus_b[i] =
+      d_neg_y_times_X_at_w_plus_b[i]! === 0 ? 0 : neg_y[i]! * d_neg_y_times_X_at_w_plus_b[i]!;
+    db += d_X_at_w_plus_b[i]!;
   }
 
-  const dw = vecmat(dX_at_w_plus_b, X, true);
+  const dw = vecmat(d_X_at_w_plus_b, X, true);
   return { w: dw, b: db };
 }
 
@@ -1036,16 +1085,16 @@ export function logisticHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (logisticHvpTemporaries ??= new Workspace());
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
-  //   db = −(seed/N) sum(y ⊙ σ(−y ⊙ (X w + b)))
-  //   dw = −(seed/N) Xᵀ (y ⊙ σ(−y ⊙ (X w + b)))
+  //   db = −(1/N) sum(y ⊙ σ(−y ⊙ (X w + b)))
+  //   dw = −(1/N) Xᵀ (y ⊙ σ(−y ⊙ (X w + b)))
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 10)
   let sum_2 = 0;
-  const dX_at_w_plus_b = buffers.vector(0, N);
+  const d_X_at_w_plus_b = buffers.vector(0, N);
   let db = 0;
   const dw = new Float64Array(d);
-  const dX_at_w_plus_b_dot = buffers.vector(1, N);
+  const d_X_at_w_plus_b_dot = buffers.vector(1, N);
   let db_dot = 0;
   const dw_dot = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
@@ -1089,70 +1138,72 @@ export function logisticHvp(
       X_at_w6 += X_data[row6 + j]! * w_j;
       X_at_w7 += X_data[row7 + j]! * w_j;
     }
-    const mul0 = neg_y0 * (X_at_w0 + b);
-    const mul1 = neg_y1 * (X_at_w1 + b);
-    const mul2 = neg_y2 * (X_at_w2 + b);
-    const mul3 = neg_y3 * (X_at_w3 + b);
-    const mul4 = neg_y4 * (X_at_w4 + b);
-    const mul5 = neg_y5 * (X_at_w5 + b);
-    const mul6 = neg_y6 * (X_at_w6 + b);
-    const mul7 = neg_y7 * (X_at_w7 + b);
-    const exp_mul0 = Math.exp(-Math.abs(mul0));
-    const exp_mul1 = Math.exp(-Math.abs(mul1));
-    const exp_mul2 = Math.exp(-Math.abs(mul2));
-    const exp_mul3 = Math.exp(-Math.abs(mul3));
-    const exp_mul4 = Math.exp(-Math.abs(mul4));
-    const exp_mul5 = Math.exp(-Math.abs(mul5));
-    const exp_mul6 = Math.exp(-Math.abs(mul6));
-    const exp_mul7 = Math.exp(-Math.abs(mul7));
+    const neg_y_times_X_at_w_plus_b0 = neg_y0 * (X_at_w0 + b);
+    const neg_y_times_X_at_w_plus_b1 = neg_y1 * (X_at_w1 + b);
+    const neg_y_times_X_at_w_plus_b2 = neg_y2 * (X_at_w2 + b);
+    const neg_y_times_X_at_w_plus_b3 = neg_y3 * (X_at_w3 + b);
+    const neg_y_times_X_at_w_plus_b4 = neg_y4 * (X_at_w4 + b);
+    const neg_y_times_X_at_w_plus_b5 = neg_y5 * (X_at_w5 + b);
+    const neg_y_times_X_at_w_plus_b6 = neg_y6 * (X_at_w6 + b);
+    const neg_y_times_X_at_w_plus_b7 = neg_y7 * (X_at_w7 + b);
+    const exp_neg_y_times_X_at_w_plus_b0 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b0));
+    const exp_neg_y_times_X_at_w_plus_b1 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b1));
+    const exp_neg_y_times_X_at_w_plus_b2 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b2));
+    const exp_neg_y_times_X_at_w_plus_b3 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b3));
+    const exp_neg_y_times_X_at_w_plus_b4 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b4));
+    const exp_neg_y_times_X_at_w_plus_b5 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b5));
+    const exp_neg_y_times_X_at_w_plus_b6 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b6));
+    const exp_neg_y_times_X_at_w_plus_b7 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b7));
     sum_2 +=
-      softplus(mul0, exp_mul0) +
-      softplus(mul1, exp_mul1) +
-      (softplus(mul2, exp_mul2) + softplus(mul3, exp_mul3)) +
-      (softplus(mul4, exp_mul4) +
-        softplus(mul5, exp_mul5) +
-        (softplus(mul6, exp_mul6) + softplus(mul7, exp_mul7)));
+      softplus(neg_y_times_X_at_w_plus_b0, exp_neg_y_times_X_at_w_plus_b0) +
+      softplus(neg_y_times_X_at_w_plus_b1, exp_neg_y_times_X_at_w_plus_b1) +
+      (softplus(neg_y_times_X_at_w_plus_b2, exp_neg_y_times_X_at_w_plus_b2) +
+        softplus(neg_y_times_X_at_w_plus_b3, exp_neg_y_times_X_at_w_plus_b3)) +
+      (softplus(neg_y_times_X_at_w_plus_b4, exp_neg_y_times_X_at_w_plus_b4) +
+        softplus(neg_y_times_X_at_w_plus_b5, exp_neg_y_times_X_at_w_plus_b5) +
+        (softplus(neg_y_times_X_at_w_plus_b6, exp_neg_y_times_X_at_w_plus_b6) +
+          softplus(neg_y_times_X_at_w_plus_b7, exp_neg_y_times_X_at_w_plus_b7)));
     // backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    const sigmoid_2_0 = sigmoid(mul0, exp_mul0);
-    const sigmoid_2_1 = sigmoid(mul1, exp_mul1);
-    const sigmoid_2_2 = sigmoid(mul2, exp_mul2);
-    const sigmoid_2_3 = sigmoid(mul3, exp_mul3);
-    const sigmoid_2_4 = sigmoid(mul4, exp_mul4);
-    const sigmoid_2_5 = sigmoid(mul5, exp_mul5);
-    const sigmoid_2_6 = sigmoid(mul6, exp_mul6);
-    const sigmoid_2_7 = sigmoid(mul7, exp_mul7);
-    dX_at_w_plus_b[i] = neg_y0 * (sigmoid_2_0 * dsum);
-    dX_at_w_plus_b[i + 1] = neg_y1 * (sigmoid_2_1 * dsum);
-    dX_at_w_plus_b[i + 2] = neg_y2 * (sigmoid_2_2 * dsum);
-    dX_at_w_plus_b[i + 3] = neg_y3 * (sigmoid_2_3 * dsum);
-    dX_at_w_plus_b[i + 4] = neg_y4 * (sigmoid_2_4 * dsum);
-    dX_at_w_plus_b[i + 5] = neg_y5 * (sigmoid_2_5 * dsum);
-    dX_at_w_plus_b[i + 6] = neg_y6 * (sigmoid_2_6 * dsum);
-    dX_at_w_plus_b[i + 7] = neg_y7 * (sigmoid_2_7 * dsum);
+    const sigmoid_2_0 = sigmoid(neg_y_times_X_at_w_plus_b0, exp_neg_y_times_X_at_w_plus_b0);
+    const sigmoid_2_1 = sigmoid(neg_y_times_X_at_w_plus_b1, exp_neg_y_times_X_at_w_plus_b1);
+    const sigmoid_2_2 = sigmoid(neg_y_times_X_at_w_plus_b2, exp_neg_y_times_X_at_w_plus_b2);
+    const sigmoid_2_3 = sigmoid(neg_y_times_X_at_w_plus_b3, exp_neg_y_times_X_at_w_plus_b3);
+    const sigmoid_2_4 = sigmoid(neg_y_times_X_at_w_plus_b4, exp_neg_y_times_X_at_w_plus_b4);
+    const sigmoid_2_5 = sigmoid(neg_y_times_X_at_w_plus_b5, exp_neg_y_times_X_at_w_plus_b5);
+    const sigmoid_2_6 = sigmoid(neg_y_times_X_at_w_plus_b6, exp_neg_y_times_X_at_w_plus_b6);
+    const sigmoid_2_7 = sigmoid(neg_y_times_X_at_w_plus_b7, exp_neg_y_times_X_at_w_plus_b7);
+    d_X_at_w_plus_b[i] = neg_y0 * (sigmoid_2_0 * dsum);
+    d_X_at_w_plus_b[i + 1] = neg_y1 * (sigmoid_2_1 * dsum);
+    d_X_at_w_plus_b[i + 2] = neg_y2 * (sigmoid_2_2 * dsum);
+    d_X_at_w_plus_b[i + 3] = neg_y3 * (sigmoid_2_3 * dsum);
+    d_X_at_w_plus_b[i + 4] = neg_y4 * (sigmoid_2_4 * dsum);
+    d_X_at_w_plus_b[i + 5] = neg_y5 * (sigmoid_2_5 * dsum);
+    d_X_at_w_plus_b[i + 6] = neg_y6 * (sigmoid_2_6 * dsum);
+    d_X_at_w_plus_b[i + 7] = neg_y7 * (sigmoid_2_7 * dsum);
     db +=
-      dX_at_w_plus_b[i]! +
-      dX_at_w_plus_b[i + 1]! +
-      (dX_at_w_plus_b[i + 2]! + dX_at_w_plus_b[i + 3]!) +
-      (dX_at_w_plus_b[i + 4]! +
-        dX_at_w_plus_b[i + 5]! +
-        (dX_at_w_plus_b[i + 6]! + dX_at_w_plus_b[i + 7]!));
-    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
-    const dX_at_w_plus_b_row1 = dX_at_w_plus_b[i + 1]!;
-    const dX_at_w_plus_b_row2 = dX_at_w_plus_b[i + 2]!;
-    const dX_at_w_plus_b_row3 = dX_at_w_plus_b[i + 3]!;
-    const dX_at_w_plus_b_row4 = dX_at_w_plus_b[i + 4]!;
-    const dX_at_w_plus_b_row5 = dX_at_w_plus_b[i + 5]!;
-    const dX_at_w_plus_b_row6 = dX_at_w_plus_b[i + 6]!;
-    const dX_at_w_plus_b_row7 = dX_at_w_plus_b[i + 7]!;
+      d_X_at_w_plus_b[i]! +
+      d_X_at_w_plus_b[i + 1]! +
+      (d_X_at_w_plus_b[i + 2]! + d_X_at_w_plus_b[i + 3]!) +
+      (d_X_at_w_plus_b[i + 4]! +
+        d_X_at_w_plus_b[i + 5]! +
+        (d_X_at_w_plus_b[i + 6]! + d_X_at_w_plus_b[i + 7]!));
+    const d_X_at_w_plus_b_row0 = d_X_at_w_plus_b[i]!;
+    const d_X_at_w_plus_b_row1 = d_X_at_w_plus_b[i + 1]!;
+    const d_X_at_w_plus_b_row2 = d_X_at_w_plus_b[i + 2]!;
+    const d_X_at_w_plus_b_row3 = d_X_at_w_plus_b[i + 3]!;
+    const d_X_at_w_plus_b_row4 = d_X_at_w_plus_b[i + 4]!;
+    const d_X_at_w_plus_b_row5 = d_X_at_w_plus_b[i + 5]!;
+    const d_X_at_w_plus_b_row6 = d_X_at_w_plus_b[i + 6]!;
+    const d_X_at_w_plus_b_row7 = d_X_at_w_plus_b[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (dX_at_w_plus_b_row0 * X_data[row0 + j]! +
-          dX_at_w_plus_b_row1 * X_data[row1 + j]! +
-          (dX_at_w_plus_b_row2 * X_data[row2 + j]! + dX_at_w_plus_b_row3 * X_data[row3 + j]!) +
-          (dX_at_w_plus_b_row4 * X_data[row4 + j]! +
-            dX_at_w_plus_b_row5 * X_data[row5 + j]! +
-            (dX_at_w_plus_b_row6 * X_data[row6 + j]! + dX_at_w_plus_b_row7 * X_data[row7 + j]!)));
+        (d_X_at_w_plus_b_row0 * X_data[row0 + j]! +
+          d_X_at_w_plus_b_row1 * X_data[row1 + j]! +
+          (d_X_at_w_plus_b_row2 * X_data[row2 + j]! + d_X_at_w_plus_b_row3 * X_data[row3 + j]!) +
+          (d_X_at_w_plus_b_row4 * X_data[row4 + j]! +
+            d_X_at_w_plus_b_row5 * X_data[row5 + j]! +
+            (d_X_at_w_plus_b_row6 * X_data[row6 + j]! + d_X_at_w_plus_b_row7 * X_data[row7 + j]!)));
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
     let X_at_w_dot0 = 0;
     let X_at_w_dot1 = 0;
@@ -1192,65 +1243,105 @@ export function logisticHvp(
     const X_at_w_plus_b_dot5 = X_at_w_dot5 + b_dot;
     const X_at_w_plus_b_dot6 = X_at_w_dot6 + b_dot;
     const X_at_w_plus_b_dot7 = X_at_w_dot7 + b_dot;
-    const mul_dot0 = X_at_w_plus_b_dot0 === 0 ? 0 : neg_y0 * X_at_w_plus_b_dot0;
-    const mul_dot1 = X_at_w_plus_b_dot1 === 0 ? 0 : neg_y1 * X_at_w_plus_b_dot1;
-    const mul_dot2 = X_at_w_plus_b_dot2 === 0 ? 0 : neg_y2 * X_at_w_plus_b_dot2;
-    const mul_dot3 = X_at_w_plus_b_dot3 === 0 ? 0 : neg_y3 * X_at_w_plus_b_dot3;
-    const mul_dot4 = X_at_w_plus_b_dot4 === 0 ? 0 : neg_y4 * X_at_w_plus_b_dot4;
-    const mul_dot5 = X_at_w_plus_b_dot5 === 0 ? 0 : neg_y5 * X_at_w_plus_b_dot5;
-    const mul_dot6 = X_at_w_plus_b_dot6 === 0 ? 0 : neg_y6 * X_at_w_plus_b_dot6;
-    const mul_dot7 = X_at_w_plus_b_dot7 === 0 ? 0 : neg_y7 * X_at_w_plus_b_dot7;
+    const neg_y_times_X_at_w_plus_b_dot0 =
+      X_at_w_plus_b_dot0 === 0 ? 0 : neg_y0 * X_at_w_plus_b_dot0;
+    const neg_y_times_X_at_w_plus_b_dot1 =
+      X_at_w_plus_b_dot1 === 0 ? 0 : neg_y1 * X_at_w_plus_b_dot1;
+    const neg_y_times_X_at_w_plus_b_dot2 =
+      X_at_w_plus_b_dot2 === 0 ? 0 : neg_y2 * X_at_w_plus_b_dot2;
+    const neg_y_times_X_at_w_plus_b_dot3 =
+      X_at_w_plus_b_dot3 === 0 ? 0 : neg_y3 * X_at_w_plus_b_dot3;
+    const neg_y_times_X_at_w_plus_b_dot4 =
+      X_at_w_plus_b_dot4 === 0 ? 0 : neg_y4 * X_at_w_plus_b_dot4;
+    const neg_y_times_X_at_w_plus_b_dot5 =
+      X_at_w_plus_b_dot5 === 0 ? 0 : neg_y5 * X_at_w_plus_b_dot5;
+    const neg_y_times_X_at_w_plus_b_dot6 =
+      X_at_w_plus_b_dot6 === 0 ? 0 : neg_y6 * X_at_w_plus_b_dot6;
+    const neg_y_times_X_at_w_plus_b_dot7 =
+      X_at_w_plus_b_dot7 === 0 ? 0 : neg_y7 * X_at_w_plus_b_dot7;
     // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2_0 * sigmoid(-mul0) * mul_dot0;
-    const sigmoid_dot1 = mul_dot1 === 0 ? 0 : sigmoid_2_1 * sigmoid(-mul1) * mul_dot1;
-    const sigmoid_dot2 = mul_dot2 === 0 ? 0 : sigmoid_2_2 * sigmoid(-mul2) * mul_dot2;
-    const sigmoid_dot3 = mul_dot3 === 0 ? 0 : sigmoid_2_3 * sigmoid(-mul3) * mul_dot3;
-    const sigmoid_dot4 = mul_dot4 === 0 ? 0 : sigmoid_2_4 * sigmoid(-mul4) * mul_dot4;
-    const sigmoid_dot5 = mul_dot5 === 0 ? 0 : sigmoid_2_5 * sigmoid(-mul5) * mul_dot5;
-    const sigmoid_dot6 = mul_dot6 === 0 ? 0 : sigmoid_2_6 * sigmoid(-mul6) * mul_dot6;
-    const sigmoid_dot7 = mul_dot7 === 0 ? 0 : sigmoid_2_7 * sigmoid(-mul7) * mul_dot7;
-    const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
-    const dmul_dot1 = sigmoid_dot1 === 0 ? 0 : dsum * sigmoid_dot1;
-    const dmul_dot2 = sigmoid_dot2 === 0 ? 0 : dsum * sigmoid_dot2;
-    const dmul_dot3 = sigmoid_dot3 === 0 ? 0 : dsum * sigmoid_dot3;
-    const dmul_dot4 = sigmoid_dot4 === 0 ? 0 : dsum * sigmoid_dot4;
-    const dmul_dot5 = sigmoid_dot5 === 0 ? 0 : dsum * sigmoid_dot5;
-    const dmul_dot6 = sigmoid_dot6 === 0 ? 0 : dsum * sigmoid_dot6;
-    const dmul_dot7 = sigmoid_dot7 === 0 ? 0 : dsum * sigmoid_dot7;
-    dX_at_w_plus_b_dot[i] = dmul_dot0 === 0 ? 0 : neg_y0 * dmul_dot0;
-    dX_at_w_plus_b_dot[i + 1] = dmul_dot1 === 0 ? 0 : neg_y1 * dmul_dot1;
-    dX_at_w_plus_b_dot[i + 2] = dmul_dot2 === 0 ? 0 : neg_y2 * dmul_dot2;
-    dX_at_w_plus_b_dot[i + 3] = dmul_dot3 === 0 ? 0 : neg_y3 * dmul_dot3;
-    dX_at_w_plus_b_dot[i + 4] = dmul_dot4 === 0 ? 0 : neg_y4 * dmul_dot4;
-    dX_at_w_plus_b_dot[i + 5] = dmul_dot5 === 0 ? 0 : neg_y5 * dmul_dot5;
-    dX_at_w_plus_b_dot[i + 6] = dmul_dot6 === 0 ? 0 : neg_y6 * dmul_dot6;
-    dX_at_w_plus_b_dot[i + 7] = dmul_dot7 === 0 ? 0 : neg_y7 * dmul_dot7;
+    const sigmoid_dot0 =
+      neg_y_times_X_at_w_plus_b_dot0 === 0
+        ? 0
+        : sigmoid_2_0 * sigmoid(-neg_y_times_X_at_w_plus_b0) * neg_y_times_X_at_w_plus_b_dot0;
+    const sigmoid_dot1 =
+      neg_y_times_X_at_w_plus_b_dot1 === 0
+        ? 0
+        : sigmoid_2_1 * sigmoid(-neg_y_times_X_at_w_plus_b1) * neg_y_times_X_at_w_plus_b_dot1;
+    const sigmoid_dot2 =
+      neg_y_times_X_at_w_plus_b_dot2 === 0
+        ? 0
+        : sigmoid_2_2 * sigmoid(-neg_y_times_X_at_w_plus_b2) * neg_y_times_X_at_w_plus_b_dot2;
+    const sigmoid_dot3 =
+      neg_y_times_X_at_w_plus_b_dot3 === 0
+        ? 0
+        : sigmoid_2_3 * sigmoid(-neg_y_times_X_at_w_plus_b3) * neg_y_times_X_at_w_plus_b_dot3;
+    const sigmoid_dot4 =
+      neg_y_times_X_at_w_plus_b_dot4 === 0
+        ? 0
+        : sigmoid_2_4 * sigmoid(-neg_y_times_X_at_w_plus_b4) * neg_y_times_X_at_w_plus_b_dot4;
+    const sigmoid_dot5 =
+      neg_y_times_X_at_w_plus_b_dot5 === 0
+        ? 0
+        : sigmoid_2_5 * sigmoid(-neg_y_times_X_at_w_plus_b5) * neg_y_times_X_at_w_plus_b_dot5;
+    const sigmoid_dot6 =
+      neg_y_times_X_at_w_plus_b_dot6 === 0
+        ? 0
+        : sigmoid_2_6 * sigmoid(-neg_y_times_X_at_w_plus_b6) * neg_y_times_X_at_w_plus_b_dot6;
+    const sigmoid_dot7 =
+      neg_y_times_X_at_w_plus_b_dot7 === 0
+        ? 0
+        : sigmoid_2_7 * sigmoid(-neg_y_times_X_at_w_plus_b7) * neg_y_times_X_at_w_plus_b_dot7;
+    const d_neg_y_times_X_at_w_plus_b_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
+    const d_neg_y_times_X_at_w_plus_b_dot1 = sigmoid_dot1 === 0 ? 0 : dsum * sigmoid_dot1;
+    const d_neg_y_times_X_at_w_plus_b_dot2 = sigmoid_dot2 === 0 ? 0 : dsum * sigmoid_dot2;
+    const d_neg_y_times_X_at_w_plus_b_dot3 = sigmoid_dot3 === 0 ? 0 : dsum * sigmoid_dot3;
+    const d_neg_y_times_X_at_w_plus_b_dot4 = sigmoid_dot4 === 0 ? 0 : dsum * sigmoid_dot4;
+    const d_neg_y_times_X_at_w_plus_b_dot5 = sigmoid_dot5 === 0 ? 0 : dsum * sigmoid_dot5;
+    const d_neg_y_times_X_at_w_plus_b_dot6 = sigmoid_dot6 === 0 ? 0 : dsum * sigmoid_dot6;
+    const d_neg_y_times_X_at_w_plus_b_dot7 = sigmoid_dot7 === 0 ? 0 : dsum * sigmoid_dot7;
+    d_X_at_w_plus_b_dot[i] =
+      d_neg_y_times_X_at_w_plus_b_dot0 === 0 ? 0 : neg_y0 * d_neg_y_times_X_at_w_plus_b_dot0;
+    d_X_at_w_plus_b_dot[i + 1] =
+      d_neg_y_times_X_at_w_plus_b_dot1 === 0 ? 0 : neg_y1 * d_neg_y_times_X_at_w_plus_b_dot1;
+    d_X_at_w_plus_b_dot[i + 2] =
+      d_neg_y_times_X_at_w_plus_b_dot2 === 0 ? 0 : neg_y2 * d_neg_y_times_X_at_w_plus_b_dot2;
+    d_X_at_w_plus_b_dot[i + 3] =
+      d_neg_y_times_X_at_w_plus_b_dot3 === 0 ? 0 : neg_y3 * d_neg_y_times_X_at_w_plus_b_dot3;
+    d_X_at_w_plus_b_dot[i + 4] =
+      d_neg_y_times_X_at_w_plus_b_dot4 === 0 ? 0 : neg_y4 * d_neg_y_times_X_at_w_plus_b_dot4;
+    d_X_at_w_plus_b_dot[i + 5] =
+      d_neg_y_times_X_at_w_plus_b_dot5 === 0 ? 0 : neg_y5 * d_neg_y_times_X_at_w_plus_b_dot5;
+    d_X_at_w_plus_b_dot[i + 6] =
+      d_neg_y_times_X_at_w_plus_b_dot6 === 0 ? 0 : neg_y6 * d_neg_y_times_X_at_w_plus_b_dot6;
+    d_X_at_w_plus_b_dot[i + 7] =
+      d_neg_y_times_X_at_w_plus_b_dot7 === 0 ? 0 : neg_y7 * d_neg_y_times_X_at_w_plus_b_dot7;
     db_dot +=
-      dX_at_w_plus_b_dot[i]! +
-      dX_at_w_plus_b_dot[i + 1]! +
-      (dX_at_w_plus_b_dot[i + 2]! + dX_at_w_plus_b_dot[i + 3]!) +
-      (dX_at_w_plus_b_dot[i + 4]! +
-        dX_at_w_plus_b_dot[i + 5]! +
-        (dX_at_w_plus_b_dot[i + 6]! + dX_at_w_plus_b_dot[i + 7]!));
-    const dX_at_w_plus_b_dot_row0 = dX_at_w_plus_b_dot[i]!;
-    const dX_at_w_plus_b_dot_row1 = dX_at_w_plus_b_dot[i + 1]!;
-    const dX_at_w_plus_b_dot_row2 = dX_at_w_plus_b_dot[i + 2]!;
-    const dX_at_w_plus_b_dot_row3 = dX_at_w_plus_b_dot[i + 3]!;
-    const dX_at_w_plus_b_dot_row4 = dX_at_w_plus_b_dot[i + 4]!;
-    const dX_at_w_plus_b_dot_row5 = dX_at_w_plus_b_dot[i + 5]!;
-    const dX_at_w_plus_b_dot_row6 = dX_at_w_plus_b_dot[i + 6]!;
-    const dX_at_w_plus_b_dot_row7 = dX_at_w_plus_b_dot[i + 7]!;
+      d_X_at_w_plus_b_dot[i]! +
+      d_X_at_w_plus_b_dot[i + 1]! +
+      (d_X_at_w_plus_b_dot[i + 2]! + d_X_at_w_plus_b_dot[i + 3]!) +
+      (d_X_at_w_plus_b_dot[i + 4]! +
+        d_X_at_w_plus_b_dot[i + 5]! +
+        (d_X_at_w_plus_b_dot[i + 6]! + d_X_at_w_plus_b_dot[i + 7]!));
+    const d_X_at_w_plus_b_dot_row0 = d_X_at_w_plus_b_dot[i]!;
+    const d_X_at_w_plus_b_dot_row1 = d_X_at_w_plus_b_dot[i + 1]!;
+    const d_X_at_w_plus_b_dot_row2 = d_X_at_w_plus_b_dot[i + 2]!;
+    const d_X_at_w_plus_b_dot_row3 = d_X_at_w_plus_b_dot[i + 3]!;
+    const d_X_at_w_plus_b_dot_row4 = d_X_at_w_plus_b_dot[i + 4]!;
+    const d_X_at_w_plus_b_dot_row5 = d_X_at_w_plus_b_dot[i + 5]!;
+    const d_X_at_w_plus_b_dot_row6 = d_X_at_w_plus_b_dot[i + 6]!;
+    const d_X_at_w_plus_b_dot_row7 = d_X_at_w_plus_b_dot[i + 7]!;
     for (let j = 0; j < d; j++)
       dw_dot[j] =
         dw_dot[j]! +
-        (dX_at_w_plus_b_dot_row0 * X_data[row0 + j]! +
-          dX_at_w_plus_b_dot_row1 * X_data[row1 + j]! +
-          (dX_at_w_plus_b_dot_row2 * X_data[row2 + j]! +
-            dX_at_w_plus_b_dot_row3 * X_data[row3 + j]!) +
-          (dX_at_w_plus_b_dot_row4 * X_data[row4 + j]! +
-            dX_at_w_plus_b_dot_row5 * X_data[row5 + j]! +
-            (dX_at_w_plus_b_dot_row6 * X_data[row6 + j]! +
-              dX_at_w_plus_b_dot_row7 * X_data[row7 + j]!)));
+        (d_X_at_w_plus_b_dot_row0 * X_data[row0 + j]! +
+          d_X_at_w_plus_b_dot_row1 * X_data[row1 + j]! +
+          (d_X_at_w_plus_b_dot_row2 * X_data[row2 + j]! +
+            d_X_at_w_plus_b_dot_row3 * X_data[row3 + j]!) +
+          (d_X_at_w_plus_b_dot_row4 * X_data[row4 + j]! +
+            d_X_at_w_plus_b_dot_row5 * X_data[row5 + j]! +
+            (d_X_at_w_plus_b_dot_row6 * X_data[row6 + j]! +
+              d_X_at_w_plus_b_dot_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     const neg_y0 = -y[i]!;
@@ -1260,32 +1351,37 @@ export function logisticHvp(
     for (let j = 0; j < d; j++) {
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
-    const mul0 = neg_y0 * (X_at_w0 + b);
-    const exp_mul0 = Math.exp(-Math.abs(mul0));
-    sum_2 += softplus(mul0, exp_mul0);
-    const sigmoid_2_0 = sigmoid(mul0, exp_mul0);
-    dX_at_w_plus_b[i] = neg_y0 * (sigmoid_2_0 * dsum);
-    db += dX_at_w_plus_b[i]!;
-    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dX_at_w_plus_b_row0 * X_data[row0 + j]!;
+    const neg_y_times_X_at_w_plus_b0 = neg_y0 * (X_at_w0 + b);
+    const exp_neg_y_times_X_at_w_plus_b0 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b0));
+    sum_2 += softplus(neg_y_times_X_at_w_plus_b0, exp_neg_y_times_X_at_w_plus_b0);
+    const sigmoid_2_0 = sigmoid(neg_y_times_X_at_w_plus_b0, exp_neg_y_times_X_at_w_plus_b0);
+    d_X_at_w_plus_b[i] = neg_y0 * (sigmoid_2_0 * dsum);
+    db += d_X_at_w_plus_b[i]!;
+    const d_X_at_w_plus_b_row0 = d_X_at_w_plus_b[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + d_X_at_w_plus_b_row0 * X_data[row0 + j]!;
     let X_at_w_dot0 = 0;
     for (let j = 0; j < d; j++) {
       X_at_w_dot0 += X_data[row0 + j]! * w_dot[j]!;
     }
     if (X_at_w_dot0 !== X_at_w_dot0) X_at_w_dot0 = matvecRow(X, i, w_dot);
     const X_at_w_plus_b_dot0 = X_at_w_dot0 + b_dot;
-    const mul_dot0 = X_at_w_plus_b_dot0 === 0 ? 0 : neg_y0 * X_at_w_plus_b_dot0;
-    const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2_0 * sigmoid(-mul0) * mul_dot0;
-    const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
-    dX_at_w_plus_b_dot[i] = dmul_dot0 === 0 ? 0 : neg_y0 * dmul_dot0;
-    db_dot += dX_at_w_plus_b_dot[i]!;
-    const dX_at_w_plus_b_dot_row0 = dX_at_w_plus_b_dot[i]!;
+    const neg_y_times_X_at_w_plus_b_dot0 =
+      X_at_w_plus_b_dot0 === 0 ? 0 : neg_y0 * X_at_w_plus_b_dot0;
+    const sigmoid_dot0 =
+      neg_y_times_X_at_w_plus_b_dot0 === 0
+        ? 0
+        : sigmoid_2_0 * sigmoid(-neg_y_times_X_at_w_plus_b0) * neg_y_times_X_at_w_plus_b_dot0;
+    const d_neg_y_times_X_at_w_plus_b_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
+    d_X_at_w_plus_b_dot[i] =
+      d_neg_y_times_X_at_w_plus_b_dot0 === 0 ? 0 : neg_y0 * d_neg_y_times_X_at_w_plus_b_dot0;
+    db_dot += d_X_at_w_plus_b_dot[i]!;
+    const d_X_at_w_plus_b_dot_row0 = d_X_at_w_plus_b_dot[i]!;
     for (let j = 0; j < d; j++)
-      dw_dot[j] = dw_dot[j]! + dX_at_w_plus_b_dot_row0 * X_data[row0 + j]!;
+      dw_dot[j] = dw_dot[j]! + d_X_at_w_plus_b_dot_row0 * X_data[row0 + j]!;
   }
 
-  repairVecmat(dw, dX_at_w_plus_b, X);
-  repairVecmat(dw_dot, dX_at_w_plus_b_dot, X);
+  repairVecmat(dw, d_X_at_w_plus_b, X);
+  repairVecmat(dw_dot, d_X_at_w_plus_b_dot, X);
 
   // line 10: return mean(softplus(-y * (X @ w + b)))
   const value = sum_2 / N;
@@ -1313,16 +1409,16 @@ export function logisticHessian(
   checkVector(y, "y", N, "N");
   const buffers = (logisticHessianTemporaries ??= new Workspace());
   // backward through line 10: return mean(softplus(-y * (X @ w + b)))
-  //   db = −(seed/N) sum(y ⊙ σ(−y ⊙ (X w + b)))
-  //   dw = −(seed/N) Xᵀ (y ⊙ σ(−y ⊙ (X w + b)))
+  //   db = −(1/N) sum(y ⊙ σ(−y ⊙ (X w + b)))
+  //   dw = −(1/N) Xᵀ (y ⊙ σ(−y ⊙ (X w + b)))
   const dsum = 1 / N;
 
   // one pass over the rows of X (line 10)
   const neg_y = buffers.vector(0, N);
-  const mul = buffers.vector(1, N);
+  const neg_y_times_X_at_w_plus_b = buffers.vector(1, N);
   let sum_2 = 0;
   const sigmoid_2 = buffers.vector(2, N);
-  const dX_at_w_plus_b = buffers.vector(3, N);
+  const d_X_at_w_plus_b = buffers.vector(3, N);
   let db = 0;
   const dw = new Float64Array(d);
   for (let i = 0; i + 7 < N; i += 8) {
@@ -1366,70 +1462,72 @@ export function logisticHessian(
       X_at_w6 += X_data[row6 + j]! * w_j;
       X_at_w7 += X_data[row7 + j]! * w_j;
     }
-    mul[i] = neg_y[i]! * (X_at_w0 + b);
-    mul[i + 1] = neg_y[i + 1]! * (X_at_w1 + b);
-    mul[i + 2] = neg_y[i + 2]! * (X_at_w2 + b);
-    mul[i + 3] = neg_y[i + 3]! * (X_at_w3 + b);
-    mul[i + 4] = neg_y[i + 4]! * (X_at_w4 + b);
-    mul[i + 5] = neg_y[i + 5]! * (X_at_w5 + b);
-    mul[i + 6] = neg_y[i + 6]! * (X_at_w6 + b);
-    mul[i + 7] = neg_y[i + 7]! * (X_at_w7 + b);
-    const exp_mul0 = Math.exp(-Math.abs(mul[i]!));
-    const exp_mul1 = Math.exp(-Math.abs(mul[i + 1]!));
-    const exp_mul2 = Math.exp(-Math.abs(mul[i + 2]!));
-    const exp_mul3 = Math.exp(-Math.abs(mul[i + 3]!));
-    const exp_mul4 = Math.exp(-Math.abs(mul[i + 4]!));
-    const exp_mul5 = Math.exp(-Math.abs(mul[i + 5]!));
-    const exp_mul6 = Math.exp(-Math.abs(mul[i + 6]!));
-    const exp_mul7 = Math.exp(-Math.abs(mul[i + 7]!));
+    neg_y_times_X_at_w_plus_b[i] = neg_y[i]! * (X_at_w0 + b);
+    neg_y_times_X_at_w_plus_b[i + 1] = neg_y[i + 1]! * (X_at_w1 + b);
+    neg_y_times_X_at_w_plus_b[i + 2] = neg_y[i + 2]! * (X_at_w2 + b);
+    neg_y_times_X_at_w_plus_b[i + 3] = neg_y[i + 3]! * (X_at_w3 + b);
+    neg_y_times_X_at_w_plus_b[i + 4] = neg_y[i + 4]! * (X_at_w4 + b);
+    neg_y_times_X_at_w_plus_b[i + 5] = neg_y[i + 5]! * (X_at_w5 + b);
+    neg_y_times_X_at_w_plus_b[i + 6] = neg_y[i + 6]! * (X_at_w6 + b);
+    neg_y_times_X_at_w_plus_b[i + 7] = neg_y[i + 7]! * (X_at_w7 + b);
+    const exp_neg_y_times_X_at_w_plus_b0 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b[i]!));
+    const exp_neg_y_times_X_at_w_plus_b1 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b[i + 1]!));
+    const exp_neg_y_times_X_at_w_plus_b2 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b[i + 2]!));
+    const exp_neg_y_times_X_at_w_plus_b3 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b[i + 3]!));
+    const exp_neg_y_times_X_at_w_plus_b4 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b[i + 4]!));
+    const exp_neg_y_times_X_at_w_plus_b5 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b[i + 5]!));
+    const exp_neg_y_times_X_at_w_plus_b6 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b[i + 6]!));
+    const exp_neg_y_times_X_at_w_plus_b7 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b[i + 7]!));
     sum_2 +=
-      softplus(mul[i]!, exp_mul0) +
-      softplus(mul[i + 1]!, exp_mul1) +
-      (softplus(mul[i + 2]!, exp_mul2) + softplus(mul[i + 3]!, exp_mul3)) +
-      (softplus(mul[i + 4]!, exp_mul4) +
-        softplus(mul[i + 5]!, exp_mul5) +
-        (softplus(mul[i + 6]!, exp_mul6) + softplus(mul[i + 7]!, exp_mul7)));
+      softplus(neg_y_times_X_at_w_plus_b[i]!, exp_neg_y_times_X_at_w_plus_b0) +
+      softplus(neg_y_times_X_at_w_plus_b[i + 1]!, exp_neg_y_times_X_at_w_plus_b1) +
+      (softplus(neg_y_times_X_at_w_plus_b[i + 2]!, exp_neg_y_times_X_at_w_plus_b2) +
+        softplus(neg_y_times_X_at_w_plus_b[i + 3]!, exp_neg_y_times_X_at_w_plus_b3)) +
+      (softplus(neg_y_times_X_at_w_plus_b[i + 4]!, exp_neg_y_times_X_at_w_plus_b4) +
+        softplus(neg_y_times_X_at_w_plus_b[i + 5]!, exp_neg_y_times_X_at_w_plus_b5) +
+        (softplus(neg_y_times_X_at_w_plus_b[i + 6]!, exp_neg_y_times_X_at_w_plus_b6) +
+          softplus(neg_y_times_X_at_w_plus_b[i + 7]!, exp_neg_y_times_X_at_w_plus_b7)));
     // backward through line 10: return mean(softplus(-y * (X @ w + b)))
-    sigmoid_2[i] = sigmoid(mul[i]!, exp_mul0);
-    sigmoid_2[i + 1] = sigmoid(mul[i + 1]!, exp_mul1);
-    sigmoid_2[i + 2] = sigmoid(mul[i + 2]!, exp_mul2);
-    sigmoid_2[i + 3] = sigmoid(mul[i + 3]!, exp_mul3);
-    sigmoid_2[i + 4] = sigmoid(mul[i + 4]!, exp_mul4);
-    sigmoid_2[i + 5] = sigmoid(mul[i + 5]!, exp_mul5);
-    sigmoid_2[i + 6] = sigmoid(mul[i + 6]!, exp_mul6);
-    sigmoid_2[i + 7] = sigmoid(mul[i + 7]!, exp_mul7);
-    dX_at_w_plus_b[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
-    dX_at_w_plus_b[i + 1] = neg_y[i + 1]! * (sigmoid_2[i + 1]! * dsum);
-    dX_at_w_plus_b[i + 2] = neg_y[i + 2]! * (sigmoid_2[i + 2]! * dsum);
-    dX_at_w_plus_b[i + 3] = neg_y[i + 3]! * (sigmoid_2[i + 3]! * dsum);
-    dX_at_w_plus_b[i + 4] = neg_y[i + 4]! * (sigmoid_2[i + 4]! * dsum);
-    dX_at_w_plus_b[i + 5] = neg_y[i + 5]! * (sigmoid_2[i + 5]! * dsum);
-    dX_at_w_plus_b[i + 6] = neg_y[i + 6]! * (sigmoid_2[i + 6]! * dsum);
-    dX_at_w_plus_b[i + 7] = neg_y[i + 7]! * (sigmoid_2[i + 7]! * dsum);
+    sigmoid_2[i] = sigmoid(neg_y_times_X_at_w_plus_b[i]!, exp_neg_y_times_X_at_w_plus_b0);
+    sigmoid_2[i + 1] = sigmoid(neg_y_times_X_at_w_plus_b[i + 1]!, exp_neg_y_times_X_at_w_plus_b1);
+    sigmoid_2[i + 2] = sigmoid(neg_y_times_X_at_w_plus_b[i + 2]!, exp_neg_y_times_X_at_w_plus_b2);
+    sigmoid_2[i + 3] = sigmoid(neg_y_times_X_at_w_plus_b[i + 3]!, exp_neg_y_times_X_at_w_plus_b3);
+    sigmoid_2[i + 4] = sigmoid(neg_y_times_X_at_w_plus_b[i + 4]!, exp_neg_y_times_X_at_w_plus_b4);
+    sigmoid_2[i + 5] = sigmoid(neg_y_times_X_at_w_plus_b[i + 5]!, exp_neg_y_times_X_at_w_plus_b5);
+    sigmoid_2[i + 6] = sigmoid(neg_y_times_X_at_w_plus_b[i + 6]!, exp_neg_y_times_X_at_w_plus_b6);
+    sigmoid_2[i + 7] = sigmoid(neg_y_times_X_at_w_plus_b[i + 7]!, exp_neg_y_times_X_at_w_plus_b7);
+    d_X_at_w_plus_b[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
+    d_X_at_w_plus_b[i + 1] = neg_y[i + 1]! * (sigmoid_2[i + 1]! * dsum);
+    d_X_at_w_plus_b[i + 2] = neg_y[i + 2]! * (sigmoid_2[i + 2]! * dsum);
+    d_X_at_w_plus_b[i + 3] = neg_y[i + 3]! * (sigmoid_2[i + 3]! * dsum);
+    d_X_at_w_plus_b[i + 4] = neg_y[i + 4]! * (sigmoid_2[i + 4]! * dsum);
+    d_X_at_w_plus_b[i + 5] = neg_y[i + 5]! * (sigmoid_2[i + 5]! * dsum);
+    d_X_at_w_plus_b[i + 6] = neg_y[i + 6]! * (sigmoid_2[i + 6]! * dsum);
+    d_X_at_w_plus_b[i + 7] = neg_y[i + 7]! * (sigmoid_2[i + 7]! * dsum);
     db +=
-      dX_at_w_plus_b[i]! +
-      dX_at_w_plus_b[i + 1]! +
-      (dX_at_w_plus_b[i + 2]! + dX_at_w_plus_b[i + 3]!) +
-      (dX_at_w_plus_b[i + 4]! +
-        dX_at_w_plus_b[i + 5]! +
-        (dX_at_w_plus_b[i + 6]! + dX_at_w_plus_b[i + 7]!));
-    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
-    const dX_at_w_plus_b_row1 = dX_at_w_plus_b[i + 1]!;
-    const dX_at_w_plus_b_row2 = dX_at_w_plus_b[i + 2]!;
-    const dX_at_w_plus_b_row3 = dX_at_w_plus_b[i + 3]!;
-    const dX_at_w_plus_b_row4 = dX_at_w_plus_b[i + 4]!;
-    const dX_at_w_plus_b_row5 = dX_at_w_plus_b[i + 5]!;
-    const dX_at_w_plus_b_row6 = dX_at_w_plus_b[i + 6]!;
-    const dX_at_w_plus_b_row7 = dX_at_w_plus_b[i + 7]!;
+      d_X_at_w_plus_b[i]! +
+      d_X_at_w_plus_b[i + 1]! +
+      (d_X_at_w_plus_b[i + 2]! + d_X_at_w_plus_b[i + 3]!) +
+      (d_X_at_w_plus_b[i + 4]! +
+        d_X_at_w_plus_b[i + 5]! +
+        (d_X_at_w_plus_b[i + 6]! + d_X_at_w_plus_b[i + 7]!));
+    const d_X_at_w_plus_b_row0 = d_X_at_w_plus_b[i]!;
+    const d_X_at_w_plus_b_row1 = d_X_at_w_plus_b[i + 1]!;
+    const d_X_at_w_plus_b_row2 = d_X_at_w_plus_b[i + 2]!;
+    const d_X_at_w_plus_b_row3 = d_X_at_w_plus_b[i + 3]!;
+    const d_X_at_w_plus_b_row4 = d_X_at_w_plus_b[i + 4]!;
+    const d_X_at_w_plus_b_row5 = d_X_at_w_plus_b[i + 5]!;
+    const d_X_at_w_plus_b_row6 = d_X_at_w_plus_b[i + 6]!;
+    const d_X_at_w_plus_b_row7 = d_X_at_w_plus_b[i + 7]!;
     for (let j = 0; j < d; j++)
       dw[j] =
         dw[j]! +
-        (dX_at_w_plus_b_row0 * X_data[row0 + j]! +
-          dX_at_w_plus_b_row1 * X_data[row1 + j]! +
-          (dX_at_w_plus_b_row2 * X_data[row2 + j]! + dX_at_w_plus_b_row3 * X_data[row3 + j]!) +
-          (dX_at_w_plus_b_row4 * X_data[row4 + j]! +
-            dX_at_w_plus_b_row5 * X_data[row5 + j]! +
-            (dX_at_w_plus_b_row6 * X_data[row6 + j]! + dX_at_w_plus_b_row7 * X_data[row7 + j]!)));
+        (d_X_at_w_plus_b_row0 * X_data[row0 + j]! +
+          d_X_at_w_plus_b_row1 * X_data[row1 + j]! +
+          (d_X_at_w_plus_b_row2 * X_data[row2 + j]! + d_X_at_w_plus_b_row3 * X_data[row3 + j]!) +
+          (d_X_at_w_plus_b_row4 * X_data[row4 + j]! +
+            d_X_at_w_plus_b_row5 * X_data[row5 + j]! +
+            (d_X_at_w_plus_b_row6 * X_data[row6 + j]! + d_X_at_w_plus_b_row7 * X_data[row7 + j]!)));
   }
   for (let i = N - (N % 8); i < N; i++) {
     neg_y[i] = -y[i]!;
@@ -1439,17 +1537,17 @@ export function logisticHessian(
     for (let j = 0; j < d; j++) {
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
-    mul[i] = neg_y[i]! * (X_at_w0 + b);
-    const exp_mul0 = Math.exp(-Math.abs(mul[i]!));
-    sum_2 += softplus(mul[i]!, exp_mul0);
-    sigmoid_2[i] = sigmoid(mul[i]!, exp_mul0);
-    dX_at_w_plus_b[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
-    db += dX_at_w_plus_b[i]!;
-    const dX_at_w_plus_b_row0 = dX_at_w_plus_b[i]!;
-    for (let j = 0; j < d; j++) dw[j] = dw[j]! + dX_at_w_plus_b_row0 * X_data[row0 + j]!;
+    neg_y_times_X_at_w_plus_b[i] = neg_y[i]! * (X_at_w0 + b);
+    const exp_neg_y_times_X_at_w_plus_b0 = Math.exp(-Math.abs(neg_y_times_X_at_w_plus_b[i]!));
+    sum_2 += softplus(neg_y_times_X_at_w_plus_b[i]!, exp_neg_y_times_X_at_w_plus_b0);
+    sigmoid_2[i] = sigmoid(neg_y_times_X_at_w_plus_b[i]!, exp_neg_y_times_X_at_w_plus_b0);
+    d_X_at_w_plus_b[i] = neg_y[i]! * (sigmoid_2[i]! * dsum);
+    db += d_X_at_w_plus_b[i]!;
+    const d_X_at_w_plus_b_row0 = d_X_at_w_plus_b[i]!;
+    for (let j = 0; j < d; j++) dw[j] = dw[j]! + d_X_at_w_plus_b_row0 * X_data[row0 + j]!;
   }
 
-  repairVecmat(dw, dX_at_w_plus_b, X);
+  repairVecmat(dw, d_X_at_w_plus_b, X);
 
   // line 10: return mean(softplus(-y * (X @ w + b)))
   const value = sum_2 / N;
@@ -1463,7 +1561,7 @@ export function logisticHessian(
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
 
     // one pass over the rows of X (line 10)
-    const dX_at_w_plus_b_dot = buffers.vector(4, N);
+    const d_X_at_w_plus_b_dot = buffers.vector(4, N);
     let db_dot = 0;
     const dw_dot = buffers.vector(5, d);
     dw_dot.fill(0);
@@ -1515,72 +1613,135 @@ export function logisticHessian(
         X_at_w_plus_b_dot6 = matvecRow(X, i + 6, w_dot);
       if (X_at_w_plus_b_dot7 !== X_at_w_plus_b_dot7)
         X_at_w_plus_b_dot7 = matvecRow(X, i + 7, w_dot);
-      const mul_dot0 = X_at_w_plus_b_dot0 === 0 ? 0 : neg_y[i]! * X_at_w_plus_b_dot0;
-      const mul_dot1 = X_at_w_plus_b_dot1 === 0 ? 0 : neg_y[i + 1]! * X_at_w_plus_b_dot1;
-      const mul_dot2 = X_at_w_plus_b_dot2 === 0 ? 0 : neg_y[i + 2]! * X_at_w_plus_b_dot2;
-      const mul_dot3 = X_at_w_plus_b_dot3 === 0 ? 0 : neg_y[i + 3]! * X_at_w_plus_b_dot3;
-      const mul_dot4 = X_at_w_plus_b_dot4 === 0 ? 0 : neg_y[i + 4]! * X_at_w_plus_b_dot4;
-      const mul_dot5 = X_at_w_plus_b_dot5 === 0 ? 0 : neg_y[i + 5]! * X_at_w_plus_b_dot5;
-      const mul_dot6 = X_at_w_plus_b_dot6 === 0 ? 0 : neg_y[i + 6]! * X_at_w_plus_b_dot6;
-      const mul_dot7 = X_at_w_plus_b_dot7 === 0 ? 0 : neg_y[i + 7]! * X_at_w_plus_b_dot7;
+      const neg_y_times_X_at_w_plus_b_dot0 =
+        X_at_w_plus_b_dot0 === 0 ? 0 : neg_y[i]! * X_at_w_plus_b_dot0;
+      const neg_y_times_X_at_w_plus_b_dot1 =
+        X_at_w_plus_b_dot1 === 0 ? 0 : neg_y[i + 1]! * X_at_w_plus_b_dot1;
+      const neg_y_times_X_at_w_plus_b_dot2 =
+        X_at_w_plus_b_dot2 === 0 ? 0 : neg_y[i + 2]! * X_at_w_plus_b_dot2;
+      const neg_y_times_X_at_w_plus_b_dot3 =
+        X_at_w_plus_b_dot3 === 0 ? 0 : neg_y[i + 3]! * X_at_w_plus_b_dot3;
+      const neg_y_times_X_at_w_plus_b_dot4 =
+        X_at_w_plus_b_dot4 === 0 ? 0 : neg_y[i + 4]! * X_at_w_plus_b_dot4;
+      const neg_y_times_X_at_w_plus_b_dot5 =
+        X_at_w_plus_b_dot5 === 0 ? 0 : neg_y[i + 5]! * X_at_w_plus_b_dot5;
+      const neg_y_times_X_at_w_plus_b_dot6 =
+        X_at_w_plus_b_dot6 === 0 ? 0 : neg_y[i + 6]! * X_at_w_plus_b_dot6;
+      const neg_y_times_X_at_w_plus_b_dot7 =
+        X_at_w_plus_b_dot7 === 0 ? 0 : neg_y[i + 7]! * X_at_w_plus_b_dot7;
       // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
-      const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot0;
+      const sigmoid_dot0 =
+        neg_y_times_X_at_w_plus_b_dot0 === 0
+          ? 0
+          : sigmoid_2[i]! *
+            sigmoid(-neg_y_times_X_at_w_plus_b[i]!) *
+            neg_y_times_X_at_w_plus_b_dot0;
       const sigmoid_dot1 =
-        mul_dot1 === 0 ? 0 : sigmoid_2[i + 1]! * sigmoid(-mul[i + 1]!) * mul_dot1;
+        neg_y_times_X_at_w_plus_b_dot1 === 0
+          ? 0
+          : sigmoid_2[i + 1]! *
+            sigmoid(-neg_y_times_X_at_w_plus_b[i + 1]!) *
+            neg_y_times_X_at_w_plus_b_dot1;
       const sigmoid_dot2 =
-        mul_dot2 === 0 ? 0 : sigmoid_2[i + 2]! * sigmoid(-mul[i + 2]!) * mul_dot2;
+        neg_y_times_X_at_w_plus_b_dot2 === 0
+          ? 0
+          : sigmoid_2[i + 2]! *
+            sigmoid(-neg_y_times_X_at_w_plus_b[i + 2]!) *
+            neg_y_times_X_at_w_plus_b_dot2;
       const sigmoid_dot3 =
-        mul_dot3 === 0 ? 0 : sigmoid_2[i + 3]! * sigmoid(-mul[i + 3]!) * mul_dot3;
+        neg_y_times_X_at_w_plus_b_dot3 === 0
+          ? 0
+          : sigmoid_2[i + 3]! *
+            sigmoid(-neg_y_times_X_at_w_plus_b[i + 3]!) *
+            neg_y_times_X_at_w_plus_b_dot3;
       const sigmoid_dot4 =
-        mul_dot4 === 0 ? 0 : sigmoid_2[i + 4]! * sigmoid(-mul[i + 4]!) * mul_dot4;
+        neg_y_times_X_at_w_plus_b_dot4 === 0
+          ? 0
+          : sigmoid_2[i + 4]! *
+            sigmoid(-neg_y_times_X_at_w_plus_b[i + 4]!) *
+            neg_y_times_X_at_w_plus_b_dot4;
       const sigmoid_dot5 =
-        mul_dot5 === 0 ? 0 : sigmoid_2[i + 5]! * sigmoid(-mul[i + 5]!) * mul_dot5;
+        neg_y_times_X_at_w_plus_b_dot5 === 0
+          ? 0
+          : sigmoid_2[i + 5]! *
+            sigmoid(-neg_y_times_X_at_w_plus_b[i + 5]!) *
+            neg_y_times_X_at_w_plus_b_dot5;
       const sigmoid_dot6 =
-        mul_dot6 === 0 ? 0 : sigmoid_2[i + 6]! * sigmoid(-mul[i + 6]!) * mul_dot6;
+        neg_y_times_X_at_w_plus_b_dot6 === 0
+          ? 0
+          : sigmoid_2[i + 6]! *
+            sigmoid(-neg_y_times_X_at_w_plus_b[i + 6]!) *
+            neg_y_times_X_at_w_plus_b_dot6;
       const sigmoid_dot7 =
-        mul_dot7 === 0 ? 0 : sigmoid_2[i + 7]! * sigmoid(-mul[i + 7]!) * mul_dot7;
-      const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
-      const dmul_dot1 = sigmoid_dot1 === 0 ? 0 : dsum * sigmoid_dot1;
-      const dmul_dot2 = sigmoid_dot2 === 0 ? 0 : dsum * sigmoid_dot2;
-      const dmul_dot3 = sigmoid_dot3 === 0 ? 0 : dsum * sigmoid_dot3;
-      const dmul_dot4 = sigmoid_dot4 === 0 ? 0 : dsum * sigmoid_dot4;
-      const dmul_dot5 = sigmoid_dot5 === 0 ? 0 : dsum * sigmoid_dot5;
-      const dmul_dot6 = sigmoid_dot6 === 0 ? 0 : dsum * sigmoid_dot6;
-      const dmul_dot7 = sigmoid_dot7 === 0 ? 0 : dsum * sigmoid_dot7;
-      dX_at_w_plus_b_dot[i] = dmul_dot0 === 0 ? 0 : neg_y[i]! * dmul_dot0;
-      dX_at_w_plus_b_dot[i + 1] = dmul_dot1 === 0 ? 0 : neg_y[i + 1]! * dmul_dot1;
-      dX_at_w_plus_b_dot[i + 2] = dmul_dot2 === 0 ? 0 : neg_y[i + 2]! * dmul_dot2;
-      dX_at_w_plus_b_dot[i + 3] = dmul_dot3 === 0 ? 0 : neg_y[i + 3]! * dmul_dot3;
-      dX_at_w_plus_b_dot[i + 4] = dmul_dot4 === 0 ? 0 : neg_y[i + 4]! * dmul_dot4;
-      dX_at_w_plus_b_dot[i + 5] = dmul_dot5 === 0 ? 0 : neg_y[i + 5]! * dmul_dot5;
-      dX_at_w_plus_b_dot[i + 6] = dmul_dot6 === 0 ? 0 : neg_y[i + 6]! * dmul_dot6;
-      dX_at_w_plus_b_dot[i + 7] = dmul_dot7 === 0 ? 0 : neg_y[i + 7]! * dmul_dot7;
+        neg_y_times_X_at_w_plus_b_dot7 === 0
+          ? 0
+          : sigmoid_2[i + 7]! *
+            sigmoid(-neg_y_times_X_at_w_plus_b[i + 7]!) *
+            neg_y_times_X_at_w_plus_b_dot7;
+      const d_neg_y_times_X_at_w_plus_b_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
+      const d_neg_y_times_X_at_w_plus_b_dot1 = sigmoid_dot1 === 0 ? 0 : dsum * sigmoid_dot1;
+      const d_neg_y_times_X_at_w_plus_b_dot2 = sigmoid_dot2 === 0 ? 0 : dsum * sigmoid_dot2;
+      const d_neg_y_times_X_at_w_plus_b_dot3 = sigmoid_dot3 === 0 ? 0 : dsum * sigmoid_dot3;
+      const d_neg_y_times_X_at_w_plus_b_dot4 = sigmoid_dot4 === 0 ? 0 : dsum * sigmoid_dot4;
+      const d_neg_y_times_X_at_w_plus_b_dot5 = sigmoid_dot5 === 0 ? 0 : dsum * sigmoid_dot5;
+      const d_neg_y_times_X_at_w_plus_b_dot6 = sigmoid_dot6 === 0 ? 0 : dsum * sigmoid_dot6;
+      const d_neg_y_times_X_at_w_plus_b_dot7 = sigmoid_dot7 === 0 ? 0 : dsum * sigmoid_dot7;
+      d_X_at_w_plus_b_dot[i] =
+        d_neg_y_times_X_at_w_plus_b_dot0 === 0 ? 0 : neg_y[i]! * d_neg_y_times_X_at_w_plus_b_dot0;
+      d_X_at_w_plus_b_dot[i + 1] =
+        d_neg_y_times_X_at_w_plus_b_dot1 === 0
+          ? 0
+          : neg_y[i + 1]! * d_neg_y_times_X_at_w_plus_b_dot1;
+      d_X_at_w_plus_b_dot[i + 2] =
+        d_neg_y_times_X_at_w_plus_b_dot2 === 0
+          ? 0
+          : neg_y[i + 2]! * d_neg_y_times_X_at_w_plus_b_dot2;
+      d_X_at_w_plus_b_dot[i + 3] =
+        d_neg_y_times_X_at_w_plus_b_dot3 === 0
+          ? 0
+          : neg_y[i + 3]! * d_neg_y_times_X_at_w_plus_b_dot3;
+      d_X_at_w_plus_b_dot[i + 4] =
+        d_neg_y_times_X_at_w_plus_b_dot4 === 0
+          ? 0
+          : neg_y[i + 4]! * d_neg_y_times_X_at_w_plus_b_dot4;
+      d_X_at_w_plus_b_dot[i + 5] =
+        d_neg_y_times_X_at_w_plus_b_dot5 === 0
+          ? 0
+          : neg_y[i + 5]! * d_neg_y_times_X_at_w_plus_b_dot5;
+      d_X_at_w_plus_b_dot[i + 6] =
+        d_neg_y_times_X_at_w_plus_b_dot6 === 0
+          ? 0
+          : neg_y[i + 6]! * d_neg_y_times_X_at_w_plus_b_dot6;
+      d_X_at_w_plus_b_dot[i + 7] =
+        d_neg_y_times_X_at_w_plus_b_dot7 === 0
+          ? 0
+          : neg_y[i + 7]! * d_neg_y_times_X_at_w_plus_b_dot7;
       db_dot +=
-        dX_at_w_plus_b_dot[i]! +
-        dX_at_w_plus_b_dot[i + 1]! +
-        (dX_at_w_plus_b_dot[i + 2]! + dX_at_w_plus_b_dot[i + 3]!) +
-        (dX_at_w_plus_b_dot[i + 4]! +
-          dX_at_w_plus_b_dot[i + 5]! +
-          (dX_at_w_plus_b_dot[i + 6]! + dX_at_w_plus_b_dot[i + 7]!));
-      const dX_at_w_plus_b_dot_row0 = dX_at_w_plus_b_dot[i]!;
-      const dX_at_w_plus_b_dot_row1 = dX_at_w_plus_b_dot[i + 1]!;
-      const dX_at_w_plus_b_dot_row2 = dX_at_w_plus_b_dot[i + 2]!;
-      const dX_at_w_plus_b_dot_row3 = dX_at_w_plus_b_dot[i + 3]!;
-      const dX_at_w_plus_b_dot_row4 = dX_at_w_plus_b_dot[i + 4]!;
-      const dX_at_w_plus_b_dot_row5 = dX_at_w_plus_b_dot[i + 5]!;
-      const dX_at_w_plus_b_dot_row6 = dX_at_w_plus_b_dot[i + 6]!;
-      const dX_at_w_plus_b_dot_row7 = dX_at_w_plus_b_dot[i + 7]!;
+        d_X_at_w_plus_b_dot[i]! +
+        d_X_at_w_plus_b_dot[i + 1]! +
+        (d_X_at_w_plus_b_dot[i + 2]! + d_X_at_w_plus_b_dot[i + 3]!) +
+        (d_X_at_w_plus_b_dot[i + 4]! +
+          d_X_at_w_plus_b_dot[i + 5]! +
+          (d_X_at_w_plus_b_dot[i + 6]! + d_X_at_w_plus_b_dot[i + 7]!));
+      const d_X_at_w_plus_b_dot_row0 = d_X_at_w_plus_b_dot[i]!;
+      const d_X_at_w_plus_b_dot_row1 = d_X_at_w_plus_b_dot[i + 1]!;
+      const d_X_at_w_plus_b_dot_row2 = d_X_at_w_plus_b_dot[i + 2]!;
+      const d_X_at_w_plus_b_dot_row3 = d_X_at_w_plus_b_dot[i + 3]!;
+      const d_X_at_w_plus_b_dot_row4 = d_X_at_w_plus_b_dot[i + 4]!;
+      const d_X_at_w_plus_b_dot_row5 = d_X_at_w_plus_b_dot[i + 5]!;
+      const d_X_at_w_plus_b_dot_row6 = d_X_at_w_plus_b_dot[i + 6]!;
+      const d_X_at_w_plus_b_dot_row7 = d_X_at_w_plus_b_dot[i + 7]!;
       for (let j = 0; j < d; j++)
         dw_dot[j] =
           dw_dot[j]! +
-          (dX_at_w_plus_b_dot_row0 * X_data[row0 + j]! +
-            dX_at_w_plus_b_dot_row1 * X_data[row1 + j]! +
-            (dX_at_w_plus_b_dot_row2 * X_data[row2 + j]! +
-              dX_at_w_plus_b_dot_row3 * X_data[row3 + j]!) +
-            (dX_at_w_plus_b_dot_row4 * X_data[row4 + j]! +
-              dX_at_w_plus_b_dot_row5 * X_data[row5 + j]! +
-              (dX_at_w_plus_b_dot_row6 * X_data[row6 + j]! +
-                dX_at_w_plus_b_dot_row7 * X_data[row7 + j]!)));
+          (d_X_at_w_plus_b_dot_row0 * X_data[row0 + j]! +
+            d_X_at_w_plus_b_dot_row1 * X_data[row1 + j]! +
+            (d_X_at_w_plus_b_dot_row2 * X_data[row2 + j]! +
+              d_X_at_w_plus_b_dot_row3 * X_data[row3 + j]!) +
+            (d_X_at_w_plus_b_dot_row4 * X_data[row4 + j]! +
+              d_X_at_w_plus_b_dot_row5 * X_data[row5 + j]! +
+              (d_X_at_w_plus_b_dot_row6 * X_data[row6 + j]! +
+                d_X_at_w_plus_b_dot_row7 * X_data[row7 + j]!)));
     }
     for (let i = N - (N % 8); i < N; i++) {
       const X_data = X.data;
@@ -1590,17 +1751,24 @@ export function logisticHessian(
         X_at_w_plus_b_dot0 += X_data[row0 + j]! * w_dot[j]!;
       }
       if (X_at_w_plus_b_dot0 !== X_at_w_plus_b_dot0) X_at_w_plus_b_dot0 = matvecRow(X, i, w_dot);
-      const mul_dot0 = X_at_w_plus_b_dot0 === 0 ? 0 : neg_y[i]! * X_at_w_plus_b_dot0;
-      const sigmoid_dot0 = mul_dot0 === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot0;
-      const dmul_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
-      dX_at_w_plus_b_dot[i] = dmul_dot0 === 0 ? 0 : neg_y[i]! * dmul_dot0;
-      db_dot += dX_at_w_plus_b_dot[i]!;
-      const dX_at_w_plus_b_dot_row0 = dX_at_w_plus_b_dot[i]!;
+      const neg_y_times_X_at_w_plus_b_dot0 =
+        X_at_w_plus_b_dot0 === 0 ? 0 : neg_y[i]! * X_at_w_plus_b_dot0;
+      const sigmoid_dot0 =
+        neg_y_times_X_at_w_plus_b_dot0 === 0
+          ? 0
+          : sigmoid_2[i]! *
+            sigmoid(-neg_y_times_X_at_w_plus_b[i]!) *
+            neg_y_times_X_at_w_plus_b_dot0;
+      const d_neg_y_times_X_at_w_plus_b_dot0 = sigmoid_dot0 === 0 ? 0 : dsum * sigmoid_dot0;
+      d_X_at_w_plus_b_dot[i] =
+        d_neg_y_times_X_at_w_plus_b_dot0 === 0 ? 0 : neg_y[i]! * d_neg_y_times_X_at_w_plus_b_dot0;
+      db_dot += d_X_at_w_plus_b_dot[i]!;
+      const d_X_at_w_plus_b_dot_row0 = d_X_at_w_plus_b_dot[i]!;
       for (let j = 0; j < d; j++)
-        dw_dot[j] = dw_dot[j]! + dX_at_w_plus_b_dot_row0 * X_data[row0 + j]!;
+        dw_dot[j] = dw_dot[j]! + d_X_at_w_plus_b_dot_row0 * X_data[row0 + j]!;
     }
 
-    repairVecmat(dw_dot, dX_at_w_plus_b_dot, X);
+    repairVecmat(dw_dot, d_X_at_w_plus_b_dot, X);
     setColumn(hessian, column++, dw_dot, db_dot);
     w_dot[k] = 0;
   }
@@ -1608,23 +1776,31 @@ export function logisticHessian(
   {
     const b_dot: number = 1;
     // tangent of line 10: return mean(softplus(-y * (X @ w + b)))
-    const mul_dot = buffers.vector(6, N);
-    if (b_dot === 0) mul_dot.fill(0);
-    else for (let i = 0; i < N; i++) mul_dot[i] = neg_y[i]! * b_dot;
+    const neg_y_times_X_at_w_plus_b_dot = buffers.vector(6, N);
+    if (b_dot === 0) neg_y_times_X_at_w_plus_b_dot.fill(0);
+    else for (let i = 0; i < N; i++) neg_y_times_X_at_w_plus_b_dot[i] = neg_y[i]! * b_dot;
 
     // tangent of backward through line 10: return mean(softplus(-y * (X @ w + b)))
     const sigmoid_dot = buffers.vector(7, N);
-    const dmul_dot = buffers.vector(8, N);
-    const dX_at_w_plus_b_dot = buffers.vector(9, N);
+    const d_neg_y_times_X_at_w_plus_b_dot = buffers.vector(8, N);
+    const d_X_at_w_plus_b_dot = buffers.vector(9, N);
     let db_dot = 0;
     for (let i = 0; i < N; i++) {
-      sigmoid_dot[i] = mul_dot[i]! === 0 ? 0 : sigmoid_2[i]! * sigmoid(-mul[i]!) * mul_dot[i]!;
-      dmul_dot[i] = sigmoid_dot[i]! === 0 ? 0 : dsum * sigmoid_dot[i]!;
-      dX_at_w_plus_b_dot[i] = dmul_dot[i]! === 0 ? 0 : neg_y[i]! * dmul_dot[i]!;
-      db_dot += dX_at_w_plus_b_dot[i]!;
+      sigmoid_dot[i] =
+        neg_y_times_X_at_w_plus_b_dot[i]! === 0
+          ? 0
+          : sigmoid_2[i]! *
+            sigmoid(-neg_y_times_X_at_w_plus_b[i]!) *
+            neg_y_times_X_at_w_plus_b_dot[i]!;
+      d_neg_y_times_X_at_w_plus_b_dot[i] = sigmoid_dot[i]! === 0 ? 0 : dsum * sigmoid_dot[i]!;
+      d_X_at_w_plus_b_dot[i] =
+        d_neg_y_times_X_at_w_plus_b_dot[i]! === 0
+          ? 0
+          : neg_y[i]! * d_neg_y_times_X_at_w_plus_b_dot[i]!;
+      db_dot += d_X_at_w_plus_b_dot[i]!;
     }
 
-    const dw_dot = vecmat(dX_at_w_plus_b_dot, X, true, buffers.vector(10, d));
+    const dw_dot = vecmat(d_X_at_w_plus_b_dot, X, true, buffers.vector(10, d));
     setColumn(hessian, column++, dw_dot, db_dot);
   }
 
@@ -1664,23 +1840,23 @@ export function mlp(
   const space = workspace?.part(4);
   const buffers = space ?? (mlpTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const H_product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const X_at_W1t = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(H_product.data[i]! + b1[col]!, 0);
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(X_at_W1t.data[i]! + b1[col]!, 0);
   }
 
   // line 16: out = H @ W2' + b2
-  const out_product = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
+  const H_at_W2t = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) out.data[i] = out_product.data[i]! + b2[col]!;
+    for (let col = 0; col < c; col++, i++) out.data[i] = H_at_W2t.data[i]! + b2[col]!;
   }
 
   // line 17: return mean((out - Y)^2)
-  let sum_2 = 0;
-  for (let i = 0; i < N * c; i++) sum_2 += (out.data[i]! - Y.data[i]!) ** 2;
-  const value = sum_2 / (N * c);
+  let sum_out_minus_Y_sq = 0;
+  for (let i = 0; i < N * c; i++) sum_out_minus_Y_sq += (out.data[i]! - Y.data[i]!) ** 2;
+  const value = sum_out_minus_Y_sq / (N * c);
   return value;
 }
 
@@ -1717,51 +1893,52 @@ export function mlpGrad(
   const space = workspace?.part(5);
   const buffers = space ?? (mlpGradTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const H_product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const X_at_W1t = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(H_product.data[i]! + b1[col]!, 0);
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(X_at_W1t.data[i]! + b1[col]!, 0);
   }
 
   // line 16: out = H @ W2' + b2
-  const out_product = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
+  const H_at_W2t = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) out.data[i] = out_product.data[i]! + b2[col]!;
+    for (let col = 0; col < c; col++, i++) out.data[i] = H_at_W2t.data[i]! + b2[col]!;
   }
 
   // line 17: return mean((out - Y)^2)
   const out_minus_Y = buffers.matrix(4, N, c);
-  let sum_2 = 0;
+  let sum_out_minus_Y_sq = 0;
   for (let i = 0; i < N * c; i++) {
     out_minus_Y.data[i] = out.data[i]! - Y.data[i]!;
-    sum_2 += out_minus_Y.data[i]! ** 2;
+    sum_out_minus_Y_sq += out_minus_Y.data[i]! ** 2;
   }
 
   const N_times_c = N * c;
-  const value = sum_2 / N_times_c;
+  const value = sum_out_minus_Y_sq / N_times_c;
 
   // backward through line 17: return mean((out - Y)^2)
-  //   dout = (2 seed/(N c)) (out − Y)
-  const dsum = 1 / N_times_c;
-  const dout_minus_Y = buffers.matrix(5, N, c);
-  for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
+  //   dout = (2/(N c)) (out − Y)
+  const d_sum_out_minus_Y_sq = 1 / N_times_c;
+  const dout = buffers.matrix(5, N, c);
+  for (let i = 0; i < N * c; i++) dout.data[i] = 2 * out_minus_Y.data[i]! * d_sum_out_minus_Y_sq;
 
   // backward through line 16: out = H @ W2' + b2
   //   db2 = sum(dout, axis=0)
   //   dH = dout W2
   //   dW2 = doutᵀ H
-  const db2 = sumAlong(dout_minus_Y, 0, space?.vector(6, c));
-  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(7, N, h));
-  const dW2 = matmulTransA(dout_minus_Y, H, true, space?.matrix(8, c, h));
+  const db2 = sumAlong(dout, 0, space?.vector(6, c));
+  const dH = matmul(dout, W2, true, buffers.matrix(7, N, h));
+  const dW2 = matmulTransA(dout, H, true, space?.matrix(8, c, h));
 
   // backward through line 15: H = relu(X @ W1' + b1)
   //   db1 = sum(dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0], axis=0)
   //   dW1 = (dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0])ᵀ X
-  const dH_product_plus_b1 = buffers.matrix(9, N, h);
-  for (let i = 0; i < N * h; i++) dH_product_plus_b1.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
-  const db1 = sumAlong(dH_product_plus_b1, 0, space?.vector(10, h));
-  const dW1 = matmulTransA(dH_product_plus_b1, X, true, space?.matrix(11, h, d));
+  const d_X_at_transposed_W1_plus_b1 = buffers.matrix(9, N, h);
+  for (let i = 0; i < N * h; i++)
+    d_X_at_transposed_W1_plus_b1.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
+  const db1 = sumAlong(d_X_at_transposed_W1_plus_b1, 0, space?.vector(10, h));
+  const dW1 = matmulTransA(d_X_at_transposed_W1_plus_b1, X, true, space?.matrix(11, h, d));
   return { value, grad: { W1: dW1, b1: db1, W2: dW2, b2: db2 } };
 }
 
@@ -1805,29 +1982,29 @@ export function mlpForward(
   checkMatrix(Y, "Y", N, "N", c, "c");
   const buffers = (mlpForwardTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const H_product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const X_at_W1t = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = matrix(N, h);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(H_product.data[i]! + b1[col]!, 0);
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(X_at_W1t.data[i]! + b1[col]!, 0);
   }
 
   // line 16: out = H @ W2' + b2
-  const out_product = matmulTransB(H, W2, false, buffers.matrix(1, N, c));
+  const H_at_W2t = matmulTransB(H, W2, false, buffers.matrix(1, N, c));
   const out = buffers.matrix(2, N, c);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) out.data[i] = out_product.data[i]! + b2[col]!;
+    for (let col = 0; col < c; col++, i++) out.data[i] = H_at_W2t.data[i]! + b2[col]!;
   }
 
   // line 17: return mean((out - Y)^2)
   const out_minus_Y = matrix(N, c);
-  let sum_2 = 0;
+  let sum_out_minus_Y_sq = 0;
   for (let i = 0; i < N * c; i++) {
     out_minus_Y.data[i] = out.data[i]! - Y.data[i]!;
-    sum_2 += out_minus_Y.data[i]! ** 2;
+    sum_out_minus_Y_sq += out_minus_Y.data[i]! ** 2;
   }
 
   const N_times_c = N * c;
-  const value = sum_2 / N_times_c;
+  const value = sum_out_minus_Y_sq / N_times_c;
   return { value, tape: { W2, X, H, out_minus_Y, N_times_c, N, c, h } };
 }
 
@@ -1848,26 +2025,28 @@ export function mlpBackward(
   const buffers = (mlpBackwardTemporaries ??= new Workspace());
   // backward through line 17: return mean((out - Y)^2)
   //   dout = (2 seed/(N c)) (out − Y)
-  const dsum = seed === 0 ? 0 : seed / N_times_c;
-  const dout_minus_Y = buffers.matrix(0, N, c);
-  if (dsum === 0) dout_minus_Y.data.fill(0);
-  else for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
+  const d_sum_out_minus_Y_sq = seed === 0 ? 0 : seed / N_times_c;
+  const dout = buffers.matrix(0, N, c);
+  if (d_sum_out_minus_Y_sq === 0) dout.data.fill(0);
+  else
+    for (let i = 0; i < N * c; i++) dout.data[i] = 2 * out_minus_Y.data[i]! * d_sum_out_minus_Y_sq;
 
   // backward through line 16: out = H @ W2' + b2
   //   db2 = sum(dout, axis=0)
   //   dH = dout W2
   //   dW2 = doutᵀ H
-  const db2 = sumAlong(dout_minus_Y, 0);
-  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(1, N, h));
-  const dW2 = matmulTransA(dout_minus_Y, H, true);
+  const db2 = sumAlong(dout, 0);
+  const dH = matmul(dout, W2, true, buffers.matrix(1, N, h));
+  const dW2 = matmulTransA(dout, H, true);
 
   // backward through line 15: H = relu(X @ W1' + b1)
   //   db1 = sum(dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0], axis=0)
   //   dW1 = (dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0])ᵀ X
-  const dH_product_plus_b1 = buffers.matrix(2, N, h);
-  for (let i = 0; i < N * h; i++) dH_product_plus_b1.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
-  const db1 = sumAlong(dH_product_plus_b1, 0);
-  const dW1 = matmulTransA(dH_product_plus_b1, X, true);
+  const d_X_at_transposed_W1_plus_b1 = buffers.matrix(2, N, h);
+  for (let i = 0; i < N * h; i++)
+    d_X_at_transposed_W1_plus_b1.data[i] = H.data[i]! > 0 ? dH.data[i]! : 0;
+  const db1 = sumAlong(d_X_at_transposed_W1_plus_b1, 0);
+  const dW1 = matmulTransA(d_X_at_transposed_W1_plus_b1, X, true);
   return { W1: dW1, b1: db1, W2: dW2, b2: db2 };
 }
 
@@ -1910,101 +2089,102 @@ export function mlpHvp(
   checkVector(b2_dot, "direction.b2", c, "c");
   const buffers = (mlpHvpTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const H_product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const X_at_W1t = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(H_product.data[i]! + b1[col]!, 0);
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(X_at_W1t.data[i]! + b1[col]!, 0);
   }
 
   // line 16: out = H @ W2' + b2
-  const out_product = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
+  const H_at_W2t = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) out.data[i] = out_product.data[i]! + b2[col]!;
+    for (let col = 0; col < c; col++, i++) out.data[i] = H_at_W2t.data[i]! + b2[col]!;
   }
 
   // line 17: return mean((out - Y)^2)
   const out_minus_Y = buffers.matrix(4, N, c);
-  let sum_2 = 0;
+  let sum_out_minus_Y_sq = 0;
   for (let i = 0; i < N * c; i++) {
     out_minus_Y.data[i] = out.data[i]! - Y.data[i]!;
-    sum_2 += out_minus_Y.data[i]! ** 2;
+    sum_out_minus_Y_sq += out_minus_Y.data[i]! ** 2;
   }
 
   const N_times_c = N * c;
-  const value = sum_2 / N_times_c;
+  const value = sum_out_minus_Y_sq / N_times_c;
 
   // backward through line 17: return mean((out - Y)^2)
-  //   dout = (2 seed/(N c)) (out − Y)
-  const dsum = 1 / N_times_c;
-  const dout_minus_Y = buffers.matrix(5, N, c);
-  for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
+  //   dout = (2/(N c)) (out − Y)
+  const d_sum_out_minus_Y_sq = 1 / N_times_c;
+  const dout = buffers.matrix(5, N, c);
+  for (let i = 0; i < N * c; i++) dout.data[i] = 2 * out_minus_Y.data[i]! * d_sum_out_minus_Y_sq;
 
   // backward through line 16: out = H @ W2' + b2
   //   db2 = sum(dout, axis=0)
   //   dH = dout W2
   //   dW2 = doutᵀ H
-  const db2 = sumAlong(dout_minus_Y, 0);
-  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(6, N, h));
-  const dW2 = matmulTransA(dout_minus_Y, H, true);
+  const db2 = sumAlong(dout, 0);
+  const dH = matmul(dout, W2, true, buffers.matrix(6, N, h));
+  const dW2 = matmulTransA(dout, H, true);
 
   // backward through line 15: H = relu(X @ W1' + b1)
   //   db1 = sum(dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0], axis=0)
   //   dW1 = (dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0])ᵀ X
-  const H_gt = buffers.matrix(7, N, h);
-  const dH_product_plus_b1 = buffers.matrix(8, N, h);
+  const H_gt_0 = buffers.matrix(7, N, h);
+  const d_X_at_transposed_W1_plus_b1 = buffers.matrix(8, N, h);
   for (let i = 0; i < N * h; i++) {
-    H_gt.data[i] = H.data[i]! > 0 ? 1 : 0;
-    dH_product_plus_b1.data[i] = H_gt.data[i]! !== 0 ? dH.data[i]! : 0;
+    H_gt_0.data[i] = H.data[i]! > 0 ? 1 : 0;
+    d_X_at_transposed_W1_plus_b1.data[i] = H_gt_0.data[i]! !== 0 ? dH.data[i]! : 0;
   }
 
-  const db1 = sumAlong(dH_product_plus_b1, 0);
-  const dW1 = matmulTransA(dH_product_plus_b1, X, true);
+  const db1 = sumAlong(d_X_at_transposed_W1_plus_b1, 0);
+  const dW1 = matmulTransA(d_X_at_transposed_W1_plus_b1, X, true);
 
   // tangent of line 15: H = relu(X @ W1' + b1)
-  const H_product_dot = matmulTransB(X, W1_dot, true, buffers.matrix(9, N, h));
+  const X_at_W1t_dot = matmulTransB(X, W1_dot, true, buffers.matrix(9, N, h));
   const H_dot = buffers.matrix(10, N, h);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < h; col++, i++)
-      H_dot.data[i] = H_gt.data[i]! !== 0 ? H_product_dot.data[i]! + b1_dot[col]! : 0;
+      H_dot.data[i] = H_gt_0.data[i]! !== 0 ? X_at_W1t_dot.data[i]! + b1_dot[col]! : 0;
   }
 
   // tangent of line 16: out = H @ W2' + b2
-  const H_dot_at_W2 = matmulTransB(H_dot, W2, true, buffers.matrix(11, N, c));
-  const H_at_W2_dot = matmulTransB(H, W2_dot, true, buffers.matrix(12, N, c));
+  const H_dot_at_W2t = matmulTransB(H_dot, W2, true, buffers.matrix(11, N, c));
+  const H_at_W2_dott = matmulTransB(H, W2_dot, true, buffers.matrix(12, N, c));
   const out_minus_Y_dot = buffers.matrix(13, N, c);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < c; col++, i++)
-      out_minus_Y_dot.data[i] = H_dot_at_W2.data[i]! + H_at_W2_dot.data[i]! + b2_dot[col]!;
+      out_minus_Y_dot.data[i] = H_dot_at_W2t.data[i]! + H_at_W2_dott.data[i]! + b2_dot[col]!;
   }
 
   // tangent of backward through line 17: return mean((out - Y)^2)
-  const scaled_dot = buffers.matrix(14, N, c);
-  const dout_minus_Y_dot = buffers.matrix(15, N, c);
+  const out_minus_Y_times_2_dot = buffers.matrix(14, N, c);
+  const dout_dot = buffers.matrix(15, N, c);
   for (let i = 0; i < N * c; i++) {
-    scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
-    dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
+    out_minus_Y_times_2_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
+    dout_dot.data[i] =
+      out_minus_Y_times_2_dot.data[i]! === 0
+        ? 0
+        : d_sum_out_minus_Y_sq * out_minus_Y_times_2_dot.data[i]!;
   }
 
   // tangent of backward through line 16: out = H @ W2' + b2
-  const db2_dot = sumAlong(dout_minus_Y_dot, 0);
-  const out_product_2 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(16, N, h));
-  const dout_minus_Y_at_W2_dot = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(17, N, h));
+  const db2_dot = sumAlong(dout_dot, 0);
+  const dout_dot_at_W2 = matmul(dout_dot, W2, true, buffers.matrix(16, N, h));
+  const product = matmul(dout, W2_dot, true, buffers.matrix(17, N, h));
   const dH_dot = buffers.matrix(18, N, h);
-  for (let i = 0; i < N * h; i++)
-    dH_dot.data[i] = out_product_2.data[i]! + dout_minus_Y_at_W2_dot.data[i]!;
-  const out_product_3 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(19, c, h));
-  const dout_minus_Y_at_H_dot = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(20, c, h));
+  for (let i = 0; i < N * h; i++) dH_dot.data[i] = dout_dot_at_W2.data[i]! + product.data[i]!;
+  const dout_dott_at_H = matmulTransA(dout_dot, H, true, buffers.matrix(19, c, h));
+  const product_2 = matmulTransA(dout, H_dot, true, buffers.matrix(20, c, h));
   const dW2_dot = matrix(c, h);
-  for (let i = 0; i < c * h; i++)
-    dW2_dot.data[i] = out_product_3.data[i]! + dout_minus_Y_at_H_dot.data[i]!;
+  for (let i = 0; i < c * h; i++) dW2_dot.data[i] = dout_dott_at_H.data[i]! + product_2.data[i]!;
 
   // tangent of backward through line 15: H = relu(X @ W1' + b1)
-  const dH_product_plus_b1_dot = buffers.matrix(21, N, h);
+  const d_X_at_transposed_W1_plus_b1_dot = buffers.matrix(21, N, h);
   for (let i = 0; i < N * h; i++)
-    dH_product_plus_b1_dot.data[i] = H_gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-  const db1_dot = sumAlong(dH_product_plus_b1_dot, 0);
-  const dW1_dot = matmulTransA(dH_product_plus_b1_dot, X, true);
+    d_X_at_transposed_W1_plus_b1_dot.data[i] = H_gt_0.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+  const db1_dot = sumAlong(d_X_at_transposed_W1_plus_b1_dot, 0);
+  const dW1_dot = matmulTransA(d_X_at_transposed_W1_plus_b1_dot, X, true);
   return {
     value,
     grad: { W1: dW1, b1: db1, W2: dW2, b2: db2 },
@@ -2044,56 +2224,56 @@ export function mlpHessian(
   checkMatrix(Y, "Y", N, "N", c, "c");
   const buffers = (mlpHessianTemporaries ??= new Workspace());
   // line 15: H = relu(X @ W1' + b1)
-  const H_product = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
+  const X_at_W1t = matmulTransB(X, W1, false, buffers.matrix(0, N, h));
   const H = buffers.matrix(1, N, h);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(H_product.data[i]! + b1[col]!, 0);
+    for (let col = 0; col < h; col++, i++) H.data[i] = Math.max(X_at_W1t.data[i]! + b1[col]!, 0);
   }
 
   // line 16: out = H @ W2' + b2
-  const out_product = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
+  const H_at_W2t = matmulTransB(H, W2, false, buffers.matrix(2, N, c));
   const out = buffers.matrix(3, N, c);
   for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < c; col++, i++) out.data[i] = out_product.data[i]! + b2[col]!;
+    for (let col = 0; col < c; col++, i++) out.data[i] = H_at_W2t.data[i]! + b2[col]!;
   }
 
   // line 17: return mean((out - Y)^2)
   const out_minus_Y = buffers.matrix(4, N, c);
-  let sum_2 = 0;
+  let sum_out_minus_Y_sq = 0;
   for (let i = 0; i < N * c; i++) {
     out_minus_Y.data[i] = out.data[i]! - Y.data[i]!;
-    sum_2 += out_minus_Y.data[i]! ** 2;
+    sum_out_minus_Y_sq += out_minus_Y.data[i]! ** 2;
   }
 
   const N_times_c = N * c;
-  const value = sum_2 / N_times_c;
+  const value = sum_out_minus_Y_sq / N_times_c;
 
   // backward through line 17: return mean((out - Y)^2)
-  //   dout = (2 seed/(N c)) (out − Y)
-  const dsum = 1 / N_times_c;
-  const dout_minus_Y = buffers.matrix(5, N, c);
-  for (let i = 0; i < N * c; i++) dout_minus_Y.data[i] = 2 * out_minus_Y.data[i]! * dsum;
+  //   dout = (2/(N c)) (out − Y)
+  const d_sum_out_minus_Y_sq = 1 / N_times_c;
+  const dout = buffers.matrix(5, N, c);
+  for (let i = 0; i < N * c; i++) dout.data[i] = 2 * out_minus_Y.data[i]! * d_sum_out_minus_Y_sq;
 
   // backward through line 16: out = H @ W2' + b2
   //   db2 = sum(dout, axis=0)
   //   dH = dout W2
   //   dW2 = doutᵀ H
-  const db2 = sumAlong(dout_minus_Y, 0);
-  const dH = matmul(dout_minus_Y, W2, true, buffers.matrix(6, N, h));
-  const dW2 = matmulTransA(dout_minus_Y, H, true);
+  const db2 = sumAlong(dout, 0);
+  const dH = matmul(dout, W2, true, buffers.matrix(6, N, h));
+  const dW2 = matmulTransA(dout, H, true);
 
   // backward through line 15: H = relu(X @ W1' + b1)
   //   db1 = sum(dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0], axis=0)
   //   dW1 = (dH ⊙ 1[X W1ᵀ + 1⃗ b1ᵀ > 0])ᵀ X
-  const H_gt = buffers.matrix(7, N, h);
-  const dH_product_plus_b1 = buffers.matrix(8, N, h);
+  const H_gt_0 = buffers.matrix(7, N, h);
+  const d_X_at_transposed_W1_plus_b1 = buffers.matrix(8, N, h);
   for (let i = 0; i < N * h; i++) {
-    H_gt.data[i] = H.data[i]! > 0 ? 1 : 0;
-    dH_product_plus_b1.data[i] = H_gt.data[i]! !== 0 ? dH.data[i]! : 0;
+    H_gt_0.data[i] = H.data[i]! > 0 ? 1 : 0;
+    d_X_at_transposed_W1_plus_b1.data[i] = H_gt_0.data[i]! !== 0 ? dH.data[i]! : 0;
   }
 
-  const db1 = sumAlong(dH_product_plus_b1, 0);
-  const dW1 = matmulTransA(dH_product_plus_b1, X, true);
+  const db1 = sumAlong(d_X_at_transposed_W1_plus_b1, 0);
+  const dW1 = matmulTransA(d_X_at_transposed_W1_plus_b1, X, true);
 
   const size = W1.data.length + b1.length + W2.data.length + b2.length;
   const hessian = matrix(size, size);
@@ -2102,37 +2282,44 @@ export function mlpHessian(
   for (let k = 0; k < W1.data.length; k++) {
     W1_dot.data[k] = 1;
     // tangent of line 15: H = relu(X @ W1' + b1)
-    const H_product_plus_b1_dot = matmulTransB(X, W1_dot, true, buffers.matrix(9, N, h));
+    const X_at_W1t_plus_b1_dot = matmulTransB(X, W1_dot, true, buffers.matrix(9, N, h));
     const H_dot = buffers.matrix(10, N, h);
     for (let i = 0; i < N * h; i++)
-      H_dot.data[i] = H.data[i]! > 0 ? H_product_plus_b1_dot.data[i]! : 0;
+      H_dot.data[i] = H.data[i]! > 0 ? X_at_W1t_plus_b1_dot.data[i]! : 0;
 
     // tangent of line 16: out = H @ W2' + b2
     const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(11, N, c));
 
     // tangent of backward through line 17: return mean((out - Y)^2)
-    const scaled_dot = buffers.matrix(12, N, c);
-    const dout_minus_Y_dot = buffers.matrix(13, N, c);
+    const out_minus_Y_times_2_dot = buffers.matrix(12, N, c);
+    const dout_dot = buffers.matrix(13, N, c);
     for (let i = 0; i < N * c; i++) {
-      scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
-      dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
+      out_minus_Y_times_2_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
+      dout_dot.data[i] =
+        out_minus_Y_times_2_dot.data[i]! === 0
+          ? 0
+          : d_sum_out_minus_Y_sq * out_minus_Y_times_2_dot.data[i]!;
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(14, c));
-    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(15, N, h));
-    const out_product_2 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(16, c, h));
-    const dout_minus_Y_at_H_dot = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(17, c, h));
+    const db2_dot = sumAlong(dout_dot, 0, buffers.vector(14, c));
+    const dH_dot = matmul(dout_dot, W2, true, buffers.matrix(15, N, h));
+    const dout_dott_at_H = matmulTransA(dout_dot, H, true, buffers.matrix(16, c, h));
+    const product = matmulTransA(dout, H_dot, true, buffers.matrix(17, c, h));
     const dW2_dot = buffers.matrix(18, c, h);
-    for (let i = 0; i < c * h; i++)
-      dW2_dot.data[i] = out_product_2.data[i]! + dout_minus_Y_at_H_dot.data[i]!;
+    for (let i = 0; i < c * h; i++) dW2_dot.data[i] = dout_dott_at_H.data[i]! + product.data[i]!;
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dH_product_plus_b1_dot = buffers.matrix(19, N, h);
+    const d_X_at_transposed_W1_plus_b1_dot = buffers.matrix(19, N, h);
     for (let i = 0; i < N * h; i++)
-      dH_product_plus_b1_dot.data[i] = H_gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dH_product_plus_b1_dot, 0, buffers.vector(20, h));
-    const dW1_dot = matmulTransA(dH_product_plus_b1_dot, X, true, buffers.matrix(21, h, d));
+      d_X_at_transposed_W1_plus_b1_dot.data[i] = H_gt_0.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(d_X_at_transposed_W1_plus_b1_dot, 0, buffers.vector(20, h));
+    const dW1_dot = matmulTransA(
+      d_X_at_transposed_W1_plus_b1_dot,
+      X,
+      true,
+      buffers.matrix(21, h, d),
+    );
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     W1_dot.data[k] = 0;
   }
@@ -2150,28 +2337,35 @@ export function mlpHessian(
     const out_minus_Y_dot = matmulTransB(H_dot, W2, true, buffers.matrix(23, N, c));
 
     // tangent of backward through line 17: return mean((out - Y)^2)
-    const scaled_dot = buffers.matrix(24, N, c);
-    const dout_minus_Y_dot = buffers.matrix(25, N, c);
+    const out_minus_Y_times_2_dot = buffers.matrix(24, N, c);
+    const dout_dot = buffers.matrix(25, N, c);
     for (let i = 0; i < N * c; i++) {
-      scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
-      dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
+      out_minus_Y_times_2_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
+      dout_dot.data[i] =
+        out_minus_Y_times_2_dot.data[i]! === 0
+          ? 0
+          : d_sum_out_minus_Y_sq * out_minus_Y_times_2_dot.data[i]!;
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(26, c));
-    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(27, N, h));
-    const out_product_2 = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(28, c, h));
-    const dout_minus_Y_at_H_dot = matmulTransA(dout_minus_Y, H_dot, true, buffers.matrix(29, c, h));
+    const db2_dot = sumAlong(dout_dot, 0, buffers.vector(26, c));
+    const dH_dot = matmul(dout_dot, W2, true, buffers.matrix(27, N, h));
+    const dout_dott_at_H = matmulTransA(dout_dot, H, true, buffers.matrix(28, c, h));
+    const product = matmulTransA(dout, H_dot, true, buffers.matrix(29, c, h));
     const dW2_dot = buffers.matrix(30, c, h);
-    for (let i = 0; i < c * h; i++)
-      dW2_dot.data[i] = out_product_2.data[i]! + dout_minus_Y_at_H_dot.data[i]!;
+    for (let i = 0; i < c * h; i++) dW2_dot.data[i] = dout_dott_at_H.data[i]! + product.data[i]!;
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dH_product_plus_b1_dot = buffers.matrix(31, N, h);
+    const d_X_at_transposed_W1_plus_b1_dot = buffers.matrix(31, N, h);
     for (let i = 0; i < N * h; i++)
-      dH_product_plus_b1_dot.data[i] = H_gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dH_product_plus_b1_dot, 0, buffers.vector(32, h));
-    const dW1_dot = matmulTransA(dH_product_plus_b1_dot, X, true, buffers.matrix(33, h, d));
+      d_X_at_transposed_W1_plus_b1_dot.data[i] = H_gt_0.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(d_X_at_transposed_W1_plus_b1_dot, 0, buffers.vector(32, h));
+    const dW1_dot = matmulTransA(
+      d_X_at_transposed_W1_plus_b1_dot,
+      X,
+      true,
+      buffers.matrix(33, h, d),
+    );
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     b1_dot[k] = 0;
   }
@@ -2183,28 +2377,35 @@ export function mlpHessian(
     const out_minus_Y_dot = matmulTransB(H, W2_dot, true, buffers.matrix(34, N, c));
 
     // tangent of backward through line 17: return mean((out - Y)^2)
-    const scaled_dot = buffers.matrix(35, N, c);
-    const dout_minus_Y_dot = buffers.matrix(36, N, c);
+    const out_minus_Y_times_2_dot = buffers.matrix(35, N, c);
+    const dout_dot = buffers.matrix(36, N, c);
     for (let i = 0; i < N * c; i++) {
-      scaled_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
-      dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
+      out_minus_Y_times_2_dot.data[i] = 2 * out_minus_Y_dot.data[i]!;
+      dout_dot.data[i] =
+        out_minus_Y_times_2_dot.data[i]! === 0
+          ? 0
+          : d_sum_out_minus_Y_sq * out_minus_Y_times_2_dot.data[i]!;
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(37, c));
-    const out_product_2 = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(38, N, h));
-    const dout_minus_Y_at_W2_dot = matmul(dout_minus_Y, W2_dot, true, buffers.matrix(39, N, h));
+    const db2_dot = sumAlong(dout_dot, 0, buffers.vector(37, c));
+    const dout_dot_at_W2 = matmul(dout_dot, W2, true, buffers.matrix(38, N, h));
+    const product = matmul(dout, W2_dot, true, buffers.matrix(39, N, h));
     const dH_dot = buffers.matrix(40, N, h);
-    for (let i = 0; i < N * h; i++)
-      dH_dot.data[i] = out_product_2.data[i]! + dout_minus_Y_at_W2_dot.data[i]!;
-    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(41, c, h));
+    for (let i = 0; i < N * h; i++) dH_dot.data[i] = dout_dot_at_W2.data[i]! + product.data[i]!;
+    const dW2_dot = matmulTransA(dout_dot, H, true, buffers.matrix(41, c, h));
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dH_product_plus_b1_dot = buffers.matrix(42, N, h);
+    const d_X_at_transposed_W1_plus_b1_dot = buffers.matrix(42, N, h);
     for (let i = 0; i < N * h; i++)
-      dH_product_plus_b1_dot.data[i] = H_gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dH_product_plus_b1_dot, 0, buffers.vector(43, h));
-    const dW1_dot = matmulTransA(dH_product_plus_b1_dot, X, true, buffers.matrix(44, h, d));
+      d_X_at_transposed_W1_plus_b1_dot.data[i] = H_gt_0.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(d_X_at_transposed_W1_plus_b1_dot, 0, buffers.vector(43, h));
+    const dW1_dot = matmulTransA(
+      d_X_at_transposed_W1_plus_b1_dot,
+      X,
+      true,
+      buffers.matrix(44, h, d),
+    );
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     W2_dot.data[k] = 0;
   }
@@ -2213,26 +2414,34 @@ export function mlpHessian(
   for (let k = 0; k < b2.length; k++) {
     b2_dot[k] = 1;
     // tangent of backward through line 17: return mean((out - Y)^2)
-    const scaled_dot = buffers.matrix(45, N, c);
-    const dout_minus_Y_dot = buffers.matrix(46, N, c);
+    const out_minus_Y_times_2_dot = buffers.matrix(45, N, c);
+    const dout_dot = buffers.matrix(46, N, c);
     for (let row = 0, i = 0; row < N; row++) {
       for (let col = 0; col < c; col++, i++) {
-        scaled_dot.data[i] = 2 * b2_dot[col]!;
-        dout_minus_Y_dot.data[i] = scaled_dot.data[i]! === 0 ? 0 : dsum * scaled_dot.data[i]!;
+        out_minus_Y_times_2_dot.data[i] = 2 * b2_dot[col]!;
+        dout_dot.data[i] =
+          out_minus_Y_times_2_dot.data[i]! === 0
+            ? 0
+            : d_sum_out_minus_Y_sq * out_minus_Y_times_2_dot.data[i]!;
       }
     }
 
     // tangent of backward through line 16: out = H @ W2' + b2
-    const db2_dot = sumAlong(dout_minus_Y_dot, 0, buffers.vector(47, c));
-    const dH_dot = matmul(dout_minus_Y_dot, W2, true, buffers.matrix(48, N, h));
-    const dW2_dot = matmulTransA(dout_minus_Y_dot, H, true, buffers.matrix(49, c, h));
+    const db2_dot = sumAlong(dout_dot, 0, buffers.vector(47, c));
+    const dH_dot = matmul(dout_dot, W2, true, buffers.matrix(48, N, h));
+    const dW2_dot = matmulTransA(dout_dot, H, true, buffers.matrix(49, c, h));
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
-    const dH_product_plus_b1_dot = buffers.matrix(50, N, h);
+    const d_X_at_transposed_W1_plus_b1_dot = buffers.matrix(50, N, h);
     for (let i = 0; i < N * h; i++)
-      dH_product_plus_b1_dot.data[i] = H_gt.data[i]! !== 0 ? dH_dot.data[i]! : 0;
-    const db1_dot = sumAlong(dH_product_plus_b1_dot, 0, buffers.vector(51, h));
-    const dW1_dot = matmulTransA(dH_product_plus_b1_dot, X, true, buffers.matrix(52, h, d));
+      d_X_at_transposed_W1_plus_b1_dot.data[i] = H_gt_0.data[i]! !== 0 ? dH_dot.data[i]! : 0;
+    const db1_dot = sumAlong(d_X_at_transposed_W1_plus_b1_dot, 0, buffers.vector(51, h));
+    const dW1_dot = matmulTransA(
+      d_X_at_transposed_W1_plus_b1_dot,
+      X,
+      true,
+      buffers.matrix(52, h, d),
+    );
     setColumn(hessian, column++, dW1_dot, db1_dot, dW2_dot, db2_dot);
     b2_dot[k] = 0;
   }
@@ -2303,7 +2512,7 @@ export function neuronGrad(
   const space = workspace?.part(7);
   const buffers = space ?? (neuronGradTemporaries ??= new Workspace());
   // backward through line 23: return mean((y - max(0, z))^2)
-  //   dz = −(2 seed/N) ((y − max(0, z)) ⊙ 1[z > 0])
+  //   dz = −(2/N) ((y − max(0, z)) ⊙ 1[z > 0])
   const dsum = 1 / N;
 
   // one pass over the rows of X (lines 22, 23)
@@ -2354,28 +2563,30 @@ export function neuronGrad(
     const z6 = X_at_w6 + b;
     const z7 = X_at_w7 + b;
     // line 23: return mean((y - max(0, z))^2)
-    const sub0 = y[i]! - Math.max(0, z0);
-    const sub1 = y[i + 1]! - Math.max(0, z1);
-    const sub2 = y[i + 2]! - Math.max(0, z2);
-    const sub3 = y[i + 3]! - Math.max(0, z3);
-    const sub4 = y[i + 4]! - Math.max(0, z4);
-    const sub5 = y[i + 5]! - Math.max(0, z5);
-    const sub6 = y[i + 6]! - Math.max(0, z6);
-    const sub7 = y[i + 7]! - Math.max(0, z7);
+    const y_minus_max_zero_z0 = y[i]! - Math.max(0, z0);
+    const y_minus_max_zero_z1 = y[i + 1]! - Math.max(0, z1);
+    const y_minus_max_zero_z2 = y[i + 2]! - Math.max(0, z2);
+    const y_minus_max_zero_z3 = y[i + 3]! - Math.max(0, z3);
+    const y_minus_max_zero_z4 = y[i + 4]! - Math.max(0, z4);
+    const y_minus_max_zero_z5 = y[i + 5]! - Math.max(0, z5);
+    const y_minus_max_zero_z6 = y[i + 6]! - Math.max(0, z6);
+    const y_minus_max_zero_z7 = y[i + 7]! - Math.max(0, z7);
     sum_2 +=
-      sub0 ** 2 +
-      sub1 ** 2 +
-      (sub2 ** 2 + sub3 ** 2) +
-      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
+      y_minus_max_zero_z0 ** 2 +
+      y_minus_max_zero_z1 ** 2 +
+      (y_minus_max_zero_z2 ** 2 + y_minus_max_zero_z3 ** 2) +
+      (y_minus_max_zero_z4 ** 2 +
+        y_minus_max_zero_z5 ** 2 +
+        (y_minus_max_zero_z6 ** 2 + y_minus_max_zero_z7 ** 2));
     // backward through line 23: return mean((y - max(0, z))^2)
-    dz[i] = 0 >= z0 ? 0 : -(2 * sub0 * dsum);
-    dz[i + 1] = 0 >= z1 ? 0 : -(2 * sub1 * dsum);
-    dz[i + 2] = 0 >= z2 ? 0 : -(2 * sub2 * dsum);
-    dz[i + 3] = 0 >= z3 ? 0 : -(2 * sub3 * dsum);
-    dz[i + 4] = 0 >= z4 ? 0 : -(2 * sub4 * dsum);
-    dz[i + 5] = 0 >= z5 ? 0 : -(2 * sub5 * dsum);
-    dz[i + 6] = 0 >= z6 ? 0 : -(2 * sub6 * dsum);
-    dz[i + 7] = 0 >= z7 ? 0 : -(2 * sub7 * dsum);
+    dz[i] = 0 >= z0 ? 0 : -(2 * y_minus_max_zero_z0 * dsum);
+    dz[i + 1] = 0 >= z1 ? 0 : -(2 * y_minus_max_zero_z1 * dsum);
+    dz[i + 2] = 0 >= z2 ? 0 : -(2 * y_minus_max_zero_z2 * dsum);
+    dz[i + 3] = 0 >= z3 ? 0 : -(2 * y_minus_max_zero_z3 * dsum);
+    dz[i + 4] = 0 >= z4 ? 0 : -(2 * y_minus_max_zero_z4 * dsum);
+    dz[i + 5] = 0 >= z5 ? 0 : -(2 * y_minus_max_zero_z5 * dsum);
+    dz[i + 6] = 0 >= z6 ? 0 : -(2 * y_minus_max_zero_z6 * dsum);
+    dz[i + 7] = 0 >= z7 ? 0 : -(2 * y_minus_max_zero_z7 * dsum);
     // backward through line 22: z = X @ w + b
     db +=
       dz[i]! +
@@ -2408,9 +2619,9 @@ export function neuronGrad(
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     const z0 = X_at_w0 + b;
-    const sub0 = y[i]! - Math.max(0, z0);
-    sum_2 += sub0 ** 2;
-    dz[i] = 0 >= z0 ? 0 : -(2 * sub0 * dsum);
+    const y_minus_max_zero_z0 = y[i]! - Math.max(0, z0);
+    sum_2 += y_minus_max_zero_z0 ** 2;
+    dz[i] = 0 >= z0 ? 0 : -(2 * y_minus_max_zero_z0 * dsum);
     db += dz[i]!;
     const dz_row0 = dz[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + dz_row0 * X_data[row0 + j]!;
@@ -2427,7 +2638,7 @@ export function neuronGrad(
 export interface NeuronTape {
   readonly X: Matrix;
   readonly z: Float64Array;
-  readonly sub: Float64Array;
+  readonly y_minus_max_zero_z: Float64Array;
   readonly N: number;
 }
 
@@ -2457,15 +2668,15 @@ export function neuronForward(
   for (let i = 0; i < N; i++) z[i] = X_at_w[i]! + b;
 
   // line 23: return mean((y - max(0, z))^2)
-  const sub = new Float64Array(N);
+  const y_minus_max_zero_z = new Float64Array(N);
   let sum_2 = 0;
   for (let i = 0; i < N; i++) {
-    sub[i] = y[i]! - Math.max(0, z[i]!);
-    sum_2 += sub[i]! ** 2;
+    y_minus_max_zero_z[i] = y[i]! - Math.max(0, z[i]!);
+    sum_2 += y_minus_max_zero_z[i]! ** 2;
   }
 
   const value = sum_2 / N;
-  return { value, tape: { X, z, sub, N } };
+  return { value, tape: { X, z, y_minus_max_zero_z, N } };
 }
 
 /** The arrays `neuronBackward` reuses from one call to the next for its temporaries. */
@@ -2477,14 +2688,15 @@ let neuronBackwardTemporaries: Workspace | undefined;
  * The vector–Jacobian product: the gradient of `neuron`'s result weighted by `seed` (same shape as the result), with respect to `w`, `b`.
  */
 export function neuronBackward(tape: NeuronTape, seed: number): { w: Float64Array; b: number } {
-  const { X, z, sub, N } = tape;
+  const { X, z, y_minus_max_zero_z, N } = tape;
   checkScalar(seed, "seed");
   const buffers = (neuronBackwardTemporaries ??= new Workspace());
   // backward through line 23: return mean((y - max(0, z))^2)
   //   dz = −(2 seed/N) ((y − max(0, z)) ⊙ 1[z > 0])
   const dsum = seed === 0 ? 0 : seed / N;
   const dz = buffers.vector(0, N);
-  for (let i = 0; i < N; i++) dz[i] = 0 >= z[i]! ? 0 : -(dsum === 0 ? 0 : 2 * sub[i]! * dsum);
+  for (let i = 0; i < N; i++)
+    dz[i] = 0 >= z[i]! ? 0 : -(dsum === 0 ? 0 : 2 * y_minus_max_zero_z[i]! * dsum);
 
   // backward through line 22: z = X @ w + b
   //   db = sum(dz)
@@ -2520,7 +2732,7 @@ export function neuronHvp(
   checkScalar(b_dot, "direction.b");
   const buffers = (neuronHvpTemporaries ??= new Workspace());
   // backward through line 23: return mean((y - max(0, z))^2)
-  //   dz = −(2 seed/N) ((y − max(0, z)) ⊙ 1[z > 0])
+  //   dz = −(2/N) ((y − max(0, z)) ⊙ 1[z > 0])
   const dsum = 1 / N;
 
   // one pass over the rows of X (lines 22, 23)
@@ -2573,36 +2785,38 @@ export function neuronHvp(
     const z6 = X_at_w6 + b;
     const z7 = X_at_w7 + b;
     // line 23: return mean((y - max(0, z))^2)
-    const sub0 = y[i]! - Math.max(0, z0);
-    const sub1 = y[i + 1]! - Math.max(0, z1);
-    const sub2 = y[i + 2]! - Math.max(0, z2);
-    const sub3 = y[i + 3]! - Math.max(0, z3);
-    const sub4 = y[i + 4]! - Math.max(0, z4);
-    const sub5 = y[i + 5]! - Math.max(0, z5);
-    const sub6 = y[i + 6]! - Math.max(0, z6);
-    const sub7 = y[i + 7]! - Math.max(0, z7);
+    const y_minus_max_zero_z0 = y[i]! - Math.max(0, z0);
+    const y_minus_max_zero_z1 = y[i + 1]! - Math.max(0, z1);
+    const y_minus_max_zero_z2 = y[i + 2]! - Math.max(0, z2);
+    const y_minus_max_zero_z3 = y[i + 3]! - Math.max(0, z3);
+    const y_minus_max_zero_z4 = y[i + 4]! - Math.max(0, z4);
+    const y_minus_max_zero_z5 = y[i + 5]! - Math.max(0, z5);
+    const y_minus_max_zero_z6 = y[i + 6]! - Math.max(0, z6);
+    const y_minus_max_zero_z7 = y[i + 7]! - Math.max(0, z7);
     sum_2 +=
-      sub0 ** 2 +
-      sub1 ** 2 +
-      (sub2 ** 2 + sub3 ** 2) +
-      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
+      y_minus_max_zero_z0 ** 2 +
+      y_minus_max_zero_z1 ** 2 +
+      (y_minus_max_zero_z2 ** 2 + y_minus_max_zero_z3 ** 2) +
+      (y_minus_max_zero_z4 ** 2 +
+        y_minus_max_zero_z5 ** 2 +
+        (y_minus_max_zero_z6 ** 2 + y_minus_max_zero_z7 ** 2));
     // backward through line 23: return mean((y - max(0, z))^2)
-    const ge0 = 0 >= z0 ? 1 : 0;
-    const ge1 = 0 >= z1 ? 1 : 0;
-    const ge2 = 0 >= z2 ? 1 : 0;
-    const ge3 = 0 >= z3 ? 1 : 0;
-    const ge4 = 0 >= z4 ? 1 : 0;
-    const ge5 = 0 >= z5 ? 1 : 0;
-    const ge6 = 0 >= z6 ? 1 : 0;
-    const ge7 = 0 >= z7 ? 1 : 0;
-    dz[i] = ge0 !== 0 ? 0 : -(2 * sub0 * dsum);
-    dz[i + 1] = ge1 !== 0 ? 0 : -(2 * sub1 * dsum);
-    dz[i + 2] = ge2 !== 0 ? 0 : -(2 * sub2 * dsum);
-    dz[i + 3] = ge3 !== 0 ? 0 : -(2 * sub3 * dsum);
-    dz[i + 4] = ge4 !== 0 ? 0 : -(2 * sub4 * dsum);
-    dz[i + 5] = ge5 !== 0 ? 0 : -(2 * sub5 * dsum);
-    dz[i + 6] = ge6 !== 0 ? 0 : -(2 * sub6 * dsum);
-    dz[i + 7] = ge7 !== 0 ? 0 : -(2 * sub7 * dsum);
+    const zero_ge_z0 = 0 >= z0 ? 1 : 0;
+    const zero_ge_z1 = 0 >= z1 ? 1 : 0;
+    const zero_ge_z2 = 0 >= z2 ? 1 : 0;
+    const zero_ge_z3 = 0 >= z3 ? 1 : 0;
+    const zero_ge_z4 = 0 >= z4 ? 1 : 0;
+    const zero_ge_z5 = 0 >= z5 ? 1 : 0;
+    const zero_ge_z6 = 0 >= z6 ? 1 : 0;
+    const zero_ge_z7 = 0 >= z7 ? 1 : 0;
+    dz[i] = zero_ge_z0 !== 0 ? 0 : -(2 * y_minus_max_zero_z0 * dsum);
+    dz[i + 1] = zero_ge_z1 !== 0 ? 0 : -(2 * y_minus_max_zero_z1 * dsum);
+    dz[i + 2] = zero_ge_z2 !== 0 ? 0 : -(2 * y_minus_max_zero_z2 * dsum);
+    dz[i + 3] = zero_ge_z3 !== 0 ? 0 : -(2 * y_minus_max_zero_z3 * dsum);
+    dz[i + 4] = zero_ge_z4 !== 0 ? 0 : -(2 * y_minus_max_zero_z4 * dsum);
+    dz[i + 5] = zero_ge_z5 !== 0 ? 0 : -(2 * y_minus_max_zero_z5 * dsum);
+    dz[i + 6] = zero_ge_z6 !== 0 ? 0 : -(2 * y_minus_max_zero_z6 * dsum);
+    dz[i + 7] = zero_ge_z7 !== 0 ? 0 : -(2 * y_minus_max_zero_z7 * dsum);
     // backward through line 22: z = X @ w + b
     db +=
       dz[i]! +
@@ -2666,31 +2880,55 @@ export function neuronHvp(
     const z_dot6 = X_at_w_dot6 + b_dot;
     const z_dot7 = X_at_w_dot7 + b_dot;
     // tangent of line 23: return mean((y - max(0, z))^2)
-    const sub_dot0 = -(ge0 !== 0 ? 0 : z_dot0);
-    const sub_dot1 = -(ge1 !== 0 ? 0 : z_dot1);
-    const sub_dot2 = -(ge2 !== 0 ? 0 : z_dot2);
-    const sub_dot3 = -(ge3 !== 0 ? 0 : z_dot3);
-    const sub_dot4 = -(ge4 !== 0 ? 0 : z_dot4);
-    const sub_dot5 = -(ge5 !== 0 ? 0 : z_dot5);
-    const sub_dot6 = -(ge6 !== 0 ? 0 : z_dot6);
-    const sub_dot7 = -(ge7 !== 0 ? 0 : z_dot7);
+    const y_minus_max_zero_z_dot0 = -(zero_ge_z0 !== 0 ? 0 : z_dot0);
+    const y_minus_max_zero_z_dot1 = -(zero_ge_z1 !== 0 ? 0 : z_dot1);
+    const y_minus_max_zero_z_dot2 = -(zero_ge_z2 !== 0 ? 0 : z_dot2);
+    const y_minus_max_zero_z_dot3 = -(zero_ge_z3 !== 0 ? 0 : z_dot3);
+    const y_minus_max_zero_z_dot4 = -(zero_ge_z4 !== 0 ? 0 : z_dot4);
+    const y_minus_max_zero_z_dot5 = -(zero_ge_z5 !== 0 ? 0 : z_dot5);
+    const y_minus_max_zero_z_dot6 = -(zero_ge_z6 !== 0 ? 0 : z_dot6);
+    const y_minus_max_zero_z_dot7 = -(zero_ge_z7 !== 0 ? 0 : z_dot7);
     // tangent of backward through line 23: return mean((y - max(0, z))^2)
-    const scaled_dot0 = 2 * sub_dot0;
-    const scaled_dot1 = 2 * sub_dot1;
-    const scaled_dot2 = 2 * sub_dot2;
-    const scaled_dot3 = 2 * sub_dot3;
-    const scaled_dot4 = 2 * sub_dot4;
-    const scaled_dot5 = 2 * sub_dot5;
-    const scaled_dot6 = 2 * sub_dot6;
-    const scaled_dot7 = 2 * sub_dot7;
-    dz_dot[i] = ge0 !== 0 ? 0 : -(scaled_dot0 === 0 ? 0 : dsum * scaled_dot0);
-    dz_dot[i + 1] = ge1 !== 0 ? 0 : -(scaled_dot1 === 0 ? 0 : dsum * scaled_dot1);
-    dz_dot[i + 2] = ge2 !== 0 ? 0 : -(scaled_dot2 === 0 ? 0 : dsum * scaled_dot2);
-    dz_dot[i + 3] = ge3 !== 0 ? 0 : -(scaled_dot3 === 0 ? 0 : dsum * scaled_dot3);
-    dz_dot[i + 4] = ge4 !== 0 ? 0 : -(scaled_dot4 === 0 ? 0 : dsum * scaled_dot4);
-    dz_dot[i + 5] = ge5 !== 0 ? 0 : -(scaled_dot5 === 0 ? 0 : dsum * scaled_dot5);
-    dz_dot[i + 6] = ge6 !== 0 ? 0 : -(scaled_dot6 === 0 ? 0 : dsum * scaled_dot6);
-    dz_dot[i + 7] = ge7 !== 0 ? 0 : -(scaled_dot7 === 0 ? 0 : dsum * scaled_dot7);
+    const y_minus_max_zero_z_times_2_dot0 = 2 * y_minus_max_zero_z_dot0;
+    const y_minus_max_zero_z_times_2_dot1 = 2 * y_minus_max_zero_z_dot1;
+    const y_minus_max_zero_z_times_2_dot2 = 2 * y_minus_max_zero_z_dot2;
+    const y_minus_max_zero_z_times_2_dot3 = 2 * y_minus_max_zero_z_dot3;
+    const y_minus_max_zero_z_times_2_dot4 = 2 * y_minus_max_zero_z_dot4;
+    const y_minus_max_zero_z_times_2_dot5 = 2 * y_minus_max_zero_z_dot5;
+    const y_minus_max_zero_z_times_2_dot6 = 2 * y_minus_max_zero_z_dot6;
+    const y_minus_max_zero_z_times_2_dot7 = 2 * y_minus_max_zero_z_dot7;
+    dz_dot[i] =
+      zero_ge_z0 !== 0
+        ? 0
+        : -(y_minus_max_zero_z_times_2_dot0 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot0);
+    dz_dot[i + 1] =
+      zero_ge_z1 !== 0
+        ? 0
+        : -(y_minus_max_zero_z_times_2_dot1 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot1);
+    dz_dot[i + 2] =
+      zero_ge_z2 !== 0
+        ? 0
+        : -(y_minus_max_zero_z_times_2_dot2 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot2);
+    dz_dot[i + 3] =
+      zero_ge_z3 !== 0
+        ? 0
+        : -(y_minus_max_zero_z_times_2_dot3 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot3);
+    dz_dot[i + 4] =
+      zero_ge_z4 !== 0
+        ? 0
+        : -(y_minus_max_zero_z_times_2_dot4 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot4);
+    dz_dot[i + 5] =
+      zero_ge_z5 !== 0
+        ? 0
+        : -(y_minus_max_zero_z_times_2_dot5 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot5);
+    dz_dot[i + 6] =
+      zero_ge_z6 !== 0
+        ? 0
+        : -(y_minus_max_zero_z_times_2_dot6 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot6);
+    dz_dot[i + 7] =
+      zero_ge_z7 !== 0
+        ? 0
+        : -(y_minus_max_zero_z_times_2_dot7 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot7);
     // tangent of backward through line 22: z = X @ w + b
     db_dot +=
       dz_dot[i]! +
@@ -2723,10 +2961,10 @@ export function neuronHvp(
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     const z0 = X_at_w0 + b;
-    const sub0 = y[i]! - Math.max(0, z0);
-    sum_2 += sub0 ** 2;
-    const ge0 = 0 >= z0 ? 1 : 0;
-    dz[i] = ge0 !== 0 ? 0 : -(2 * sub0 * dsum);
+    const y_minus_max_zero_z0 = y[i]! - Math.max(0, z0);
+    sum_2 += y_minus_max_zero_z0 ** 2;
+    const zero_ge_z0 = 0 >= z0 ? 1 : 0;
+    dz[i] = zero_ge_z0 !== 0 ? 0 : -(2 * y_minus_max_zero_z0 * dsum);
     db += dz[i]!;
     const dz_row0 = dz[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + dz_row0 * X_data[row0 + j]!;
@@ -2736,9 +2974,12 @@ export function neuronHvp(
     }
     if (X_at_w_dot0 !== X_at_w_dot0) X_at_w_dot0 = matvecRow(X, i, w_dot);
     const z_dot0 = X_at_w_dot0 + b_dot;
-    const sub_dot0 = -(ge0 !== 0 ? 0 : z_dot0);
-    const scaled_dot0 = 2 * sub_dot0;
-    dz_dot[i] = ge0 !== 0 ? 0 : -(scaled_dot0 === 0 ? 0 : dsum * scaled_dot0);
+    const y_minus_max_zero_z_dot0 = -(zero_ge_z0 !== 0 ? 0 : z_dot0);
+    const y_minus_max_zero_z_times_2_dot0 = 2 * y_minus_max_zero_z_dot0;
+    dz_dot[i] =
+      zero_ge_z0 !== 0
+        ? 0
+        : -(y_minus_max_zero_z_times_2_dot0 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot0);
     db_dot += dz_dot[i]!;
     const dz_dot_row0 = dz_dot[i]!;
     for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + dz_dot_row0 * X_data[row0 + j]!;
@@ -2773,13 +3014,13 @@ export function neuronHessian(
   checkVector(y, "y", N, "N");
   const buffers = (neuronHessianTemporaries ??= new Workspace());
   // backward through line 23: return mean((y - max(0, z))^2)
-  //   dz = −(2 seed/N) ((y − max(0, z)) ⊙ 1[z > 0])
+  //   dz = −(2/N) ((y − max(0, z)) ⊙ 1[z > 0])
   const dsum = 1 / N;
 
   // one pass over the rows of X (lines 22, 23)
   const z = buffers.vector(0, N);
   let sum_2 = 0;
-  const ge = buffers.vector(1, N);
+  const zero_ge_z = buffers.vector(1, N);
   const dz = buffers.vector(2, N);
   let db = 0;
   const dw = new Float64Array(d);
@@ -2825,36 +3066,38 @@ export function neuronHessian(
     z[i + 6] = X_at_w6 + b;
     z[i + 7] = X_at_w7 + b;
     // line 23: return mean((y - max(0, z))^2)
-    const sub0 = y[i]! - Math.max(0, z[i]!);
-    const sub1 = y[i + 1]! - Math.max(0, z[i + 1]!);
-    const sub2 = y[i + 2]! - Math.max(0, z[i + 2]!);
-    const sub3 = y[i + 3]! - Math.max(0, z[i + 3]!);
-    const sub4 = y[i + 4]! - Math.max(0, z[i + 4]!);
-    const sub5 = y[i + 5]! - Math.max(0, z[i + 5]!);
-    const sub6 = y[i + 6]! - Math.max(0, z[i + 6]!);
-    const sub7 = y[i + 7]! - Math.max(0, z[i + 7]!);
+    const y_minus_max_zero_z0 = y[i]! - Math.max(0, z[i]!);
+    const y_minus_max_zero_z1 = y[i + 1]! - Math.max(0, z[i + 1]!);
+    const y_minus_max_zero_z2 = y[i + 2]! - Math.max(0, z[i + 2]!);
+    const y_minus_max_zero_z3 = y[i + 3]! - Math.max(0, z[i + 3]!);
+    const y_minus_max_zero_z4 = y[i + 4]! - Math.max(0, z[i + 4]!);
+    const y_minus_max_zero_z5 = y[i + 5]! - Math.max(0, z[i + 5]!);
+    const y_minus_max_zero_z6 = y[i + 6]! - Math.max(0, z[i + 6]!);
+    const y_minus_max_zero_z7 = y[i + 7]! - Math.max(0, z[i + 7]!);
     sum_2 +=
-      sub0 ** 2 +
-      sub1 ** 2 +
-      (sub2 ** 2 + sub3 ** 2) +
-      (sub4 ** 2 + sub5 ** 2 + (sub6 ** 2 + sub7 ** 2));
+      y_minus_max_zero_z0 ** 2 +
+      y_minus_max_zero_z1 ** 2 +
+      (y_minus_max_zero_z2 ** 2 + y_minus_max_zero_z3 ** 2) +
+      (y_minus_max_zero_z4 ** 2 +
+        y_minus_max_zero_z5 ** 2 +
+        (y_minus_max_zero_z6 ** 2 + y_minus_max_zero_z7 ** 2));
     // backward through line 23: return mean((y - max(0, z))^2)
-    ge[i] = 0 >= z[i]! ? 1 : 0;
-    ge[i + 1] = 0 >= z[i + 1]! ? 1 : 0;
-    ge[i + 2] = 0 >= z[i + 2]! ? 1 : 0;
-    ge[i + 3] = 0 >= z[i + 3]! ? 1 : 0;
-    ge[i + 4] = 0 >= z[i + 4]! ? 1 : 0;
-    ge[i + 5] = 0 >= z[i + 5]! ? 1 : 0;
-    ge[i + 6] = 0 >= z[i + 6]! ? 1 : 0;
-    ge[i + 7] = 0 >= z[i + 7]! ? 1 : 0;
-    dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
-    dz[i + 1] = ge[i + 1]! !== 0 ? 0 : -(2 * sub1 * dsum);
-    dz[i + 2] = ge[i + 2]! !== 0 ? 0 : -(2 * sub2 * dsum);
-    dz[i + 3] = ge[i + 3]! !== 0 ? 0 : -(2 * sub3 * dsum);
-    dz[i + 4] = ge[i + 4]! !== 0 ? 0 : -(2 * sub4 * dsum);
-    dz[i + 5] = ge[i + 5]! !== 0 ? 0 : -(2 * sub5 * dsum);
-    dz[i + 6] = ge[i + 6]! !== 0 ? 0 : -(2 * sub6 * dsum);
-    dz[i + 7] = ge[i + 7]! !== 0 ? 0 : -(2 * sub7 * dsum);
+    zero_ge_z[i] = 0 >= z[i]! ? 1 : 0;
+    zero_ge_z[i + 1] = 0 >= z[i + 1]! ? 1 : 0;
+    zero_ge_z[i + 2] = 0 >= z[i + 2]! ? 1 : 0;
+    zero_ge_z[i + 3] = 0 >= z[i + 3]! ? 1 : 0;
+    zero_ge_z[i + 4] = 0 >= z[i + 4]! ? 1 : 0;
+    zero_ge_z[i + 5] = 0 >= z[i + 5]! ? 1 : 0;
+    zero_ge_z[i + 6] = 0 >= z[i + 6]! ? 1 : 0;
+    zero_ge_z[i + 7] = 0 >= z[i + 7]! ? 1 : 0;
+    dz[i] = zero_ge_z[i]! !== 0 ? 0 : -(2 * y_minus_max_zero_z0 * dsum);
+    dz[i + 1] = zero_ge_z[i + 1]! !== 0 ? 0 : -(2 * y_minus_max_zero_z1 * dsum);
+    dz[i + 2] = zero_ge_z[i + 2]! !== 0 ? 0 : -(2 * y_minus_max_zero_z2 * dsum);
+    dz[i + 3] = zero_ge_z[i + 3]! !== 0 ? 0 : -(2 * y_minus_max_zero_z3 * dsum);
+    dz[i + 4] = zero_ge_z[i + 4]! !== 0 ? 0 : -(2 * y_minus_max_zero_z4 * dsum);
+    dz[i + 5] = zero_ge_z[i + 5]! !== 0 ? 0 : -(2 * y_minus_max_zero_z5 * dsum);
+    dz[i + 6] = zero_ge_z[i + 6]! !== 0 ? 0 : -(2 * y_minus_max_zero_z6 * dsum);
+    dz[i + 7] = zero_ge_z[i + 7]! !== 0 ? 0 : -(2 * y_minus_max_zero_z7 * dsum);
     // backward through line 22: z = X @ w + b
     db +=
       dz[i]! +
@@ -2887,10 +3130,10 @@ export function neuronHessian(
       X_at_w0 += X_data[row0 + j]! * w[j]!;
     }
     z[i] = X_at_w0 + b;
-    const sub0 = y[i]! - Math.max(0, z[i]!);
-    sum_2 += sub0 ** 2;
-    ge[i] = 0 >= z[i]! ? 1 : 0;
-    dz[i] = ge[i]! !== 0 ? 0 : -(2 * sub0 * dsum);
+    const y_minus_max_zero_z0 = y[i]! - Math.max(0, z[i]!);
+    sum_2 += y_minus_max_zero_z0 ** 2;
+    zero_ge_z[i] = 0 >= z[i]! ? 1 : 0;
+    dz[i] = zero_ge_z[i]! !== 0 ? 0 : -(2 * y_minus_max_zero_z0 * dsum);
     db += dz[i]!;
     const dz_row0 = dz[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + dz_row0 * X_data[row0 + j]!;
@@ -2956,31 +3199,55 @@ export function neuronHessian(
       if (z_dot6 !== z_dot6) z_dot6 = matvecRow(X, i + 6, w_dot);
       if (z_dot7 !== z_dot7) z_dot7 = matvecRow(X, i + 7, w_dot);
       // tangent of line 23: return mean((y - max(0, z))^2)
-      const sub_dot0 = -(0 >= z[i]! ? 0 : z_dot0);
-      const sub_dot1 = -(0 >= z[i + 1]! ? 0 : z_dot1);
-      const sub_dot2 = -(0 >= z[i + 2]! ? 0 : z_dot2);
-      const sub_dot3 = -(0 >= z[i + 3]! ? 0 : z_dot3);
-      const sub_dot4 = -(0 >= z[i + 4]! ? 0 : z_dot4);
-      const sub_dot5 = -(0 >= z[i + 5]! ? 0 : z_dot5);
-      const sub_dot6 = -(0 >= z[i + 6]! ? 0 : z_dot6);
-      const sub_dot7 = -(0 >= z[i + 7]! ? 0 : z_dot7);
+      const y_minus_max_zero_z_dot0 = -(0 >= z[i]! ? 0 : z_dot0);
+      const y_minus_max_zero_z_dot1 = -(0 >= z[i + 1]! ? 0 : z_dot1);
+      const y_minus_max_zero_z_dot2 = -(0 >= z[i + 2]! ? 0 : z_dot2);
+      const y_minus_max_zero_z_dot3 = -(0 >= z[i + 3]! ? 0 : z_dot3);
+      const y_minus_max_zero_z_dot4 = -(0 >= z[i + 4]! ? 0 : z_dot4);
+      const y_minus_max_zero_z_dot5 = -(0 >= z[i + 5]! ? 0 : z_dot5);
+      const y_minus_max_zero_z_dot6 = -(0 >= z[i + 6]! ? 0 : z_dot6);
+      const y_minus_max_zero_z_dot7 = -(0 >= z[i + 7]! ? 0 : z_dot7);
       // tangent of backward through line 23: return mean((y - max(0, z))^2)
-      const scaled_dot0 = 2 * sub_dot0;
-      const scaled_dot1 = 2 * sub_dot1;
-      const scaled_dot2 = 2 * sub_dot2;
-      const scaled_dot3 = 2 * sub_dot3;
-      const scaled_dot4 = 2 * sub_dot4;
-      const scaled_dot5 = 2 * sub_dot5;
-      const scaled_dot6 = 2 * sub_dot6;
-      const scaled_dot7 = 2 * sub_dot7;
-      dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot0 === 0 ? 0 : dsum * scaled_dot0);
-      dz_dot[i + 1] = ge[i + 1]! !== 0 ? 0 : -(scaled_dot1 === 0 ? 0 : dsum * scaled_dot1);
-      dz_dot[i + 2] = ge[i + 2]! !== 0 ? 0 : -(scaled_dot2 === 0 ? 0 : dsum * scaled_dot2);
-      dz_dot[i + 3] = ge[i + 3]! !== 0 ? 0 : -(scaled_dot3 === 0 ? 0 : dsum * scaled_dot3);
-      dz_dot[i + 4] = ge[i + 4]! !== 0 ? 0 : -(scaled_dot4 === 0 ? 0 : dsum * scaled_dot4);
-      dz_dot[i + 5] = ge[i + 5]! !== 0 ? 0 : -(scaled_dot5 === 0 ? 0 : dsum * scaled_dot5);
-      dz_dot[i + 6] = ge[i + 6]! !== 0 ? 0 : -(scaled_dot6 === 0 ? 0 : dsum * scaled_dot6);
-      dz_dot[i + 7] = ge[i + 7]! !== 0 ? 0 : -(scaled_dot7 === 0 ? 0 : dsum * scaled_dot7);
+      const y_minus_max_zero_z_times_2_dot0 = 2 * y_minus_max_zero_z_dot0;
+      const y_minus_max_zero_z_times_2_dot1 = 2 * y_minus_max_zero_z_dot1;
+      const y_minus_max_zero_z_times_2_dot2 = 2 * y_minus_max_zero_z_dot2;
+      const y_minus_max_zero_z_times_2_dot3 = 2 * y_minus_max_zero_z_dot3;
+      const y_minus_max_zero_z_times_2_dot4 = 2 * y_minus_max_zero_z_dot4;
+      const y_minus_max_zero_z_times_2_dot5 = 2 * y_minus_max_zero_z_dot5;
+      const y_minus_max_zero_z_times_2_dot6 = 2 * y_minus_max_zero_z_dot6;
+      const y_minus_max_zero_z_times_2_dot7 = 2 * y_minus_max_zero_z_dot7;
+      dz_dot[i] =
+        zero_ge_z[i]! !== 0
+          ? 0
+          : -(y_minus_max_zero_z_times_2_dot0 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot0);
+      dz_dot[i + 1] =
+        zero_ge_z[i + 1]! !== 0
+          ? 0
+          : -(y_minus_max_zero_z_times_2_dot1 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot1);
+      dz_dot[i + 2] =
+        zero_ge_z[i + 2]! !== 0
+          ? 0
+          : -(y_minus_max_zero_z_times_2_dot2 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot2);
+      dz_dot[i + 3] =
+        zero_ge_z[i + 3]! !== 0
+          ? 0
+          : -(y_minus_max_zero_z_times_2_dot3 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot3);
+      dz_dot[i + 4] =
+        zero_ge_z[i + 4]! !== 0
+          ? 0
+          : -(y_minus_max_zero_z_times_2_dot4 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot4);
+      dz_dot[i + 5] =
+        zero_ge_z[i + 5]! !== 0
+          ? 0
+          : -(y_minus_max_zero_z_times_2_dot5 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot5);
+      dz_dot[i + 6] =
+        zero_ge_z[i + 6]! !== 0
+          ? 0
+          : -(y_minus_max_zero_z_times_2_dot6 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot6);
+      dz_dot[i + 7] =
+        zero_ge_z[i + 7]! !== 0
+          ? 0
+          : -(y_minus_max_zero_z_times_2_dot7 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot7);
       // tangent of backward through line 22: z = X @ w + b
       db_dot +=
         dz_dot[i]! +
@@ -3013,9 +3280,12 @@ export function neuronHessian(
         z_dot0 += X_data[row0 + j]! * w_dot[j]!;
       }
       if (z_dot0 !== z_dot0) z_dot0 = matvecRow(X, i, w_dot);
-      const sub_dot0 = -(0 >= z[i]! ? 0 : z_dot0);
-      const scaled_dot0 = 2 * sub_dot0;
-      dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot0 === 0 ? 0 : dsum * scaled_dot0);
+      const y_minus_max_zero_z_dot0 = -(0 >= z[i]! ? 0 : z_dot0);
+      const y_minus_max_zero_z_times_2_dot0 = 2 * y_minus_max_zero_z_dot0;
+      dz_dot[i] =
+        zero_ge_z[i]! !== 0
+          ? 0
+          : -(y_minus_max_zero_z_times_2_dot0 === 0 ? 0 : dsum * y_minus_max_zero_z_times_2_dot0);
       db_dot += dz_dot[i]!;
       const dz_dot_row0 = dz_dot[i]!;
       for (let j = 0; j < d; j++) dw_dot[j] = dw_dot[j]! + dz_dot_row0 * X_data[row0 + j]!;
@@ -3029,15 +3299,20 @@ export function neuronHessian(
   {
     const b_dot: number = 1;
     // tangent of line 23: return mean((y - max(0, z))^2)
-    const sub_dot = buffers.vector(5, N);
-    for (let i = 0; i < N; i++) sub_dot[i] = -(0 >= z[i]! ? 0 : b_dot);
+    const y_minus_max_zero_z_dot = buffers.vector(5, N);
+    for (let i = 0; i < N; i++) y_minus_max_zero_z_dot[i] = -(0 >= z[i]! ? 0 : b_dot);
 
     // tangent of backward through line 23: return mean((y - max(0, z))^2)
-    const scaled_dot = buffers.vector(6, N);
+    const y_minus_max_zero_z_times_2_dot = buffers.vector(6, N);
     const dz_dot = buffers.vector(7, N);
     for (let i = 0; i < N; i++) {
-      scaled_dot[i] = 2 * sub_dot[i]!;
-      dz_dot[i] = ge[i]! !== 0 ? 0 : -(scaled_dot[i]! === 0 ? 0 : dsum * scaled_dot[i]!);
+      y_minus_max_zero_z_times_2_dot[i] = 2 * y_minus_max_zero_z_dot[i]!;
+      dz_dot[i] =
+        zero_ge_z[i]! !== 0
+          ? 0
+          : -(y_minus_max_zero_z_times_2_dot[i]! === 0
+              ? 0
+              : dsum * y_minus_max_zero_z_times_2_dot[i]!);
     }
 
     // tangent of backward through line 22: z = X @ w + b
@@ -3121,7 +3396,7 @@ export function softmaxCrossEntropyGrad(
   const value = (sum(lse_Z) - sum_T_times_Z) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  //   dZ = (seed/N) softmax(Z, axis=1) − (seed/N) T
+  //   dZ = (1/N) softmax(Z, axis=1) − (1/N) T
   const dsum = 1 / N;
   const neg = -dsum;
   const dZ = buffers.matrix(3, N, c);
@@ -3238,7 +3513,7 @@ export function softmaxCrossEntropyHvp(
   const value = (sum(lse_Z) - sum_T_times_Z) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  //   dZ = (seed/N) softmax(Z, axis=1) − (seed/N) T
+  //   dZ = (1/N) softmax(Z, axis=1) − (1/N) T
   const dsum = 1 / N;
   const neg = -dsum;
   const dZ = buffers.matrix(3, N, c);
@@ -3252,10 +3527,10 @@ export function softmaxCrossEntropyHvp(
   const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(4, N, c));
 
   // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  const scaled_softmax_Z_Z_dot = buffers.matrix(5, N, c);
+  const softmax_Z_times_Z_dot = buffers.matrix(5, N, c);
   for (let i = 0; i < N * c; i++)
-    scaled_softmax_Z_Z_dot.data[i] = Z_dot.data[i]! === 0 ? 0 : softmax_Z.data[i]! * Z_dot.data[i]!;
-  const lse_Z_dot = sumAlong(scaled_softmax_Z_Z_dot, 1, buffers.vector(6, N));
+    softmax_Z_times_Z_dot.data[i] = Z_dot.data[i]! === 0 ? 0 : softmax_Z.data[i]! * Z_dot.data[i]!;
+  const lse_Z_dot = sumAlong(softmax_Z_times_Z_dot, 1, buffers.vector(6, N));
 
   // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   const Z_minus_filled_lse_Z_dot = buffers.matrix(7, N, c);
@@ -3308,7 +3583,7 @@ export function softmaxCrossEntropyHessian(
   const value = (sum(lse_Z) - sum_T_times_Z) / N;
 
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-  //   dZ = (seed/N) softmax(Z, axis=1) − (seed/N) T
+  //   dZ = (1/N) softmax(Z, axis=1) − (1/N) T
   const dsum = 1 / N;
   const neg = -dsum;
   const dZ = buffers.matrix(3, N, c);
@@ -3328,14 +3603,14 @@ export function softmaxCrossEntropyHessian(
     const Z_dot = matmulTransB(X, W_dot, true, buffers.matrix(4, N, c));
 
     // tangent of line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
-    const scaled_softmax_Z_Z_dot = buffers.matrix(5, N, c);
+    const softmax_Z_times_Z_dot = buffers.matrix(5, N, c);
     for (let row = 0, i = 0; row < N; row++) {
       for (let col = 0; col < c; col++, i++)
-        scaled_softmax_Z_Z_dot.data[i] =
+        softmax_Z_times_Z_dot.data[i] =
           Z_dot.data[i]! === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[row]!) * Z_dot.data[i]!;
     }
 
-    const lse_Z_dot = sumAlong(scaled_softmax_Z_Z_dot, 1, buffers.vector(6, N));
+    const lse_Z_dot = sumAlong(softmax_Z_times_Z_dot, 1, buffers.vector(6, N));
 
     // tangent of backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
     const Z_minus_filled_lse_Z_dot = buffers.matrix(7, N, c);

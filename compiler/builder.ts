@@ -24,6 +24,8 @@ import { broadcastShapes, shapesEqual, type Shape } from "./shapes.js";
 export class ValueFactory {
   private next = 0;
   private readonly hints = new Map<number, NameHint>();
+  /** The constants' values, for names of what derivative rules (other builders) compute from them. */
+  readonly constants = new Map<number, number>();
 
   make(shape: Shape, hint: NameHint | string): Value {
     const value: Value = { id: this.next++, shape };
@@ -117,7 +119,7 @@ export class Builder {
     const shapes = args.map((a) => a.shape);
     const problem = blockMismatch(def.blocks?.(shapes) ?? [], blocks);
     if (problem !== undefined) throw new Error(`internal: primitive '${op}': ${problem}`);
-    const result = this.values.make(def.shape(shapes, attrs), name ?? this.nameFor(op, args));
+    const result = this.values.make(def.shape(shapes, attrs), name ?? this.nameFor(op, args, attrs));
     // `op` and `attrs` belong together by `apply`'s signature; a generic K cannot show it.
     const fields = { result, op, args, attrs, origin: this.origin };
     const instr = (blocks.length === 0 ? fields : { ...fields, blocks }) as unknown as Instr;
@@ -132,17 +134,11 @@ export class Builder {
     return this.apply(op, args, { ...attrs, ...extra } as Attrs);
   }
 
-  /**
-   * A temporary's name: what it computes (`temporaryName`), or where that is not short, the
-   * operation qualified by the statement it belongs to (`penalty_add`), so two such
-   * temporaries of different statements are told apart.
-   */
-  private nameFor(op: Op, args: readonly Value[]): string {
-    const name = temporaryName(op, args, this.values, (v) => this.producers.get(v.id));
-    if (name !== primitives[op].label) return name;
-    const text = this.origin?.inlined?.text ?? this.origin?.text ?? "";
-    const statement = /^(\w+)\s*=/.exec(text)?.[1];
-    return statement === undefined || statement.length > 12 ? name : `${statement}_${name}`;
+  /** A temporary's name: what it computes (`temporaryName`). */
+  private nameFor(op: Op, args: readonly Value[], attrs: Attrs): NameHint | string {
+    const name = temporaryName(op, args, this.values, (v) => this.producers.get(v.id), attrs);
+    // A name built of several (x_plus_y) has its adjoint written d_x_plus_y, not dx_plus_y.
+    return name === primitives[op].label ? name : { ...expressionName(name), compound: true };
   }
 
   /** The instruction of this builder that defined `v`, if any. */
@@ -151,7 +147,9 @@ export class Builder {
   }
 
   constant(value: number): Value {
-    return this.apply("const", [], { value }, "c");
+    const c = this.apply("const", [], { value }, "c");
+    this.values.constants.set(c.id, value);
+    return c;
   }
 
   // Shorthands that keep derivative rules one line each.
@@ -221,19 +219,22 @@ export function blockMismatch(
  * `x_times_b`, `x_sq`, `tanh_z`, `sum_residual_sq` — or, where that would not be short, what
  * the operation is (`sum`).
  */
-function temporaryName(
+export function temporaryName(
   op: Op,
   args: readonly Value[],
   values: ValueFactory,
   producerOf: (v: Value) => Instr | undefined,
+  attrs: Attrs = {} as Attrs,
 ): string {
   const label = primitives[op].label;
   if (args.length === 0 || args.length > 2) return label;
   const named: string[] = [];
-  for (const a of args) {
+  // A product's transposed operand is named so: B Aᵀ is `B_at_At`.
+  const transposed = [(attrs as { transA?: boolean }).transA, (attrs as { transB?: boolean }).transB];
+  for (const [k, a] of args.entries()) {
     const name = operandName(a, values, producerOf);
     if (name === undefined) return label;
-    named.push(name);
+    named.push(op === "matmul" && transposed[k] === true ? `${name}t` : name);
   }
   const [first, second] = named as [string, string | undefined];
   const constant = (name: string | undefined) => name !== undefined && /^\d+$/.test(name);
@@ -241,15 +242,15 @@ function temporaryName(
   if (op === "pow" && constant(second)) {
     name = second === "2" ? `${first}_sq` : second === "3" ? `${first}_cubed` : `${first}_pow_${second}`;
   } else if (second !== undefined && infixLabels[op] !== undefined) {
-    // Arithmetic reads as it is written: `y_minus_a`, `x_times_b`; a constant factor last: `x_sq_times_3`.
-    const [a, b] = op === "mul" && constant(first) ? [second, first] : [first, second];
-    if (constant(a)) return label;
-    name = `${a}_${infixLabels[op]}_${b}`;
+    // Arithmetic reads as it is written: `y_minus_a`, `x_times_b`; a constant term or factor
+    // last where the operation commutes (`x_sq_times_3`, `x_plus_1`), else in words (`one_minus_x`).
+    const commutes = ["add", "mul", "mulNoNan", "mulNoNanBoth", "eq", "ne"].includes(op);
+    const [a, b] = commutes && constant(first) ? [second, first] : [first, second];
+    name = `${constant(a) ? numberWord(a) : a}_${infixLabels[op]}_${b}`;
   } else {
-    if (named.some(constant)) return label;
-    name = [label, ...named].join("_");
+    name = [label, ...named.map((n) => (constant(n) ? numberWord(n) : n))].join("_");
   }
-  return name.length <= 24 ? name : label;
+  return name.length <= 28 ? name : label;
 }
 
 /** An operand's name in a temporary's name: a short name, or a small integer constant. */
@@ -260,15 +261,21 @@ function operandName(
 ): string | undefined {
   const producer = producerOf(a);
   if (producer?.op === "dim") return (producer.attrs as { dim: string }).dim;
-  if (producer?.op === "const") {
-    const value = (producer.attrs as { value: number }).value;
+  const value =
+    producer?.op === "const" ? (producer.attrs as { value: number }).value : values.constants.get(a.id);
+  if (value !== undefined)
     return Number.isInteger(value) && value >= 0 && value < 100 ? String(value) : undefined;
-  }
   const hint = values.hintOf(a);
   const name = displayName(hint);
   // A name the user (or a called function) bound, or a temporary's descriptive name.
   const descriptive = hint.origin !== "expression" || name.includes("_");
-  return descriptive && name.length <= 12 ? name : undefined;
+  return descriptive && name.length <= 20 ? name : undefined;
+}
+
+/** A small number at the start of a name, where digits cannot be: `one_minus_x`. */
+function numberWord(digits: string): string {
+  const words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+  return words[Number(digits)] ?? `n${digits}`;
 }
 
 const infixLabels: Partial<Record<Op, string>> = {
@@ -280,4 +287,13 @@ const infixLabels: Partial<Record<Op, string>> = {
   matmul: "at",
   matvec: "at",
   vecmat: "at",
+  mulNoNan: "times",
+  mulNoNanBoth: "times",
+  divNoNan: "over",
+  lt: "lt",
+  le: "le",
+  gt: "gt",
+  ge: "ge",
+  eq: "eq",
+  ne: "ne",
 };

@@ -288,6 +288,7 @@ export function deriveExplanation(
 /** Statements of more operations than this get no chain-rule comment; nor do steps of more nodes than `maxCommentSize`. */
 const maxStatementOperations = 40;
 const maxCommentSize = 80;
+const maxCommentLength = 100;
 
 /** A source statement, as comments and `backwardFormulas` identify it: the line, and the inlined line. */
 export function statementKey(origin: Origin | undefined): string {
@@ -309,6 +310,8 @@ export function backwardFormulas(
   fnName: string,
   dims: readonly string[],
   wrt: readonly string[],
+  /** Whether the backward pass starts from 1 (a gradient) rather than a given `seed`. */
+  seedIsOne: boolean,
 ): Map<string, string[]> {
   const rule = chainRuleOf(lowered, fnName, dims, wrt, (origin) => origin !== "expression");
   const { output, active, names, formulas, instrs, tidy } = rule;
@@ -346,7 +349,8 @@ export function backwardFormulas(
     const adjoints = new Map<number, Formula>();
     for (const instr of group) {
       // The result's adjoint is what the backward pass is given: its seed (1 for a gradient).
-      const adjoint = instr.result === output ? m.symbol("seed") : adjointOf(names.get(instr.result.id)!);
+      const seed = seedIsOne ? m.num(1) : m.symbol("seed");
+      const adjoint = instr.result === output ? seed : adjointOf(names.get(instr.result.id)!);
       if (readElsewhere(instr.result)) adjoints.set(instr.result.id, adjoint);
     }
     const shares = new Map<number, { value: Value; share: Formula[] }>();
@@ -383,6 +387,8 @@ export function backwardFormulas(
       const sum = share.reduce((a, b) => m.op(a, "+", b));
       const formula = tidy(asColumn(substitute(sum), value.shape, tidy));
       if (m.formulaSize(formula, maxCommentSize) >= maxCommentSize) return [];
+      const line = `${m.formulaText(adjointOf(names.get(value.id)!))} ${"="} ${m.formulaText(formula)}`;
+      if ([...line].length > maxCommentLength) return [];
       const assign = (uses.get(value.id) ?? 0) > share.length ? "+=" : "=";
       return [`${m.formulaText(adjointOf(names.get(value.id)!))} ${assign} ${m.formulaText(formula)}`];
     });

@@ -26,8 +26,11 @@ export interface BodyHost {
   dimName(d: string): string;
   /** The module function a call instruction calls. */
   functionFor(instr: Instr): string;
-  /** The chain-rule step of a source statement (derivation.ts `backwardFormulas`): `dw = Xᵀ dz`. */
-  backwardFormulas(statement: string): readonly string[];
+  /**
+   * The chain-rule step of a source statement (derivation.ts `backwardFormulas`): `dw = Xᵀ dz`;
+   * from a seed of 1 (a gradient) or the one a backward pass is given.
+   */
+  backwardFormulas(statement: string, seed: "one" | "given"): readonly string[];
   /** The loop index's name, fresh in the function. */
   readonly index: string;
 }
@@ -77,6 +80,7 @@ export class BodyWriter implements EmitContext {
   /** In a pass over rows: the row after i whose formulas are written, and the rows' locals. */
   private lane: number | undefined;
   private readonly laneNames = new Map<number, string[]>();
+  private readonly seed: "one" | "given";
 
   constructor(
     emitter: BodyHost,
@@ -84,10 +88,13 @@ export class BodyWriter implements EmitContext {
     body: readonly Instr[],
     outputs: readonly Value[],
     buffers?: Buffers,
+    /** The adjoint a backward pass starts from: 1 (a gradient) or a seed it is given. */
+    seed: "one" | "given" = "one",
   ) {
     this.emitter = emitter;
     this.naming = naming;
     this.buffers = buffers;
+    this.seed = seed;
     this.index = emitter.index;
     const plan = schedule(body, outputs, (v) => naming.keeps(v));
     this.leaves = plan.leaves;
@@ -103,7 +110,7 @@ export class BodyWriter implements EmitContext {
         if (this.lines.length > 0) this.lines.push("");
         this.lines.push(
           ...blockComment(step.origin, this.blockInstrs(plan.steps, k), (key) =>
-            this.emitter.backwardFormulas(key),
+            this.emitter.backwardFormulas(key, this.seed),
           ),
         );
       } else if (step.kind === "statement") {
@@ -376,41 +383,50 @@ export class BodyWriter implements EmitContext {
     this.readsRowsOrColumns = false;
     this.exponentialsInLoop.clear();
     this.sharedInStep = this.sharedIn(members.map((m) => (m.kind === "sumChain" ? m.chain : m.instr)));
-    // A product guarded by a scalar (dw[i] = dz === 0 ? 0 : x[i] * dz) tests it once, outside the loop.
-    const guarded =
-      members.length === 1 && members[0]!.kind === "store" ? scalarGuard(members[0]!.instr) : undefined;
-    let guard: { test: string; fill: string | undefined } | undefined;
-    for (const member of members) {
+    // Products guarded by one scalar (dw[i] = dz === 0 ? 0 : x[i] * dz) test it once, outside
+    // the loop; a guard that is a nonzero constant (a unit direction's 1) not at all.
+    const guards = members.map((m) => (m.kind === "store" ? scalarGuard(m.instr) : undefined));
+    const guardValue = guards[0]?.guard;
+    const shared =
+      guardValue !== undefined && guards.every((g) => g !== undefined && g.guard.id === guardValue.id);
+    const constant = guardValue === undefined ? undefined : this.leaves.get(guardValue.id);
+    const testOnce = shared && !(constant?.op === "const" && constant.attrs.value === 0);
+    const fills: string[] = [];
+    members.forEach((member, k) => {
       if (member.kind === "store") {
         const reused = this.declareArray(member.instr.result);
-        if (guarded !== undefined) {
-          const array = `${this.naming.nameOf(member.instr.result)}${shape.length === 1 ? "" : ".data"}`;
-          guard = { test: this.operand(guarded.guard).code, fill: reused ? `${array}.fill(0)` : undefined };
-        }
+        const array = `${this.naming.nameOf(member.instr.result)}${shape.length === 1 ? "" : ".data"}`;
+        if (reused) fills.push(`${array}.fill(0);`);
       } else this.lines.push(`let ${this.naming.nameOf(member.instr.result)} = 0;`);
-      const computed = guarded === undefined ? member : { kind: "store" as const, instr: guarded.unguarded };
+      const computed = testOnce ? { kind: "store" as const, instr: guards[k]!.unguarded } : member;
       bodies.push(this.elementStatement(computed, shape));
       if (member.kind === "store") bodies.push(...this.shareExponential(member.instr.result, shape));
-    }
+    });
     const body = bodies.length === 1 ? ` ${bodies[0]!}` : ` {\n${bodies.join("\n")}\n}`;
-    if (!this.readsRowsOrColumns) {
-      const loop = `for (let ${i} = 0; ${i} < ${sizeCode(shape, this)}; ${i}++)${body}`;
-      if (guard === undefined) this.lines.push(loop);
-      else if (guard.fill === undefined) this.lines.push(`if (${guard.test} !== 0) ${loop}`);
-      else this.lines.push(`if (${guard.test} === 0) ${guard.fill};`, `else ${loop}`);
-      return;
-    }
-    // A vector read along the rows or columns: nested loops index it directly (no division or
-    // remainder per element), and i still counts the elements.
-    const row = this.naming.loopIndex("row");
-    const column = this.naming.loopIndex("col");
-    this.lines.push(
-      [
+    let loop: string;
+    if (!this.readsRowsOrColumns) loop = `for (let ${i} = 0; ${i} < ${sizeCode(shape, this)}; ${i}++)${body}`;
+    else {
+      // A vector read along the rows or columns: nested loops index it directly (no division or
+      // remainder per element), and i still counts the elements.
+      const row = this.naming.loopIndex("row");
+      const column = this.naming.loopIndex("col");
+      loop = [
         `for (let ${row} = 0, ${i} = 0; ${row} < ${this.dim(shape[0]!)}; ${row}++) {`,
         `for (let ${column} = 0; ${column} < ${this.dim(shape[1]!)}; ${column}++, ${i}++)${body}`,
         "}",
-      ].join("\n"),
-    );
+      ].join("\n");
+    }
+    if (!testOnce || constant?.op === "const") this.lines.push(loop);
+    else {
+      const test = this.operand(guardValue!).code;
+      if (!loop.includes("\n") && fills.length <= 1) {
+        // One line each, as prettier prints them: `if (dz !== 0) for (…) dw[i] = x[i] * dz;`.
+        this.lines.push(
+          fills.length === 0 ? `if (${test} !== 0) ${loop}` : `if (${test} === 0) ${fills[0]!}\nelse ${loop}`,
+        );
+      } else if (fills.length === 0) this.lines.push(`if (${test} !== 0) {\n${loop}\n}`);
+      else this.lines.push(`if (${test} === 0) {\n${fills.join("\n")}\n} else {\n${loop}\n}`);
+    }
   }
 
   /**

@@ -364,6 +364,15 @@ class ModuleContext {
     return [...this.called, ...this.callDerivatives.values()];
   }
 
+  /** Every source function's name with its generated suffixes: no local of any function takes one. */
+  exportedNames(): string[] {
+    return this.functionNames.flatMap((f) => [
+      f,
+      ...generatedSuffixes.map((suffix) => f + suffix),
+      tapeTypeName(f),
+    ]);
+  }
+
   /** The position of a source function in the module. */
   indexOf(fnName: string): number {
     return this.functionNames.indexOf(fnName);
@@ -456,9 +465,8 @@ class FunctionEmitter {
     const moduleNames = [
       ...runtimeNames.map((n) => module.aliasOf(n)),
       ...module.moduleFunctions(),
-      fn.checked.name,
-      ...generatedSuffixes.map((suffix) => fn.checked.name + suffix),
-      tapeTypeName(fn.checked.name),
+      // The module's other functions too: a local named `f` in `hGrad` would read as a call.
+      ...module.exportedNames(),
     ];
     this.baseScope = new NameScope(moduleNames);
     this.paramNames = fn.lowered.ir.params.map((p, k) => {
@@ -474,12 +482,16 @@ class FunctionEmitter {
     return this.module.functionFor(instr);
   }
 
-  /** Each source statement's chain-rule step, for the backward pass's comments; derived once. */
-  private formulas: Map<string, string[]> | undefined;
-  backwardFormulas(statement: string): readonly string[] {
+  /** Each source statement's chain-rule step, for the backward pass's comments; derived once per seed. */
+  private readonly formulas = new Map<"one" | "given", Map<string, string[]>>();
+  backwardFormulas(statement: string, seed: "one" | "given"): readonly string[] {
     const { lowered, checked } = this.fn;
-    this.formulas ??= backwardFormulas(lowered, checked.name, checked.dims, checked.wrt);
-    return this.formulas.get(statement) ?? [];
+    let steps = this.formulas.get(seed);
+    if (steps === undefined) {
+      steps = backwardFormulas(lowered, checked.name, checked.dims, checked.wrt, seed === "one");
+      this.formulas.set(seed, steps);
+    }
+    return steps.get(statement) ?? [];
   }
 
   /** Names for one generated function: the shared ones, plus `preset` values named first. */
@@ -565,7 +577,7 @@ class FunctionEmitter {
     const name = this.module.callDerivativeName(d.key);
     const naming = this.naming(d.inputs);
     const buffers = this.temporaries(name, d.program.outputs, naming, false);
-    const body = new BodyWriter(this, naming, d.program.body, d.program.outputs, buffers);
+    const body = new BodyWriter(this, naming, d.program.body, d.program.outputs, buffers, "given");
     const inputs = new Set([...this.fn.lowered.ir.params, ...d.inputs].map((v) => v.id));
     const typed = (names: readonly string[]) =>
       `{ ${names.map((w) => `${propertyKey(w)}: ${this.typeOf(this.param(w).shape)}`).join("; ")} }`;
@@ -620,6 +632,7 @@ class FunctionEmitter {
       s.backward.body,
       s.backward.outputs,
       backwardBuffers,
+      "given",
     );
     const seedCheck = this.seedValidation(seedName);
     const tapeDims = [...new Set([...backward.usedDims, ...seedCheck.dims])].sort();

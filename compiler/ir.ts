@@ -79,11 +79,16 @@ export interface NameHint {
    * scalar share keeps a statement of its own, so the sum shows its parts.
    */
   readonly share?: true;
+  /** The base names an expression of several values (`x_plus_y`): its adjoint is `d_x_plus_y`. */
+  readonly compound?: true;
 }
 
 /** A hint's identifier: `z`, `dz` (adjoint), `z_dot` (tangent), `dz_dot` (tangent of the adjoint). */
 export function displayName(hint: NameHint): string {
-  return hint.derivatives.reduce((name, d) => (d === "adjoint" ? `d${name}` : `${name}_dot`), hint.base);
+  return hint.derivatives.reduce(
+    (name, d) => (d === "adjoint" ? `d${hint.compound === true ? "_" : ""}${name}` : `${name}_dot`),
+    hint.base,
+  );
 }
 
 /** Hints: a source name, a callee's name, a description of an expression. */
@@ -96,7 +101,8 @@ export const expressionName = (base: string): NameHint => ({ base, derivatives: 
 
 /** The hint for a derivative of a value with `hint`: `dz` for z's adjoint, `z_dot` for its tangent. */
 export function derivativeName(hint: NameHint, derivative: Derivative): NameHint {
-  return { base: hint.base, derivatives: [...hint.derivatives, derivative], origin: "expression" };
+  const derived = { base: hint.base, derivatives: [...hint.derivatives, derivative] };
+  return { ...derived, origin: "expression", ...(hint.compound === true ? { compound: true } : {}) };
 }
 
 /** Resolves values to their names for printing. */

@@ -4,7 +4,7 @@
 // NaN semantics are kept: `x * 0` is not folded to 0 (NaN * 0 is NaN), but
 // `mulNoNan(d, 0)` is, since that primitive is defined to be 0 there.
 
-import { Builder, type ValueFactory } from "./builder.js";
+import { Builder, temporaryName, type ValueFactory } from "./builder.js";
 import {
   expressionName,
   isZeroSafe,
@@ -32,10 +32,27 @@ export function optimize(program: Program, values: ValueFactory, maybeZero: read
   // Guards are relaxed between two rounds: folding first sees through constant
   // adjoints, and the second round simplifies the plain products that remain.
   const simplified = simplify(relaxGuards(simplify(program, values), maybeZero), values);
-  return {
-    body: eliminateDeadCode(simplified.body, simplified.outputs),
-    outputs: simplified.outputs,
-  };
+  const body = eliminateDeadCode(simplified.body, simplified.outputs);
+  renameTemporaries(body, values);
+  return { body, outputs: simplified.outputs };
+}
+
+/**
+ * Temporaries named after an operation (`scaled`) or after operands that folding has since
+ * replaced (`x_pow_three_minus_1`, now x²) take the name of what they compute now.
+ */
+const labels = new Set(Object.values(primitives).map((p) => p.label));
+
+function renameTemporaries(body: readonly Instr[], values: ValueFactory): void {
+  const producers = new Map(body.map((instr) => [instr.result.id, instr]));
+  for (const instr of body) {
+    const hint = values.hintOf(instr.result);
+    const named = !labels.has(hint.base) && hint.compound !== true;
+    if (hint.origin !== "expression" || hint.derivatives.length > 0 || hint.share === true || named) continue;
+    const name = temporaryName(instr.op, instr.args, values, (v) => producers.get(v.id), instr.attrs);
+    if (name !== primitives[instr.op].label)
+      values.rename(instr.result, { ...expressionName(name), compound: true });
+  }
 }
 
 function simplify(program: Program, values: ValueFactory): Program {

@@ -65,9 +65,13 @@ export function reverse(
     if (via !== undefined && via.length > 0) return via[via.length - 1]!.callee;
     return /^(\w+)\s*=/.exec(instr.origin?.text ?? "")?.[1] ?? fn.name;
   };
-  /** Once a value's adjoint is complete, name it after the value: `dz` for `z`. */
-  // An adjoint passed through unchanged (as by `add`) keeps the first, outermost name.
-  const named = new Set<number>();
+  /**
+   * Once a value's adjoint is complete, name it after the value: `dz` for `z`. An adjoint
+   * passed through unchanged (as by `add`) keeps the first, outermost name, unless a name the
+   * user bound (a parameter's) comes later: `dx`, not `d_x_plus_y`.
+   */
+  const named = new Map<number, number>();
+  const rank = (target: Value) => ({ source: 2, callee: 1, expression: 0 })[values.hintOf(target).origin];
   const seedIds = new Set(seeds.map((s) => s.id));
   const nameAdjoint = (target: Value) => {
     const adjoint = adjoints.get(target.id);
@@ -75,12 +79,14 @@ export function reverse(
       adjoint === undefined ||
       seedIds.has(adjoint.id) ||
       primalIds.has(adjoint.id) ||
-      named.has(adjoint.id)
+      (named.get(adjoint.id) ?? -1) >= rank(target)
     )
       return;
     const hint = values.hintOf(target);
+    const renaming = named.has(adjoint.id);
     values.rename(adjoint, derivativeName(hint, "adjoint"));
-    named.add(adjoint.id);
+    named.set(adjoint.id, rank(target));
+    if (renaming) return;
     // A total of several shares shows its parts: dw2 = dw2_penalty + dw2_predict.
     const parts = shares.get(target.id) ?? [];
     if (parts.length < 2) return;
@@ -88,7 +94,7 @@ export function reverse(
       if (seedIds.has(value.id) || primalIds.has(value.id) || named.has(value.id)) continue;
       const share = derivativeName({ ...hint, base: `${hint.base}_${use}` }, "adjoint");
       values.rename(value, value.shape.length === 0 ? { ...share, share: true } : share);
-      named.add(value.id);
+      named.set(value.id, -1);
     }
   };
 

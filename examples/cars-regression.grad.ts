@@ -165,8 +165,8 @@ export function lossGrad(
   const space = workspace?.part(3);
   const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // backward through line 20: return mean(residual^2)
-  //   dresidual = (2 seed/N) residual
-  const dsum_residual_sq = 1 / N;
+  //   dresidual = (2/N) residual
+  const d_sum_residual_sq = 1 / N;
 
   // one pass over the rows of X (lines 19, 20)
   let sum_residual_sq = 0;
@@ -222,14 +222,14 @@ export function lossGrad(
       (residual2 ** 2 + residual3 ** 2) +
       (residual4 ** 2 + residual5 ** 2 + (residual6 ** 2 + residual7 ** 2));
     // backward through line 20: return mean(residual^2)
-    dresidual[i] = 2 * residual0 * dsum_residual_sq;
-    dresidual[i + 1] = 2 * residual1 * dsum_residual_sq;
-    dresidual[i + 2] = 2 * residual2 * dsum_residual_sq;
-    dresidual[i + 3] = 2 * residual3 * dsum_residual_sq;
-    dresidual[i + 4] = 2 * residual4 * dsum_residual_sq;
-    dresidual[i + 5] = 2 * residual5 * dsum_residual_sq;
-    dresidual[i + 6] = 2 * residual6 * dsum_residual_sq;
-    dresidual[i + 7] = 2 * residual7 * dsum_residual_sq;
+    dresidual[i] = 2 * residual0 * d_sum_residual_sq;
+    dresidual[i + 1] = 2 * residual1 * d_sum_residual_sq;
+    dresidual[i + 2] = 2 * residual2 * d_sum_residual_sq;
+    dresidual[i + 3] = 2 * residual3 * d_sum_residual_sq;
+    dresidual[i + 4] = 2 * residual4 * d_sum_residual_sq;
+    dresidual[i + 5] = 2 * residual5 * d_sum_residual_sq;
+    dresidual[i + 6] = 2 * residual6 * d_sum_residual_sq;
+    dresidual[i + 7] = 2 * residual7 * d_sum_residual_sq;
     // backward through line 19: residual = predict(w, b, X) - y
     db +=
       dresidual[i]! +
@@ -263,7 +263,7 @@ export function lossGrad(
     }
     const residual0 = X_at_w0 + b - y[i]!;
     sum_residual_sq += residual0 ** 2;
-    dresidual[i] = 2 * residual0 * dsum_residual_sq;
+    dresidual[i] = 2 * residual0 * d_sum_residual_sq;
     db += dresidual[i]!;
     const dresidual_row0 = dresidual[i]!;
     for (let j = 0; j < d; j++) dw[j] = dw[j]! + dresidual_row0 * X_data[row0 + j]!;
@@ -330,10 +330,10 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 20: return mean(residual^2)
   //   dresidual = (2 seed/N) residual
-  const dsum_residual_sq = seed === 0 ? 0 : seed / N;
+  const d_sum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
-  if (dsum_residual_sq === 0) dresidual.fill(0);
-  else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
+  if (d_sum_residual_sq === 0) dresidual.fill(0);
+  else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * d_sum_residual_sq;
 
   // backward through line 19 → predict, line 15: X @ w + b
   //   db = sum(dpredict)
@@ -362,22 +362,22 @@ export function exactWeights(X: Matrix, y: Float64Array, workspace?: Workspace):
   const space = workspace?.part(4);
   const buffers = space ?? (exactWeightsTemporaries ??= new Workspace());
   // line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
-  const transposed_X_at_X = matmulTransA(X, X, false, buffers.matrix(0, d, d));
-  const inverse = inv(transposed_X_at_X);
+  const Xt_at_X = matmulTransA(X, X, false, buffers.matrix(0, d, d));
+  const inverse_Xt_at_X = inv(Xt_at_X);
   const sum_y_over_N = sum(y) / N;
   const y_minus_sum_y_over_N = buffers.vector(1, N);
   for (let i = 0; i < N; i++) y_minus_sum_y_over_N[i] = y[i]! - sum_y_over_N;
-  const product = vecmat(y_minus_sum_y_over_N, X, false, buffers.vector(2, d));
-  const value = matvec(inverse, product, false, space?.vector(3, d));
+  const y_minus_sum_y_over_N_at_X = vecmat(y_minus_sum_y_over_N, X, false, buffers.vector(2, d));
+  const value = matvec(inverse_Xt_at_X, y_minus_sum_y_over_N_at_X, false, space?.vector(3, d));
   return value;
 }
 
 /** What `exactWeightsBackward` needs from `exactWeightsForward`. */
 export interface ExactWeightsTape {
   readonly X: Matrix;
-  readonly inverse: Matrix;
+  readonly inverse_Xt_at_X: Matrix;
   readonly y_minus_sum_y_over_N: Float64Array;
-  readonly product: Float64Array;
+  readonly y_minus_sum_y_over_N_at_X: Float64Array;
   readonly N: number;
   readonly d: number;
 }
@@ -400,14 +400,17 @@ export function exactWeightsForward(
   checkVector(y, "y", N, "N");
   const buffers = (exactWeightsForwardTemporaries ??= new Workspace());
   // line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
-  const transposed_X_at_X = matmulTransA(X, X, false, buffers.matrix(0, d, d));
-  const inverse = inv(transposed_X_at_X);
+  const Xt_at_X = matmulTransA(X, X, false, buffers.matrix(0, d, d));
+  const inverse_Xt_at_X = inv(Xt_at_X);
   const sum_y_over_N = sum(y) / N;
   const y_minus_sum_y_over_N = new Float64Array(N);
   for (let i = 0; i < N; i++) y_minus_sum_y_over_N[i] = y[i]! - sum_y_over_N;
-  const product = vecmat(y_minus_sum_y_over_N, X);
-  const value = matvec(inverse, product);
-  return { value, tape: { X, inverse, y_minus_sum_y_over_N, product, N, d } };
+  const y_minus_sum_y_over_N_at_X = vecmat(y_minus_sum_y_over_N, X);
+  const value = matvec(inverse_Xt_at_X, y_minus_sum_y_over_N_at_X);
+  return {
+    value,
+    tape: { X, inverse_Xt_at_X, y_minus_sum_y_over_N, y_minus_sum_y_over_N_at_X, N, d },
+  };
 }
 
 /** The arrays `exactWeightsBackward` reuses from one call to the next for its temporaries. */
@@ -422,27 +425,36 @@ export function exactWeightsBackward(
   tape: ExactWeightsTape,
   seed: Float64Array,
 ): { X: Matrix; y: Float64Array } {
-  const { X, inverse, y_minus_sum_y_over_N, product, N, d } = tape;
+  const { X, inverse_Xt_at_X, y_minus_sum_y_over_N, y_minus_sum_y_over_N_at_X, N, d } = tape;
   checkVector(seed, "seed", d, "d");
   const buffers = (exactWeightsBackwardTemporaries ??= new Workspace());
   // backward through line 26: inv(X' @ X) @ (X' @ (y - mean(y)))
   //   dy = seed X (Xᵀ X)⁻ᵀ − (seed/N) sum(X (Xᵀ X)⁻ᵀ)
-  //   dX = seed (y − (1/N) sum(y)) (Xᵀ X)⁻¹ − seed X (Xᵀ X)⁻ᵀ (y − (1/N) sum(y))ᵀ X (Xᵀ X)⁻ᵀ − seed X (Xᵀ X)⁻¹ Xᵀ (y − (1/N) sum(y)) (Xᵀ X)⁻¹
-  const dinverse = outer(seed, product, true, buffers.matrix(0, d, d));
-  const dproduct = vecmat(seed, inverse, true, buffers.vector(1, d));
-  const dy_minus_sum_y_over_N = matvec(X, dproduct, true, buffers.vector(2, N));
-  let dsum_y_over_N = 0;
-  for (let i = 0; i < N; i++) dsum_y_over_N += -dy_minus_sum_y_over_N[i]!;
-  const dsum_y = dsum_y_over_N === 0 ? 0 : dsum_y_over_N / N;
+  const d_inverse_transposed_X_at_X = outer(
+    seed,
+    y_minus_sum_y_over_N_at_X,
+    true,
+    buffers.matrix(0, d, d),
+  );
+  const dproduct = vecmat(seed, inverse_Xt_at_X, true, buffers.vector(1, d));
+  const d_y_minus_sum_y_over_N = matvec(X, dproduct, true, buffers.vector(2, N));
+  let d_sum_y_over_N = 0;
+  for (let i = 0; i < N; i++) d_sum_y_over_N += -d_y_minus_sum_y_over_N[i]!;
+  const d_sum_y = d_sum_y_over_N === 0 ? 0 : d_sum_y_over_N / N;
   const dy = new Float64Array(N);
-  for (let i = 0; i < N; i++) dy[i] = dy_minus_sum_y_over_N[i]! + dsum_y;
+  for (let i = 0; i < N; i++) dy[i] = d_y_minus_sum_y_over_N[i]! + d_sum_y;
   const dX_exactWeights = outer(y_minus_sum_y_over_N, dproduct, true, buffers.matrix(3, N, d));
-  const product_2 = matmulTransA(inverse, dinverse, true, buffers.matrix(4, d, d));
-  const product_3 = matmulTransB(product_2, inverse, true, buffers.matrix(5, d, d));
-  const dtransposed_X_at_X = buffers.matrix(6, d, d);
-  for (let i = 0; i < d * d; i++) dtransposed_X_at_X.data[i] = -product_3.data[i]!;
-  const dX_exactWeights_2 = matmul(X, dtransposed_X_at_X, true, buffers.matrix(7, N, d));
-  const dX_exactWeights_3 = matmulTransB(X, dtransposed_X_at_X, true, buffers.matrix(8, N, d));
+  const product = matmulTransA(
+    inverse_Xt_at_X,
+    d_inverse_transposed_X_at_X,
+    true,
+    buffers.matrix(4, d, d),
+  );
+  const product_2 = matmulTransB(product, inverse_Xt_at_X, true, buffers.matrix(5, d, d));
+  const d_transposed_X_at_X = buffers.matrix(6, d, d);
+  for (let i = 0; i < d * d; i++) d_transposed_X_at_X.data[i] = -product_2.data[i]!;
+  const dX_exactWeights_2 = matmul(X, d_transposed_X_at_X, true, buffers.matrix(7, N, d));
+  const dX_exactWeights_3 = matmulTransB(X, d_transposed_X_at_X, true, buffers.matrix(8, N, d));
   const dX = matrix(N, d);
   for (let i = 0; i < N * d; i++)
     dX.data[i] = dX_exactWeights.data[i]! + dX_exactWeights_2.data[i]! + dX_exactWeights_3.data[i]!;

@@ -114,15 +114,15 @@ export function probabilitiesBackward(
   const mul = buffers.matrix(0, N, k);
   for (let i = 0; i < N * k; i++) mul.data[i] = seed.data[i]! * value.data[i]!;
   const sum_2 = sumAlong(mul, 1, buffers.vector(1, N));
-  const dX_at_W_plus_b = buffers.matrix(2, N, k);
+  const d_X_at_W_plus_b = buffers.matrix(2, N, k);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < k; col++, i++)
-      dX_at_W_plus_b.data[i] = value.data[i]! * (seed.data[i]! - sum_2[row]!);
+      d_X_at_W_plus_b.data[i] = value.data[i]! * (seed.data[i]! - sum_2[row]!);
   }
 
-  const db = sumAlong(dX_at_W_plus_b, 0);
-  const dX = matmulTransB(dX_at_W_plus_b, W, true);
-  const dW = matmulTransA(X, dX_at_W_plus_b, true);
+  const db = sumAlong(d_X_at_W_plus_b, 0);
+  const dX = matmulTransB(d_X_at_W_plus_b, W, true);
+  const dW = matmulTransA(X, d_X_at_W_plus_b, true);
   return { W: dW, b: db, X: dX };
 }
 
@@ -214,8 +214,8 @@ export function lossGrad(
   const value = (sum(lse_Z) - sum(Y_times_Z.data)) / N;
 
   // backward through line 28: return mean(logsumexp(Z, axis=1) - trueLogit)
-  //   dtrueLogit = −(seed/N) 1⃗
-  //   dZ += (seed/N) softmax(Z, axis=1)
+  //   dtrueLogit = −(1/N) 1⃗
+  //   dZ += (1/N) softmax(Z, axis=1)
   const dsum = 1 / N;
   const neg = -dsum;
   const dZ_loss = buffers.matrix(5, N, k);
@@ -301,9 +301,13 @@ export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Floa
   const dsum = seed === 0 ? 0 : seed / N;
   const neg = -dsum;
   const dZ_loss = buffers.matrix(0, N, k);
-  for (let row = 0, i = 0; row < N; row++) {
-    for (let col = 0; col < k; col++, i++)
-      dZ_loss.data[i] = Math.exp(Z.data[i]! - lse_Z[row]!) * dsum;
+  if (dsum === 0) {
+    dZ_loss.data.fill(0);
+  } else {
+    for (let row = 0, i = 0; row < N; row++) {
+      for (let col = 0; col < k; col++, i++)
+        dZ_loss.data[i] = Math.exp(Z.data[i]! - lse_Z[row]!) * dsum;
+    }
   }
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)

@@ -86,10 +86,10 @@ export function lossGrad(
   const value = sum_residual_sq / N;
 
   // backward through line 6: return mean(residual^2)
-  //   dresidual = (2 seed/N) residual
-  const dsum_residual_sq = 1 / N;
+  //   dresidual = (2/N) residual
+  const d_sum_residual_sq = 1 / N;
   const dresidual = buffers.vector(3, N);
-  for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
+  for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * d_sum_residual_sq;
 
   // backward through line 4: prediction = a + b * t + c * t^2
   //   dc = sum(t² ⊙ dprediction)
@@ -169,10 +169,10 @@ export function lossBackward(tape: LossTape, seed: number): { a: number; b: numb
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 6: return mean(residual^2)
   //   dresidual = (2 seed/N) residual
-  const dsum_residual_sq = seed === 0 ? 0 : seed / N;
+  const d_sum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
-  if (dsum_residual_sq === 0) dresidual.fill(0);
-  else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
+  if (d_sum_residual_sq === 0) dresidual.fill(0);
+  else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * d_sum_residual_sq;
 
   // backward through line 4: prediction = a + b * t + c * t^2
   //   dc = sum(t² ⊙ dprediction)

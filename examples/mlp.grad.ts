@@ -142,13 +142,13 @@ export function predictBackward(
   //   db1 = sum((1 − H²) ⊙ dH, axis=0)
   //   dX = ((1 − H²) ⊙ dH) W1ᵀ
   //   dW1 = Xᵀ ((1 − H²) ⊙ dH)
-  const dX_at_W1_plus_b1 = buffers.matrix(1, N, h);
+  const d_X_at_W1_plus_b1 = buffers.matrix(1, N, h);
   for (let i = 0; i < N * h; i++)
-    dX_at_W1_plus_b1.data[i] =
+    d_X_at_W1_plus_b1.data[i] =
       dH.data[i]! === 0 ? 0 : sech2(X_at_W1_plus_b1.data[i]!) * dH.data[i]!;
-  const db1 = sumAlong(dX_at_W1_plus_b1, 0);
-  const dX = matmulTransB(dX_at_W1_plus_b1, W1, true);
-  const dW1 = matmulTransA(X, dX_at_W1_plus_b1, true);
+  const db1 = sumAlong(d_X_at_W1_plus_b1, 0);
+  const dX = matmulTransB(d_X_at_W1_plus_b1, W1, true);
+  const dW1 = matmulTransA(X, d_X_at_W1_plus_b1, true);
   return { W1: dW1, b1: db1, w2: dw2, b2: db2, X: dX };
 }
 
@@ -264,9 +264,9 @@ export function lossGrad(
   const penalty = lambda * (sum_W1_sq + sum_w2_sq);
 
   // backward through line 27: return mean(residual^2) + penalty
-  //   dpenalty = seed
-  //   dresidual = (2 seed/N) residual
-  const dsum_residual_sq = 1 / N;
+  //   dpenalty = 1
+  //   dresidual = (2/N) residual
+  const d_sum_residual_sq = 1 / N;
 
   // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
   //   dw2 += 2 lambda dpenalty w2
@@ -330,14 +330,14 @@ export function lossGrad(
       (residual2 ** 2 + residual3 ** 2) +
       (residual4 ** 2 + residual5 ** 2 + (residual6 ** 2 + residual7 ** 2));
     // backward through line 27: return mean(residual^2) + penalty
-    dresidual[i] = 2 * residual0 * dsum_residual_sq;
-    dresidual[i + 1] = 2 * residual1 * dsum_residual_sq;
-    dresidual[i + 2] = 2 * residual2 * dsum_residual_sq;
-    dresidual[i + 3] = 2 * residual3 * dsum_residual_sq;
-    dresidual[i + 4] = 2 * residual4 * dsum_residual_sq;
-    dresidual[i + 5] = 2 * residual5 * dsum_residual_sq;
-    dresidual[i + 6] = 2 * residual6 * dsum_residual_sq;
-    dresidual[i + 7] = 2 * residual7 * dsum_residual_sq;
+    dresidual[i] = 2 * residual0 * d_sum_residual_sq;
+    dresidual[i + 1] = 2 * residual1 * d_sum_residual_sq;
+    dresidual[i + 2] = 2 * residual2 * d_sum_residual_sq;
+    dresidual[i + 3] = 2 * residual3 * d_sum_residual_sq;
+    dresidual[i + 4] = 2 * residual4 * d_sum_residual_sq;
+    dresidual[i + 5] = 2 * residual5 * d_sum_residual_sq;
+    dresidual[i + 6] = 2 * residual6 * d_sum_residual_sq;
+    dresidual[i + 7] = 2 * residual7 * d_sum_residual_sq;
     // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
     db2 +=
       dresidual[i]! +
@@ -371,7 +371,7 @@ export function lossGrad(
     }
     const residual0 = H_at_w2_0 + b2 - y[i]!;
     sum_residual_sq += residual0 ** 2;
-    dresidual[i] = 2 * residual0 * dsum_residual_sq;
+    dresidual[i] = 2 * residual0 * d_sum_residual_sq;
     db2 += dresidual[i]!;
     const dresidual_row0 = dresidual[i]!;
     for (let j = 0; j < h; j++)
@@ -394,11 +394,11 @@ export function lossGrad(
   const dH = outer(dresidual, w2, true, buffers.matrix(7, N, h));
   const dw2 = space?.vector(8, h) ?? new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = dw2_penalty[i]! + dw2_predict[i]!;
-  const dX_at_W1_plus_b1 = buffers.matrix(9, N, h);
+  const d_X_at_W1_plus_b1 = buffers.matrix(9, N, h);
   for (let i = 0; i < N * h; i++)
-    dX_at_W1_plus_b1.data[i] = sech2(X_at_W1_plus_b1.data[i]!) * dH.data[i]!;
-  const db1 = sumAlong(dX_at_W1_plus_b1, 0, space?.vector(10, h));
-  const dW1_predict = matmulTransA(X, dX_at_W1_plus_b1, true, buffers.matrix(11, d, h));
+    d_X_at_W1_plus_b1.data[i] = sech2(X_at_W1_plus_b1.data[i]!) * dH.data[i]!;
+  const db1 = sumAlong(d_X_at_W1_plus_b1, 0, space?.vector(10, h));
+  const dW1_predict = matmulTransA(X, d_X_at_W1_plus_b1, true, buffers.matrix(11, d, h));
   const dW1 = space?.matrix(12, d, h) ?? matrix(d, h);
   for (let i = 0; i < d * h; i++) dW1.data[i] = dW1_penalty.data[i]! + dW1_predict.data[i]!;
   return { value, grad: { W1: dW1, b1: db1, w2: dw2, b2: db2 } };
@@ -495,23 +495,23 @@ export function lossBackward(
   // backward through line 27: return mean(residual^2) + penalty
   //   dpenalty = seed
   //   dresidual = (2 seed/N) residual
-  const dsum_residual_sq = seed === 0 ? 0 : seed / N;
+  const d_sum_residual_sq = seed === 0 ? 0 : seed / N;
   const dresidual = buffers.vector(0, N);
-  if (dsum_residual_sq === 0) dresidual.fill(0);
-  else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * dsum_residual_sq;
+  if (d_sum_residual_sq === 0) dresidual.fill(0);
+  else for (let i = 0; i < N; i++) dresidual[i] = 2 * residual[i]! * d_sum_residual_sq;
 
   // backward through line 26: penalty = lambda * (sum(W1^2) + sum(w2^2))
   //   dw2 += 2 lambda dpenalty w2
   //   dW1 += 2 lambda dpenalty W1
-  const dsum_W1_sq_plus_sum_w2_sq = seed === 0 ? 0 : lambda * seed;
+  const d_sum_W1_sq_plus_sum_w2_sq = seed === 0 ? 0 : lambda * seed;
   const dw2_penalty = buffers.vector(1, h);
-  if (dsum_W1_sq_plus_sum_w2_sq === 0) dw2_penalty.fill(0);
-  else for (let i = 0; i < h; i++) dw2_penalty[i] = 2 * w2[i]! * dsum_W1_sq_plus_sum_w2_sq;
+  if (d_sum_W1_sq_plus_sum_w2_sq === 0) dw2_penalty.fill(0);
+  else for (let i = 0; i < h; i++) dw2_penalty[i] = 2 * w2[i]! * d_sum_W1_sq_plus_sum_w2_sq;
   const dW1_penalty = buffers.matrix(2, d, h);
-  if (dsum_W1_sq_plus_sum_w2_sq === 0) dW1_penalty.data.fill(0);
+  if (d_sum_W1_sq_plus_sum_w2_sq === 0) dW1_penalty.data.fill(0);
   else
     for (let i = 0; i < d * h; i++)
-      dW1_penalty.data[i] = 2 * W1.data[i]! * dsum_W1_sq_plus_sum_w2_sq;
+      dW1_penalty.data[i] = 2 * W1.data[i]! * d_sum_W1_sq_plus_sum_w2_sq;
 
   // backward through line 25: residual = predict(W1, b1, w2, b2, X) - y
   //   → predict, line 17: return H @ w2 + b2
@@ -526,12 +526,12 @@ export function lossBackward(
   const dw2_predict = vecmat(dresidual, H, true, buffers.vector(4, h));
   const dw2 = new Float64Array(h);
   for (let i = 0; i < h; i++) dw2[i] = dw2_penalty[i]! + dw2_predict[i]!;
-  const dX_at_W1_plus_b1 = buffers.matrix(5, N, h);
+  const d_X_at_W1_plus_b1 = buffers.matrix(5, N, h);
   for (let i = 0; i < N * h; i++)
-    dX_at_W1_plus_b1.data[i] =
+    d_X_at_W1_plus_b1.data[i] =
       dH.data[i]! === 0 ? 0 : sech2(X_at_W1_plus_b1.data[i]!) * dH.data[i]!;
-  const db1 = sumAlong(dX_at_W1_plus_b1, 0);
-  const dW1_predict = matmulTransA(X, dX_at_W1_plus_b1, true, buffers.matrix(6, d, h));
+  const db1 = sumAlong(d_X_at_W1_plus_b1, 0);
+  const dW1_predict = matmulTransA(X, d_X_at_W1_plus_b1, true, buffers.matrix(6, d, h));
   const dW1 = matrix(d, h);
   for (let i = 0; i < d * h; i++) dW1.data[i] = dW1_penalty.data[i]! + dW1_predict.data[i]!;
   return { W1: dW1, b1: db1, w2: dw2, b2: db2 };

@@ -91,9 +91,9 @@ export function cubeGrad(x: number): { value: number; grad: { x: number } } {
   const value = x ** 3;
 
   // backward through line 10: x^3
-  //   dx = 3 x² seed
-  const scaled = 3 * x ** 2;
-  return { value, grad: { x: scaled } };
+  //   dx = 3 x²
+  const x_sq_times_3 = 3 * x ** 2;
+  return { value, grad: { x: x_sq_times_3 } };
 }
 
 /** What `cubeBackward` needs from `cubeForward`. */
@@ -150,7 +150,7 @@ export function quadraticGrad(x: number): { value: number; grad: { x: number } }
   const value = x ** 2 + 3 * x;
 
   // backward through line 11: x^2 + 3 * x
-  //   dx = 3 seed + 2 x seed
+  //   dx = 3 + 2 x
   const dx = 3 + 2 * x;
   return { value, grad: { x: dx } };
 }
@@ -212,7 +212,7 @@ export function logSquareGrad(x: number): { value: number; grad: { x: number } }
   const value = Math.log(x_sq);
 
   // backward through line 12: log(x^2)
-  //   dx = 2 seed/x
+  //   dx = 2/x
   const dx = 2 * x * (1 / x_sq);
   return { value, grad: { x: dx } };
 }
@@ -246,8 +246,8 @@ export function logSquareBackward(tape: LogSquareTape, seed: number): { x: numbe
   checkScalar(seed, "seed");
   // backward through line 12: log(x^2)
   //   dx = 2 seed/x
-  const dx_sq = seed === 0 ? 0 : seed / x_sq;
-  const dx = dx_sq === 0 ? 0 : 2 * x * dx_sq;
+  const d_x_sq = seed === 0 ? 0 : seed / x_sq;
+  const dx = d_x_sq === 0 ? 0 : 2 * x * d_x_sq;
   return { x: dx };
 }
 
@@ -274,7 +274,7 @@ export function nineTimesGrad(x: number): { value: number; grad: { x: number } }
   const value = 9 * (x + x ** 2);
 
   // backward through line 13: 9 * (x + x^2)
-  //   dx = 9 seed + 18 x seed
+  //   dx = 9 + 18 x
   const dx_nineTimes = 9 * (2 * x);
   const dx = 9 + dx_nineTimes;
   return { value, grad: { x: dx } };
@@ -307,9 +307,9 @@ export function nineTimesBackward(tape: NineTimesTape, seed: number): { x: numbe
   checkScalar(seed, "seed");
   // backward through line 13: 9 * (x + x^2)
   //   dx = 9 seed + 18 x seed
-  const dx_plus_x_sq = 9 * seed;
-  const dx_nineTimes = dx_plus_x_sq === 0 ? 0 : 2 * x * dx_plus_x_sq;
-  const dx = dx_plus_x_sq + dx_nineTimes;
+  const d_x_plus_x_sq = 9 * seed;
+  const dx_nineTimes = d_x_plus_x_sq === 0 ? 0 : 2 * x * d_x_plus_x_sq;
+  const dx = d_x_plus_x_sq + dx_nineTimes;
   return { x: dx };
 }
 
@@ -339,8 +339,8 @@ export function fGrad(x: number, y: number): { value: number; grad: { x: number;
   const value = x_sq_times_3 * y;
 
   // backward through line 17: 3 * x^2 * y
-  //   dy = 3 x² seed
-  //   dx = 6 x y seed
+  //   dy = 3 x²
+  //   dx = 6 x y
   const dx = 2 * x * (3 * y);
   return { value, grad: { x: dx, y: x_sq_times_3 } };
 }
@@ -378,8 +378,8 @@ export function fBackward(tape: FTape, seed: number): { x: number; y: number } {
   //   dy = 3 x² seed
   //   dx = 6 x y seed
   const dy = seed === 0 ? 0 : x_sq_times_3 * seed;
-  const dx_sq = 3 * (seed === 0 ? 0 : y * seed);
-  const dx = dx_sq === 0 ? 0 : 2 * x * dx_sq;
+  const d_x_sq = 3 * (seed === 0 ? 0 : y * seed);
+  const dx = d_x_sq === 0 ? 0 : 2 * x * d_x_sq;
   return { x: dx, y: dy };
 }
 
@@ -408,10 +408,10 @@ export function gGrad(x: number, y: number): { value: number; grad: { x: number;
   const value = 2 * x + y ** 8;
 
   // backward through line 18: 2 * x + y^8
-  //   dy = 8 y⁷ seed
-  //   dx = 2 seed
-  const scaled = 8 * y ** 7;
-  return { value, grad: { x: 2, y: scaled } };
+  //   dy = 8 y⁷
+  //   dx = 2
+  const y_pow_7_times_8 = 8 * y ** 7;
+  return { value, grad: { x: 2, y: y_pow_7_times_8 } };
 }
 
 /** What `gBackward` needs from `gForward`. */
@@ -467,9 +467,9 @@ export function fg(v: Float64Array, workspace?: Workspace): Float64Array {
   // line 27: return [f(x, y), g(x, y)]
   //   → f, line 17: 3 * x^2 * y
   //   → g, line 18: 2 * x + y^8
-  const f = 3 * x ** 2 * y;
-  const g = 2 * x + y ** 8;
-  const value = Float64Array.of(f, g);
+  const f_2 = 3 * x ** 2 * y;
+  const g_2 = 2 * x + y ** 8;
+  const value = Float64Array.of(f_2, g_2);
   return value;
 }
 
@@ -497,10 +497,10 @@ export function fgForward(v: Float64Array): { value: Float64Array; tape: FgTape 
   //   → f, line 17: 3 * x^2 * y
   //   → g, line 18: 2 * x + y^8
   const x_sq_times_3 = 3 * x ** 2;
-  const f = x_sq_times_3 * y;
+  const f_2 = x_sq_times_3 * y;
   const x_times_2 = 2 * x;
-  const g = x_times_2 + y ** 8;
-  const value = Float64Array.of(f, g);
+  const g_2 = x_times_2 + y ** 8;
+  const value = Float64Array.of(f_2, g_2);
   return { value, tape: { y, x_sq_times_3, x_times_2 } };
 }
 
@@ -527,8 +527,8 @@ export function fgBackward(tape: FgTape, seed: Float64Array): { v: Float64Array 
   const dx_g = 2 * dg;
   const dy_f = df === 0 ? 0 : x_sq_times_3 * df;
   const dy = dy_g + dy_f;
-  const dx_sq = 3 * (df === 0 ? 0 : y * df);
-  const dx_f = dx_sq === 0 ? 0 : x_times_2 * dx_sq;
+  const d_x_sq = 3 * (df === 0 ? 0 : y * df);
+  const dx_f = d_x_sq === 0 ? 0 : x_times_2 * d_x_sq;
   const dx = dx_g + dx_f;
 
   // backward through line 26: y = v[1]
@@ -567,7 +567,7 @@ export function sinSquareGrad(x: number): { value: number; grad: { x: number } }
   const value = Math.sin(x_sq);
 
   // backward through line 32: sin(x^2)
-  //   dx = 2 x seed cos(x²)
+  //   dx = 2 x cos(x²)
   const dx = 2 * x * Math.cos(x_sq);
   return { value, grad: { x: dx } };
 }
@@ -601,8 +601,8 @@ export function sinSquareBackward(tape: SinSquareTape, seed: number): { x: numbe
   checkScalar(seed, "seed");
   // backward through line 32: sin(x^2)
   //   dx = 2 x seed cos(x²)
-  const dx_sq = seed === 0 ? 0 : Math.cos(x_sq) * seed;
-  const dx = dx_sq === 0 ? 0 : 2 * x * dx_sq;
+  const d_x_sq = seed === 0 ? 0 : Math.cos(x_sq) * seed;
+  const dx = d_x_sq === 0 ? 0 : 2 * x * d_x_sq;
   return { x: dx };
 }
 
@@ -647,7 +647,7 @@ export function logSinCubeGrad(x: number): { value: number; grad: { x: number } 
   const value = Math.log(u3);
 
   // backward through line 39: return log(u3)
-  //   du3 = seed/u3
+  //   du3 = 1/u3
   const du3 = 1 / u3;
 
   // backward through line 38: u3 = u2^2
@@ -812,7 +812,7 @@ export function sinTotalGrad(x: number): { value: number; grad: { x: number } } 
   const value = Math.sin(x_plus_x_sq);
 
   // backward through line 48: sin(x + x^2)
-  //   dx = seed cos(x + x²) + 2 x seed cos(x + x²)
+  //   dx = cos(x + x²) + 2 x cos(x + x²)
   const cos_x_plus_x_sq = Math.cos(x_plus_x_sq);
   const dx_sinTotal = 2 * x * cos_x_plus_x_sq;
   const dx = cos_x_plus_x_sq + dx_sinTotal;
@@ -848,9 +848,9 @@ export function sinTotalBackward(tape: SinTotalTape, seed: number): { x: number 
   checkScalar(seed, "seed");
   // backward through line 48: sin(x + x^2)
   //   dx = seed cos(x + x²) + 2 x seed cos(x + x²)
-  const dx_plus_x_sq = seed === 0 ? 0 : Math.cos(x_plus_x_sq) * seed;
-  const dx_sinTotal = dx_plus_x_sq === 0 ? 0 : 2 * x * dx_plus_x_sq;
-  const dx = dx_plus_x_sq + dx_sinTotal;
+  const d_x_plus_x_sq = seed === 0 ? 0 : Math.cos(x_plus_x_sq) * seed;
+  const dx_sinTotal = d_x_plus_x_sq === 0 ? 0 : 2 * x * d_x_plus_x_sq;
+  const dx = d_x_plus_x_sq + dx_sinTotal;
   return { x: dx };
 }
 
@@ -878,7 +878,7 @@ export function productGrad(x: number): { value: number; grad: { x: number } } {
   const value = x * x_sq;
 
   // backward through line 49: x * x^2
-  //   dx = x² seed + 2 x² seed
+  //   dx = 3 x²
   const dx_product = 2 * x * x;
   const dx = x_sq + dx_product;
   return { value, grad: { x: dx } };
@@ -914,8 +914,8 @@ export function productBackward(tape: ProductTape, seed: number): { x: number } 
   // backward through line 49: x * x^2
   //   dx = x² seed + 2 x² seed
   const dx_product = seed === 0 ? 0 : x_sq * seed;
-  const dx_sq = seed === 0 ? 0 : x * seed;
-  const dx_product_2 = dx_sq === 0 ? 0 : 2 * x * dx_sq;
+  const d_x_sq = seed === 0 ? 0 : x * seed;
+  const dx_product_2 = d_x_sq === 0 ? 0 : 2 * x * d_x_sq;
   const dx = dx_product + dx_product_2;
   return { x: dx };
 }
@@ -981,10 +981,10 @@ export function vectorChainBackward(tape: VectorChainTape, seed: Float64Array): 
   // backward through line 57: return [log(g1), sin(g2)]
   //   dg2 = cos(g2) seed[1]
   //   dg1 = (1/g1) seed[0]
-  const dlog_g1 = seed[0]!;
-  const dsin_g2 = seed[1]!;
-  const dg2 = dsin_g2 === 0 ? 0 : Math.cos(g2) * dsin_g2;
-  const dg1 = dlog_g1 === 0 ? 0 : dlog_g1 / g1;
+  const d_log_g1 = seed[0]!;
+  const d_sin_g2 = seed[1]!;
+  const dg2 = d_sin_g2 === 0 ? 0 : Math.cos(g2) * d_sin_g2;
+  const dg1 = d_log_g1 === 0 ? 0 : d_log_g1 / g1;
 
   // backward through line 56: g2 = 3 * x
   //   dx += 3 dg2
@@ -1398,7 +1398,7 @@ export function total1Grad(
   const value = sum(x);
 
   // backward through line 74: sum(x)
-  //   dx = seed 1⃗
+  //   dx = 1⃗
   const dx = fill(n, 1);
   return { value, grad: { x: dx } };
 }
@@ -1471,8 +1471,8 @@ export function sumScaledGrad(
   for (let i = 0; i < n; i++) value += x[i]! * z;
 
   // backward through line 75: sum(x * z)
-  //   dx = z seed 1⃗
-  //   dz = seed sum(x)
+  //   dx = z 1⃗
+  //   dz = sum(x)
   const dx = fill(n, z);
   const dz = sum(x);
   return { value, grad: { x: dx, z: dz } };
@@ -1516,8 +1516,8 @@ export function sumScaledBackward(
   // backward through line 75: sum(x * z)
   //   dx = z seed 1⃗
   //   dz = seed sum(x)
-  const scaled_z_seed = seed === 0 ? 0 : z * seed;
-  const dx = fill(n, scaled_z_seed);
+  const z_times_seed = seed === 0 ? 0 : z * seed;
+  const dx = fill(n, z_times_seed);
   let dz = 0;
   for (let i = 0; i < n; i++) dz += seed === 0 ? 0 : x[i]! * seed;
   return { x: dx, z: dz };
@@ -1598,9 +1598,11 @@ export function dotProductBackward(
   //   dx = seed w
   const dw = new Float64Array(n);
   const dx = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    dw[i] = seed === 0 ? 0 : x[i]! * seed;
-    dx[i] = seed === 0 ? 0 : w[i]! * seed;
+  if (seed !== 0) {
+    for (let i = 0; i < n; i++) {
+      dw[i] = x[i]! * seed;
+      dx[i] = w[i]! * seed;
+    }
   }
 
   return { w: dw, x: dx };
@@ -1656,7 +1658,7 @@ export function activationGrad(
   const value = Math.max(0, z);
 
   // backward through line 84: return max(0, z)
-  //   dz = seed 1[z > 0]
+  //   dz = 1[z > 0]
   const dz: number = 0 >= z ? 0 : 1;
 
   // backward through line 83: z = w @ x + b
@@ -1786,8 +1788,8 @@ export function lossGrad(
   const space = workspace?.part(49);
   const buffers = space ?? (lossGradTemporaries ??= new Workspace());
   // backward through line 95: return mean((y - a)^2)
-  //   da = −(2 seed/N) (y − a)
-  const dsum_y_minus_a_sq = 1 / N;
+  //   da = −(2/N) (y − a)
+  const d_sum_y_minus_a_sq = 1 / N;
 
   // one pass over the rows of X (lines 93, 94, 95)
   let sum_y_minus_a_sq = 0;
@@ -1860,14 +1862,14 @@ export function lossGrad(
       (y_minus_a2 ** 2 + y_minus_a3 ** 2) +
       (y_minus_a4 ** 2 + y_minus_a5 ** 2 + (y_minus_a6 ** 2 + y_minus_a7 ** 2));
     // backward through line 95: return mean((y - a)^2)
-    const da0 = -(2 * y_minus_a0 * dsum_y_minus_a_sq);
-    const da1 = -(2 * y_minus_a1 * dsum_y_minus_a_sq);
-    const da2 = -(2 * y_minus_a2 * dsum_y_minus_a_sq);
-    const da3 = -(2 * y_minus_a3 * dsum_y_minus_a_sq);
-    const da4 = -(2 * y_minus_a4 * dsum_y_minus_a_sq);
-    const da5 = -(2 * y_minus_a5 * dsum_y_minus_a_sq);
-    const da6 = -(2 * y_minus_a6 * dsum_y_minus_a_sq);
-    const da7 = -(2 * y_minus_a7 * dsum_y_minus_a_sq);
+    const da0 = -(2 * y_minus_a0 * d_sum_y_minus_a_sq);
+    const da1 = -(2 * y_minus_a1 * d_sum_y_minus_a_sq);
+    const da2 = -(2 * y_minus_a2 * d_sum_y_minus_a_sq);
+    const da3 = -(2 * y_minus_a3 * d_sum_y_minus_a_sq);
+    const da4 = -(2 * y_minus_a4 * d_sum_y_minus_a_sq);
+    const da5 = -(2 * y_minus_a5 * d_sum_y_minus_a_sq);
+    const da6 = -(2 * y_minus_a6 * d_sum_y_minus_a_sq);
+    const da7 = -(2 * y_minus_a7 * d_sum_y_minus_a_sq);
     // backward through line 94: a = max(0, z)
     dz[i] = 0 >= z0 ? 0 : da0;
     dz[i + 1] = 0 >= z1 ? 0 : da1;
@@ -1912,7 +1914,7 @@ export function lossGrad(
     const a0 = Math.max(0, z0);
     const y_minus_a0 = y[i]! - a0;
     sum_y_minus_a_sq += y_minus_a0 ** 2;
-    const da0 = -(2 * y_minus_a0 * dsum_y_minus_a_sq);
+    const da0 = -(2 * y_minus_a0 * d_sum_y_minus_a_sq);
     dz[i] = 0 >= z0 ? 0 : da0;
     db += dz[i]!;
     const dz_row0 = dz[i]!;
@@ -1989,10 +1991,10 @@ export function lossBackward(tape: LossTape, seed: number): { w: Float64Array; b
   const buffers = (lossBackwardTemporaries ??= new Workspace());
   // backward through line 95: return mean((y - a)^2)
   //   da = −(2 seed/N) (y − a)
-  const dsum_y_minus_a_sq = seed === 0 ? 0 : seed / N;
+  const d_sum_y_minus_a_sq = seed === 0 ? 0 : seed / N;
   const da = buffers.vector(0, N);
   for (let i = 0; i < N; i++)
-    da[i] = -(dsum_y_minus_a_sq === 0 ? 0 : 2 * y_minus_a[i]! * dsum_y_minus_a_sq);
+    da[i] = -(d_sum_y_minus_a_sq === 0 ? 0 : 2 * y_minus_a[i]! * d_sum_y_minus_a_sq);
 
   // backward through line 94: a = max(0, z)
   //   dz = da ⊙ 1[z > 0]
@@ -2023,8 +2025,8 @@ export function quadraticForm(x: number): number {
   const x_cubed = x ** 3;
   const vector_x_sq_x_cubed = Float64Array.of(x_sq, x_cubed);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
-  const product = vecmat(vector_x_sq_x_cubed, matrix_2, false, buffers.vector(0, 2));
-  const value = dot(product, vector_x_sq_x_cubed);
+  const product_2 = vecmat(vector_x_sq_x_cubed, matrix_2, false, buffers.vector(0, 2));
+  const value = dot(product_2, vector_x_sq_x_cubed);
   return value;
 }
 
@@ -2044,17 +2046,17 @@ export function quadraticFormGrad(x: number): { value: number; grad: { x: number
   const x_cubed = x ** 3;
   const vector_x_sq_x_cubed = Float64Array.of(x_sq, x_cubed);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
-  const product = vecmat(vector_x_sq_x_cubed, matrix_2, false, buffers.vector(0, 2));
-  const value = dot(product, vector_x_sq_x_cubed);
+  const product_2 = vecmat(vector_x_sq_x_cubed, matrix_2, false, buffers.vector(0, 2));
+  const value = dot(product_2, vector_x_sq_x_cubed);
 
   // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
-  const scaled = 3 * x_sq;
-  const dx_quadraticForm = scaled * product[1]!;
-  const scaled_2 = 2 * x;
-  const dx_quadraticForm_2 = scaled_2 * product[0]!;
-  const dvector_x_sq_x_cubed = matvec(matrix_2, vector_x_sq_x_cubed, true, buffers.vector(1, 2));
-  const dx_quadraticForm_3 = scaled * dvector_x_sq_x_cubed[1]!;
-  const dx_quadraticForm_4 = scaled_2 * dvector_x_sq_x_cubed[0]!;
+  const x_sq_times_3 = 3 * x_sq;
+  const dx_quadraticForm = x_sq_times_3 * product_2[1]!;
+  const x_times_2 = 2 * x;
+  const dx_quadraticForm_2 = x_times_2 * product_2[0]!;
+  const d_vector_x_sq_x_cubed = matvec(matrix_2, vector_x_sq_x_cubed, true, buffers.vector(1, 2));
+  const dx_quadraticForm_3 = x_sq_times_3 * d_vector_x_sq_x_cubed[1]!;
+  const dx_quadraticForm_4 = x_times_2 * d_vector_x_sq_x_cubed[0]!;
   const dx = dx_quadraticForm + dx_quadraticForm_2 + dx_quadraticForm_3 + dx_quadraticForm_4;
   return { value, grad: { x: dx } };
 }
@@ -2065,7 +2067,7 @@ export interface QuadraticFormTape {
   readonly x_sq: number;
   readonly vector_x_sq_x_cubed: Float64Array;
   readonly matrix_2: Matrix;
-  readonly product: Float64Array;
+  readonly product_2: Float64Array;
 }
 
 /**
@@ -2080,9 +2082,9 @@ export function quadraticFormForward(x: number): { value: number; tape: Quadrati
   const x_cubed = x ** 3;
   const vector_x_sq_x_cubed = Float64Array.of(x_sq, x_cubed);
   const matrix_2 = matrix(2, 2, Float64Array.of(1, 2, 3, 4));
-  const product = vecmat(vector_x_sq_x_cubed, matrix_2);
-  const value = dot(product, vector_x_sq_x_cubed);
-  return { value, tape: { x, x_sq, vector_x_sq_x_cubed, matrix_2, product } };
+  const product_2 = vecmat(vector_x_sq_x_cubed, matrix_2);
+  const value = dot(product_2, vector_x_sq_x_cubed);
+  return { value, tape: { x, x_sq, vector_x_sq_x_cubed, matrix_2, product_2 } };
 }
 
 /** The arrays `quadraticFormBackward` reuses from one call to the next for its temporaries. */
@@ -2094,28 +2096,33 @@ let quadraticFormBackwardTemporaries: Workspace | undefined;
  * The vector–Jacobian product: the gradient of `quadraticForm`'s result weighted by `seed` (same shape as the result), with respect to `x`.
  */
 export function quadraticFormBackward(tape: QuadraticFormTape, seed: number): { x: number } {
-  const { x, x_sq, vector_x_sq_x_cubed, matrix_2, product } = tape;
+  const { x, x_sq, vector_x_sq_x_cubed, matrix_2, product_2 } = tape;
   checkScalar(seed, "seed");
   const buffers = (quadraticFormBackwardTemporaries ??= new Workspace());
   // backward through line 99: [x^2, x^3] @ [[1, 2], [3, 4]] @ [x^2, x^3]
   const dproduct = buffers.vector(0, 2);
-  const dvector_x_sq_x_cubed = buffers.vector(1, 2);
-  for (let i = 0; i < 2; i++) {
-    dproduct[i] = seed === 0 ? 0 : vector_x_sq_x_cubed[i]! * seed;
-    dvector_x_sq_x_cubed[i] = seed === 0 ? 0 : product[i]! * seed;
+  const d_vector_x_sq_x_cubed = buffers.vector(1, 2);
+  if (seed === 0) {
+    dproduct.fill(0);
+    d_vector_x_sq_x_cubed.fill(0);
+  } else {
+    for (let i = 0; i < 2; i++) {
+      dproduct[i] = vector_x_sq_x_cubed[i]! * seed;
+      d_vector_x_sq_x_cubed[i] = product_2[i]! * seed;
+    }
   }
 
-  const dx_sq = dvector_x_sq_x_cubed[0]!;
-  const dx_cubed = dvector_x_sq_x_cubed[1]!;
-  const scaled = 3 * x_sq;
-  const dx_quadraticForm = dx_cubed === 0 ? 0 : scaled * dx_cubed;
-  const scaled_2 = 2 * x;
-  const dx_quadraticForm_2 = dx_sq === 0 ? 0 : scaled_2 * dx_sq;
-  const dvector_x_sq_x_cubed_2 = matvec(matrix_2, dproduct, true, buffers.vector(2, 2));
-  const dx_sq_2 = dvector_x_sq_x_cubed_2[0]!;
-  const dx_cubed_2 = dvector_x_sq_x_cubed_2[1]!;
-  const dx_quadraticForm_3 = dx_cubed_2 === 0 ? 0 : scaled * dx_cubed_2;
-  const dx_quadraticForm_4 = dx_sq_2 === 0 ? 0 : scaled_2 * dx_sq_2;
+  const d_x_sq = d_vector_x_sq_x_cubed[0]!;
+  const d_x_cubed = d_vector_x_sq_x_cubed[1]!;
+  const x_sq_times_3 = 3 * x_sq;
+  const dx_quadraticForm = d_x_cubed === 0 ? 0 : x_sq_times_3 * d_x_cubed;
+  const x_times_2 = 2 * x;
+  const dx_quadraticForm_2 = d_x_sq === 0 ? 0 : x_times_2 * d_x_sq;
+  const d_vector_x_sq_x_cubed_2 = matvec(matrix_2, dproduct, true, buffers.vector(2, 2));
+  const d_x_sq_2 = d_vector_x_sq_x_cubed_2[0]!;
+  const d_x_cubed_2 = d_vector_x_sq_x_cubed_2[1]!;
+  const dx_quadraticForm_3 = d_x_cubed_2 === 0 ? 0 : x_sq_times_3 * d_x_cubed_2;
+  const dx_quadraticForm_4 = d_x_sq_2 === 0 ? 0 : x_times_2 * d_x_sq_2;
   const dx = dx_quadraticForm + dx_quadraticForm_2 + dx_quadraticForm_3 + dx_quadraticForm_4;
   return { x: dx };
 }

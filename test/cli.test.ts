@@ -591,7 +591,7 @@ describe("gradc compile --emit-ir", () => {
       );
     }
     expect(ir).toContain(
-      "  %dx.30: real = mul %scaled.26 %dx_sq.25    # 1: 3 * x^2 * y\n  return %value.6, %dx.30, %x_sq_times_3.5\n}",
+      "  %dx.30: real = mul %x_times_2.26 %d_x_sq.25    # 1: 3 * x^2 * y\n  return %value.6, %dx.30, %x_sq_times_3.5\n}",
     );
   });
 

@@ -45,7 +45,7 @@ describe("schedule", () => {
     const s = valueSchedule("fn f(x: real[n], y: real[n]) = sum(exp(x) * y + 1)");
     expect(describe_(s.steps)).toEqual(["block 1", "loop[n] sumChain:value"]);
     // exp(x), exp(x) * y and + 1 are written into the sum's formula.
-    expect([...s.inlined.values()].map(name)).toEqual(["exp_x", "exp_x_times_y", "add"]);
+    expect([...s.inlined.values()].map(name)).toEqual(["exp_x", "exp_x_times_y", "exp_x_times_y_plus_1"]);
   });
 
   it("gives a value used twice a statement (or loop member) of its own", () => {

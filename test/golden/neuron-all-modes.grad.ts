@@ -73,7 +73,7 @@ export function neuronGrad(
   const value = y_minus_a ** 2;
 
   // backward through line 6: return (y - a)^2
-  //   da = −2 seed (y − a)
+  //   da = −2 (y − a)
   const da = -(2 * y_minus_a);
 
   // backward through line 5: a = max(0, z)
@@ -246,13 +246,13 @@ export function neuronHvp(
   const value = y_minus_a ** 2;
 
   // backward through line 6: return (y - a)^2
-  //   da = −2 seed (y − a)
+  //   da = −2 (y − a)
   const da = -(2 * y_minus_a);
 
   // backward through line 5: a = max(0, z)
   //   dz = da 1[z > 0]
-  const a_ge: number = 0 >= z ? 1 : 0;
-  const dz = a_ge !== 0 ? 0 : da;
+  const zero_ge_z: number = 0 >= z ? 1 : 0;
+  const dz = zero_ge_z !== 0 ? 0 : da;
 
   // backward through line 4: z = w @ x + b
   //   db = dz
@@ -266,7 +266,7 @@ export function neuronHvp(
   const z_dot = dot_w_x_dot + b_dot;
 
   // tangent of line 5: a = max(0, z)
-  const a_dot = a_ge !== 0 ? 0 : z_dot;
+  const a_dot = zero_ge_z !== 0 ? 0 : z_dot;
 
   // tangent of line 6: return (y - a)^2
   const y_minus_a_dot = -a_dot;
@@ -275,7 +275,7 @@ export function neuronHvp(
   const da_dot = -(2 * y_minus_a_dot);
 
   // tangent of backward through line 5: a = max(0, z)
-  const dz_dot = a_ge !== 0 ? 0 : da_dot;
+  const dz_dot = zero_ge_z !== 0 ? 0 : da_dot;
 
   // tangent of backward through line 4: z = w @ x + b
   const dw_dot = new Float64Array(n);
@@ -313,13 +313,13 @@ export function neuronHessian(
   const value = y_minus_a ** 2;
 
   // backward through line 6: return (y - a)^2
-  //   da = −2 seed (y − a)
+  //   da = −2 (y − a)
   const da = -(2 * y_minus_a);
 
   // backward through line 5: a = max(0, z)
   //   dz = da 1[z > 0]
-  const a_ge: number = 0 >= z ? 1 : 0;
-  const dz = a_ge !== 0 ? 0 : da;
+  const zero_ge_z: number = 0 >= z ? 1 : 0;
+  const dz = zero_ge_z !== 0 ? 0 : da;
 
   // backward through line 4: z = w @ x + b
   //   db = dz
@@ -347,7 +347,7 @@ export function neuronHessian(
     const da_dot = -(2 * y_minus_a_dot);
 
     // tangent of backward through line 5: a = max(0, z)
-    const dz_dot = a_ge !== 0 ? 0 : da_dot;
+    const dz_dot = zero_ge_z !== 0 ? 0 : da_dot;
 
     // tangent of backward through line 4: z = w @ x + b
     const dw_dot = buffers.vector(0, n);
@@ -369,7 +369,7 @@ export function neuronHessian(
     const da_dot = -(2 * y_minus_a_dot);
 
     // tangent of backward through line 5: a = max(0, z)
-    const dz_dot = a_ge !== 0 ? 0 : da_dot;
+    const dz_dot = zero_ge_z !== 0 ? 0 : da_dot;
 
     // tangent of backward through line 4: z = w @ x + b
     const dw_dot = buffers.vector(1, n);

@@ -62,7 +62,7 @@ export function neuronGrad(
   const value = y_minus_a ** 2;
 
   // backward through line 6: return (y - a)^2
-  //   da = −2 seed (y − a)
+  //   da = −2 (y − a)
   const da = -(2 * y_minus_a);
 
   // backward through line 5: a = max(0, z)
