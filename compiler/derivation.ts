@@ -93,6 +93,8 @@ function chainRuleOf(
   dims: readonly string[],
   wrt: readonly string[],
   keeps: (origin: "source" | "callee" | "expression") => boolean,
+  /** Simplify each definition (for display); comments simplify only what they print. */
+  tidyDefinitions = true,
 ): ChainRule {
   const { ir, values } = lowered;
   const output = ir.outputs[0]!.value;
@@ -131,7 +133,8 @@ function chainRuleOf(
   for (const instr of ir.body) {
     if ((instr.blocks ?? []).length > 0) throw new Error(`internal: explain does not show loops yet`);
     const args = instr.args.map((a) => formulas.get(a.id)!);
-    const definition = asColumn(valueFormula(instr, args), instr.result.shape, tidy);
+    const raw = valueFormula(instr, args);
+    const definition = tidyDefinitions ? asColumn(raw, instr.result.shape, tidy) : raw;
     if (!active.has(instr.result.id)) {
       formulas.set(instr.result.id, definition);
       continue;
@@ -310,10 +313,8 @@ export function backwardFormulas(
   fnName: string,
   dims: readonly string[],
   wrt: readonly string[],
-  /** Whether the backward pass starts from 1 (a gradient) rather than a given `seed`. */
-  seedIsOne: boolean,
-): Map<string, string[]> {
-  const rule = chainRuleOf(lowered, fnName, dims, wrt, (origin) => origin !== "expression");
+): (statement: string, seedIsOne: boolean) => readonly string[] {
+  const rule = chainRuleOf(lowered, fnName, dims, wrt, (origin) => origin !== "expression", false);
   const { output, active, names, formulas, instrs, tidy } = rule;
   const definitions = new Map(rule.variables.map((v) => [v.name, v.definition]));
   const uses = new Map<number, number>();
@@ -328,21 +329,32 @@ export function backwardFormulas(
   const groups = new Map<string, Instr[]>();
   for (const instr of instrs) {
     const key = statementKey(instr.origin);
-    groups.set(key, [...(groups.get(key) ?? []), instr]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [instr]);
+    else group.push(instr);
   }
-  const lines = new Map<string, string[]>();
-  for (const [key, group] of groups) {
+  // Each statement's lines, computed when the emitter asks (once per seed where the seed
+  // appears: in the result's statement).
+  const lines = new Map<string, readonly string[]>();
+  return (key, seedIsOne) => {
+    const group = groups.get(key);
     // A statement of many operations (a long sum) has no one-line step worth reading.
-    if (group.length > maxStatementOperations) continue;
-    try {
-      lines.set(key, statementShares(group, key));
-    } catch {
-      // An operation without a notation for its derivative: no formula for this statement.
+    if (group === undefined || group.length > maxStatementOperations) return [];
+    const cacheKey = group.some((i) => i.result === output) ? `${seedIsOne}|${key}` : key;
+    let found = lines.get(cacheKey);
+    if (found === undefined) {
+      try {
+        found = statementShares(group, key, seedIsOne);
+      } catch {
+        // An operation without a notation for its derivative: no formula for this statement.
+        found = [];
+      }
+      lines.set(cacheKey, found);
     }
-  }
-  return lines;
+    return found;
+  };
 
-  function statementShares(group: readonly Instr[], key: string): string[] {
+  function statementShares(group: readonly Instr[], key: string, seedIsOne: boolean): string[] {
     const inside = new Set(group.map((i) => i.result.id));
     const readElsewhere = (v: Value) =>
       v === output || [...(readers.get(v.id) ?? [])].some((reader) => reader !== key);

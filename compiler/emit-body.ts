@@ -145,7 +145,8 @@ export class BodyWriter implements EmitContext {
       add(m.instr);
       if (m.kind === "sumChain") add(m.chain);
     };
-    for (const step of steps.slice(block + 1)) {
+    for (let k = block + 1; k < steps.length; k++) {
+      const step = steps[k]!;
       if (step.kind === "block") break;
       if (step.kind === "statement") add(step.instr);
       else if (step.kind === "loop") step.members.forEach(addMember);

@@ -365,12 +365,16 @@ class ModuleContext {
   }
 
   /** Every source function's name with its generated suffixes: no local of any function takes one. */
-  exportedNames(): string[] {
-    return this.functionNames.flatMap((f) => [
-      f,
-      ...generatedSuffixes.map((suffix) => f + suffix),
-      tapeTypeName(f),
-    ]);
+  private exported: ReadonlySet<string> | undefined;
+  exportedNames(): ReadonlySet<string> {
+    this.exported ??= new Set(
+      this.functionNames.flatMap((f) => [
+        f,
+        ...generatedSuffixes.map((suffix) => f + suffix),
+        tapeTypeName(f),
+      ]),
+    );
+    return this.exported;
   }
 
   /** The position of a source function in the module. */
@@ -462,13 +466,9 @@ class FunctionEmitter {
     this.module = module;
     this.options = options;
     // Drivers call their siblings (`fForward`, `fJvp`, `fHvp`): no local may shadow one.
-    const moduleNames = [
-      ...runtimeNames.map((n) => module.aliasOf(n)),
-      ...module.moduleFunctions(),
-      // The module's other functions too: a local named `f` in `hGrad` would read as a call.
-      ...module.exportedNames(),
-    ];
-    this.baseScope = new NameScope(moduleNames);
+    const moduleNames = [...runtimeNames.map((n) => module.aliasOf(n)), ...module.moduleFunctions()];
+    // The module's other functions too (shared, not copied): a local `f` in `hGrad` would read as a call.
+    this.baseScope = new NameScope(moduleNames, undefined, module.exportedNames());
     this.paramNames = fn.lowered.ir.params.map((p, k) => {
       const name = this.baseScope.fresh(fn.lowered.ir.paramNames[k]!);
       this.baseNames.set(p.id, name);
@@ -482,16 +482,12 @@ class FunctionEmitter {
     return this.module.functionFor(instr);
   }
 
-  /** Each source statement's chain-rule step, for the backward pass's comments; derived once per seed. */
-  private readonly formulas = new Map<"one" | "given", Map<string, string[]>>();
+  /** Each source statement's chain-rule step, for the backward pass's comments. */
+  private formulas: ((statement: string, seedIsOne: boolean) => readonly string[]) | undefined;
   backwardFormulas(statement: string, seed: "one" | "given"): readonly string[] {
     const { lowered, checked } = this.fn;
-    let steps = this.formulas.get(seed);
-    if (steps === undefined) {
-      steps = backwardFormulas(lowered, checked.name, checked.dims, checked.wrt, seed === "one");
-      this.formulas.set(seed, steps);
-    }
-    return steps.get(statement) ?? [];
+    this.formulas ??= backwardFormulas(lowered, checked.name, checked.dims, checked.wrt);
+    return this.formulas(statement, seed === "one");
   }
 
   /** Names for one generated function: the shared ones, plus `preset` values named first. */

@@ -23,9 +23,21 @@ export class NameScope {
   /** The next suffix to try for each base, so a thousand `add`s do not probe `add_2` … each time. */
   private readonly nextSuffix = new Map<string, number>();
 
-  constructor(reserved: Iterable<string> = [], nextSuffix?: ReadonlyMap<string, number>) {
+  /** Names taken in every scope of a module (its functions'), shared rather than copied into each. */
+  private readonly outer: ReadonlySet<string>;
+
+  constructor(
+    reserved: Iterable<string> = [],
+    nextSuffix?: ReadonlyMap<string, number>,
+    outer: ReadonlySet<string> = new Set(),
+  ) {
     for (const name of reserved) this.taken.add(name);
     if (nextSuffix !== undefined) for (const [base, k] of nextSuffix) this.nextSuffix.set(base, k);
+    this.outer = outer;
+  }
+
+  private isTaken(name: string): boolean {
+    return this.taken.has(name) || this.outer.has(name) || reservedWords.has(name);
   }
 
   /** A unique identifier as close to `hint` as possible: `hint`, then `hint_2`, `hint_3`, ... */
@@ -33,9 +45,8 @@ export class NameScope {
     const base = sanitize(hint);
     let name = base;
     let k = this.nextSuffix.get(base) ?? 2;
-    if (this.taken.has(name) || reservedWords.has(name)) {
-      for (name = `${base}_${k}`; this.taken.has(name) || reservedWords.has(name); k++)
-        name = `${base}_${k + 1}`;
+    if (this.isTaken(name)) {
+      for (name = `${base}_${k}`; this.isTaken(name); k++) name = `${base}_${k + 1}`;
       this.nextSuffix.set(base, k + 1);
     }
     this.taken.add(name);
@@ -44,7 +55,7 @@ export class NameScope {
 
   /** A scope that starts with this one's names taken. */
   clone(): NameScope {
-    return new NameScope(this.taken, this.nextSuffix);
+    return new NameScope(this.taken, this.nextSuffix, this.outer);
   }
 }
 

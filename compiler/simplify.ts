@@ -74,7 +74,41 @@ export function kindOf(f: Formula, names: KindOfName): Kind {
   }
 }
 
-export const sameFormula = (a: Formula, b: Formula): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Whether two formulas are the same tree (compared node by node, stopping at the first difference). */
+export function sameFormula(a: Formula, b: Formula): boolean {
+  if (a === b) return true;
+  if (a.kind !== b.kind) return false;
+  const same = (x: readonly Formula[], y: readonly Formula[]) =>
+    x.length === y.length && x.every((f, k) => sameFormula(f, y[k]!));
+  switch (a.kind) {
+    case "symbol": {
+      const s = b as typeof a;
+      return a.name === s.name && (a.shape ?? []).join() === (s.shape ?? []).join();
+    }
+    case "number":
+      return a.value === (b as typeof a).value;
+    case "call":
+      return a.fn === (b as typeof a).fn && same(a.args, (b as typeof a).args);
+    case "binary": {
+      const c = b as typeof a;
+      return a.op === c.op && sameFormula(a.left, c.left) && sameFormula(a.right, c.right);
+    }
+    case "negate":
+    case "sqrt":
+    case "norm":
+      return sameFormula(a.of, (b as typeof a).of);
+    case "postfix":
+      return a.op === (b as typeof a).op && sameFormula(a.of, (b as typeof a).of);
+    case "power":
+      return sameFormula(a.base, (b as typeof a).base) && sameFormula(a.exponent, (b as typeof a).exponent);
+    case "indicator":
+      return sameFormula(a.test, (b as typeof a).test);
+    case "list":
+      return same(a.items, (b as typeof a).items);
+    case "element":
+      return a.index.join() === (b as typeof a).index.join() && sameFormula(a.of, (b as typeof a).of);
+  }
+}
 
 /** `f` simplified, to a fixed point of the rules below. */
 export function simplify(f: Formula, names: KindOfName): Formula {
