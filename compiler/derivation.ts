@@ -168,13 +168,8 @@ export function deriveExplanation(
   wrt: readonly string[],
 ): Derivation {
   const { ir } = lowered;
-  const { output, active, names, formulas, variables, instrs, tidy } = chainRuleOf(
-    lowered,
-    fnName,
-    dims,
-    wrt,
-    (origin) => origin === "source",
-  );
+  const rule = chainRuleOf(lowered, fnName, dims, wrt, (origin) => origin === "source");
+  const { output, active, names, formulas, variables, instrs, tidy } = rule;
   const fn = { name: fnName };
 
   const locals: LocalDerivative[] = [];
@@ -202,14 +197,7 @@ export function deriveExplanation(
     const adjoint = adjointOf(use);
     instr.args.forEach((arg, k) => {
       if (!active.has(arg.id)) return;
-      const share = adjointShare(
-        instr,
-        k,
-        formulasOf(instr, formulas),
-        formulas.get(instr.result.id)!,
-        adjoint,
-        tidy,
-      );
+      const share = shareIn(rule, instr, k, adjoint);
       const list = shares.get(arg.id) ?? [];
       list.unshift({ use, share });
       shares.set(arg.id, list);
@@ -315,7 +303,7 @@ export function backwardFormulas(
   wrt: readonly string[],
 ): (statement: string, seedIsOne: boolean) => readonly string[] {
   const rule = chainRuleOf(lowered, fnName, dims, wrt, (origin) => origin !== "expression", false);
-  const { output, active, names, formulas, instrs, tidy } = rule;
+  const { output, active, names, instrs, tidy } = rule;
   const definitions = new Map(rule.variables.map((v) => [v.name, v.definition]));
   const uses = new Map<number, number>();
   const readers = new Map<number, Set<string>>();
@@ -371,14 +359,7 @@ export function backwardFormulas(
       if (adjoint === undefined) continue;
       instr.args.forEach((arg, k) => {
         if (!active.has(arg.id)) return;
-        const share = adjointShare(
-          instr,
-          k,
-          formulasOf(instr, formulas),
-          formulas.get(instr.result.id)!,
-          adjoint,
-          tidy,
-        );
+        const share = shareIn(rule, instr, k, adjoint);
         if (inside.has(arg.id) && !readElsewhere(arg)) {
           const known = adjoints.get(arg.id);
           adjoints.set(arg.id, known === undefined ? share : m.op(known, "+", share));
@@ -405,6 +386,12 @@ export function backwardFormulas(
       return [`${m.formulaText(adjointOf(names.get(value.id)!))} ${assign} ${m.formulaText(formula)}`];
     });
   }
+}
+
+/** Operand k's share of `adjoint`, in the names of `rule`. */
+function shareIn(rule: ChainRule, instr: Instr, k: number, adjoint: Formula): Formula {
+  const { formulas, tidy } = rule;
+  return adjointShare(instr, k, formulasOf(instr, formulas), formulas.get(instr.result.id)!, adjoint, tidy);
 }
 
 /** Values that depend on one of `from` and that `to` depends on. */
