@@ -774,8 +774,8 @@ export function leastSquaresHessian(
     const b_dot: number = 1;
     // tangent of backward through line 5: return mean((X @ w + b - y)^2)
     const b_dot_times_2 = 2 * b_dot;
-    const scaled = b_dot_times_2 === 0 ? 0 : dsum * b_dot_times_2;
-    const d_X_at_w_plus_b_minus_y_dot = fill(N, scaled);
+    const dsum_times_b_dot_times_2 = b_dot_times_2 === 0 ? 0 : dsum * b_dot_times_2;
+    const d_X_at_w_plus_b_minus_y_dot = fill(N, dsum_times_b_dot_times_2);
     const db_dot = sum(d_X_at_w_plus_b_minus_y_dot);
     const dw_dot = vecmat(d_X_at_w_plus_b_minus_y_dot, X, true, buffers.vector(3, d));
     setColumn(hessian, column++, dw_dot, db_dot);
@@ -2171,13 +2171,15 @@ export function mlpHvp(
   // tangent of backward through line 16: out = H @ W2' + b2
   const db2_dot = sumAlong(dout_dot, 0);
   const dout_dot_at_W2 = matmul(dout_dot, W2, true, buffers.matrix(16, N, h));
-  const product = matmul(dout, W2_dot, true, buffers.matrix(17, N, h));
+  const dout_at_W2_dot = matmul(dout, W2_dot, true, buffers.matrix(17, N, h));
   const dH_dot = buffers.matrix(18, N, h);
-  for (let i = 0; i < N * h; i++) dH_dot.data[i] = dout_dot_at_W2.data[i]! + product.data[i]!;
+  for (let i = 0; i < N * h; i++)
+    dH_dot.data[i] = dout_dot_at_W2.data[i]! + dout_at_W2_dot.data[i]!;
   const dout_dott_at_H = matmulTransA(dout_dot, H, true, buffers.matrix(19, c, h));
-  const product_2 = matmulTransA(dout, H_dot, true, buffers.matrix(20, c, h));
+  const doutt_at_H_dot = matmulTransA(dout, H_dot, true, buffers.matrix(20, c, h));
   const dW2_dot = matrix(c, h);
-  for (let i = 0; i < c * h; i++) dW2_dot.data[i] = dout_dott_at_H.data[i]! + product_2.data[i]!;
+  for (let i = 0; i < c * h; i++)
+    dW2_dot.data[i] = dout_dott_at_H.data[i]! + doutt_at_H_dot.data[i]!;
 
   // tangent of backward through line 15: H = relu(X @ W1' + b1)
   const d_X_at_transposed_W1_plus_b1_dot = buffers.matrix(21, N, h);
@@ -2305,9 +2307,10 @@ export function mlpHessian(
     const db2_dot = sumAlong(dout_dot, 0, buffers.vector(14, c));
     const dH_dot = matmul(dout_dot, W2, true, buffers.matrix(15, N, h));
     const dout_dott_at_H = matmulTransA(dout_dot, H, true, buffers.matrix(16, c, h));
-    const product = matmulTransA(dout, H_dot, true, buffers.matrix(17, c, h));
+    const doutt_at_H_dot = matmulTransA(dout, H_dot, true, buffers.matrix(17, c, h));
     const dW2_dot = buffers.matrix(18, c, h);
-    for (let i = 0; i < c * h; i++) dW2_dot.data[i] = dout_dott_at_H.data[i]! + product.data[i]!;
+    for (let i = 0; i < c * h; i++)
+      dW2_dot.data[i] = dout_dott_at_H.data[i]! + doutt_at_H_dot.data[i]!;
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
     const d_X_at_transposed_W1_plus_b1_dot = buffers.matrix(19, N, h);
@@ -2351,9 +2354,10 @@ export function mlpHessian(
     const db2_dot = sumAlong(dout_dot, 0, buffers.vector(26, c));
     const dH_dot = matmul(dout_dot, W2, true, buffers.matrix(27, N, h));
     const dout_dott_at_H = matmulTransA(dout_dot, H, true, buffers.matrix(28, c, h));
-    const product = matmulTransA(dout, H_dot, true, buffers.matrix(29, c, h));
+    const doutt_at_H_dot = matmulTransA(dout, H_dot, true, buffers.matrix(29, c, h));
     const dW2_dot = buffers.matrix(30, c, h);
-    for (let i = 0; i < c * h; i++) dW2_dot.data[i] = dout_dott_at_H.data[i]! + product.data[i]!;
+    for (let i = 0; i < c * h; i++)
+      dW2_dot.data[i] = dout_dott_at_H.data[i]! + doutt_at_H_dot.data[i]!;
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
     const d_X_at_transposed_W1_plus_b1_dot = buffers.matrix(31, N, h);
@@ -2390,9 +2394,10 @@ export function mlpHessian(
     // tangent of backward through line 16: out = H @ W2' + b2
     const db2_dot = sumAlong(dout_dot, 0, buffers.vector(37, c));
     const dout_dot_at_W2 = matmul(dout_dot, W2, true, buffers.matrix(38, N, h));
-    const product = matmul(dout, W2_dot, true, buffers.matrix(39, N, h));
+    const dout_at_W2_dot = matmul(dout, W2_dot, true, buffers.matrix(39, N, h));
     const dH_dot = buffers.matrix(40, N, h);
-    for (let i = 0; i < N * h; i++) dH_dot.data[i] = dout_dot_at_W2.data[i]! + product.data[i]!;
+    for (let i = 0; i < N * h; i++)
+      dH_dot.data[i] = dout_dot_at_W2.data[i]! + dout_at_W2_dot.data[i]!;
     const dW2_dot = matmulTransA(dout_dot, H, true, buffers.matrix(41, c, h));
 
     // tangent of backward through line 15: H = relu(X @ W1' + b1)
@@ -3398,9 +3403,9 @@ export function softmaxCrossEntropyGrad(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   //   dZ = (1/N) softmax(Z, axis=1) − (1/N) T
   const dsum = 1 / N;
-  const neg = -dsum;
+  const neg_dsum = -dsum;
   const dZ = buffers.matrix(3, N, c);
-  for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
+  for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg_dsum + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
   //   dW = dZᵀ X
@@ -3463,12 +3468,12 @@ export function softmaxCrossEntropyBackward(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   //   dZ = (seed/N) softmax(Z, axis=1) − (seed/N) T
   const dsum = seed === 0 ? 0 : seed / N;
-  const neg = -dsum;
+  const neg_dsum = -dsum;
   const dZ = buffers.matrix(0, N, c);
   for (let row = 0, i = 0; row < N; row++) {
     for (let col = 0; col < c; col++, i++)
       dZ.data[i] =
-        (neg === 0 ? 0 : T.data[i]! * neg) +
+        (neg_dsum === 0 ? 0 : T.data[i]! * neg_dsum) +
         (dsum === 0 ? 0 : Math.exp(Z.data[i]! - lse_Z[row]!) * dsum);
   }
 
@@ -3515,9 +3520,9 @@ export function softmaxCrossEntropyHvp(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   //   dZ = (1/N) softmax(Z, axis=1) − (1/N) T
   const dsum = 1 / N;
-  const neg = -dsum;
+  const neg_dsum = -dsum;
   const dZ = buffers.matrix(3, N, c);
-  for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
+  for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg_dsum + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
   //   dW = dZᵀ X
@@ -3585,9 +3590,9 @@ export function softmaxCrossEntropyHessian(
   // backward through line 29: return mean(logsumexp(Z, axis=1) - sum(T * Z, axis=1))
   //   dZ = (1/N) softmax(Z, axis=1) − (1/N) T
   const dsum = 1 / N;
-  const neg = -dsum;
+  const neg_dsum = -dsum;
   const dZ = buffers.matrix(3, N, c);
-  for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg + softmax_Z.data[i]! * dsum;
+  for (let i = 0; i < N * c; i++) dZ.data[i] = T.data[i]! * neg_dsum + softmax_Z.data[i]! * dsum;
 
   // backward through line 28: Z = X @ W'
   //   dW = dZᵀ X

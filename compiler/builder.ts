@@ -227,6 +227,8 @@ export function temporaryName(
   attrs: Attrs = {} as Attrs,
 ): string {
   const label = primitives[op].label;
+  // A literal of many entries is one.
+  if (op === "pack" && args.length > 2) return "literal";
   if (args.length === 0 || args.length > 2) return label;
   const named: string[] = [];
   // A product's transposed operand is named so: B Aᵀ is `B_at_At`.
@@ -267,8 +269,9 @@ function operandName(
     return Number.isInteger(value) && value >= 0 && value < 100 ? String(value) : undefined;
   const hint = values.hintOf(a);
   const name = displayName(hint);
-  // A name the user (or a called function) bound, or a temporary's descriptive name.
-  const descriptive = hint.origin !== "expression" || name.includes("_");
+  // A name the user (or a called function) bound, its derivatives (dz, x_dot), or a
+  // temporary's descriptive name.
+  const descriptive = hint.origin !== "expression" || hint.derivatives.length > 0 || name.includes("_");
   return descriptive && name.length <= 20 ? name : undefined;
 }
 

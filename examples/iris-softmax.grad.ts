@@ -217,14 +217,14 @@ export function lossGrad(
   //   dtrueLogit = −(1/N) 1⃗
   //   dZ += (1/N) softmax(Z, axis=1)
   const dsum = 1 / N;
-  const neg = -dsum;
+  const neg_dsum = -dsum;
   const dZ_loss = buffers.matrix(5, N, k);
   for (let i = 0; i < N * k; i++) dZ_loss.data[i] = softmax_Z.data[i]! * dsum;
 
   // backward through line 27: trueLogit = sum(Y * Z, axis=1)
   //   dZ += Y ⊙ (dtrueLogit 1⃗ᵀ)
   const dZ = buffers.matrix(6, N, k);
-  for (let i = 0; i < N * k; i++) dZ.data[i] = dZ_loss.data[i]! + Y.data[i]! * neg;
+  for (let i = 0; i < N * k; i++) dZ.data[i] = dZ_loss.data[i]! + Y.data[i]! * neg_dsum;
 
   // backward through line 26: Z = X @ W + b
   //   db = sum(dZ, axis=0)
@@ -299,7 +299,7 @@ export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Floa
   //   dtrueLogit = −(seed/N) 1⃗
   //   dZ += (seed/N) softmax(Z, axis=1)
   const dsum = seed === 0 ? 0 : seed / N;
-  const neg = -dsum;
+  const neg_dsum = -dsum;
   const dZ_loss = buffers.matrix(0, N, k);
   if (dsum === 0) {
     dZ_loss.data.fill(0);
@@ -314,7 +314,7 @@ export function lossBackward(tape: LossTape, seed: number): { W: Matrix; b: Floa
   //   dZ += Y ⊙ (dtrueLogit 1⃗ᵀ)
   const dZ = buffers.matrix(1, N, k);
   for (let i = 0; i < N * k; i++)
-    dZ.data[i] = dZ_loss.data[i]! + (neg === 0 ? 0 : Y.data[i]! * neg);
+    dZ.data[i] = dZ_loss.data[i]! + (neg_dsum === 0 ? 0 : Y.data[i]! * neg_dsum);
 
   // backward through line 26: Z = X @ W + b
   //   db = sum(dZ, axis=0)
