@@ -114,7 +114,6 @@ const explainExamples = `
 Examples:
   $ gradc explain model.grad --fn loss --wrt w
   $ gradc explain model.grad --format text
-
   $ gradc explain model.grad --format json > derivation.json
 
 Markdown (the default) writes the math in LaTeX: GitHub and KaTeX render it.
