@@ -207,7 +207,8 @@ function asJson(d: Derivation) {
     adjoints: d.adjoints.map((a) => ({
       of: a.of,
       shape: a.shape,
-      terms: a.terms.map((t) => ({ use: t.use, ...both(t.share) })),
+      // The seed has no use it comes from.
+      terms: a.terms.map((t) => ({ ...(t.use === "" ? {} : { use: t.use }), ...both(t.share) })),
     })),
     results: d.results.map((r) => ({ wrt: r.wrt, shape: r.shape, ...both(r.formula) })),
     where: d.where.map((v) => ({ name: v.name, ...both(v.definition) })),
