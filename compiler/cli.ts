@@ -292,6 +292,12 @@ export function planJobs(files: readonly string[], options: OutputOptions, cwd: 
   if (options.output === standardOutput && options.check === true) {
     throw new UsageError("--check compares with an output file; -o - writes to standard output");
   }
+  // TypeScript in a .js file would not run: refuse the name rather than write it.
+  if (options.extension !== ".ir" && options.output !== undefined && /\.[cm]?jsx?$/i.test(options.output)) {
+    throw new UsageError(
+      `-o ${options.output}: gradc writes TypeScript; name the output .ts (e.g. ${options.output.replace(/\.[cm]?jsx?$/i, ".ts")})`,
+    );
+  }
   const extension = options.extension ?? ".ts";
   const jobs: Job[] = unique.map((input) => {
     let output: string;

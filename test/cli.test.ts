@@ -406,6 +406,17 @@ describe("usage errors: exit 2, one line, no stack trace", () => {
     expectCleanUsageError(await run(dir, "compile", "x.grad", "--watch", "--check"));
   });
 
+  it("refuses to write TypeScript into a .js file", async () => {
+    const dir = tempDir();
+    write(dir, "x.grad", good);
+    for (const name of ["x.js", "out/x.mjs", "x.cjs"]) {
+      const r = await run(dir, "compile", "x.grad", "-o", name);
+      expectCleanUsageError(r);
+      expect(r.stderr).toContain(`-o ${name}: gradc writes TypeScript; name the output .ts`);
+    }
+    expect(fs.readdirSync(dir)).toEqual(["x.grad"]);
+  });
+
   it("explain with --fn or --wrt naming nothing", async () => {
     const dir = tempDir();
     write(dir, "x.grad", good);
@@ -439,7 +450,10 @@ describe("explain", () => {
     expect(md.stdout).toContain("\\frac{\\partial f}{\\partial y} = 3\\,x^{2}");
     expect(md.stdout).not.toContain("\\partial x} =");
     const json = await run(dir, "explain", "x.grad", "--format", "json");
-    expect(JSON.parse(json.stdout)[0].results.map((r: { text: string }) => r.text)).toEqual(["6 x y", "3 x²"]);
+    expect(JSON.parse(json.stdout)[0].results.map((r: { text: string }) => r.text)).toEqual([
+      "6 x y",
+      "3 x²",
+    ]);
     const broken = await run(dir, "explain", "bad.grad");
     expect(broken.code).toBe(1);
     expect(broken.stdout).toBe("");
