@@ -415,14 +415,17 @@ async function runCompileCommand(
   }
 
   let exitCode: number = exitCodes.ok;
+  const tally = new Tally();
   for (const [i, job] of jobs.entries()) {
     const source = sources[i] ?? "";
     const result =
       options.check === true
-        ? await checkOutput(job, source, settings, io)
-        : await build(job, source, settings, io);
+        ? await checkOutput(job, source, settings, io, tally)
+        : await build(job, source, settings, io, tally);
     exitCode = Math.max(exitCode, result);
   }
+  const summary = tally.summary();
+  if (summary !== undefined) io.stderr(summary);
   return exitCode;
 }
 
@@ -437,12 +440,15 @@ async function runCheckCommand(
   const sources = await readSources(jobs, io);
   if (sources === undefined) return exitCodes.usage;
   let exitCode: number = exitCodes.ok;
+  const tally = new Tally();
   for (const [i, job] of jobs.entries()) {
     const source = sources[i] ?? "";
     const { diagnostics } = check(source, { filename: job.input, modes });
-    report(diagnostics, source, io);
+    report(diagnostics, source, io, tally);
     if (diagnostics.some((d) => d.severity === "error")) exitCode = exitCodes.errors;
   }
+  const summary = tally.summary();
+  if (summary !== undefined) io.stderr(summary);
   return exitCode;
 }
 
@@ -522,7 +528,34 @@ function describeFsError(error: unknown): string {
   }
 }
 
-function report(diagnostics: readonly Diagnostic[], source: string, io: CliIo): void {
+/** Errors and warnings reported so far, by file: the closing summary line. */
+class Tally {
+  private errors = 0;
+  private warnings = 0;
+  private readonly files = new Set<string>();
+
+  add(diagnostics: readonly Diagnostic[]): void {
+    for (const d of diagnostics) {
+      if (d.severity === "error") this.errors++;
+      else this.warnings++;
+      this.files.add(d.file);
+    }
+  }
+
+  /** `Found 2 errors and 1 warning in 1 file.`, as tsc and eslint close; nothing when clean. */
+  summary(): string | undefined {
+    if (this.errors + this.warnings === 0) return undefined;
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+    const parts = [
+      ...(this.errors > 0 ? [count(this.errors, "error")] : []),
+      ...(this.warnings > 0 ? [count(this.warnings, "warning")] : []),
+    ];
+    return `Found ${parts.join(" and ")} in ${count(this.files.size, "file")}.\n`;
+  }
+}
+
+function report(diagnostics: readonly Diagnostic[], source: string, io: CliIo, tally?: Tally): void {
+  tally?.add(diagnostics);
   for (const d of diagnostics) {
     // Option diagnostics (GC03xx) are about the command line, not a place in the file: no caret.
     const text = d.code === codes.badOption ? undefined : source;
@@ -594,9 +627,15 @@ function checkMapPaths(jobs: readonly Job[]): void {
 }
 
 /** Compiles one file and writes its outputs atomically; leaves the old outputs alone on errors. */
-async function build(job: Job, source: string, settings: BuildSettings, io: CliIo): Promise<number> {
+async function build(
+  job: Job,
+  source: string,
+  settings: BuildSettings,
+  io: CliIo,
+  tally?: Tally,
+): Promise<number> {
   const { diagnostics, files } = await compileJob(job, source, settings);
-  report(diagnostics, source, io);
+  report(diagnostics, source, io, tally);
   if (files === undefined) return exitCodes.errors;
   if (job.output === standardOutput) {
     for (const file of files) io.stdout(file.text);
@@ -615,9 +654,15 @@ async function build(job: Job, source: string, settings: BuildSettings, io: CliI
 }
 
 /** `--check`: compiles and compares with the existing outputs (the map too); writes nothing. */
-async function checkOutput(job: Job, source: string, settings: BuildSettings, io: CliIo): Promise<number> {
+async function checkOutput(
+  job: Job,
+  source: string,
+  settings: BuildSettings,
+  io: CliIo,
+  tally: Tally,
+): Promise<number> {
   const { diagnostics, files } = await compileJob(job, source, settings);
-  report(diagnostics, source, io);
+  report(diagnostics, source, io, tally);
   if (files === undefined) return exitCodes.errors;
   let exitCode: number = exitCodes.ok;
   for (const file of files) {

@@ -124,6 +124,10 @@ export function diagnosticAt(
  *       3 |   return q + 1
  *         |          ^
  */
+/** Lines longer than this are framed around the span, with this many characters each side. */
+const frameWidth = 160;
+const frameContext = 60;
+
 export function formatDiagnostic(d: Diagnostic, source?: string): string {
   const head = `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`;
   if (source === undefined) return head;
@@ -132,13 +136,24 @@ export function formatDiagnostic(d: Diagnostic, source?: string): string {
   if (text === undefined) return head;
   const gutter = String(d.line);
   const pad = " ".repeat(gutter.length);
-  const chars = [...text];
+  let chars = [...text];
   const caretEnd = d.endLine === d.line ? Math.max(d.endColumn, d.column + 1) : chars.length + 1;
-  const width = Math.max(1, Math.min(caretEnd, chars.length + 1) - d.column);
+  let width = Math.max(1, Math.min(caretEnd, chars.length + 1) - d.column);
+  let column = d.column;
+  // A very long line (generated source, a minified literal) is shown around the span only.
+  let [before, after] = ["", ""];
+  if (chars.length > frameWidth) {
+    width = Math.min(width, frameWidth - 2 * frameContext);
+    const start = Math.max(0, column - 1 - frameContext);
+    const end = Math.min(chars.length, column - 1 + width + frameContext);
+    [before, after] = [start > 0 ? "…" : "", end < chars.length ? "…" : ""];
+    chars = chars.slice(start, end);
+    column = column - start + before.length;
+  }
   // Tabs before the caret are kept so the caret lines up in any terminal.
-  const lead = chars
-    .slice(0, d.column - 1)
+  const lead = [...before, ...chars]
+    .slice(0, column - 1)
     .map((c) => (c === "\t" ? c : " "))
     .join("");
-  return `${head}\n ${gutter} | ${text}\n ${pad} | ${lead}${"^".repeat(width)}`;
+  return `${head}\n ${gutter} | ${before}${chars.join("")}${after}\n ${pad} | ${lead}${"^".repeat(width)}`;
 }

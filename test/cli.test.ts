@@ -406,6 +406,19 @@ describe("usage errors: exit 2, one line, no stack trace", () => {
     expectCleanUsageError(await run(dir, "compile", "x.grad", "--watch", "--check"));
   });
 
+  it("closes with a summary of the errors and warnings, as tsc does", async () => {
+    const dir = tempDir();
+    write(dir, "bad.grad", bad);
+    write(dir, "bad2.grad", "fn f(x: real) = q + r\n");
+    const one = await run(dir, "check", "bad.grad");
+    expect(one.stderr.endsWith("Found 1 error in 1 file.\n")).toBe(true);
+    const both = await run(dir, "compile", "bad.grad", "bad2.grad");
+    expect(both.code).toBe(1);
+    expect(both.stderr.endsWith("Found 3 errors in 2 files.\n")).toBe(true);
+    write(dir, "x.grad", good);
+    expect((await run(dir, "compile", "x.grad")).stderr).toBe("");
+  });
+
   it("refuses to write TypeScript into a .js file", async () => {
     const dir = tempDir();
     write(dir, "x.grad", good);
