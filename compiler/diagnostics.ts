@@ -132,14 +132,34 @@ export function formatDiagnostic(d: Diagnostic, source?: string): string {
   const head = `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`;
   if (source === undefined) return head;
   const lines = source.replace(/^\uFEFF/, "").split(/\r\n|\n/);
-  const text = lines[d.line - 1];
-  if (text === undefined) return head;
-  const gutter = String(d.line);
+  if (lines[d.line - 1] === undefined) return head;
+  // A span over several lines is framed on each (the first two and the last two of a long one).
+  const last = Math.min(Math.max(d.endLine, d.line), lines.length);
+  const shown = Array.from({ length: last - d.line + 1 }, (_, k) => d.line + k);
+  const framed = shown.length > 4 ? [...shown.slice(0, 2), 0, ...shown.slice(-2)] : shown;
+  const gutterWidth = String(last).length;
+  const frames = framed.map((n) => {
+    if (n === 0) return [` ${".".repeat(gutterWidth)} |`];
+    const text = lines[n - 1]!;
+    const chars = [...text];
+    const from = n === d.line ? d.column : chars.findIndex((c) => c !== " " && c !== "\t") + 1 || 1;
+    const to =
+      n === d.endLine && n !== d.line
+        ? d.endColumn
+        : n === d.endLine
+          ? Math.max(d.endColumn, d.column + 1)
+          : chars.length + 1;
+    return frameLine(String(n).padStart(gutterWidth), chars, from, to);
+  });
+  return [head, ...frames.flat()].join("\n");
+}
+
+/** One source line and the carets under columns [from, to), cut around them when very long. */
+function frameLine(gutter: string, text: readonly string[], from: number, to: number): string[] {
   const pad = " ".repeat(gutter.length);
   let chars = [...text];
-  const caretEnd = d.endLine === d.line ? Math.max(d.endColumn, d.column + 1) : chars.length + 1;
-  let width = Math.max(1, Math.min(caretEnd, chars.length + 1) - d.column);
-  let column = d.column;
+  let width = Math.max(1, Math.min(to, chars.length + 1) - from);
+  let column = from;
   // A very long line (generated source, a minified literal) is shown around the span only.
   let [before, after] = ["", ""];
   if (chars.length > frameWidth) {
@@ -155,5 +175,5 @@ export function formatDiagnostic(d: Diagnostic, source?: string): string {
     .slice(0, column - 1)
     .map((c) => (c === "\t" ? c : " "))
     .join("");
-  return `${head}\n ${gutter} | ${before}${chars.join("")}${after}\n ${pad} | ${lead}${"^".repeat(width)}`;
+  return [` ${gutter} | ${before}${chars.join("")}${after}`, ` ${pad} | ${lead}${"^".repeat(width)}`];
 }

@@ -673,3 +673,23 @@ describe("code frames", () => {
     expect(caret!.indexOf("^")).toBe(line!.length - 1);
   });
 });
+
+describe("code frames of spans over several lines", () => {
+  it("frame each line of the span, the middle of a long one left out", () => {
+    const source =
+      "fn f(x: real[3], y: real[4]) -> real {\n  a = (x\n   +\n    1\n  +\n    y)\n  return sum(a)\n}\n";
+    const [d] = check(source, { filename: "m.grad" }).diagnostics;
+    expect(formatDiagnostic(d!, source).split("\n")).toEqual([
+      "m.grad:2:7: error GC0202: shapes real[3] and real[4] do not match for '+'",
+      " 2 |   a = (x",
+      "   |       ^^",
+      " 3 |    +",
+      "   |    ^",
+      " . |",
+      " 5 |   +",
+      "   |   ^",
+      " 6 |     y)",
+      "   |     ^^",
+    ]);
+  });
+});
