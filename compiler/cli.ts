@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { allModes, check, compile, defaultModes, type Mode } from "./compile.js";
-import { codes, formatDiagnostic, type Diagnostic } from "./diagnostics.js";
+import { codes, formatDiagnostic, styled, type Diagnostic } from "./diagnostics.js";
 import { explain } from "./explain.js";
 import type { ExplainFormat } from "./explain-print.js";
 import { realTarget, writeOutput } from "./files.js";
@@ -28,6 +28,8 @@ export interface CliIo {
   readonly stderr: (s: string) => void;
   /** Directory relative paths are resolved against. Default `process.cwd()`. */
   readonly cwd?: string;
+  /** Colour diagnostics (a terminal); default off. */
+  readonly color?: boolean;
 }
 
 export const exitCodes = { ok: 0, errors: 1, usage: 2, internal: 70 } as const;
@@ -38,6 +40,8 @@ class UsageError extends Error {}
 const defaultIo: CliIo = {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
+  // Colour on a terminal, unless NO_COLOR is set (no-color.org) or the terminal is dumb.
+  color: process.stderr.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb",
 };
 
 /** Runs the CLI; resolves to the exit code. With `compile --watch` it resolves only once the watcher stops. */
@@ -425,7 +429,7 @@ async function runCompileCommand(
     exitCode = Math.max(exitCode, result);
   }
   const summary = tally.summary();
-  if (summary !== undefined) io.stderr(summary);
+  if (summary !== undefined) io.stderr(styled(summary.trimEnd(), ["bold"], io.color === true) + "\n");
   return exitCode;
 }
 
@@ -448,7 +452,7 @@ async function runCheckCommand(
     if (diagnostics.some((d) => d.severity === "error")) exitCode = exitCodes.errors;
   }
   const summary = tally.summary();
-  if (summary !== undefined) io.stderr(summary);
+  if (summary !== undefined) io.stderr(styled(summary.trimEnd(), ["bold"], io.color === true) + "\n");
   return exitCode;
 }
 
@@ -559,7 +563,7 @@ function report(diagnostics: readonly Diagnostic[], source: string, io: CliIo, t
   for (const d of diagnostics) {
     // Option diagnostics (GC03xx) are about the command line, not a place in the file: no caret.
     const text = d.code === codes.badOption ? undefined : source;
-    io.stderr(`${formatDiagnostic(d, text)}\n`);
+    io.stderr(`${formatDiagnostic(d, text, { color: io.color === true })}\n`);
   }
 }
 

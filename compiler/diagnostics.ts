@@ -128,8 +128,24 @@ export function diagnosticAt(
 const frameWidth = 160;
 const frameContext = 60;
 
-export function formatDiagnostic(d: Diagnostic, source?: string): string {
-  const head = `${d.file}:${d.line}:${d.column}: ${d.severity} ${d.code}: ${d.message}`;
+/** SGR escapes for a terminal: bold, and red or yellow for an error or a warning. */
+const ansi = {
+  bold: "\u001b[1m",
+  red: "\u001b[31m",
+  yellow: "\u001b[33m",
+  cyan: "\u001b[36m",
+  reset: "\u001b[0m",
+};
+
+/** `text` in `styles` when colouring, else as it is. */
+export function styled(text: string, styles: readonly (keyof typeof ansi)[], color: boolean): string {
+  return color ? `${styles.map((s) => ansi[s]).join("")}${text}${ansi.reset}` : text;
+}
+
+export function formatDiagnostic(d: Diagnostic, source?: string, options: { color?: boolean } = {}): string {
+  const color = options.color === true;
+  const tone = d.severity === "error" ? "red" : "yellow";
+  const head = `${styled(`${d.file}:${d.line}:${d.column}`, ["cyan"], color)}: ${styled(d.severity, ["bold", tone], color)} ${d.code}: ${d.message}`;
   if (source === undefined) return head;
   const lines = source.replace(/^\uFEFF/, "").split(/\r\n|\n/);
   if (lines[d.line - 1] === undefined) return head;
@@ -149,7 +165,8 @@ export function formatDiagnostic(d: Diagnostic, source?: string): string {
         : n === d.endLine
           ? Math.max(d.endColumn, d.column + 1)
           : chars.length + 1;
-    return frameLine(String(n).padStart(gutterWidth), chars, from, to);
+    const [line, carets] = frameLine(String(n).padStart(gutterWidth), chars, from, to);
+    return [line!, carets!.replace(/\^+/, (marks) => styled(marks, [tone], color))];
   });
   return [head, ...frames.flat()].join("\n");
 }

@@ -419,6 +419,23 @@ describe("usage errors: exit 2, one line, no stack trace", () => {
     expect((await run(dir, "compile", "x.grad")).stderr).toBe("");
   });
 
+  it("colours diagnostics on a terminal, and only there", async () => {
+    const dir = tempDir();
+    write(dir, "bad.grad", bad);
+    let stderr = "";
+    const code = await main(["check", "bad.grad"], {
+      stdout: () => {},
+      stderr: (s) => (stderr += s),
+      cwd: dir,
+      color: true,
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain("\u001b[36mbad.grad:3:10\u001b[0m: \u001b[1m\u001b[31merror\u001b[0m GC0101");
+    expect(stderr).toContain("\u001b[31m^\u001b[0m");
+    // Without colour (piped, NO_COLOR): plain text.
+    expect((await run(dir, "check", "bad.grad")).stderr).not.toContain("\u001b[");
+  });
+
   it("refuses to write TypeScript into a .js file", async () => {
     const dir = tempDir();
     write(dir, "x.grad", good);
