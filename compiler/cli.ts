@@ -303,12 +303,16 @@ export function planJobs(files: readonly string[], options: OutputOptions, cwd: 
     );
   }
   const extension = options.extension ?? ".ts";
+  // --out-dir mirrors the inputs' folders below the one they share (src/a/m.grad and
+  // src/b/m.grad go to DIR/a/m.grad.ts and DIR/b/m.grad.ts), as tsc's outDir does.
+  const base = commonFolder(unique.map((input) => path.dirname(path.resolve(cwd, input))));
   const jobs: Job[] = unique.map((input) => {
     let output: string;
     if (options.output !== undefined) output = options.output;
-    else if (options.outDir !== undefined)
-      output = path.join(options.outDir, `${path.basename(input)}${extension}`);
-    else output = `${input}${extension}`;
+    else if (options.outDir !== undefined) {
+      const folder = path.relative(base, path.dirname(path.resolve(cwd, input)));
+      output = path.join(options.outDir, folder, `${path.basename(input)}${extension}`);
+    } else output = `${input}${extension}`;
     return { input, inputPath: path.resolve(cwd, input), output, outputPath: path.resolve(cwd, output) };
   });
   const byOutput = new Map<string, Job>();
@@ -328,6 +332,15 @@ export function planJobs(files: readonly string[], options: OutputOptions, cwd: 
     if (inputs.has(job.outputPath)) throw new UsageError(`output ${job.output} would overwrite an input`);
   }
   return jobs;
+}
+
+/** The deepest folder that holds all of `folders` (absolute paths). */
+function commonFolder(folders: readonly string[]): string {
+  const split = folders.map((f) => f.split(path.sep));
+  const first = split[0] ?? [];
+  let depth = 0;
+  while (depth < first.length && split.every((parts) => parts[depth] === first[depth])) depth++;
+  return first.slice(0, depth).join(path.sep) || path.sep;
 }
 
 /** `-o -`: the output goes to standard output. */

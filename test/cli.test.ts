@@ -105,17 +105,17 @@ describe("gradc compile", () => {
     expect(exists(dir, "x.grad.ts")).toBe(false);
   });
 
-  it("--out-dir writes DIR/<basename>.ts for each input, creating DIR", async () => {
+  it("--out-dir writes DIR/<folder>/<name>.ts for each input, creating DIR", async () => {
     const dir = tempDir();
     write(dir, "a/x.grad", good);
     write(dir, "b/y.grad", good2);
     const r = await run(dir, "compile", "a/x.grad", "b/y.grad", "--out-dir", "gen/out");
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
-      `wrote ${path.join("gen/out", "x.grad.ts")}\nwrote ${path.join("gen/out", "y.grad.ts")}\n`,
+      `wrote ${path.join("gen/out", "a", "x.grad.ts")}\nwrote ${path.join("gen/out", "b", "y.grad.ts")}\n`,
     );
-    expect(read(dir, "gen/out/x.grad.ts")).toContain("export function f(");
-    expect(read(dir, "gen/out/y.grad.ts")).toContain("export function g(");
+    expect(read(dir, "gen/out/a/x.grad.ts")).toContain("export function f(");
+    expect(read(dir, "gen/out/b/y.grad.ts")).toContain("export function g(");
   });
 
   it("a file with errors: exit 1, diagnostics with a caret, no output created", async () => {
@@ -434,6 +434,29 @@ describe("usage errors: exit 2, one line, no stack trace", () => {
     expect(stderr).toContain("\u001b[31m^\u001b[0m");
     // Without colour (piped, NO_COLOR): plain text.
     expect((await run(dir, "check", "bad.grad")).stderr).not.toContain("\u001b[");
+  });
+
+  it("--out-dir mirrors the inputs' folders below the one they share", async () => {
+    const dir = tempDir();
+    write(dir, "src/a/model.grad", good);
+    write(dir, "src/b/model.grad", good2);
+    write(dir, "src/top.grad", good);
+    const r = await run(
+      dir,
+      "compile",
+      "src/a/model.grad",
+      "src/b/model.grad",
+      "src/top.grad",
+      "--out-dir",
+      "gen",
+    );
+    expect(r.code).toBe(0);
+    expect(fs.readdirSync(path.join(dir, "gen")).sort()).toEqual(["a", "b", "top.grad.ts"]);
+    expect(fs.existsSync(path.join(dir, "gen/a/model.grad.ts"))).toBe(true);
+    expect(fs.readFileSync(path.join(dir, "gen/b/model.grad.ts"), "utf8")).toContain("export function g(");
+    // One input: straight into the folder, as before.
+    expect((await run(dir, "compile", "src/a/model.grad", "--out-dir", "one")).code).toBe(0);
+    expect(fs.readdirSync(path.join(dir, "one"))).toEqual(["model.grad.ts"]);
   });
 
   it("refuses to write TypeScript into a .js file", async () => {
