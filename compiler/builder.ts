@@ -134,11 +134,8 @@ export class Builder {
     return this.apply(op, args, { ...attrs, ...extra } as Attrs);
   }
 
-  /** A temporary's name: what it computes (`temporaryName`). */
   private nameFor(op: Op, args: readonly Value[], attrs: Attrs): NameHint | string {
-    const name = temporaryName(op, args, this.values, (v) => this.producers.get(v.id), attrs);
-    // A name built of several (x_plus_y) has its adjoint written d_x_plus_y, not dx_plus_y.
-    return name === primitives[op].label ? name : { ...expressionName(name), compound: true };
+    return temporaryHint(op, args, this.values, (v) => this.producers.get(v.id), attrs);
   }
 
   /** The instruction of this builder that defined `v`, if any. */
@@ -219,7 +216,7 @@ export function blockMismatch(
  * `x_times_b`, `x_sq`, `tanh_z`, `sum_residual_sq` — or, where that would not be short, what
  * the operation is (`sum`).
  */
-export function temporaryName(
+function temporaryName(
   op: Op,
   args: readonly Value[],
   values: ValueFactory,
@@ -253,6 +250,21 @@ export function temporaryName(
     name = [label, ...named.map((n) => (constant(n) ? numberWord(n) : n))].join("_");
   }
   return name.length <= 28 ? name : label;
+}
+
+/**
+ * A temporary's name hint (`temporaryName`): a name built of several (`x_plus_y`) is compound,
+ * so its adjoint reads `d_x_plus_y`, not `dx_plus_y`; where none fits, the operation's label.
+ */
+export function temporaryHint(
+  op: Op,
+  args: readonly Value[],
+  values: ValueFactory,
+  producerOf: (v: Value) => Instr | undefined,
+  attrs?: Attrs,
+): NameHint | string {
+  const name = temporaryName(op, args, values, producerOf, attrs);
+  return name === primitives[op].label ? name : { ...expressionName(name), compound: true };
 }
 
 /** An operand's name in a temporary's name: a short name, or a small integer constant. */

@@ -6,7 +6,7 @@
 // prints it (explain.ts); the generated backward pass carries each statement's step 3 as a
 // comment (`backwardFormulas`).
 
-import { displayName, inlinedPlace, type Instr, type Origin, type Value } from "./ir.js";
+import { displayName, inlinedPlace, type InlinedOrigin, type Instr, type Origin, type Value } from "./ir.js";
 import type { LoweredFunction } from "./lower.js";
 import * as m from "./notation.js";
 import type { Formula } from "./notation.js";
@@ -170,7 +170,6 @@ export function deriveExplanation(
   const { ir } = lowered;
   const rule = chainRuleOf(lowered, fnName, dims, wrt, (origin) => origin === "source");
   const { output, active, names, formulas, variables, instrs, tidy } = rule;
-  const fn = { name: fnName };
 
   const locals: LocalDerivative[] = [];
   for (const instr of instrs) {
@@ -190,7 +189,7 @@ export function deriveExplanation(
 
   // The chain rule, from the result back: each use of a value adds its share to the value's
   // adjoint; a value used twice sums two shares (the total-derivative rule).
-  const seed = output.shape.length === 0 ? m.num(1) : adjointOf(names.get(output.id) ?? fn.name);
+  const seed = output.shape.length === 0 ? m.num(1) : adjointOf(names.get(output.id) ?? fnName);
   const shares = new Map<number, { use: string; share: Formula }[]>();
   for (const instr of [...instrs].reverse()) {
     const use = names.get(instr.result.id)!;
@@ -226,7 +225,7 @@ export function deriveExplanation(
   if (outputName !== undefined) totals.set(outputName, seed);
   const keep = new Set([
     ...ir.paramNames,
-    ...variables.filter((v) => isUserName(v.name, fn.name)).map((v) => v.name),
+    ...variables.filter((v) => isUserName(v.name, fnName)).map((v) => v.name),
   ]);
   const definitions = new Map(variables.map((v) => [v.name, v.definition]));
   const substitute = (f: Formula): Formula =>
@@ -263,9 +262,9 @@ export function deriveExplanation(
   const where = defined.filter((v) => named.has(v.name) && keep.has(v.name));
 
   return {
-    function: fn.name,
+    function: fnName,
     params: ir.params.map((p, k) => ({ name: ir.paramNames[k]!, shape: p.shape })),
-    result: outputName ?? fn.name,
+    result: outputName ?? fnName,
     resultShape: output.shape,
     seed,
     variables,
@@ -282,10 +281,12 @@ const maxCommentSize = 80;
 const maxCommentLength = 100;
 
 /** A source statement, as comments and `backwardFormulas` identify it: the line, and the inlined line. */
-export function statementKey(origin: Origin | undefined): string {
+export function statementKey(
+  origin: Pick<Origin, "line" | "text"> | undefined,
+  inlined: InlinedOrigin | undefined,
+): string {
   if (origin === undefined) return "";
-  const inner =
-    origin.inlined === undefined ? "" : `|${inlinedPlace(origin.inlined)}: ${origin.inlined.text}`;
+  const inner = inlined === undefined ? "" : `|${inlinedPlace(inlined)}: ${inlined.text}`;
   return `${origin.line}: ${origin.text}${inner}`;
 }
 
@@ -311,12 +312,15 @@ export function backwardFormulas(
     for (const arg of instr.args) {
       if (!active.has(arg.id)) continue;
       uses.set(arg.id, (uses.get(arg.id) ?? 0) + 1);
-      readers.set(arg.id, (readers.get(arg.id) ?? new Set()).add(statementKey(instr.origin)));
+      readers.set(
+        arg.id,
+        (readers.get(arg.id) ?? new Set()).add(statementKey(instr.origin, instr.origin?.inlined)),
+      );
     }
   }
   const groups = new Map<string, Instr[]>();
   for (const instr of instrs) {
-    const key = statementKey(instr.origin);
+    const key = statementKey(instr.origin, instr.origin?.inlined);
     const group = groups.get(key);
     if (group === undefined) groups.set(key, [instr]);
     else group.push(instr);
@@ -344,8 +348,10 @@ export function backwardFormulas(
 
   function statementShares(group: readonly Instr[], key: string, seedIsOne: boolean): string[] {
     const inside = new Set(group.map((i) => i.result.id));
-    const readElsewhere = (v: Value) =>
-      v === output || [...(readers.get(v.id) ?? [])].some((reader) => reader !== key);
+    const readElsewhere = (v: Value) => {
+      const statements = readers.get(v.id);
+      return v === output || (statements !== undefined && (statements.size > 1 || !statements.has(key)));
+    };
     const adjoints = new Map<number, Formula>();
     for (const instr of group) {
       // The result's adjoint is what the backward pass is given: its seed (1 for a gradient).
@@ -446,7 +452,7 @@ function asColumn(f: Formula, shape: Shape, tidy: Tidy): Formula {
 type Tidy = ((f: Formula) => Formula) & { readonly kind: (f: Formula) => Kind };
 
 function zerosOf(shape: Shape): Formula {
-  return shape.length === 0 ? m.num(0) : m.symbol("0");
+  return shape.length === 0 ? m.num(0) : { kind: "symbol", name: "0", shape };
 }
 
 /** ∂v/∂xₖ from the primitive's notation, or v's differential where it writes no Jacobian. */

@@ -728,14 +728,7 @@ function blockComment(
   }
   const steps = (inner: InlinedOrigin | undefined, indent: string) =>
     origin.backward === true && origin.tangent !== true
-      ? formulas(
-          statementKey({
-            line: origin.line,
-            text: origin.text,
-            span: origin.span,
-            ...(inner && { inlined: inner }),
-          }),
-        ).map((step) => `//${indent}${step}`)
+      ? formulas(statementKey(origin, inner)).map((step) => `//${indent}${step}`)
       : [];
   const pass = passOf(origin);
   if (inlined.size === 1 && !own) {
@@ -744,10 +737,9 @@ function blockComment(
   }
   const lines = [commentFor(origin), ...(own ? steps(undefined, "   ") : [])];
   for (const inner of inlined.values()) {
-    const calls = inner.via
-      .map((call, k) => (k === 0 ? "" : `line ${call.line} `) + `→ ${call.callee}, `)
-      .join("");
-    lines.push(`//   ${calls}line ${inner.line}: ${inner.text}`, ...steps(inner, "     "));
+    // The block's comment names the calling line already: `→ predict, line 16: …`.
+    const place = inlinedPlace(inner).replace(/^line \d+ /, "");
+    lines.push(`//   ${place}: ${inner.text}`, ...steps(inner, "     "));
   }
   return lines;
 }

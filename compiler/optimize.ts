@@ -4,7 +4,7 @@
 // NaN semantics are kept: `x * 0` is not folded to 0 (NaN * 0 is NaN), but
 // `mulNoNan(d, 0)` is, since that primitive is defined to be 0 there.
 
-import { Builder, temporaryName, type ValueFactory } from "./builder.js";
+import { Builder, temporaryHint, type ValueFactory } from "./builder.js";
 import {
   expressionName,
   isZeroSafe,
@@ -37,21 +37,21 @@ export function optimize(program: Program, values: ValueFactory, maybeZero: read
   return { body, outputs: simplified.outputs };
 }
 
+/** Every operation's label: a temporary named only after its operation. */
+const labels = new Set(Object.values(primitives).map((p) => p.label));
+
 /**
  * Temporaries named after an operation (`scaled`) or after operands that folding has since
  * replaced (`x_pow_three_minus_1`, now x²) take the name of what they compute now.
  */
-const labels = new Set(Object.values(primitives).map((p) => p.label));
-
 function renameTemporaries(body: readonly Instr[], values: ValueFactory): void {
   const producers = new Map(body.map((instr) => [instr.result.id, instr]));
   for (const instr of body) {
     const hint = values.hintOf(instr.result);
     const named = !labels.has(hint.base) && hint.compound !== true;
     if (hint.origin !== "expression" || hint.derivatives.length > 0 || hint.share === true || named) continue;
-    const name = temporaryName(instr.op, instr.args, values, (v) => producers.get(v.id), instr.attrs);
-    if (name !== primitives[instr.op].label)
-      values.rename(instr.result, { ...expressionName(name), compound: true });
+    const renamed = temporaryHint(instr.op, instr.args, values, (v) => producers.get(v.id), instr.attrs);
+    if (typeof renamed !== "string") values.rename(instr.result, renamed);
   }
 }
 

@@ -47,18 +47,24 @@ export function reverse(
   const adjoints = new Map<number, Value>();
   const primalIds = new Set([...fn.params.map((p) => p.id), ...fn.body.map((i) => i.result.id)]);
 
-  /** Each value's shares of its adjoint, with the use each comes from (the total-derivative rule). */
-  const shares = new Map<number, { value: Value; use: string }[]>();
-  const accumulate = (target: Value, contribution: Value, use: string) => {
+  /**
+   * Each value's shares of its adjoint, with the instruction each comes from (the
+   * total-derivative rule); undefined for an output's seed.
+   */
+  const shares = new Map<number, { value: Value; use: Instr | undefined }[]>();
+  const accumulate = (target: Value, contribution: Value, use: Instr | undefined) => {
     const existing = adjoints.get(target.id);
     adjoints.set(target.id, existing === undefined ? contribution : b.add(existing, contribution));
-    shares.set(target.id, [...(shares.get(target.id) ?? []), { value: contribution, use }]);
+    const list = shares.get(target.id);
+    if (list === undefined) shares.set(target.id, [{ value: contribution, use }]);
+    else list.push({ value: contribution, use });
   };
   /**
    * What a use is called in a share's name: the value it computes when the user (or a called
    * function) named it, else the called function it is inside, else its statement's name.
    */
-  const useOf = (instr: Instr): string => {
+  const useOf = (instr: Instr | undefined): string => {
+    if (instr === undefined) return fn.name;
     const hint = values.hintOf(instr.result);
     if (hint.origin !== "expression") return displayName(hint);
     const via = instr.origin?.inlined?.via;
@@ -92,7 +98,7 @@ export function reverse(
     if (parts.length < 2) return;
     for (const { value, use } of parts) {
       if (seedIds.has(value.id) || primalIds.has(value.id) || named.has(value.id)) continue;
-      const share = derivativeName({ ...hint, base: `${hint.base}_${use}` }, "adjoint");
+      const share = derivativeName({ ...hint, base: `${hint.base}_${useOf(use)}` }, "adjoint");
       values.rename(value, value.shape.length === 0 ? { ...share, share: true } : share);
       named.set(value.id, -1);
     }
@@ -102,7 +108,7 @@ export function reverse(
 
   // Each output starts with its seed; an output returned twice (or a parameter) sums them.
   fn.outputs.forEach(({ value }, k) => {
-    if (active.has(value.id)) accumulate(value, seeds[k]!, fn.name);
+    if (active.has(value.id)) accumulate(value, seeds[k]!, undefined);
   });
   for (let i = fn.body.length - 1; i >= 0; i--) {
     const instr = fn.body[i]!;
@@ -120,7 +126,7 @@ export function reverse(
     );
     instr.args.forEach((arg, k) => {
       const contribution = contributions[k];
-      if (contribution !== undefined && active.has(arg.id)) accumulate(arg, contribution, useOf(instr));
+      if (contribution !== undefined && active.has(arg.id)) accumulate(arg, contribution, instr);
     });
   }
 
