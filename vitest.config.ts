@@ -3,8 +3,12 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: {
-    // Generated code imports "gradc/runtime"; tests run it against the runtime's source.
-    alias: { "gradc/runtime": fileURLToPath(new URL("./runtime/index.ts", import.meta.url)) },
+    // Generated code imports "gradc-runtime" (or "gradc/runtime", which re-exports it); tests
+    // run it against the runtime's source, one copy shared with the tests' own imports.
+    alias: {
+      "gradc-runtime": fileURLToPath(new URL("./runtime/index.ts", import.meta.url)),
+      "gradc/runtime": fileURLToPath(new URL("./runtime/index.ts", import.meta.url)),
+    },
   },
   test: {
     include: ["test/**/*.test.ts"],

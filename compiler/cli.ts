@@ -167,7 +167,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .option(
       "--runtime-import <specifier>",
       "module the generated code imports the runtime from",
-      "gradc/runtime",
+      "gradc-runtime",
     )
     .option("--inline-runtime", "copy the runtime pieces the output uses into it (no import)")
     .option("--no-checks", "do not validate argument shapes in the generated code")
@@ -394,7 +394,7 @@ async function runCompileCommand(
 ): Promise<number> {
   const settings: BuildSettings = {
     modes: parseModes(options.modes ?? defaultModes.join(",")),
-    runtimeImport: options.runtimeImport ?? "gradc/runtime",
+    runtimeImport: options.runtimeImport ?? "gradc-runtime",
     checks: options.checks,
     inlineRuntime: options.inlineRuntime === true,
     emit: options.emitIr === true ? "ir" : "typescript",
@@ -743,7 +743,7 @@ export async function watch(
     jobs,
     {
       modes: options.modes ?? defaultModes,
-      runtimeImport: options.runtimeImport ?? "gradc/runtime",
+      runtimeImport: options.runtimeImport ?? "gradc-runtime",
       checks: options.checks ?? true,
       inlineRuntime: options.inlineRuntime ?? false,
       ...(options.sourceMap === true

@@ -26,7 +26,7 @@ export interface CompileOptions {
   readonly filename?: string;
   /** Which derivative functions to generate. Default `["grad", "vjp"]`. */
   readonly modes?: readonly Mode[];
-  /** Where generated code imports the runtime from. Default `gradc/runtime`. */
+  /** Where generated code imports the runtime from. Default `gradc-runtime`. */
   readonly runtimeImport?: string;
   /** Validate arguments in generated code (default true). */
   readonly checks?: boolean;
@@ -122,7 +122,7 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
     if (options.emit === "ir") return { code: printDerived(analyzed.functions, analyzed.calls), diagnostics };
     const code = await emitModule(analyzed.functions, analyzed.calls, {
       filename: baseName(filename),
-      runtimeImport: options.runtimeImport ?? "gradc/runtime",
+      runtimeImport: options.runtimeImport ?? "gradc-runtime",
       checks: options.checks ?? true,
       inlineRuntime: options.inlineRuntime ?? false,
       format: options.format ?? true,

@@ -5,7 +5,7 @@
 // call also gets the private derivatives its callers call (`fPullback`,
 // `fPushforward`). Bodies: emit-body.ts.
 
-import * as runtime from "../runtime/index.js";
+import * as runtime from "gradc-runtime";
 import CodeBlockWriter from "code-block-writer";
 import type { CheckedFunction, CheckedParam } from "./check.js";
 import { generatedSuffixes, tapeTypeName } from "./check.js";
@@ -73,8 +73,10 @@ export async function emitModule(
     const used = new Map(
       [...module.imports(), ...module.typeImports()].map(({ name, alias }) => [name, alias]),
     );
-    const { inlineRuntime } = await import("./inline-runtime.js");
-    if (used.size > 0) writer.blankLine().writeLine(inlineRuntime(used, module.takenNames()));
+    const { inlineRuntime, offeredWhenInlined } = await import("./inline-runtime.js");
+    const taken = module.takenNames();
+    for (const name of offeredWhenInlined) if (!used.has(name) && !taken.has(name)) used.set(name, name);
+    if (used.size > 0) writer.blankLine().writeLine(inlineRuntime(used, taken));
   }
   const text = writer.toString();
   if (!options.format) return text;

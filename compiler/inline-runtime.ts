@@ -1,11 +1,11 @@
 // --inline-runtime: copies the runtime declarations a generated module uses
 // (and what they use in turn) into the module, so it stands alone with no
 // import. The declarations come from the runtime's own TypeScript sources, so
-// an inlined module runs exactly the code `gradc/runtime` would.
+// an inlined module runs exactly the code the runtime package would.
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Node, Project, SyntaxKind, type Statement } from "ts-morph";
 
 /** The runtime files generated code can draw on (gradcheck is for users, not generated code). */
@@ -21,24 +21,29 @@ const runtimeFiles = [
 ];
 
 /**
- * Inlined declarations users may want to name: the Matrix type, the errors generated code
- * throws, and the Workspace they may pass.
+ * Inlined declarations users may want to name: the Matrix type and its constructors (to build
+ * arguments), the errors generated code throws, and the Workspace they may pass.
  */
-const exportedWhenInlined = new Set(["Matrix", "ShapeError", "SingularMatrixError", "Workspace"]);
+const exportedWhenInlined = new Set([
+  "Matrix",
+  "vec",
+  "mat",
+  "matrix",
+  "ShapeError",
+  "SingularMatrixError",
+  "Workspace",
+]);
+
+/** Offered by every inlined module, used or not, so its callers need no other import. */
+export const offeredWhenInlined = ["vec", "mat", "matrix"] as const;
 
 let sources: Map<string, string> | undefined;
 
-/** The runtime's sources, read once from the package that holds this compiler. */
+/** The runtime's sources, read once from the runtime package the compiler depends on. */
 function runtimeSources(): Map<string, string> {
   if (sources !== undefined) return sources;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "runtime", "errors.ts"))) {
-    const parent = dirname(dir);
-    if (parent === dir)
-      throw new Error("internal: the runtime's sources were not found next to the compiler");
-    dir = parent;
-  }
-  sources = new Map(runtimeFiles.map((file) => [file, readFileSync(join(dir, "runtime", file), "utf8")]));
+  const dir = dirname(createRequire(import.meta.url).resolve("gradc-runtime/package.json"));
+  sources = new Map(runtimeFiles.map((file) => [file, readFileSync(join(dir, file), "utf8")]));
   return sources;
 }
 

@@ -28,7 +28,7 @@ import {
   type Position,
   type Value,
 } from "./ir.js";
-import { sech2, sigmoid, softplus } from "../runtime/kernels.js";
+import { sech2, sigmoid, softplus } from "gradc-runtime";
 import * as m from "./notation.js";
 import type { Formula, FormulaOperator } from "./notation.js";
 import { broadcastShapes, type Dim, type Shape } from "./shapes.js";

@@ -14,7 +14,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { matrix, Workspace, type Matrix } from "gradc/runtime";
+import { matrix, Workspace, type Matrix } from "gradc-runtime";
 import { exactWeights, loss, lossGrad, predict } from "./cars-regression.grad.js";
 
 // --- 1. The data ------------------------------------------------------------

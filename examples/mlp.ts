@@ -18,7 +18,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { matrix, Workspace, type Matrix } from "gradc/runtime";
+import { matrix, Workspace, type Matrix } from "gradc-runtime";
 import { loss, lossGrad, predict } from "./mlp.grad.js";
 
 // --- 1. The data (as in cars-regression.ts) ----------------------------------

@@ -39,7 +39,7 @@ export interface GradcheckResult {
  * counts as an infinite error.
  *
  * @example
- * import { gradcheck } from "gradc/runtime";
+ * import { gradcheck } from "gradc-runtime";
  * import { loss, lossGrad } from "./model.grad.js";
  *
  * const result = gradcheck(loss, (...a) => lossGrad(...a).grad, [w, b, X, y], { wrt: [0, 1] });

@@ -7,7 +7,9 @@ import { mat } from "../runtime/index.js";
 import { compileOrThrow, load } from "./support/load.js";
 import { typecheck } from "./support/typecheck.js";
 
-const allModes = { modes: ["grad", "vjp", "jvp", "jacobian", "hessian"] as ("grad" | "vjp" | "jvp" | "jacobian" | "hessian")[] };
+const allModes = {
+  modes: ["grad", "vjp", "jvp", "jacobian", "hessian"] as ("grad" | "vjp" | "jvp" | "jacobian" | "hessian")[],
+};
 const paper = readFileSync(new URL("../examples/paper.grad", import.meta.url), "utf8");
 const mlp = readFileSync(new URL("../examples/mlp.grad", import.meta.url), "utf8");
 
@@ -41,7 +43,11 @@ describe("--inline-runtime", () => {
   it("computes what the importing module computes", async () => {
     const inlined = await load(paper, { ...allModes, inlineRuntime: true });
     const imported = await load(paper, allModes);
-    const X = mat([[1, 2], [-1, 0.5], [0.3, -2]]);
+    const X = mat([
+      [1, 2],
+      [-1, 0.5],
+      [0.3, -2],
+    ]);
     const w = Float64Array.of(0.4, -0.7);
     const y = Float64Array.of(1, 0, 2);
     expect(inlined.lossGrad(w, 0.1, X, y)).toEqual(imported.lossGrad(w, 0.1, X, y));
@@ -50,11 +56,47 @@ describe("--inline-runtime", () => {
     expect(() => inlined.lossGrad(w, 0.1, X, Float64Array.of(1))).toThrow("y has length 1, but N = 3");
   });
 
+  it("offers the constructors callers build arguments with, used or not", async () => {
+    const scalar = await load("fn f(x: real, y: real) = 3 * x^2 * y", { inlineRuntime: true });
+    expect(scalar.vec([1, 2])).toEqual(Float64Array.of(1, 2));
+    expect(scalar.mat([[1, 2]])).toEqual({ rows: 1, cols: 2, data: Float64Array.of(1, 2) });
+    expect(scalar.matrix(2, 1).data).toEqual(new Float64Array(2));
+    const m = await load(paper, { inlineRuntime: true });
+    expect(
+      m.lossGrad(
+        m.vec([0.4, -0.7]),
+        0.1,
+        m.mat([
+          [1, 2],
+          [-1, 0.5],
+        ]),
+        m.vec([1, 0]),
+      ).value,
+    ).toBeTypeOf("number");
+    const owner = await load("fn mat(x: real) = x^2", { inlineRuntime: true });
+    expect(owner.mat(3)).toBe(9);
+    expect(owner.vec([1])).toEqual(Float64Array.of(1));
+  });
+
   it("renames runtime declarations that user functions would clash with", async () => {
     const m = await load(clashing, { inlineRuntime: true });
     expect(m.checkScalarGrad(3)).toEqual({ value: 9, grad: { x: 6 } });
-    expect(m.isMatrix(mat([[1, 2], [3, 4]]))).toBe(30);
-    expect(m.ShapeErrorGrad(mat([[2, 0], [0, 4]])).value).toBeCloseTo(Math.log(8), 12);
+    expect(
+      m.isMatrix(
+        mat([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toBe(30);
+    expect(
+      m.ShapeErrorGrad(
+        mat([
+          [2, 0],
+          [0, 4],
+        ]),
+      ).value,
+    ).toBeCloseTo(Math.log(8), 12);
     expect(() => m.checkScalar("x")).toThrow("x must be a number, got string");
   });
 });

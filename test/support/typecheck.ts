@@ -1,5 +1,5 @@
 // Typechecks generated modules with tsc under the strict settings the docs
-// promise users, resolving "gradc/runtime" to the runtime's source.
+// promise users, resolving the runtime package to its source.
 
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -28,7 +28,10 @@ export function typecheck(files: Record<string, string>): string {
       verbatimModuleSyntax: true,
       erasableSyntaxOnly: true,
       noEmit: true,
-      paths: { "gradc/runtime": [join(root, "runtime/index.ts")] },
+      paths: {
+        "gradc-runtime": [join(root, "runtime/index.ts")],
+        "gradc/runtime": [join(root, "runtime/index.ts")],
+      },
     },
     files: Object.keys(files),
   };
