@@ -21,11 +21,19 @@ export type Mode = "grad" | "vjp" | "jvp" | "jacobian" | "hessian";
 export const allModes: readonly Mode[] = ["grad", "vjp", "jvp", "jacobian", "hessian"];
 export const defaultModes: readonly Mode[] = ["grad", "vjp"];
 
+/** Modes for single functions, by name: each replaces `modes` for that function. */
+export type FunctionModes = Readonly<Record<string, readonly Mode[]>>;
+
 export interface CompileOptions {
   /** Used in diagnostics and the generated header. Default `input.grad`. */
   readonly filename?: string;
   /** Which derivative functions to generate. Default `["grad", "vjp"]`. */
   readonly modes?: readonly Mode[];
+  /**
+   * Modes for single functions, replacing `modes` for them: `{ loss: ["grad", "hessian"] }`
+   * asks a Hessian of `loss` only. Each name must be a function of the file.
+   */
+  readonly functionModes?: FunctionModes;
   /** Where generated code imports the runtime from. Default `gradc-runtime`. */
   readonly runtimeImport?: string;
   /** Validate arguments in generated code (default true). */
@@ -59,12 +67,19 @@ export interface CompileResult {
 }
 
 /** The front end: parse and check, reporting every error of each stage. */
-export function front(source: string, filename: string, modes: readonly Mode[] = defaultModes) {
+export function front(
+  source: string,
+  filename: string,
+  modes: readonly Mode[] = defaultModes,
+  functionModes: FunctionModes = {},
+) {
   const sink = new DiagnosticSink(filename, source);
   const program = parse(source, filename, sink);
+  if (program !== undefined) checkFunctionModeNames(program.functions, functionModes, sink);
   const checked = program === undefined ? undefined : checkProgram(program, sink);
-  if (checked !== undefined && modes.includes("hessian")) {
+  if (checked !== undefined) {
     for (const fn of checked.functions) {
+      if (!modesOf(fn.name, modes, functionModes).includes("hessian")) continue;
       if (fn.resultShape.length > 0) {
         sink.warning(
           codes.modeNotApplicable,
@@ -83,23 +98,52 @@ export function front(source: string, filename: string, modes: readonly Mode[] =
   return { sink, checked: sink.hasErrors ? undefined : checked };
 }
 
+/** The modes of one function: its own, if it has an entry in `functionModes`, else the file's. */
+function modesOf(name: string, modes: readonly Mode[], functionModes: FunctionModes): readonly Mode[] {
+  return Object.hasOwn(functionModes, name) ? functionModes[name]! : modes;
+}
+
+/** A `functionModes` entry must name a function of the file: a misspelt name would do nothing. */
+function checkFunctionModeNames(
+  functions: readonly { readonly name: { readonly name: string } }[],
+  functionModes: FunctionModes,
+  sink: DiagnosticSink,
+): void {
+  const defined = functions.map((fn) => fn.name.name);
+  for (const name of Object.keys(functionModes)) {
+    if (defined.includes(name)) continue;
+    const list = defined.map((n) => `'${n}'`).join(", ");
+    sink.error(
+      codes.badOption,
+      `functionModes names '${name}', which is not a function of the file (it defines ${list})`,
+      wholeFile,
+    );
+  }
+}
+
+/** The names of the functions `source` defines, in order; undefined if it does not parse. */
+export function functionNames(source: string): string[] | undefined {
+  const program = parse(source, "input.grad", new DiagnosticSink("input.grad"));
+  return program?.functions.map((fn) => fn.name.name);
+}
+
 /** Front end and middle end: everything up to emission, for the given modes. */
 export function analyze(
   source: string,
   filename: string,
   modes: readonly Mode[] = defaultModes,
+  functionModes: FunctionModes = {},
 ): { functions: DerivedFunction[]; calls: CallDerivative[]; sink: DiagnosticSink } {
-  const { sink, checked } = front(source, filename, modes);
+  const { sink, checked } = front(source, filename, modes, functionModes);
   if (checked === undefined) return { functions: [], calls: [], sink };
   const byName = new Map(checked.functions.map((f) => [f.name, f]));
-  const wanted = new Set(modes);
   const asCalls = callsAsCalls(checked.functions, source);
   const lowered = new Map<string, LoweredFunction>();
   const functions = checked.functions.map((fn) => {
     const called = new Map([...asCalls.get(fn.name)!].map((g) => [g, lowered.get(g)!]));
     const ir = lowerFunction(fn, byName, source, called);
     lowered.set(fn.name, ir);
-    return deriveFunction(fn, ir, wanted);
+    return deriveFunction(fn, ir, new Set(modesOf(fn.name, modes, functionModes)));
   });
   return { functions, calls: deriveCallDerivatives(functions, lowered), sink };
 }
@@ -116,7 +160,7 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
   }
   if (optionErrors.length > 0) return { code: undefined, diagnostics: optionErrors };
   try {
-    const analyzed = analyze(source, filename, options.modes ?? defaultModes);
+    const analyzed = analyze(source, filename, options.modes ?? defaultModes, options.functionModes);
     const diagnostics = [...optionErrors, ...analyzed.sink.diagnostics];
     if (diagnostics.some((d) => d.severity === "error")) return { code: undefined, diagnostics };
     if (options.emit === "ir") return { code: printDerived(analyzed.functions, analyzed.calls), diagnostics };
@@ -160,7 +204,12 @@ export function check(
     return { diagnostics: [...optionErrors, optionError(filename, "the source must be a string")] };
   }
   try {
-    return { diagnostics: [...optionErrors, ...front(source, filename, options.modes).sink.diagnostics] };
+    return {
+      diagnostics: [
+        ...optionErrors,
+        ...front(source, filename, options.modes, options.functionModes).sink.diagnostics,
+      ],
+    };
   } catch (error) {
     return { diagnostics: [...optionErrors, internalError(filename, error)] };
   }
@@ -192,6 +241,10 @@ function checkOptions(given: unknown): { options: CompileOptions; errors: readon
       if (unknown.length === 0) options.modes = raw.modes as Mode[];
     }
   }
+  if (raw.functionModes !== undefined) {
+    const functionModes = checkFunctionModes(raw.functionModes, bad);
+    if (functionModes !== undefined) options.functionModes = functionModes;
+  }
   if (raw.runtimeImport !== undefined) {
     if (
       typeof raw.runtimeImport === "string" &&
@@ -218,6 +271,27 @@ function checkOptions(given: unknown): { options: CompileOptions; errors: readon
     else bad(`${key} must be true or false`);
   }
   return { options, errors };
+}
+
+/** `functionModes` as given, if it maps names to arrays of modes; else undefined, each fault reported. */
+function checkFunctionModes(given: unknown, bad: (message: string) => void): FunctionModes | undefined {
+  if (typeof given !== "object" || given === null || Array.isArray(given)) {
+    bad("functionModes must be an object mapping function names to arrays of modes");
+    return undefined;
+  }
+  let ok = true;
+  for (const [name, modes] of Object.entries(given)) {
+    if (!Array.isArray(modes)) {
+      bad(`functionModes.${name} must be an array of ${allModes.join(", ")}`);
+      ok = false;
+      continue;
+    }
+    for (const mode of modes.filter((m) => !allModes.includes(m as Mode))) {
+      bad(`unknown mode '${String(mode)}' in functionModes.${name}; modes are ${allModes.join(", ")}`);
+      ok = false;
+    }
+  }
+  return ok ? (given as FunctionModes) : undefined;
 }
 
 function optionError(filename: string, message: string): Diagnostic {

@@ -6,6 +6,7 @@ export {
   defaultModes,
   type CompileOptions,
   type CompileResult,
+  type FunctionModes,
   type Mode,
 } from "./compile.js";
 export { formatDiagnostic, type Diagnostic, type Severity } from "./diagnostics.js";
