@@ -1,0 +1,121 @@
+// The bundler plugin: `import { loss, lossGrad } from "./model.grad"` compiles model.grad when the
+// bundle is built, for Vite, Rollup, esbuild and webpack alike (one unplugin, one entry each).
+// A .grad module is compiled to TypeScript, unformatted (nobody reads it in a bundle), and its
+// types erased; a source map points each line at the .grad statement it computes. Diagnostics
+// reach the bundler as its own errors and warnings, located in the .grad file, with a code frame.
+
+import { createUnplugin, type FilterPattern, type UnpluginFactory, type UnpluginMessage } from "unplugin";
+import { compile, type Mode } from "../compile.js";
+import { DiagnosticSink, formatDiagnostic, type Diagnostic } from "../diagnostics.js";
+import { parse } from "../parse.js";
+import { buildSourceMap, outlineOf, type SourceMap } from "../source-map.js";
+
+export interface GradcPluginOptions {
+  /** Which derivative functions to generate; default `["grad", "vjp"]`. */
+  readonly modes?: readonly Mode[];
+  /** Validate arguments in the generated functions; default true. */
+  readonly checks?: boolean;
+  /** The module generated code imports the runtime from; default gradc's runtime package. */
+  readonly runtimeImport?: string;
+  /** Copy the runtime pieces each module uses into it instead of importing them; default false. */
+  readonly inlineRuntime?: boolean;
+  /** The modules to compile (globs relative to the working folder, or regular expressions); default every `.grad` file. */
+  readonly include?: FilterPattern;
+  /** Modules not to compile, even if `include` matches them. */
+  readonly exclude?: FilterPattern;
+}
+
+const gradFiles = /\.grad$/;
+
+export const unpluginFactory: UnpluginFactory<GradcPluginOptions | undefined, false> = (options = {}) => ({
+  name: "gradc",
+  transform: {
+    filter: { id: { include: options.include ?? gradFiles, exclude: options.exclude } },
+    async handler(source, id) {
+      const compiled = await compileToJavaScript(source, id, options);
+      for (const warning of compiled.diagnostics.filter((d) => d.severity === "warning")) {
+        this.warn(bundlerMessage(warning, [], source, id));
+      }
+      const errors = compiled.diagnostics.filter((d) => d.severity === "error");
+      if (errors.length > 0) {
+        this.error(bundlerMessage(errors[0]!, errors.slice(1), source, id));
+        // Rollup and Vite throw in `error`; esbuild collects the errors and reports them with a result.
+        return { code: "" };
+      }
+      return { code: compiled.code!, map: compiled.map! };
+    },
+  },
+  // esbuild would otherwise call the plugin for every file it loads.
+  esbuild: options.include === undefined ? { onLoadFilter: gradFiles } : {},
+});
+
+export const unplugin = /* #__PURE__ */ createUnplugin(unpluginFactory);
+export default unplugin;
+
+interface CompiledModule {
+  readonly code: string | undefined;
+  readonly map: SourceMap | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/** The .grad module `id` as JavaScript with its source map, or its diagnostics. */
+async function compileToJavaScript(
+  source: string,
+  id: string,
+  options: GradcPluginOptions,
+): Promise<CompiledModule> {
+  const { code, diagnostics } = await compile(source, {
+    filename: id,
+    format: false,
+    ...(options.modes === undefined ? {} : { modes: options.modes }),
+    ...(options.checks === undefined ? {} : { checks: options.checks }),
+    ...(options.runtimeImport === undefined ? {} : { runtimeImport: options.runtimeImport }),
+    ...(options.inlineRuntime === undefined ? {} : { inlineRuntime: options.inlineRuntime }),
+  });
+  if (code === undefined) return { code, map: undefined, diagnostics };
+  // Loaded on the first .grad module, not with the bundler's config: it loads TypeScript.
+  const { toJavaScript } = await import("../emit-js.js");
+  const javaScript = toJavaScript(code, `${id}.ts`);
+  return { code: javaScript, map: sourceMapOf(javaScript, source, id), diagnostics };
+}
+
+/**
+ * The map of the JavaScript to the .grad lines. The JavaScript keeps the generated functions and
+ * the comments naming the .grad line of each block, which is all a generated map is made from.
+ */
+function sourceMapOf(javaScript: string, source: string, id: string): SourceMap {
+  const program = parse(source, id, new DiagnosticSink(id, source))!;
+  return buildSourceMap(javaScript, source, outlineOf(source, program.functions), { source: id });
+}
+
+/**
+ * A diagnostic as the bundlers take it: `loc` with a 1-based line and a 0-based column in UTF-16
+ * code units (as Rollup and Vite count them), and `frame`, the source lines under it, for Vite's
+ * error overlay. Further errors of the same file follow in the message, each with its frame.
+ */
+function bundlerMessage(
+  first: Diagnostic,
+  others: readonly Diagnostic[],
+  source: string,
+  id: string,
+): UnpluginMessage & { frame?: string } {
+  const more = others.map((d) => `\n\n${formatDiagnostic(d, source)}`).join("");
+  const message: UnpluginMessage & { frame?: string } = {
+    message: `${first.code}: ${first.message}${more}`,
+    id,
+    code: first.code,
+  };
+  // An invalid option is nowhere in the source.
+  if (first.code === "GC0301") return message;
+  return {
+    ...message,
+    loc: { file: id, line: first.line, column: codeUnitColumn(source, first) },
+    frame: formatDiagnostic(first, source).split("\n").slice(1).join("\n"),
+  };
+}
+
+/** A diagnostic's column (1-based, in characters) as a 0-based column in UTF-16 code units. */
+function codeUnitColumn(source: string, d: Diagnostic): number {
+  const line = source.replace(/^\uFEFF/, "").split(/\r?\n/)[d.line - 1] ?? "";
+  return [...line].slice(0, d.column - 1).join("").length;
+}

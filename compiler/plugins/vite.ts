@@ -1,0 +1,5 @@
+// gradc's plugin for Vite: `import { lossGrad } from "./model.grad"` compiles model.grad.
+import { unplugin } from "./unplugin.js";
+
+export type { GradcPluginOptions } from "./unplugin.js";
+export default unplugin.vite;
