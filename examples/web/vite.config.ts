@@ -1,7 +1,7 @@
 // The web demo's build. `npx vite examples/web` serves it with hot reload, `npx vite build
 // examples/web` writes examples/web/dist.
 //
-// - `.grad` imports are compiled by gradc (see `gradcModules` below).
+// - `.grad` imports are compiled by gradc's Vite plugin, `gradc/vite`.
 // - `virtual:gradc-showcase` gives the page what it shows beside the training: the model's
 //   source, the TypeScript gradc generates for it and the derivation `gradc explain` prints,
 //   typeset with KaTeX here, at build time (the page loads KaTeX's stylesheet, not its code).
@@ -11,11 +11,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { transform } from "esbuild";
 import katex from "katex";
 import ts from "typescript";
 import { defineConfig, type Plugin } from "vite";
 import { compile, explain, formatDiagnostic, type Mode } from "gradc";
+import gradc from "gradc/vite";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const runtime = fileURLToPath(new URL("../../runtime/index.ts", import.meta.url));
@@ -29,23 +29,8 @@ export default defineConfig({
   base: "./",
   resolve: { alias: { "gradc-runtime": runtime, "gradc/runtime": runtime } },
   build: { outDir: "dist", emptyOutDir: true, target: "es2022", chunkSizeWarningLimit: 1000 },
-  plugins: [gradcModules(), showcase(model, "loss")],
+  plugins: [gradc({ modes }), showcase(model, "loss")],
 });
-
-/** Compiles each imported `.grad` file to JavaScript (gradc's TypeScript with the types stripped). */
-function gradcModules(): Plugin {
-  return {
-    name: "gradc-modules",
-    async transform(source, id) {
-      const file = id.replace(/\?.*$/, "");
-      if (!file.endsWith(".grad")) return null;
-      const { code, diagnostics } = await compile(source, { filename: file, modes, format: false });
-      if (code === undefined) this.error(report(diagnostics, source));
-      const js = await transform(code, { loader: "ts", format: "esm", sourcefile: file });
-      return { code: js.code, map: null };
-    },
-  };
-}
 
 const showcaseId = "virtual:gradc-showcase";
 
