@@ -14,7 +14,7 @@ import { build, createServer, type HotPayload, type Rollup } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
 import { declarationsOf } from "../compiler/emit-js.js";
-import gradcEsbuild from "../compiler/plugins/esbuild.js";
+import gradcEsbuild, { type GradcPluginOptions } from "../compiler/plugins/esbuild.js";
 import gradcVite from "../compiler/plugins/vite.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -68,7 +68,7 @@ function viteBuild(folder: string) {
   });
 }
 
-function esbuildBuild(folder: string) {
+function esbuildBuild(folder: string, options: GradcPluginOptions = {}) {
   return esbuild.build({
     entryPoints: [join(folder, "main.ts")],
     outfile: join(folder, "out.mjs"),
@@ -76,7 +76,7 @@ function esbuildBuild(folder: string) {
     platform: "node",
     format: "esm",
     logLevel: "silent",
-    plugins: [gradcEsbuild({ runtimeImport })],
+    plugins: [gradcEsbuild({ runtimeImport, ...options })],
   });
 }
 
@@ -135,6 +135,26 @@ describe("under esbuild", () => {
       column: 18,
     });
     expect(lineText).toBe("  return sum(w) + q");
+  });
+});
+
+describe("warnings", () => {
+  it("reach the bundler as warnings, located, and the build goes on", async () => {
+    const folder = project(
+      "esbuild-warning",
+      model
+        .replace("-> real wrt w, b", "-> real[1] wrt w, b")
+        .replace("return (y - z)^2", "return [(y - z)^2]"),
+    );
+    writeFileSync(join(folder, "main.ts"), `export { loss } from "./model.grad";\n`);
+    const result = await esbuildBuild(folder, { modes: ["grad", "hessian"] });
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]!.text).toContain("GC0302: 'loss' returns real[1]");
+    expect(result.warnings[0]!.location).toMatchObject({
+      line: 2,
+      column: 3,
+      lineText: expect.stringContaining("fn loss("),
+    });
   });
 });
 

@@ -27,27 +27,40 @@ export interface GradcPluginOptions {
 
 const gradFiles = /\.grad$/;
 
-export const unpluginFactory: UnpluginFactory<GradcPluginOptions | undefined, false> = (options = {}) => ({
-  name: "gradc",
-  transform: {
-    filter: { id: { include: options.include ?? gradFiles, exclude: options.exclude } },
-    async handler(source, id) {
-      const compiled = await compileToJavaScript(source, id, options);
-      for (const warning of compiled.diagnostics.filter((d) => d.severity === "warning")) {
-        this.warn(bundlerMessage(warning, [], source, id));
-      }
-      const errors = compiled.diagnostics.filter((d) => d.severity === "error");
-      if (errors.length > 0) {
-        this.error(bundlerMessage(errors[0]!, errors.slice(1), source, id));
-        // Rollup and Vite throw in `error`; esbuild collects the errors and reports them with a result.
-        return { code: "" };
-      }
-      return { code: compiled.code!, map: compiled.map! };
+export const unpluginFactory: UnpluginFactory<GradcPluginOptions | undefined, false> = (options = {}) => {
+  // The last compile of each file: a dev server compiling one module for the browser and for SSR,
+  // or a rebuild that meets an unchanged file, compiles it once.
+  const latest = new Map<string, { source: string; compiled: Promise<CompiledModule> }>();
+  const compiledOnce = (source: string, id: string) => {
+    const cached = latest.get(id);
+    if (cached?.source === source) return cached.compiled;
+    const compiled = compileToJavaScript(source, id, options);
+    latest.set(id, { source, compiled });
+    return compiled;
+  };
+  return {
+    name: "gradc",
+    transform: {
+      filter: { id: { include: options.include ?? gradFiles, exclude: options.exclude } },
+      async handler(source, id) {
+        const compiled = await compiledOnce(source, id);
+        for (const warning of compiled.diagnostics.filter((d) => d.severity === "warning")) {
+          this.warn(bundlerMessage(warning, [], source, id));
+        }
+        const errors = compiled.diagnostics.filter((d) => d.severity === "error");
+        if (errors.length > 0) {
+          this.error(bundlerMessage(errors[0]!, errors.slice(1), source, id));
+          // Rollup and Vite throw in `error`; esbuild collects the errors and reports them with a result.
+          return { code: "" };
+        }
+        // A copy of the map: bundlers may edit the one they are given.
+        return { code: compiled.code!, map: structuredClone(compiled.map!) };
+      },
     },
-  },
-  // esbuild would otherwise call the plugin for every file it loads.
-  esbuild: options.include === undefined ? { onLoadFilter: gradFiles } : {},
-});
+    // esbuild would otherwise call the plugin for every file it loads.
+    esbuild: options.include === undefined ? { onLoadFilter: gradFiles } : {},
+  };
+};
 
 export const unplugin = /* #__PURE__ */ createUnplugin(unpluginFactory);
 export default unplugin;

@@ -1,5 +1,10 @@
 // gradc's plugin for Vite: `import { lossGrad } from "./model.grad"` compiles model.grad.
-import { unplugin } from "./unplugin.js";
+
+import type { VitePlugin } from "unplugin";
+import { unplugin, type GradcPluginOptions } from "./unplugin.js";
 
 export type { GradcPluginOptions } from "./unplugin.js";
-export default unplugin.vite;
+
+// Typed by name, so the declaration file names the bundler's type.
+const plugin: (options?: GradcPluginOptions) => VitePlugin = unplugin.vite;
+export default plugin;
