@@ -155,6 +155,11 @@ describe("warnings", () => {
       column: 3,
       lineText: expect.stringContaining("fn loss("),
     });
+    const functions = await esbuildBuild(folder, {
+      modes: ["grad", "hessian"],
+      functions: { loss: ["vjp"] },
+    });
+    expect(functions.warnings).toEqual([]);
   });
 });
 

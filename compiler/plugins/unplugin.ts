@@ -5,7 +5,7 @@
 // reach the bundler as its own errors and warnings, located in the .grad file, with a code frame.
 
 import { createUnplugin, type FilterPattern, type UnpluginFactory, type UnpluginMessage } from "unplugin";
-import { compile, type Mode } from "../compile.js";
+import { compile, type FunctionModes, type Mode } from "../compile.js";
 import { DiagnosticSink, formatDiagnostic, type Diagnostic } from "../diagnostics.js";
 import { parse } from "../parse.js";
 import { buildSourceMap, outlineOf, type SourceMap } from "../source-map.js";
@@ -13,6 +13,8 @@ import { buildSourceMap, outlineOf, type SourceMap } from "../source-map.js";
 export interface GradcPluginOptions {
   /** Which derivative functions to generate; default `["grad", "vjp"]`. */
   readonly modes?: readonly Mode[];
+  /** Modes for single functions, replacing `modes` for them: `{ loss: ["grad", "hessian"] }`. */
+  readonly functions?: FunctionModes;
   /** Validate arguments in the generated functions; default true. */
   readonly checks?: boolean;
   /** The module generated code imports the runtime from; default gradc's runtime package. */
@@ -81,6 +83,7 @@ async function compileToJavaScript(
     filename: id,
     format: false,
     ...(options.modes === undefined ? {} : { modes: options.modes }),
+    ...(options.functions === undefined ? {} : { functionModes: options.functions }),
     ...(options.checks === undefined ? {} : { checks: options.checks }),
     ...(options.runtimeImport === undefined ? {} : { runtimeImport: options.runtimeImport }),
     ...(options.inlineRuntime === undefined ? {} : { inlineRuntime: options.inlineRuntime }),
