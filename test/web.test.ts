@@ -77,11 +77,9 @@ describe("web demo", () => {
     const errors: string[] = [];
 
     beforeAll(async () => {
-      await build({ configFile: join(web, "vite.config.ts"), logLevel: "error" });
-      const served = await serve();
-      server = served.server;
       profile = mkdtempSync(join(tmpdir(), "gradc-web-test-"));
-      context = await chromium.launchPersistentContext(profile, {
+      // Chromium starts while Vite builds the page.
+      const launched = chromium.launchPersistentContext(profile, {
         executablePath: chromiumPath!,
         args: [
           "--headless",
@@ -95,6 +93,13 @@ describe("web demo", () => {
         ],
         viewport: { width: 1400, height: 940 },
       });
+      try {
+        await build({ configFile: join(web, "vite.config.ts"), logLevel: "error" });
+      } finally {
+        context = await launched;
+      }
+      const served = await serve();
+      server = served.server;
       page = context.pages()[0] ?? (await context.newPage());
       page.on("console", (message) => {
         if (message.type() === "error") errors.push(`console: ${message.text()}`);
