@@ -5,13 +5,14 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import { transformSync } from "esbuild";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import type { FunctionDecl, TypeExpr } from "../compiler/ast.js";
 import { compile, type CompileOptions } from "../compiler/compile.js";
 import { DiagnosticSink } from "../compiler/diagnostics.js";
-import { declarationsOf, toJavaScript } from "../compiler/emit-js.js";
+import { declarationsOf, javaScriptSourceMap, toJavaScript } from "../compiler/emit-js.js";
 import { parse } from "../compiler/parse.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -80,6 +81,17 @@ describe("toJavaScript", () => {
     expect(js).toContain("// line 4: prediction = a + b * t + c * t^2");
     expect(js).toMatch(/\n}\n\n\/\*\*/); // a blank line between functions
     expect(js).not.toMatch(/: number|import type/);
+  });
+
+  it("has a source map from each line to the .grad statement it computes", async () => {
+    const source = readFileSync(join(root, "examples/least-squares.grad"), "utf8");
+    const js = toJavaScript(await generated(source, { filename: "least-squares.grad" }));
+    const map = new TraceMap({ ...javaScriptSourceMap(js, source, { source: "least-squares.grad" }) });
+    const lines = js.split("\n");
+    const place = (text: string) =>
+      originalPositionFor(map, { line: lines.findIndex((l) => l.includes(text)) + 1, column: 0 });
+    expect(place("const residual =")).toMatchObject({ source: "least-squares.grad", line: 5, column: 2 });
+    expect(place("export function lossGrad(")).toMatchObject({ line: 3, column: 0 });
   });
 
   it("keeps the runtime import, which then resolves and runs", async () => {

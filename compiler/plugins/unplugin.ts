@@ -6,9 +6,8 @@
 
 import { createUnplugin, type FilterPattern, type UnpluginFactory, type UnpluginMessage } from "unplugin";
 import { compile, type FunctionModes, type Mode } from "../compile.js";
-import { DiagnosticSink, formatDiagnostic, type Diagnostic } from "../diagnostics.js";
-import { parse } from "../parse.js";
-import { buildSourceMap, outlineOf, type SourceMap } from "../source-map.js";
+import { formatDiagnostic, type Diagnostic } from "../diagnostics.js";
+import type { SourceMap } from "../source-map.js";
 
 export interface GradcPluginOptions {
   /** Which derivative functions to generate; default `["grad", "vjp"]`. */
@@ -90,18 +89,9 @@ async function compileToJavaScript(
   });
   if (code === undefined) return { code, map: undefined, diagnostics };
   // Loaded on the first .grad module, not with the bundler's config: it loads TypeScript.
-  const { toJavaScript } = await import("../emit-js.js");
+  const { javaScriptSourceMap, toJavaScript } = await import("../emit-js.js");
   const javaScript = toJavaScript(code, `${id}.ts`);
-  return { code: javaScript, map: sourceMapOf(javaScript, source, id), diagnostics };
-}
-
-/**
- * The map of the JavaScript to the .grad lines. The JavaScript keeps the generated functions and
- * the comments naming the .grad line of each block, which is all a generated map is made from.
- */
-function sourceMapOf(javaScript: string, source: string, id: string): SourceMap {
-  const program = parse(source, id, new DiagnosticSink(id, source))!;
-  return buildSourceMap(javaScript, source, outlineOf(source, program.functions), { source: id });
+  return { code: javaScript, map: javaScriptSourceMap(javaScript, source, { source: id }), diagnostics };
 }
 
 /**
