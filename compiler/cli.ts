@@ -2,18 +2,40 @@
 // function of (argv, io): it never calls process.exit and never lets a stack
 // trace reach the user for bad input. Exit codes: 0 ok, 1 diagnostics with
 // errors (or an output that could not be written, or `--check` found stale
-// outputs), 2 usage errors, 70 internal errors (a bug in gradc).
+// outputs), 2 usage errors (a bad configuration file too), 70 internal errors
+// (a bug in gradc).
 
 import { existsSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
-import { allModes, check, compile, defaultModes, type Mode } from "./compile.js";
+import {
+  allModes,
+  check,
+  compile,
+  defaultModes,
+  defaultRuntimeImport,
+  functionNames,
+  type FunctionModes,
+  type Mode,
+} from "./compile.js";
+import {
+  checkFunctionNames,
+  ConfigError,
+  expandConfigPatterns,
+  findConfig,
+  loadConfig,
+  modesForFile,
+  resolveOverrides,
+  type GradcConfig,
+  type LoadedConfig,
+} from "./config.js";
 import { codes, formatDiagnostic, styled, type Diagnostic } from "./diagnostics.js";
+import { declarationsOf, toJavaScript } from "./emit-js.js";
 import { explain } from "./explain.js";
 import type { ExplainFormat } from "./explain-print.js";
-import { realTarget, writeOutput } from "./files.js";
+import { displayPath, expandInputs, InputError, realTarget, writeOutput, type InputFile } from "./files.js";
 import {
   pathToUrlPath,
   renameSourceMap,
@@ -30,6 +52,11 @@ export interface CliIo {
   readonly cwd?: string;
   /** Colour diagnostics (a terminal); default off. */
   readonly color?: boolean;
+  /**
+   * On a terminal: shows `line` as a status line, drawn in place of the previous one (`""`
+   * clears it). Without it (output piped), no progress is shown.
+   */
+  readonly status?: (line: string) => void;
 }
 
 export const exitCodes = { ok: 0, errors: 1, usage: 2, internal: 70 } as const;
@@ -37,12 +64,22 @@ export const exitCodes = { ok: 0, errors: 1, usage: 2, internal: 70 } as const;
 /** A usage error: printed as `gradc: MESSAGE`, exit 2. */
 class UsageError extends Error {}
 
+const stderrIsTerminal = process.stderr.isTTY === true && process.env.TERM !== "dumb";
+
 const defaultIo: CliIo = {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
   // Colour on a terminal, unless NO_COLOR is set (no-color.org) or the terminal is dumb.
-  color: process.stderr.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== "dumb",
+  color: stderrIsTerminal && !process.env.NO_COLOR,
+  ...(stderrIsTerminal ? { status: drawStatusLine } : {}),
 };
+
+/** Rewrites the terminal's last line: back to its start, clear it, print at most one line's width. */
+function drawStatusLine(line: string): void {
+  const width = Math.max(10, (process.stderr.columns ?? 80) - 1);
+  const fitted = [...line].length > width ? `…${[...line].slice(-(width - 1)).join("")}` : line;
+  process.stderr.write(`\r\u001b[K${fitted}`);
+}
 
 /** Runs the CLI; resolves to the exit code. With `compile --watch` it resolves only once the watcher stops. */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
@@ -58,7 +95,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       // Help and --version "exit" with 0; everything else commander reports is a usage error.
       return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
     }
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
       safeWrite(io.stderr, `gradc: ${error.message}\n`);
       return exitCodes.usage;
     }
@@ -80,38 +117,48 @@ function safeWrite(write: (s: string) => void, s: string): void {
 // Command definitions
 
 interface CompileCommandOptions {
+  config?: string;
   output?: string;
   outDir?: string;
   modes?: string;
   runtimeImport?: string;
   inlineRuntime?: boolean;
-  checks: boolean;
+  checks?: boolean;
   watch?: boolean;
   check?: boolean;
+  emit?: "ts" | "js" | "ir";
   emitIr?: boolean;
+  dts?: boolean;
   sourceMap?: boolean;
   inlineSourceMap?: boolean;
 }
 
 interface CheckCommandOptions {
+  config?: string;
   modes?: string;
 }
 
 const compileExamples = `
 Examples:
   $ gradc compile model.grad                       # writes model.grad.ts next to it
-  $ gradc compile src/*.grad --out-dir generated   # writes generated/<name>.grad.ts
+  $ gradc compile                                  # the inputs of gradc.config.ts (or .json, package.json)
+  $ gradc compile 'src/**/*.grad' --out-dir gen    # writes gen/<folders>/<name>.grad.ts
+  $ gradc compile src --out-dir gen                # every .grad file below src
   $ gradc compile model.grad -o src/model.ts --modes grad,vjp
+  $ gradc compile model.grad -o -                  # the module on standard output
+  $ gradc compile model.grad --emit js             # model.grad.js and model.grad.d.ts
+  $ gradc compile 'src/**/*.grad' --dts            # model.d.grad.ts, for a bundler plugin's imports
   $ gradc compile model.grad --runtime-import ./runtime.js --no-checks
   $ gradc compile model.grad --source-map          # also writes model.grad.ts.map
-  $ gradc compile src/*.grad --check               # CI: fail if an output is stale
-  $ gradc compile src/*.grad --watch               # recompile on every change
+  $ gradc compile --check                          # CI: fail if an output is stale
+  $ gradc compile --watch                          # recompile on every change, pick up new files
 `;
 
 const checkExamples = `
 Examples:
   $ gradc check model.grad
-  $ gradc check src/*.grad
+  $ gradc check 'src/**/*.grad'
+  $ gradc check                                    # the inputs of gradc.config.ts
 `;
 
 const explainExamples = `
@@ -126,6 +173,7 @@ Markdown (the default) writes the math in LaTeX: GitHub and KaTeX render it.
 const programExamples = `
 Examples:
   $ gradc compile model.grad          # writes model.grad.ts
+  $ gradc compile                     # what gradc.config.ts names
   $ gradc check model.grad            # diagnostics only
   $ gradc help compile                # options of a command
 
@@ -151,58 +199,67 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .showSuggestionAfterError(true)
     .addHelpText("after", programExamples);
 
+  const modesHelp = `comma-separated derivative modes (${allModes.join(", ")}); default ${defaultModes.join(",")}`;
+  const configHelp =
+    'configuration file (default: gradc.config.{ts,mts,js,mjs,json} or package.json\'s "gradc")';
+
   program
     .command("compile")
     .description("compile .grad files to TypeScript")
-    .argument("<files...>", ".grad files to compile")
+    .argument("[inputs...]", ".grad files, folders or quoted globs (default: the configuration's inputs)")
+    .option("--config <file>", configHelp)
     .addOption(
-      new Option("-o, --output <file>", "output file (only with a single input)").conflicts("outDir"),
+      new Option(
+        "-o, --output <file>",
+        "output file (only with a single input; - for standard output)",
+      ).conflicts("outDir"),
     )
-    .option("--out-dir <dir>", "write DIR/<name>.grad.ts for each input (created if needed)")
-    .option(
-      "--modes <list>",
-      `comma-separated derivative modes (${allModes.join(", ")})`,
-      defaultModes.join(","),
-    )
+    .option("--out-dir <dir>", "write DIR/<folders>/<name>.grad.ts for each input (created if needed)")
+    .option("--modes <list>", modesHelp)
     .option(
       "--runtime-import <specifier>",
-      "module the generated code imports the runtime from",
-      "gradc-runtime",
+      `module the generated code imports the runtime from; default ${defaultRuntimeImport}`,
     )
     .option("--inline-runtime", "copy the runtime pieces the output uses into it (no import)")
+    .option("--no-inline-runtime", "import the runtime (when the configuration inlines it)")
+    .option("--checks", "validate argument shapes in the generated code (the default)")
     .option("--no-checks", "do not validate argument shapes in the generated code")
-    .option("--emit-ir", "write the compiler's IR (model.grad.ir) instead of TypeScript")
     .addOption(
       new Option(
-        "--source-map",
-        "also write OUT.ts.map, mapping the output to the .grad lines (for debuggers and stack traces)",
-      ).conflicts(["inlineSourceMap", "emitIr"]),
+        "--emit <kind>",
+        "what to write: TypeScript (model.grad.ts), JavaScript and its declarations (model.grad.js, model.grad.d.ts) or the IR (model.grad.ir)",
+      ).choices(["ts", "js", "ir"]),
     )
+    .option("--emit-ir", "the same as --emit ir: the compiler's IR, model.grad.ir")
+    .option("--dts", 'write only model.d.grad.ts beside each input: the types of `import "./model.grad"`')
+    .option("--no-dts", "write modules (when the configuration asks for declarations)")
+    .option(
+      "--source-map",
+      "also write OUT.ts.map, mapping the output to the .grad lines (for debuggers and stack traces)",
+    )
+    .option("--inline-source-map", "embed the source map in the output (a data: URL; no .map file)")
+    .option("--no-source-map", "no source map (when the configuration asks for one)")
     .addOption(
       new Option(
-        "--inline-source-map",
-        "embed the source map in the output (a data: URL; no .map file)",
-      ).conflicts("emitIr"),
+        "--watch",
+        "recompile each file when it changes; compile new files as they appear",
+      ).conflicts("check"),
     )
-    .addOption(new Option("--watch", "recompile each file when it changes").conflicts("check"))
     .option("--check", "write nothing; exit 1 if an output is missing or out of date")
     .addHelpText("after", compileExamples)
-    .action(async (files: string[], options: CompileCommandOptions) => {
-      setExitCode(await runCompileCommand(files, options, io, cwd));
+    .action(async (inputs: string[], options: CompileCommandOptions) => {
+      setExitCode(await runCompileCommand(inputs, options, io, cwd));
     });
 
   program
     .command("check")
     .description("report diagnostics only; writes nothing")
-    .argument("<files...>", ".grad files to check")
-    .option(
-      "--modes <list>",
-      `comma-separated derivative modes (${allModes.join(", ")})`,
-      defaultModes.join(","),
-    )
+    .argument("[inputs...]", ".grad files, folders or quoted globs (default: the configuration's inputs)")
+    .option("--config <file>", configHelp)
+    .option("--modes <list>", modesHelp)
     .addHelpText("after", checkExamples)
-    .action(async (files: string[], options: CheckCommandOptions) => {
-      setExitCode(await runCheckCommand(files, options, io, cwd));
+    .action(async (inputs: string[], options: CheckCommandOptions) => {
+      setExitCode(await runCheckCommand(inputs, options, io, cwd));
     });
 
   program
@@ -254,6 +311,108 @@ export function parseModes(list: string): Mode[] {
   return modes;
 }
 
+/**
+ * What a compile writes for each input: TypeScript (`model.grad.ts`), JavaScript and its
+ * declarations (`model.grad.js`, `model.grad.d.ts`), the IR (`model.grad.ir`), or only the
+ * declarations of the .grad file itself (`model.d.grad.ts`, for a bundler plugin's imports).
+ */
+export type Emit = "ts" | "js" | "ir" | "dts";
+
+/** `--emit`, `--emit-ir` and `--dts`, else the configuration's `emit` and `dts`. */
+function emitOf(options: CompileCommandOptions, config: GradcConfig): Emit {
+  if (options.emitIr === true && options.emit !== undefined && options.emit !== "ir") {
+    throw new UsageError(`--emit-ir is --emit ir; it cannot be combined with --emit ${options.emit}`);
+  }
+  const flag = options.emit ?? (options.emitIr === true ? "ir" : undefined);
+  if (options.dts === true) {
+    if (flag !== undefined && flag !== "ts") {
+      throw new UsageError(
+        `--dts writes declarations instead of modules; it cannot be combined with --emit ${flag}`,
+      );
+    }
+    return "dts";
+  }
+  if (flag !== undefined) return flag;
+  if (config.dts === true && options.dts !== false) return "dts";
+  return config.emit ?? "ts";
+}
+
+/** How an emit is named in messages about the flags it does not go with. */
+function emitFlag(emit: Emit): string {
+  return emit === "dts" ? "--dts" : `--emit ${emit}`;
+}
+
+/** `--source-map`/`--inline-source-map`/`--no-source-map`, else the configuration's `sourceMap`. */
+function sourceMapOf(
+  options: CompileCommandOptions,
+  config: GradcConfig,
+  emit: Emit,
+): BuildSettings["sourceMap"] {
+  if (options.sourceMap === true && options.inlineSourceMap === true) {
+    throw new UsageError("use either --source-map or --inline-source-map, not both");
+  }
+  if (options.sourceMap === false && options.inlineSourceMap === true) {
+    throw new UsageError("use either --no-source-map or --inline-source-map, not both");
+  }
+  const flag = options.inlineSourceMap === true ? "inline" : options.sourceMap;
+  if ((flag === true || flag === "inline") && emit !== "ts") {
+    throw new UsageError(
+      `${flag === true ? "--source-map" : "--inline-source-map"} maps TypeScript output; it cannot be combined with ${emitFlag(emit)}`,
+    );
+  }
+  // A configuration's sourceMap is about its TypeScript output: other emits leave it aside.
+  const chosen = flag ?? (emit === "ts" ? config.sourceMap : undefined);
+  return chosen === true ? "file" : chosen === "inline" ? "inline" : undefined;
+}
+
+/** The compile command's settings: each flag given wins over the configuration's key. */
+function compileSettings(options: CompileCommandOptions, config: GradcConfig): BuildSettings {
+  const emit = emitOf(options, config);
+  const sourceMap = sourceMapOf(options, config, emit);
+  const runtimeImport = options.runtimeImport ?? config.runtimeImport;
+  if (runtimeImport !== undefined && runtimeImport.trim() === "") {
+    throw new UsageError("--runtime-import needs a module specifier");
+  }
+  return {
+    modes: options.modes !== undefined ? parseModes(options.modes) : (config.modes ?? defaultModes),
+    ...(runtimeImport === undefined ? {} : { runtimeImport }),
+    checks: options.checks ?? config.checks ?? true,
+    inlineRuntime: options.inlineRuntime ?? config.inlineRuntime ?? false,
+    emit,
+    ...(sourceMap === undefined ? {} : { sourceMap }),
+  };
+}
+
+/** Output options: `-o` and `--out-dir` win over the configuration's `outDir`. */
+function outputOptionsOf(
+  options: CompileCommandOptions,
+  settings: BuildSettings,
+  inputs: Inputs,
+  cwd: string,
+): OutputOptions {
+  const { config } = inputs;
+  if (settings.emit === "dts" && (options.output !== undefined || options.outDir !== undefined)) {
+    throw new UsageError(
+      `--dts writes model.d.grad.ts beside each input, where an import of the .grad file looks; it takes no ${options.output !== undefined ? "-o" : "--out-dir"}`,
+    );
+  }
+  const configOutDir =
+    options.output === undefined && settings.emit !== "dts" && config?.config.outDir !== undefined
+      ? displayPath(path.resolve(config.dir, config.config.outDir), cwd)
+      : undefined;
+  const outDir = options.outDir ?? configOutDir;
+  return {
+    output: options.output,
+    outDir,
+    check: options.check === true,
+    emit: settings.emit,
+    root: inputs.root,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Jobs: each input and where its output goes
+
 /** One input file and where its output goes. Paths are kept as the user wrote them, for messages. */
 export interface Job {
   /** The input as given (relative to cwd), used in diagnostics. */
@@ -262,6 +421,9 @@ export interface Job {
   /** The output for messages: relative if the user's paths were. */
   readonly output: string;
   readonly outputPath: string;
+  /** The input's own modes (from the configuration), instead of the settings' modes. */
+  readonly modes?: readonly Mode[];
+  readonly functionModes?: FunctionModes;
 }
 
 export interface OutputOptions {
@@ -271,9 +433,17 @@ export interface OutputOptions {
   readonly outDir?: string | undefined;
   /** `--check`: compare with the outputs instead of writing them. */
   readonly check?: boolean;
-  /** The default output's extension: `.ts`, or `.ir` with `--emit-ir`. */
-  readonly extension?: ".ts" | ".ir";
+  /** What is written; default `"ts"`. */
+  readonly emit?: Emit;
+  /**
+   * The folder `--out-dir` mirrors below (absolute); default the deepest folder holding every
+   * input. Set from the inputs' patterns, so that a file added later lands beside its neighbours.
+   */
+  readonly root?: string | undefined;
 }
+
+/** The extension appended to an input's name: `model.grad` → `model.grad.ts`. */
+const extensions = { ts: ".ts", js: ".js", ir: ".ir" } as const;
 
 /** Pairs inputs with outputs; rejects ambiguous or dangerous combinations. */
 export function planJobs(files: readonly string[], options: OutputOptions, cwd: string): Job[] {
@@ -296,23 +466,20 @@ export function planJobs(files: readonly string[], options: OutputOptions, cwd: 
   if (options.output === standardOutput && options.check === true) {
     throw new UsageError("--check compares with an output file; -o - writes to standard output");
   }
-  // TypeScript in a .js file would not run: refuse the name rather than write it.
-  if (options.extension !== ".ir" && options.output !== undefined && /\.[cm]?jsx?$/i.test(options.output)) {
-    throw new UsageError(
-      `-o ${options.output}: gradc writes TypeScript; name the output .ts (e.g. ${options.output.replace(/\.[cm]?jsx?$/i, ".ts")})`,
-    );
-  }
-  const extension = options.extension ?? ".ts";
+  const emit = options.emit ?? "ts";
+  if (options.output !== undefined && options.output !== standardOutput)
+    checkOutputName(options.output, emit);
   // --out-dir mirrors the inputs' folders below the one they share (src/a/m.grad and
   // src/b/m.grad go to DIR/a/m.grad.ts and DIR/b/m.grad.ts), as tsc's outDir does.
-  const base = commonFolder(unique.map((input) => path.dirname(path.resolve(cwd, input))));
+  const root = options.root ?? commonFolder(unique.map((input) => path.dirname(path.resolve(cwd, input))));
   const jobs: Job[] = unique.map((input) => {
     let output: string;
-    if (options.output !== undefined) output = options.output;
+    if (emit === "dts") output = declarationBeside(input);
+    else if (options.output !== undefined) output = options.output;
     else if (options.outDir !== undefined) {
-      const folder = path.relative(base, path.dirname(path.resolve(cwd, input)));
-      output = path.join(options.outDir, folder, `${path.basename(input)}${extension}`);
-    } else output = `${input}${extension}`;
+      const folder = path.relative(root, path.dirname(path.resolve(cwd, input)));
+      output = path.join(options.outDir, folder, `${path.basename(input)}${extensions[emit]}`);
+    } else output = `${input}${extensions[emit]}`;
     return { input, inputPath: path.resolve(cwd, input), output, outputPath: path.resolve(cwd, output) };
   });
   const byOutput = new Map<string, Job>();
@@ -332,6 +499,33 @@ export function planJobs(files: readonly string[], options: OutputOptions, cwd: 
     if (inputs.has(job.outputPath)) throw new UsageError(`output ${job.output} would overwrite an input`);
   }
   return jobs;
+}
+
+/** TypeScript in a .js file would not run, nor JavaScript in a .ts file: refuse the name rather than write it. */
+function checkOutputName(output: string, emit: Emit): void {
+  const isJs = /\.[cm]?jsx?$/i.test(output);
+  if (emit === "ts" && isJs) {
+    throw new UsageError(
+      `-o ${output}: gradc writes TypeScript; name the output .ts (e.g. ${output.replace(/\.[cm]?jsx?$/i, ".ts")}), or use --emit js`,
+    );
+  }
+  if (emit === "js" && !/\.[cm]?js$/i.test(output)) {
+    throw new UsageError(
+      `-o ${output}: --emit js writes JavaScript; name the output .js, .mjs or .cjs (its declarations go beside it)`,
+    );
+  }
+}
+
+/** `--dts`: `model.grad` → `model.d.grad.ts`, the file TypeScript reads for `import "./model.grad"`. */
+function declarationBeside(input: string): string {
+  const extension = path.extname(input);
+  const stem = input.slice(0, input.length - extension.length);
+  return `${stem}.d${extension}.ts`;
+}
+
+/** The declarations of a JavaScript output: `model.grad.js` → `model.grad.d.ts` (`.mjs` → `.d.mts`). */
+function declarationOfJs(file: string): string {
+  return file.replace(/\.([cm]?)js$/i, (_, kind: string) => `.d.${kind}ts`);
 }
 
 /** The deepest folder that holds all of `folders` (absolute paths). */
@@ -373,100 +567,314 @@ async function checkRealPaths(jobs: readonly Job[]): Promise<void> {
   }
 }
 
-// ---------------------------------------------------------------------------
-// Commands
-
-export interface BuildSettings {
-  readonly modes: readonly Mode[];
-  readonly runtimeImport: string;
-  readonly checks: boolean;
-  readonly inlineRuntime: boolean;
-  readonly emit?: "typescript" | "ir";
-  /** A source map: written beside each output as OUT.ts.map, or embedded in it. */
-  readonly sourceMap?: "file" | "inline";
+/**
+ * The files written beside an output (its source map, a JavaScript output's declarations),
+ * which must not overwrite an input either (`-o model` beside an input `model.map`).
+ */
+function checkCompanionPaths(jobs: readonly Job[], settings: BuildSettings): void {
+  const inputs = new Map(jobs.map((job) => [job.inputPath, job]));
+  for (const job of jobs) {
+    if (job.output === standardOutput) continue;
+    for (const companion of companionsOf(job, settings)) {
+      const input = inputs.get(companion.path);
+      if (input !== undefined) {
+        throw new UsageError(
+          `${companion.what} ${companion.display} would overwrite the input ${input.input}`,
+        );
+      }
+    }
+  }
 }
 
-async function runCompileCommand(
-  files: readonly string[],
-  options: CompileCommandOptions,
-  io: CliIo,
+function companionsOf(job: Job, settings: BuildSettings): { what: string; display: string; path: string }[] {
+  if (settings.sourceMap === "file") return [{ what: "source map", ...mapFileOf(job) }];
+  if (settings.emit === "js") {
+    return [
+      {
+        what: "declaration file",
+        display: declarationOfJs(job.output),
+        path: declarationOfJs(job.outputPath),
+      },
+    ];
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------------------
+// Inputs and the configuration
+
+/** The files to compile: named on the command line, else by the configuration's `inputs`. */
+interface Inputs {
+  readonly config: LoadedConfig | undefined;
+  readonly files: readonly InputFile[];
+  /** The folder `--out-dir` mirrors below: where every input's pattern starts. */
+  readonly root: string;
+  /** The files the same patterns name now (for --watch; none is not an error then). */
+  readonly rescan: () => Promise<InputFile[]>;
+  /** What --watch watches for new and removed files: glob bases, folders, files. */
+  readonly watchPaths: readonly string[];
+  /** Whether an input is a folder or a glob, which new files can come to match. */
+  readonly discovers: boolean;
+}
+
+/** `--config FILE`, else the configuration file in the current directory, if any. */
+async function openConfig(file: string | undefined, cwd: string): Promise<LoadedConfig | undefined> {
+  return file !== undefined ? loadConfig(file, cwd) : findConfig(cwd);
+}
+
+async function resolveInputs(
+  patterns: readonly string[],
+  config: LoadedConfig | undefined,
   cwd: string,
-): Promise<number> {
-  const settings: BuildSettings = {
-    modes: parseModes(options.modes ?? defaultModes.join(",")),
-    runtimeImport: options.runtimeImport ?? "gradc-runtime",
-    checks: options.checks,
-    inlineRuntime: options.inlineRuntime === true,
-    emit: options.emitIr === true ? "ir" : "typescript",
-    ...(options.sourceMap === true
-      ? { sourceMap: "file" }
-      : options.inlineSourceMap === true
-        ? { sourceMap: "inline" }
-        : {}),
+): Promise<Inputs> {
+  const configInputs = config?.config.inputs;
+  if (patterns.length === 0 && configInputs === undefined) {
+    throw new UsageError(
+      config === undefined
+        ? "no input files: name .grad files, folders or globs, or list them as inputs in gradc.config.ts"
+        : `no input files: name them on the command line, or list them as inputs in ${config.name}`,
+    );
+  }
+  // Command-line patterns are relative to the current directory; the configuration's to its folder.
+  const fromConfig = patterns.length === 0 && config !== undefined;
+  const list = fromConfig ? (typeof configInputs === "string" ? [configInputs] : configInputs!) : patterns;
+  const base = fromConfig ? config.dir : cwd;
+  const expand = (allowEmpty: boolean) => expandInputs(list, base, cwd, { allowEmpty });
+  let expanded: Awaited<ReturnType<typeof expand>>;
+  try {
+    expanded = await expand(false);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw new UsageError(fromConfig ? `${config.name}: inputs: ${error.message}` : error.message);
+  }
+  // A file named on the command line that is missing is reported when read; one the
+  // configuration names is the configuration's mistake.
+  const missing = fromConfig
+    ? expanded.specs.find((spec) => spec.kind === "file" && !existsSync(path.resolve(base, spec.pattern)))
+    : undefined;
+  if (missing !== undefined)
+    throw new UsageError(`${config!.name}: inputs: ${missing.pattern} does not exist`);
+  return {
+    config,
+    files: expanded.files,
+    root: commonFolder(expanded.specs.map((spec) => spec.root)),
+    rescan: async () => (await expand(true)).files,
+    watchPaths: expanded.specs.map((spec) =>
+      spec.kind === "file" ? path.resolve(base, spec.pattern) : spec.root,
+    ),
+    discovers: expanded.specs.some((spec) => spec.kind !== "file"),
   };
-  if (settings.runtimeImport.trim() === "") throw new UsageError("--runtime-import needs a module specifier");
+}
+
+/**
+ * Each job's modes from the configuration: its `modes`, `functions` and the `overrides` that
+ * apply to the input. `--modes` on the command line replaces all of them. When starting, an
+ * override's pattern that matches nothing and a function name no file defines are errors;
+ * --watch, adding a file later, takes the overrides as they match then.
+ */
+async function withConfigModes(
+  jobs: readonly Job[],
+  inputs: Inputs,
+  modesFlag: string | undefined,
+  { starting }: { starting: boolean },
+): Promise<Job[]> {
+  const loaded = inputs.config;
+  if (loaded === undefined || modesFlag !== undefined) return [...jobs];
+  const { config } = loaded;
+  if (config.modes === undefined && config.functions === undefined && config.overrides === undefined)
+    return [...jobs];
+  const overrides = await resolveOverrides(loaded, { allowEmpty: !starting });
+  if (starting) {
+    // The config's own `functions` apply to its inputs; without any, to the files named.
+    const files =
+      config.inputs === undefined
+        ? jobs.map((job) => job.inputPath)
+        : await expandConfigPatterns(loaded, config.inputs, "inputs");
+    await checkFunctionNames(loaded, files, overrides, async (file) => {
+      const source = await readFile(file, "utf8").catch(() => undefined);
+      return source === undefined ? undefined : functionNames(source);
+    });
+  }
+  return Promise.all(
+    jobs.map(async (job) => ({
+      ...job,
+      ...modesForFile(await realTarget(job.inputPath), config, overrides, defaultModes),
+    })),
+  );
+}
+
+/** The inputs' sources, the jobs for them, and the settings, checked before anything is written. */
+interface CompilePlan {
+  readonly inputs: Inputs;
+  readonly jobs: readonly Job[];
+  readonly settings: BuildSettings;
+  readonly outputOptions: OutputOptions;
+}
+
+async function planCompile(
+  patterns: readonly string[],
+  options: CompileCommandOptions,
+  cwd: string,
+): Promise<CompilePlan> {
+  const config = await openConfig(options.config, cwd);
+  const settings = compileSettings(options, config?.config ?? {});
   if (settings.sourceMap === "file" && options.output === standardOutput) {
     throw new UsageError(
       "--source-map writes OUT.ts.map beside the output; with -o - use --inline-source-map",
     );
   }
-  const jobs = planJobs(
-    files,
-    {
-      output: options.output,
-      outDir: options.outDir,
-      check: options.check === true,
-      extension: options.emitIr === true ? ".ir" : ".ts",
-    },
+  const inputs = await resolveInputs(patterns, config, cwd);
+  const outputOptions = outputOptionsOf(options, settings, inputs, cwd);
+  const planned = planJobs(
+    inputs.files.map((file) => file.display),
+    outputOptions,
     cwd,
   );
-  await checkRealPaths(jobs);
-  if (settings.sourceMap === "file") checkMapPaths(jobs);
+  await checkRealPaths(planned);
+  checkCompanionPaths(planned, settings);
+  const jobs = await withConfigModes(planned, inputs, options.modes, { starting: true });
+  return { inputs, jobs, settings, outputOptions };
+}
+
+// ---------------------------------------------------------------------------
+// Commands
+
+export interface BuildSettings {
+  /** The modes of a job without its own. */
+  readonly modes: readonly Mode[];
+  /** Unset: compile's default, the runtime package. */
+  readonly runtimeImport?: string;
+  readonly checks: boolean;
+  readonly inlineRuntime: boolean;
+  readonly emit: Emit;
+  /** A source map: written beside each output as OUT.ts.map, or embedded in it. */
+  readonly sourceMap?: "file" | "inline";
+}
+
+/** At least this many inputs, on a terminal, show a progress line. */
+const progressThreshold = 10;
+
+async function runCompileCommand(
+  patterns: readonly string[],
+  options: CompileCommandOptions,
+  io: CliIo,
+  cwd: string,
+): Promise<number> {
+  const plan = await planCompile(patterns, options, cwd);
+  const { jobs, settings } = plan;
   const sources = await readSources(jobs, io);
   if (sources === undefined) return exitCodes.usage;
 
   if (options.watch === true) {
-    const watcher = await startWatch(jobs, settings, io, sources);
+    const modesOf = (jobs: readonly Job[]) =>
+      withConfigModes(jobs, plan.inputs, options.modes, { starting: false });
+    const watcher = await startWatch(plan, modesOf, io, sources);
     await watcher.closed;
     return exitCodes.ok;
   }
 
   let exitCode: number = exitCodes.ok;
   const tally = new Tally();
-  for (const [i, job] of jobs.entries()) {
+  await eachWithProgress(jobs, io, async (job, i, out) => {
     const source = sources[i] ?? "";
     const result =
       options.check === true
-        ? await checkOutput(job, source, settings, io, tally)
-        : await build(job, source, settings, io, tally);
+        ? await checkOutput(job, source, settings, out, tally)
+        : await build(job, source, settings, out, tally);
     exitCode = Math.max(exitCode, result);
-  }
+  });
   const summary = tally.summary();
   if (summary !== undefined) io.stderr(styled(summary.trimEnd(), ["bold"], io.color === true) + "\n");
   return exitCode;
 }
 
 async function runCheckCommand(
-  files: readonly string[],
+  patterns: readonly string[],
   options: CheckCommandOptions,
   io: CliIo,
   cwd: string,
 ): Promise<number> {
-  const modes = parseModes(options.modes ?? defaultModes.join(","));
-  const jobs = planJobs(files, {}, cwd);
+  const config = await openConfig(options.config, cwd);
+  const modes =
+    options.modes !== undefined ? parseModes(options.modes) : (config?.config.modes ?? defaultModes);
+  const inputs = await resolveInputs(patterns, config, cwd);
+  const planned = planJobs(
+    inputs.files.map((file) => file.display),
+    {},
+    cwd,
+  );
+  const jobs = await withConfigModes(planned, inputs, options.modes, { starting: true });
   const sources = await readSources(jobs, io);
   if (sources === undefined) return exitCodes.usage;
   let exitCode: number = exitCodes.ok;
   const tally = new Tally();
-  for (const [i, job] of jobs.entries()) {
+  await eachWithProgress(jobs, io, async (job, i, out) => {
     const source = sources[i] ?? "";
-    const { diagnostics } = check(source, { filename: job.input, modes });
-    report(diagnostics, source, io, tally);
+    const { diagnostics } = check(source, { filename: job.input, ...modesOfJob(job, source, modes) });
+    report(diagnostics, source, out, tally);
     if (diagnostics.some((d) => d.severity === "error")) exitCode = exitCodes.errors;
-  }
+  });
   const summary = tally.summary();
   if (summary !== undefined) io.stderr(styled(summary.trimEnd(), ["bold"], io.color === true) + "\n");
   return exitCode;
+}
+
+/**
+ * The modes to compile one job with: its own or the settings'. A configuration's function
+ * modes apply to the files that define those functions; the others are left out here.
+ */
+function modesOfJob(
+  job: Job,
+  source: string,
+  modes: readonly Mode[],
+): { modes: readonly Mode[]; functionModes?: FunctionModes } {
+  const own = job.modes ?? modes;
+  const entries = Object.entries(job.functionModes ?? {});
+  if (entries.length === 0) return { modes: own };
+  const defined = new Set(functionNames(source) ?? []);
+  return { modes: own, functionModes: Object.fromEntries(entries.filter(([name]) => defined.has(name))) };
+}
+
+/**
+ * Runs `work` on each job in order. With many jobs on a terminal, a status line shows which
+ * (`[12/40] src/a.grad`); `work` writes through the io it is given, which clears that line
+ * first so messages never mix with it. The line is cleared at the end.
+ */
+async function eachWithProgress(
+  jobs: readonly Job[],
+  io: CliIo,
+  work: (job: Job, index: number, io: CliIo) => Promise<void>,
+): Promise<void> {
+  const status = jobs.length >= progressThreshold ? io.status : undefined;
+  if (status === undefined) {
+    for (const [i, job] of jobs.entries()) await work(job, i, io);
+    return;
+  }
+  let shown = false;
+  const clear = () => {
+    if (shown) status("");
+    shown = false;
+  };
+  const quiet: CliIo = {
+    ...io,
+    stdout: (s) => {
+      clear();
+      io.stdout(s);
+    },
+    stderr: (s) => {
+      clear();
+      io.stderr(s);
+    },
+  };
+  try {
+    for (const [i, job] of jobs.entries()) {
+      status(`[${i + 1}/${jobs.length}] ${job.input}`);
+      shown = true;
+      await work(job, i, quiet);
+    }
+  } finally {
+    clear();
+  }
 }
 
 interface ExplainCommandOptions {
@@ -581,16 +989,18 @@ function report(diagnostics: readonly Diagnostic[], source: string, io: CliIo, t
 }
 
 async function compileJob(job: Job, source: string, settings: BuildSettings) {
-  const { sourceMap, ...rest } = settings;
+  const { emit, sourceMap, modes, ...rest } = settings;
   const result = await compile(source, {
     filename: job.input,
     ...rest,
+    ...modesOfJob(job, source, modes),
+    emit: emit === "ir" ? "ir" : "typescript",
     ...(sourceMap === undefined ? {} : { sourceMap: true }),
   });
-  return { diagnostics: result.diagnostics, files: outputFiles(job, result, sourceMap) };
+  return { diagnostics: result.diagnostics, files: outputFiles(job, result, settings) };
 }
 
-/** A file an input compiles to: the module, or its source map. */
+/** A file an input compiles to: the module, its source map or its declarations. */
 interface OutputFile {
   /** For messages: as the user wrote the output. */
   readonly display: string;
@@ -599,17 +1009,31 @@ interface OutputFile {
 }
 
 /**
- * What a compiled input writes, in the order to write it: the module, after its map if it has one
- * (so the module never points at a stale map). Undefined when there are errors.
+ * What a compiled input writes, in the order to write it: the module last, after its map or its
+ * declarations (so the module never points at a stale map, nor is imported with stale types).
+ * Undefined when there are errors.
  */
 function outputFiles(
   job: Job,
   result: { readonly code: string | undefined; readonly map?: SourceMap },
-  sourceMap: BuildSettings["sourceMap"],
+  settings: BuildSettings,
 ): OutputFile[] | undefined {
   const { code, map } = result;
   if (code === undefined) return undefined;
   const module = (text: string): OutputFile => ({ display: job.output, path: job.outputPath, text });
+  const moduleName = `${path.basename(job.input)}.ts`;
+  if (settings.emit === "dts") return [module(withGeneratedHeader(declarationsOf(code, moduleName), code))];
+  if (settings.emit === "js") {
+    const js = module(toJavaScript(code, moduleName));
+    // JavaScript on standard output goes alone: its declarations need a file to live in.
+    if (job.output === standardOutput) return [js];
+    const declarations = withGeneratedHeader(declarationsOf(code, moduleName), code);
+    return [
+      { display: declarationOfJs(job.output), path: declarationOfJs(job.outputPath), text: declarations },
+      js,
+    ];
+  }
+  const sourceMap = settings.sourceMap;
   if (sourceMap === undefined || map === undefined) return [module(code)];
   if (job.output === standardOutput) {
     // Where standard output ends up is unknown: the source is named relative to the current directory.
@@ -628,19 +1052,17 @@ function outputFiles(
   ];
 }
 
+/** Declarations open with the module's `// Code generated by gradc ...` line, so they read as generated too. */
+function withGeneratedHeader(declarations: string, code: string): string {
+  const header = code.slice(0, code.indexOf("\n") + 1);
+  return header.startsWith("// Code generated by gradc") && !declarations.startsWith(header)
+    ? header + declarations
+    : declarations;
+}
+
 /** `--source-map`: the map is written beside the output, named after it: `model.grad.ts.map`. */
 function mapFileOf(job: Job): { display: string; path: string } {
   return { display: `${job.output}.map`, path: `${job.outputPath}.map` };
-}
-
-/** A map must not overwrite an input (`-o model` beside an input `model.map`). */
-function checkMapPaths(jobs: readonly Job[]): void {
-  const inputs = new Map(jobs.map((job) => [job.inputPath, job]));
-  for (const job of jobs) {
-    const input = inputs.get(mapFileOf(job).path);
-    if (input !== undefined)
-      throw new UsageError(`source map ${mapFileOf(job).display} would overwrite the input ${input.input}`);
-  }
 }
 
 /** Compiles one file and writes its outputs atomically; leaves the old outputs alone on errors. */
@@ -670,7 +1092,7 @@ async function build(
   return exitCodes.ok;
 }
 
-/** `--check`: compiles and compares with the existing outputs (the map too); writes nothing. */
+/** `--check`: compiles and compares with every file a build would write; writes nothing. */
 async function checkOutput(
   job: Job,
   source: string,
@@ -712,12 +1134,14 @@ export interface Watcher {
   close(): Promise<void>;
   /** Resolves when the watcher has been closed. */
   readonly closed: Promise<void>;
-  /** Resolves once no compile is running or queued. */
+  /** Resolves once no compile is running or queued, nor a search for new files. */
   idle(): Promise<void>;
 }
 
 export interface WatchOptions extends OutputOptions {
   readonly modes?: readonly Mode[];
+  /** Modes of single functions, for the files that define them. */
+  readonly functionModes?: FunctionModes;
   readonly runtimeImport?: string;
   readonly checks?: boolean;
   readonly inlineRuntime?: boolean;
@@ -726,50 +1150,75 @@ export interface WatchOptions extends OutputOptions {
 }
 
 /**
- * Compiles `files` once, then recompiles each one whenever it changes, until
- * `close()` is called. Results go to `io` as in `gradc compile`. Throws a
- * usage error (message only) for an unusable combination of files and options.
+ * Compiles the files `inputs` name (files, folders, globs), then recompiles each one whenever
+ * it changes, and compiles new files the inputs come to match, until `close()` is called.
+ * Results go to `io` as in `gradc compile`. Throws a usage error (message only) for an unusable
+ * combination of inputs and options.
  */
 export async function watch(
-  files: readonly string[],
+  inputs: readonly string[],
   options: WatchOptions = {},
   io: CliIo = defaultIo,
 ): Promise<Watcher> {
   const cwd = io.cwd ?? process.cwd();
-  const jobs = planJobs(files, options, cwd);
-  await checkRealPaths(jobs);
-  if (options.sourceMap === true) checkMapPaths(jobs);
-  return startWatch(
-    jobs,
-    {
-      modes: options.modes ?? defaultModes,
-      runtimeImport: options.runtimeImport ?? "gradc-runtime",
-      checks: options.checks ?? true,
-      inlineRuntime: options.inlineRuntime ?? false,
-      ...(options.sourceMap === true
-        ? { sourceMap: "file" }
-        : options.sourceMap === "inline"
-          ? { sourceMap: "inline" }
-          : {}),
-    },
-    io,
-    undefined,
+  const resolved = await resolveInputs(inputs, undefined, cwd);
+  const emit = options.emit ?? "ts";
+  const settings: BuildSettings = {
+    modes: options.modes ?? defaultModes,
+    ...(options.runtimeImport === undefined ? {} : { runtimeImport: options.runtimeImport }),
+    checks: options.checks ?? true,
+    inlineRuntime: options.inlineRuntime ?? false,
+    emit,
+    ...(options.sourceMap === true
+      ? { sourceMap: "file" }
+      : options.sourceMap === "inline"
+        ? { sourceMap: "inline" }
+        : {}),
+  };
+  const outputOptions: OutputOptions = { ...options, root: options.root ?? resolved.root };
+  const planned = planJobs(
+    resolved.files.map((file) => file.display),
+    outputOptions,
+    cwd,
   );
+  await checkRealPaths(planned);
+  checkCompanionPaths(planned, settings);
+  const withModes = async (jobs: readonly Job[]): Promise<Job[]> =>
+    jobs.map((job) =>
+      options.functionModes === undefined ? job : { ...job, functionModes: options.functionModes },
+    );
+  const plan: CompilePlan = { inputs: resolved, jobs: await withModes(planned), settings, outputOptions };
+  return startWatch(plan, withModes, io, undefined);
 }
 
+/**
+ * Watches the inputs' files, and the folders their globs and folders start from. One compile
+ * per file at a time; a change during it schedules exactly one more. A .grad file appearing
+ * makes the inputs' patterns be expanded again: what they now match is compiled and tracked.
+ * A removed file is no longer tracked; nothing is deleted.
+ */
 async function startWatch(
-  jobs: readonly Job[],
-  settings: BuildSettings,
+  plan: CompilePlan,
+  modesOf: (jobs: readonly Job[]) => Promise<Job[]>,
   io: CliIo,
   initialSources: readonly string[] | undefined,
 ): Promise<Watcher> {
-  const byPath = new Map(jobs.map((job) => [job.inputPath, job]));
-  // One run per file at a time; a change during a run schedules exactly one more.
+  const { inputs, settings, outputOptions } = plan;
+  const cwd = io.cwd ?? process.cwd();
+  const tracked = new Map(plan.jobs.map((job) => [job.inputPath, job]));
   const running = new Map<string, Promise<void>>();
   const dirty = new Set<string>();
+  // New files refused (say, a second input with -o): reported once, not at every event.
+  const refused = new Set<string>();
   let closing = false;
 
+  const reportInternal = (error: unknown): void => {
+    const message = error instanceof Error ? error.message : String(error);
+    safeWrite(io.stderr, `gradc: internal error: ${message} (please report this)\n`);
+  };
+
   const rebuild = async (job: Job, source?: string): Promise<void> => {
+    if (tracked.get(job.inputPath) !== job) return; // removed (or replaced) meanwhile
     let text = source;
     if (text === undefined) {
       const read = await readInput(job);
@@ -791,10 +1240,9 @@ async function startWatch(
     const run = (async () => {
       try {
         await rebuild(job, source);
-        while (dirty.delete(job.inputPath) && !closing) await rebuild(job);
+        while (dirty.delete(job.inputPath) && !closing) await rebuild(tracked.get(job.inputPath) ?? job);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        safeWrite(io.stderr, `gradc: internal error: ${message} (please report this)\n`);
+        reportInternal(error);
       } finally {
         running.delete(job.inputPath);
       }
@@ -802,39 +1250,98 @@ async function startWatch(
     running.set(job.inputPath, run);
   };
 
+  /** Plans a new input beside the tracked ones; undefined (after saying why) if it cannot be compiled. */
+  const planNew = async (file: InputFile): Promise<Job | undefined> => {
+    try {
+      const all = planJobs(
+        [...[...tracked.values()].map((job) => job.input), file.display],
+        outputOptions,
+        cwd,
+      );
+      await checkRealPaths(all);
+      checkCompanionPaths(all, settings);
+      const job = all.find((j) => j.inputPath === file.path);
+      return job === undefined ? undefined : (await modesOf([job]))[0];
+    } catch (error) {
+      if (!(error instanceof UsageError || error instanceof ConfigError)) throw error;
+      if (!refused.has(file.path)) io.stderr(`gradc: not compiling ${file.display}: ${error.message}\n`);
+      refused.add(file.path);
+      return undefined;
+    }
+  };
+
+  const findNewFiles = async (): Promise<void> => {
+    if (closing) return;
+    for (const file of await inputs.rescan()) {
+      if (tracked.has(file.path) || !(await isFile(file.path))) continue;
+      const job = await planNew(file);
+      if (job === undefined || closing) continue;
+      refused.delete(file.path);
+      tracked.set(job.inputPath, job);
+      schedule(job);
+    }
+  };
+  // One search at a time, each after the last: a burst of new files is picked up in order.
+  let discovery: Promise<void> = Promise.resolve();
+  const discover = (): void => {
+    discovery = discovery.then(findNewFiles).catch(reportInternal);
+  };
+
+  const forget = (removed: string): void => {
+    refused.delete(removed);
+    for (const job of [...tracked.values()]) {
+      if (job.inputPath !== removed && !job.inputPath.startsWith(removed + path.sep)) continue;
+      tracked.delete(job.inputPath);
+      dirty.delete(job.inputPath);
+      io.stderr(`gradc: ${job.input} was removed; no longer compiling it (${job.output} is left as it is)\n`);
+    }
+  };
+
   const idle = async (): Promise<void> => {
-    while (running.size > 0) await Promise.all(running.values());
+    for (;;) {
+      const pending = discovery;
+      await pending;
+      if (running.size > 0) await Promise.all(running.values());
+      else if (pending === discovery) return;
+    }
   };
 
   const { watch: chokidarWatch } = await import("chokidar");
-  const fsWatcher = chokidarWatch(
-    jobs.map((job) => job.inputPath),
-    {
-      ignoreInitial: true,
-      persistent: true,
-      // Compile a file once the editor has finished writing it.
-      awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 },
+  const roots = new Set(inputs.watchPaths);
+  const fsWatcher = chokidarWatch([...roots], {
+    ignoreInitial: true,
+    persistent: true,
+    // Below the watched folders, what an input pattern skips, and every file but .grad ones.
+    ignored: (file, stats) => {
+      if (roots.has(file)) return false;
+      const name = path.basename(file);
+      if (name === "node_modules" || name.startsWith(".")) return true;
+      return stats?.isFile() === true && !name.endsWith(".grad");
     },
-  );
+    // Compile a file once the editor has finished writing it.
+    awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 },
+  });
   const onEvent = (file: string): void => {
-    const job = byPath.get(path.resolve(file));
+    const job = tracked.get(path.resolve(file));
     if (job !== undefined) schedule(job);
+    else if (file.endsWith(".grad") && !closing) discover();
   };
   fsWatcher.on("add", onEvent);
   fsWatcher.on("change", onEvent);
-  fsWatcher.on("unlink", (file: string) => {
-    const job = byPath.get(path.resolve(file));
-    if (job !== undefined) io.stderr(`gradc: ${job.input} was removed; waiting for it to come back\n`);
-  });
+  fsWatcher.on("unlink", (file: string) => forget(path.resolve(file)));
+  fsWatcher.on("unlinkDir", (dir: string) => forget(path.resolve(dir)));
   fsWatcher.on("error", (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     safeWrite(io.stderr, `gradc: watch error: ${message}\n`);
   });
   await new Promise<void>((resolve) => fsWatcher.once("ready", () => resolve()));
 
-  jobs.forEach((job, i) => schedule(job, initialSources?.[i]));
+  plan.jobs.forEach((job, i) => schedule(job, initialSources?.[i]));
   await idle();
-  io.stdout(`watching ${jobs.length} ${jobs.length === 1 ? "file" : "files"} for changes (Ctrl-C to stop)\n`);
+  const count = `${tracked.size} ${tracked.size === 1 ? "file" : "files"}`;
+  io.stdout(
+    `watching ${count}${inputs.discovers ? " and the inputs' folders for new ones" : ""} for changes (Ctrl-C to stop)\n`,
+  );
 
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => {
@@ -851,4 +1358,12 @@ async function startWatch(
     return closePromise;
   };
   return { close, closed, idle };
+}
+
+async function isFile(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
 }

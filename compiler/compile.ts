@@ -20,6 +20,8 @@ import { buildSourceMap, outlineOf, withInlineSourceMap, type SourceMap } from "
 export type Mode = "grad" | "vjp" | "jvp" | "jacobian" | "hessian";
 export const allModes: readonly Mode[] = ["grad", "vjp", "jvp", "jacobian", "hessian"];
 export const defaultModes: readonly Mode[] = ["grad", "vjp"];
+/** The module generated code imports the runtime from, unless told otherwise. */
+export const defaultRuntimeImport = "gradc-runtime";
 
 /** Modes for single functions, by name: each replaces `modes` for that function. */
 export type FunctionModes = Readonly<Record<string, readonly Mode[]>>;
@@ -166,7 +168,7 @@ export async function compile(source: string, options: CompileOptions = {}): Pro
     if (options.emit === "ir") return { code: printDerived(analyzed.functions, analyzed.calls), diagnostics };
     const code = await emitModule(analyzed.functions, analyzed.calls, {
       filename: baseName(filename),
-      runtimeImport: options.runtimeImport ?? "gradc-runtime",
+      runtimeImport: options.runtimeImport ?? defaultRuntimeImport,
       checks: options.checks ?? true,
       inlineRuntime: options.inlineRuntime ?? false,
       format: options.format ?? true,

@@ -4,10 +4,12 @@
 // (the file it points at is replaced); devices and pipes (`/dev/stdout`) are
 // written in place; directories are created one level at a time, so a path
 // under a file system that refuses them (`/proc`) fails instead of looping.
+// And which files the inputs name: files, directories and globs.
 
 import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readlink, realpath, rename, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { glob, isDynamicPattern } from "tinyglobby";
 
 /** The most links followed before a path is treated as a loop, as the kernel does. */
 const maxLinks = 40;
@@ -87,4 +89,133 @@ async function ensureDirectory(dir: string): Promise<void> {
       if ((error as { code?: unknown }).code !== "EEXIST") throw error;
     });
   }
+}
+
+// ---------------------------------------------------------------------------
+// Inputs: files, directories and globs
+
+/** An input that names nothing: a glob matching no file, a directory holding no .grad file. */
+export class InputError extends Error {}
+
+/** One input as the user wrote it, and what kind of thing it names. */
+export interface InputSpec {
+  readonly pattern: string;
+  readonly kind: "file" | "directory" | "glob";
+  /**
+   * The folder the outputs mirror below (absolute): a directory itself, a glob's fixed part
+   * (`src` for `src/**\/*.grad`), a file's folder. Fixed by the pattern, not by what it matches,
+   * so a file added later lands where its neighbours do.
+   */
+  readonly root: string;
+}
+
+/** An input file: as shown in messages, and its absolute path. */
+export interface InputFile {
+  readonly display: string;
+  readonly path: string;
+}
+
+/**
+ * The .grad files `patterns` name, without duplicates (symbolic links followed), sorted.
+ * Each pattern is a file, a directory (every .grad file below it, outside node_modules and
+ * dot folders) or a glob; relative ones are relative to `base`. Files are shown relative to
+ * `cwd`, or as written when `base` is `cwd`. Throws `InputError` for a glob or directory that
+ * yields nothing (unless `allowEmpty`: --watch waits for files to appear); a file that does not
+ * exist is kept, for the reader to report.
+ */
+export async function expandInputs(
+  patterns: readonly string[],
+  base: string,
+  cwd: string,
+  { allowEmpty = false } = {},
+): Promise<{ specs: InputSpec[]; files: InputFile[] }> {
+  const specs: InputSpec[] = [];
+  const files: InputFile[] = [];
+  for (const pattern of patterns) {
+    const spec = await classify(pattern, base);
+    specs.push(spec);
+    files.push(...(await filesOf(spec, base, cwd, allowEmpty)));
+  }
+  return { specs, files: await uniqueSorted(files) };
+}
+
+/** What a pattern names: an existing path is that path, even with `(` or `[` in its name. */
+async function classify(pattern: string, base: string): Promise<InputSpec> {
+  const full = path.resolve(base, pattern);
+  const info = await stat(full).catch(() => undefined);
+  if (info?.isDirectory() === true) return { pattern, kind: "directory", root: full };
+  if (info === undefined && isDynamicPattern(pattern)) {
+    return { pattern, kind: "glob", root: path.resolve(base, globBase(pattern)) };
+  }
+  return { pattern, kind: "file", root: path.dirname(full) };
+}
+
+/** The fixed folders a glob starts with: `src/models` for `src/models/**\/*.grad`. */
+function globBase(pattern: string): string {
+  const segments = pattern.split("/");
+  const fixed: string[] = [];
+  for (const segment of segments.slice(0, -1)) {
+    if (isDynamicPattern(segment)) break;
+    fixed.push(segment);
+  }
+  return fixed.join("/") || (pattern.startsWith("/") ? "/" : ".");
+}
+
+async function filesOf(
+  spec: InputSpec,
+  base: string,
+  cwd: string,
+  allowEmpty: boolean,
+): Promise<InputFile[]> {
+  if (spec.kind === "file") {
+    const full = path.resolve(base, spec.pattern);
+    return [{ display: base === cwd ? spec.pattern : displayPath(full, cwd), path: full }];
+  }
+  const found =
+    spec.kind === "directory"
+      ? await glob("**/*.grad", { cwd: spec.root, absolute: true, ignore: ["**/node_modules/**"] })
+      : await glob(spec.pattern, {
+          cwd: base,
+          absolute: true,
+          // Below a glob's wildcards, node_modules is skipped unless the glob names it.
+          ignore: spec.pattern.includes("node_modules") ? [] : ["**/node_modules/**"],
+        });
+  const grad = found.filter((file) => file.endsWith(".grad"));
+  if (grad.length === 0 && !allowEmpty) {
+    throw new InputError(
+      spec.kind === "directory"
+        ? `${spec.pattern} holds no .grad file`
+        : `no .grad file matches ${spec.pattern}`,
+    );
+  }
+  const absolute = path.isAbsolute(spec.pattern);
+  return grad.map((file) => ({ display: absolute ? file : displayPath(file, cwd), path: file }));
+}
+
+/** `file` relative to `cwd` when it lies below it, else absolute. */
+export function displayPath(file: string, cwd: string): string {
+  const relative = path.relative(cwd, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+}
+
+/**
+ * One entry per file, however many patterns or symbolic links reach it (the shortest name
+ * wins), in code-unit order of the names shown: the same on every machine.
+ */
+async function uniqueSorted(files: readonly InputFile[]): Promise<InputFile[]> {
+  const byTarget = new Map<string, InputFile>();
+  for (const file of files) {
+    const target = await realTarget(file.path);
+    const kept = byTarget.get(target);
+    if (kept === undefined || shorterName(file.display, kept.display)) byTarget.set(target, file);
+  }
+  return [...byTarget.values()].sort((a, b) => compareNames(a.display, b.display));
+}
+
+function shorterName(a: string, b: string): boolean {
+  return a.length < b.length || (a.length === b.length && a < b);
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

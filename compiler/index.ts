@@ -23,3 +23,4 @@ export {
 } from "./explain.js";
 export type { ExplainFormat } from "./explain-print.js";
 export type { Formula, FormulaOperator } from "./notation.js";
+export { defineConfig, type GradcConfig, type GradcOverride } from "./config.js";

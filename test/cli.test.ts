@@ -397,7 +397,8 @@ describe("usage errors: exit 2, one line, no stack trace", () => {
     expect(exists(dir, "a.grad.ts")).toBe(false);
     const r2 = await run(dir, "check", "folder.grad");
     expectCleanUsageError(r2);
-    expect(r2.stderr).toBe("gradc: cannot read folder.grad: is a directory\n");
+    // A folder is an input too, for the .grad files below it.
+    expect(r2.stderr).toBe("gradc: folder.grad holds no .grad file\n");
   });
 
   it("--watch with --check", async () => {
@@ -524,7 +525,7 @@ describe("--version, --help, internal errors", () => {
     const top = await run(tempDir(), "--help");
     expect(top.code).toBe(0);
     expect(top.stdout).toContain("Usage: gradc");
-    expect(top.stdout).toMatch(/compile .*<files\.\.\.>/);
+    expect(top.stdout).toMatch(/compile .*\[inputs\.\.\.\]/);
     const sub = await run(tempDir(), "compile", "--help");
     expect(sub.code).toBe(0);
     for (const flag of [
