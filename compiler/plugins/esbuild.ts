@@ -31,7 +31,7 @@ function withSourceLines(build: PluginBuild): PluginBuild["onLoad"] {
 
 function withSourceLine(message: PartialMessage): PartialMessage {
   const location = message.location;
-  if (!location?.file?.endsWith(".grad") || location.lineText || location.line === undefined) return message;
+  if (!location?.file || location.lineText || location.line === undefined) return message;
   const lineText = readLine(location.file, location.line);
   if (lineText === undefined) return message;
   const column = Buffer.byteLength(lineText.slice(0, location.column ?? 0));

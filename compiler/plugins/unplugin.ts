@@ -20,7 +20,10 @@ export interface GradcPluginOptions {
   readonly runtimeImport?: string;
   /** Copy the runtime pieces each module uses into it instead of importing them; default false. */
   readonly inlineRuntime?: boolean;
-  /** The modules to compile (globs relative to the working folder, or regular expressions); default every `.grad` file. */
+  /**
+   * The modules to compile: globs (relative to the working folder) or regular expressions.
+   * Default: every `.grad` file.
+   */
   readonly include?: FilterPattern;
   /** Modules not to compile, even if `include` matches them. */
   readonly exclude?: FilterPattern;
