@@ -57,6 +57,8 @@ export interface CliIo {
    * clears it). Without it (output piped), no progress is shown.
    */
   readonly status?: (line: string) => void;
+  /** Stops `compile --watch` when aborted. Default: the first Ctrl-C (SIGINT) or SIGTERM. */
+  readonly signal?: AbortSignal;
 }
 
 export const exitCodes = { ok: 0, errors: 1, usage: 2, internal: 70 } as const;
@@ -769,7 +771,14 @@ async function runCompileCommand(
     const modesOf = (jobs: readonly Job[]) =>
       withConfigModes(jobs, plan.inputs, options.modes, { starting: false });
     const watcher = await startWatch(plan, modesOf, io, sources);
+    const { signal, release } =
+      io.signal === undefined ? interruption() : { signal: io.signal, release: () => {} };
+    const stop = () => void watcher.close();
+    if (signal.aborted) stop();
+    signal.addEventListener("abort", stop, { once: true });
     await watcher.closed;
+    signal.removeEventListener("abort", stop);
+    release();
     return exitCodes.ok;
   }
 
@@ -786,6 +795,25 @@ async function runCompileCommand(
   const summary = tally.summary();
   if (summary !== undefined) io.stderr(styled(summary.trimEnd(), ["bold"], io.color === true) + "\n");
   return exitCode;
+}
+
+/**
+ * Aborted by the first Ctrl-C or SIGTERM, so a watch stops between writes and leaves no
+ * temporary file behind; a second one, with no listener left, ends the process at once.
+ */
+function interruption(): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const abort = () => {
+    release();
+    controller.abort();
+  };
+  const release = () => {
+    process.off("SIGINT", abort);
+    process.off("SIGTERM", abort);
+  };
+  process.once("SIGINT", abort);
+  process.once("SIGTERM", abort);
+  return { signal: controller.signal, release };
 }
 
 async function runCheckCommand(
@@ -1336,7 +1364,11 @@ async function startWatch(
   });
   await new Promise<void>((resolve) => fsWatcher.once("ready", () => resolve()));
 
-  plan.jobs.forEach((job, i) => schedule(job, initialSources?.[i]));
+  // The first build goes in order, one file after another, as gradc compile does.
+  for (const [i, job] of plan.jobs.entries()) {
+    schedule(job, initialSources?.[i]);
+    await running.get(job.inputPath);
+  }
   await idle();
   const count = `${tracked.size} ${tracked.size === 1 ? "file" : "files"}`;
   io.stdout(
