@@ -1372,7 +1372,7 @@ async function startWatch(
   await idle();
   const count = `${tracked.size} ${tracked.size === 1 ? "file" : "files"}`;
   io.stdout(
-    `watching ${count}${inputs.discovers ? " and the inputs' folders for new ones" : ""} for changes (Ctrl-C to stop)\n`,
+    `watching ${count} for changes${inputs.discovers ? ", and the inputs' folders for new files" : ""} (Ctrl-C to stop)\n`,
   );
 
   let resolveClosed: () => void = () => {};

@@ -67,7 +67,7 @@ describe("gradc compile --watch with folders and globs", () => {
     const io = recorder(dir);
     watcher = await watch(["src/**/*.grad"], { outDir: "gen" }, io);
     expect(io.out()).toBe(
-      "wrote gen/a.grad.ts\nwatching 1 file and the inputs' folders for new ones for changes (Ctrl-C to stop)\n",
+      "wrote gen/a.grad.ts\nwatching 1 file for changes, and the inputs' folders for new files (Ctrl-C to stop)\n",
     );
 
     // A new file in a new folder below the glob's start: compiled, its folder mirrored.
@@ -103,7 +103,7 @@ describe("gradc compile --watch with folders and globs", () => {
     watcher = await watch(["models"], {}, io);
     expect(io.out()).toBe(
       "wrote models/a.grad.ts\nwrote models/b.grad.ts\n" +
-        "watching 2 files and the inputs' folders for new ones for changes (Ctrl-C to stop)\n",
+        "watching 2 files for changes, and the inputs' folders for new files (Ctrl-C to stop)\n",
     );
 
     fs.rmSync(path.join(dir, "models/a.grad"));
