@@ -78,7 +78,8 @@ const defaultIo: CliIo = {
 
 /** Rewrites the terminal's last line: back to its start, clear it, print at most one line's width. */
 function drawStatusLine(line: string): void {
-  const width = Math.max(10, (process.stderr.columns ?? 80) - 1);
+  // A terminal of unknown size (0 columns) is taken to be 80 wide.
+  const width = Math.max(10, (process.stderr.columns || 80) - 1);
   const fitted = [...line].length > width ? `…${[...line].slice(-(width - 1)).join("")}` : line;
   process.stderr.write(`\r\u001b[K${fitted}`);
 }
