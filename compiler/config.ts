@@ -404,6 +404,20 @@ export function modesForFile(
   return { modes, functionModes };
 }
 
+/** The functions `files` define; undefined if one does not parse (what it defines is unknown). */
+async function definedIn(
+  files: readonly string[],
+  namesOf: (file: string) => Promise<readonly string[] | undefined>,
+): Promise<Set<string> | undefined> {
+  const defined = new Set<string>();
+  for (const file of files) {
+    const found = await namesOf(file);
+    if (found === undefined) return undefined;
+    for (const name of found) defined.add(name);
+  }
+  return defined;
+}
+
 /**
  * Every name under `functions` must be a function of a file it applies to: a misspelt name
  * would silently change nothing. `files` are the files the config's own `functions` apply to;
@@ -427,21 +441,13 @@ export async function checkFunctionNames(
   for (const { key, functions, files } of entries) {
     const names = Object.keys(functions ?? {});
     if (names.length === 0) continue;
-    const defined = new Set<string>();
-    for (const file of files) {
-      const found = await namesOf(file);
-      if (found === undefined) return;
-      for (const name of found) defined.add(name);
-    }
-    const missing = names.find((name) => !defined.has(name));
-    if (missing !== undefined) {
-      const where =
-        files.length === 1
-          ? "the file it applies to defines"
-          : `none of the ${files.length} files it applies to defines`;
-      throw new ConfigError(
-        `${loaded.name}: ${key}.${missing} names no function: ${where} a function '${missing}'`,
-      );
-    }
+    const defined = await definedIn(files, namesOf);
+    const missing = defined === undefined ? undefined : names.find((name) => !defined.has(name));
+    if (missing === undefined) continue;
+    const where =
+      files.length === 1
+        ? `the file it applies to defines no function '${missing}'`
+        : `none of the ${files.length} files it applies to defines a function '${missing}'`;
+    throw new ConfigError(`${loaded.name}: ${key}.${missing} names no function: ${where}`);
   }
 }

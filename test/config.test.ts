@@ -265,9 +265,14 @@ describe("per-file and per-function modes", () => {
     );
     expectUsageError(
       await run(dir, "check"),
-      "gradc.config.json: overrides[0].functions.loss names no function: the file it applies to defines a function 'loss'",
+      "gradc.config.json: overrides[0].functions.loss names no function: the file it applies to defines no function 'loss'",
     );
     expect(exists(dir, "src/a.grad.ts")).toBe(false);
+    // While a file it applies to does not parse, what it defines is unknown: its syntax error is reported.
+    write(dir, "src/a.grad", "fn loss(x: real) = x +\n");
+    const broken = await run(dir, "check");
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/^src\/a\.grad:1:23: error GC0001/);
   });
 });
 
