@@ -11,7 +11,12 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["test/**/*.test.ts"],
+    // `npm test` runs the unit project; `npm run test:integration` packs, installs, bundles and
+    // opens the web demo in a browser (CI runs both).
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/*.test.ts"] } },
+      { extends: true, test: { name: "integration", include: ["test/integration/*.test.ts"] } },
+    ],
     testTimeout: 60_000,
     // Test files share a worker's module cache: each would otherwise load ts-morph, TypeScript
     // and prettier again. The tests keep no global state.

@@ -13,10 +13,10 @@ import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../compiler/index.js";
-import { declarationOf } from "../examples/web/vite.config.js";
+import { compile } from "../../compiler/index.js";
+import { declarationOf } from "../../examples/web/vite.config.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const web = join(root, "examples/web");
 const dist = join(web, "dist");
 
@@ -25,7 +25,7 @@ const chromiumPath = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/
 );
 if (chromiumPath === undefined) {
   console.warn(
-    "\n*** test/web.test.ts: SKIPPED, no Chromium found (looked for $CHROMIUM_PATH, /usr/bin/chromium, " +
+    "\n*** test/integration/web.test.ts: SKIPPED, no Chromium found (looked for $CHROMIUM_PATH, /usr/bin/chromium, " +
       "/usr/bin/chromium-browser). Install it with `apt-get install chromium` to test the web demo. ***\n",
   );
 }

@@ -12,12 +12,12 @@ import * as esbuild from "esbuild";
 import ts from "typescript";
 import { build, createServer, type HotPayload, type Rollup } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compile } from "../compiler/compile.js";
-import { declarationsOf } from "../compiler/emit-js.js";
-import gradcEsbuild, { type GradcPluginOptions } from "../compiler/plugins/esbuild.js";
-import gradcVite from "../compiler/plugins/vite.js";
+import { compile } from "../../compiler/compile.js";
+import { declarationsOf } from "../../compiler/emit-js.js";
+import gradcEsbuild, { type GradcPluginOptions } from "../../compiler/plugins/esbuild.js";
+import gradcVite from "../../compiler/plugins/vite.js";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 // Outside this repository the runtime is the installed package; here, its sources.
 const runtimeImport = join(root, "runtime/index.ts");
 
