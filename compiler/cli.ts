@@ -32,7 +32,7 @@ import {
   type LoadedConfig,
 } from "./config.js";
 import { codes, formatDiagnostic, styled, type Diagnostic } from "./diagnostics.js";
-import { declarationsOf, toJavaScript } from "./emit-js.js";
+import { declarationsOf, javaScriptSourceMap, toJavaScript } from "./emit-js.js";
 import { explain } from "./explain.js";
 import type { ExplainFormat } from "./explain-print.js";
 import { displayPath, expandInputs, InputError, realTarget, writeOutput, type InputFile } from "./files.js";
@@ -238,7 +238,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .option("--no-dts", "write modules (when the configuration asks for declarations)")
     .option(
       "--source-map",
-      "also write OUT.ts.map, mapping the output to the .grad lines (for debuggers and stack traces)",
+      "also write OUT.map (model.grad.ts.map, model.grad.js.map), mapping the output to the .grad lines (for debuggers and stack traces)",
     )
     .option("--inline-source-map", "embed the source map in the output (a data: URL; no .map file)")
     .option("--no-source-map", "no source map (when the configuration asks for one)")
@@ -358,13 +358,13 @@ function sourceMapOf(
     throw new UsageError("use either --no-source-map or --inline-source-map, not both");
   }
   const flag = options.inlineSourceMap === true ? "inline" : options.sourceMap;
-  if ((flag === true || flag === "inline") && emit !== "ts") {
+  if ((flag === true || flag === "inline") && emit !== "ts" && emit !== "js") {
     throw new UsageError(
-      `${flag === true ? "--source-map" : "--inline-source-map"} maps TypeScript output; it cannot be combined with ${emitFlag(emit)}`,
+      `${flag === true ? "--source-map" : "--inline-source-map"} maps TypeScript or JavaScript output; it cannot be combined with ${emitFlag(emit)}`,
     );
   }
-  // A configuration's sourceMap is about its TypeScript output: other emits leave it aside.
-  const chosen = flag ?? (emit === "ts" ? config.sourceMap : undefined);
+  // A configuration's sourceMap is about its modules: declarations and the IR leave it aside.
+  const chosen = flag ?? (emit === "ts" || emit === "js" ? config.sourceMap : undefined);
   return chosen === true ? "file" : chosen === "inline" ? "inline" : undefined;
 }
 
@@ -1026,7 +1026,7 @@ async function compileJob(job: Job, source: string, settings: BuildSettings) {
     emit: emit === "ir" ? "ir" : "typescript",
     ...(sourceMap === undefined ? {} : { sourceMap: true }),
   });
-  return { diagnostics: result.diagnostics, files: outputFiles(job, result, settings) };
+  return { diagnostics: result.diagnostics, files: outputFiles(job, source, result, settings) };
 }
 
 /** A file an input compiles to: the module, its source map or its declarations. */
@@ -1044,6 +1044,7 @@ interface OutputFile {
  */
 function outputFiles(
   job: Job,
+  input: string,
   result: { readonly code: string | undefined; readonly map?: SourceMap },
   settings: BuildSettings,
 ): OutputFile[] | undefined {
@@ -1053,26 +1054,42 @@ function outputFiles(
   const moduleName = `${path.basename(job.input)}.ts`;
   if (settings.emit === "dts") return [module(withGeneratedHeader(declarationsOf(code, moduleName), code))];
   if (settings.emit === "js") {
-    const js = module(toJavaScript(code, moduleName));
+    const javaScript = toJavaScript(code, moduleName);
+    // Erasing types moves lines: the JavaScript gets a map of its own, from its own text.
+    const mapped = withSourceMap(job, javaScript, settings.sourceMap, (source) =>
+      javaScriptSourceMap(javaScript, input, { source }),
+    );
     // JavaScript on standard output goes alone: its declarations need a file to live in.
-    if (job.output === standardOutput) return [js];
+    if (job.output === standardOutput) return mapped;
     const declarations = withGeneratedHeader(declarationsOf(code, moduleName), code);
     return [
       { display: declarationOfJs(job.output), path: declarationOfJs(job.outputPath), text: declarations },
-      js,
+      ...mapped,
     ];
   }
-  const sourceMap = settings.sourceMap;
-  if (sourceMap === undefined || map === undefined) return [module(code)];
+  if (map === undefined) return [module(code)];
+  return withSourceMap(job, code, settings.sourceMap, (source) => renameSourceMap(map, source, undefined));
+}
+
+/**
+ * The module, and its source map as `--source-map` or `--inline-source-map` asks: `mapOf` makes
+ * the map naming the .grad file by `source`, a URL relative to where the map will be.
+ */
+function withSourceMap(
+  job: Job,
+  code: string,
+  sourceMap: BuildSettings["sourceMap"],
+  mapOf: (source: string) => SourceMap,
+): OutputFile[] {
+  const module = (text: string): OutputFile => ({ display: job.output, path: job.outputPath, text });
+  if (sourceMap === undefined) return [module(code)];
   if (job.output === standardOutput) {
     // Where standard output ends up is unknown: the source is named relative to the current directory.
-    return [
-      module(withInlineSourceMap(code, renameSourceMap(map, pathToUrlPath(job.input, path.sep), undefined))),
-    ];
+    return [module(withInlineSourceMap(code, mapOf(pathToUrlPath(job.input, path.sep))))];
   }
   const outputDir = path.dirname(job.outputPath);
   const sourceUrl = pathToUrlPath(path.relative(outputDir, job.inputPath), path.sep);
-  const named = renameSourceMap(map, sourceUrl, path.basename(job.outputPath));
+  const named = renameSourceMap(mapOf(sourceUrl), sourceUrl, path.basename(job.outputPath));
   if (sourceMap === "inline") return [module(withInlineSourceMap(code, named))];
   const mapFile = mapFileOf(job);
   return [

@@ -3,7 +3,7 @@
 // the declarations typecheck), --check over every file written, and outputs through symbolic
 // links. Driven through `main()` in temporary folders.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -198,6 +198,32 @@ describe("--emit js and --dts", () => {
     expect(JSON.parse(out)).toEqual([36, { value: 36, grad: { x: 36, y: 12 } }]);
   });
 
+  it("--emit js --source-map maps the JavaScript's lines to the .grad lines (a stack trace names them)", async () => {
+    const dir = tempDir();
+    write(dir, "package.json", '{ "type": "module" }\n');
+    write(
+      dir,
+      "model.grad",
+      "# a comment\n\nfn f(x: real[n], y: real[n]) -> real {\n  r = x - y\n  return sum(r^2)\n}\n",
+    );
+    const r = await run(dir, "compile", "model.grad", "--emit", "js", "--source-map", "--inline-runtime");
+    expect(r.stdout).toBe("wrote model.grad.d.ts\nwrote model.grad.js.map\nwrote model.grad.js\n");
+    expect(read(dir, "model.grad.js")).toMatch(/\n\/\/# sourceMappingURL=model\.grad\.js\.map\n$/);
+    const map = JSON.parse(read(dir, "model.grad.js.map")) as { sources: string[]; file: string };
+    expect(map).toMatchObject({ sources: ["model.grad"], file: "model.grad.js" });
+    write(
+      dir,
+      "main.js",
+      'import { f } from "./model.grad.js";\nf(new Float64Array(2), new Float64Array(3));\n',
+    );
+    const failed = spawnSync(process.execPath, ["--enable-source-maps", "main.js"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+    expect(failed.stderr).toContain("ShapeError");
+    expect(failed.stderr).toMatch(/model\.grad:3\b/);
+  });
+
   it("the declarations of --emit js and of --dts typecheck a consumer", async () => {
     const dir = tempDir();
     write(dir, "model.grad", vector);
@@ -307,8 +333,8 @@ describe("--emit js and --dts", () => {
         "--dts writes model.d.grad.ts beside each input, where an import of the .grad file looks; it takes no --out-dir",
       ],
       [
-        ["--emit", "js", "--source-map"],
-        "--source-map maps TypeScript output; it cannot be combined with --emit js",
+        ["--emit", "ir", "--source-map"],
+        "--source-map maps TypeScript or JavaScript output; it cannot be combined with --emit ir",
       ],
       [["--emit", "js", "--emit-ir"], "--emit-ir is --emit ir; it cannot be combined with --emit js"],
       [
