@@ -12,9 +12,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import katex from "katex";
-import ts from "typescript";
 import { defineConfig, type Plugin } from "vite";
-import { compile, explain, formatDiagnostic, type Mode } from "gradc";
+import { compile, declarationsOf, explain, formatDiagnostic, type Mode } from "gradc";
 import gradc from "gradc/vite";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -91,10 +90,13 @@ function read(path: string): string | undefined {
   }
 }
 
-/** The declaration file of a generated module (its exports' types, doc comments included). */
+/**
+ * The declaration file of a generated module (its exports' types, doc comments included): what
+ * `gradc compile classifier.grad --modes grad --dts` writes.
+ */
 export function declarationOf(code: string): string {
-  const { outputText } = ts.transpileDeclaration(code, { fileName: "model.grad.ts" });
-  return `// The types of classifier.grad's exports: written by the dev server (vite.config.ts).\n${outputText}`;
+  const header = code.slice(0, code.indexOf("\n") + 1);
+  return header + declarationsOf(code, "classifier.grad.ts");
 }
 
 // --- Markdown with LaTeX, as `gradc explain` prints it, to HTML -------------------------------
