@@ -3,9 +3,28 @@
 // A .grad module is compiled to TypeScript, unformatted (nobody reads it in a bundle), and its
 // types erased; a source map points each line at the .grad statement it computes. Diagnostics
 // reach the bundler as its own errors and warnings, located in the .grad file, with a code frame.
+// The project's gradc.config (or package.json's "gradc") gives the settings the plugin's own
+// options leave unset, so the CLI and the bundler compile a model alike.
 
 import { createUnplugin, type FilterPattern, type UnpluginFactory, type UnpluginMessage } from "unplugin";
-import { compile, type FunctionModes, type Mode } from "../compile.js";
+import {
+  compile,
+  defaultModes,
+  functionNames,
+  type CompileOptions,
+  type FunctionModes,
+  type Mode,
+} from "../compile.js";
+import {
+  ConfigError,
+  findConfig,
+  loadConfig,
+  modesForFile,
+  resolveOverrides,
+  type LoadedConfig,
+  type ResolvedOverride,
+} from "../config.js";
+import { realTarget } from "../files.js";
 import { formatDiagnostic, type Diagnostic } from "../diagnostics.js";
 import type { SourceMap } from "../source-map.js";
 
@@ -27,6 +46,12 @@ export interface GradcPluginOptions {
   readonly include?: FilterPattern;
   /** Modules not to compile, even if `include` matches them. */
   readonly exclude?: FilterPattern;
+  /**
+   * The configuration file whose settings apply where these options leave them unset (`modes`,
+   * `functions`, `overrides`, `checks`, `runtimeImport`, `inlineRuntime`): a path, or `false` for
+   * none. Default: `gradc.config.*` or package.json's `"gradc"` in the working folder, if any.
+   */
+  readonly config?: string | false;
 }
 
 const gradFiles = /\.grad$/;
@@ -35,10 +60,14 @@ export const unpluginFactory: UnpluginFactory<GradcPluginOptions | undefined, fa
   // The last compile of each file: a dev server compiling one module for the browser and for SSR,
   // or a rebuild that meets an unchanged file, compiles it once.
   const latest = new Map<string, { source: string; compiled: Promise<CompiledModule> }>();
+  let project: Promise<ProjectConfig | undefined> | undefined;
   const compiledOnce = (source: string, id: string) => {
     const cached = latest.get(id);
     if (cached?.source === source) return cached.compiled;
-    const compiled = compileToJavaScript(source, id, options);
+    project ??= projectConfig(options.config);
+    const compiled = project.then(async (config) =>
+      compileToJavaScript(source, id, await compileOptionsOf(id, source, options, config)),
+    );
     latest.set(id, { source, compiled });
     return compiled;
   };
@@ -47,7 +76,15 @@ export const unpluginFactory: UnpluginFactory<GradcPluginOptions | undefined, fa
     transform: {
       filter: { id: { include: options.include ?? gradFiles, exclude: options.exclude } },
       async handler(source, id) {
-        const compiled = await compiledOnce(source, id);
+        let compiled: CompiledModule;
+        try {
+          compiled = await compiledOnce(source, id);
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          // A mistake in the configuration: its message names the file and the key.
+          this.error({ message: `gradc: ${error.message}`, id });
+          return { code: "" };
+        }
         for (const warning of compiled.diagnostics.filter((d) => d.severity === "warning")) {
           this.warn(bundlerMessage(warning, [], source, id));
         }
@@ -75,21 +112,62 @@ interface CompiledModule {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** The .grad module `id` as JavaScript with its source map, or its diagnostics. */
+/** The project's configuration, with the files each of its overrides applies to. */
+interface ProjectConfig {
+  readonly loaded: LoadedConfig;
+  readonly overrides: readonly ResolvedOverride[];
+}
+
+/** The configuration the plugin reads once: the one named, or the one in the working folder. */
+async function projectConfig(config: string | false | undefined): Promise<ProjectConfig | undefined> {
+  if (config === false) return undefined;
+  const loaded =
+    config === undefined ? await findConfig(process.cwd()) : await loadConfig(config, process.cwd());
+  if (loaded === undefined) return undefined;
+  return { loaded, overrides: await resolveOverrides(loaded, { allowEmpty: true }) };
+}
+
+/**
+ * How to compile the module `id`: the plugin's options, then the configuration's keys for what
+ * they leave unset. Per-function modes are kept for the functions this file defines (an entry
+ * may name another file's function).
+ */
+async function compileOptionsOf(
+  id: string,
+  source: string,
+  options: GradcPluginOptions,
+  project: ProjectConfig | undefined,
+): Promise<CompileOptions> {
+  const config = project?.loaded.config ?? {};
+  let modes = options.modes;
+  let functionModes = options.functions;
+  if (modes === undefined && functionModes === undefined && project !== undefined) {
+    const file = await realTarget(id);
+    ({ modes, functionModes } = modesForFile(file, config, project.overrides, defaultModes));
+    const defined = new Set(functionNames(source) ?? []);
+    functionModes = Object.fromEntries(Object.entries(functionModes).filter(([name]) => defined.has(name)));
+  }
+  const checks = options.checks ?? config.checks;
+  const runtimeImport = options.runtimeImport ?? config.runtimeImport;
+  const inlineRuntime = options.inlineRuntime ?? config.inlineRuntime;
+  return {
+    filename: id,
+    format: false,
+    ...(modes === undefined ? {} : { modes }),
+    ...(functionModes === undefined ? {} : { functionModes }),
+    ...(checks === undefined ? {} : { checks }),
+    ...(runtimeImport === undefined ? {} : { runtimeImport }),
+    ...(inlineRuntime === undefined ? {} : { inlineRuntime }),
+  };
+}
+
+/** The .grad module as JavaScript with its source map, or its diagnostics. */
 async function compileToJavaScript(
   source: string,
   id: string,
-  options: GradcPluginOptions,
+  options: CompileOptions,
 ): Promise<CompiledModule> {
-  const { code, diagnostics } = await compile(source, {
-    filename: id,
-    format: false,
-    ...(options.modes === undefined ? {} : { modes: options.modes }),
-    ...(options.functions === undefined ? {} : { functionModes: options.functions }),
-    ...(options.checks === undefined ? {} : { checks: options.checks }),
-    ...(options.runtimeImport === undefined ? {} : { runtimeImport: options.runtimeImport }),
-    ...(options.inlineRuntime === undefined ? {} : { inlineRuntime: options.inlineRuntime }),
-  });
+  const { code, diagnostics } = await compile(source, options);
   if (code === undefined) return { code, map: undefined, diagnostics };
   // Loaded on the first .grad module, not with the bundler's config: it loads TypeScript.
   const { javaScriptSourceMap, toJavaScript } = await import("../emit-js.js");

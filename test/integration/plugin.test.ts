@@ -163,6 +163,51 @@ describe("warnings", () => {
   });
 });
 
+describe("the project's configuration", () => {
+  it("gives the modes, per file and per function, that the plugin's options leave unset", async () => {
+    const folder = project("configured", model + "fn twice(x: real) = 2 * x\n");
+    writeFileSync(
+      join(folder, "main.ts"),
+      `export { lossHessian, lossJvp, twiceJvp, twiceGrad } from "./model.grad";\n`,
+    );
+    const config = join(folder, "gradc.config.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        modes: ["grad", "vjp"],
+        functions: { loss: ["grad", "hessian"], elsewhere: ["jvp"] },
+        overrides: [{ files: "configured/*.grad", modes: ["grad", "jvp"] }],
+      }),
+    );
+    // Overrides' files are relative to the configuration's folder: this one names no file here.
+    await esbuildBuild(folder, { config });
+    const m = (await run(join(folder, "out.mjs"))) as unknown as Record<string, unknown>;
+    expect(typeof m.lossHessian).toBe("function");
+    expect(m.lossJvp).toBeUndefined();
+    expect(typeof m.twiceGrad).toBe("function");
+    expect(m.twiceJvp).toBeUndefined();
+    writeFileSync(config, JSON.stringify({ overrides: [{ files: "*.grad", modes: ["grad", "jvp"] }] }));
+    await esbuildBuild(folder, { config });
+    const overridden = (await run(`${join(folder, "out.mjs")}?2`)) as unknown as Record<string, unknown>;
+    expect(typeof overridden.twiceJvp).toBe("function");
+    // The plugin's own options win over the configuration.
+    await esbuildBuild(folder, { config, modes: ["grad"] });
+    const own = (await run(`${join(folder, "out.mjs")}?3`)) as unknown as Record<string, unknown>;
+    expect(own.twiceJvp).toBeUndefined();
+    expect(own.lossHessian).toBeUndefined();
+  });
+
+  it("reports a mistake in it as a build error naming the file and the key", async () => {
+    const folder = project("misconfigured", model);
+    const config = join(folder, "gradc.config.json");
+    writeFileSync(config, JSON.stringify({ modes: ["grad", "hesian"] }));
+    const error = await esbuildBuild(folder, { config }).catch((e: { errors: { text: string }[] }) => e);
+    expect((error as { errors: { text: string }[] }).errors[0]!.text).toMatch(
+      /gradc\.config\.json.*modes.*hesian/,
+    );
+  });
+});
+
 describe("under Vite's dev server", () => {
   it("serves a .grad module as a module of its graph, recompiled and hot-reloaded when it changes", async () => {
     const folder = project("vite-dev", model);
