@@ -162,10 +162,12 @@ describe("what the configuration sets, and flags that win over it", () => {
       "wrote b.ts\n",
     );
     expect(read(dir, "b.ts")).toMatch(/^import .* from "gradc-runtime";$/m);
-    // The configuration's source map is for TypeScript output: --emit js leaves it aside.
+    // The configuration's source map goes with JavaScript output too (mapped from its own lines)...
     expect((await run(dir, "compile", "--emit", "js")).stdout).toBe(
-      "wrote src/a.grad.d.ts\nwrote src/a.grad.js\n",
+      "wrote src/a.grad.d.ts\nwrote src/a.grad.js.map\nwrote src/a.grad.js\n",
     );
+    // ...and not with declarations alone.
+    expect((await run(dir, "compile", "--dts")).stdout).toBe("wrote src/a.d.grad.ts\n");
 
     write(dir, "gradc.config.json", '{ "inputs": "src/a.grad", "emit": "js" }\n');
     expect((await run(dir, "compile", "--check")).stderr).toBe(
