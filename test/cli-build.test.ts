@@ -5,11 +5,21 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { main, type CliIo } from "../compiler/cli.js";
+import {
+  exists,
+  expectUsageError,
+  read,
+  run,
+  tempDir,
+  write,
+  removeTempDirs,
+} from "./support/cli-harness.js";
+
+afterEach(removeTempDirs);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -17,46 +27,9 @@ const scalar = "fn f(x: real, y: real) = 3 * x^2 * y\n";
 const cube = "fn g(x: real) = x^3\n";
 const vector = "fn loss(w: real[n], x: real[n]) = sum((w * x)^2)\n";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gradc-build-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function write(dir: string, file: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-  fs.writeFileSync(path.join(dir, file), text);
-}
-function read(dir: string, file: string): string {
-  return fs.readFileSync(path.join(dir, file), "utf8");
-}
-function exists(dir: string, file: string): boolean {
-  return fs.existsSync(path.join(dir, file));
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-async function run(cwd: string, ...argv: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), cwd });
-  return { code, stdout, stderr };
-}
-
-function expectUsageError(r: Run, message: string): void {
-  expect(r).toEqual({ code: 2, stdout: "", stderr: `gradc: ${message}\n` });
-}
-
 /** src/a.grad, src/models/b.grad, plus .grad files that folders and globs skip. */
 function tree(): string {
-  const dir = tempDir();
+  const dir = tempDir("gradc-build-");
   write(dir, "src/a.grad", scalar);
   write(dir, "src/models/b.grad", cube);
   write(dir, "src/node_modules/dep/c.grad", scalar);
@@ -120,7 +93,7 @@ describe("the progress line", () => {
   }
 
   it("[i/n] FILE while compiling ten or more files, cleared before each message and at the end", async () => {
-    const dir = tempDir();
+    const dir = tempDir("gradc-build-");
     for (let i = 0; i < 11; i++) write(dir, `m${String(i).padStart(2, "0")}.grad`, cube);
     write(dir, "m05.grad", "fn g(x: real) = q\n");
     const { code, events } = await runOnTerminal(dir, "compile", ".");
@@ -149,7 +122,7 @@ describe("the progress line", () => {
   });
 
   it("nothing with fewer files, or when the output is not a terminal", async () => {
-    const dir = tempDir();
+    const dir = tempDir("gradc-build-");
     for (let i = 0; i < 9; i++) write(dir, `m${i}.grad`, cube);
     const { events } = await runOnTerminal(dir, "check", ".");
     expect(events).toEqual([]);
@@ -180,7 +153,7 @@ describe("-o -", () => {
 
 describe("--emit js and --dts", () => {
   it("--emit js writes model.grad.js and model.grad.d.ts; the JavaScript runs under node", async () => {
-    const dir = tempDir();
+    const dir = tempDir("gradc-build-");
     write(dir, "package.json", '{ "type": "module" }\n');
     write(dir, "model.grad", scalar);
     const r = await run(dir, "compile", "model.grad", "--emit", "js", "--inline-runtime");
@@ -199,7 +172,7 @@ describe("--emit js and --dts", () => {
   });
 
   it("--emit js --source-map maps the JavaScript's lines to the .grad lines (a stack trace names them)", async () => {
-    const dir = tempDir();
+    const dir = tempDir("gradc-build-");
     write(dir, "package.json", '{ "type": "module" }\n');
     write(
       dir,
@@ -225,7 +198,7 @@ describe("--emit js and --dts", () => {
   });
 
   it("the declarations of --emit js and of --dts typecheck a consumer", async () => {
-    const dir = tempDir();
+    const dir = tempDir("gradc-build-");
     write(dir, "model.grad", vector);
     write(dir, "bundled/model.grad", vector);
     expect((await run(dir, "compile", "model.grad", "--emit", "js")).code).toBe(0);
@@ -276,7 +249,7 @@ describe("--emit js and --dts", () => {
   });
 
   it("--check compares every file it would write", async () => {
-    const dir = tempDir();
+    const dir = tempDir("gradc-build-");
     write(dir, "model.grad", scalar);
     expect((await run(dir, "compile", "model.grad", "--emit", "js")).code).toBe(0);
     expect(await run(dir, "compile", "model.grad", "--emit", "js", "--check")).toEqual({
@@ -299,7 +272,7 @@ describe("--emit js and --dts", () => {
   });
 
   it("output names: .js is right for --emit js, refused for TypeScript; -o - gives the JavaScript alone", async () => {
-    const dir = tempDir();
+    const dir = tempDir("gradc-build-");
     write(dir, "model.grad", scalar);
     expectUsageError(
       await run(dir, "compile", "model.grad", "-o", "model.js"),
@@ -321,7 +294,7 @@ describe("--emit js and --dts", () => {
   });
 
   it("flags that do not go together", async () => {
-    const dir = tempDir();
+    const dir = tempDir("gradc-build-");
     write(dir, "model.grad", scalar);
     for (const [argv, message] of [
       [
@@ -350,7 +323,7 @@ describe("--emit js and --dts", () => {
 
 describe("outputs through symbolic links", () => {
   it("a linked output keeps its link and the file it points at is written, for each file written", async () => {
-    const dir = tempDir();
+    const dir = tempDir("gradc-build-");
     write(dir, "model.grad", scalar);
     fs.mkdirSync(path.join(dir, "real"));
     fs.symlinkSync("real/model.js", path.join(dir, "model.grad.js"));
@@ -366,7 +339,7 @@ describe("outputs through symbolic links", () => {
   });
 
   it("a dangling link is written through: the file it names is created", async () => {
-    const dir = tempDir();
+    const dir = tempDir("gradc-build-");
     write(dir, "model.grad", scalar);
     fs.symlinkSync("generated/model.ts", path.join(dir, "model.grad.ts"));
     expect((await run(dir, "compile", "model.grad")).code).toBe(0);

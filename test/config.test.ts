@@ -2,58 +2,28 @@
 // validated with a message naming the file and the key, flags winning over keys, and modes
 // for single functions. Driven through `main()` in temporary folders.
 
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { main } from "../compiler/cli.js";
 import { defineConfig, type GradcConfig } from "../compiler/index.js";
+import {
+  exists,
+  expectUsageError,
+  read,
+  run,
+  tempDir,
+  write,
+  removeTempDirs,
+} from "./support/cli-harness.js";
+
+afterEach(removeTempDirs);
 
 const scalar = "fn f(x: real, y: real) = 3 * x^2 * y\n";
 // One function with a scalar result, one without: hessian for the whole file warns (GC0302).
 const mixed = "fn loss(x: real, y: real) = x^2 * y\nfn pair(v: real[2]) -> real[2] = v * 2\n";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gradc-config-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function write(dir: string, file: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-  fs.writeFileSync(path.join(dir, file), text);
-}
-function read(dir: string, file: string): string {
-  return fs.readFileSync(path.join(dir, file), "utf8");
-}
-function exists(dir: string, file: string): boolean {
-  return fs.existsSync(path.join(dir, file));
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-async function run(cwd: string, ...argv: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s), cwd });
-  return { code, stdout, stderr };
-}
-
-/** A usage error: exit 2, one `gradc:` line, no stack trace, nothing written. */
-function expectUsageError(r: Run, message: string): void {
-  expect(r).toEqual({ code: 2, stdout: "", stderr: `gradc: ${message}\n` });
-}
-
 /** A project: two models in src/, one in src/physics/. */
 function project(): string {
-  const dir = tempDir();
+  const dir = tempDir("gradc-config-");
   write(dir, "src/a.grad", scalar);
   write(dir, "src/physics/model.grad", mixed);
   return dir;
