@@ -32,7 +32,7 @@ import {
   type LoadedConfig,
 } from "./config.js";
 import { codes, formatDiagnostic, styled, type Diagnostic } from "./diagnostics.js";
-import { declarationsOf, javaScriptSourceMap, toJavaScript } from "./emit-js.js";
+import { declarationsOf, formatEmitted, javaScriptSourceMap, toJavaScript } from "./emit-js.js";
 import { explain } from "./explain.js";
 import type { ExplainFormat } from "./explain-print.js";
 import { displayPath, expandInputs, InputError, realTarget, writeOutput, type InputFile } from "./files.js";
@@ -204,7 +204,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
 
   const modesHelp = `comma-separated derivative modes (${allModes.join(", ")}); default ${defaultModes.join(",")}`;
   const configHelp =
-    'configuration file (default: gradc.config.{ts,mts,js,mjs,json} or package.json\'s "gradc")';
+    'configuration file (default: gradc.config.{ts,mts,cts,js,mjs,cjs,json} or package.json\'s "gradc")';
 
   program
     .command("compile")
@@ -1026,7 +1026,7 @@ async function compileJob(job: Job, source: string, settings: BuildSettings) {
     emit: emit === "ir" ? "ir" : "typescript",
     ...(sourceMap === undefined ? {} : { sourceMap: true }),
   });
-  return { diagnostics: result.diagnostics, files: outputFiles(job, source, result, settings) };
+  return { diagnostics: result.diagnostics, files: await outputFiles(job, source, result, settings) };
 }
 
 /** A file an input compiles to: the module, its source map or its declarations. */
@@ -1042,28 +1042,34 @@ interface OutputFile {
  * declarations (so the module never points at a stale map, nor is imported with stale types).
  * Undefined when there are errors.
  */
-function outputFiles(
+async function outputFiles(
   job: Job,
   input: string,
   result: { readonly code: string | undefined; readonly map?: SourceMap },
   settings: BuildSettings,
-): OutputFile[] | undefined {
+): Promise<OutputFile[] | undefined> {
   const { code, map } = result;
   if (code === undefined) return undefined;
   const module = (text: string): OutputFile => ({ display: job.output, path: job.outputPath, text });
   const moduleName = `${path.basename(job.input)}.ts`;
-  if (settings.emit === "dts") return [module(withGeneratedHeader(declarationsOf(code, moduleName), code))];
+  const declarations = async () =>
+    withGeneratedHeader(await formatEmitted(declarationsOf(code, moduleName)), code);
+  if (settings.emit === "dts") return [module(await declarations())];
   if (settings.emit === "js") {
-    const javaScript = toJavaScript(code, moduleName);
+    // Laid out as the TypeScript is (TypeScript's printer indents by four and joins lines).
+    const javaScript = await formatEmitted(toJavaScript(code, moduleName));
     // Erasing types moves lines: the JavaScript gets a map of its own, from its own text.
     const mapped = withSourceMap(job, javaScript, settings.sourceMap, (source) =>
       javaScriptSourceMap(javaScript, input, { source }),
     );
     // JavaScript on standard output goes alone: its declarations need a file to live in.
     if (job.output === standardOutput) return mapped;
-    const declarations = withGeneratedHeader(declarationsOf(code, moduleName), code);
     return [
-      { display: declarationOfJs(job.output), path: declarationOfJs(job.outputPath), text: declarations },
+      {
+        display: declarationOfJs(job.output),
+        path: declarationOfJs(job.outputPath),
+        text: await declarations(),
+      },
       ...mapped,
     ];
   }

@@ -1,4 +1,4 @@
-// The configuration file: gradc.config.ts (or .mts, .js, .mjs, .json), or a "gradc" key in
+// The configuration file: gradc.config.ts (or .mts, .cts, .js, .mjs, .cjs, .json), or a "gradc" key in
 // package.json, in the current directory. Its folder is the base of its relative paths. Every
 // key is validated here, so a mistake is one clear message naming the file and the key (the
 // CLI prints it as a usage error) instead of a stack trace or an option silently ignored.
@@ -64,8 +64,10 @@ export interface LoadedConfig {
 export const configFileNames = [
   "gradc.config.ts",
   "gradc.config.mts",
+  "gradc.config.cts",
   "gradc.config.js",
   "gradc.config.mjs",
+  "gradc.config.cjs",
   "gradc.config.json",
 ] as const;
 
@@ -127,7 +129,7 @@ async function readConfigValue(file: string, name: string): Promise<unknown> {
   }
   if (!/\.[cm]?[jt]s$/.test(file)) {
     throw new ConfigError(
-      `${name}: a configuration is a .ts, .mts, .js, .mjs or .json file, or package.json`,
+      `${name}: a configuration is a .ts, .mts, .cts, .js, .mjs, .cjs or .json file, or package.json`,
     );
   }
   // jiti runs TypeScript (and either module format) without a build step. Loaded on demand:

@@ -6,6 +6,7 @@
 
 import { ts } from "ts-morph";
 import { DiagnosticSink } from "./diagnostics.js";
+import { printWidth } from "./format.js";
 import { parse } from "./parse.js";
 import { buildSourceMap, outlineOf, type SourceMap } from "./source-map.js";
 
@@ -63,7 +64,7 @@ function withHeader(js: string, header: readonly string[]): string {
   return `${header.join("\n")}\n${js}`;
 }
 
-/** A blank line after each top-level declaration and after the imports, which the printer drops. */
+/** A blank line after each top-level declaration and after the imports, which the printers drop. */
 function separateDeclarations(js: string): string {
   const out: string[] = [];
   for (const line of js.split("\n")) {
@@ -104,5 +105,15 @@ export function declarationsOf(code: string, filename = "input.grad.ts"): string
     const message = ts.flattenDiagnosticMessageText(diagnostics[0]!.messageText, "\n");
     throw new Error(`internal: the generated module's declarations need inference: ${message}`);
   }
-  return outputText;
+  return separateDeclarations(outputText);
+}
+
+/**
+ * JavaScript or declarations from this module, formatted as gradc formats the TypeScript it
+ * writes (prettier, 100 columns): TypeScript's printer indents by four and joins what prettier
+ * breaks. For files people read; the bundler plugins skip it.
+ */
+export async function formatEmitted(text: string): Promise<string> {
+  const prettier = await import("prettier");
+  return prettier.format(text, { parser: "typescript", printWidth });
 }

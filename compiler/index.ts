@@ -24,4 +24,4 @@ export {
 export type { ExplainFormat } from "./explain-print.js";
 export type { Formula, FormulaOperator } from "./notation.js";
 export { defineConfig, type GradcConfig, type GradcOverride } from "./config.js";
-export { toJavaScript, declarationsOf, javaScriptSourceMap } from "./emit-js.js";
+export { toJavaScript, declarationsOf, javaScriptSourceMap, formatEmitted } from "./emit-js.js";

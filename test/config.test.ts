@@ -68,10 +68,19 @@ describe("gradc.config in each format", () => {
     expect(await run(dir, "compile", "--check")).toEqual({ code: 0, stdout: "", stderr: "" });
   });
 
-  it("a CommonJS config (module.exports) works too", async () => {
+  it("CommonJS configs work too: module.exports in .js of a CommonJS package or in .cjs; .cts", async () => {
     const dir = project();
     write(dir, "gradc.config.js", 'module.exports = { inputs: "src", outDir: "gen" };\n');
     expect((await run(dir, "compile")).stdout).toBe(wroteAll);
+    for (const [file, text] of [
+      ["gradc.config.cjs", 'module.exports = { inputs: "src", outDir: "gen" };\n'],
+      ["gradc.config.cts", 'export default { inputs: "src", outDir: "gen" };\n'],
+    ] as const) {
+      const module = project();
+      write(module, "package.json", '{ "type": "module" }\n');
+      write(module, file, text);
+      expect(await run(module, "compile")).toEqual({ code: 0, stdout: wroteAll, stderr: "" });
+    }
   });
 
   it("--config names one elsewhere; its folder is the base of its paths", async () => {
@@ -361,7 +370,7 @@ describe("invalid configurations: exit 2, one line naming the file and the key",
     );
     expectUsageError(
       await run(dir, "compile", "--config", "src/a.grad"),
-      "src/a.grad: a configuration is a .ts, .mts, .js, .mjs or .json file, or package.json",
+      "src/a.grad: a configuration is a .ts, .mts, .cts, .js, .mjs, .cjs or .json file, or package.json",
     );
   });
 });

@@ -178,7 +178,8 @@ async function compileToJavaScript(
 /**
  * A diagnostic as the bundlers take it: `loc` with a 1-based line and a 0-based column in UTF-16
  * code units (as Rollup and Vite count them), and `frame`, the source lines under it, for Vite's
- * error overlay. Further errors of the same file follow in the message, each with its frame.
+ * error overlay. Several errors of one file are one message listing each in order with its frame
+ * (a bundler takes one error per module); `loc` is the first one's.
  */
 function bundlerMessage(
   first: Diagnostic,
@@ -186,19 +187,20 @@ function bundlerMessage(
   source: string,
   id: string,
 ): UnpluginMessage & { frame?: string } {
-  const more = others.map((d) => `\n\n${formatDiagnostic(d, source)}`).join("");
+  const all = [first, ...others];
   const message: UnpluginMessage & { frame?: string } = {
-    message: `${first.code}: ${first.message}${more}`,
+    message:
+      others.length === 0
+        ? `${first.code}: ${first.message}`
+        : `${all.length} errors:\n\n${all.map((d) => formatDiagnostic(d, source)).join("\n\n")}`,
     id,
     code: first.code,
   };
   // An invalid option is nowhere in the source.
   if (first.code === "GC0301") return message;
-  return {
-    ...message,
-    loc: { file: id, line: first.line, column: codeUnitColumn(source, first) },
-    frame: formatDiagnostic(first, source).split("\n").slice(1).join("\n"),
-  };
+  const loc = { file: id, line: first.line, column: codeUnitColumn(source, first) };
+  if (others.length > 0) return { ...message, loc };
+  return { ...message, loc, frame: formatDiagnostic(first, source).split("\n").slice(1).join("\n") };
 }
 
 /** A diagnostic's column (1-based, in characters) as a 0-based column in UTF-16 code units. */

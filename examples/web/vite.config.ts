@@ -13,7 +13,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import katex from "katex";
 import { defineConfig, type Plugin } from "vite";
-import { compile, declarationsOf, explain, formatDiagnostic, type Mode } from "gradc";
+import { compile, declarationsOf, explain, formatDiagnostic, formatEmitted, type Mode } from "gradc";
 import gradc from "gradc/vite";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -58,7 +58,7 @@ function showcase(path: string, fn: string): Plugin {
       const explained = await explain(source, { filename, fn, format: "md" });
       if (compiled.code === undefined) this.error(report(compiled.diagnostics, source));
       if (explained.text === undefined) this.error(report(explained.diagnostics, source));
-      const declaration = declarationOf(compiled.code);
+      const declaration = await declarationOf(compiled.code);
       const declarationPath = path.replace(/\.grad$/, ".d.grad.ts");
       if (read(declarationPath) !== declaration) {
         if (serving) writeFileSync(declarationPath, declaration);
@@ -94,9 +94,9 @@ function read(path: string): string | undefined {
  * The declaration file of a generated module (its exports' types, doc comments included): what
  * `gradc compile classifier.grad --modes grad --dts` writes.
  */
-export function declarationOf(code: string): string {
+export async function declarationOf(code: string): Promise<string> {
   const header = code.slice(0, code.indexOf("\n") + 1);
-  return header + declarationsOf(code, "classifier.grad.ts");
+  return header + (await formatEmitted(declarationsOf(code, "classifier.grad.ts")));
 }
 
 // --- Markdown with LaTeX, as `gradc explain` prints it, to HTML -------------------------------
@@ -109,19 +109,22 @@ const math = (latex: string, displayMode: boolean): string =>
 
 /** Inline Markdown: `code`, $math$ and **bold**. */
 function inline(text: string): string {
-  return text.replace(/`([^`]*)`|\$([^$]+)\$|\*\*([^*]+)\*\*|([^`$*]+|[`$*])/g, (_, code, tex, bold, plain) => {
-    if (code !== undefined) return `<code>${escapeHtml(code)}</code>`;
-    if (tex !== undefined) return math(tex, false);
-    if (bold !== undefined) return `<strong>${inline(bold)}</strong>`;
-    return escapeHtml(plain);
-  });
+  return text.replace(
+    /`([^`]*)`|\$([^$]+)\$|\*\*([^*]+)\*\*|([^`$*]+|[`$*])/g,
+    (_, code, tex, bold, plain) => {
+      if (code !== undefined) return `<code>${escapeHtml(code)}</code>`;
+      if (tex !== undefined) return math(tex, false);
+      if (bold !== undefined) return `<strong>${inline(bold)}</strong>`;
+      return escapeHtml(plain);
+    },
+  );
 }
 
 /** The Markdown `gradc explain` writes: headings, paragraphs, tables, lists and $$ blocks. */
 export function markdownToHtml(markdown: string): string {
   const lines = markdown.split("\n");
   const html: string[] = [];
-  for (let i = 0; i < lines.length; ) {
+  for (let i = 0; i < lines.length;) {
     const line = lines[i]!;
     if (line.trim() === "") {
       i++;
@@ -194,9 +197,11 @@ export function highlightTypeScript(code: string): string {
 }
 
 export function highlightGrad(source: string): string {
-  return highlight(
-    source,
-    /(#[^\n]*)|\b(fn|wrt|return)\b|\b(real)\b|(\b\d[\d.]*\b)|([\s\S])/g,
-    ["comment", "keyword", "type", "number", ""],
-  );
+  return highlight(source, /(#[^\n]*)|\b(fn|wrt|return)\b|\b(real)\b|(\b\d[\d.]*\b)|([\s\S])/g, [
+    "comment",
+    "keyword",
+    "type",
+    "number",
+    "",
+  ]);
 }

@@ -114,6 +114,25 @@ describe("under Vite", () => {
     expect(error!.loc).toEqual({ file: join(folder, "model.grad"), line: 2, column: 18 });
     expect(error!.frame).toBe(" 2 |   return sum(w) + q\n   |                   ^");
   });
+
+  it("lists every error of a file in order, each with its frame, placed at the first", async () => {
+    const folder = project(
+      "vite-errors",
+      "fn f(x: real[3], y: real[4]) -> real {\n  a = x + y\n  return c\n}\n",
+    );
+    const failure = (await viteBuild(folder).catch((e: unknown) => e)) as { errors: Rollup.RollupError[] };
+    const [error] = failure.errors;
+    const file = join(folder, "model.grad");
+    expect(error!.loc).toEqual({ file, line: 2, column: 6 });
+    const message = error!.message.slice(error!.message.indexOf("2 errors:"));
+    expect(message).toBe(
+      "2 errors:\n\n" +
+        `${file}:2:7: error GC0202: shapes real[3] and real[4] do not match for '+'\n` +
+        " 2 |   a = x + y\n   |       ^^^^^\n\n" +
+        `${file}:3:10: error GC0101: unknown name 'c'\n` +
+        " 3 |   return c\n   |          ^",
+    );
+  });
 });
 
 describe("under esbuild", () => {

@@ -66,7 +66,7 @@ describe("web demo", () => {
   it("classifier.d.grad.ts declares what gradc generates for classifier.grad (run `npx vite examples/web` to update it)", async () => {
     const source = readFileSync(join(web, "classifier.grad"), "utf8");
     const { code } = await compile(source, { filename: "classifier.grad", modes: ["grad"] });
-    expect(readFileSync(join(web, "classifier.d.grad.ts"), "utf8")).toBe(declarationOf(code!));
+    expect(readFileSync(join(web, "classifier.d.grad.ts"), "utf8")).toBe(await declarationOf(code!));
   });
 
   describe.skipIf(chromiumPath === undefined)("in Chromium", () => {
