@@ -39,8 +39,8 @@ describe("formatting only the long lines gives prettier's formatting of the whol
     });
   }
 
-  it("20 random programs, every mode", async () => {
-    for (let seed = 9100; seed < 9120; seed++) {
+  it("12 random programs, every mode", async () => {
+    for (let seed = 9100; seed < 9112; seed++) {
       const text = await unformatted(randomProgram(seed).source, `r${seed}.grad`);
       expect(await formatModule(text), `seed ${seed}`).toBe(await formatModule(text, true));
     }
