@@ -1133,6 +1133,12 @@ async function build(
     return exitCodes.ok;
   }
   for (const file of files) {
+    // An output already as it would be written is left alone: its time stays, so watchers
+    // downstream (tsc --watch, a dev server) do not rebuild for nothing.
+    if ((await readFile(file.path, "utf8").catch(() => undefined)) === file.text) {
+      io.stdout(`unchanged ${file.display}\n`);
+      continue;
+    }
     try {
       await writeOutput(file.path, file.text);
     } catch (error) {
