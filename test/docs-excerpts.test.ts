@@ -78,6 +78,7 @@ describe("the docs' excerpts of generated code", () => {
 
   it.each(excerpts.map((e) => [`${e.document}:${e.line} (${e.file})`, e] as const))("%s", async (_, e) => {
     const code = await compileOrThrow(e.source, {
+      format: true,
       filename: basename(e.file),
       ...(e.modes === undefined ? {} : { modes: e.modes }),
       checks: e.checks,

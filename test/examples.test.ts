@@ -25,7 +25,7 @@ describe("examples", () => {
     const bench = path.startsWith("bench/")
       ? { modes: ["grad", "vjp", "hessian"] as const, runtimeImport: "../runtime/index.js" }
       : {};
-    const expected = await compileOrThrow(source, { filename: path, ...bench });
+    const expected = await compileOrThrow(source, { format: true, filename: path, ...bench });
     expect(readFileSync(join(root, `${path}.ts`), "utf8")).toBe(expected);
   });
 

@@ -67,7 +67,13 @@ export async function checkPrograms(
     if (m === undefined) continue;
     if (typecheckEvery > 0 && batches % typecheckEvery === 0) {
       const checks = batches % (2 * typecheckEvery) === 0;
-      const { code } = await compile(source, { modes: [...allModes], checks, filename: "fuzz.grad" });
+      // Unformatted: formatting changes no type (and is tested on its own).
+      const { code } = await compile(source, {
+        modes: [...allModes],
+        checks,
+        filename: "fuzz.grad",
+        format: false,
+      });
       if (code !== undefined) sample[`batch${batches}.grad.ts`] = code;
     }
     batches++;
