@@ -1,4 +1,4 @@
-// The bundler plugins: a .grad import compiles at bundle time under Vite and esbuild, and the
+// The bundler plugins: a .grad import compiles at bundle time under Vite, rolldown and esbuild, and the
 // bundle runs; a broken .grad file fails the build with an error located in it; an edit reaches
 // Vite's dev server; and the declarations of `gradc compile --dts` type the import.
 
@@ -11,10 +11,12 @@ import { originalPositionFor, TraceMap } from "@jridgewell/trace-mapping";
 import * as esbuild from "esbuild";
 import ts from "typescript";
 import { build, createServer, type HotPayload, type Rollup } from "vite";
+import { rolldown } from "rolldown";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/compile.js";
 import { declarationsOf } from "../../compiler/emit-js.js";
 import gradcEsbuild, { type GradcPluginOptions } from "../../compiler/plugins/esbuild.js";
+import gradcRollup from "../../compiler/plugins/rollup.js";
 import gradcVite from "../../compiler/plugins/vite.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -132,6 +134,31 @@ describe("under Vite", () => {
         `${file}:3:10: error GC0101: unknown name 'c'\n` +
         " 3 |   return c\n   |          ^",
     );
+  });
+});
+
+describe("under Rollup's interface (rolldown)", () => {
+  it("gradc/rollup compiles a .grad import into a bundle that computes the gradient, or fails with loc", async () => {
+    const folder = project("rollup", model);
+    const bundle = await rolldown({
+      input: join(folder, "main.ts"),
+      plugins: [gradcRollup({ runtimeImport })],
+      logLevel: "silent",
+    });
+    await bundle.write({ file: join(folder, "out.mjs"), format: "es" });
+    await bundle.close();
+    expectNeuronResults(await run(join(folder, "out.mjs")));
+
+    const broken_ = project("rollup-broken", broken);
+    const failure = (await rolldown({
+      input: join(broken_, "main.ts"),
+      plugins: [gradcRollup({ runtimeImport })],
+    })
+      .then((b) => b.generate())
+      .catch((e: unknown) => e)) as { errors?: Rollup.RollupError[] } & Rollup.RollupError;
+    const error = failure.errors?.[0] ?? failure;
+    expect(error.message).toContain("GC0101: unknown name 'q'");
+    expect(error.loc).toEqual({ file: join(broken_, "model.grad"), line: 2, column: 18 });
   });
 });
 
