@@ -6,7 +6,7 @@
 // (a bug in gradc).
 
 import { existsSync, readFileSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
@@ -23,6 +23,7 @@ import {
 import {
   checkFunctionNames,
   ConfigError,
+  definedFunctionModes,
   expandConfigPatterns,
   findConfig,
   loadConfig,
@@ -35,7 +36,15 @@ import { codes, formatDiagnostic, styled, type Diagnostic } from "./diagnostics.
 import { declarationsOf, formatEmitted, javaScriptSourceMap, toJavaScript } from "./emit-js.js";
 import { explain } from "./explain.js";
 import type { ExplainFormat } from "./explain-print.js";
-import { displayPath, expandInputs, InputError, realTarget, writeOutput, type InputFile } from "./files.js";
+import {
+  displayPath,
+  expandInputs,
+  InputError,
+  isFile,
+  realTarget,
+  writeOutput,
+  type InputFile,
+} from "./files.js";
 import {
   pathToUrlPath,
   renameSourceMap,
@@ -793,8 +802,7 @@ async function runCompileCommand(
         : await build(job, source, settings, out, tally);
     exitCode = Math.max(exitCode, result);
   });
-  const summary = tally.summary();
-  if (summary !== undefined) io.stderr(styled(summary.trimEnd(), ["bold"], io.color === true) + "\n");
+  tally.printSummary(io);
   return exitCode;
 }
 
@@ -843,25 +851,19 @@ async function runCheckCommand(
     report(diagnostics, source, out, tally);
     if (diagnostics.some((d) => d.severity === "error")) exitCode = exitCodes.errors;
   });
-  const summary = tally.summary();
-  if (summary !== undefined) io.stderr(styled(summary.trimEnd(), ["bold"], io.color === true) + "\n");
+  tally.printSummary(io);
   return exitCode;
 }
 
-/**
- * The modes to compile one job with: its own or the settings'. A configuration's function
- * modes apply to the files that define those functions; the others are left out here.
- */
+/** The modes to compile one job with: its own (from the configuration) or the settings'. */
 function modesOfJob(
   job: Job,
   source: string,
   modes: readonly Mode[],
 ): { modes: readonly Mode[]; functionModes?: FunctionModes } {
   const own = job.modes ?? modes;
-  const entries = Object.entries(job.functionModes ?? {});
-  if (entries.length === 0) return { modes: own };
-  const defined = new Set(functionNames(source) ?? []);
-  return { modes: own, functionModes: Object.fromEntries(entries.filter(([name]) => defined.has(name))) };
+  if (job.functionModes === undefined) return { modes: own };
+  return { modes: own, functionModes: definedFunctionModes(job.functionModes, source) };
 }
 
 /**
@@ -997,14 +999,15 @@ class Tally {
   }
 
   /** `Found 2 errors and 1 warning in 1 file.`, as tsc and eslint close; nothing when clean. */
-  summary(): string | undefined {
-    if (this.errors + this.warnings === 0) return undefined;
+  printSummary(io: CliIo): void {
+    if (this.errors + this.warnings === 0) return;
     const count = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
     const parts = [
       ...(this.errors > 0 ? [count(this.errors, "error")] : []),
       ...(this.warnings > 0 ? [count(this.warnings, "warning")] : []),
     ];
-    return `Found ${parts.join(" and ")} in ${count(this.files.size, "file")}.\n`;
+    const summary = `Found ${parts.join(" and ")} in ${count(this.files.size, "file")}.`;
+    io.stderr(`${styled(summary, ["bold"], io.color === true)}\n`);
   }
 }
 
@@ -1059,8 +1062,8 @@ async function outputFiles(
     // Laid out as the TypeScript is (TypeScript's printer indents by four and joins lines).
     const javaScript = await formatEmitted(toJavaScript(code, moduleName));
     // Erasing types moves lines: the JavaScript gets a map of its own, from its own text.
-    const mapped = withSourceMap(job, javaScript, settings.sourceMap, (source) =>
-      javaScriptSourceMap(javaScript, input, { source }),
+    const mapped = withSourceMap(job, javaScript, settings.sourceMap, (names) =>
+      javaScriptSourceMap(javaScript, input, names),
     );
     // JavaScript on standard output goes alone: its declarations need a file to live in.
     if (job.output === standardOutput) return mapped;
@@ -1074,28 +1077,31 @@ async function outputFiles(
     ];
   }
   if (map === undefined) return [module(code)];
-  return withSourceMap(job, code, settings.sourceMap, (source) => renameSourceMap(map, source, undefined));
+  return withSourceMap(job, code, settings.sourceMap, ({ source, file }) =>
+    renameSourceMap(map, source, file),
+  );
 }
 
 /**
  * The module, and its source map as `--source-map` or `--inline-source-map` asks: `mapOf` makes
- * the map naming the .grad file by `source`, a URL relative to where the map will be.
+ * the map naming the .grad file by `source`, a URL relative to where the map will be, and the
+ * module by `file` when the map is a file of its own.
  */
 function withSourceMap(
   job: Job,
   code: string,
   sourceMap: BuildSettings["sourceMap"],
-  mapOf: (source: string) => SourceMap,
+  mapOf: (names: { source: string; file?: string }) => SourceMap,
 ): OutputFile[] {
   const module = (text: string): OutputFile => ({ display: job.output, path: job.outputPath, text });
   if (sourceMap === undefined) return [module(code)];
   if (job.output === standardOutput) {
     // Where standard output ends up is unknown: the source is named relative to the current directory.
-    return [module(withInlineSourceMap(code, mapOf(pathToUrlPath(job.input, path.sep))))];
+    return [module(withInlineSourceMap(code, mapOf({ source: pathToUrlPath(job.input, path.sep) })))];
   }
   const outputDir = path.dirname(job.outputPath);
-  const sourceUrl = pathToUrlPath(path.relative(outputDir, job.inputPath), path.sep);
-  const named = renameSourceMap(mapOf(sourceUrl), sourceUrl, path.basename(job.outputPath));
+  const source = pathToUrlPath(path.relative(outputDir, job.inputPath), path.sep);
+  const named = mapOf({ source, file: path.basename(job.outputPath) });
   if (sourceMap === "inline") return [module(withInlineSourceMap(code, named))];
   const mapFile = mapFileOf(job);
   return [
@@ -1420,12 +1426,4 @@ async function startWatch(
     return closePromise;
   };
   return { close, closed, idle };
-}
-
-async function isFile(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -3,10 +3,10 @@
 // key is validated here, so a mistake is one clear message naming the file and the key (the
 // CLI prints it as a usage error) instead of a stack trace or an option silently ignored.
 
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { allModes, type FunctionModes, type Mode } from "./compile.js";
-import { expandInputs, InputError, realTarget } from "./files.js";
+import { allModes, functionNames, type FunctionModes, type Mode } from "./compile.js";
+import { expandInputs, InputError, isFile, realTarget } from "./files.js";
 
 /** What `gradc compile` and `gradc check` do without arguments. */
 export interface GradcConfig {
@@ -97,10 +97,6 @@ export async function loadConfig(file: string, cwd: string): Promise<LoadedConfi
     return new ConfigError(`${name}: ${subject} ${message}`);
   });
   return { name, file: full, dir: path.dirname(full), config };
-}
-
-async function isFile(file: string): Promise<boolean> {
-  return (await stat(file).catch(() => undefined))?.isFile() === true;
 }
 
 async function packageJsonHasKey(file: string): Promise<boolean> {
@@ -404,6 +400,17 @@ export function modesForFile(
     functionModes = { ...functionModes, ...override.functions };
   }
   return { modes, functionModes };
+}
+
+/**
+ * The entries of `functionModes` for the functions `source` defines: a configuration's entry
+ * may name another file's function, which compile would call a mistake in this one.
+ */
+export function definedFunctionModes(functionModes: FunctionModes, source: string): FunctionModes {
+  const entries = Object.entries(functionModes);
+  if (entries.length === 0) return functionModes;
+  const defined = new Set(functionNames(source) ?? []);
+  return Object.fromEntries(entries.filter(([name]) => defined.has(name)));
 }
 
 /** The functions `files` define; undefined if one does not parse (what it defines is unknown). */

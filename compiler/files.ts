@@ -91,6 +91,11 @@ async function ensureDirectory(dir: string): Promise<void> {
   }
 }
 
+/** Whether `file` is a regular file (following links); false when it is missing. */
+export async function isFile(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => undefined))?.isFile() === true;
+}
+
 // ---------------------------------------------------------------------------
 // Inputs: files, directories and globs
 

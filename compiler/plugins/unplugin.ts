@@ -7,16 +7,10 @@
 // options leave unset, so the CLI and the bundler compile a model alike.
 
 import { createUnplugin, type FilterPattern, type UnpluginFactory, type UnpluginMessage } from "unplugin";
-import {
-  compile,
-  defaultModes,
-  functionNames,
-  type CompileOptions,
-  type FunctionModes,
-  type Mode,
-} from "../compile.js";
+import { compile, defaultModes, type CompileOptions, type FunctionModes, type Mode } from "../compile.js";
 import {
   ConfigError,
+  definedFunctionModes,
   findConfig,
   loadConfig,
   modesForFile,
@@ -143,9 +137,9 @@ async function compileOptionsOf(
   let functionModes = options.functions;
   if (modes === undefined && functionModes === undefined && project !== undefined) {
     const file = await realTarget(id);
-    ({ modes, functionModes } = modesForFile(file, config, project.overrides, defaultModes));
-    const defined = new Set(functionNames(source) ?? []);
-    functionModes = Object.fromEntries(Object.entries(functionModes).filter(([name]) => defined.has(name)));
+    const fileModes = modesForFile(file, config, project.overrides, defaultModes);
+    modes = fileModes.modes;
+    functionModes = definedFunctionModes(fileModes.functionModes, source);
   }
   const checks = options.checks ?? config.checks;
   const runtimeImport = options.runtimeImport ?? config.runtimeImport;
